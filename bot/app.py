@@ -1,0 +1,219 @@
+"""The bot: built by :func:`create_bot`, wired in ``setup_hook``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import cogs
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import i18n
+from bot import logs
+from bot.db import Database
+from bot.errors import report
+from bot.guilds import Channel
+from bot.guilds import GuildConfig
+from bot.i18n import BabelTranslator
+from bot.outbox import Outbox
+from bot.safety import clip
+from bot.safety import NO_MENTIONS
+from bot.scheduler import Job
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Only what the cogs need.
+
+    ``message_content`` (privileged) is for question triage alone: it reads a new
+    question's text to tag it and find similar solved ones, and a thank-you from the
+    asker to offer the Solved button. ``guild_scheduled_events`` follows the chats' and
+    events' Discord events; ``guild_messages`` sees replies in the questions forum.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.message_content = True
+    wanted.guild_scheduled_events = True
+    return wanted
+
+
+def cog_names() -> list[str]:
+    """Every cog package under ``cogs/``, in a stable order."""
+    return sorted(
+        f"cogs.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if module.ispkg and not module.name.startswith("_")
+    )
+
+
+class PalletsTree(app_commands.CommandTree["PalletsBot"]):
+    async def interaction_check(
+        self, interaction: discord.Interaction[PalletsBot], /
+    ) -> bool:
+        await interaction.client.enter_interaction(interaction)
+        return True
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[PalletsBot],
+        error: app_commands.AppCommandError,
+        /,
+    ) -> None:
+        await report(interaction, error)
+
+
+class PalletsBot(commands.Bot):
+    """The pallets-bot client, with its services."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=PalletsTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.db = Database(settings.database_path)
+        self.guild_config = GuildConfig(self.db)
+        self.scheduler = Scheduler(
+            self.db, default_catch_up=timedelta(hours=settings.catch_up_hours)
+        )
+        self.scheduler.on_failure = self._report_job_failure
+        self.scheduler.run_context = self._job_context
+        self.outbox = Outbox(self, self.db)
+        self._recovery: asyncio.Task[None] | None = None
+
+    # -- life cycle -----------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        await self.db.open()
+        await self.db.migrate()
+        await self.tree.set_translator(BabelTranslator())
+        for name in cog_names():
+            await self.load_extension(name)
+        await self.scheduler.start()
+        if self.settings.sync_commands:
+            await self.tree.sync()
+        self._recovery = asyncio.create_task(self._recover_when_ready())
+
+    async def _recover_when_ready(self) -> None:
+        await self.wait_until_ready()
+        await self.scheduler.recover()
+        self.dispatch("pallets_ready")
+
+    async def stop_services(self) -> None:
+        """Stop the scheduler and close the database (idempotent)."""
+        if self._recovery is not None and not self._recovery.done():
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        await self.scheduler.shutdown()
+        await self.db.close()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.stop_services()
+
+    # -- context for each piece of work ------------------------------------------------
+    async def enter_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Set the member's language and the log ids for this interaction's task."""
+        guild_language = None
+        if interaction.guild_id is not None:
+            guild_language = (
+                await self.guild_config.get(interaction.guild_id)
+            ).language
+        member, guild = i18n.resolve(
+            interaction.locale.value, guild_language, self.settings.default_locale
+        )
+        i18n.activate(member, guild)
+        command = interaction.command.qualified_name if interaction.command else None
+        logs.bind(
+            guild_id=interaction.guild_id, user_id=interaction.user.id, command=command
+        )
+
+    async def guild_language(self, guild_id: int | None) -> str:
+        setting = (await self.guild_config.get(guild_id)).language if guild_id else None
+        return i18n.resolve(None, setting, self.settings.default_locale)[1]
+
+    @contextlib.asynccontextmanager
+    async def _job_context(self, job: Job) -> AsyncIterator[None]:
+        # Scheduled posts have no member to speak to: they use the guild's language.
+        language = await self.guild_language(job.guild_id)
+        with (
+            logs.bound(guild_id=job.guild_id, job=job.key),
+            i18n.scope(language, language),
+        ):
+            yield
+
+    async def schedule(
+        self, kind: str, key: str, due_at: Any, *, guild_id: int | None, **kwargs: Any
+    ) -> int:
+        """Schedule a job; the shortcut cogs use (see :meth:`Scheduler.schedule`)."""
+        return await self.scheduler.schedule(
+            kind, key, due_at, guild_id=guild_id, **kwargs
+        )
+
+    # -- telling people ----------------------------------------------------------------
+    async def post_to_log(self, guild_id: int, text: str) -> None:
+        """Tell the guild's organisers something in the log channel, if there is one."""
+        settings = await self.guild_config.get(guild_id)
+        channel_id = settings.channel(Channel.LOG)
+        if channel_id is None:
+            return
+        try:
+            await self.get_partial_messageable(channel_id, guild_id=guild_id).send(
+                clip(text, 2000), allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException:
+            log.warning("could not post to the log channel of guild %s", guild_id)
+
+    async def _report_job_failure(self, job: Job, error: BaseException) -> None:
+        if job.guild_id is None:
+            return
+        language = await self.guild_language(job.guild_id)
+        with i18n.use_language(language):
+            text = i18n._(
+                "A scheduled task failed and will not be retried: {job}. Reason: {reason}",
+                job=job.key,
+                reason=_short(error),
+            )
+        await self.post_to_log(job.guild_id, text)
+
+
+def _short(error: BaseException) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"Discord {error.status}: {error.text or error}"
+    return type(error).__name__
+
+
+class ShardedPalletsBot(PalletsBot, commands.AutoShardedBot):
+    """The same bot, split over several gateway shards for many servers."""
+
+
+def create_bot(settings: Settings | None = None) -> PalletsBot:
+    """Build the bot; with no settings, read them from the environment."""
+    settings = settings or Settings.load()
+    if settings.shard_count:
+        return ShardedPalletsBot(settings, shard_count=settings.shard_count)
+    return PalletsBot(settings)
+
+
+def import_cog_modules() -> None:
+    """Import every cog package (for tools that inspect them without a running bot)."""
+    for name in cog_names():
+        importlib.import_module(name)

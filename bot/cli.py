@@ -1,0 +1,196 @@
+"""``pallets-bot``: run the bot, the playground, and maintenance commands."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from bot.settings import Settings
+from bot.settings import SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pallets-bot")
+def main() -> None:
+    """The Pallets community Discord bot."""
+
+
+@main.command()
+def run() -> None:
+    """Connect to Discord with the configured token."""
+    settings = _settings()
+    token = settings.token_value()
+    if not token:
+        click.echo(
+            "No Discord token: set PALLETS_BOT_TOKEN (or DISCORD_TOKEN), in the environment "
+            "or in a .env file.\nCreate a bot and copy its token at "
+            "https://discord.com/developers/applications (see the README's set-up section).\n"
+            "To try the bot without a token, run: pallets-bot playground",
+            err=True,
+        )
+        sys.exit(2)
+    from bot import logs
+
+    logs.configure(settings.log_level, settings.log_format)
+    asyncio.run(_run(settings, token))
+
+
+async def _run(settings: Settings, token: str) -> None:
+    from bot.app import create_bot
+    from bot.db import DatabaseError
+
+    bot = create_bot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    try:
+        async with bot:
+            await bot.start(token)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option(
+    "--interactive", is_flag=True, help="After the tour, type commands yourself."
+)
+@click.option(
+    "--database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the playground's database in this file (default: a temporary one).",
+)
+def playground(interactive: bool, database: Path | None) -> None:
+    """Run the real bot against an offline, simulated Discord: no token needed."""
+    from bot.playground import main_sync
+
+    main_sync(interactive, database)
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    applied = asyncio.run(_with_db(_settings(), "migrate"))
+    click.echo(
+        "\n".join(f"applied {name}" for name in applied) or "database is up to date"
+    )
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Write a consistent copy of the database to PATH (safe while the bot runs)."""
+    asyncio.run(_backup(_settings(), path))
+    click.echo(f"backup written to {path}")
+
+
+async def _backup(settings: Settings, path: Path) -> None:
+    import aiosqlite
+
+    source_path = settings.database_path
+    if not source_path.is_file():
+        raise click.ClickException(f"no database at {source_path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Read-only, without the process lock: the online backup API copies a
+    # consistent snapshot even while the running bot writes.
+    async with aiosqlite.connect(f"file:{source_path}?mode=ro", uri=True) as source:
+        async with aiosqlite.connect(path) as target:
+            await source.backup(target)
+
+
+@main.command()
+def check() -> None:
+    """Validate the configuration and the database."""
+    settings = _settings()
+    click.echo(f"configuration ok (database: {settings.database_path})")
+    version = asyncio.run(_with_db(settings, "check"))
+    click.echo(f"database ok (schema version {version})")
+
+
+async def _with_db(settings: Settings, action: str) -> list[str] | int:
+    from bot.db import Database
+    from bot.db import DatabaseError
+    from bot.db import load_migrations
+
+    db = Database(settings.database_path)
+    try:
+        await db.open()
+        if action == "migrate":
+            return await db.migrate()
+        version = await db.schema_version()
+        known = len(load_migrations())
+        if version < known:
+            raise DatabaseError(
+                f"database is at schema version {version} of {known}: run pallets-bot migrate"
+            )
+        if version > known:
+            raise DatabaseError(
+                f"database is at schema version {version}, newer than {known}"
+            )
+        integrity = await db.fetchval("PRAGMA quick_check")
+        if integrity != "ok":
+            raise DatabaseError(f"integrity check failed: {integrity}")
+        return version
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        await db.close()
+
+
+@main.group()
+def i18n() -> None:
+    """Keep the translation catalogues in step with the code."""
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Write locale/messages.pot from the code and the command tree."""
+    from bot import i18n_tools
+
+    count = i18n_tools.write_pot()
+    click.echo(f"locale/messages.pot: {count} messages")
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Merge locale/messages.pot into every catalogue."""
+    from bot import i18n_tools
+
+    for language in i18n_tools.update_catalogues():
+        click.echo(f"updated {language}")
+
+
+@i18n.command("init")
+@click.argument("language")
+def i18n_init(language: str) -> None:
+    """Start a catalogue for LANGUAGE (for example it, or pt_BR)."""
+    from bot import i18n_tools
+
+    path = i18n_tools.init_catalogue(language)
+    click.echo(f"created {path}")
+
+
+@i18n.command("check")
+@click.option(
+    "--complete/--no-complete", default=True, help="Require every entry translated."
+)
+def i18n_check(complete: bool) -> None:
+    """Fail when the .pot is stale or a catalogue is broken or incomplete."""
+    from bot import i18n_tools
+
+    problems = i18n_tools.check(require_complete=complete)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("catalogues ok")

@@ -1,0 +1,323 @@
+"""SQLite storage: one writer, one reader, numbered migrations, one process at a time.
+
+Writes go through :meth:`Database.transaction`, which serialises them on a single
+writer connection with ``BEGIN IMMEDIATE``; reads use a second connection and see
+only committed data (WAL). A transaction opened inside another one joins it, so a
+helper that writes (the scheduler, the outbox) can take part in a cog's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import fcntl
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from typing import IO
+
+import aiosqlite
+
+from bot.paths import MIGRATIONS_DIR
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+Row = sqlite3.Row
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+class DatabaseLocked(DatabaseError):
+    """Another pallets-bot process holds the database."""
+
+
+class DatabaseTooNew(DatabaseError):
+    """The database was written by a newer pallets-bot than this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    lastrowid: int | None
+    rowcount: int
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Return the numbered migrations in ``directory``, checking there are no gaps."""
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match is None:
+            raise DatabaseError(f"migration file name not understood: {path.name}")
+        migrations.append(
+            Migration(int(match.group(1)), path.stem, path.read_text("utf-8"))
+        )
+    for expected, migration in enumerate(migrations, start=1):
+        if migration.version != expected:
+            raise DatabaseError(
+                f"migrations must be numbered 1, 2, 3, ...: {migration.name} is out of order"
+            )
+    return migrations
+
+
+class Transaction:
+    """The writer connection inside ``BEGIN IMMEDIATE``; sees its own writes."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> WriteResult:
+        cursor = await self._conn.execute(sql, params)
+        result = WriteResult(cursor.lastrowid, cursor.rowcount)
+        await cursor.close()
+        return result
+
+    async def executemany(self, sql: str, params: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+_current_tx: contextvars.ContextVar[tuple[Database, Transaction] | None] = (
+    contextvars.ContextVar("pallets_bot_current_tx", default=None)
+)
+
+
+class Database:
+    """The bot's SQLite database."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._lock_file: IO[str] | None = None
+
+    # -- life cycle -----------------------------------------------------------------
+    async def open(self) -> None:
+        """Take the process lock, connect, and set the pragmas."""
+        self._acquire_process_lock()
+        try:
+            self._writer = await self._connect()
+            self._reader = await self._connect()
+            mode = await self._pragma(self._writer, "journal_mode=WAL")
+            if str(mode).lower() != "wal":
+                raise DatabaseError(
+                    f"{self.path}: could not switch to WAL journal mode"
+                )
+            await self._pragma(self._writer, "synchronous=NORMAL")
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _connect(self) -> aiosqlite.Connection:
+        try:
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            await self._pragma(conn, "foreign_keys=ON")
+            await self._pragma(conn, f"busy_timeout={self.busy_timeout_ms}")
+            # Reading the schema is the first thing that fails on a corrupt file.
+            await self._pragma(conn, "schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(
+                f"{self.path}: cannot open the database: {exc}"
+            ) from exc
+        return conn
+
+    @staticmethod
+    async def _pragma(conn: aiosqlite.Connection, pragma: str) -> Any:
+        async with conn.execute(f"PRAGMA {pragma}") as cursor:
+            row = await cursor.fetchone()
+            return None if row is None else row[0]
+
+    def _acquire_process_lock(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_file = open(f"{self.path}.lock", "a+", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise DatabaseError(
+                f"{self.path}: cannot create the database: {exc}"
+            ) from exc
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock_file.seek(0)
+            holder = lock_file.read().strip() or "another process"
+            lock_file.close()
+            raise DatabaseLocked(
+                f"{self.path} is in use by pallets-bot (pid {holder}); "
+                "stop that process first, or point PALLETS_BOT_DATABASE_PATH elsewhere"
+            ) from None
+        lock_file.seek(0)
+        lock_file.truncate()
+        lock_file.write(str(os.getpid()))
+        lock_file.flush()
+        self._lock_file = lock_file
+
+    async def close(self) -> None:
+        """Close both connections and release the process lock."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+        self._reader = self._writer = None
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._writer is not None
+
+    # -- migrations -----------------------------------------------------------------
+    async def schema_version(self) -> int:
+        return int(await self._pragma(self._require_writer(), "user_version"))
+
+    async def migrate(self, migrations: list[Migration] | None = None) -> list[str]:
+        """Apply the migrations the database has not seen; return their names."""
+        migrations = load_migrations() if migrations is None else migrations
+        conn = self._require_writer()
+        current = await self.schema_version()
+        if current > len(migrations):
+            raise DatabaseTooNew(
+                f"{self.path} is at schema version {current}, but this pallets-bot "
+                f"knows only {len(migrations)}: upgrade pallets-bot or restore a backup"
+            )
+        applied = []
+        async with self._write_lock:
+            for migration in migrations[current:]:
+                script = (
+                    "BEGIN IMMEDIATE;\n"
+                    f"{migration.sql}\n"
+                    f"PRAGMA user_version = {migration.version};\n"
+                    "COMMIT;"
+                )
+                try:
+                    await conn.executescript(script)
+                except sqlite3.Error as exc:
+                    if conn.in_transaction:
+                        await conn.rollback()
+                    raise DatabaseError(
+                        f"migration {migration.name} failed: {exc}"
+                    ) from exc
+                log.info("applied migration %s", migration.name)
+                applied.append(migration.name)
+        return applied
+
+    # -- reads ----------------------------------------------------------------------
+    def _read_conn(self) -> aiosqlite.Connection | Transaction:
+        current = _current_tx.get()
+        if current is not None and current[0] is self:
+            return current[1]
+        if self._reader is None:
+            raise DatabaseError("the database is not open")
+        return self._reader
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        conn = self._read_conn()
+        if isinstance(conn, Transaction):
+            return await conn.fetchone(sql, params)
+        async with conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        conn = self._read_conn()
+        if isinstance(conn, Transaction):
+            return await conn.fetchall(sql, params)
+        async with conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    # -- writes ---------------------------------------------------------------------
+    def _require_writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise DatabaseError("the database is not open")
+        return self._writer
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run a block as one write transaction; joins an enclosing one."""
+        current = _current_tx.get()
+        if current is not None and current[0] is self:
+            yield current[1]
+            return
+        conn = self._require_writer()
+        async with self._write_lock:
+            tx = Transaction(conn)
+            token = _current_tx.set((self, tx))
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield tx
+                except BaseException:
+                    await conn.rollback()
+                    raise
+                else:
+                    await conn.commit()
+            finally:
+                _current_tx.reset(token)
+
+    async def execute(self, sql: str, params: Params = ()) -> WriteResult:
+        """Run one write statement in its own transaction (or the enclosing one)."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def executemany(self, sql: str, params: Iterable[Params]) -> None:
+        async with self.transaction() as tx:
+            await tx.executemany(sql, params)
+
+    async def check_writable(self) -> None:
+        """Raise when a write cannot be committed (used by the health check)."""
+        async with self.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_write_check', "
+                "strftime('%s','now')) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
+
+    async def backup(self, destination: Path) -> None:
+        """Write a consistent copy of the database with SQLite's online backup API."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        tmp = destination.with_name(destination.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        target = await aiosqlite.connect(tmp)
+        try:
+            await self._require_writer().backup(target)
+        finally:
+            await target.close()
+        tmp.replace(destination)

@@ -1,0 +1,108 @@
+"""Errors a member can cause, and the one place that reports every error."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.i18n import _
+from bot.i18n import member_language
+
+if TYPE_CHECKING:
+    from bot.app import PalletsBot
+
+log = logging.getLogger(__name__)
+
+
+class UserError(app_commands.AppCommandError):
+    """Bad input or a refused action: shown to the member, ephemeral, nothing changed.
+
+    The message is already translated: ``raise UserError(_("Unknown timezone."))``.
+    It is an ``AppCommandError`` so that raising it from a check reaches the handler.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(UserError):
+    """The member lacks the role or permission the action needs."""
+
+
+class RetryLater(Exception):
+    """A timed job could not run now (Discord down, rate limited) and should retry."""
+
+
+def message_for(error: BaseException) -> tuple[str, bool]:
+    """Return the text shown to the member, and whether the error was expected."""
+    if isinstance(
+        error, app_commands.CommandInvokeError | app_commands.TransformerError
+    ):
+        inner = error.__cause__ or getattr(error, "original", None) or error
+        if inner is not error:
+            return message_for(inner)
+    if isinstance(error, UserError):
+        return error.message, True
+    if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
+        if isinstance(error, app_commands.CommandOnCooldown):
+            return (
+                _(
+                    "Slow down: try again in {seconds} seconds.",
+                    seconds=round(error.retry_after),
+                ),
+                True,
+            )
+        return _("You are not allowed to do that here."), True
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return _("This command only works in a server."), True
+    if isinstance(error, discord.Forbidden):
+        return (
+            _(
+                "I am missing a Discord permission for that. "
+                "A server manager can check my role."
+            ),
+            True,
+        )
+    error_id = secrets.token_hex(4)
+    error.__dict__.setdefault("error_id", error_id)
+    return (
+        _(
+            "Sorry, something went wrong on my side. "
+            "If it keeps happening, tell an organiser: error {error_id}.",
+            error_id=error_id,
+        ),
+        False,
+    )
+
+
+async def report(
+    interaction: discord.Interaction[PalletsBot], error: BaseException
+) -> None:
+    """Tell the member what went wrong (ephemeral, in their language) and log it."""
+    with member_language():
+        text, expected = message_for(error)
+    command = interaction.command.qualified_name if interaction.command else None
+    if not expected:
+        original = getattr(error, "original", None) or error.__cause__ or error
+        log.error(
+            "unexpected error %s in %s",
+            error.__dict__.get("error_id"),
+            command or interaction.data,
+            exc_info=original,
+            extra={
+                "guild_id": interaction.guild_id,
+                "user_id": interaction.user.id,
+                "command": command,
+            },
+        )
+    from bot.replies import reply
+
+    try:
+        await reply(interaction, text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the member about an error", exc_info=True)

@@ -1,0 +1,87 @@
+"""The one permission helper every cog uses.
+
+A member may act in a role when they hold the role the guild configured for it, or
+when they can manage the server (the people who configure the bot can always act).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from typing import TYPE_CHECKING
+from typing import TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import NotAllowed
+from bot.guilds import GuildSettings
+from bot.guilds import Role
+from bot.i18n import _
+
+if TYPE_CHECKING:
+    from bot.app import PalletsBot
+
+T = TypeVar("T")
+
+
+def role_label(role: Role) -> str:
+    labels = {
+        Role.ORGANISER: _("organiser"),
+        Role.HELPER: _("helper"),
+        Role.MENTOR: _("mentor"),
+        Role.GRANTS_REVIEWER: _("grants reviewer"),
+    }
+    return labels[role]
+
+
+def is_admin(member: discord.Member | discord.User) -> bool:
+    if not isinstance(member, discord.Member):
+        return False
+    perms = member.guild_permissions
+    return perms.administrator or perms.manage_guild
+
+
+def has_role(
+    member: discord.Member | discord.User, settings: GuildSettings, *roles: Role
+) -> bool:
+    """Return whether ``member`` may act as any of ``roles`` in this guild."""
+    if is_admin(member):
+        return True
+    if not isinstance(member, discord.Member):
+        return False
+    held = {role.id for role in member.roles}
+    return any(
+        (role_id := settings.role(role)) is not None and role_id in held
+        for role in roles
+    )
+
+
+async def require_role(
+    interaction: discord.Interaction[PalletsBot], *roles: Role
+) -> None:
+    """Raise :class:`NotAllowed` unless the member may act as one of ``roles``."""
+    if interaction.guild_id is None:
+        raise NotAllowed(_("This command only works in a server."))
+    settings = await interaction.client.guild_config.get(interaction.guild_id)
+    if not has_role(interaction.user, settings, *roles):
+        names = ", ".join(role_label(role) for role in roles)
+        raise NotAllowed(
+            _("Only members with the {roles} role can do that.", roles=names)
+        )
+
+
+async def require_manage_guild(interaction: discord.Interaction[Any]) -> None:
+    """Raise :class:`NotAllowed` unless the member can manage the server."""
+    if not is_admin(interaction.user):
+        raise NotAllowed(_("Only members who can manage the server can do that."))
+
+
+def requires(*roles: Role) -> Callable[[T], T]:
+    """Decorate a slash command so only members with one of ``roles`` may run it."""
+
+    async def predicate(interaction: discord.Interaction[PalletsBot]) -> bool:
+        await require_role(interaction, *roles)
+        return True
+
+    return app_commands.check(predicate)

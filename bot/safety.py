@@ -1,0 +1,101 @@
+"""Discord's limits and mention safety, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import discord
+
+MESSAGE_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELD_NAME_LIMIT = 256
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FIELDS_LIMIT = 25
+EMBED_FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+THREAD_NAME_LIMIT = 100
+EVENT_NAME_LIMIT = 100
+EVENT_DESCRIPTION_LIMIT = 1000
+MODAL_TITLE_LIMIT = 45
+BUTTON_LABEL_LIMIT = 80
+SELECT_OPTION_LIMIT = 100
+
+#: The bot's default: nobody is pinged unless a send names the users it means.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def mention_only(*users: discord.abc.Snowflake) -> discord.AllowedMentions:
+    """Allow pinging exactly ``users``; never @everyone, @here or roles."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=list(users)
+    )
+
+
+def clip(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """Shorten ``text`` to at most ``limit`` characters, marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(ellipsis), 0)] + ellipsis
+
+
+def clean_text(text: str) -> str:
+    """Strip surrounding whitespace and characters that render as nothing."""
+    invisible = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+    cleaned = "".join(
+        ch for ch in text if ch not in invisible and (ch >= " " or ch in "\n\t")
+    )
+    return cleaned.strip()
+
+
+def quote(text: str) -> str:
+    """Neutralise Markdown so user text shows as typed inside bot messages."""
+    return discord.utils.escape_markdown(text)
+
+
+def embed_length(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Clip an embed's parts to Discord's limits so a send never fails on length."""
+    if embed.title:
+        embed.title = clip(embed.title, EMBED_TITLE_LIMIT)
+    if embed.description:
+        embed.description = clip(embed.description, EMBED_DESCRIPTION_LIMIT)
+    fields = embed.fields[:EMBED_FIELDS_LIMIT]
+    embed.clear_fields()
+    for field in fields:
+        embed.add_field(
+            name=clip(field.name or "\u200b", EMBED_FIELD_NAME_LIMIT),
+            value=clip(field.value or "\u200b", EMBED_FIELD_VALUE_LIMIT),
+            inline=bool(field.inline),
+        )
+    if embed.footer.text:
+        embed.set_footer(
+            text=clip(embed.footer.text, EMBED_FOOTER_LIMIT),
+            icon_url=embed.footer.icon_url,
+        )
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(-1)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        overflow = len(embed) - EMBED_TOTAL_LIMIT
+        embed.description = clip(embed.description, len(embed.description) - overflow)
+    return embed
+
+
+def fit_content(text: str | None) -> str | None:
+    return None if text is None else clip(text, MESSAGE_LIMIT)
+
+
+def join_lines(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:
+    """Join lines, dropping whole lines past ``limit`` rather than cutting one in half."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        extra = len(line) + (1 if out else 0)
+        if size + extra > limit:
+            break
+        out.append(line)
+        size += extra
+    return "\n".join(out)

@@ -1,0 +1,233 @@
+"""A standard simulated community, shared by the tests and the playground.
+
+Needs simcord (the ``playground`` extra, or the ``tests`` dependency group).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import simcord
+from simcord import ChannelHandle
+from simcord import GuildHandle
+from simcord import interactions as sim_interactions
+from simcord import MemberActor
+from simcord import RoleHandle
+
+from bot.app import create_bot
+from bot.app import PalletsBot
+from bot.settings import Settings
+
+
+async def restart(env: simcord.Env, settings: Settings) -> PalletsBot:
+    """Stop the running bot and start a fresh one on the same database file.
+
+    This is a clean restart (the old process let go of its database); crashes are
+    tested with real processes.
+    """
+    old = env.bot
+    await env.settle()
+    if isinstance(old, PalletsBot):
+        await old.stop_services()
+    new = create_bot(settings)
+    await env.restart_bot(new)
+    await env.settle()
+    return new
+
+
+def test_settings(directory: Path, **overrides: Any) -> Settings:
+    """Settings for an offline run: a database in ``directory``, no token."""
+    values: dict[str, Any] = {
+        "database_path": directory / "pallets-bot.sqlite3",
+        "token": None,
+        "default_locale": "en",
+        "log_format": "text",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@dataclass
+class World:
+    """A guild set up the way the Pallets server is, with a member in each role."""
+
+    env: simcord.Env
+    guild: GuildHandle
+    announcements: ChannelHandle
+    questions: ChannelHandle
+    events: ChannelHandle
+    mentorship: ChannelHandle
+    helpers: ChannelHandle
+    log: ChannelHandle
+    general: ChannelHandle
+    voice: ChannelHandle
+    stage: ChannelHandle
+    admin_role: RoleHandle
+    organiser_role: RoleHandle
+    helper_role: RoleHandle
+    mentor_role: RoleHandle
+    reviewer_role: RoleHandle
+    admin: MemberActor
+    organiser: MemberActor
+    helper: MemberActor
+    mentor: MemberActor
+    mentor2: MemberActor
+    reviewer: MemberActor
+    alice: MemberActor
+    bob: MemberActor
+    carol: MemberActor
+
+    def members(self) -> dict[str, MemberActor]:
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if isinstance(value, MemberActor)
+        }
+
+    def channels(self) -> dict[str, ChannelHandle]:
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if isinstance(value, ChannelHandle)
+        }
+
+
+async def build_world(env: simcord.Env, *, configure: bool = True) -> World:
+    """Create the guild, channels, roles and members; run ``/setup`` when ``configure``."""
+    guild = env.create_guild("Pallets")
+    admin_role = guild.create_role(
+        "Admins", permissions=discord.Permissions(manage_guild=True)
+    )
+    organiser_role = guild.create_role("Organisers")
+    helper_role = guild.create_role("Helpers")
+    mentor_role = guild.create_role("Mentors")
+    reviewer_role = guild.create_role("Grants reviewers")
+    world = World(
+        env=env,
+        guild=guild,
+        announcements=guild.create_text_channel("announcements"),
+        questions=guild.create_forum_channel("questions"),
+        events=guild.create_text_channel("events"),
+        mentorship=guild.create_text_channel("mentorship"),
+        helpers=guild.create_text_channel("helpers"),
+        log=guild.create_text_channel("bot-log"),
+        general=guild.create_text_channel("general"),
+        voice=guild.create_voice_channel("Flask chats"),
+        stage=guild.create_stage_channel("Stage"),
+        admin_role=admin_role,
+        organiser_role=organiser_role,
+        helper_role=helper_role,
+        mentor_role=mentor_role,
+        reviewer_role=reviewer_role,
+        admin=guild.add_member(env.create_user("admin"), roles=[admin_role]),
+        organiser=guild.add_member(env.create_user("olivia"), roles=[organiser_role]),
+        helper=guild.add_member(env.create_user("hugo"), roles=[helper_role]),
+        mentor=guild.add_member(env.create_user("maya"), roles=[mentor_role]),
+        mentor2=guild.add_member(env.create_user("milo"), roles=[mentor_role]),
+        reviewer=guild.add_member(env.create_user("rita"), roles=[reviewer_role]),
+        alice=guild.add_member(env.create_user("alice")),
+        bob=guild.add_member(env.create_user("bob")),
+        carol=guild.add_member(env.create_user("carol")),
+    )
+    if configure:
+        await configure_world(world)
+    return world
+
+
+async def configure_world(world: World) -> None:
+    """Run ``/setup channels`` and ``/setup roles`` as the admin."""
+    await world.admin.slash(
+        world.general,
+        "setup channels",
+        announcements=world.announcements,
+        questions=world.questions,
+        events=world.events,
+        mentorship=world.mentorship,
+        helpers=world.helpers,
+        log=world.log,
+    )
+    await world.admin.slash(
+        world.general,
+        "setup roles",
+        organiser=world.organiser_role,
+        helper=world.helper_role,
+        mentor=world.mentor_role,
+        grants_reviewer=world.reviewer_role,
+    )
+
+
+_member_locales: dict[int, str] = {}
+_original_base_payload = sim_interactions.base_payload
+
+
+def _base_payload_with_locale(*args: Any, **kwargs: Any) -> Any:
+    record, payload = _original_base_payload(*args, **kwargs)
+    locale = _member_locales.get(int(kwargs.get("user_id", 0)))
+    if locale is not None:
+        payload["locale"] = locale
+    return record, payload
+
+
+sim_interactions.base_payload = _base_payload_with_locale
+
+
+@contextlib.contextmanager
+def member_locale(member: MemberActor, locale: str) -> Iterator[None]:
+    """Make ``member``'s interactions carry ``locale`` (simcord always says en-US)."""
+    previous = _member_locales.get(member.id)
+    _member_locales[member.id] = locale
+    try:
+        yield
+    finally:
+        if previous is None:
+            _member_locales.pop(member.id, None)
+        else:
+            _member_locales[member.id] = previous
+
+
+def set_member_locale(member: MemberActor, locale: str | None) -> None:
+    """Set (or with ``None`` clear) ``member``'s client locale for good."""
+    if locale is None:
+        _member_locales.pop(member.id, None)
+    else:
+        _member_locales[member.id] = locale
+
+
+async def post_question(
+    world: World, member: MemberActor, title: str, body: str
+) -> ChannelHandle:
+    """Open a post in the questions forum as ``member``, as Discord delivers it.
+
+    simcord's actors cannot open forum posts, so the thread is created with the member
+    as owner and the starter message is then sent into it by the member: the bot sees
+    THREAD_CREATE followed by MESSAGE_CREATE, as on Discord.
+    """
+    backend = world.env.backend
+    thread = backend.create_thread(
+        world.questions.id,
+        title,
+        member.id,
+        type=discord.ChannelType.public_thread.value,
+    )
+    handle = ChannelHandle(world.env, world.guild, thread)
+    await world.env.settle()
+    await member.send(handle, body)
+    return handle
+
+
+def requests_since(env: simcord.Env, start: int) -> list[simcord.HttpLogEntry]:
+    return env.http_requests[start:]
+
+
+def message_payloads(env: simcord.Env, start: int = 0) -> list[dict[str, Any]]:
+    """Every message body the bot sent or edited since request ``start``."""
+    out = []
+    for entry in env.http_requests[start:]:
+        if entry.method in {"POST", "PATCH"} and isinstance(entry.json, dict):
+            out.append(entry.json)
+    return out

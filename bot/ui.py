@@ -1,0 +1,64 @@
+"""Base classes for views, modals and persistent buttons.
+
+They set the member's language before a callback runs and send every error through
+:func:`bot.errors.report`, so a button or modal behaves like a slash command.
+Use them instead of ``discord.ui.View``/``Modal``/``DynamicItem`` directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import TypeVar
+
+import discord
+
+from bot.errors import report
+
+Interaction = discord.Interaction["PalletsBot"]
+ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+
+
+async def enter_interaction(interaction: discord.Interaction[Any]) -> None:
+    """Make the member's language current for the rest of this interaction."""
+    await interaction.client.enter_interaction(interaction)
+
+
+class View(discord.ui.View):
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        await enter_interaction(interaction)
+        return True
+
+    async def on_error(
+        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        await report(interaction, error)
+
+
+class Modal(discord.ui.Modal):
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        await enter_interaction(interaction)
+        return True
+
+    async def on_error(self, interaction: Interaction, error: Exception, /) -> None:
+        await report(interaction, error)
+
+
+class DynamicButton(discord.ui.DynamicItem[discord.ui.Button[Any]]):
+    """A persistent button whose ``custom_id`` carries its state.
+
+    Subclasses declare ``template=r"pallets:<job>:<action>:(?P<id>[0-9]+)"`` and
+    implement :meth:`run`; they are registered with ``bot.add_dynamic_items``.
+    """
+
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        await enter_interaction(interaction)
+        return True
+
+    async def callback(self, interaction: Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as error:  # noqa: BLE001 - every error is reported once
+            await report(interaction, error)
+
+    async def run(self, interaction: Interaction) -> None:
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""One package per job of the bot; each exposes ``setup(bot)``."""

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import simcord
+from bot import create_bot
+from bot import PalletsBot
+from bot import Settings
+from bot.testing import _member_locales
+from bot.testing import build_world
+from bot.testing import test_settings
+from bot.testing import World
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return test_settings(tmp_path)
+
+
+@pytest.fixture
+def simcord_bot(settings: Settings) -> PalletsBot:
+    return create_bot(settings)
+
+
+@pytest.fixture
+async def simcord_env(
+    simcord_bot: PalletsBot, request: pytest.FixtureRequest
+) -> AsyncIterator[simcord.Env]:
+    """simcord's environment, closing the bot's database and scheduler afterwards.
+
+    simcord detaches a bot without calling ``close()``; the bot owns a database
+    file and a process lock, so they are released here.
+    """
+    marker = request.node.get_closest_marker("simcord")
+    options = marker.kwargs if marker else {}
+    env = simcord.Env(simcord_bot, **options)
+    await env.start()
+    try:
+        yield env
+    finally:
+        bot = env.bot
+        await env.shutdown()
+        if isinstance(bot, PalletsBot):
+            await bot.stop_services()
+        if env.check_errors:
+            env.raise_errors()
+
+
+@pytest.fixture
+async def world(simcord_env: simcord.Env) -> World:
+    return await build_world(simcord_env)
+
+
+@pytest.fixture(autouse=True)
+def _reset_locales() -> Iterator[None]:
+    yield
+    _member_locales.clear()

@@ -1,0 +1,94 @@
+"""iCalendar (RFC 5545) files of upcoming community chats and events.
+
+Jobs that put things in the community calendar register a source with
+:func:`register_source`; ``/event calendar`` and the public feed both build their file
+from :func:`collect` and :func:`to_ics`. UIDs are stable (derived from what the entry
+is, not when it was exported), so calendar apps update entries instead of adding
+duplicates, and cancelled entries stay in the feed marked as cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import icalendar
+
+from bot.clock import utcnow
+
+if TYPE_CHECKING:
+    from bot.app import PalletsBot
+
+UID_DOMAIN = "pallets-bot"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    uid: str
+    summary: str
+    start: datetime
+    end: datetime
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    cancelled: bool = False
+    #: Bump when the entry changes so calendar apps take the new version.
+    sequence: int = 0
+    last_modified: datetime | None = None
+
+
+Source = Callable[["PalletsBot", int], Awaitable[list[CalendarEntry]]]
+_sources: dict[str, Source] = {}
+
+
+def register_source(name: str, source: Source) -> None:
+    """Add (or replace) a named source of calendar entries for a guild."""
+    _sources[name] = source
+
+
+def unregister_source(name: str) -> None:
+    _sources.pop(name, None)
+
+
+async def collect(bot: PalletsBot, guild_id: int) -> list[CalendarEntry]:
+    """Every registered source's entries for ``guild_id``, by start time."""
+    entries: list[CalendarEntry] = []
+    for source in _sources.values():
+        entries.extend(await source(bot, guild_id))
+    return sorted(entries, key=lambda entry: (entry.start, entry.uid))
+
+
+def make_uid(kind: str, ident: int | str, guild_id: int) -> str:
+    return f"{kind}-{ident}-{guild_id}@{UID_DOMAIN}"
+
+
+def to_ics(entries: list[CalendarEntry], name: str) -> bytes:
+    """Render ``entries`` as an iCalendar file."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Pallets community//pallets-bot//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    stamp = utcnow()
+    for entry in entries:
+        event = icalendar.Event()
+        event.add("uid", entry.uid)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", entry.start)
+        event.add("dtend", entry.end)
+        event.add("summary", entry.summary)
+        if entry.description:
+            event.add("description", entry.description)
+        if entry.location:
+            event.add("location", entry.location)
+        if entry.url:
+            event.add("url", entry.url)
+        event.add("sequence", entry.sequence)
+        event.add("last-modified", entry.last_modified or stamp)
+        event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    data: bytes = calendar.to_ical()
+    return data

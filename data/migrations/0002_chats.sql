@@ -1,0 +1,1 @@
+-- chats: tables are added by that job's work.

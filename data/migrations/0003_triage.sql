@@ -1,0 +1,1 @@
+-- triage: tables are added by that job's work.

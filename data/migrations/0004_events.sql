@@ -1,0 +1,1 @@
+-- events: tables are added by that job's work.

@@ -1,0 +1,1 @@
+-- mentorship: tables are added by that job's work.

@@ -1,0 +1,1 @@
+-- extwatch: tables are added by that job's work.

@@ -1,0 +1,1 @@
+-- ops: tables are added by that job's work.

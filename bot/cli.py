@@ -81,6 +81,7 @@ def playground(interactive: bool, database: Path | None) -> None:
 def migrate() -> None:
     """Apply database migrations."""
     applied = asyncio.run(_with_db(_settings(), "migrate"))
+    assert isinstance(applied, list)
     click.echo(
         "\n".join(f"applied {name}" for name in applied) or "database is up to date"
     )

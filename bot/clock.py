@@ -66,5 +66,5 @@ def bind_apscheduler() -> None:
     from apscheduler.executors import base as executors_base
     from apscheduler.schedulers import base as schedulers_base
 
-    schedulers_base.datetime = _ClockDatetime  # type: ignore[misc]
-    executors_base.datetime = _ClockDatetime  # type: ignore[misc]
+    schedulers_base.datetime = _ClockDatetime
+    executors_base.datetime = _ClockDatetime

@@ -8,14 +8,12 @@ Use them instead of ``discord.ui.View``/``Modal``/``DynamicItem`` directly.
 from __future__ import annotations
 
 from typing import Any
-from typing import TypeVar
 
 import discord
 
 from bot.errors import report
 
-Interaction = discord.Interaction["PalletsBot"]
-ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+Interaction = discord.Interaction[Any]
 
 
 async def enter_interaction(interaction: discord.Interaction[Any]) -> None:
@@ -39,11 +37,16 @@ class Modal(discord.ui.Modal):
         await enter_interaction(interaction)
         return True
 
-    async def on_error(self, interaction: Interaction, error: Exception, /) -> None:
+    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows it too
+        self, interaction: Interaction, error: Exception, /
+    ) -> None:
         await report(interaction, error)
 
 
-class DynamicButton(discord.ui.DynamicItem[discord.ui.Button[Any]]):
+class DynamicButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"(?!)",  # matches nothing: only subclasses are registered
+):
     """A persistent button whose ``custom_id`` carries its state.
 
     Subclasses declare ``template=r"pallets:<job>:<action>:(?P<id>[0-9]+)"`` and

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from bot.app import PalletsBot
 from bot.errors import UserError
@@ -27,7 +29,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
 
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         # default_permissions hides the commands; this check is the real gate.
         await require_manage_guild(interaction)
         return True

@@ -1,0 +1,1 @@
+"""The benchmark: real-size data through the real bot (see bench/README)."""

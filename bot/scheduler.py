@@ -14,6 +14,7 @@ the row is marked done re-runs the handler, and the outbox makes that resend a n
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 from collections import Counter
@@ -120,6 +121,7 @@ class Scheduler:
         self._default_catch_up = default_catch_up
         self._kinds: dict[str, _Kind] = {}
         self._aps: AsyncIOScheduler | None = None
+        self._context: contextvars.Context | None = None
         self._recovered = False
         self._running: set[asyncio.Task[None]] = set()
         self.stats = SchedulerStats()
@@ -147,6 +149,9 @@ class Scheduler:
     async def start(self) -> None:
         """Start waking up for jobs. Call :meth:`recover` once the bot is ready."""
         bind_apscheduler()
+        # Triggers are armed in the scheduler's own context, whoever schedules the
+        # job: the wake-ups belong to the bot (and under simcord, to its clock).
+        self._context = contextvars.copy_context()
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._aps.start()
 
@@ -278,9 +283,10 @@ class Scheduler:
 
     # -- running --------------------------------------------------------------------------
     def _arm(self, job_id: int, due_at: int) -> None:
-        if self._aps is None:
+        if self._aps is None or self._context is None:
             return
-        self._aps.add_job(
+        self._context.copy().run(
+            self._aps.add_job,
             self._fire,
             trigger=DateTrigger(run_date=from_ts(due_at)),
             args=[job_id],

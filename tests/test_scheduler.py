@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import discord
+import simcord
+
+from bot import create_bot
+from bot import PalletsBot
+from bot import Settings
+from bot.clock import utcnow
+from bot.scheduler import backoff
+from bot.scheduler import Job
+from bot.testing import World
+
+KIND = "test.ping"
+
+
+def install_ping(bot: PalletsBot, channel_id: int) -> list[Job]:
+    """Register a job kind that posts through the outbox, and record its runs."""
+    runs: list[Job] = []
+
+    async def ping(job: Job) -> None:
+        runs.append(job)
+        late = " (late)" if job.late else ""
+        await bot.outbox.send(
+            f"test:ping:{job.key}",
+            channel_id,
+            guild_id=job.guild_id,
+            content=f"ping {job.payload['n']}{late}",
+        )
+
+    bot.scheduler.register(KIND, ping, catch_up=timedelta(hours=1))
+    return runs
+
+
+def pings(world: World) -> list[str]:
+    return [m.content for m in world.general.history() if m.content.startswith("ping")]
+
+
+async def restart_with_ping(
+    env: simcord.Env, settings: Settings, world: World
+) -> list[Job]:
+    old = env.bot
+    assert isinstance(old, PalletsBot)
+    await env.settle()
+    await old.stop_services()
+    new = create_bot(settings)
+    runs = install_ping(new, world.general.id)
+    await env.restart_bot(new)
+    await env.settle()
+    return runs
+
+
+async def test_job_fires_once_at_its_time(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    runs = install_ping(simcord_bot, world.general.id)
+    await simcord_bot.schedule(
+        KIND,
+        "p1",
+        utcnow() + timedelta(hours=2),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(3600 * 2 - 5)
+    assert pings(world) == []
+    await simcord_env.advance_time(10)
+    assert pings(world) == ["ping 1"]
+    await simcord_env.advance_time(3600 * 24)
+    assert pings(world) == ["ping 1"]
+    assert len(runs) == 1
+    job = await simcord_bot.scheduler.get("p1")
+    assert job is not None and job["state"] == "done"
+
+
+async def test_scheduling_the_same_key_twice_keeps_one_job(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    due = utcnow() + timedelta(minutes=30)
+    first = await simcord_bot.schedule(
+        KIND, "p", due, guild_id=world.guild.id, payload={"n": 1}
+    )
+    second = await simcord_bot.schedule(
+        KIND, "p", due, guild_id=world.guild.id, payload={"n": 1}
+    )
+    assert first == second
+    await simcord_env.advance_time(3600)
+    assert pings(world) == ["ping 1"]
+
+
+async def test_job_fires_once_across_restart(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    await simcord_bot.schedule(
+        KIND,
+        "p1",
+        utcnow() + timedelta(hours=2),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(3600)
+    runs = await restart_with_ping(simcord_env, settings, world)
+    await simcord_env.advance_time(3600 + 60)
+    assert pings(world) == ["ping 1"]
+    assert len(runs) == 1
+    runs = await restart_with_ping(simcord_env, settings, world)
+    await simcord_env.advance_time(3600)
+    assert runs == []
+    assert pings(world) == ["ping 1"]
+
+
+async def test_job_due_while_down_catches_up_once_and_says_late(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    await simcord_bot.schedule(
+        KIND,
+        "p1",
+        utcnow() + timedelta(minutes=10),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    # The bot goes down before the job is due and comes back 30 minutes late.
+    old = simcord_env.bot
+    assert isinstance(old, PalletsBot)
+    await old.stop_services()
+    await simcord_env.advance_time(40 * 60)
+    runs = await restart_with_ping(simcord_env, settings, world)
+    assert [job.late for job in runs] == [True]
+    assert pings(world) == ["ping 1 (late)"]
+    runs = await restart_with_ping(simcord_env, settings, world)
+    assert runs == []
+    assert pings(world) == ["ping 1 (late)"]
+
+
+async def test_job_older_than_its_catch_up_window_is_recorded_missed(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    await simcord_bot.schedule(
+        KIND,
+        "old",
+        utcnow() + timedelta(minutes=10),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    old = simcord_env.bot
+    assert isinstance(old, PalletsBot)
+    await old.stop_services()
+    await simcord_env.advance_time(3 * 3600)
+    runs = await restart_with_ping(simcord_env, settings, world)
+    assert runs == []
+    assert pings(world) == []
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    row = await bot.scheduler.get("old")
+    assert row is not None and row["state"] == "missed"
+    assert await bot.scheduler.pending_count() == 0
+
+
+async def test_cancelled_job_never_fires(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    due = utcnow() + timedelta(hours=1)
+    await simcord_bot.schedule(
+        KIND, "chat:1:24h", due, guild_id=world.guild.id, payload={"n": 1}
+    )
+    await simcord_bot.schedule(
+        KIND, "chat:1:1h", due, guild_id=world.guild.id, payload={"n": 2}
+    )
+    await simcord_bot.schedule(
+        KIND, "chat:2:1h", due, guild_id=world.guild.id, payload={"n": 3}
+    )
+    assert await simcord_bot.scheduler.cancel_prefix("chat:1:") == 2
+    await simcord_env.advance_time(7200)
+    assert pings(world) == ["ping 3"]
+
+
+async def test_rescheduling_a_pending_job_moves_it(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(hours=1),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(hours=3),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(2 * 3600)
+    assert pings(world) == []
+    await simcord_env.advance_time(3600 + 1)
+    assert pings(world) == ["ping 1"]
+
+
+async def test_discord_outage_retries_with_backoff_then_sends_once(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    simcord_env.inject_error(
+        "POST", f"/channels/{world.general.id}/messages", status=503, times=2
+    )
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(minutes=1),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(60)
+    assert pings(world) == []
+    await simcord_env.advance_time(backoff(1) + backoff(2) + 5)
+    assert pings(world) == ["ping 1"]
+    row = await simcord_bot.scheduler.get("p")
+    assert row is not None and row["state"] == "done" and row["attempts"] == 3
+
+
+async def test_permanent_failure_is_recorded_and_reported_in_the_log_channel(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    simcord_env.inject_error(
+        "POST",
+        f"/channels/{world.general.id}/messages",
+        status=403,
+        code=50013,
+        times=1,
+    )
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(minutes=1),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(120)
+    row = await simcord_bot.scheduler.get("p")
+    assert row is not None and row["state"] == "failed"
+    assert "403" in row["last_error"]
+    last = world.log.last_message
+    assert last is not None and "failed" in last.content
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff(n) for n in range(1, 12)]
+    assert delays == sorted(delays)
+    assert delays[0] == 30 and max(delays) == 3600
+
+
+async def test_reconnect_does_not_recover_twice(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    runs = install_ping(simcord_bot, world.general.id)
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(minutes=5),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_bot.scheduler.recover()  # as a second on_ready would
+    await simcord_env.advance_time(600)
+    assert len(runs) == 1
+    assert isinstance(simcord_bot, discord.Client)

@@ -1,0 +1,401 @@
+"""Community chats without Discord: recurrence, validation, agenda ranking.
+
+Everything here is pure: datetimes in, datetimes out. Occurrences are computed in the
+series' own IANA timezone and converted to UTC, so a 17:00 Europe/Paris chat is 17:00
+Paris time in January and in July. A local time that does not exist on some date of
+the series (the spring-forward gap) or exists twice (the fall-back hour) is refused
+when the series is created, rather than silently moved.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import UTC
+from enum import StrEnum
+from functools import cache
+from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+
+#: How far ahead a new series' local time is checked against DST transitions. The
+#: weekday/date pattern of a year repeats within 28 years, and zone rules change
+#: more often than that, so ten years is what can usefully be promised.
+CHECK_YEARS = 10
+MAX_DURATION_MINUTES = 12 * 60
+MAX_LEAD_DAYS = 60
+MAX_REMINDERS = 4
+MAX_REMINDER_HOURS = 7 * 24
+TITLE_LIMIT = 100
+DETAILS_LIMIT = 500
+NOTES_LIMIT = 3500
+PROPOSALS_PER_MEMBER = 3
+NAME_LIMIT = 80
+AGENDA_SIZE = 5
+#: Discord allows this many scheduled or active events per guild.
+ACTIVE_EVENTS_LIMIT = 100
+
+
+class Cadence(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+    @property
+    def step(self) -> int:
+        return 1 if self is Cadence.MONTHLY else 3
+
+
+class LocalTimeKind(StrEnum):
+    OK = "ok"
+    NONEXISTENT = "nonexistent"
+    AMBIGUOUS = "ambiguous"
+
+
+class Problem(StrEnum):
+    """Why input was refused; the cog turns each into a translated sentence."""
+
+    UNKNOWN_TIMEZONE = "unknown_timezone"
+    BAD_TIME = "bad_time"
+    NONEXISTENT_TIME = "nonexistent_time"
+    AMBIGUOUS_TIME = "ambiguous_time"
+    BAD_WEEK = "bad_week"
+    BAD_DURATION = "bad_duration"
+    BAD_LEAD = "bad_lead"
+    BAD_REMINDERS = "bad_reminders"
+    REMINDER_BEFORE_OPENING = "reminder_before_opening"
+    BAD_NAME = "bad_name"
+    BAD_LOCATION = "bad_location"
+    EMPTY_TITLE = "empty_title"
+    TOO_LONG = "too_long"
+    MASS_MENTION = "mass_mention"
+    PAST_TIME = "past_time"
+
+
+class ChatInputError(ValueError):
+    """Bad input; ``params`` fill the translated message's placeholders."""
+
+    def __init__(self, problem: Problem, **params: object) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.params = params
+
+
+# -- timezones and local times ---------------------------------------------------------
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA zone name this system knows, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the zone called ``name`` (case as typed or canonical), or refuse it."""
+    cleaned = name.strip()
+    if cleaned not in set(timezone_names()):
+        lowered = {n.lower(): n for n in timezone_names()}
+        cleaned = lowered.get(cleaned.lower(), "")
+    if not cleaned:
+        raise ChatInputError(Problem.UNKNOWN_TIMEZONE, timezone=name)
+    try:
+        return ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ChatInputError(Problem.UNKNOWN_TIMEZONE, timezone=name) from exc
+
+
+def matching_timezones(text: str, limit: int = 25) -> list[str]:
+    """Zone names for autocomplete: prefix matches first, then substring matches."""
+    needle = text.strip().lower().replace(" ", "_")
+    names = timezone_names()
+    if not needle:
+        return list(names[:limit])
+    starts = [n for n in names if n.lower().startswith(needle)]
+    inner = [n for n in names if needle in n.lower() and n not in starts]
+    return (starts + inner)[:limit]
+
+
+_TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")
+
+
+def parse_local_time(text: str) -> time:
+    """Parse ``17:00`` (or ``17h00``, ``17.00``) as a time of day."""
+    match = _TIME.match(text)
+    if match is None:
+        raise ChatInputError(Problem.BAD_TIME, time=text)
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ChatInputError(Problem.BAD_TIME, time=text)
+    return time(hour, minute)
+
+
+def classify_local(moment: datetime, tz: ZoneInfo) -> LocalTimeKind:
+    """Say whether the naive wall time ``moment`` exists once, never, or twice in ``tz``."""
+    naive = moment.replace(tzinfo=None)
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return LocalTimeKind.OK
+    back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if back != naive:
+        return LocalTimeKind.NONEXISTENT
+    return LocalTimeKind.AMBIGUOUS
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of wall time ``at`` on ``day`` in ``tz``.
+
+    Series are checked for gaps and overlaps when created; should zone rules change
+    later, a nonexistent time maps forward past the gap and an ambiguous one to its
+    first instance (``fold=0``), which is what a person would expect.
+    """
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+# -- the recurrence --------------------------------------------------------------------
+def parse_week(text: str) -> int:
+    """``1``..``4`` (or first..fourth), or ``last`` (-1)."""
+    words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+    value = text.strip().lower()
+    if value in words:
+        return words[value]
+    if value.lstrip("-").isdigit() and int(value) in (1, 2, 3, 4, -1):
+        return int(value)
+    raise ChatInputError(Problem.BAD_WEEK, week=text)
+
+
+def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
+    """The ``week``-th (1..4, or -1 for last) ``weekday`` (Monday 0) of a month."""
+    if week == -1:
+        last = calendar.monthrange(year, month)[1]
+        day = date(year, month, last)
+        return day - timedelta(days=(day.weekday() - weekday) % 7)
+    if week not in (1, 2, 3, 4):
+        raise ChatInputError(Problem.BAD_WEEK, week=str(week))
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    cadence: Cadence
+    weekday: int
+    week: int
+    at: time
+    timezone: str
+    #: For quarterly series: months m with (m - 1) % 3 == phase.
+    month_phase: int = 0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+    def months(self, start_year: int, start_month: int) -> Iterator[tuple[int, int]]:
+        """The series' months from (start_year, start_month) on, forever."""
+        year, month = start_year, start_month
+        while True:
+            if self.cadence is Cadence.MONTHLY or (month - 1) % 3 == self.month_phase:
+                yield year, month
+            month += 1
+            if month > 12:
+                year, month = year + 1, 1
+
+    def local_dates(self, after: datetime) -> Iterator[date]:
+        """The series' dates, starting with the month of ``after`` in the series' zone."""
+        local = after.astimezone(self.tz)
+        for year, month in self.months(local.year, local.month):
+            yield nth_weekday(year, month, self.weekday, self.week)
+
+    def occurrences(self, after: datetime, count: int) -> list[datetime]:
+        """The next ``count`` UTC starts strictly after ``after``."""
+        out: list[datetime] = []
+        tz = self.tz
+        for day in self.local_dates(after):
+            start = local_to_utc(day, self.at, tz)
+            if start > after:
+                out.append(start)
+                if len(out) >= count:
+                    break
+        return out
+
+    def next_after(self, after: datetime) -> datetime:
+        return self.occurrences(after, 1)[0]
+
+
+def check_recurrence(rec: Recurrence, now: datetime, years: int = CHECK_YEARS) -> None:
+    """Refuse a series whose local time falls in a DST gap or overlap on some date.
+
+    The first offending date is named, so the organiser can pick another time.
+    """
+    tz = rec.tz
+    horizon = now + timedelta(days=366 * years)
+    for day in rec.local_dates(now):
+        if datetime.combine(day, rec.at, tzinfo=UTC) > horizon:
+            return
+        kind = classify_local(datetime.combine(day, rec.at), tz)
+        if kind is LocalTimeKind.NONEXISTENT:
+            raise ChatInputError(
+                Problem.NONEXISTENT_TIME, date=day.isoformat(), time=_hm(rec.at)
+            )
+        if kind is LocalTimeKind.AMBIGUOUS:
+            raise ChatInputError(
+                Problem.AMBIGUOUS_TIME, date=day.isoformat(), time=_hm(rec.at)
+            )
+
+
+def phase_for(cadence: Cadence, now: datetime, tz: ZoneInfo) -> int:
+    """A quarterly series starts in the current quarter-month of its zone."""
+    if cadence is Cadence.MONTHLY:
+        return 0
+    return (now.astimezone(tz).month - 1) % 3
+
+
+def _hm(at: time) -> str:
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
+def format_time(at: time) -> str:
+    return _hm(at)
+
+
+# -- other settings ----------------------------------------------------------------------
+def check_duration(minutes: int) -> timedelta:
+    if not 1 <= minutes <= MAX_DURATION_MINUTES:
+        raise ChatInputError(Problem.BAD_DURATION, minutes=minutes)
+    return timedelta(minutes=minutes)
+
+
+def parse_reminders(text: str) -> tuple[int, ...]:
+    """``"24,1"`` as (24, 1): hours before the start, largest first, no repeats."""
+    hours: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_HOURS:
+            raise ChatInputError(Problem.BAD_REMINDERS, reminders=text)
+        hours.add(int(part))
+    if len(hours) > MAX_REMINDERS:
+        raise ChatInputError(Problem.BAD_REMINDERS, reminders=text)
+    return tuple(sorted(hours, reverse=True))
+
+
+def format_reminders(hours: Iterable[int]) -> str:
+    return ",".join(str(h) for h in hours)
+
+
+def check_lead(lead_days: int, reminders: tuple[int, ...]) -> None:
+    if not 1 <= lead_days <= MAX_LEAD_DAYS:
+        raise ChatInputError(Problem.BAD_LEAD, days=lead_days)
+    if reminders and reminders[0] >= lead_days * 24:
+        raise ChatInputError(
+            Problem.REMINDER_BEFORE_OPENING, hours=reminders[0], days=lead_days
+        )
+
+
+_MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
+
+
+def check_text(text: str, limit: int, *, required: bool = False) -> str:
+    """Clean member text; refuse mass mentions, empty required text, or overlong text."""
+    cleaned = "".join(
+        ch
+        for ch in text
+        if ch not in "\u200b\u200c\u200d\u2060\ufeff" and (ch >= " " or ch in "\n\t")
+    ).strip()
+    if required and not cleaned:
+        raise ChatInputError(Problem.EMPTY_TITLE)
+    if len(cleaned) > limit:
+        raise ChatInputError(Problem.TOO_LONG, limit=limit, length=len(cleaned))
+    if _MASS_MENTION.search(cleaned):
+        raise ChatInputError(Problem.MASS_MENTION)
+    return cleaned
+
+
+def check_name(name: str) -> str:
+    cleaned = check_text(name, NAME_LIMIT, required=True)
+    return cleaned
+
+
+def check_future(moment: datetime, now: datetime) -> None:
+    if moment <= now:
+        raise ChatInputError(Problem.PAST_TIME)
+
+
+def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
+    """``2026-03-05`` and ``17:00`` in ``tz`` as UTC, refusing gaps and overlaps."""
+    try:
+        parsed = date.fromisoformat(day.strip())
+    except ValueError as exc:
+        raise ChatInputError(Problem.BAD_TIME, time=f"{day} {at}") from exc
+    clock = parse_local_time(at)
+    kind = classify_local(datetime.combine(parsed, clock), tz)
+    if kind is LocalTimeKind.NONEXISTENT:
+        raise ChatInputError(
+            Problem.NONEXISTENT_TIME, date=parsed.isoformat(), time=_hm(clock)
+        )
+    if kind is LocalTimeKind.AMBIGUOUS:
+        raise ChatInputError(
+            Problem.AMBIGUOUS_TIME, date=parsed.isoformat(), time=_hm(clock)
+        )
+    return local_to_utc(parsed, clock, tz)
+
+
+# -- timed work of one occurrence ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """When each piece of an occurrence's timed work is due (UTC)."""
+
+    open_at: datetime
+    reminders: tuple[tuple[int, datetime], ...]
+    end_at: datetime
+
+
+def plan(
+    starts_at: datetime,
+    ends_at: datetime,
+    lead_days: int,
+    reminder_hours: tuple[int, ...],
+) -> Plan:
+    return Plan(
+        open_at=starts_at - timedelta(days=lead_days),
+        reminders=tuple(
+            (hours, starts_at - timedelta(hours=hours)) for hours in reminder_hours
+        ),
+        end_at=ends_at,
+    )
+
+
+class ReminderAction(StrEnum):
+    SEND = "send"
+    SEND_LATE = "send_late"
+    MISSED = "missed"
+
+
+def reminder_action(late: bool, now: datetime, starts_at: datetime) -> ReminderAction:
+    """A reminder that comes late still goes out if the chat has not started."""
+    if now >= starts_at:
+        return ReminderAction.MISSED
+    return ReminderAction.SEND_LATE if late else ReminderAction.SEND
+
+
+# -- topics --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: int
+    title: str
+    votes: int
+    created_at: int
+    pinned: bool = False
+
+
+def rank(topics: Iterable[Topic]) -> list[Topic]:
+    """Pinned first, then by votes (most first), ties by age (oldest first)."""
+    return sorted(topics, key=lambda t: (not t.pinned, -t.votes, t.created_at, t.id))
+
+
+def agenda(topics: Iterable[Topic], size: int = AGENDA_SIZE) -> list[Topic]:
+    return rank(topics)[:size]

@@ -1,0 +1,944 @@
+"""Question triage: tag new forum posts, answer with a checklist, track them to solved."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import i18n
+from bot.app import PalletsBot
+from bot.clock import from_ts
+from bot.clock import now_ts
+from bot.clock import to_ts
+from bot.errors import UserError
+from bot.guilds import Channel
+from bot.guilds import Role
+from bot.i18n import _
+from bot.i18n import guild_language
+from bot.permissions import has_role
+from bot.permissions import require_role
+from bot.replies import reply
+from bot.safety import clean_text
+from bot.safety import mention_only
+from bot.safety import quote
+from bot.scheduler import Job
+from cogs.triage import _logic as logic
+from cogs.triage import _queries as q
+from cogs.triage._views import buttons
+from cogs.triage._views import checklist_text
+from cogs.triage._views import ConfirmSolvedButton
+from cogs.triage._views import digest_embed
+from cogs.triage._views import NeedHelpButton
+from cogs.triage._views import PERSISTENT_ITEMS
+from cogs.triage._views import queue_embed
+from cogs.triage._views import QueueView
+from cogs.triage._views import SolveButton
+from cogs.triage._views import stats_embed
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[PalletsBot]
+
+NUDGE = "triage.nudge"
+DIGEST = "triage.digest"
+ARCHIVE = "triage.archive"
+
+REPO_CHOICES = [
+    app_commands.Choice(name=repo, value=repo)
+    for repo in sorted(set(logic.load_rules().repos()))
+][:25]
+
+CloseReasonOption = Literal[
+    "duplicate", "moved-to-github", "off-topic", "not-reproducible", "wontfix", "other"
+]
+
+
+@contextlib.contextmanager
+def _language(language: str) -> Iterator[None]:
+    with i18n.scope(language, language):
+        yield
+
+
+class TriageCog(commands.Cog, name="Triage"):
+    """The questions forum: tags, checklist, solved state, queue and digest."""
+
+    triage = app_commands.Group(
+        name="triage",
+        description="Triage questions in the questions forum",
+        guild_only=True,
+    )
+
+    def __init__(self, bot: PalletsBot) -> None:
+        self.bot = bot
+        self.rules = logic.load_rules()
+
+    async def cog_load(self) -> None:
+        self.bot.scheduler.register(NUDGE, self._nudge_job, catch_up=timedelta(days=3))
+        self.bot.scheduler.register(
+            DIGEST, self._digest_job, catch_up=timedelta(hours=12)
+        )
+        self.bot.scheduler.register(
+            ARCHIVE, self._archive_job, catch_up=timedelta(days=30)
+        )
+        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
+
+    async def cog_unload(self) -> None:
+        for kind in (NUDGE, DIGEST, ARCHIVE):
+            self.bot.scheduler.unregister(kind)
+        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+
+    # -- helpers ------------------------------------------------------------------------
+    async def _forum_id(self, guild_id: int) -> int | None:
+        return (await self.bot.guild_config.get(guild_id)).channel(Channel.QUESTIONS)
+
+    async def _question_here(self, interaction: Interaction) -> q.Question:
+        """The question whose thread the interaction is in, or a clear refusal."""
+        channel_id = interaction.channel_id or 0
+        question = await q.get_question(self.bot.db, channel_id)
+        if question is None or question.guild_id != interaction.guild_id:
+            raise UserError(_("Use this inside a post in the questions forum."))
+        if question.state == "deleted":
+            raise UserError(_("This post was deleted."))
+        return question
+
+    async def _is_helper(
+        self, member: discord.Member | discord.User, guild_id: int
+    ) -> bool:
+        settings = await self.bot.guild_config.get(guild_id)
+        return has_role(member, settings, Role.HELPER, Role.ORGANISER)
+
+    async def _thread(self, thread_id: int) -> discord.Thread | None:
+        channel = self.bot.get_channel(thread_id)
+        if isinstance(channel, discord.Thread):
+            return channel
+        try:
+            fetched = await self.bot.fetch_channel(thread_id)
+        except discord.NotFound:
+            await q.mark_deleted(self.bot.db, thread_id)
+            return None
+        return fetched if isinstance(fetched, discord.Thread) else None
+
+    async def _forum(self, thread: discord.Thread) -> discord.ForumChannel | None:
+        parent = thread.parent
+        if isinstance(parent, discord.ForumChannel):
+            return parent
+        fetched = await self.bot.fetch_channel(thread.parent_id)
+        return fetched if isinstance(fetched, discord.ForumChannel) else None
+
+    async def _retag(
+        self,
+        question: q.Question,
+        thread: discord.Thread,
+        *,
+        add: list[str],
+        remove: Sequence[str] = (),
+        archived: bool | None = None,
+    ) -> list[str]:
+        """Apply ``add`` and drop the bot's own ``remove``; return the post's tag names.
+
+        Tags a person set are never removed; missing forum tags are created while the
+        forum has room. ``archived`` goes in the same edit (one request).
+        """
+        forum = await self._forum(thread)
+        if forum is None:
+            return []
+        by_id = {tag.id: tag for tag in forum.available_tags}
+        applied_ids = [tid for tid in thread._applied_tags if tid in by_id]
+        bot_ids = set(question.bot_tag_ids)
+        plan = logic.plan_tags(
+            available=[tag.name for tag in forum.available_tags],
+            applied=[by_id[tid].name for tid in applied_ids],
+            bot_applied=[by_id[tid].name for tid in applied_ids if tid in bot_ids],
+            add=add,
+            remove=remove,
+        )
+        if plan.create:
+            forum = await forum.edit(
+                available_tags=[
+                    *forum.available_tags,
+                    *(discord.ForumTag(name=name) for name in plan.create),
+                ]
+            )
+        by_name = {tag.name.lower(): tag for tag in forum.available_tags}
+        new_tags = [by_name[n.lower()] for n in plan.applied if n.lower() in by_name]
+        person_ids = {tid for tid in applied_ids if tid not in bot_ids}
+        changes: dict[str, object] = {}
+        if [t.id for t in new_tags] != applied_ids:
+            changes["applied_tags"] = new_tags
+        if archived is not None:
+            changes["archived"] = archived
+        if changes:
+            await thread.edit(**changes)  # type: ignore[arg-type]
+        await q.set_bot_tags(
+            self.bot.db,
+            question.thread_id,
+            [t.id for t in new_tags if t.id not in person_ids],
+        )
+        return [t.name for t in new_tags]
+
+    async def _safe_retag(
+        self,
+        question: q.Question,
+        thread: discord.Thread,
+        *,
+        add: list[str],
+        remove: Sequence[str] = (),
+        archived: bool | None = None,
+    ) -> list[str]:
+        """:meth:`_retag`, telling organisers instead of failing the member's action."""
+        try:
+            return await self._retag(
+                question, thread, add=add, remove=remove, archived=archived
+            )
+        except discord.HTTPException as error:
+            log.warning("could not tag question %s: %s", thread.id, error)
+            await self.bot.post_to_log(
+                question.guild_id,
+                _(
+                    "I could not change the tags of the question {thread} "
+                    "(Discord said {status}). Check my permissions in the forum.",
+                    thread=thread.mention,
+                    status=str(error.status),
+                ),
+            )
+            return []
+
+    # -- new posts ------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_pallets_ready(self) -> None:
+        for guild_id in await q.guilds_with_questions(self.bot.db):
+            await self._ensure_digest(guild_id)
+
+    @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        await self._record(thread)
+
+    async def _record(self, thread: discord.Thread) -> q.Question | None:
+        if thread.guild is None or thread.parent_id != await self._forum_id(
+            thread.guild.id
+        ):
+            return None
+        if self.bot.user is not None and thread.owner_id == self.bot.user.id:
+            return None
+        created = to_ts(thread.created_at) if thread.created_at else now_ts()
+        if await q.insert_question(
+            self.bot.db,
+            thread_id=thread.id,
+            guild_id=thread.guild.id,
+            forum_id=thread.parent_id,
+            author_id=thread.owner_id,
+            title=logic.clip_text(clean_text(thread.name), logic.MAX_TITLE),
+            created_at=created,
+        ):
+            await self._ensure_digest(thread.guild.id)
+        return await q.get_question(self.bot.db, thread.id)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or message.author.bot:
+            return
+        if not isinstance(message.channel, discord.Thread):
+            return
+        question = await q.get_question(self.bot.db, message.channel.id)
+        if question is None:
+            question = await self._record(message.channel)
+            if question is None:
+                return
+        if question.state == "deleted":
+            return
+        language = await self.bot.guild_language(message.guild.id)
+        with _language(language):
+            if message.author.id == question.author_id:
+                await self._asker_message(question, message)
+            else:
+                await self._reply(question, message)
+
+    async def _asker_message(
+        self, question: q.Question, message: discord.Message
+    ) -> None:
+        assert isinstance(message.channel, discord.Thread)
+        body = logic.clip_text(clean_text(message.content), logic.MAX_BODY)
+        if question.starter_message_id is None and await q.claim_starter(
+            self.bot.db, question.thread_id, message.id, body
+        ):
+            await self._on_starter(question, message.channel, body)
+            return
+        # The nudge job moves itself when the asker spoke since it was planned.
+        await q.record_asker_message(self.bot.db, question.thread_id, now_ts())
+        if (
+            question.state == "open"
+            and logic.is_thanks(message.content)
+            and await q.claim_thanks_offer(self.bot.db, question.thread_id)
+        ):
+            await self.bot.outbox.send(
+                f"triage:thanks:{question.thread_id}",
+                question.thread_id,
+                guild_id=question.guild_id,
+                content=_(
+                    "Glad that helped! If your question is answered, you can mark "
+                    "it as solved so others find the answer later."
+                ),
+                view=buttons(SolveButton(question.thread_id)),
+            )
+
+    async def _on_starter(
+        self, question: q.Question, thread: discord.Thread, body: str
+    ) -> None:
+        text = f"{question.title}\n{body}"
+        extra = await q.tag_rules(self.bot.db, question.guild_id)
+        wanted = logic.match_tags(self.rules, text, extra)
+        names = await self._safe_retag(question, thread, add=wanted)
+        library = {name.lower() for name in wanted}
+        await q.set_library_tags(
+            self.bot.db, question.thread_id, [n for n in names if n.lower() in library]
+        )
+        suggestions = await self._similar(question.guild_id, text, question.thread_id)
+        await self.bot.outbox.send(
+            f"triage:checklist:{question.thread_id}",
+            question.thread_id,
+            guild_id=question.guild_id,
+            content=checklist_text(suggestions),
+        )
+
+    async def _similar(self, guild_id: int, text: str, exclude: int) -> list[int]:
+        terms = logic.search_terms(text)
+        match = logic.fts_query(terms)
+        if match is None:
+            return []
+        candidates = await q.search_solved(
+            self.bot.db, guild_id, match, exclude=exclude
+        )
+        close = [
+            c.thread_id
+            for c in candidates
+            if logic.is_close(terms, f"{c.title}\n{c.body}\n{c.solution}")
+        ]
+        return close[: logic.MAX_SUGGESTIONS]
+
+    async def _reply(self, question: q.Question, message: discord.Message) -> None:
+        now = now_ts()
+        first = await q.record_reply(
+            self.bot.db, question.thread_id, message.author.id, now
+        )
+        if first and question.state == "open":
+            await self._schedule_nudge(question.thread_id, question.guild_id)
+
+    # -- deletions --------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        if await q.mark_deleted(self.bot.db, payload.thread_id):
+            await self.bot.scheduler.cancel_prefix(f"triage:nudge:{payload.thread_id}:")
+            await self.bot.scheduler.cancel_prefix(
+                f"triage:archive:{payload.thread_id}:"
+            )
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(
+        self, payload: discord.RawMessageDeleteEvent
+    ) -> None:
+        await q.forget_message(self.bot.db, payload.channel_id, payload.message_id)
+
+    # -- solving ------------------------------------------------------------------------------
+    @app_commands.command(name="solved")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        helper="Who helped (they get the credit and a thank-you)",
+        answer="Link or id of the message that answered the question",
+    )
+    async def solved(
+        self,
+        interaction: Interaction,
+        helper: discord.Member | None = None,
+        answer: str | None = None,
+    ) -> None:
+        """Mark this question as solved."""
+        question = await self._question_here(interaction)
+        if question.state != "open":
+            raise UserError(_("This question is not open."))
+        if helper is not None and (helper.bot or helper.id == question.author_id):
+            raise UserError(_("Name the member who helped, not the asker or a bot."))
+        answer_id = None
+        if answer is not None:
+            answer_id = logic.parse_message_ref(answer, question.thread_id)
+            if answer_id is None:
+                raise UserError(
+                    _("The answer must be a link to a message in this post, or its id.")
+                )
+        assert interaction.guild_id is not None
+        allowed = interaction.user.id == question.author_id or await self._is_helper(
+            interaction.user, interaction.guild_id
+        )
+        if not allowed:
+            await self._ask_asker(interaction, question, helper, answer_id)
+            return
+        await self._solve(
+            interaction,
+            question,
+            helper_id=helper.id if helper else None,
+            answer_id=answer_id,
+        )
+
+    async def _ask_asker(
+        self,
+        interaction: Interaction,
+        question: q.Question,
+        helper: discord.Member | None,
+        answer_id: int | None,
+    ) -> None:
+        if answer_id is not None:
+            await self._answer_message(question, answer_id)  # refuse a bad id now
+        asker = discord.Object(question.author_id)
+        with guild_language():
+            text = _(
+                "<@{asker}>, {member} thinks your question is solved. "
+                "If it is, please confirm with the button.",
+                asker=question.author_id,
+                member=interaction.user.mention,
+            )
+            view = buttons(
+                ConfirmSolvedButton(
+                    question.thread_id, helper.id if helper else 0, answer_id or 0
+                )
+            )
+        await reply(
+            interaction,
+            text,
+            view=view,
+            ephemeral=False,
+            allowed_mentions=mention_only(asker),
+        )
+
+    async def solve_from_button(self, interaction: Interaction, thread_id: int) -> None:
+        question = await q.get_question(self.bot.db, thread_id)
+        if question is None or question.state == "deleted":
+            raise UserError(_("This post was deleted."))
+        assert interaction.guild_id is not None
+        if interaction.user.id != question.author_id and not await self._is_helper(
+            interaction.user, interaction.guild_id
+        ):
+            raise UserError(_("Only the person who asked can mark this as solved."))
+        if question.state != "open":
+            raise UserError(_("This question is not open."))
+        await self._solve(interaction, question, helper_id=None, answer_id=None)
+
+    async def confirm_solved(
+        self,
+        interaction: Interaction,
+        thread_id: int,
+        *,
+        helper_id: int | None,
+        answer_id: int | None,
+    ) -> None:
+        question = await q.get_question(self.bot.db, thread_id)
+        if question is None or question.state == "deleted":
+            raise UserError(_("This post was deleted."))
+        if interaction.user.id != question.author_id:
+            raise UserError(_("Only the person who asked can confirm this."))
+        if question.state != "open":
+            raise UserError(_("This question is not open."))
+        await self._solve(
+            interaction, question, helper_id=helper_id, answer_id=answer_id
+        )
+
+    async def still_need_help(self, interaction: Interaction, thread_id: int) -> None:
+        question = await q.get_question(self.bot.db, thread_id)
+        if question is None or question.state == "deleted":
+            raise UserError(_("This post was deleted."))
+        if interaction.user.id != question.author_id:
+            raise UserError(_("Only the person who asked can answer this."))
+        if not await q.set_needs_help(self.bot.db, thread_id, now_ts()):
+            raise UserError(_("This question is not open."))
+        with guild_language():
+            text = _(
+                "{member} still needs help with this question; it is back in the "
+                "helpers' queue.",
+                member=interaction.user.mention,
+            )
+        await reply(interaction, text, ephemeral=False)
+
+    async def _answer_message(
+        self, question: q.Question, answer_id: int
+    ) -> discord.Message:
+        thread = await self._thread(question.thread_id)
+        if thread is None:
+            raise UserError(_("This post was deleted."))
+        try:
+            return await thread.fetch_message(answer_id)
+        except discord.NotFound:
+            raise UserError(_("I cannot find that message in this post.")) from None
+
+    async def _find_answer(
+        self, question: q.Question, helper_id: int | None
+    ) -> discord.Message | None:
+        """The latest message by ``helper_id`` (or by anyone but the asker)."""
+        thread = await self._thread(question.thread_id)
+        if thread is None:
+            return None
+        async for message in thread.history(limit=50):
+            if message.author.bot or message.author.id == question.author_id:
+                continue
+            if helper_id is None or message.author.id == helper_id:
+                return message
+        return None
+
+    async def _solve(
+        self,
+        interaction: Interaction,
+        question: q.Question,
+        *,
+        helper_id: int | None,
+        answer_id: int | None,
+    ) -> None:
+        answer = (
+            await self._answer_message(question, answer_id)
+            if answer_id is not None
+            else await self._find_answer(question, helper_id)
+        )
+        named_helper = helper_id
+        if helper_id is None and answer is not None and answer_id is not None:
+            if not answer.author.bot and answer.author.id != question.author_id:
+                named_helper = answer.author.id
+        credit = named_helper or (answer.author.id if answer else None)
+        credit = credit or question.last_helper_id
+        solution = (
+            logic.clip_text(clean_text(answer.content), logic.MAX_SOLUTION)
+            if answer
+            else ""
+        )
+        now = now_ts()
+        if not await q.mark_solved(
+            self.bot.db,
+            question.thread_id,
+            by_id=interaction.user.id,
+            helper_id=credit,
+            answer_message_id=answer.id if answer else None,
+            solution=solution,
+            now=now,
+        ):
+            raise UserError(_("This question is not open."))
+        await self.bot.scheduler.cancel_prefix(f"triage:nudge:{question.thread_id}:")
+        with guild_language():
+            if named_helper is not None:
+                text = _(
+                    "Marked as solved by {member}. Thank you <@{helper}> for helping!",
+                    member=interaction.user.mention,
+                    helper=named_helper,
+                )
+            else:
+                text = _(
+                    "Marked as solved by {member}. Thanks to everyone who helped!",
+                    member=interaction.user.mention,
+                )
+        mentions = mention_only(discord.Object(named_helper)) if named_helper else None
+        if mentions is not None:
+            await reply(interaction, text, ephemeral=False, allowed_mentions=mentions)
+        else:
+            await reply(interaction, text, ephemeral=False)
+        thread = await self._thread(question.thread_id)
+        if thread is not None:
+            await self._safe_retag(
+                question, thread, add=[self.rules.solved], remove=[self.rules.closed]
+            )
+        await self.bot.schedule(
+            ARCHIVE,
+            f"triage:archive:{question.thread_id}:{now}",
+            from_ts(now + logic.ARCHIVE_SOLVED_AFTER),
+            guild_id=question.guild_id,
+            payload={"thread_id": question.thread_id},
+        )
+
+    # -- closing and reopening -------------------------------------------------------------
+    @triage.command(name="close")
+    @app_commands.describe(
+        reason="Why the question is closed",
+        link="The earlier post (duplicate) or the GitHub issue (moved to GitHub)",
+        note="A short note for the asker",
+    )
+    async def close(
+        self,
+        interaction: Interaction,
+        reason: CloseReasonOption,
+        link: str | None = None,
+        note: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        """Close this question with a reason, then archive it."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        question = await self._question_here(interaction)
+        if question.state == "closed":
+            raise UserError(_("This question is already closed."))
+        assert interaction.guild_id is not None
+        why = logic.CloseReason(reason)
+        link, problem = logic.check_close_link(
+            why, link, guild_id=interaction.guild_id, thread_id=question.thread_id
+        )
+        if problem is not None:
+            raise UserError(_link_problem(problem))
+        note = clean_text(note) if note else None
+        if not await q.mark_closed(
+            self.bot.db,
+            question.thread_id,
+            by_id=interaction.user.id,
+            reason=why.value,
+            link=link,
+            note=note,
+            now=now_ts(),
+        ):
+            raise UserError(_("This question is already closed."))
+        await self.bot.scheduler.cancel_prefix(f"triage:nudge:{question.thread_id}:")
+        await self.bot.scheduler.cancel_prefix(f"triage:archive:{question.thread_id}:")
+        with guild_language():
+            lines = [
+                _(
+                    "{member} closed this question: {reason}.",
+                    member=interaction.user.mention,
+                    reason=_reason_label(why),
+                )
+            ]
+            if link:
+                lines.append(_("See {link}", link=link))
+            if note:
+                lines.append(_("Note: {note}", note=quote(note)))
+            lines.append(_("If this is wrong, run /triage reopen."))
+        await reply(interaction, "\n".join(lines), ephemeral=False)
+        thread = await self._thread(question.thread_id)
+        if thread is not None:
+            await self._safe_retag(
+                question,
+                thread,
+                add=[self.rules.closed],
+                remove=[self.rules.solved],
+                archived=True,
+            )
+
+    @triage.command(name="reopen")
+    async def reopen(self, interaction: Interaction) -> None:
+        """Reopen this solved or closed question."""
+        question = await self._question_here(interaction)
+        assert interaction.guild_id is not None
+        if interaction.user.id != question.author_id and not await self._is_helper(
+            interaction.user, interaction.guild_id
+        ):
+            raise UserError(_("Only the person who asked or a helper can reopen this."))
+        if question.state == "open":
+            raise UserError(_("This question is already open."))
+        if not await q.reopen(self.bot.db, question.thread_id, now_ts()):
+            raise UserError(_("This question is already open."))
+        await self.bot.scheduler.cancel_prefix(f"triage:archive:{question.thread_id}:")
+        with guild_language():
+            text = _(
+                "{member} reopened this question.", member=interaction.user.mention
+            )
+        await reply(interaction, text, ephemeral=False)
+        thread = await self._thread(question.thread_id)
+        if thread is not None:
+            await self._safe_retag(
+                question,
+                thread,
+                add=[],
+                remove=[self.rules.solved, self.rules.closed],
+                archived=False if thread.archived else None,
+            )
+
+    # -- helpers' tools ----------------------------------------------------------------------
+    @triage.command(name="queue")
+    @app_commands.describe(tag="Only questions with this library tag")
+    async def queue(self, interaction: Interaction, tag: str | None = None) -> None:
+        """List unanswered questions, oldest first."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        tag = tag.strip() if tag else None
+        items, total = await self.queue_page(interaction.guild_id, tag, 0)
+        view = QueueView(interaction.guild_id, tag, 0, total)
+        await reply(interaction, embed=queue_embed(items, tag, 0, total), view=view)
+
+    @queue.autocomplete("tag")
+    async def _tag_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = [n for n in self.rules.names() if current.lower() in n.lower()]
+        return [app_commands.Choice(name=n, value=n) for n in names[:25]]
+
+    async def queue_page(
+        self, guild_id: int, tag: str | None, page: int
+    ) -> tuple[list[q.QueueItem], int]:
+        return await q.queue(
+            self.bot.db,
+            guild_id,
+            tag,
+            offset=page * logic.QUEUE_PAGE_SIZE,
+            limit=logic.QUEUE_PAGE_SIZE,
+        )
+
+    @triage.command(name="escalate")
+    @app_commands.describe(
+        repo="The GitHub repository (guessed from the tags if left out)"
+    )
+    @app_commands.choices(repo=REPO_CHOICES)
+    async def escalate(self, interaction: Interaction, repo: str | None = None) -> None:
+        """Build a prefilled GitHub issue for this question."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        question = await self._question_here(interaction)
+        tags = await q.question_tags(self.bot.db, question.thread_id)
+        repo = repo or logic.guess_repo(self.rules, tags)
+        if repo is None:
+            raise UserError(_("Choose the repository: the tags do not name one."))
+        if not logic.ALLOWED_REPO.match(repo):
+            raise UserError(
+                _("Only pallets and pallets-eco repositories are supported.")
+            )
+        assert interaction.guild_id is not None
+        link = logic.thread_url(interaction.guild_id, question.thread_id)
+        # GitHub issues are written in English for the maintainers, so this text is
+        # not translated.
+        body = (
+            f"Reported from the Pallets Discord: {link}\n\n"
+            f"{logic.quote_block(question.body or question.title, 1500)}\n\n"
+            "<!-- Add the versions, a minimal example and the full traceback. -->\n"
+        )
+        url = logic.new_issue_url(repo, question.title, body)
+        await q.add_escalation(
+            self.bot.db,
+            guild_id=interaction.guild_id,
+            thread_id=question.thread_id,
+            repo=repo,
+            url=url,
+            by_id=interaction.user.id,
+            now=now_ts(),
+        )
+        embed = discord.Embed(
+            title=_("New issue for {repo}", repo=repo),
+            description=_("[Open the prefilled issue form]({url})", url=url),
+        )
+        await reply(interaction, embed=embed)
+
+    @triage.command(name="stats")
+    @app_commands.describe(days="How many days back to count (1 to 365)")
+    async def stats(
+        self, interaction: Interaction, days: app_commands.Range[int, 1, 365] = 30
+    ) -> None:
+        """Show question counts and response times."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        since = now_ts() - days * logic.DAY
+        result = await q.stats(self.bot.db, interaction.guild_id, since)
+        embed = stats_embed(
+            result,
+            days,
+            logic.median(result.first_response_seconds),
+            logic.median(result.solve_seconds),
+        )
+        await reply(interaction, embed=embed)
+
+    @triage.command(name="tag-rule-add")
+    @app_commands.describe(
+        tag="The library tag", keyword="A word that means this library"
+    )
+    async def tag_rule_add(
+        self, interaction: Interaction, tag: str, keyword: str
+    ) -> None:
+        """Tag questions containing a keyword with a library tag."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        rule = self.rules.find(tag)
+        if rule is None:
+            raise UserError(
+                _("Unknown tag. Known tags: {tags}", tags=", ".join(self.rules.names()))
+            )
+        keyword = keyword.strip().lower()
+        if not logic.valid_keyword(keyword):
+            raise UserError(
+                _("A keyword is 2 to 40 letters, digits, spaces, dots or dashes.")
+            )
+        assert interaction.guild_id is not None
+        if not await q.add_tag_rule(
+            self.bot.db,
+            interaction.guild_id,
+            rule.name,
+            keyword,
+            interaction.user.id,
+            now_ts(),
+        ):
+            raise UserError(_("That rule already exists."))
+        await reply(
+            interaction,
+            _(
+                "New questions mentioning {keyword} get the {tag} tag.",
+                keyword=quote(keyword),
+                tag=rule.name,
+            ),
+        )
+
+    @triage.command(name="tag-rule-remove")
+    @app_commands.describe(tag="The library tag", keyword="The keyword to forget")
+    async def tag_rule_remove(
+        self, interaction: Interaction, tag: str, keyword: str
+    ) -> None:
+        """Remove a keyword rule a helper added."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        rule = self.rules.find(tag)
+        assert interaction.guild_id is not None
+        if rule is None or not await q.remove_tag_rule(
+            self.bot.db, interaction.guild_id, rule.name, keyword.strip().lower()
+        ):
+            raise UserError(_("There is no such rule. /triage tag-rules lists them."))
+        await reply(interaction, _("Rule removed."))
+
+    @triage.command(name="tag-rules")
+    async def tag_rules(self, interaction: Interaction) -> None:
+        """List the keyword rules helpers added."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        rules = await q.tag_rules(self.bot.db, interaction.guild_id)
+        if not rules:
+            await reply(interaction, _("No rules yet; only the shipped ones apply."))
+            return
+        lines = [f"- {quote(tag)}: {quote(keyword)}" for tag, keyword in rules]
+        await reply(interaction, "\n".join(lines))
+
+    # -- timed work ------------------------------------------------------------------------
+    async def _schedule_nudge(self, thread_id: int, guild_id: int) -> None:
+        question = await q.get_question(self.bot.db, thread_id)
+        if question is None or question.first_response_at is None:
+            return
+        # Keys carry the due time; a stale job finds the asker spoke and plans anew.
+        due = (
+            max(question.last_asker_at, question.first_response_at) + logic.NUDGE_AFTER
+        )
+        await self.bot.schedule(
+            NUDGE,
+            f"triage:nudge:{thread_id}:{due}",
+            from_ts(due),
+            guild_id=guild_id,
+            payload={"thread_id": thread_id},
+        )
+
+    async def _nudge_job(self, job: Job) -> None:
+        thread_id = int(job.payload["thread_id"])
+        question = await q.get_question(self.bot.db, thread_id)
+        if question is None or question.state != "open":
+            return
+        assert question.first_response_at is not None
+        due = (
+            max(question.last_asker_at, question.first_response_at) + logic.NUDGE_AFTER
+        )
+        if due > now_ts():
+            await self._schedule_nudge(thread_id, question.guild_id)
+            return
+        try:
+            await self.bot.outbox.send(
+                f"triage:nudge:{thread_id}",
+                thread_id,
+                guild_id=question.guild_id,
+                content=_(
+                    "<@{asker}>, it has been a week: is your question solved? "
+                    "Let us know with a button, no pressure.",
+                    asker=question.author_id,
+                ),
+                view=buttons(
+                    SolveButton(thread_id, _("Solved")), NeedHelpButton(thread_id)
+                ),
+                allowed_mentions=mention_only(discord.Object(question.author_id)),
+            )
+        except discord.NotFound:
+            await q.mark_deleted(self.bot.db, thread_id)
+
+    async def _archive_job(self, job: Job) -> None:
+        """Archive a solved post that stayed quiet for a day (a person decided it)."""
+        thread_id = int(job.payload["thread_id"])
+        question = await q.get_question(self.bot.db, thread_id)
+        if question is None or question.state != "solved":
+            return
+        due = (
+            max(question.last_activity_at, question.solved_at or 0)
+            + logic.ARCHIVE_SOLVED_AFTER
+        )
+        if due > now_ts():
+            await self.bot.schedule(
+                ARCHIVE,
+                f"triage:archive:{thread_id}:{due}",
+                from_ts(due),
+                guild_id=question.guild_id,
+                payload={"thread_id": thread_id},
+            )
+            return
+        thread = await self._thread(thread_id)
+        if thread is not None and not thread.archived:
+            await thread.edit(archived=True)
+
+    async def _ensure_digest(self, guild_id: int) -> None:
+        due = logic.next_digest_ts(now_ts())
+        await self.bot.schedule(
+            DIGEST, f"triage:digest:{guild_id}:{due}", from_ts(due), guild_id=guild_id
+        )
+
+    async def _digest_job(self, job: Job) -> None:
+        assert job.guild_id is not None
+        guild_id = job.guild_id
+        now = to_ts(job.due_at)
+        try:
+            settings = await self.bot.guild_config.get(guild_id)
+            channel_id = settings.channel(Channel.HELPERS)
+            if channel_id is None or settings.channel(Channel.QUESTIONS) is None:
+                return
+            day_start = now - now % logic.DAY
+            digest = logic.Digest(
+                new=await q.new_since(self.bot.db, guild_id, now - logic.DAY),
+                unanswered=await q.unanswered_before(
+                    self.bot.db, guild_id, now - logic.UNANSWERED_AFTER
+                ),
+                solved_yesterday=await q.solved_between(
+                    self.bot.db, guild_id, day_start - logic.DAY, day_start
+                ),
+                top_helpers=await q.top_helpers(
+                    self.bot.db, guild_id, now - 7 * logic.DAY
+                ),
+            )
+            if not digest.empty:
+                await self.bot.outbox.send(
+                    job.key, channel_id, guild_id=guild_id, embed=digest_embed(digest)
+                )
+        finally:
+            next_due = logic.next_digest_ts(max(now, now_ts()))
+            await self.bot.schedule(
+                DIGEST,
+                f"triage:digest:{guild_id}:{next_due}",
+                from_ts(next_due),
+                guild_id=guild_id,
+            )
+
+
+def _reason_label(reason: logic.CloseReason) -> str:
+    labels = {
+        logic.CloseReason.DUPLICATE: _("a duplicate of an earlier question"),
+        logic.CloseReason.MOVED_TO_GITHUB: _("moved to a GitHub issue"),
+        logic.CloseReason.OFF_TOPIC: _("off-topic for this forum"),
+        logic.CloseReason.NOT_REPRODUCIBLE: _("the problem could not be reproduced"),
+        logic.CloseReason.WONTFIX: _("this will not be changed"),
+        logic.CloseReason.OTHER: _("another reason"),
+    }
+    return labels[reason]
+
+
+def _link_problem(problem: logic.LinkProblem) -> str:
+    messages = {
+        logic.LinkProblem.MISSING: _(
+            "This reason needs a link: the earlier post for a duplicate, the GitHub "
+            "issue for a move."
+        ),
+        logic.LinkProblem.NOT_DISCORD: _(
+            "For a duplicate, link the earlier post in this server."
+        ),
+        logic.LinkProblem.NOT_GITHUB: _(
+            "For a move, link the GitHub issue, pull request or discussion."
+        ),
+        logic.LinkProblem.NOT_A_LINK: _("The link must start with https://."),
+        logic.LinkProblem.SAME_POST: _("A post cannot be a duplicate of itself."),
+    }
+    return messages[problem]

@@ -1,0 +1,458 @@
+"""Question triage without I/O: tag rules, search queries, thank-yous, links, stats."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import tomllib
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import quote
+from urllib.parse import urlencode
+
+from bot.paths import DATA_DIR
+
+RULES_PATH = DATA_DIR / "triage" / "tags.toml"
+
+#: Discord's limits on forum tags.
+MAX_FORUM_TAGS = 20
+MAX_POST_TAGS = 5
+TAG_NAME_LIMIT = 20
+
+#: What is kept of a question for storage and search.
+MAX_TITLE = 100
+MAX_BODY = 4000
+MAX_SOLUTION = 2000
+
+#: How many similar solved questions the checklist suggests.
+MAX_SUGGESTIONS = 3
+#: How many words of a new question are searched for.
+MAX_QUERY_TERMS = 24
+#: A solved question is suggested when it contains at least this share of the
+#: new question's significant words (and at least MIN_SHARED_TERMS of them).
+MIN_COVERAGE = 0.4
+MIN_SHARED_TERMS = 2
+
+#: Questions per page of /triage queue.
+QUEUE_PAGE_SIZE = 8
+
+DAY = 86_400
+UNANSWERED_AFTER = DAY
+NUDGE_AFTER = 7 * DAY
+ARCHIVE_SOLVED_AFTER = DAY
+
+
+# -- tag rules ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TagRule:
+    name: str
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
+    repo: str | None = None
+
+    def matches(self, text: str, extra_keywords: Iterable[str] = ()) -> bool:
+        lowered = text.lower()
+        for keyword in (*self.keywords, *extra_keywords):
+            if keyword_pattern(keyword).search(lowered):
+                return True
+        return any(pattern.search(text) for pattern in self.patterns)
+
+
+@dataclass(frozen=True, slots=True)
+class TagRules:
+    rules: tuple[TagRule, ...]
+    solved: str = "Solved"
+    closed: str = "Closed"
+
+    def names(self) -> list[str]:
+        return [rule.name for rule in self.rules]
+
+    def find(self, name: str) -> TagRule | None:
+        wanted = name.strip().lower()
+        return next((r for r in self.rules if r.name.lower() == wanted), None)
+
+    def repos(self) -> list[str]:
+        return [rule.repo for rule in self.rules if rule.repo]
+
+
+def keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A whole-word, case-insensitive pattern; hyphens and underscores join words."""
+    return _keyword_pattern(keyword.strip().lower())
+
+
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    pattern = _compiled.get(keyword)
+    if pattern is None:
+        pattern = re.compile(rf"(?<![\w-]){re.escape(keyword)}(?![\w-])")
+        _compiled[keyword] = pattern
+    return pattern
+
+
+ALLOWED_REPO = re.compile(r"^pallets(-eco)?/[a-z0-9][a-z0-9._-]*$")
+
+
+def load_rules(path: Path = RULES_PATH) -> TagRules:
+    """Read the shipped rules; a bad file fails loudly at start-up, not per message."""
+    with path.open("rb") as fp:
+        data = tomllib.load(fp)
+    rules = []
+    for entry in data.get("tag", []):
+        name = str(entry["name"])
+        if not 1 <= len(name) <= TAG_NAME_LIMIT:
+            raise ValueError(f"{path}: tag name {name!r} must be 1 to 20 characters")
+        repo = entry.get("repo")
+        if repo is not None and not ALLOWED_REPO.match(repo):
+            raise ValueError(f"{path}: {name}: repo must be pallets/* or pallets-eco/*")
+        rules.append(
+            TagRule(
+                name=name,
+                keywords=tuple(str(k).lower() for k in entry.get("keywords", [])),
+                patterns=tuple(
+                    re.compile(p, re.IGNORECASE) for p in entry.get("patterns", [])
+                ),
+                repo=repo,
+            )
+        )
+    state = data.get("state", {})
+    return TagRules(
+        tuple(rules),
+        solved=str(state.get("solved", "Solved")),
+        closed=str(state.get("closed", "Closed")),
+    )
+
+
+def match_tags(
+    rules: TagRules, text: str, extra: Sequence[tuple[str, str]] = ()
+) -> list[str]:
+    """Library tag names for ``text``, in rule order; ``extra`` is (tag, keyword)."""
+    extra_by_tag: dict[str, list[str]] = {}
+    for tag, keyword in extra:
+        extra_by_tag.setdefault(tag.lower(), []).append(keyword)
+    return [
+        rule.name
+        for rule in rules.rules
+        if rule.matches(text, extra_by_tag.get(rule.name.lower(), ()))
+    ]
+
+
+def valid_keyword(keyword: str) -> bool:
+    """A helper's keyword: 2 to 40 characters of words, spaces, dots, dashes."""
+    return bool(re.fullmatch(r"[\w][\w .+#-]{0,38}[\w+#]", keyword.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class TagPlan:
+    """What to do with a post's tags."""
+
+    #: Forum tag names to create first (they do not exist yet).
+    create: list[str]
+    #: The post's tag names after the change, people's tags first.
+    applied: list[str]
+
+
+def plan_tags(
+    *,
+    available: Sequence[str],
+    applied: Sequence[str],
+    bot_applied: Sequence[str],
+    add: Sequence[str],
+    remove: Sequence[str] = (),
+    max_forum: int = MAX_FORUM_TAGS,
+    max_post: int = MAX_POST_TAGS,
+) -> TagPlan:
+    """Decide a post's tags: people's tags stay; the bot's own give way when full.
+
+    ``remove`` only ever removes tags the bot applied. When a wanted tag does not fit,
+    a library tag the bot applied earlier makes room (the first in ``add`` matter
+    most); a tag a person set is never touched.
+    """
+    existing = {name.lower() for name in available}
+    ours = {name.lower() for name in bot_applied}
+    dropped = {name.lower() for name in remove} & ours
+    result = [name for name in applied if name.lower() not in dropped]
+    create: list[str] = []
+    room = max_forum - len(available)
+    for name in add:
+        if any(name.lower() == current.lower() for current in result):
+            continue
+        if name.lower() not in existing:
+            if room <= 0:
+                continue
+            create.append(name)
+            room -= 1
+            existing.add(name.lower())
+        if len(result) >= max_post:
+            wanted_lower = {n.lower() for n in add}
+            victim = next(
+                (
+                    current
+                    for current in reversed(result)
+                    if current.lower() in ours and current.lower() not in wanted_lower
+                ),
+                None,
+            )
+            if victim is None:
+                if name in create:
+                    create.remove(name)
+                    room += 1
+                continue
+            result.remove(victim)
+        result.append(name)
+    return TagPlan(create=create, applied=result)
+
+
+# -- search -------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W_]+(?:[-_.][^\W_]+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """
+    a about after again all also am an and any are as at be because been before being
+    but by can cannot could did do does doing don dont down during each even every few
+    for from get gets getting got had has have having he her here hers him his how i if
+    im in into is isnt it its itself ive just like me more most my need no nor not now
+    of off on once only or other our out over own please same she should so some still
+    such than that the their them then there these they this those through to too try
+    trying under until up use used using very want was we were what when where which
+    while who why will with without work working works would you your yours hi hello
+    hey thanks thank anyone help question problem issue error get way make
+    """.split()
+)
+
+
+def search_terms(text: str, limit: int = MAX_QUERY_TERMS) -> list[str]:
+    """Significant words of ``text``, lowercased, deduplicated, in order.
+
+    Dotted or dashed names (``flask-sqlalchemy``, ``db.session``) are split into their
+    parts, as FTS5's tokenizer splits them.
+    """
+    seen: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        for part in re.split(r"[-_.]", match.group(0)):
+            if len(part) < 2 or part in STOPWORDS or part.isdigit() or part in seen:
+                continue
+            seen.append(part)
+            if len(seen) >= limit:
+                return seen
+    return seen
+
+
+def fts_query(terms: Sequence[str]) -> str | None:
+    """An FTS5 MATCH expression: each term quoted (so no syntax), joined with OR.
+
+    Quoting makes every term a plain string to FTS5: ``NEAR``, ``*``, ``:``, ``^``,
+    parentheses and column filters in a title are just text. Embedded quotes are
+    doubled, as FTS5 requires.
+    """
+    quoted = ['"' + term.replace('"', '""') + '"' for term in terms if term.strip()]
+    return " OR ".join(quoted) if quoted else None
+
+
+def coverage(terms: Sequence[str], candidate_text: str) -> tuple[float, int]:
+    """Share and count of ``terms`` that appear in ``candidate_text``."""
+    if not terms:
+        return 0.0, 0
+    present = set(search_terms(candidate_text, limit=10_000))
+    shared = sum(1 for term in terms if term in present)
+    return shared / len(terms), shared
+
+
+def is_close(terms: Sequence[str], candidate_text: str) -> bool:
+    """Whether a solved question is close enough to suggest.
+
+    BM25 orders the candidates, but its scores are not comparable between forums: FTS5
+    clamps the weight of any word found in more than half the documents to almost
+    zero, so on a small forum every score is near zero. The cut-off is therefore the
+    share of the new question's significant words the candidate contains.
+    """
+    share, shared = coverage(terms, candidate_text)
+    return shared >= min(MIN_SHARED_TERMS, len(terms)) and share >= MIN_COVERAGE
+
+
+# -- thank-yous -------------------------------------------------------------------------
+_THANKS = re.compile(
+    r"(?<!\w)("
+    r"thanks?|thank\s+you|thx|ty|tysm|cheers|"
+    r"(that|this|it)\s+(worked|works|did\s+it|fixed\s+it|helped)|solved\s+it|"
+    r"danke|vielen\s+dank|"
+    r"merci|"
+    r"gracias|"
+    r"obrigad[oa]|valeu|"
+    r"grazie|"
+    r"dank\s*je(wel)?|bedankt|"
+    r"dzi[eę]kuj[eę]|"
+    r"спасибо|"
+    r"ありがとう|"
+    r"谢谢|多谢|"
+    r"감사합니다|고마워"
+    r")(?!\w)",
+    re.IGNORECASE,
+)
+_NOT_YET = re.compile(
+    r"(thanks?|thank\s+you|danke|merci|gracias|obrigad[oa])\s+(in\s+advance|"
+    r"im\s+voraus|d'avance|de\s+antemano|desde\s+ya|antecipadamente)",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(r"\b(didn'?t|did\s+not|doesn'?t|does\s+not|not)\s+work", re.I)
+
+
+def is_thanks(text: str) -> bool:
+    """Whether the asker is saying thank you (not "thanks in advance", not "didn't work")."""
+    if _NOT_YET.search(text) or _NEGATED.search(text):
+        return False
+    return bool(_THANKS.search(text))
+
+
+# -- closing ---------------------------------------------------------------------------
+class CloseReason(StrEnum):
+    DUPLICATE = "duplicate"
+    MOVED_TO_GITHUB = "moved-to-github"
+    OFF_TOPIC = "off-topic"
+    NOT_REPRODUCIBLE = "not-reproducible"
+    WONTFIX = "wontfix"
+    OTHER = "other"
+
+
+_DISCORD_LINK = re.compile(
+    r"^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/(\d+)/(\d+)(?:/(\d+))?/?$"
+)
+_CHANNEL_MENTION = re.compile(r"^<#(\d+)>$")
+_GITHUB_LINK = re.compile(
+    r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/"
+    r"(?:issues|pull|discussions)/\d+(?:#[\w-]+)?/?$"
+)
+_ANY_LINK = re.compile(r"^https?://\S+$")
+
+
+class LinkProblem(StrEnum):
+    MISSING = "missing"
+    NOT_DISCORD = "not-discord"
+    NOT_GITHUB = "not-github"
+    NOT_A_LINK = "not-a-link"
+    SAME_POST = "same-post"
+
+
+def check_close_link(
+    reason: CloseReason, link: str | None, *, guild_id: int, thread_id: int
+) -> tuple[str | None, LinkProblem | None]:
+    """Normalise the link a close needs; return ``(link, problem)``."""
+    link = (link or "").strip() or None
+    if reason is CloseReason.DUPLICATE:
+        if link is None:
+            return None, LinkProblem.MISSING
+        mention = _CHANNEL_MENTION.match(link)
+        if mention:
+            target = int(mention.group(1))
+            link = f"https://discord.com/channels/{guild_id}/{target}"
+        else:
+            match = _DISCORD_LINK.match(link)
+            if match is None or int(match.group(1)) != guild_id:
+                return None, LinkProblem.NOT_DISCORD
+            target = int(match.group(2))
+        if target == thread_id:
+            return None, LinkProblem.SAME_POST
+        return link, None
+    if reason is CloseReason.MOVED_TO_GITHUB:
+        if link is None:
+            return None, LinkProblem.MISSING
+        if not _GITHUB_LINK.match(link):
+            return None, LinkProblem.NOT_GITHUB
+        return link, None
+    if link is not None and not _ANY_LINK.match(link):
+        return None, LinkProblem.NOT_A_LINK
+    return link, None
+
+
+_MESSAGE_REF = re.compile(
+    r"^(?:https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/\d+/(\d+)/)?(\d{15,21})/?$"
+)
+
+
+def parse_message_ref(text: str, thread_id: int) -> int | None:
+    """The message id in a link or bare id, if it points into ``thread_id``."""
+    match = _MESSAGE_REF.match(text.strip())
+    if match is None:
+        return None
+    if match.group(1) is not None and int(match.group(1)) != thread_id:
+        return None
+    return int(match.group(2))
+
+
+# -- escalating -------------------------------------------------------------------------
+GITHUB_URL_LIMIT = 7000
+
+
+def thread_url(guild_id: int, thread_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{thread_id}"
+
+
+def quote_block(text: str, limit: int) -> str:
+    """``text`` as a Markdown quote, clipped to ``limit`` characters."""
+    text = text.strip()
+    if len(text) > limit:
+        text = text[: max(limit - 1, 0)].rstrip() + "…"
+    return "\n".join("> " + line if line else ">" for line in text.splitlines())
+
+
+def new_issue_url(repo: str, title: str, body: str) -> str:
+    """GitHub's "new issue" page for ``repo``, prefilled, every value URL-encoded."""
+    if not ALLOWED_REPO.match(repo):
+        raise ValueError(f"not a pallets repository: {repo}")
+    base = f"https://github.com/{repo}/issues/new?"
+    url = base + urlencode({"title": title, "body": body}, quote_via=quote)
+    while len(url) > GITHUB_URL_LIMIT and body:
+        body = body[: len(body) * 3 // 4]
+        url = base + urlencode({"title": title, "body": body}, quote_via=quote)
+    return url
+
+
+def guess_repo(rules: TagRules, tags: Sequence[str]) -> str | None:
+    """The repository of the first tag that has one, in rule order."""
+    wanted = {t.lower() for t in tags}
+    for rule in rules.rules:
+        if rule.repo and rule.name.lower() in wanted:
+            return rule.repo
+    return None
+
+
+# -- statistics -------------------------------------------------------------------------
+def median(values: Sequence[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    thread_id: int
+    title: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    new: list[DigestItem] = field(default_factory=list)
+    unanswered: list[DigestItem] = field(default_factory=list)
+    solved_yesterday: int = 0
+    top_helpers: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.new or self.unanswered or self.solved_yesterday or self.top_helpers
+        )
+
+
+def next_digest_ts(now: int, hour: int = 9) -> int:
+    """The next ``hour``:00 UTC strictly after ``now``."""
+    today = now - now % DAY + hour * 3600
+    return today if today > now else today + DAY
+
+
+def clip_text(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,468 @@
+"""Every SQL statement of question triage."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.db import Row
+from cogs.triage._logic import DigestItem
+
+_OPEN = "'open'"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    thread_id: int
+    guild_id: int
+    forum_id: int
+    author_id: int
+    title: str
+    body: str
+    solution: str
+    state: str
+    created_at: int
+    starter_message_id: int | None
+    bot_tags: str
+    first_response_at: int | None
+    first_responder_id: int | None
+    last_helper_id: int | None
+    last_asker_at: int
+    last_activity_at: int
+    thanks_offered: int
+    needs_help: int
+    solved_at: int | None
+    solved_by_id: int | None
+    helper_id: int | None
+    answer_message_id: int | None
+    closed_at: int | None
+    closed_by_id: int | None
+    close_reason: str | None
+    close_link: str | None
+    close_note: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Question:
+        return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
+
+    @property
+    def bot_tag_ids(self) -> list[int]:
+        return [int(t) for t in json.loads(self.bot_tags)]
+
+    @property
+    def answered(self) -> bool:
+        return self.first_response_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    thread_id: int
+    title: str
+    body: str
+    solution: str
+    rank: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    thread_id: int
+    title: str
+    created_at: int
+    needs_help: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    by_state: dict[str, int]
+    unanswered: int
+    by_tag: list[tuple[str, int]]
+    first_response_seconds: list[int]
+    solve_seconds: list[int]
+
+
+async def insert_question(
+    db: Database,
+    *,
+    thread_id: int,
+    guild_id: int,
+    forum_id: int,
+    author_id: int,
+    title: str,
+    created_at: int,
+) -> bool:
+    """Record a new post; return False when it was already recorded."""
+    result = await db.execute(
+        "INSERT INTO triage_questions (thread_id, guild_id, forum_id, author_id, title, "
+        "created_at, last_asker_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (thread_id) DO NOTHING",
+        (
+            thread_id,
+            guild_id,
+            forum_id,
+            author_id,
+            title,
+            created_at,
+            created_at,
+            created_at,
+        ),
+    )
+    return result.rowcount > 0
+
+
+async def get_question(db: Database, thread_id: int) -> Question | None:
+    row = await db.fetchone(
+        "SELECT * FROM triage_questions WHERE thread_id = ?", (thread_id,)
+    )
+    return Question.from_row(row) if row else None
+
+
+async def claim_starter(
+    db: Database, thread_id: int, message_id: int, body: str
+) -> bool:
+    """Store the starter's text once; False when a starter was already handled."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET starter_message_id = ?, body = ? "
+            "WHERE thread_id = ? AND starter_message_id IS NULL RETURNING thread_id",
+            (message_id, body, thread_id),
+        )
+    return row is not None
+
+
+async def set_library_tags(db: Database, thread_id: int, names: list[str]) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "DELETE FROM triage_question_tags WHERE thread_id = ?", (thread_id,)
+        )
+        await tx.executemany(
+            "INSERT OR IGNORE INTO triage_question_tags (thread_id, tag) VALUES (?, ?)",
+            [(thread_id, name) for name in names],
+        )
+
+
+async def question_tags(db: Database, thread_id: int) -> list[str]:
+    rows = await db.fetchall(
+        "SELECT tag FROM triage_question_tags WHERE thread_id = ? ORDER BY tag",
+        (thread_id,),
+    )
+    return [row["tag"] for row in rows]
+
+
+async def set_bot_tags(db: Database, thread_id: int, bot_tag_ids: list[int]) -> None:
+    await db.execute(
+        "UPDATE triage_questions SET bot_tags = ? WHERE thread_id = ?",
+        (json.dumps(sorted(set(bot_tag_ids))), thread_id),
+    )
+
+
+async def record_reply(db: Database, thread_id: int, author_id: int, now: int) -> bool:
+    """Note a reply by someone other than the asker; True when it was the first."""
+    async with db.transaction() as tx:
+        first = await tx.fetchone(
+            "UPDATE triage_questions SET first_response_at = ?, first_responder_id = ? "
+            "WHERE thread_id = ? AND first_response_at IS NULL RETURNING thread_id",
+            (now, author_id, thread_id),
+        )
+        await tx.execute(
+            "UPDATE triage_questions SET last_helper_id = ?, last_activity_at = ? "
+            "WHERE thread_id = ?",
+            (author_id, now, thread_id),
+        )
+    return first is not None
+
+
+async def record_asker_message(db: Database, thread_id: int, now: int) -> None:
+    await db.execute(
+        "UPDATE triage_questions SET last_asker_at = ?, last_activity_at = ? "
+        "WHERE thread_id = ?",
+        (now, now, thread_id),
+    )
+
+
+async def claim_thanks_offer(db: Database, thread_id: int) -> bool:
+    """True the first time only: the thank-you button is offered once per question."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET thanks_offered = 1 "
+            f"WHERE thread_id = ? AND thanks_offered = 0 AND state = {_OPEN} "
+            "RETURNING thread_id",
+            (thread_id,),
+        )
+    return row is not None
+
+
+async def mark_solved(
+    db: Database,
+    thread_id: int,
+    *,
+    by_id: int,
+    helper_id: int | None,
+    answer_message_id: int | None,
+    solution: str,
+    now: int,
+) -> bool:
+    """Open to solved; False when it was not open (already solved, closed, gone)."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET state = 'solved', solved_at = ?, "
+            "solved_by_id = ?, helper_id = ?, answer_message_id = ?, solution = ?, "
+            "needs_help = 0 "
+            f"WHERE thread_id = ? AND state = {_OPEN} RETURNING thread_id",
+            (now, by_id, helper_id, answer_message_id, solution, thread_id),
+        )
+    return row is not None
+
+
+async def mark_closed(
+    db: Database,
+    thread_id: int,
+    *,
+    by_id: int,
+    reason: str,
+    link: str | None,
+    note: str | None,
+    now: int,
+) -> bool:
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET state = 'closed', closed_at = ?, "
+            "closed_by_id = ?, close_reason = ?, close_link = ?, close_note = ? "
+            "WHERE thread_id = ? AND state IN ('open', 'solved') RETURNING thread_id",
+            (now, by_id, reason, link, note, thread_id),
+        )
+    return row is not None
+
+
+async def reopen(db: Database, thread_id: int, now: int) -> bool:
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET state = 'open', solved_at = NULL, "
+            "solved_by_id = NULL, helper_id = NULL, answer_message_id = NULL, "
+            "solution = '', closed_at = NULL, closed_by_id = NULL, close_reason = NULL, "
+            "close_link = NULL, close_note = NULL, last_activity_at = ? "
+            "WHERE thread_id = ? AND state IN ('solved', 'closed') RETURNING thread_id",
+            (now, thread_id),
+        )
+    return row is not None
+
+
+async def set_needs_help(db: Database, thread_id: int, now: int) -> bool:
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET needs_help = 1, last_asker_at = ?, "
+            f"last_activity_at = ? WHERE thread_id = ? AND state = {_OPEN} "
+            "RETURNING thread_id",
+            (now, now, thread_id),
+        )
+    return row is not None
+
+
+async def mark_deleted(db: Database, thread_id: int) -> bool:
+    """A deleted thread: keep its counts, never suggest or list it again."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE triage_questions SET state = 'deleted', body = '', solution = '' "
+            "WHERE thread_id = ? AND state != 'deleted' RETURNING thread_id",
+            (thread_id,),
+        )
+    return row is not None
+
+
+async def forget_message(db: Database, thread_id: int, message_id: int) -> None:
+    """A deleted starter or answer: drop the copy of its text the bot kept."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE triage_questions SET body = '' "
+            "WHERE thread_id = ? AND starter_message_id = ?",
+            (thread_id, message_id),
+        )
+        await tx.execute(
+            "UPDATE triage_questions SET solution = '' "
+            "WHERE thread_id = ? AND answer_message_id = ?",
+            (thread_id, message_id),
+        )
+
+
+async def search_solved(
+    db: Database, guild_id: int, match: str, *, exclude: int, limit: int = 20
+) -> list[Candidate]:
+    """Solved questions of this guild matching ``match`` (an FTS5 expression), best first.
+
+    ``match`` must come from :func:`cogs.triage._logic.fts_query`, which quotes
+    every term. bm25 weights: title 3, body 1, solution 2.
+    """
+    rows = await db.fetchall(
+        "SELECT q.thread_id, q.title, q.body, q.solution, "
+        "bm25(triage_fts, 3.0, 1.0, 2.0) AS rank "
+        "FROM triage_fts JOIN triage_questions q ON q.thread_id = triage_fts.rowid "
+        "WHERE triage_fts MATCH ? AND q.guild_id = ? AND q.state = 'solved' "
+        "AND q.thread_id != ? ORDER BY rank LIMIT ?",
+        (match, guild_id, exclude, limit),
+    )
+    return [
+        Candidate(r["thread_id"], r["title"], r["body"], r["solution"], r["rank"])
+        for r in rows
+    ]
+
+
+_QUEUE_WHERE = (
+    "q.guild_id = ? AND q.state = 'open' "
+    "AND (q.first_response_at IS NULL OR q.needs_help = 1) "
+    "AND (? IS NULL OR EXISTS (SELECT 1 FROM triage_question_tags t "
+    "WHERE t.thread_id = q.thread_id AND t.tag = ? COLLATE NOCASE))"
+)
+
+
+async def queue(
+    db: Database, guild_id: int, tag: str | None, *, offset: int, limit: int
+) -> tuple[list[QueueItem], int]:
+    """Unanswered (or "still need help") open questions, oldest first, and the total."""
+    params = (guild_id, tag, tag)
+    total = await db.fetchval(
+        f"SELECT count(*) FROM triage_questions q WHERE {_QUEUE_WHERE}", params
+    )
+    rows = await db.fetchall(
+        "SELECT q.thread_id, q.title, q.created_at, q.needs_help "
+        f"FROM triage_questions q WHERE {_QUEUE_WHERE} "
+        "ORDER BY q.created_at, q.thread_id LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    items = [
+        QueueItem(r["thread_id"], r["title"], r["created_at"], bool(r["needs_help"]))
+        for r in rows
+    ]
+    return items, int(total)
+
+
+async def new_since(db: Database, guild_id: int, since: int) -> list[DigestItem]:
+    rows = await db.fetchall(
+        "SELECT thread_id, title, created_at FROM triage_questions "
+        "WHERE guild_id = ? AND created_at >= ? AND state != 'deleted' "
+        "ORDER BY created_at",
+        (guild_id, since),
+    )
+    return [DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in rows]
+
+
+async def unanswered_before(
+    db: Database, guild_id: int, before: int
+) -> list[DigestItem]:
+    rows = await db.fetchall(
+        "SELECT thread_id, title, created_at FROM triage_questions "
+        "WHERE guild_id = ? AND state = 'open' AND first_response_at IS NULL "
+        "AND created_at < ? ORDER BY created_at",
+        (guild_id, before),
+    )
+    return [DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in rows]
+
+
+async def solved_between(db: Database, guild_id: int, start: int, end: int) -> int:
+    return int(
+        await db.fetchval(
+            "SELECT count(*) FROM triage_questions WHERE guild_id = ? "
+            "AND state = 'solved' AND solved_at >= ? AND solved_at < ?",
+            (guild_id, start, end),
+        )
+    )
+
+
+async def top_helpers(
+    db: Database, guild_id: int, since: int, limit: int = 5
+) -> list[tuple[int, int]]:
+    rows = await db.fetchall(
+        "SELECT helper_id, count(*) AS n FROM triage_questions WHERE guild_id = ? "
+        "AND state = 'solved' AND solved_at >= ? AND helper_id IS NOT NULL "
+        "GROUP BY helper_id ORDER BY n DESC, helper_id LIMIT ?",
+        (guild_id, since, limit),
+    )
+    return [(r["helper_id"], r["n"]) for r in rows]
+
+
+async def stats(db: Database, guild_id: int, since: int) -> Stats:
+    rows = await db.fetchall(
+        "SELECT state, created_at, first_response_at, solved_at FROM triage_questions "
+        "WHERE guild_id = ? AND created_at >= ? AND state != 'deleted'",
+        (guild_id, since),
+    )
+    by_state: Counter[str] = Counter(r["state"] for r in rows)
+    unanswered = sum(
+        1 for r in rows if r["state"] == "open" and r["first_response_at"] is None
+    )
+    tag_rows = await db.fetchall(
+        "SELECT t.tag, count(*) AS n FROM triage_question_tags t "
+        "JOIN triage_questions q ON q.thread_id = t.thread_id "
+        "WHERE q.guild_id = ? AND q.created_at >= ? AND q.state != 'deleted' "
+        "GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT 10",
+        (guild_id, since),
+    )
+    return Stats(
+        by_state=dict(by_state),
+        unanswered=unanswered,
+        by_tag=[(r["tag"], r["n"]) for r in tag_rows],
+        first_response_seconds=[
+            r["first_response_at"] - r["created_at"]
+            for r in rows
+            if r["first_response_at"] is not None
+        ],
+        solve_seconds=[
+            r["solved_at"] - r["created_at"]
+            for r in rows
+            if r["solved_at"] is not None and r["state"] == "solved"
+        ],
+    )
+
+
+async def guilds_with_questions(db: Database) -> list[int]:
+    rows = await db.fetchall(
+        "SELECT guild_id FROM guild_settings WHERE questions_forum_id IS NOT NULL"
+    )
+    return [r["guild_id"] for r in rows]
+
+
+# -- helpers' tag rules -------------------------------------------------------------------
+async def tag_rules(db: Database, guild_id: int) -> list[tuple[str, str]]:
+    rows = await db.fetchall(
+        "SELECT tag, keyword FROM triage_tag_rules WHERE guild_id = ? "
+        "ORDER BY tag, keyword",
+        (guild_id,),
+    )
+    return [(r["tag"], r["keyword"]) for r in rows]
+
+
+async def add_tag_rule(
+    db: Database, guild_id: int, tag: str, keyword: str, by_id: int, now: int
+) -> bool:
+    result = await db.execute(
+        "INSERT INTO triage_tag_rules (guild_id, tag, keyword, created_by_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (guild_id, tag, keyword, by_id, now),
+    )
+    return result.rowcount > 0
+
+
+async def remove_tag_rule(db: Database, guild_id: int, tag: str, keyword: str) -> bool:
+    result = await db.execute(
+        "DELETE FROM triage_tag_rules WHERE guild_id = ? AND tag = ? AND keyword = ?",
+        (guild_id, tag, keyword),
+    )
+    return result.rowcount > 0
+
+
+async def add_escalation(
+    db: Database,
+    *,
+    guild_id: int,
+    thread_id: int,
+    repo: str,
+    url: str,
+    by_id: int,
+    now: int,
+) -> None:
+    await db.execute(
+        "INSERT INTO triage_escalations (guild_id, thread_id, repo, url, "
+        "created_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, thread_id, repo, url, by_id, now),
+    )

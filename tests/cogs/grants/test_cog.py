@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from typing import Any
+
+import simcord
+
+from bot.errors import UserError
+from bot.testing import member_locale
+from bot.testing import World
+
+FORM = {
+    "event": "FlaskCon Lyon",
+    "amount": "1500",
+    "currency": "EUR",
+    "purpose": "Venue hire and captioning",
+    "attendance": "40",
+}
+
+
+async def request(world: World, member: Any, **changes: str) -> Any:
+    shown = await member.slash(world.general, "grant request")
+    assert shown.modal is not None
+    return await member.submit_modal(shown, {**FORM, **changes})
+
+
+def text(result: Any) -> str:
+    assert result.response is not None, result
+    return str(result.response.content)
+
+
+def embed_text(result: Any) -> str:
+    assert result.response is not None, result
+    return str(result.response.embeds[0].description)
+
+
+def dms(member: Any) -> list[str]:
+    try:
+        channel = member.user.dm_channel
+    except Exception:  # noqa: BLE001 - no DM channel yet
+        return []
+    return [m.content for m in channel.history()]
+
+
+def expect_refusals(env: simcord.Env) -> None:
+    """Refusals are UserErrors the bot reported to the member; accept only those.
+
+    simcord records every error reaching a handler, refusals included, and the
+    shared fixture re-raises them all; call this at the end of a test.
+    """
+    errors = env.errors
+    assert errors and all(isinstance(_unwrap(e), UserError) for e in errors), errors
+    env.check_errors = False
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    return getattr(error, "original", None) or error
+
+
+async def grant_count(env: simcord.Env) -> int:
+    return int(await env.bot.db.fetchval("SELECT count(*) FROM event_grants"))  # type: ignore[attr-defined]
+
+
+async def test_request_gives_reference_and_tells_reviewers(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    result = await request(world, world.alice)
+    assert result.ephemeral
+    assert "G-1" in text(result)
+    assert "€1,500.00" in text(result)
+    log = world.log.last_message
+    assert log is not None and "G-1" in log.content
+
+
+async def test_amount_is_formatted_for_the_reader(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    # The core formats in the member's catalogue language; with no catalogue shipped
+    # yet every member reads English formatting (see the report).
+    await request(world, world.alice, amount="1234,5", currency="usd")
+    with member_locale(world.alice, "de"):
+        status = await world.alice.slash(world.general, "grant status")
+    description = embed_text(status)
+    assert "$1,234.50" in description
+
+
+async def test_bad_requests_are_refused_and_change_nothing(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    for changes, expected in [
+        ({"currency": "XYZ"}, "Unknown currency"),
+        ({"amount": "-5"}, "more than zero"),
+        ({"amount": "99999999"}, "too large"),
+        ({"amount": "ten"}, "could not read the amount"),
+        ({"attendance": "0"}, "attendance"),
+        ({"purpose": "@everyone pay us"}, "@everyone"),
+        ({"event": "999"}, "no event 999"),
+    ]:
+        result = await request(world, world.alice, **changes)
+        assert result.ephemeral
+        assert expected in text(result), (changes, text(result))
+    assert await grant_count(simcord_env) == 0
+    expect_refusals(simcord_env)
+
+
+async def test_stranger_cannot_list_or_review(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await request(world, world.alice)
+    listed = await world.bob.slash(world.general, "grant list")
+    assert listed.ephemeral and "grants reviewer" in text(listed)
+    reviewed = await world.bob.slash(
+        world.general, "grant review", id="1", decision="approve"
+    )
+    assert reviewed.ephemeral and "grants reviewer" in text(reviewed)
+    status = await world.bob.slash(world.general, "grant status")
+    assert "not asked" in text(status)
+    assert dms(world.alice) == []
+    expect_refusals(simcord_env)
+
+
+async def test_reviewer_decides_once_and_requester_is_told(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await request(world, world.alice)
+    listed = await world.reviewer.slash(world.general, "grant list")
+    assert "G-1" in embed_text(listed)
+    decided = await world.reviewer.slash(
+        world.general, "grant review", id="G-1", decision="approve", note="Enjoy"
+    )
+    assert "approved" in text(decided)
+    await simcord_env.settle()
+    messages = dms(world.alice)
+    assert len(messages) == 1 and "approved" in messages[0] and "Enjoy" in messages[0]
+    again = await world.reviewer.slash(
+        world.general, "grant review", id="1", decision="reject"
+    )
+    assert again.ephemeral and "already decided" in text(again)
+    status = await world.alice.slash(world.general, "grant status")
+    assert "approved" in embed_text(status)
+    expect_refusals(simcord_env)
+    trail = await simcord_env.bot.db.fetchall(  # type: ignore[attr-defined]
+        "SELECT from_state, to_state, actor_id FROM event_grant_audit ORDER BY id"
+    )
+    assert [tuple(row) for row in trail] == [
+        (None, "pending", world.alice.id),
+        ("pending", "approved", world.reviewer.id),
+    ]
+
+
+async def test_reviewer_cannot_review_own_request(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await request(world, world.reviewer)
+    result = await world.reviewer.slash(
+        world.general, "grant review", id="1", decision="approve"
+    )
+    assert result.ephemeral and "your own" in text(result)
+    state = await simcord_env.bot.db.fetchval("SELECT state FROM event_grants")  # type: ignore[attr-defined]
+    assert state == "pending"
+    expect_refusals(simcord_env)
+
+
+async def test_needs_info_can_be_answered_by_requester_only(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await request(world, world.alice)
+    asked = await world.reviewer.slash(
+        world.general, "grant review", id="1", decision="needs-info", note="Budget?"
+    )
+    assert "needs more information" in text(asked)
+    await simcord_env.settle()
+    assert "Budget?" in dms(world.alice)[0]
+    stranger = await world.bob.slash(
+        world.general, "grant answer", id="1", answer="It is fine"
+    )
+    assert stranger.ephemeral and "Only the requester" in text(stranger)
+    answered = await world.alice.slash(
+        world.general, "grant answer", id="1", answer="Venue 1000, captions 500"
+    )
+    assert "back with the reviewers" in text(answered)
+    decided = await world.reviewer.slash(
+        world.general, "grant review", id="1", decision="reject", note="No budget left"
+    )
+    assert "rejected" in text(decided)
+    await simcord_env.settle()
+    assert len(dms(world.alice)) == 2
+    expect_refusals(simcord_env)

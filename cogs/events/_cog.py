@@ -311,8 +311,9 @@ class EventsCog(commands.GroupCog, group_name="event"):
         ).get_partial_message(event.message_id)
         try:
             await message.edit(embed=embed, view=view)
-        except discord.NotFound:
-            log.warning("announcement of event %s is gone", event.id)
+        except discord.HTTPException as error:
+            # The database stays the truth: a stale announcement refuses RSVPs.
+            log.warning("could not update the announcement of %s: %s", event.id, error)
 
     # -- editing and cancelling ------------------------------------------------------------------
     async def _event_for_organiser(

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+from datetime import UTC
 from typing import Any
 
+import discord
+import icalendar
+import pytest
 import simcord
 
 from bot import PalletsBot
+from bot import testing
+from bot.errors import UserError
+from bot.settings import Settings
 from bot.testing import World
+from cogs.events import _cog as cog_module
+from cogs.events import _logic
 
 FORM = {
     "title": "Flask sprint",
@@ -33,7 +44,7 @@ async def publish_event(
     shown = await accept_and_open(world)
     preview = await world.organiser.submit_modal(shown, {**FORM, **changes})
     assert preview.response is not None, preview
-    published = await world.organiser.click(preview.response, label="Publish")
+    published = await world.organiser.click(msg(preview), label="Publish")
     await env.settle()
     message = world.events.last_message
     assert message is not None, published
@@ -64,3 +75,323 @@ async def test_publish_announces_with_rsvp_and_discord_event(
     assert guild is not None
     events = guild.scheduled_events
     assert len(events) == 1 and events[0].location == "Lyon, La Cordée"
+
+
+def expect_refusals(env: simcord.Env) -> None:
+    """Refusals are UserErrors the bot reported to the member; accept only those.
+
+    simcord records every error reaching a handler, refusals included, and the
+    shared fixture re-raises them all; call this at the end of a test.
+    """
+    errors = env.errors
+    assert all(isinstance(_unwrap(e), UserError) for e in errors), errors
+    env.check_errors = False
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    return getattr(error, "original", None) or error
+
+
+def text(result: Any) -> str:
+    assert result.response is not None, result
+    return str(result.response.content)
+
+
+def msg(result: Any) -> Any:
+    assert result.response is not None, result
+    return result.response
+
+
+def posted(world: World) -> discord.Message | None:
+    return world.events.last_message
+
+
+def labels(message: Any) -> list[str]:
+    return [
+        str(child["label"])
+        for row in message.components
+        for child in (row if isinstance(row, dict) else row.to_dict())["components"]
+    ]
+
+
+async def event_count(env: simcord.Env) -> int:
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    return int(await bot.db.fetchval("SELECT count(*) FROM events"))
+
+
+def fresh(world: World, message: Any) -> Any:
+    for candidate in world.events.history():
+        if candidate.id == message.id:
+            return candidate
+    raise AssertionError("announcement gone")
+
+
+async def test_member_without_role_cannot_create(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    result = await world.alice.slash(
+        world.general, "event create", kind="meetup", timezone="UTC"
+    )
+    assert result.modal is None and result.ephemeral
+    assert "organiser" in text(result)
+    assert await event_count(simcord_env) == 0
+    expect_refusals(simcord_env)
+
+
+async def test_code_of_conduct_is_required_then_recorded_per_version(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone="Europe/Paris"
+    )
+    assert first.modal is None
+    assert "code of conduct" in text(first)
+    assert "Read the full policy" in labels(first.response)
+    opened = await world.organiser.click(
+        msg(first), label="I accept the code of conduct"
+    )
+    assert opened.modal is not None
+    again = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone="Europe/Paris"
+    )
+    assert again.modal is not None  # accepted once, not asked again
+    preview = await world.organiser.submit_modal(again, FORM)
+    assert "Quality checklist" in text(preview)
+
+    # The code of conduct changes before the draft is published: asked again.
+    newer = replace(_logic.load_code_of_conduct(), version="2099-01")
+    monkeypatch.setattr(cog_module, "load_code_of_conduct", lambda: newer)
+    blocked = await world.organiser.click(msg(preview), label="Publish")
+    assert "2099-01" in text(blocked)
+    assert posted(world) is None
+    accepted = await world.organiser.click(
+        msg(blocked), label="I accept the code of conduct"
+    )
+    await simcord_env.settle()
+    assert posted(world) is not None, accepted
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    rows = await bot.db.fetchall(
+        "SELECT version FROM event_coc_acceptances WHERE user_id = ? ORDER BY version",
+        (world.organiser.id,),
+    )
+    assert [row["version"] for row in rows] == ["2026-01", "2099-01"]
+
+
+async def test_bad_event_input_is_refused_and_changes_nothing(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    bad_zone = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone="Mars/Olympus"
+    )
+    assert bad_zone.modal is None and "Unknown timezone" in text(bad_zone)
+    cases = [
+        ({"end": "2026-01-10 17:00"}, "end after it starts"),
+        ({"start": "2025-12-30 18:00"}, "in the past"),
+        ({"start": "2026-03-29 02:30", "end": "2026-03-29 05:00"}, "does not exist"),
+        ({"start": "2026-10-25 02:30", "end": "2026-10-25 05:00"}, "happens twice"),
+        ({"start": "tomorrow"}, "could not read"),
+        ({"title": "   "}, "needs a title"),
+        ({"description": "Come along @everyone"}, "@everyone"),
+    ]
+    for changes, expected in cases:
+        shown = await accept_and_open(world)
+        result = await world.organiser.submit_modal(shown, {**FORM, **changes})
+        assert result.ephemeral
+        assert expected in text(result), (changes, text(result))
+    assert await event_count(simcord_env) == 0
+    expect_refusals(simcord_env)
+
+
+async def test_rsvps_from_several_members_keep_counts_current(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    event_id, message = await publish_event(simcord_env, world)
+    going = await world.alice.click(message, label="Going (0)")
+    assert going.ephemeral and "going" in text(going)
+    await world.bob.click(fresh(world, message), label="Going (1)")
+    await world.carol.click(fresh(world, message), label="Maybe (0)")
+    # Bob changes his mind: one state per member.
+    await world.bob.click(fresh(world, message), label="Not going (0)")
+    await simcord_env.settle()
+    assert labels(fresh(world, message)) == ["Going (1)", "Maybe (1)", "Not going (1)"]
+    info = await world.bob.slash(world.general, "event info", event=event_id)
+    assert "Not going" in text(info)
+
+
+async def test_rsvp_on_cancelled_event_is_refused(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    event_id, message = await publish_event(simcord_env, world)
+    await world.alice.click(message, label="Going (0)")
+    # Discord refuses the edit, so the announcement keeps its buttons.
+    simcord_env.inject_error("PATCH", "/channels/*/messages/*", status=403, code=50001)
+    await world.organiser.slash(world.general, "event cancel", event=event_id)
+    await simcord_env.settle()
+    late = await world.bob.click(fresh(world, message), label="Going (1)")
+    assert late.ephemeral and "cancelled" in text(late)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    assert await bot.db.fetchval("SELECT count(*) FROM event_rsvps") == 1
+    expect_refusals(simcord_env)
+
+
+async def test_reminders_fire_once_across_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    # Starts 2026-01-03 17:00 UTC: the DM is due at +41 h, the channel post at +64 h.
+    event_id, message = await publish_event(
+        simcord_env, world, start="2026-01-03 18:00", end="2026-01-03 20:00"
+    )
+    await world.alice.click(message, label="Going (0)")
+    await world.bob.click(fresh(world, message), label="Going (1)")
+    opted = await world.bob.slash(world.general, "event reminders")
+    assert "no longer" in text(opted)
+    await simcord_env.advance_time(41 * 3600 + 60)
+    await simcord_env.settle()
+    assert len(dms(world, world.alice)) == 1
+    assert "Reminder" in dms(world, world.alice)[0]
+    assert dms(world, world.bob) == []
+    await testing.restart(simcord_env, settings)
+    await simcord_env.advance_time(23 * 3600)
+    await simcord_env.settle()
+    posts = [m for m in world.events.history() if m.content.startswith("Starting")]
+    assert len(posts) == 1
+    await testing.restart(simcord_env, settings)
+    await simcord_env.advance_time(2 * 3600)
+    await simcord_env.settle()
+    posts = [m for m in world.events.history() if m.content.startswith("Starting")]
+    assert len(posts) == 1
+    assert len(dms(world, world.alice)) == 1
+
+
+async def test_edit_time_tells_going_members_once_and_moves_everything(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    event_id, message = await publish_event(simcord_env, world)
+    await world.alice.click(message, label="Going (0)")
+    await world.carol.click(fresh(world, message), label="Maybe (0)")
+    shown = await world.organiser.slash(world.general, "event edit", event=event_id)
+    assert shown.modal is not None
+    edited = await world.organiser.submit_modal(
+        shown, {**FORM, "start": "2026-01-11 18:00", "end": "2026-01-11 21:00"}
+    )
+    assert "updated" in text(edited)
+    await simcord_env.advance_time(5)
+    await simcord_env.settle()
+    assert (
+        len(dms(world, world.alice)) == 1 and "new time" in dms(world, world.alice)[0]
+    )
+    assert dms(world, world.carol) == []
+    new_start = int(datetime(2026, 1, 11, 17, tzinfo=UTC).timestamp())
+    assert f"<t:{new_start}:F>" in fresh(world, message).embeds[0].fields[1].value
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    guild = bot.get_guild(world.guild.id)
+    assert guild is not None
+    assert guild.scheduled_events[0].start_time == datetime(2026, 1, 11, 17, tzinfo=UTC)
+    jobs = await bot.db.fetchall(
+        "SELECT key, state FROM jobs WHERE key LIKE 'events:remind%' ORDER BY key"
+    )
+    states = {row["key"]: row["state"] for row in jobs}
+    assert states[f"events:remind24:{event_id}:{new_start}"] == "pending"
+    assert states[f"events:remind24:{event_id}:{new_start - 86400}"] == "cancelled"
+    # A title-only edit tells nobody; a restart repeats nothing.
+    shown = await world.organiser.slash(world.general, "event edit", event=event_id)
+    await world.organiser.submit_modal(
+        shown,
+        {
+            **FORM,
+            "title": "Flask sprint (room 2)",
+            "start": "2026-01-11 18:00",
+            "end": "2026-01-11 21:00",
+        },
+    )
+    await testing.restart(simcord_env, settings)
+    await simcord_env.advance_time(60)
+    await simcord_env.settle()
+    assert len(dms(world, world.alice)) == 1
+
+
+async def test_cancel_tells_going_members_once(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    event_id, message = await publish_event(simcord_env, world)
+    await world.alice.click(message, label="Going (0)")
+    stranger = await world.bob.slash(world.general, "event cancel", event=event_id)
+    assert stranger.ephemeral and "organiser" in text(stranger)
+    result = await world.organiser.slash(world.general, "event cancel", event=event_id)
+    assert "cancelled" in text(result)
+    await simcord_env.advance_time(5)
+    await simcord_env.settle()
+    assert (
+        len(dms(world, world.alice)) == 1 and "cancelled" in dms(world, world.alice)[0]
+    )
+    again = await world.organiser.slash(world.general, "event cancel", event=event_id)
+    assert "already cancelled" in text(again)
+    announcement = fresh(world, message)
+    assert str(announcement.embeds[0].title).startswith("Cancelled")
+    assert labels(announcement) == []
+    await testing.restart(simcord_env, settings)
+    await simcord_env.advance_time(60)
+    await simcord_env.settle()
+    assert len(dms(world, world.alice)) == 1
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    pending = await bot.db.fetchval(
+        "SELECT count(*) FROM jobs WHERE key LIKE 'events:remind%' AND state = 'pending'"
+    )
+    assert pending == 0
+    guild = bot.get_guild(world.guild.id)
+    assert guild is not None
+    assert all(
+        e.status is discord.EventStatus.cancelled for e in guild.scheduled_events
+    )
+    expect_refusals(simcord_env)
+
+
+def ics_events(env: simcord.Env, result: Any) -> list[icalendar.Event]:
+    assert result.response is not None
+    [attachment] = result.response.attachments
+    assert attachment.filename == "events.ics"
+    data = env.backend.cdn.get(attachment.url)
+    assert data is not None
+    calendar = icalendar.Calendar.from_ical(data)
+    return [c for c in calendar.walk("VEVENT") if isinstance(c, icalendar.Event)]
+
+
+async def test_calendar_parses_and_keeps_uids_across_edits(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    event_id, _message = await publish_event(simcord_env, world)
+    before = ics_events(
+        simcord_env, await world.alice.slash(world.general, "event calendar")
+    )
+    assert len(before) == 1
+    uid = str(before[0]["UID"])
+    assert uid.startswith(f"event-{event_id}-")
+    assert before[0].decoded("DTSTART") == datetime(2026, 1, 10, 17, tzinfo=UTC)
+    shown = await world.organiser.slash(world.general, "event edit", event=event_id)
+    await world.organiser.submit_modal(
+        shown, {**FORM, "start": "2026-01-12 18:00", "end": "2026-01-12 21:00"}
+    )
+    after = ics_events(
+        simcord_env, await world.alice.slash(world.general, "event calendar")
+    )
+    assert str(after[0]["UID"]) == uid
+    assert after[0].decoded("SEQUENCE") > before[0].decoded("SEQUENCE")
+    assert after[0].decoded("DTSTART") == datetime(2026, 1, 12, 17, tzinfo=UTC)
+
+
+async def test_list_and_info_show_discord_timestamps(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    event_id, _message = await publish_event(simcord_env, world)
+    listed = await world.alice.slash(world.general, "event list")
+    assert listed.response is not None
+    description = str(listed.response.embeds[0].description)
+    start = int(datetime(2026, 1, 10, 17, tzinfo=UTC).timestamp())
+    assert f"<t:{start}:f>" in description and "Flask sprint" in description
+    info = await world.alice.slash(world.general, "event info", event=event_id)
+    assert info.response is not None and info.response.embeds[0].title == "Flask sprint"

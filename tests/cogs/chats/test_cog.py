@@ -1,13 +1,30 @@
+"""End to end: series, events, announcements, reminders, votes, notes (simcord)."""
+
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import UTC
 from typing import Any
 
+import discord
 import simcord
 
+from bot import calendar
+from bot.settings import Settings
+from bot.testing import restart
 from bot.testing import World
+from cogs.chats import _queries as q
 
-DAY = 24 * 3600
 HOUR = 3600
+DAY = 24 * HOUR
+# The clock starts on Thursday 2026-01-01 00:00 UTC. The second Thursday of January
+# at 17:00 Paris (CET, UTC+1) is 2026-01-08 16:00 UTC; opened 7 days ahead, the
+# event and announcement appear at 2026-01-01 16:00 UTC.
+START = datetime(2026, 1, 8, 16, tzinfo=UTC)
+TO_OPEN = 16 * HOUR + 60
+TO_REMINDER_24 = 6 * DAY + 16 * HOUR + 60
+TO_REMINDER_1 = 7 * DAY + 15 * HOUR + 60
+TO_END = 7 * DAY + 17 * HOUR + 60
 
 
 async def create_series(world: World, **overrides: Any) -> Any:
@@ -22,14 +39,526 @@ async def create_series(world: World, **overrides: Any) -> Any:
         "channel": world.voice,
     }
     options.update(overrides)
+    options = {k: v for k, v in options.items() if v is not None}
     return await world.organiser.slash(world.general, "chat series-create", **options)
 
 
-async def test_organiser_creates_a_series(
-    simcord_env: simcord.Env, world: World
+async def advance_to(env: simcord.Env, seconds_from_start: int) -> None:
+    """Advance to ``seconds_from_start`` after 2026-01-01 00:00 UTC."""
+    now = env.now()
+    target = datetime(2026, 1, 1, tzinfo=UTC).timestamp() + seconds_from_start
+    await env.advance_time(max(target - now.timestamp(), 0))
+    await env.settle()
+
+
+def events(env: simcord.Env, world: World) -> list[Any]:
+    return list(env.backend.get_guild(world.guild.id).scheduled_events.values())
+
+
+def posts(env: simcord.Env, path_suffix: str = "/scheduled-events") -> list[Any]:
+    return [
+        r
+        for r in env.http_requests
+        if r.method == "POST" and r.path.endswith(path_suffix)
+    ]
+
+
+def texts(channel: Any) -> list[str]:
+    return [m.content for m in channel.history()]
+
+
+def announcement(world: World) -> discord.Message:
+    for message in world.announcements.history():
+        if message.embeds:
+            return message
+    raise AssertionError("no announcement")
+
+
+def reply_text(result: Any) -> str:
+    """The ephemeral answer to an interaction (after any message update)."""
+    for message in [result.response, *result.followups]:
+        if message is not None and message.ephemeral:
+            return str(message.content)
+    raise AssertionError("no ephemeral reply")
+
+
+async def db_of(env: simcord.Env) -> Any:
+    return env.bot.db  # type: ignore[attr-defined]
+
+
+# -- the life of one chat ---------------------------------------------------------------------
+async def test_event_announcement_reminders_and_dms_appear_exactly_once(
+    simcord_env: simcord.Env, world: World, settings: Settings
 ) -> None:
     result = await create_series(world)
-    assert result.response is not None
-    print(result.response.content)
-    assert result.ephemeral
-    assert "Created the series Flask chat" in result.response.content
+    assert "Created the series Flask chat" in reply_text(result)
+    assert f"<t:{int(START.timestamp())}:F>" in reply_text(result)
+    assert events(simcord_env, world) == []
+
+    await advance_to(simcord_env, TO_OPEN)
+    [event] = events(simcord_env, world)
+    assert event.name == "Flask chat"
+    assert event.channel_id == world.voice.id
+    assert event.scheduled_start_time.startswith("2026-01-08T16:00")
+    message = announcement(world)
+    assert message.embeds[0].title == "Flask chat"
+    assert f"<t:{int(START.timestamp())}:F>" in (message.embeds[0].description or "")
+
+    for member in (world.alice, world.bob):
+        clicked = await member.click(message, label="Interested")
+        assert "remind you" in reply_text(clicked)
+    assert "2 members interested" in (announcement(world).embeds[0].footer.text or "")
+
+    # a restart between opening and the reminders changes nothing
+    await restart(simcord_env, settings)
+    await advance_to(simcord_env, TO_REMINDER_24)
+    await restart(simcord_env, settings)
+    await advance_to(simcord_env, TO_REMINDER_1)
+    await restart(simcord_env, settings)
+    await advance_to(simcord_env, TO_REMINDER_1 + 600)
+
+    assert len(posts(simcord_env)) == 1
+    announcements = [
+        m for m in world.announcements.history() if m.embeds and m.components
+    ]
+    assert len(announcements) == 1
+    reminders = [t for t in texts(world.announcements) if t.startswith("Reminder:")]
+    assert len(reminders) == 2
+    assert all("late" not in t for t in reminders)
+    for member in (world.alice, world.bob):
+        dms = [t for t in texts(member.user.dm_channel) if t.startswith("Reminder:")]
+        assert len(dms) == 2
+    assert world.carol.user.dm_channel.history() == []
+
+
+async def test_at_the_end_the_event_completes_voting_closes_and_next_is_planned(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.slash(world.general, "chat propose", title="Async views")
+    proposal_message = world.announcements.last_message
+    assert proposal_message is not None
+
+    await advance_to(simcord_env, TO_END)
+    [event] = events(simcord_env, world)
+    assert event.status == 3  # completed
+    ended = announcement(world)
+    assert (ended.embeds[0].title or "").startswith("Ended")
+    late_vote = await world.bob.click(proposal_message, label="Upvote (0)")
+    assert "closed" in reply_text(late_vote)
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    upcoming = await q.upcoming(db, series.id)
+    assert upcoming is not None
+    assert upcoming.start == datetime(2026, 2, 12, 16, tzinfo=UTC)
+
+
+async def test_reminder_late_after_downtime_says_so_and_missed_one_is_not_sent(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.click(announcement(world), label="Interested")
+    await advance_to(simcord_env, TO_REMINDER_24)
+    # the bot is down from before the 1-hour reminder until 30 minutes before
+    bot = simcord_env.bot
+    await bot.stop_services()  # type: ignore[attr-defined]
+    await advance_to(simcord_env, TO_REMINDER_1 + 30 * 60)
+    await restart(simcord_env, settings)
+    await simcord_env.settle()
+    reminders = [t for t in texts(world.announcements) if "starts" in t]
+    assert len(reminders) == 2
+    assert "late" in reminders[-1]
+    assert any("late" in t for t in texts(world.alice.user.dm_channel))
+
+
+async def test_reminder_due_while_down_is_missed_once_the_chat_started(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_REMINDER_24)
+    bot = simcord_env.bot
+    await bot.stop_services()  # type: ignore[attr-defined]
+    await advance_to(simcord_env, TO_REMINDER_1 + 2 * HOUR)  # chat running, 16:00+
+    await restart(simcord_env, settings)
+    reminders = [t for t in texts(world.announcements) if "starts" in t]
+    assert len(reminders) == 1
+    job = await simcord_env.bot.scheduler.get(  # type: ignore[attr-defined]
+        next(
+            r["key"]
+            for r in await (await db_of(simcord_env)).fetchall(
+                "SELECT key FROM jobs WHERE key LIKE '%remind:1'"
+            )
+        )
+    )
+    assert job is not None and job["state"] in ("missed", "done")
+
+
+# -- organisers move things -----------------------------------------------------------------------
+async def test_reschedule_moves_event_announcement_and_reminders(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    result = await world.organiser.slash(
+        world.general,
+        "chat reschedule",
+        series="Flask chat",
+        date="2026-01-15",
+        time="18:00",
+    )
+    new_start = datetime(2026, 1, 15, 17, tzinfo=UTC)
+    assert "Moved the chat" in reply_text(result)
+    [event] = events(simcord_env, world)
+    assert event.scheduled_start_time.startswith("2026-01-15T17:00")
+    assert f"<t:{int(new_start.timestamp())}:F>" in (
+        announcement(world).embeds[0].description or ""
+    )
+    # the old reminder times pass without a reminder
+    await advance_to(simcord_env, TO_REMINDER_1 + 3 * HOUR)
+    assert not [t for t in texts(world.announcements) if "starts" in t]
+    await advance_to(simcord_env, 14 * DAY + 16 * HOUR + 60)
+    reminders = [t for t in texts(world.announcements) if "starts" in t]
+    assert len(reminders) == 2
+    assert all(f"<t:{int(new_start.timestamp())}:R>" in t for t in reminders)
+    assert len(posts(simcord_env)) == 1
+
+
+async def test_skip_cancels_the_event_and_plans_the_next_chat(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    result = await world.organiser.slash(
+        world.general, "chat skip", series="Flask chat"
+    )
+    assert "Skipped" in reply_text(result)
+    [event] = events(simcord_env, world)
+    assert event.status == 4  # cancelled
+    assert (announcement(world).embeds[0].title or "").startswith("Skipped")
+    await advance_to(simcord_env, TO_END)
+    assert not [t for t in texts(world.announcements) if "starts" in t]
+    nxt = await world.alice.slash(world.general, "chat next")
+    feb = int(datetime(2026, 2, 12, 16, tzinfo=UTC).timestamp())
+    message = nxt.response
+    assert message is not None
+    assert f"<t:{feb}:F>" in str(message.embeds[0].fields[0].value)
+
+
+async def test_pause_and_resume(simcord_env: simcord.Env, world: World) -> None:
+    await create_series(world)
+    paused = await world.organiser.slash(
+        world.general, "chat series-pause", series="Flask chat"
+    )
+    assert "paused" in reply_text(paused)
+    await advance_to(simcord_env, TO_OPEN)
+    assert events(simcord_env, world) == []
+    resumed = await world.organiser.slash(
+        world.general, "chat series-resume", series="Flask chat"
+    )
+    assert "is back" in reply_text(resumed)
+    await advance_to(simcord_env, TO_OPEN + 60)
+    assert len(events(simcord_env, world)) == 1
+
+
+async def test_delete_asks_for_confirmation(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    asked = await world.organiser.slash(
+        world.general, "chat series-delete", series="Flask chat"
+    )
+    assert asked.response is not None
+    db = await db_of(simcord_env)
+    assert len(await q.all_series(db, world.guild.id)) == 1
+    done = await world.organiser.click(asked.response, label="Delete the series")
+    assert done is not None
+    assert await q.all_series(db, world.guild.id) == []
+    [event] = events(simcord_env, world)
+    assert event.status == 4
+    await advance_to(simcord_env, TO_END)
+    assert not [t for t in texts(world.announcements) if "starts" in t]
+
+
+# -- members and topics ------------------------------------------------------------------------------
+async def test_votes_from_several_members_are_counted_and_ranked(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.slash(world.general, "chat propose", title="Async views")
+    first = world.announcements.last_message
+    await world.bob.slash(
+        world.general, "chat propose", title="Blueprints", details="How to split"
+    )
+    second = world.announcements.last_message
+    assert first is not None and second is not None
+    await world.alice.click(second, label="Upvote (0)")
+    await world.carol.click(second, label="Upvote (1)")
+    await world.bob.click(first, label="Upvote (0)")
+    toggled = await world.carol.click(
+        world.announcements.history()[-1], label="Upvote (2)"
+    )
+    assert "withdrawn" in reply_text(toggled)
+    await world.carol.click(world.announcements.history()[-1], label="Upvote (1)")
+    agenda = str(announcement(world).embeds[0].fields[0].value)
+    assert agenda.index("Blueprints: 2 votes") < agenda.index("Async views: 1 vote")
+    topics = await world.helper.slash(world.general, "chat topics")
+    assert "Blueprints: 2 votes" in reply_text(topics)
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None
+    assert {p.title: p.votes for p in await q.proposals(db, occ.id)} == {
+        "Async views": 1,
+        "Blueprints": 2,
+    }
+
+
+async def test_propose_button_opens_a_form(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    shown = await world.alice.click(announcement(world), label="Propose a topic")
+    assert shown.modal is not None
+    done = await world.alice.submit_modal(shown, {"title": "Testing with pytest"})
+    assert "proposed" in reply_text(done)
+    assert "Testing with pytest" in str(announcement(world).embeds[0].fields[0].value)
+
+
+async def test_organisers_pin_and_remove_topics_members_cannot(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.slash(world.general, "chat propose", title="Popular")
+    popular = world.announcements.last_message
+    await world.alice.slash(world.general, "chat propose", title="Quiet")
+    quiet = world.announcements.last_message
+    await world.alice.slash(world.general, "chat propose", title="Spam")
+    spam = world.announcements.last_message
+    assert popular is not None and quiet is not None and spam is not None
+    await world.bob.click(popular, label="Upvote (0)")
+    refused = await world.alice.click(quiet, label="Pin")
+    assert "organiser" in reply_text(refused)
+    await world.organiser.click(quiet, label="Pin")
+    await world.organiser.click(spam, label="Remove")
+    agenda = str(announcement(world).embeds[0].fields[0].value)
+    assert agenda.index("Quiet") < agenda.index("Popular")
+    assert "Spam" not in agenda
+    fourth = await world.alice.slash(world.general, "chat propose", title="More")
+    assert "proposed" in reply_text(fourth)
+    fifth = await world.alice.slash(world.general, "chat propose", title="Too many")
+    assert "3 topics per chat" in reply_text(fifth)
+
+
+async def test_notes_are_posted_as_a_thread_on_the_announcement(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    early = await world.organiser.slash(
+        world.general, "chat notes", series="Flask chat"
+    )
+    assert "has taken place" in reply_text(early)
+    await advance_to(simcord_env, TO_END)
+    shown = await world.organiser.slash(
+        world.general, "chat notes", series="Flask chat"
+    )
+    assert shown.modal is not None
+    saved = await world.organiser.submit_modal(
+        shown, {"summary": "We talked about async views."}
+    )
+    assert "Notes saved" in reply_text(saved)
+    [thread] = world.announcements.threads
+    assert any("async views" in t for t in texts(thread))
+    history = await world.alice.slash(world.general, "chat history")
+    assert f"<#{thread.id}>" in reply_text(history)
+
+
+async def test_next_shows_each_series_with_interest(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await create_series(
+        world,
+        name="APAC chat",
+        cadence="quarterly",
+        timezone="Australia/Sydney",
+        time="19:30",
+        channel=None,
+        url="https://meet.example.org/flask",
+        week="last",
+    )
+    result = await world.bob.slash(world.general, "chat next")
+    assert result.response is not None and result.ephemeral
+    names = [f.name for f in result.response.embeds[0].fields]
+    assert names == ["Flask chat", "APAC chat"] or set(names) == {
+        "Flask chat",
+        "APAC chat",
+    }
+
+
+async def test_external_event_has_location_and_end_time(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(
+        world, channel=None, url="https://meet.example.org/flask", lead_days=8
+    )
+    await advance_to(simcord_env, TO_OPEN)
+    [event] = events(simcord_env, world)
+    assert event.entity_type == 3
+    assert event.entity_metadata == {"location": "https://meet.example.org/flask"}
+    assert event.scheduled_end_time.startswith("2026-01-08T17:00")
+
+
+async def test_stage_series_creates_a_stage_event(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world, channel=world.stage)
+    await advance_to(simcord_env, TO_OPEN)
+    [event] = events(simcord_env, world)
+    assert event.entity_type == 1
+
+
+async def test_active_events_limit_is_respected(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    for n in range(100):
+        world.guild.create_scheduled_event(
+            f"other {n}", start_time="2026-06-01T10:00:00+00:00", channel=world.voice
+        )
+    await simcord_env.settle()
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    assert len(events(simcord_env, world)) == 100
+    assert posts(simcord_env) == []
+    assert any("limit" in t for t in texts(world.log))
+    assert announcement(world).embeds[0].title == "Flask chat"
+
+
+async def test_failed_dms_are_recorded_not_retried(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.click(announcement(world), label="Interested")
+    dm = world.alice.user.dm_channel
+    simcord_env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None
+    )
+    await advance_to(simcord_env, TO_REMINDER_24)
+    db = await db_of(simcord_env)
+    rows = await db.fetchall("SELECT state FROM outbox WHERE key LIKE '%:dm:%'")
+    assert [r["state"] for r in rows] == ["failed"]
+    assert len([t for t in texts(world.announcements) if "starts" in t]) == 1
+
+
+async def test_timezone_autocompletes_real_zone_names(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    choices = await world.organiser.autocomplete(
+        world.general, "chat series-create", "timezone", "paris"
+    )
+    assert [c["value"] for c in choices] == ["Europe/Paris"]
+
+
+async def test_calendar_lists_upcoming_chats(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    entries = await calendar.collect(simcord_env.bot, world.guild.id)  # type: ignore[arg-type]
+    chats = [e for e in entries if e.summary == "Flask chat"]
+    assert chats[0].start == START
+    assert len(chats) >= 3
+    assert len({e.uid for e in chats}) == len(chats)
+
+
+# -- refusals -------------------------------------------------------------------------------------------
+async def test_member_without_organiser_role_is_refused(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    result = await world.alice.slash(
+        world.general,
+        "chat series-create",
+        name="Rogue",
+        cadence="monthly",
+        weekday=3,
+        week="2",
+        time="17:00",
+        timezone="Europe/Paris",
+        duration=60,
+        channel=world.voice,
+    )
+    assert "organiser" in reply_text(result)
+    db = await db_of(simcord_env)
+    assert await q.all_series(db, world.guild.id) == []
+    await create_series(world)
+    for command in ("chat skip", "chat series-delete", "chat series-pause"):
+        refused = await world.bob.slash(world.general, command, series="Flask chat")
+        assert "organiser" in reply_text(refused)
+    [series] = await q.all_series(db, world.guild.id)
+    assert not series.paused
+    assert (await q.upcoming(db, series.id)) is not None
+
+
+async def test_bad_input_gets_a_clear_error_and_changes_nothing(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"timezone": "Mars/Olympus"}, "not a timezone"),
+        ({"weekday": 6, "week": "last", "time": "02:30"}, "does not exist"),
+        (
+            {
+                "weekday": 6,
+                "week": "1",
+                "time": "01:30",
+                "timezone": "America/New_York",
+            },
+            "happens twice",
+        ),
+        ({"week": "5"}, "1, 2, 3, 4 or last"),
+        ({"duration": 0}, "12 hours"),
+        ({"duration": 721}, "12 hours"),
+        ({"time": "25:00"}, "not a time"),
+        ({"url": "https://example.org"}, "not both"),
+        ({"name": "@everyone chat"}, "@everyone"),
+        ({"reminders": "24,1", "lead_days": 1}, "before the event opens"),
+    ]
+    for overrides, expected in cases:
+        result = await create_series(world, **overrides)
+        assert expected in reply_text(result), (overrides, reply_text(result))
+    db = await db_of(simcord_env)
+    assert await q.all_series(db, world.guild.id) == []
+
+    await create_series(world)
+    clash = await create_series(world, name="flask CHAT")
+    assert "already exists" in reply_text(clash)
+    past = await world.organiser.slash(
+        world.general, "chat reschedule", series="Flask chat", date="2025-12-01"
+    )
+    assert "already passed" in reply_text(past)
+    mention = await world.alice.slash(
+        world.general, "chat propose", title="hey @everyone"
+    )
+    assert "@everyone" in reply_text(mention)
+    long = await world.alice.slash(world.general, "chat propose", title="x" * 101)
+    assert "limit is 100" in reply_text(long)
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None and occ.start == START
+    assert await q.proposals(db, occ.id) == []
+
+
+async def test_public_posts_never_ping(simcord_env: simcord.Env, world: World) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.slash(world.general, "chat propose", title="Hello")
+    await advance_to(simcord_env, TO_REMINDER_24)
+    for entry in simcord_env.http_requests:
+        if entry.method == "POST" and entry.path.endswith("/messages"):
+            mentions = (entry.json or {}).get("allowed_mentions")
+            assert mentions is not None
+            assert not mentions.get("parse")

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.errors import UserError
+from cogs.events._logic import Kind
+from cogs.events._logic import load_checklist
+from cogs.events._logic import load_code_of_conduct
+from cogs.events._logic import local_input
+from cogs.events._logic import page_of
+from cogs.events._logic import parse_local_time
+from cogs.events._logic import parse_timezone
+from cogs.events._logic import reminder_plan
+from cogs.events._logic import run_checklist
+from cogs.events._logic import timezone_choices
+from cogs.events._logic import validate_event
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
+FORM = {
+    "title": "Flask sprint",
+    "description": "Step-free venue. Contact: Olivia",
+    "start": "2026-03-14 18:00",
+    "end": "2026-03-14 21:00",
+    "location": "https://meet.example/flask",
+}
+
+
+def test_local_time_is_read_in_the_given_zone() -> None:
+    assert parse_local_time("2026-03-14 18:00", PARIS) == datetime(
+        2026, 3, 14, 17, tzinfo=UTC
+    )
+    assert parse_local_time("2026-07-14T18:00", PARIS) == datetime(
+        2026, 7, 14, 16, tzinfo=UTC
+    )
+
+
+def test_nonexistent_local_time_is_refused() -> None:
+    with pytest.raises(UserError, match="does not exist"):
+        parse_local_time("2026-03-29 02:30", PARIS)
+    with pytest.raises(UserError, match="does not exist"):
+        parse_local_time("2026-03-08 02:30", ZoneInfo("America/New_York"))
+
+
+def test_ambiguous_local_time_is_refused() -> None:
+    with pytest.raises(UserError, match="happens twice"):
+        parse_local_time("2026-10-25 02:30", PARIS)
+
+
+def test_unreadable_time_is_refused() -> None:
+    with pytest.raises(UserError, match="could not read"):
+        parse_local_time("14/03/2026 6pm", PARIS)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001 - local wall time
+        max_value=datetime(2040, 1, 1),  # noqa: DTZ001
+    ),
+    st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"]),
+)
+def test_parsed_time_round_trips_or_is_refused(moment: datetime, zone: str) -> None:
+    text = moment.strftime("%Y-%m-%d %H:%M")
+    try:
+        parsed = parse_local_time(text, ZoneInfo(zone))
+    except UserError:
+        return  # a skipped or repeated local time
+    assert parsed.tzinfo is UTC
+    assert local_input(parsed, zone) == text
+
+
+def test_unknown_timezone_is_refused() -> None:
+    with pytest.raises(UserError, match="Unknown timezone"):
+        parse_timezone("Mars/Olympus")
+    assert parse_timezone(" Europe/Paris ").key == "Europe/Paris"
+
+
+def test_timezone_choices_prefer_prefix_matches() -> None:
+    choices = timezone_choices("europe/pa")
+    assert choices[0] == "Europe/Paris"
+    assert len(timezone_choices("")) == 25
+
+
+def test_valid_event_is_accepted() -> None:
+    draft = validate_event(FORM, kind="sprint", timezone="Europe/Paris", now=NOW)
+    assert draft.kind is Kind.SPRINT
+    assert draft.starts_at == datetime(2026, 3, 14, 17, tzinfo=UTC)
+    assert draft.timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"end": "2026-03-14 17:00"}, "end after it starts"),
+        ({"end": "2026-03-14 18:00"}, "end after it starts"),
+        ({"start": "2025-12-31 18:00", "end": "2025-12-31 19:00"}, "in the past"),
+        ({"end": "2026-04-14 18:00"}, "at most 14 days"),
+        ({"start": "2029-03-14 18:00", "end": "2029-03-14 19:00"}, "too far ahead"),
+        ({"title": "x" * 101}, "title is too long"),
+        ({"title": ""}, "needs a title"),
+        ({"description": "d" * 1001}, "description is too long"),
+        ({"description": "hi @everyone"}, "@everyone"),
+        ({"description": "hi @here"}, "@everyone"),
+        ({"title": "For <@&123>"}, "role mentions"),
+        ({"location": ""}, "location or a link"),
+    ],
+)
+def test_bad_event_input_is_refused(changes: dict[str, str], message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        validate_event(
+            {**FORM, **changes}, kind="meetup", timezone="Europe/Paris", now=NOW
+        )
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(UserError, match="kind"):
+        validate_event(FORM, kind="rave", timezone="Europe/Paris", now=NOW)
+
+
+def test_reminder_plan_skips_reminders_already_due() -> None:
+    start = datetime(2026, 1, 2, 12, tzinfo=UTC)
+    plans = reminder_plan(7, start, NOW)
+    assert [p.kind for p in plans] == ["events.remind_dm", "events.remind_channel"]
+    assert plans[0].due_at == start - timedelta(hours=24)
+    assert plans[0].key == f"events:remind24:7:{int(start.timestamp())}"
+    soon = reminder_plan(7, NOW + timedelta(hours=5), NOW)
+    assert [p.kind for p in soon] == ["events.remind_channel"]
+    assert reminder_plan(7, NOW + timedelta(minutes=30), NOW) == []
+
+
+def test_moving_an_event_gives_new_reminder_keys() -> None:
+    first = reminder_plan(7, datetime(2026, 2, 1, tzinfo=UTC), NOW)
+    moved = reminder_plan(7, datetime(2026, 2, 2, tzinfo=UTC), NOW)
+    assert {p.key for p in first}.isdisjoint({p.key for p in moved})
+
+
+@given(st.integers(-5, 50), st.integers(0, 200))
+def test_pages_are_clamped(requested: int, total: int) -> None:
+    page = page_of(requested, total)
+    assert 1 <= page.number <= page.count
+    assert page.offset == (page.number - 1) * page.limit
+    assert page.offset < max(total, 1)
+
+
+def test_checklist_flags_missing_accessibility_and_contact() -> None:
+    items = load_checklist()
+    results = {r.item.key: r.ok for r in run_checklist("Just come", "Lyon", items)}
+    assert results == {
+        "time": True,
+        "location": True,
+        "accessibility": False,
+        "contact": False,
+        "coc": True,
+    }
+    good = run_checklist(FORM["description"], "Lyon", items)
+    assert all(r.ok for r in good)
+
+
+def test_code_of_conduct_has_version_and_link() -> None:
+    coc = load_code_of_conduct()
+    assert coc.version and coc.url.startswith("https://") and coc.text.strip()

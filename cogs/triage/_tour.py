@@ -1,0 +1,58 @@
+"""The playground's question-triage chapter: ask, answer, solve, find, queue, nudge."""
+
+from __future__ import annotations
+
+from bot.playground import Tour
+
+ORDER = 20
+
+
+async def tour(t: Tour) -> None:
+    w = t.world
+    t.chapter("Questions: tags, checklist, solved")
+    t.say("Alice asks in the questions forum; the bot tags the post and replies once.")
+    first = await t.post_question(
+        w.alice,
+        "Flask-SQLAlchemy session does not commit",
+        "I call db.session.add(user) with flask_sqlalchemy but the row never "
+        "appears in the database.",
+    )
+    await t.send(w.helper, first, "You need db.session.commit() after the add.")
+    t.say("Alice says thank you: the bot offers a button, once, and decides nothing.")
+    await t.send(w.alice, first, "Thanks, that worked!")
+    offer = first.last_message
+    if offer is not None:
+        await t.click(w.alice, offer, "Mark as solved")
+
+    t.chapter("Questions: similar solved questions are suggested")
+    second = await t.post_question(
+        w.bob,
+        "db.session.add does not save my user",
+        "Using flask_sqlalchemy, the user is missing after the request.",
+    )
+    t.say("Carol thinks Bob's question is solved; only Bob can confirm it.")
+    await t.slash(w.carol, second, "solved")
+
+    t.chapter("Questions: helpers' tools")
+    await t.post_question(
+        w.carol, "Jinja include not found", "TemplateNotFound: x.html"
+    )
+    await t.slash(w.helper, w.general, "triage queue")
+    await t.slash(w.helper, w.general, "triage queue", tag="Jinja")
+    await t.slash(w.helper, second, "triage escalate")
+    t.say("A close needs the link its reason needs:")
+    await t.slash(w.helper, second, "triage close", reason="duplicate")
+    await t.slash(
+        w.helper, second, "triage close", reason="duplicate", link=first.mention
+    )
+    await t.slash(w.bob, second, "triage reopen")
+    await t.slash(w.helper, w.general, "triage stats", days=30)
+    t.say("A plain member cannot use the helpers' tools:")
+    await t.slash(w.bob, w.general, "triage queue")
+
+    t.chapter("Questions: nudges, never closing")
+    await t.send(w.helper, second, "Does it work with a commit?")
+    t.say(
+        "Time passes: the helpers get a daily digest; Bob gets one nudge after a week."
+    )
+    await t.advance(days=8)

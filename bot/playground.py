@@ -171,6 +171,7 @@ class Tour:
         member: simcord.MemberActor,
         channel: simcord.ChannelHandle,
         command: str,
+        /,
         **options: Any,
     ) -> simcord.InteractionResult:
         shown = " ".join(f"{k}:{_short(v)}" for k, v in options.items())

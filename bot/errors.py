@@ -38,6 +38,27 @@ class RetryLater(Exception):
     """A timed job could not run now (Discord down, rate limited) and should retry."""
 
 
+def unwrap(error: BaseException) -> BaseException:
+    """Return the error a command raised, without discord.py's wrappers."""
+    while isinstance(
+        error, app_commands.CommandInvokeError | app_commands.TransformerError
+    ):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None or inner is error:
+            break
+        error = inner
+    return error
+
+
+def is_expected(error: BaseException) -> bool:
+    """Return whether ``error`` is a designed refusal (bad input, no permission)."""
+    error = unwrap(error)
+    return isinstance(
+        error,
+        UserError | app_commands.CheckFailure | app_commands.NoPrivateMessage,
+    )
+
+
 def message_for(error: BaseException) -> tuple[str, bool]:
     """Return the text shown to the member, and whether the error was expected."""
     if isinstance(

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 import simcord
+
 from bot import create_bot
 from bot import PalletsBot
 from bot import Settings
+from bot.errors import is_expected
 from bot.testing import _member_locales
 from bot.testing import build_world
 from bot.testing import test_settings
@@ -46,7 +48,12 @@ async def simcord_env(
         if isinstance(bot, PalletsBot):
             await bot.stop_services()
         if env.check_errors:
-            env.raise_errors()
+            # Refusals (UserError, failed checks) are designed behaviour that the
+            # tests assert on; anything else the bot swallowed fails the test.
+            captured = env.errors_since(env._errors_acknowledged)
+            unexpected = [error for error in captured if not is_expected(error)]
+            if unexpected:
+                raise BaseExceptionGroup("the bot raised unexpected errors", unexpected)
 
 
 @pytest.fixture

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import simcord
+
+from bot import PalletsBot
+from bot.testing import build_world
+from bot.testing import World
+
+
+async def settings_row(bot: PalletsBot, guild_id: int) -> dict[str, Any] | None:
+    row = await bot.db.fetchone(
+        "SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)
+    )
+    return None if row is None else {k: row[k] for k in row.keys() if k != "updated_at"}
+
+
+async def test_setup_saves_channels_and_roles(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    settings = await simcord_bot.guild_config.get(world.guild.id)
+    assert settings.announcements_channel_id == world.announcements.id
+    assert settings.questions_forum_id == world.questions.id
+    assert settings.organiser_role_id == world.organiser_role.id
+    result = await world.admin.slash(world.general, "setup show")
+    assert result.ephemeral and result.response is not None
+    assert f"<@&{world.helper_role.id}>" in result.response.content
+
+
+@pytest.mark.parametrize("member", ["alice", "organiser", "helper"])
+async def test_setup_is_refused_without_manage_server(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, member: str
+) -> None:
+    before = await settings_row(simcord_bot, world.guild.id)
+    actor = world.members()[member]
+    # Discord hides /setup from them (default permissions); a server admin could still
+    # allow it in the Integrations settings, so the handler checks again.
+    command = simcord_env.backend.commands[None][("setup", 1)]
+    world.guild.set_command_permissions(int(command["id"]), {actor: True})
+    result = await actor.slash(world.general, "setup channels", log=world.general)
+    assert result.ephemeral and result.response is not None
+    assert "manage the server" in result.response.content
+    result = await actor.slash(world.general, "setup language", language="fr")
+    assert result.ephemeral
+    assert await settings_row(simcord_bot, world.guild.id) == before
+
+
+async def test_setup_with_nothing_to_set_is_a_clear_error(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    before = await settings_row(simcord_bot, world.guild.id)
+    result = await world.admin.slash(world.general, "setup roles")
+    assert result.ephemeral and result.response is not None
+    assert "at least one role" in result.response.content
+    assert await settings_row(simcord_bot, world.guild.id) == before
+
+
+async def test_unknown_language_is_refused(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    result = await world.admin.slash(
+        world.general, "setup language", language="klingon"
+    )
+    assert result.ephemeral and result.response is not None
+    assert "no translation" in result.response.content
+    assert (await simcord_bot.guild_config.get(world.guild.id)).language is None
+
+
+async def test_everyone_cannot_be_a_bot_role(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    result = await world.admin.slash(
+        world.general, "setup roles", organiser=world.guild.default_role
+    )
+    assert result.ephemeral and result.response is not None
+    assert (await simcord_bot.guild_config.get(world.guild.id)).organiser_role_id == (
+        world.organiser_role.id
+    )
+
+
+async def test_replies_never_allow_everyone_or_role_pings(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await world.admin.slash(world.general, "setup show")
+    await world.admin.slash(world.general, "setup language", language="@everyone")
+    bodies = [e.json for e in simcord_env.http_requests if isinstance(e.json, dict)]
+    replies = [
+        b.get("data", b) for b in bodies if "allowed_mentions" in b.get("data", b)
+    ]
+    assert replies
+    for body in replies:
+        mentions = body["allowed_mentions"]
+        assert mentions.get("parse", []) == []
+        assert not mentions.get("roles")
+
+
+async def test_unexpected_error_gets_an_apology_with_an_error_id(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cogs.setup._cog as setup_cog
+
+    def broken(*args: Any) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(setup_cog, "describe", broken)
+    result = await world.admin.slash(world.general, "setup show")
+    assert result.ephemeral and result.response is not None
+    assert "error" in result.response.content
+    assert "boom" not in result.response.content
+    assert [type(e).__name__ for e in simcord_env.errors] == ["CommandInvokeError"]
+
+
+async def test_setup_is_per_guild(
+    simcord_env: simcord.Env, simcord_bot: PalletsBot
+) -> None:
+    first = await build_world(simcord_env)
+    second = simcord_env.create_guild("Other")
+    assert (
+        await simcord_bot.guild_config.get(second.id)
+    ).announcements_channel_id is None
+    assert (await simcord_bot.guild_config.get(first.guild.id)).announcements_channel_id

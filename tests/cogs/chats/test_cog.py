@@ -562,3 +562,19 @@ async def test_public_posts_never_ping(simcord_env: simcord.Env, world: World) -
             mentions = (entry.json or {}).get("allowed_mentions")
             assert mentions is not None
             assert not mentions.get("parse")
+
+
+async def test_playground_tour_runs(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    from bot.playground import Tour
+    from cogs.chats import _tour
+
+    lines: list[str] = []
+    await _tour.tour(Tour(world, settings, lines.append))
+    transcript = "\n".join(lines)
+    assert "bot creates the Discord event 'Flask chat'" in transcript
+    assert "Reminder: Flask chat" in transcript
+    assert "Notes saved" in transcript
+    assert transcript.count("Only members with the organiser role") == 1
+    assert "does not exist" in transcript

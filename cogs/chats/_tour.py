@@ -1,0 +1,120 @@
+"""Playground: a monthly community chat from creation to its notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import now_ts
+from bot.playground import Tour
+from cogs.chats import _queries as q
+
+ORDER = 10
+SERIES = "Flask chat"
+
+
+async def _advance_until(t: Tour, ts: int) -> None:
+    seconds = ts - now_ts()
+    if seconds > 0:
+        await t.advance(minutes=seconds / 60)
+
+
+def _latest(t: Tour, *, embeds: bool) -> Any:
+    for message in reversed(t.world.announcements.history()):
+        if bool(message.embeds) == embeds:
+            return message
+    return None
+
+
+async def tour(t: Tour) -> None:
+    w = t.world
+    t.chapter("Community chats")
+    t.say(
+        "An organiser creates a monthly chat: second Thursday, 17:00 Paris time, in "
+        "the voice channel. The event and announcement open 7 days ahead."
+    )
+    await t.slash(
+        w.organiser,
+        w.general,
+        "chat series-create",
+        name=SERIES,
+        cadence="monthly",
+        weekday=3,
+        week="2",
+        time="17:00",
+        timezone="Europe/Paris",
+        duration=60,
+        channel=w.voice,
+    )
+    t.say("A member without the organiser role cannot create one:")
+    await t.slash(
+        w.alice,
+        w.general,
+        "chat series-create",
+        name="My chat",
+        cadence="monthly",
+        weekday=0,
+        week="1",
+        time="12:00",
+        timezone="UTC",
+        duration=30,
+        channel=w.voice,
+    )
+    t.say("A time that does not exist in Paris (the spring-forward gap) is refused:")
+    await t.slash(
+        w.organiser,
+        w.general,
+        "chat series-create",
+        name="Night owls",
+        cadence="monthly",
+        weekday=6,
+        week="last",
+        time="02:30",
+        timezone="Europe/Paris",
+        duration=30,
+        channel=w.voice,
+    )
+
+    series = await q.series_by_name(t.bot.db, w.guild.id, SERIES)
+    assert series is not None
+    occ = await q.upcoming(t.bot.db, series.id)
+    assert occ is not None
+    t.say(
+        "Time passes until the chat opens: the Discord event and announcement appear."
+    )
+    await _advance_until(t, occ.starts_at - series.lead_days * 86400 + 60)
+
+    t.say("Members mark their interest and propose topics.")
+    await t.click(w.alice, _latest(t, embeds=True), "Interested")
+    await t.click(w.bob, _latest(t, embeds=True), "Interested")
+    await t.slash(w.alice, w.general, "chat propose", title="Async views in Flask")
+    first = _latest(t, embeds=False)
+    await t.slash(
+        w.bob,
+        w.general,
+        "chat propose",
+        title="Structuring big apps",
+        details="Blueprints, app factories, where to put things",
+    )
+    second = _latest(t, embeds=False)
+    t.say("Votes: one per member per topic; pressing again withdraws it.")
+    await t.click(w.carol, second, "Upvote (0)")
+    await t.click(w.alice, _latest(t, embeds=False), "Upvote (1)")
+    await t.click(w.bob, first, "Upvote (0)")
+    await t.slash(w.carol, w.general, "chat topics")
+    await t.slash(w.carol, w.general, "chat next")
+
+    t.say("A day before, and an hour before, reminders go out (and DMs to Interested).")
+    await _advance_until(t, occ.starts_at - 24 * 3600 + 60)
+    await _advance_until(t, occ.starts_at - 3600 + 60)
+
+    t.say("The chat ends: the event completes, voting closes, the next one is planned.")
+    await _advance_until(t, occ.ends_at + 60)
+    t.say("The organiser writes the notes; they go in a thread on the announcement.")
+    shown = await t.slash(w.organiser, w.general, "chat notes", series=SERIES)
+    await t.submit(
+        w.organiser,
+        shown,
+        {"summary": "Async views: use async def with ASGI. Big apps: blueprints."},
+    )
+    await t.slash(w.alice, w.general, "chat history")
+    await t.slash(w.organiser, w.general, "chat series-list")

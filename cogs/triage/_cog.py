@@ -301,12 +301,24 @@ class TriageCog(commands.Cog, name="Triage"):
             self.bot.db, question.thread_id, [n for n in names if n.lower() in library]
         )
         suggestions = await self._similar(question.guild_id, text, question.thread_id)
-        await self.bot.outbox.send(
-            f"triage:checklist:{question.thread_id}",
-            question.thread_id,
-            guild_id=question.guild_id,
-            content=checklist_text(suggestions),
-        )
+        try:
+            await self.bot.outbox.send(
+                f"triage:checklist:{question.thread_id}",
+                question.thread_id,
+                guild_id=question.guild_id,
+                content=checklist_text(suggestions),
+            )
+        except (discord.Forbidden, discord.NotFound) as error:
+            # The outbox recorded it as failed: it is not retried, organisers hear.
+            await self.bot.post_to_log(
+                question.guild_id,
+                _(
+                    "I could not reply to the question {thread} (Discord said "
+                    "{status}). Check my permissions in the forum.",
+                    thread=thread.mention,
+                    status=str(error.status),
+                ),
+            )
 
     async def _similar(self, guild_id: int, text: str, exclude: int) -> list[int]:
         terms = logic.search_terms(text)

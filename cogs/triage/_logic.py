@@ -248,9 +248,14 @@ def fts_query(terms: Sequence[str]) -> str | None:
 
     Quoting makes every term a plain string to FTS5: ``NEAR``, ``*``, ``:``, ``^``,
     parentheses and column filters in a title are just text. Embedded quotes are
-    doubled, as FTS5 requires.
+    doubled, as FTS5 requires, and control characters are dropped.
     """
-    quoted = ['"' + term.replace('"', '""') + '"' for term in terms if term.strip()]
+    quoted = []
+    for term in terms:
+        # FTS5 ends a string at a NUL byte, so control characters never reach it.
+        term = "".join(ch for ch in term if ch >= " ").strip()
+        if term:
+            quoted.append('"' + term.replace('"', '""') + '"')
     return " OR ".join(quoted) if quoted else None
 
 

@@ -517,3 +517,29 @@ async def test_solved_outside_a_question_is_refused(
     bad = await world.alice.slash(thread, "solved", answer="not a link")
     assert bad.ephemeral
     assert (await question_row(simcord_env, thread.id))["state"] == "open"
+
+
+async def test_deleted_starter_drops_the_stored_text(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    thread = await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    starter = next(m for m in thread.history() if m.author.id == world.alice.id)
+    await world.alice.delete(starter)
+    row = await question_row(simcord_env, thread.id)
+    assert row["body"] == ""
+    assert row["state"] == "open"
+
+
+async def test_buttons_work_after_a_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    thread = await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    await world.helper.send(thread, "Call db.session.commit().")
+    await world.alice.send(thread, "merci, ça marche")
+    [offer] = [m for m in bot_messages(thread, simcord_env) if m.components]
+    await restart(simcord_env, settings)
+    result = await world.alice.click(offer, label="Mark as solved")
+    assert not result.ephemeral
+    assert (await question_row(simcord_env, thread.id))["state"] == "solved"
+    await world.alice.send(thread, "thanks again")
+    assert len([m for m in bot_messages(thread, simcord_env) if m.components]) == 1

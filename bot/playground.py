@@ -192,7 +192,9 @@ class Tour:
         self._echo(f"{click.style(member.name, fg='cyan')} clicks [{label}]")
         self.mark()
         result = await member.click(message, label=label)
+        before = self._seen_requests
         self._show_result(result)
+        self._seen_requests = before
         self.show_activity()
         return result
 
@@ -202,7 +204,9 @@ class Tour:
         self._echo(f"{click.style(member.name, fg='cyan')} fills in the form: {values}")
         self.mark()
         result = await member.submit_modal(shown, values)
+        before = self._seen_requests
         self._show_result(result)
+        self._seen_requests = before
         self.show_activity()
         return result
 

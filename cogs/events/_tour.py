@@ -1,0 +1,111 @@
+"""Playground: an organiser announces a sprint, members RSVP, reminders go out, a
+member asks for an event grant and a reviewer decides."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import utcnow
+from bot.playground import Tour
+
+ORDER = 30
+
+
+def _local(hours: float) -> str:
+    return (utcnow() + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+
+
+async def tour(t: Tour) -> None:
+    w = t.world
+    t.chapter("Community events")
+    t.say("A member without the organiser role cannot announce events:")
+    await t.slash(w.alice, w.general, "event create", kind="meetup", timezone="UTC")
+
+    t.say("An organiser starts an event; first they accept the code of conduct.")
+    shown = await t.slash(
+        w.organiser, w.general, "event create", kind="sprint", timezone="UTC"
+    )
+    if shown.modal is None and shown.response is not None:
+        shown = await t.click(
+            w.organiser, shown.response, "I accept the code of conduct"
+        )
+    form = {
+        "title": "Flask sprint",
+        "description": "Fix issues together. Step-free venue (accessibility). "
+        "Contact: olivia.",
+        "start": _local(30),
+        "end": _local(33),
+        "location": "https://meet.example/flask-sprint",
+    }
+    t.say("A start that is not after the end is refused:")
+    await t.submit(w.organiser, shown, {**form, "end": form["start"]})
+    shown = await t.slash(
+        w.organiser, w.general, "event create", kind="sprint", timezone="UTC"
+    )
+    preview = await t.submit(w.organiser, shown, form)
+    if preview.response is None:
+        return
+    t.say("The preview shows the quality checklist; publishing posts the event.")
+    await t.click(w.organiser, preview.response, "Publish")
+    announcement = w.events.last_message
+    if announcement is None:
+        return
+
+    t.say("Members answer with the buttons; the counts on the announcement follow.")
+    await t.click(w.alice, announcement, "Going (0)")
+    announcement = w.events.last_message or announcement
+    await t.click(w.bob, announcement, "Going (1)")
+    announcement = w.events.last_message or announcement
+    await t.click(w.carol, announcement, "Maybe (0)")
+    t.say("Bob does not want the reminder DM:")
+    await t.slash(w.bob, w.general, "event reminders")
+    await t.slash(w.carol, w.general, "event list")
+
+    t.say("The organiser moves the event an hour later; Going members are told once.")
+    edit = await t.slash(w.organiser, w.general, "event edit", event=1)
+    await t.submit(w.organiser, edit, {**form, "start": _local(31), "end": _local(34)})
+    await t.advance(minutes=1)
+    t.say("A day later the reminder DM goes out, and an hour before, a channel post.")
+    await t.advance(hours=7)
+    await t.advance(hours=23)
+    await t.slash(w.alice, w.general, "event calendar")
+
+    t.chapter("Event grants")
+    t.say("Alice asks the workgroup to fund a meetup:")
+    shown = await t.slash(w.alice, w.general, "grant request")
+    await t.submit(
+        w.alice,
+        shown,
+        {
+            "event": "Lyon Flask meetup",
+            "amount": "300",
+            "currency": "EUR",
+            "purpose": "Room hire and live captions",
+            "attendance": "35",
+        },
+    )
+    t.say("A member who is not a grants reviewer cannot see the queue:")
+    await t.slash(w.bob, w.general, "grant list")
+    await t.slash(w.reviewer, w.general, "grant list")
+    await t.slash(
+        w.reviewer,
+        w.general,
+        "grant review",
+        id="G-1",
+        decision="needs-info",
+        note="Is the room step-free?",
+    )
+    await t.slash(
+        w.alice, w.general, "grant answer", id="G-1", answer="Yes, with a lift."
+    )
+    await t.slash(
+        w.reviewer,
+        w.general,
+        "grant review",
+        id="G-1",
+        decision="approve",
+        note="Have fun",
+    )
+    t.say("A decided request cannot be decided again:")
+    await t.slash(w.reviewer, w.general, "grant review", id="G-1", decision="reject")
+    await t.slash(w.alice, w.general, "grant status")

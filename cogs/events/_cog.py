@@ -40,6 +40,7 @@ from cogs.events._logic import kind_label
 from cogs.events._logic import load_checklist
 from cogs.events._logic import load_code_of_conduct
 from cogs.events._logic import local_input
+from cogs.events._logic import Page
 from cogs.events._logic import page_of
 from cogs.events._logic import parse_timezone
 from cogs.events._logic import reminder_plan
@@ -55,6 +56,7 @@ from cogs.events._views import code_of_conduct_text
 from cogs.events._views import event_embed
 from cogs.events._views import EventForm
 from cogs.events._views import FormValues
+from cogs.events._views import PagesView
 from cogs.events._views import publish_view
 from cogs.events._views import PublishButton
 from cogs.events._views import rsvp_view
@@ -100,6 +102,19 @@ class EventsCog(commands.GroupCog, group_name="event"):
         for kind in ("events.remind_dm", "events.remind_channel", "events.notify"):
             self.bot.scheduler.unregister(kind)
         unregister_source("events")
+
+    @commands.Cog.listener()
+    async def on_pallets_ready(self) -> None:
+        """Finish publishing that a crash interrupted (each step is idempotent)."""
+        for event in await q.published_unfinished(self.bot.db, utcnow()):
+            settings = await self.bot.guild_config.get(event.guild_id)
+            channel_id = settings.channel(Channel.EVENTS)
+            if channel_id is None:
+                continue
+            try:
+                await self._bring_up_to_date(event, channel_id)
+            except discord.HTTPException:
+                log.warning("could not finish publishing event %s", event.id)
 
     # -- creating ---------------------------------------------------------------------------
     @app_commands.command(name="create")
@@ -518,18 +533,30 @@ class EventsCog(commands.GroupCog, group_name="event"):
     ) -> None:
         """List upcoming events."""
         assert interaction.guild_id is not None
-        now = utcnow()
-        total = await q.count_upcoming(self.bot.db, interaction.guild_id, now)
-        if total == 0:
+        listing = await self.list_page(interaction.guild_id, page)
+        if listing is None:
             await reply(interaction, _("No upcoming events."))
             return
-        shown = page_of(page, total)
+        embed, shown = listing
+        await reply(
+            interaction,
+            embed=embed,
+            view=PagesView(self, interaction.user.id, shown)
+            if shown.count > 1
+            else None,
+        )
+
+    async def list_page(
+        self, guild_id: int, requested: int
+    ) -> tuple[discord.Embed, Page] | None:
+        """One page of upcoming events, or ``None`` when there are none."""
+        now = utcnow()
+        total = await q.count_upcoming(self.bot.db, guild_id, now)
+        if total == 0:
+            return None
+        shown = page_of(requested, total)
         events = await q.upcoming(
-            self.bot.db,
-            interaction.guild_id,
-            now,
-            limit=shown.limit,
-            offset=shown.offset,
+            self.bot.db, guild_id, now, limit=shown.limit, offset=shown.offset
         )
         lines = [
             _(
@@ -550,7 +577,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
         )
         embed = discord.Embed(title=_("Upcoming events"), description="\n".join(lines))
         embed.set_footer(text=footer)
-        await reply(interaction, embed=embed)
+        return embed, shown
 
     @app_commands.command(name="info")
     @app_commands.describe(event="The event to show")

@@ -184,6 +184,16 @@ async def cancel_event(db: Database, event_id: int) -> Event | None:
     return Event.from_row(row) if row else None
 
 
+async def published_unfinished(db: Database, now: datetime) -> list[Event]:
+    """Published, upcoming events whose announcement was never recorded."""
+    rows = await db.fetchall(
+        "SELECT * FROM events WHERE state = 'published' AND starts_at > ? "
+        "AND message_id IS NULL ORDER BY id",
+        (to_ts(now),),
+    )
+    return [Event.from_row(row) for row in rows]
+
+
 async def count_upcoming(db: Database, guild_id: int, now: datetime) -> int:
     return int(
         await db.fetchval(

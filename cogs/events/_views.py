@@ -26,6 +26,7 @@ from cogs.events._logic import CodeOfConduct
 from cogs.events._logic import is_url
 from cogs.events._logic import kind_label
 from cogs.events._logic import LOCATION_LIMIT
+from cogs.events._logic import Page
 from cogs.events._logic import Rsvp
 from cogs.events._logic import rsvp_label
 from cogs.events._queries import Event
@@ -230,6 +231,45 @@ def publish_view(event_id: int) -> View:
     view = View(timeout=None)
     view.add_item(PublishButton(event_id))
     return view
+
+
+class PagesView(View):
+    """Previous / Next under /event list, for the member who asked."""
+
+    def __init__(self, cog: EventsCog, user_id: int, page: Page) -> None:
+        super().__init__(timeout=600)
+        self._cog = cog
+        self._user_id = user_id
+        self._page = page
+        previous: discord.ui.Button[PagesView] = discord.ui.Button(
+            label=_("Previous"), disabled=page.number <= 1
+        )
+        following: discord.ui.Button[PagesView] = discord.ui.Button(
+            label=_("Next"), disabled=page.number >= page.count
+        )
+        previous.callback = self._previous  # type: ignore[method-assign]
+        following.callback = self._next  # type: ignore[method-assign]
+        self.add_item(previous)
+        self.add_item(following)
+
+    async def _previous(self, interaction: Interaction) -> None:
+        await self._show(interaction, self._page.number - 1)
+
+    async def _next(self, interaction: Interaction) -> None:
+        await self._show(interaction, self._page.number + 1)
+
+    async def _show(self, interaction: Interaction, number: int) -> None:
+        assert interaction.guild_id is not None
+        listing = await self._cog.list_page(interaction.guild_id, number)
+        if listing is None:
+            await interaction.response.edit_message(
+                content=_("No upcoming events."), embed=None, view=None
+            )
+            return
+        embed, page = listing
+        await interaction.response.edit_message(
+            embed=embed, view=PagesView(self._cog, self._user_id, page)
+        )
 
 
 # -- embeds -------------------------------------------------------------------------------------

@@ -395,3 +395,56 @@ async def test_list_and_info_show_discord_timestamps(
     assert f"<t:{start}:f>" in description and "Flask sprint" in description
     info = await world.alice.slash(world.general, "event info", event=event_id)
     assert info.response is not None and info.response.embeds[0].title == "Flask sprint"
+
+
+async def test_list_pages_with_buttons(simcord_env: simcord.Env, world: World) -> None:
+    for day in range(10, 16):
+        await publish_event(
+            simcord_env,
+            world,
+            title=f"Meetup {day}",
+            start=f"2026-01-{day} 18:00",
+            end=f"2026-01-{day} 20:00",
+        )
+    first = await world.alice.slash(world.general, "event list")
+    page = msg(first)
+    assert "Page 1 of 2" in str(page.embeds[0].footer.text)
+    assert "Meetup 10" in str(page.embeds[0].description)
+    second = await world.alice.click(page, label="Next")
+    await simcord_env.settle()
+    shown = second.response or msg(first)
+    assert "Page 2 of 2" in str(shown.embeds[0].footer.text)
+    assert "Meetup 15" in str(shown.embeds[0].description)
+
+
+async def test_publish_interrupted_by_a_crash_finishes_once_after_restart(
+    simcord_env: simcord.Env,
+    world: World,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown = await accept_and_open(world)
+    preview = await world.organiser.submit_modal(shown, FORM)
+
+    async def crash(*args: Any) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(cog_module.EventsCog, "_bring_up_to_date", crash)
+    await world.organiser.click(msg(preview), label="Publish")
+    await simcord_env.settle()
+    assert posted(world) is None
+    monkeypatch.undo()
+    await testing.restart(simcord_env, settings)
+    await testing.restart(simcord_env, settings)
+    announcements = [m for m in world.events.history() if m.embeds]
+    assert len(announcements) == 1
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    guild = bot.get_guild(world.guild.id)
+    assert guild is not None and len(guild.scheduled_events) == 1
+    # The crash was an unexpected error on purpose; nothing else went wrong.
+    errors = simcord_env.errors
+    assert all(
+        isinstance(_unwrap(e), UserError) or "power cut" in str(e) for e in errors
+    )
+    simcord_env.check_errors = False

@@ -431,7 +431,11 @@ class ChatEngine:
         if occ.status != "planned":
             return occ
         await self.cancel_work(occ)
-        start = series.recurrence.next_after(utcnow())
+        after = utcnow()
+        closed = await q.last_closed_slot(self.db, series.id)
+        if closed is not None and from_ts(closed) > after:
+            after = from_ts(closed)
+        start = series.recurrence.next_after(after)
         moved = await q.move_occurrence(
             self.db,
             occ.id,

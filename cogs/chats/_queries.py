@@ -271,6 +271,16 @@ async def last_slot(db: Database, series_id: int) -> int | None:
     return None if value is None else int(value)
 
 
+async def last_closed_slot(db: Database, series_id: int) -> int | None:
+    """The latest slot the series has used up (skipped or held)."""
+    value = await db.fetchval(
+        "SELECT max(slot_at) FROM chat_occurrences WHERE series_id = ? "
+        "AND status IN ('skipped', 'done')",
+        (series_id,),
+    )
+    return None if value is None else int(value)
+
+
 async def place_occurrence(
     db: Database, series: Series, slot_at: int, ends_at: int
 ) -> Occurrence:

@@ -578,3 +578,55 @@ async def test_playground_tour_runs(
     assert "Notes saved" in transcript
     assert transcript.count("Only members with the organiser role") == 1
     assert "does not exist" in transcript
+
+
+async def test_buttons_keep_working_after_a_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    await world.alice.slash(world.general, "chat propose", title="Async views")
+    proposal_message = world.announcements.last_message
+    assert proposal_message is not None
+    await restart(simcord_env, settings)
+    voted = await world.bob.click(proposal_message, label="Upvote (0)")
+    assert "counts" in reply_text(voted)
+    interested = await world.carol.click(announcement(world), label="Interested")
+    assert "remind you" in reply_text(interested)
+    footer = announcement(world).embeds[0].footer.text or ""
+    assert "1 member interested" in footer
+    assert "Async views: 1 vote" in str(announcement(world).embeds[0].fields[0].value)
+
+
+async def test_edit_moves_the_planned_chat_to_the_new_time(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    nothing = await world.organiser.slash(
+        world.general, "chat series-edit", series="Flask chat"
+    )
+    assert "Nothing to change" in reply_text(nothing)
+    bad = await world.organiser.slash(
+        world.general, "chat series-edit", series="Flask chat", timezone="Nowhere/x"
+    )
+    assert "not a timezone" in reply_text(bad)
+    edited = await world.organiser.slash(
+        world.general,
+        "chat series-edit",
+        series="Flask chat",
+        time="18:30",
+        timezone="America/New_York",
+    )
+    assert "Saved the series" in reply_text(edited)
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    assert (series.local_time, series.timezone) == ("18:30", "America/New_York")
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None
+    # 18:30 EST (UTC-5) on Thursday 2026-01-08
+    assert occ.start == datetime(2026, 1, 8, 23, 30, tzinfo=UTC)
+    await advance_to(simcord_env, TO_OPEN)
+    assert events(simcord_env, world) == []  # opens 7 days before the new time
+    await advance_to(simcord_env, 23 * HOUR + 31 * 60)
+    [event] = events(simcord_env, world)
+    assert event.scheduled_start_time.startswith("2026-01-08T23:30")

@@ -31,6 +31,7 @@ from bot.permissions import requires
 from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clip
+from bot.safety import NO_MENTIONS
 from bot.safety import quote
 from bot.scheduler import Job
 from cogs.events import _queries as q
@@ -274,22 +275,24 @@ class EventsCog(commands.GroupCog, group_name="event"):
         try:
             created = await guild.create_scheduled_event(
                 name=clip(event.title, 100),
-                description=clip(event.description, 1000),
+                description=clip(event.description, 1000) or discord.utils.MISSING,
                 start_time=event.starts_at,
                 end_time=event.ends_at,
                 entity_type=discord.EntityType.external,
                 privacy_level=discord.PrivacyLevel.guild_only,
                 location=clip(event.location, 100),
             )
-        except discord.Forbidden:
-            await self.bot.post_to_log(
-                event.guild_id,
-                _(
-                    "I could not create the Discord event for {title}: I need the "
-                    "Manage Events permission.",
+        except discord.HTTPException as error:
+            # The announcement is what members rely on; the Discord event is a
+            # convenience, so its failure is reported rather than undoing the publish.
+            log.warning("could not create the Discord event of %s: %s", event.id, error)
+            with guild_language():
+                text = _(
+                    "I could not create the Discord event for {title} (I need the "
+                    "Manage Events permission). The announcement is posted.",
                     title=event.title,
-                ),
-            )
+                )
+            await self.bot.post_to_log(event.guild_id, text)
             return
         await q.set_scheduled_event(self.bot.db, event.id, created.id)
 
@@ -325,7 +328,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
             event.channel_id, guild_id=event.guild_id
         ).get_partial_message(event.message_id)
         try:
-            await message.edit(embed=embed, view=view)
+            await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as error:
             # The database stays the truth: a stale announcement refuses RSVPs.
             log.warning("could not update the announcement of %s: %s", event.id, error)

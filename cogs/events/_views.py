@@ -14,6 +14,7 @@ import discord
 
 from bot.clock import discord_timestamp
 from bot.i18n import _
+from bot.i18n import N_
 from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
 from bot.safety import quote
@@ -320,6 +321,19 @@ def event_embed(
         )
     embed.set_footer(text=_("Event {id}", id=event.id))
     return embed
+
+
+#: The checklist's labels and hints live in data/events/checklist.toml; they are
+#: listed here so the catalogue tooling extracts them for translators.
+_CHECKLIST_MESSAGES = (
+    N_("Clear time and timezone"),
+    N_("A location or a link"),
+    N_("An accessibility note"),
+    N_("Say how accessible the venue or stream is (step-free access, captions, ...)."),
+    N_("A contact person"),
+    N_('Name someone attendees can reach, e.g. "Contact: @name".'),
+    N_("Code of conduct link"),
+)
 
 
 def checklist_text(results: list[CheckResult]) -> str:

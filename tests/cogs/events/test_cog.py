@@ -448,3 +448,52 @@ async def test_publish_interrupted_by_a_crash_finishes_once_after_restart(
         isinstance(_unwrap(e), UserError) or "power cut" in str(e) for e in errors
     )
     simcord_env.check_errors = False
+
+
+async def test_public_text_never_pings(simcord_env: simcord.Env, world: World) -> None:
+    start = len(simcord_env.http_requests)
+    event_id, message = await publish_event(
+        simcord_env,
+        world,
+        start="2026-01-02 18:00",
+        end="2026-01-02 19:00",
+        description=f"Contact {world.organiser.mention}. Step-free.",
+    )
+    await world.alice.click(message, label="Going (0)")
+    await simcord_env.advance_time(2 * 24 * 3600)
+    await simcord_env.settle()
+    sends = [
+        r
+        for r in simcord_env.http_requests[start:]
+        if r.method in {"POST", "PATCH"}
+        and "/messages" in r.path
+        and isinstance(r.json, dict)
+    ]
+    assert len(sends) >= 3  # announcement, reminder DM, channel reminder
+    for request in sends:
+        mentions = request.json.get("allowed_mentions")
+        assert mentions is not None and mentions.get("parse") == [], request
+
+
+async def test_discord_event_failure_still_publishes_and_tells_organisers(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    simcord_env.inject_error(
+        "POST", "/guilds/*/scheduled-events", status=403, code=50013
+    )
+    event_id, message = await publish_event(simcord_env, world)
+    assert message.embeds
+    log = world.log.last_message
+    assert log is not None and "Manage Events" in log.content
+
+
+async def test_public_calendar_feed_includes_events(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    from bot.calendar import collect
+
+    event_id, _message = await publish_event(simcord_env, world)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    entries = await collect(bot, world.guild.id)
+    assert any(entry.uid.startswith(f"event-{event_id}-") for entry in entries)

@@ -166,3 +166,14 @@ def test_checklist_flags_missing_accessibility_and_contact() -> None:
 def test_code_of_conduct_has_version_and_link() -> None:
     coc = load_code_of_conduct()
     assert coc.version and coc.url.startswith("https://") and coc.text.strip()
+
+
+def test_checklist_texts_are_marked_for_translation() -> None:
+    from cogs.events._views import _CHECKLIST_MESSAGES
+
+    texts = set()
+    for item in load_checklist():
+        texts.add(item.label)
+        if item.hint:
+            texts.add(item.hint)
+    assert texts <= set(_CHECKLIST_MESSAGES)

@@ -471,7 +471,8 @@ async def test_public_text_never_pings(simcord_env: simcord.Env, world: World) -
     ]
     assert len(sends) >= 3  # announcement, reminder DM, channel reminder
     for request in sends:
-        mentions = request.json.get("allowed_mentions")
+        body: dict[str, Any] = request.json
+        mentions = body.get("allowed_mentions")
         assert mentions is not None and mentions.get("parse") == [], request
 
 

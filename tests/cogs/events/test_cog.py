@@ -471,7 +471,8 @@ async def test_public_text_never_pings(simcord_env: simcord.Env, world: World) -
     ]
     assert len(sends) >= 3  # announcement, reminder DM, channel reminder
     for request in sends:
-        body: dict[str, Any] = request.json
+        body = request.json
+        assert isinstance(body, dict)
         mentions = body.get("allowed_mentions")
         assert mentions is not None and mentions.get("parse") == [], request
 

@@ -56,6 +56,7 @@ async def test_a_resend_after_a_crash_reuses_the_nonce(
         for entry in simcord_env.http_requests
         if entry.method == "POST"
         and entry.path == f"/channels/{world.general.id}/messages"
+        and isinstance(entry.json, dict)
     ]
     assert len(posts) == 2
     assert {post["nonce"] for post in posts} == {nonce_for("k2")}

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+import simcord
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+from discord import app_commands
+
+from bot import i18n
+from bot import i18n_tools
+from bot.i18n import NAME_CONTEXT
+from bot.testing import member_locale
+from bot.testing import World
+
+
+def write_catalog(
+    directory: Path, language: str, entries: list[tuple[Any, ...]]
+) -> Path:
+    catalog = Catalog(locale=language, fuzzy=False)
+    for entry in entries:
+        msgid, string, *rest = entry
+        catalog.add(
+            msgid,
+            string,
+            context=rest[0] if rest else None,
+            flags=rest[1] if len(rest) > 1 else (),
+        )
+    path = directory / language / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as fp:
+        write_po(fp, catalog)
+    return path
+
+
+@pytest.fixture
+def locale_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    write_catalog(
+        tmp_path,
+        "fr",
+        [
+            ("Language: {value}", "Langue : {value}"),
+            ("not set", "non défini"),
+            (("{count} vote", "{count} votes"), ("{count} vote", "{count} votes")),
+            ("setup", "configuration", NAME_CONTEXT),
+            ("show", "afficher", NAME_CONTEXT),
+            ("language", "Not Valid Name", NAME_CONTEXT),
+        ],
+    )
+    write_catalog(tmp_path, "pt_BR", [("not set", "não definido")])
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    yield tmp_path
+    i18n.translations.cache_clear()
+
+
+def test_translates_in_the_active_language_and_falls_back_to_english(
+    locale_dir: Path,
+) -> None:
+    with i18n.scope("fr", "fr"):
+        assert i18n._("Language: {value}", value="x") == "Langue : x"
+        assert i18n._("Untranslated {thing}", thing="y") == "Untranslated y"
+    assert i18n._("Language: {value}", value="x") == "Language: x"
+
+
+def test_plural_forms(locale_dir: Path) -> None:
+    with i18n.scope("fr", "fr"):
+        assert i18n.ngettext("{count} vote", "{count} votes", 1) == "1 vote"
+        assert i18n.ngettext("{count} vote", "{count} votes", 2) == "2 votes"
+    assert i18n.ngettext("{count} vote", "{count} votes", 1) == "1 vote"
+    assert i18n.ngettext("{count} vote", "{count} votes", 1000) == "1,000 votes"
+
+
+def test_discord_locales_map_to_catalogues(locale_dir: Path) -> None:
+    assert i18n.catalogue_for("fr") == "fr"
+    assert i18n.catalogue_for("pt-BR") == "pt_BR"
+    assert i18n.catalogue_for("ja") is None
+    assert i18n.catalogue_for("en-US") == "en"
+    # A member's language wins; with no catalogue, the guild's; then English.
+    assert i18n.resolve("fr", None, "en") == ("fr", "en")
+    assert i18n.resolve("ja", "pt-BR", "en") == ("pt_BR", "pt_BR")
+    assert i18n.resolve("ja", None, "en") == ("en", "en")
+
+
+def test_public_posts_use_the_guild_language(locale_dir: Path) -> None:
+    with i18n.scope("fr", "en"):
+        assert i18n._("not set") == "non défini"
+        with i18n.guild_language():
+            assert i18n._("not set") == "not set"
+        with i18n.guild_language(), i18n.member_language():
+            assert i18n._("not set") == "non défini"
+
+
+async def test_translator_localises_names_and_refuses_invalid_ones(
+    locale_dir: Path,
+) -> None:
+    translator = i18n.BabelTranslator()
+    name = app_commands.TranslationContext(
+        app_commands.TranslationContextLocation.command_name, None
+    )
+    assert (
+        await translator.translate(
+            app_commands.locale_str("setup"), discord.Locale.french, name
+        )
+        == "configuration"
+    )
+    assert (
+        await translator.translate(
+            app_commands.locale_str("language"), discord.Locale.french, name
+        )
+        is None
+    )
+    assert (
+        await translator.translate(
+            app_commands.locale_str("setup"), discord.Locale.japanese, name
+        )
+        is None
+    )
+
+
+async def test_a_french_member_sees_french_and_a_japanese_member_english(
+    locale_dir: Path, simcord_env: simcord.Env, world: World
+) -> None:
+    with member_locale(world.admin, "fr"):
+        result = await world.admin.slash(world.general, "setup show")
+    assert result.response is not None
+    assert "Langue : non défini" in result.response.content
+    with member_locale(world.admin, "ja"):
+        result = await world.admin.slash(world.general, "setup show")
+    assert result.response is not None
+    assert "Language: not set" in result.response.content
+
+
+def test_checker_finds_every_kind_of_broken_entry(tmp_path: Path) -> None:
+    path = write_catalog(
+        tmp_path,
+        "de",
+        [
+            ("Hello {name}", "Hallo {nom}", None, ["python-brace-format"]),
+            ("Missing", ""),
+            ("Fuzzy", "Unscharf", None, ["fuzzy"]),
+            ("propose", "Thema Vorschlagen", NAME_CONTEXT),
+        ],
+    )
+    template = Catalog()
+    problems = "\n".join(
+        i18n_tools.check_catalogue(path, template, require_complete=True)
+    )
+    assert "placeholders" in problems
+    assert "'Missing' is untranslated" in problems
+    assert "'Fuzzy' is fuzzy" in problems
+    assert "not a valid Discord command name" in problems
+
+
+def test_shipped_catalogues_are_current() -> None:
+    assert i18n_tools.check(require_complete=True) == []

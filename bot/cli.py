@@ -163,11 +163,12 @@ def i18n_extract() -> None:
 
 
 @i18n.command("update")
-def i18n_update() -> None:
-    """Merge locale/messages.pot into every catalogue."""
+@click.option("--language", "languages", multiple=True, help="Only this catalogue.")
+def i18n_update(languages: tuple[str, ...]) -> None:
+    """Merge locale/messages.pot into the catalogues."""
     from bot import i18n_tools
 
-    for language in i18n_tools.update_catalogues():
+    for language in i18n_tools.update_catalogues(list(languages) or None):
         click.echo(f"updated {language}")
 
 

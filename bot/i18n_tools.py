@@ -160,11 +160,13 @@ def _write(path: Path, catalog: Catalog) -> None:
     path.write_text(_without_dates(buffer.getvalue().decode("utf-8")), encoding="utf-8")
 
 
-def update_catalogues() -> list[str]:
+def update_catalogues(languages: list[str] | None = None) -> list[str]:
     template = _read(POT_PATH)
     updated = []
     for path in catalogue_paths():
         language = path.parent.parent.name
+        if languages and language not in languages:
+            continue
         catalog = _read(path, language)
         catalog.update(template, no_fuzzy_matching=True)
         _write(path, catalog)

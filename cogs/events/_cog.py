@@ -134,6 +134,12 @@ class EventsCog(commands.GroupCog, group_name="event"):
         """Describe a new community event and preview it before publishing."""
         zone = parse_timezone(timezone).key
         kind_value = kind.value
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_config.get(interaction.guild_id)
+        if settings.channel(Channel.EVENTS) is None:
+            raise UserError(
+                _("No events channel is set: a server manager can set one with /setup.")
+            )
 
         async def open_form(target: Interaction) -> None:
             async def submitted(inner: Interaction, values: FormValues) -> None:

@@ -16,6 +16,7 @@ from bot.i18n import format_currency
 from bot.i18n import guild_language
 from bot.i18n import resolve
 from bot.i18n import use_language
+from bot.permissions import has_role
 from bot.permissions import requires
 from bot.replies import reply
 from bot.safety import clip
@@ -166,6 +167,40 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
             )
         assert interaction.guild_id is not None
         await self.bot.post_to_log(interaction.guild_id, log_text)
+
+    @app_commands.command(name="history")
+    @app_commands.rename(grant="id")
+    @app_commands.describe(grant="The reference number of the request")
+    async def history(self, interaction: Interaction, grant: str) -> None:
+        """Show every state change of a grant request (requester or reviewers)."""
+        found = await self._grant(interaction, grant)
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_config.get(interaction.guild_id)
+        if found.requester_id != interaction.user.id and not has_role(
+            interaction.user, settings, Role.GRANTS_REVIEWER
+        ):
+            # Same answer as for a missing request: a stranger learns nothing.
+            raise UserError(
+                _("There is no grant request {reference}.", reference=grant[:20])
+            )
+        lines = []
+        for entry in await q.audit_trail(self.bot.db, found.id):
+            line = _(
+                "{when} · <@{actor}> · {state}",
+                when=discord_timestamp(entry.at, "f"),
+                actor=entry.actor_id,
+                state=state_label(entry.to_state),
+            )
+            if entry.note:
+                line += "\n" + _("  Note: {note}", note=clip(quote(entry.note), 300))
+            lines.append(line)
+        await reply(
+            interaction,
+            embed=discord.Embed(
+                title=_("History of {reference}", reference=reference(found.id)),
+                description="\n".join(lines),
+            ),
+        )
 
     # -- reviewers ---------------------------------------------------------------------------
     @app_commands.command(name="list")

@@ -499,3 +499,16 @@ async def test_public_calendar_feed_includes_events(
     assert isinstance(bot, PalletsBot)
     entries = await collect(bot, world.guild.id)
     assert any(entry.uid.startswith(f"event-{event_id}-") for entry in entries)
+
+
+async def test_create_without_events_channel_is_refused(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    await bot.guild_config.update(world.guild.id, events_channel_id=None)
+    result = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone="UTC"
+    )
+    assert result.modal is None and "events channel" in text(result)
+    expect_refusals(simcord_env)

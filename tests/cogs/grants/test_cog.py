@@ -185,3 +185,20 @@ async def test_needs_info_can_be_answered_by_requester_only(
     await simcord_env.settle()
     assert len(dms(world.alice)) == 2
     expect_refusals(simcord_env)
+
+
+async def test_history_is_shown_to_requester_and_reviewers_only(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await request(world, world.alice)
+    await world.reviewer.slash(
+        world.general, "grant review", id="1", decision="needs-info", note="Budget?"
+    )
+    own = await world.alice.slash(world.general, "grant history", id="G-1")
+    assert "Budget?" in embed_text(own)
+    assert "needs more information" in embed_text(own)
+    reviewer = await world.reviewer.slash(world.general, "grant history", id="1")
+    assert "waiting for review" in embed_text(reviewer)
+    stranger = await world.bob.slash(world.general, "grant history", id="1")
+    assert stranger.ephemeral and "no grant request" in text(stranger)
+    expect_refusals(simcord_env)

@@ -265,6 +265,9 @@ class EventsCog(commands.GroupCog, group_name="event"):
                 )
         if event.scheduled_event_id is None:
             await self._create_scheduled_event(event)
+        await self._schedule_reminders(event)
+
+    async def _schedule_reminders(self, event: q.Event) -> None:
         for plan in reminder_plan(event.id, event.starts_at, utcnow()):
             await self.bot.schedule(
                 plan.kind,
@@ -418,7 +421,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
             if time_changed:
                 for prefix in reminder_prefixes(after.id):
                     await self.bot.scheduler.cancel_prefix(prefix)
-                await self._bring_up_to_date(after, after.channel_id or 0)
+                await self._schedule_reminders(after)
                 await self._queue_notice(after, "time")
         await reply(
             interaction,

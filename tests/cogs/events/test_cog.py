@@ -290,6 +290,7 @@ async def test_edit_time_tells_going_members_once_and_moves_everything(
     assert isinstance(bot, PalletsBot)
     guild = bot.get_guild(world.guild.id)
     assert guild is not None
+    assert len(guild.scheduled_events) == 1
     assert guild.scheduled_events[0].start_time == datetime(2026, 1, 11, 17, tzinfo=UTC)
     jobs = await bot.db.fetchall(
         "SELECT key, state FROM jobs WHERE key LIKE 'events:remind%' ORDER BY key"

@@ -140,7 +140,7 @@ class PalletsBot(commands.Bot):
         member, guild = i18n.resolve(
             interaction.locale.value, guild_language, self.settings.default_locale
         )
-        i18n.activate(member, guild)
+        i18n.activate(member, guild, interaction.locale.value)
         command = interaction.command.qualified_name if interaction.command else None
         logs.bind(
             guild_id=interaction.guild_id, user_id=interaction.user.id, command=command

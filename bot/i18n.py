@@ -52,6 +52,11 @@ class _Active:
     member: str
     guild: str
     current: str
+    #: The member's own Discord locale (``en-GB``, ``de-AT``), for formatting numbers,
+    #: amounts and dates even where no catalogue of that exact variant exists.
+    member_format: str | None = None
+    #: Whether the current text is for the member alone (then ``member_format`` applies).
+    own: bool = False
 
 
 _active: contextvars.ContextVar[_Active] = contextvars.ContextVar(
@@ -108,15 +113,25 @@ def current_language() -> str:
 
 
 def babel_locale() -> Locale:
+    """The Babel locale for formatting in the active language."""
+    state = _active.get()
+    candidates = [state.current]
+    if state.own and state.member_format:
+        candidates.insert(0, state.member_format)
+    for candidate in candidates:
+        try:
+            return Locale.parse(candidate.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            continue
     try:
-        return Locale.parse(current_language())
+        return Locale.parse(SOURCE_LANGUAGE)
     except (ValueError, UnknownLocaleError):
         return Locale.parse(SOURCE_LANGUAGE)
 
 
-def activate(member: str, guild: str) -> None:
+def activate(member: str, guild: str, member_format: str | None = None) -> None:
     """Set the languages for the rest of the current task (an interaction)."""
-    _active.set(_Active(member, guild, member))
+    _active.set(_Active(member, guild, member, member_format, own=True))
 
 
 @contextlib.contextmanager
@@ -130,10 +145,12 @@ def scope(member: str, guild: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def use_language(language: str) -> Iterator[None]:
+def use_language(language: str, *, own: bool = False) -> Iterator[None]:
     """Render the enclosed block in ``language``."""
     state = _active.get()
-    token = _active.set(_Active(state.member, state.guild, language))
+    token = _active.set(
+        _Active(state.member, state.guild, language, state.member_format, own=own)
+    )
     try:
         yield
     finally:
@@ -150,7 +167,7 @@ def guild_language() -> Iterator[None]:
 @contextlib.contextmanager
 def member_language() -> Iterator[None]:
     """Render the enclosed block in the member's own language (ephemeral, DM)."""
-    with use_language(_active.get().member):
+    with use_language(_active.get().member, own=True):
         yield
 
 

@@ -86,6 +86,17 @@ def test_discord_locales_map_to_catalogues(locale_dir: Path) -> None:
     assert i18n.resolve("ja", None, "en") == ("en", "en")
 
 
+def test_amounts_follow_the_members_own_locale_and_public_text_the_guilds() -> None:
+    from decimal import Decimal
+
+    i18n.activate("en", "en", "de-AT")
+    assert i18n.format_currency(Decimal("1234.5"), "EUR") == "€\xa01.234,50"
+    with i18n.guild_language():
+        assert i18n.format_currency(Decimal("1234.5"), "EUR") == "€1,234.50"
+    i18n.activate("en", "en", "en-US")
+    assert i18n.format_number(1234) == "1,234"
+
+
 def test_public_posts_use_the_guild_language(locale_dir: Path) -> None:
     with i18n.scope("fr", "en"):
         assert i18n._("not set") == "non défini"

@@ -219,7 +219,12 @@ class TriageCog(commands.Cog, name="Triage"):
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
-        await self._record(thread)
+        question = await self._record(thread)
+        # On Discord the starter (id == thread id) can arrive before the thread;
+        # it was cached but not handled then, so handle it now.
+        starter = thread.starter_message
+        if question is not None and starter is not None and not starter.author.bot:
+            await self._handle(question, starter)
 
     async def _record(self, thread: discord.Thread) -> q.Question | None:
         if thread.guild is None or thread.parent_id != await self._forum_id(
@@ -245,16 +250,19 @@ class TriageCog(commands.Cog, name="Triage"):
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot:
             return
-        if not isinstance(message.channel, discord.Thread):
-            return
         question = await q.get_question(self.bot.db, message.channel.id)
         if question is None:
+            if not isinstance(message.channel, discord.Thread):
+                return  # not a thread the bot knows: THREAD_CREATE will follow
             question = await self._record(message.channel)
             if question is None:
                 return
+        await self._handle(question, message)
+
+    async def _handle(self, question: q.Question, message: discord.Message) -> None:
         if question.state == "deleted":
             return
-        language = await self.bot.guild_language(message.guild.id)
+        language = await self.bot.guild_language(question.guild_id)
         with _language(language):
             if message.author.id == question.author_id:
                 await self._asker_message(question, message)
@@ -264,12 +272,17 @@ class TriageCog(commands.Cog, name="Triage"):
     async def _asker_message(
         self, question: q.Question, message: discord.Message
     ) -> None:
-        assert isinstance(message.channel, discord.Thread)
         body = logic.clip_text(clean_text(message.content), logic.MAX_BODY)
         if question.starter_message_id is None and await q.claim_starter(
             self.bot.db, question.thread_id, message.id, body
         ):
-            await self._on_starter(question, message.channel, body)
+            thread = (
+                message.channel
+                if isinstance(message.channel, discord.Thread)
+                else await self._thread(question.thread_id)
+            )
+            if thread is not None:
+                await self._on_starter(question, thread, body)
             return
         # The nudge job moves itself when the asker spoke since it was planned.
         await q.record_asker_message(self.bot.db, question.thread_id, now_ts())
@@ -514,11 +527,15 @@ class TriageCog(commands.Cog, name="Triage"):
             if answer_id is not None
             else await self._find_answer(question, helper_id)
         )
-        named_helper = helper_id
-        if helper_id is None and answer is not None and answer_id is not None:
-            if not answer.author.bot and answer.author.id != question.author_id:
-                named_helper = answer.author.id
-        credit = named_helper or (answer.author.id if answer else None)
+        # Credit who was named, else who wrote the answer, else the last to reply.
+        credit = helper_id
+        if (
+            credit is None
+            and answer is not None
+            and not answer.author.bot
+            and answer.author.id != question.author_id
+        ):
+            credit = answer.author.id
         credit = credit or question.last_helper_id
         solution = (
             logic.clip_text(clean_text(answer.content), logic.MAX_SOLUTION)
@@ -538,18 +555,18 @@ class TriageCog(commands.Cog, name="Triage"):
             raise UserError(_("This question is not open."))
         await self.bot.scheduler.cancel_prefix(f"triage:nudge:{question.thread_id}:")
         with guild_language():
-            if named_helper is not None:
+            if credit is not None:
                 text = _(
                     "Marked as solved by {member}. Thank you <@{helper}> for helping!",
                     member=interaction.user.mention,
-                    helper=named_helper,
+                    helper=credit,
                 )
             else:
                 text = _(
                     "Marked as solved by {member}. Thanks to everyone who helped!",
                     member=interaction.user.mention,
                 )
-        mentions = mention_only(discord.Object(named_helper)) if named_helper else None
+        mentions = mention_only(discord.Object(credit)) if credit else None
         if mentions is not None:
             await reply(interaction, text, ephemeral=False, allowed_mentions=mentions)
         else:

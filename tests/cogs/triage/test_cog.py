@@ -543,3 +543,22 @@ async def test_buttons_work_after_a_restart(
     assert (await question_row(simcord_env, thread.id))["state"] == "solved"
     await world.alice.send(thread, "thanks again")
     assert len([m for m in bot_messages(thread, simcord_env) if m.components]) == 1
+
+
+async def test_helper_solves_with_an_answer_link_and_the_author_is_thanked(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    thread = await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    answer = await world.bob.send(thread, "Add db.session.commit() at the end.")
+    await world.carol.send(thread, "+1, same problem here")
+    link = f"https://discord.com/channels/{world.guild.id}/{thread.id}/{answer.id}"
+    result = await world.helper.slash(thread, "solved", answer=link)
+    assert result.response is not None and not result.ephemeral
+    assert f"<@{world.bob.id}>" in result.response.content
+    row = await question_row(simcord_env, thread.id)
+    assert row["state"] == "solved"
+    assert row["helper_id"] == world.bob.id
+    assert row["solved_by_id"] == world.helper.id
+    assert row["solution"] == "Add db.session.commit() at the end."
+    again = await world.alice.slash(thread, "solved")
+    assert again.ephemeral

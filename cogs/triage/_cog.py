@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -79,6 +80,7 @@ class TriageCog(commands.Cog, name="Triage"):
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
         self.rules = logic.load_rules()
+        self._tag_lock = asyncio.Lock()
 
     async def cog_load(self) -> None:
         self.bot.scheduler.register(NUDGE, self._nudge_job, catch_up=timedelta(days=3))
@@ -150,16 +152,27 @@ class TriageCog(commands.Cog, name="Triage"):
         forum = await self._forum(thread)
         if forum is None:
             return []
-        by_id = {tag.id: tag for tag in forum.available_tags}
-        applied_ids = [tid for tid in thread._applied_tags if tid in by_id]
         bot_ids = set(question.bot_tag_ids)
-        plan = logic.plan_tags(
-            available=[tag.name for tag in forum.available_tags],
-            applied=[by_id[tid].name for tid in applied_ids],
-            bot_applied=[by_id[tid].name for tid in applied_ids if tid in bot_ids],
-            add=add,
-            remove=remove,
-        )
+
+        def planned(forum: discord.ForumChannel) -> tuple[list[int], logic.TagPlan]:
+            by_id = {tag.id: tag for tag in forum.available_tags}
+            applied_ids = [tid for tid in thread._applied_tags if tid in by_id]
+            return applied_ids, logic.plan_tags(
+                available=[tag.name for tag in forum.available_tags],
+                applied=[by_id[tid].name for tid in applied_ids],
+                bot_applied=[by_id[tid].name for tid in applied_ids if tid in bot_ids],
+                add=add,
+                remove=remove,
+            )
+
+        applied_ids, plan = planned(forum)
+        if plan.create:
+            # The cached forum may lag behind a tag created a moment ago: re-read it
+            # before creating, so a tag is never created twice.
+            fetched = await self.bot.fetch_channel(forum.id)
+            if isinstance(fetched, discord.ForumChannel):
+                forum = fetched
+                applied_ids, plan = planned(forum)
         if plan.create:
             forum = await forum.edit(
                 available_tags=[
@@ -193,11 +206,17 @@ class TriageCog(commands.Cog, name="Triage"):
         remove: Sequence[str] = (),
         archived: bool | None = None,
     ) -> list[str]:
-        """:meth:`_retag`, telling organisers instead of failing the member's action."""
+        """:meth:`_retag`, telling organisers instead of failing the member's action.
+
+        One retag at a time, so two posts arriving together cannot both create the
+        same missing forum tag.
+        """
         try:
-            return await self._retag(
-                question, thread, add=add, remove=remove, archived=archived
-            )
+            async with self._tag_lock:
+                fresh = await q.get_question(self.bot.db, question.thread_id)
+                return await self._retag(
+                    fresh or question, thread, add=add, remove=remove, archived=archived
+                )
         except discord.HTTPException as error:
             log.warning("could not tag question %s: %s", thread.id, error)
             await self.bot.post_to_log(

@@ -562,3 +562,14 @@ async def test_helper_solves_with_an_answer_link_and_the_author_is_thanked(
     assert row["solution"] == "Add db.session.commit() at the end."
     again = await world.alice.slash(thread, "solved")
     assert again.ephemeral
+
+
+async def test_forum_tags_are_created_once_and_stay_within_20(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    await post_question(world, world.bob, SQLA_TITLE, SQLA_BODY)
+    forum = simcord_env.backend.get_channel(world.questions.id)
+    names = [t["name"] for t in forum.available_tags]
+    assert len(names) == len(set(names))
+    assert len(names) <= 20

@@ -573,3 +573,36 @@ async def test_forum_tags_are_created_once_and_stay_within_20(
     names = [t["name"] for t in forum.available_tags]
     assert len(names) == len(set(names))
     assert len(names) <= 20
+
+
+async def test_nudge_waits_a_week_from_the_asker_s_last_message(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    thread = await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    await world.helper.send(thread, "Did you call db.session.commit()?")
+    await simcord_env.advance_time(3 * DAY)
+    await world.alice.send(thread, "Trying it now")
+    await simcord_env.advance_time(5 * DAY)
+    await simcord_env.settle()
+    assert [m for m in bot_messages(thread, simcord_env) if "a week" in m.content] == []
+    await simcord_env.advance_time(3 * DAY)
+    await simcord_env.settle()
+    nudges = [m for m in bot_messages(thread, simcord_env) if "a week" in m.content]
+    assert len(nudges) == 1
+    # Solved from the nudge: nothing more is scheduled for it.
+    await world.alice.click(nudges[0], label="Solved")
+    assert (await question_row(simcord_env, thread.id))["state"] == "solved"
+
+
+async def test_no_nudge_when_solved_or_never_answered(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    unanswered = await post_question(world, world.alice, "Jinja loop", "jinja2 loop")
+    solved = await solve_first_question(simcord_env, world)
+    await simcord_env.advance_time(10 * DAY)
+    await simcord_env.settle()
+    for thread in (unanswered, solved):
+        assert [
+            m for m in bot_messages(thread, simcord_env) if "a week" in m.content
+        ] == []
+    assert (await question_row(simcord_env, unanswered.id))["state"] == "open"

@@ -312,16 +312,7 @@ async def run_playground(
         )
     with tempfile.TemporaryDirectory(prefix="pallets-playground-") as tmp:
         db_path = database or Path(tmp) / "playground.sqlite3"
-        # Offline means offline: upstream APIs point at a closed loopback port, so a
-        # fetch fails at once instead of waiting on a network that is not there.
-        offline = "http://127.0.0.1:9"
-        settings = testing.test_settings(
-            Path(tmp),
-            database_path=db_path,
-            pypi_base_url=offline,
-            github_api_url=offline,
-            osv_api_url=offline,
-        )
+        settings = testing.test_settings(Path(tmp), database_path=db_path)
         bot = create_bot(settings)
         env = simcord.Env(bot)
         await env.start()

@@ -24,6 +24,10 @@ from bot.app import PalletsBot
 from bot.settings import Settings
 
 
+#: Nothing listens here: requests fail immediately and never leave the machine.
+OFFLINE_URL = "http://127.0.0.1:9"
+
+
 async def restart(env: simcord.Env, settings: Settings) -> PalletsBot:
     """Stop the running bot and start a fresh one on the same database file.
 
@@ -47,6 +51,11 @@ def test_settings(directory: Path, **overrides: Any) -> Settings:
         "token": None,
         "default_locale": "en",
         "log_format": "text",
+        # Offline means offline: upstream APIs point at a closed loopback port, so a
+        # fetch fails at once instead of waiting on a network that is not there.
+        "pypi_base_url": OFFLINE_URL,
+        "github_api_url": OFFLINE_URL,
+        "osv_api_url": OFFLINE_URL,
     }
     values.update(overrides)
     return Settings.model_validate(values)

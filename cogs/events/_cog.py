@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import timezones
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
 from bot.calendar import make_uid
@@ -49,7 +50,6 @@ from cogs.events._logic import reminder_prefixes
 from cogs.events._logic import Rsvp
 from cogs.events._logic import rsvp_label
 from cogs.events._logic import run_checklist
-from cogs.events._logic import timezone_choices
 from cogs.events._logic import validate_event
 from cogs.events._views import AcceptCodeView
 from cogs.events._views import checklist_text
@@ -752,7 +752,8 @@ class EventsCog(commands.GroupCog, group_name="event"):
 
 def _timezones(current: str) -> list[app_commands.Choice[str]]:
     return [
-        app_commands.Choice(name=name, value=name) for name in timezone_choices(current)
+        app_commands.Choice(name=name, value=name)
+        for name in timezones.choices(current)
     ]
 
 

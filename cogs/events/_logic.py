@@ -17,10 +17,9 @@ from datetime import UTC
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from zoneinfo import available_timezones
 from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
 
+from bot import timezones
 from bot.errors import UserError
 from bot.i18n import _
 from bot.paths import DATA_DIR
@@ -147,33 +146,17 @@ def run_checklist(
 
 # -- parsing what organisers type ----------------------------------------------------------
 def parse_timezone(name: str) -> ZoneInfo:
-    cleaned = name.strip()
-    if not cleaned or cleaned not in _timezone_names():
+    """Return the zone an organiser typed, or refuse it with a clear message."""
+    found = timezones.zone(name)
+    if found is None:
         raise UserError(
             _(
                 "Unknown timezone {name}: use an IANA name such as Europe/Paris "
                 "or America/New_York.",
-                name=clip_for_message(cleaned),
+                name=clip_for_message(name.strip()),
             )
         )
-    try:
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError) as error:  # pragma: no cover
-        raise UserError(_("Unknown timezone {name}.", name=cleaned)) from error
-
-
-@cache
-def _timezone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def timezone_choices(current: str, limit: int = 25) -> list[str]:
-    """Timezone names containing ``current``, common ones first."""
-    needle = current.strip().lower().replace(" ", "_")
-    names = sorted(_timezone_names())
-    matches = [name for name in names if needle in name.lower()]
-    matches.sort(key=lambda name: (not name.lower().startswith(needle), name))
-    return matches[:limit]
+    return found
 
 
 def parse_local_time(text: str, zone: ZoneInfo) -> datetime:

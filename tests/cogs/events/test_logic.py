@@ -19,7 +19,6 @@ from cogs.events._logic import parse_local_time
 from cogs.events._logic import parse_timezone
 from cogs.events._logic import reminder_plan
 from cogs.events._logic import run_checklist
-from cogs.events._logic import timezone_choices
 from cogs.events._logic import validate_event
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -80,12 +79,6 @@ def test_unknown_timezone_is_refused() -> None:
     with pytest.raises(UserError, match="Unknown timezone"):
         parse_timezone("Mars/Olympus")
     assert parse_timezone(" Europe/Paris ").key == "Europe/Paris"
-
-
-def test_timezone_choices_prefer_prefix_matches() -> None:
-    choices = timezone_choices("europe/pa")
-    assert choices[0] == "Europe/Paris"
-    assert len(timezone_choices("")) == 25
 
 
 def test_valid_event_is_accepted() -> None:

@@ -1,8 +1,65 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 import simcord
 
+from bot import testing
+from bot.app import PalletsBot
+from bot.clock import now_ts
+from bot.errors import UserError
+from bot.settings import Settings
 from bot.testing import World
+from cogs.mentorship._cog import MentorshipCog
+
+DAY = 86400
+GOAL = "Send my first pull request to Flask"
+
+
+def _expected(error: BaseException | None) -> bool:
+    """A refusal the member was shown (UserError), possibly wrapped by discord.py."""
+    while error is not None:
+        if isinstance(error, UserError):
+            return True
+        error = error.__cause__ or getattr(error, "original", None)
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _refusals_are_not_bot_errors(simcord_env: simcord.Env) -> Iterator[None]:
+    """simcord records every exception a command raised, refusals included.
+
+    Refusals are how a command says no (the member sees them ephemeral, and the
+    tests assert that), so only the other errors fail the test.
+    """
+    yield
+    unexpected = [e for e in simcord_env.errors if not _expected(e)]
+    simcord_env.check_errors = False
+    if unexpected:
+        raise BaseExceptionGroup("the bot raised unexpected errors", unexpected)
+
+
+def text_of(result: simcord.InteractionResult) -> str:
+    """Everything the member was shown: content, embeds and follow-ups."""
+    parts: list[str] = []
+    for message in [result.response, *result.followups]:
+        if message is None:
+            continue
+        parts.append(message.content or "")
+        for embed in message.embeds:
+            parts.append(embed.title or "")
+            parts.append(embed.description or "")
+            parts.extend(f"{f.name}\n{f.value}" for f in embed.fields)
+    return "\n".join(parts)
+
+
+def shown(result: simcord.InteractionResult) -> Any:
+    """The message to click on: the follow-up when the reply was deferred."""
+    followups = result.followups
+    return followups[-1] if followups else result.response
 
 
 async def make_profile(
@@ -16,8 +73,7 @@ async def make_profile(
     }
     values.update(options)
     result = await mentor.slash(world.general, "mentor profile", **values)
-    assert result.response is not None
-    assert "Profile saved" in result.response.content, result.response.content
+    assert "Profile saved" in text_of(result), text_of(result)
 
 
 async def make_request(
@@ -25,26 +81,431 @@ async def make_request(
 ) -> int:
     values: dict[str, object] = {
         "topics": "flask",
-        "goal": "Send my first pull request to Flask",
+        "goal": GOAL,
         "timezone": "Europe/Berlin",
         "languages": "English",
     }
     values.update(options)
     result = await member.slash(world.general, "mentor request", **values)
-    assert result.response is not None
-    content = result.response.content
+    content = text_of(result)
+    assert result.ephemeral
     assert "is in the queue" in content, content
     return int(content.split("#")[1].split(" ")[0])
 
 
-async def test_request_claim_opens_private_thread(
-    simcord_env: simcord.Env, world: World
-) -> None:
+async def paired(world: World) -> tuple[int, simcord.ChannelHandle]:
     await make_profile(world, world.mentor)
     request_id = await make_request(world, world.alice)
     result = await world.mentor.slash(world.general, "mentor claim", request=request_id)
-    print(result.response, result.followups)
-    threads = world.mentorship.threads
-    assert len(threads) == 1
-    thread = threads[0]
-    print(thread.history())
+    assert "You are now mentoring" in text_of(result), text_of(result)
+    (thread,) = world.mentorship.threads
+    return request_id, thread
+
+
+async def advance(env: simcord.Env, seconds: float) -> None:
+    """Move the clock, without the extension watch's weekly upstream fetch.
+
+    That job (another cog's) waits on real sockets, which never settle under
+    simcord's virtual clock; it has nothing to do with mentoring.
+    """
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    await bot.scheduler.cancel_prefix("extwatch:")
+    await env.advance_time(seconds)
+    await env.settle()
+
+
+def thread_members(env: simcord.Env, thread: simcord.ChannelHandle) -> set[int]:
+    return set(env.backend.channels[thread.id].thread_members)
+
+
+async def rows(env: simcord.Env, sql: str) -> list[Any]:
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    return list(await bot.db.fetchall(sql))
+
+
+# -- requests and the queue ---------------------------------------------------------
+async def test_queue_ranks_requests_by_fit_and_hides_goals(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor, topics="flask, testing")
+    far = await make_request(world, world.alice, topics="jinja", timezone="Asia/Tokyo")
+    near_one_topic = await make_request(
+        world, world.bob, topics="flask", timezone="Europe/Berlin"
+    )
+    best = await make_request(
+        world, world.carol, topics="flask, testing", timezone="America/New_York"
+    )
+    result = await world.mentor.slash(world.general, "mentor queue")
+    assert result.ephemeral
+    assert result.response is not None
+    embed = result.response.embeds[0]
+    order = [int(str(f.name).split("#")[1]) for f in embed.fields]
+    assert order == [best, near_one_topic, far]
+    assert GOAL not in text_of(result)
+    labels = [
+        c["label"] for row in result.response.components for c in row["components"]
+    ]
+    assert f"Claim #{best}" in labels
+
+
+async def test_queue_pages_with_next_button(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor)
+    members = [
+        world.alice,
+        world.bob,
+        world.carol,
+        world.helper,
+        world.reviewer,
+        world.admin,
+    ]
+    for member in members:
+        await make_request(world, member)
+    result = await world.mentor.slash(world.general, "mentor queue")
+    assert "page 1 of 2" in text_of(result)
+    after = await world.mentor.click(result.response, label="Next")  # type: ignore[arg-type]
+    message = world.general.history()  # ephemeral edits stay on the same message
+    assert after.acknowledged
+    assert message is not None
+
+
+async def test_second_open_request_is_refused(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_request(world, world.alice)
+    result = await world.alice.slash(
+        world.general, "mentor request", topics="click", goal="Another", timezone="UTC"
+    )
+    assert result.ephemeral
+    assert "already have a mentoring request" in text_of(result)
+    assert len(await rows(simcord_env, "SELECT * FROM mentor_requests")) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timezone": "Mars/Olympus"}, "Unknown timezone"),
+        ({"topics": " , "}, "at least one topic"),
+        ({"topics": "cobol"}, "Unknown topics"),
+        ({"goal": "x" * 1001}, "1 to 1000 characters"),
+        ({"languages": ",".join(f"lang{i}" for i in range(6))}, "at most 5 languages"),
+    ],
+)
+async def test_bad_request_input_gets_a_clear_error_and_changes_nothing(
+    simcord_env: simcord.Env, world: World, options: dict[str, str], message: str
+) -> None:
+    values = {"topics": "flask", "goal": GOAL, "timezone": "UTC"} | options
+    result = await world.alice.slash(world.general, "mentor request", **values)
+    assert result.ephemeral
+    assert message in text_of(result)
+    assert await rows(simcord_env, "SELECT * FROM mentor_requests") == []
+
+
+async def test_cancel_and_status(simcord_env: simcord.Env, world: World) -> None:
+    request_id = await make_request(world, world.alice)
+    status = await world.alice.slash(world.general, "mentor status")
+    assert f"Request #{request_id}: waiting for a mentor" in text_of(status)
+    assert GOAL in text_of(status)
+    cancel = await world.alice.slash(world.general, "mentor cancel")
+    assert "withdrawn" in text_of(cancel)
+    again = await world.alice.slash(world.general, "mentor cancel")
+    assert "no open mentoring request" in text_of(again)
+    await make_request(world, world.alice)  # a new one is allowed after cancelling
+
+
+async def test_timezone_autocomplete_suggests_zoneinfo_names(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    choices = await world.alice.autocomplete(
+        world.general,
+        "mentor request",
+        "timezone",
+        "europe/par",
+        topics="flask",
+        goal="g",
+    )
+    names = [choice["value"] for choice in choices]
+    assert "Europe/Paris" in names
+
+
+# -- mentors ------------------------------------------------------------------------
+async def test_member_without_mentor_role_cannot_set_a_profile_or_claim(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    request_id = await make_request(world, world.bob)
+    result = await world.alice.slash(
+        world.general, "mentor profile", topics="flask", timezone="UTC"
+    )
+    assert result.ephemeral
+    assert "mentor role" in text_of(result)
+    claim = await world.alice.slash(world.general, "mentor claim", request=request_id)
+    assert "mentor role" in text_of(claim)
+    assert await rows(simcord_env, "SELECT * FROM mentor_profiles") == []
+    assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
+
+
+async def test_mentor_cannot_claim_own_request(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor)
+    own = await make_request(world, world.mentor)
+    result = await world.mentor.slash(world.general, "mentor claim", request=own)
+    assert "your own request" in text_of(result)
+    assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
+
+
+async def test_claiming_over_capacity_is_refused(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor, capacity=1)
+    first = await make_request(world, world.alice)
+    second = await make_request(world, world.bob)
+    await world.mentor.slash(world.general, "mentor claim", request=first)
+    result = await world.mentor.slash(world.general, "mentor claim", request=second)
+    assert "capacity of 1 mentee" in text_of(result)
+    states = await rows(
+        simcord_env, "SELECT id, state FROM mentor_requests ORDER BY id"
+    )
+    assert [(r["id"], r["state"]) for r in states] == [
+        (first, "claimed"),
+        (second, "open"),
+    ]
+
+
+async def test_claim_opens_private_thread_with_the_pair_and_the_goal(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    start = len(simcord_env.http_requests)
+    request_id, thread = await paired(world)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    assert simcord_env.backend.channels[thread.id].type == 12  # private thread
+    members = thread_members(simcord_env, thread)
+    assert {world.mentor.id, world.alice.id} <= members
+    assert world.carol.id not in members and world.bob.id not in members
+    welcome = thread.history(viewer=world.alice)[0]
+    assert GOAL in welcome.content
+    assert thread.history(viewer=world.mentor)
+    # The request left the queue.
+    queue = await world.mentor.slash(world.general, "mentor queue")
+    assert "No open requests" in text_of(queue)
+    # The welcome pings exactly the pair.
+    sends: list[Any] = [
+        e.json
+        for e in simcord_env.http_requests[start:]
+        if e.method == "POST" and e.path == f"/channels/{thread.id}/messages"
+    ]
+    assert sends[0]["allowed_mentions"]["parse"] == []
+    assert set(map(int, sends[0]["allowed_mentions"]["users"])) == {
+        world.mentor.id,
+        world.alice.id,
+    }
+    assert request_id
+
+
+async def test_two_mentors_racing_for_one_request_make_exactly_one_pairing(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor)
+    await make_profile(world, world.mentor2)
+    request_id = await make_request(world, world.alice)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    cog = bot.get_cog("MentorshipCog")
+    assert isinstance(cog, MentorshipCog)
+    # simcord runs one slash command at a time, so the race is run where it is
+    # decided: two claims at the same moment on the same request.
+    now = now_ts()
+    wins = await asyncio.gather(
+        cog.q.claim(world.guild.id, request_id, world.mentor.id, now),
+        cog.q.claim(world.guild.id, request_id, world.mentor2.id, now),
+    )
+    assert sum(w is not None for w in wins) == 1
+    pairings = await rows(simcord_env, "SELECT * FROM mentor_pairings")
+    assert len(pairings) == 1
+    loser = world.mentor2 if wins[0] is not None else world.mentor
+    result = await loser.slash(world.general, "mentor claim", request=request_id)
+    assert result.ephemeral
+    assert "just claimed by another mentor" in text_of(result)
+    assert len(await rows(simcord_env, "SELECT * FROM mentor_pairings")) == 1
+    states = await rows(simcord_env, "SELECT state FROM mentor_requests")
+    assert [r["state"] for r in states] == ["claimed"]
+
+
+async def test_two_mentors_clicking_claim_make_one_pairing(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor)
+    await make_profile(world, world.mentor2)
+    request_id = await make_request(world, world.alice)
+    first = await world.mentor.slash(world.general, "mentor queue")
+    second = await world.mentor2.slash(world.general, "mentor queue")
+    won = await world.mentor.click(shown(first), label=f"Claim #{request_id}")
+    lost = await world.mentor2.click(shown(second), label=f"Claim #{request_id}")
+    assert "You are now mentoring" in text_of(won)
+    assert "just claimed by another mentor" in text_of(lost)
+    assert lost.ephemeral
+    assert len(world.mentorship.threads) == 1
+
+
+# -- privacy --------------------------------------------------------------------------
+async def test_goal_stays_private_from_a_third_member(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    _request_id, thread = await paired(world)
+    with pytest.raises(simcord.SetupError):
+        thread.history(viewer=world.carol)
+    status = await world.carol.slash(world.general, "mentor status", member=world.alice)
+    assert GOAL not in text_of(status)
+    assert "organiser role" in text_of(status)
+    stats = await world.carol.slash(world.general, "mentor stats")
+    assert "organiser role" in text_of(stats)
+    organiser_view = await world.organiser.slash(
+        world.general, "mentor status", member=world.alice
+    )
+    assert GOAL in text_of(organiser_view)
+    assert organiser_view.ephemeral
+    for message in world.general.history():
+        assert GOAL not in (message.content or "") or message.flags.ephemeral
+
+
+# -- over time ------------------------------------------------------------------------
+def checkins_in(thread: simcord.ChannelHandle) -> list[Any]:
+    return [m for m in thread.history() if "Check-in time" in (m.content or "")]
+
+
+async def test_checkin_arrives_after_14_days_once_across_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    _request_id, thread = await paired(world)
+    await advance(simcord_env, 13 * DAY)
+    assert checkins_in(thread) == []
+    await testing.restart(simcord_env, settings)
+    await advance(simcord_env, 1 * DAY + 60)
+    assert len(checkins_in(thread)) == 1
+    await testing.restart(simcord_env, settings)
+    await advance(simcord_env, 60)
+    assert len(checkins_in(thread)) == 1
+
+
+async def test_need_help_alerts_organisers_in_the_log(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    _request_id, thread = await paired(world)
+    await advance(simcord_env, 14 * DAY + 60)
+    (checkin,) = checkins_in(thread)
+    with pytest.raises(simcord.SetupError):
+        await world.carol.click(checkin, label="Need help")
+    result = await world.alice.click(checkin, label="Need help")
+    assert result.ephemeral
+    assert "organisers were told" in text_of(result)
+    again = await world.alice.click(checkin, label="Need help")
+    assert again.ephemeral
+    alerts = [m for m in world.log.history() if "needs help" in (m.content or "")]
+    assert len(alerts) == 1
+    assert GOAL not in alerts[0].content
+    well = await world.mentor.click(checkin, label="Going well")
+    assert "Glad" in text_of(well)
+
+
+async def test_checkin_interval_is_configurable(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    result = await world.organiser.slash(world.general, "mentor checkins", days=3)
+    assert "every 3 days" in text_of(result)
+    _request_id, thread = await paired(world)
+    await advance(simcord_env, 3 * DAY + 60)
+    assert len(checkins_in(thread)) == 1
+    refused = await world.alice.slash(world.general, "mentor checkins", days=1)
+    assert "organiser role" in text_of(refused)
+
+
+async def test_release_puts_the_request_back_with_the_note(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    request_id, thread = await paired(world)
+    result = await world.mentor.slash(
+        world.general, "mentor release", mentee=world.alice, note="Needs a Jinja expert"
+    )
+    assert "back in the queue" in text_of(result)
+    await make_profile(world, world.mentor2)
+    queue = await world.mentor2.slash(world.general, "mentor queue")
+    assert f"Request #{request_id}" in text_of(queue)
+    assert "Needs a Jinja expert" in text_of(queue)
+    # No check-in for a released pairing.
+    await advance(simcord_env, 15 * DAY)
+    assert checkins_in(thread) == []
+    # Someone else can now claim it.
+    claim = await world.mentor2.slash(world.general, "mentor claim", request=request_id)
+    assert "You are now mentoring" in text_of(claim)
+
+
+async def test_end_closes_the_pairing_and_asks_both_for_feedback(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    _request_id, thread = await paired(world)
+    result = await world.alice.slash(world.general, "mentor end")
+    assert "has ended" in text_of(result)
+    ended = thread.last_message
+    assert ended is not None and "has ended" in ended.content
+    form = await world.mentor.click(ended, label="Give feedback")
+    assert form.modal is not None
+    done = await world.mentor.submit_modal(
+        form, {"feedback": "Alice was great to work with"}
+    )
+    assert "Thank you for your feedback" in text_of(done)
+    with pytest.raises(simcord.SetupError):
+        await world.carol.click(ended, label="Give feedback")
+    logged = [m for m in world.log.history() if "Alice was great" in (m.content or "")]
+    assert len(logged) == 1
+    stats = await world.organiser.slash(world.general, "mentor stats")
+    assert "Completed pairings: 1" in text_of(stats)
+    assert "Active pairs: 0" in text_of(stats)
+    assert "Median wait to be claimed" in text_of(stats)
+    # The member may ask again now.
+    await make_request(world, world.alice)
+
+
+# -- organisers -----------------------------------------------------------------------
+async def test_match_proposes_and_creates_pairs_only_on_confirm(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor, topics="flask, jinja", capacity=1)
+    await make_profile(world, world.mentor2, topics="flask", capacity=1)
+    await make_request(world, world.alice, topics="flask, jinja")
+    await make_request(world, world.bob, topics="jinja")
+    refused = await world.alice.slash(world.general, "mentor match")
+    assert "organiser role" in text_of(refused)
+    proposal = await world.organiser.slash(world.general, "mentor match")
+    text = text_of(proposal)
+    assert "Proposed pairs" in text
+    assert f"<@{world.bob.id}> with <@{world.mentor.id}>" in text
+    assert f"<@{world.alice.id}> with <@{world.mentor2.id}>" in text
+    assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
+    confirm = await world.organiser.click(shown(proposal), label="Confirm")
+    assert "2 pairs created" in text_of(confirm)
+    assert len(world.mentorship.threads) == 2
+    twice = await world.organiser.click(shown(proposal), label="Confirm")
+    assert "already confirmed" in text_of(twice)
+    assert len(await rows(simcord_env, "SELECT * FROM mentor_pairings")) == 2
+
+
+async def test_weekly_digest_lists_week_old_requests_with_suggestions(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await make_profile(world, world.mentor, topics="flask")
+    await make_request(world, world.alice, topics="flask")
+    # 2026-01-01 is a Thursday; the digest of Monday 12 January sees an 11-day wait.
+    await advance(simcord_env, 11 * DAY + 10 * 3600)
+    digests = [m for m in world.log.history() if m.embeds]
+    assert len(digests) == 1
+    body = digests[0].embeds[0].description or ""
+    assert f"<@{world.alice.id}>" in body
+    assert f"suggested: <@{world.mentor.id}>" in body
+    assert GOAL not in body
+    await testing.restart(simcord_env, settings)
+    await advance(simcord_env, 3600)
+    assert len([m for m in world.log.history() if m.embeds]) == 1

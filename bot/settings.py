@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="Address the HTTP server binds to.",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="Public base URL of the HTTP server (behind a reverse proxy), "
+        "used to show members the calendar feed address.",
+    )
     backup_dir: Path | None = Field(
         default=None,
         description="Folder for the daily database backup (unset: no automatic backup).",

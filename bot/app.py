@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import cogs
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+import cogs
+from bot import backups
 from bot import i18n
 from bot import logs
 from bot.db import Database
@@ -23,12 +24,14 @@ from bot.errors import report
 from bot.guilds import Channel
 from bot.guilds import GuildConfig
 from bot.i18n import BabelTranslator
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.safety import clip
 from bot.safety import NO_MENTIONS
 from bot.scheduler import Job
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class PalletsTree(app_commands.CommandTree["PalletsBot"]):
         self, interaction: discord.Interaction[PalletsBot], /
     ) -> bool:
         await interaction.client.enter_interaction(interaction)
+        interaction.client.metrics.command_started(interaction)
         return True
 
     async def on_error(
@@ -71,6 +75,7 @@ class PalletsTree(app_commands.CommandTree["PalletsBot"]):
         error: app_commands.AppCommandError,
         /,
     ) -> None:
+        interaction.client.metrics.command_finished(interaction, error)
         await report(interaction, error)
 
 
@@ -95,6 +100,8 @@ class PalletsBot(commands.Bot):
         self.scheduler.on_failure = self._report_job_failure
         self.scheduler.run_context = self._job_context
         self.outbox = Outbox(self, self.db)
+        self.metrics = Metrics()
+        self.web: WebServer | None = None
         self._recovery: asyncio.Task[None] | None = None
 
     # -- life cycle -----------------------------------------------------------------
@@ -105,8 +112,13 @@ class PalletsBot(commands.Bot):
         for name in cog_names():
             await self.load_extension(name)
         await self.scheduler.start()
+        await backups.install(self)
         if self.settings.sync_commands:
             await self.tree.sync()
+        self.metrics.attach(self)
+        if self.settings.http_port is not None:
+            self.web = WebServer(self)
+            await self.web.start()
         self._recovery = asyncio.create_task(self._recover_when_ready())
 
     async def _recover_when_ready(self) -> None:
@@ -114,8 +126,17 @@ class PalletsBot(commands.Bot):
         await self.scheduler.recover()
         self.dispatch("pallets_ready")
 
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction[PalletsBot],
+        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
+    ) -> None:
+        self.metrics.command_finished(interaction)
+
     async def stop_services(self) -> None:
-        """Stop the scheduler and close the database (idempotent)."""
+        """Stop the HTTP server and scheduler, close the database (idempotent)."""
+        if self.web is not None:
+            await self.web.stop()
         if self._recovery is not None and not self._recovery.done():
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+from discord import app_commands
+from discord.ext import commands
+
 from bot.app import PalletsBot
 from bot.errors import UserError
 from bot.guilds import Channel
@@ -15,8 +18,6 @@ from bot.i18n import available_languages
 from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
 from bot.replies import reply
-from discord import app_commands
-from discord.ext import commands
 
 Interaction = discord.Interaction[PalletsBot]
 
@@ -137,6 +138,40 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             if current.lower() in code.lower()
         ][:25]
 
+    @app_commands.command(name="calendar")
+    @app_commands.describe(
+        enabled="Publish the community calendar feed of this server (true) or stop (false)"
+    )
+    async def calendar(self, interaction: Interaction, enabled: bool) -> None:
+        """Turn the public calendar feed of chats and events on or off."""
+        assert interaction.guild_id is not None
+        await self.bot.guild_config.update(
+            interaction.guild_id, calendar_enabled=enabled
+        )
+        if not enabled:
+            await reply(interaction, _("The calendar feed is now off."))
+            return
+        path = f"/calendar/{interaction.guild_id}.ics"
+        base = self.bot.settings.public_url
+        if base:
+            text = _(
+                "The calendar feed is on. Members can subscribe to {url} in their calendar app.",
+                url=base.rstrip("/") + path,
+            )
+        elif self.bot.settings.http_port is not None:
+            text = _(
+                "The calendar feed is on, at {path} on the bot's web server. "
+                "Ask the bot's host for the public address.",
+                path=path,
+            )
+        else:
+            text = _(
+                "The calendar feed is on, but the bot's web server is off: "
+                "ask the bot's host to set it up ({path}).",
+                path=path,
+            )
+        await reply(interaction, text)
+
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
         """Show how the bot is set up in this server."""
@@ -169,5 +204,9 @@ def describe(settings: GuildSettings) -> str:
         _("Mentor role: {value}", value=role(Role.MENTOR)),
         _("Grants reviewer role: {value}", value=role(Role.GRANTS_REVIEWER)),
         _("Language: {value}", value=settings.language or unset),
+        _(
+            "Calendar feed: {value}",
+            value=_("on") if settings.calendar_enabled else _("off"),
+        ),
     ]
     return "\n".join(lines)

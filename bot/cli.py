@@ -110,6 +110,31 @@ async def _backup(settings: Settings, path: Path) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH (the bot must be stopped)."""
+    from bot.backups import restore as restore_backup
+    from bot.db import DatabaseError
+
+    settings = _settings()
+    if not yes:
+        click.confirm(
+            f"Replace {settings.database_path} with {path}?", abort=True, default=False
+        )
+    try:
+        kept = restore_backup(path, settings.database_path)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    if kept is not None:
+        click.echo(f"the previous database was kept as {kept}")
+    click.echo(
+        f"restored {settings.database_path} from {path}; "
+        "migrations bring it up to date at the next start"
+    )
+
+
+@main.command()
 def check() -> None:
     """Validate the configuration and the database."""
     settings = _settings()

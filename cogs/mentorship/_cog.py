@@ -804,12 +804,14 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         for request, mentor in pairs:
             fit = logic.fit(mentor, request, at)
             lines.append(
-                _(
-                    "#{id} <@{mentee}> with <@{mentor}>: {overlap} shared topics, {hours} h apart",
+                ngettext(
+                    "#{id} <@{mentee}> with <@{mentor}>: {count} shared topic, {hours} h apart",
+                    "#{id} <@{mentee}> with <@{mentor}>: {count} shared topics, {hours} h apart",
+                    fit.overlap,
                     id=request.id,
                     mentee=request.mentee_id,
                     mentor=mentor.user_id,
-                    overlap=fit.overlap,
+                    count=fit.overlap,
                     hours=round(-fit.closeness / 60, 1),
                 )
             )

@@ -446,7 +446,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             welcome = "\n".join(
                 [
                     _(
-                        "Welcome <@{mentee}> and <@{mentor}>! This private thread is your mentoring space; organisers can see it too.",
+                        "Welcome <@{mentee}> and <@{mentor}>! This private thread is your mentoring space; organisers can look in too.",
                         mentee=pairing.mentee_id,
                         mentor=pairing.mentor_id,
                     ),
@@ -466,6 +466,24 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
             ),
         )
+        settings = await self.bot.guild_config.get(pairing.guild_id)
+        log_channel = settings.channel(Channel.LOG)
+        if log_channel is not None:
+            with guild_language():
+                note = _(
+                    "Mentoring pairing #{id} started: <@{mentee}> with <@{mentor}> in <#{thread}>. "
+                    "/mentor status adds you to the thread.",
+                    id=pairing.id,
+                    mentee=pairing.mentee_id,
+                    mentor=pairing.mentor_id,
+                    thread=thread_id,
+                )
+            await self.bot.outbox.send(
+                f"mentorship:started:{pairing.id}",
+                log_channel,
+                guild_id=pairing.guild_id,
+                content=note,
+            )
         await self.schedule_checkin(pairing, 1)
         await self.ensure_digest(pairing.guild_id)
         return thread_id
@@ -705,7 +723,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         """Show your mentoring request and pairings."""
         guild_id = self.guild_id(interaction)
         target = interaction.user.id
-        if member is not None and member.id != target:
+        organiser_look = member is not None and member.id != target
+        if member is not None and organiser_look:
             await require_role(interaction, Role.ORGANISER)
             target = member.id
         lines: list[str] = []
@@ -714,7 +733,10 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             state = _("waiting for a mentor") if live.state == "open" else _("claimed")
             lines.append(_("Request #{id}: {state}", id=live.id, state=state))
             lines.append(self.describe_request(live, goal=True))
-        for pairing in await self.q.active_pairings_of(guild_id, target):
+        pairings = await self.q.active_pairings_of(guild_id, target)
+        if organiser_look:
+            await self.let_organiser_in(interaction, pairings)
+        for pairing in pairings:
             if pairing.mentee_id == target:
                 lines.append(
                     _(
@@ -738,6 +760,23 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 )
             )
         await reply(interaction, "\n".join(lines))
+
+    async def let_organiser_in(
+        self, interaction: Interaction, pairings: list[Pairing]
+    ) -> None:
+        """Add an organiser who looks a member up to that member's pair threads.
+
+        The bot cannot list an organiser role's members without the members intent,
+        so organisers join a private thread when they look, rather than at creation.
+        """
+        for pairing in pairings:
+            if pairing.thread_id is None:
+                continue
+            thread = self.bot.get_channel(pairing.thread_id)
+            if not isinstance(thread, discord.Thread):
+                thread = await self.bot.fetch_channel(pairing.thread_id)
+            if isinstance(thread, discord.Thread):
+                await thread.add_user(interaction.user)
 
     # -- organisers -------------------------------------------------------------------
     @app_commands.command(name="stats")

@@ -368,6 +368,15 @@ async def test_goal_stays_private_from_a_third_member(
     )
     assert GOAL in text_of(organiser_view)
     assert organiser_view.ephemeral
+    # Looking a member up lets the organiser into the pair's private thread.
+    assert world.organiser.id in thread_members(simcord_env, thread)
+    assert thread.history(viewer=world.organiser)
+    assert world.carol.id not in thread_members(simcord_env, thread)
+    started = [
+        m for m in world.log.history() if "pairing #1 started" in (m.content or "")
+    ]
+    assert len(started) == 1
+    assert GOAL not in started[0].content
     for message in world.general.history():
         assert GOAL not in (message.content or "") or message.flags.ephemeral
 

@@ -25,6 +25,8 @@ import click
 from bot.app import cog_names
 from bot.app import create_bot
 from bot.app import PalletsBot
+from bot.clock import from_ts
+from bot.clock import utcnow
 from bot.settings import Settings
 
 try:
@@ -35,7 +37,7 @@ except ImportError:  # pragma: no cover - checked by the CLI
     simcord = None  # type: ignore[assignment]
 
 
-_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|<t:(\d+):\w>")
+_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|<t:(\d+):(\w)>")
 
 
 class Tour:
@@ -80,9 +82,10 @@ class Tour:
 
         def swap(match: re.Match[str]) -> str:
             if match.group(3):
-                from bot.clock import from_ts
-
-                return from_ts(int(match.group(3))).strftime("%a %d %b %Y %H:%M UTC")
+                moment = from_ts(int(match.group(3)))
+                if match.group(4) == "R":
+                    return _relative(moment - utcnow())
+                return moment.strftime("%a %d %b %Y %H:%M UTC")
             return self.name_of(int(match.group(2)))
 
         return _MENTION.sub(swap, text)
@@ -95,7 +98,7 @@ class Tour:
     def say(self, text: str) -> None:
         self._echo(click.style(f"   {text}", dim=True))
 
-    def _show_result(self, result: Any) -> None:
+    def _show_result(self, result: Any, *, clicked: int | None = None) -> None:
         if result is None:
             return
         response = getattr(result, "response", None)
@@ -103,8 +106,11 @@ class Tour:
         if modal:
             self._echo(f"   bot shows a form: {modal.get('title', '')!r}")
         for message in ([response] if response else []) + list(result.followups):
-            scope = "only you see" if message.ephemeral else "everyone sees"
-            self._echo(f"   bot replies ({scope}):")
+            if clicked is not None and message.id == clicked:
+                self._echo("   bot updates that message:")
+            else:
+                scope = "only you see" if message.ephemeral else "everyone sees"
+                self._echo(f"   bot replies ({scope}):")
             self._show_message(message.content, message.embeds, message.components)
         self.mark()
 
@@ -130,9 +136,10 @@ class Tour:
             for field in fields:
                 name = getattr(field, "name", None) or field.get("name")
                 value = getattr(field, "value", None) or field.get("value")
-                self._echo(
-                    f"     |   {self.readable(str(name))}: {self.readable(str(value))}"
-                )
+                first, *rest = self.readable(str(value)).splitlines() or [""]
+                self._echo(f"     |   {self.readable(str(name))}: {first}")
+                for line in rest:
+                    self._echo(f"     |     {line}")
         labels = _button_labels(components)
         if labels:
             self._echo("     | " + " ".join(f"[{label}]" for label in labels))
@@ -193,7 +200,7 @@ class Tour:
         self.mark()
         result = await member.click(message, label=label)
         before = self._seen_requests
-        self._show_result(result)
+        self._show_result(result, clicked=getattr(message, "id", None))
         self._seen_requests = before
         self.show_activity()
         return result
@@ -242,6 +249,17 @@ class Tour:
         await self.env.advance_time(span.total_seconds())
         await self.env.settle()
         self.show_activity()
+
+
+def _relative(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    amount = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if amount >= size:
+            count = round(amount / size)
+            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {text}" if seconds > 0 else f"{text} ago"
+    return "now"
 
 
 def _button_labels(components: Any) -> list[str]:

@@ -1,0 +1,284 @@
+"""A small, polite JSON-over-HTTP client for PyPI, GitHub and OSV.
+
+- every request has a timeout; timeouts, connection errors and 5xx answers are
+  retried with exponential backoff (a few attempts, then :class:`FetchError`);
+- a 429 waits for ``Retry-After`` when that is short, and otherwise gives up at once
+  with the time to come back; GitHub's ``X-RateLimit-Remaining: 0`` makes every
+  following GitHub request fail fast until ``X-RateLimit-Reset``;
+- GET answers with an ``ETag`` are kept (in SQLite, through :class:`EtagStore`) and
+  asked for again with ``If-None-Match``: a 304 reuses the kept body and does not
+  count against GitHub's rate limit;
+- a body that is not JSON is a :class:`FetchError` of kind ``malformed``, never an
+  exception from deep inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from bot.clock import now_ts
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "pallets-bot extension watch (+https://github.com/pallets)"
+
+
+class FailureKind(StrEnum):
+    TIMEOUT = "timeout"
+    SERVER = "server"
+    RATE_LIMITED = "rate_limited"
+    MALFORMED = "malformed"
+    NOT_FOUND = "not_found"
+    CLIENT = "client"
+    NETWORK = "network"
+
+
+class FetchError(Exception):
+    """A request failed for good; ``kind`` says how, ``retry_at`` when to try again."""
+
+    def __init__(
+        self, kind: FailureKind, detail: str, *, retry_at: int | None = None
+    ) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.retry_at = retry_at
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    etag: str
+    body: str
+    link: str | None
+
+
+class EtagStore(Protocol):
+    async def load(self, url: str) -> Stored | None: ...
+
+    async def save(self, url: str, stored: Stored) -> None: ...
+
+
+class MemoryEtags:
+    """An :class:`EtagStore` in memory (tests, one-off scripts)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Stored] = {}
+
+    async def load(self, url: str) -> Stored | None:
+        return self.items.get(url)
+
+    async def save(self, url: str, stored: Stored) -> None:
+        self.items[url] = stored
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    data: Any
+    link: str | None
+    #: True when the server said 304 and the kept body was used.
+    cached: bool
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class ApiClient:
+    """One client for the three APIs; create it in ``cog_load``, close in ``cog_unload``."""
+
+    def __init__(
+        self,
+        etags: EtagStore,
+        *,
+        github_api_url: str,
+        github_token: str | None = None,
+        timeout: float = 10.0,
+        attempts: int = 4,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        max_retry_after: float = 60.0,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], int] = now_ts,
+    ) -> None:
+        self._etags = etags
+        self._github_host = urlsplit(github_api_url).netloc
+        self._github_token = github_token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._attempts = max(attempts, 1)
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._now = now
+        self._session: aiohttp.ClientSession | None = None
+        #: host -> epoch second when its rate limit resets
+        self._blocked_until: dict[str, int] = {}
+        self.requests = 0
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            )
+        return self._session
+
+    # -- public ---------------------------------------------------------------------------
+    async def get_json(self, url: str) -> Response:
+        """GET ``url`` as JSON, conditionally when an ETag is kept."""
+        return await self._request("GET", url, None)
+
+    async def post_json(self, url: str, payload: Mapping[str, Any]) -> Response:
+        """POST ``payload`` as JSON and read JSON back (not cached)."""
+        return await self._request("POST", url, payload)
+
+    # -- the loop -------------------------------------------------------------------------
+    async def _request(
+        self, method: str, url: str, payload: Mapping[str, Any] | None
+    ) -> Response:
+        host = urlsplit(url).netloc
+        headers: dict[str, str] = {}
+        if host == self._github_host:
+            headers["Accept"] = "application/vnd.github+json"
+            headers["X-GitHub-Api-Version"] = "2022-11-28"
+            if self._github_token:
+                headers["Authorization"] = f"Bearer {self._github_token}"
+        stored = await self._etags.load(url) if method == "GET" else None
+        if stored is not None:
+            headers["If-None-Match"] = stored.etag
+        last: FetchError | None = None
+        for attempt in range(self._attempts):
+            blocked = self._blocked_until.get(host)
+            if blocked is not None:
+                if blocked > self._now():
+                    raise FetchError(
+                        FailureKind.RATE_LIMITED,
+                        f"{host} rate limit exhausted",
+                        retry_at=blocked,
+                    )
+                del self._blocked_until[host]
+            try:
+                return await self._once(method, url, payload, headers, host, stored)
+            except _Retry as retry:
+                last = retry.error
+                if attempt + 1 >= self._attempts:
+                    break
+                delay = retry.delay
+                if delay is None:
+                    delay = min(self._backoff * 2**attempt, self._max_backoff)
+                    delay *= 1 + random.random() * 0.1
+                log.info("%s %s failed (%s); retry in %.1f s", method, url, last, delay)
+                await self._sleep(delay)
+        assert last is not None
+        raise last
+
+    async def _once(
+        self,
+        method: str,
+        url: str,
+        payload: Mapping[str, Any] | None,
+        headers: dict[str, str],
+        host: str,
+        stored: Stored | None,
+    ) -> Response:
+        self.requests += 1
+        session = self._get_session()
+        try:
+            async with session.request(
+                method, url, json=payload, headers=headers
+            ) as answer:
+                body = await answer.text()
+                status = answer.status
+                answer_headers = answer.headers
+        except TimeoutError as error:
+            raise _Retry(FetchError(FailureKind.TIMEOUT, f"{url} timed out")) from error
+        except aiohttp.ClientError as error:
+            raise _Retry(
+                FetchError(FailureKind.NETWORK, f"{url}: {type(error).__name__}")
+            ) from error
+        self._note_rate_limit(host, answer_headers)
+        link = answer_headers.get("Link")
+        if status == 304 and stored is not None:
+            return Response(_decode(stored.body, url), stored.link, cached=True)
+        if status == 429 or (
+            status == 403 and answer_headers.get("X-RateLimit-Remaining") == "0"
+        ):
+            raise self._rate_limited(url, host, answer_headers)
+        if status >= 500:
+            raise _Retry(FetchError(FailureKind.SERVER, f"{url} answered {status}"))
+        if status == 404:
+            raise FetchError(FailureKind.NOT_FOUND, f"{url} answered 404")
+        if status >= 400:
+            raise FetchError(FailureKind.CLIENT, f"{url} answered {status}")
+        data = _decode(body, url)
+        etag = answer_headers.get("ETag")
+        if method == "GET" and etag:
+            await self._etags.save(url, Stored(etag, body, link))
+        return Response(data, link, cached=False)
+
+    def _note_rate_limit(self, host: str, headers: Mapping[str, str]) -> None:
+        if headers.get("X-RateLimit-Remaining") != "0":
+            return
+        reset = _int(headers.get("X-RateLimit-Reset"))
+        self._blocked_until[host] = reset if reset is not None else self._now() + 60
+
+    def _rate_limited(
+        self, url: str, host: str, headers: Mapping[str, str]
+    ) -> BaseException:
+        wait = _int(headers.get("Retry-After"))
+        if wait is not None and wait <= self._max_retry_after:
+            return _Retry(
+                FetchError(
+                    FailureKind.RATE_LIMITED,
+                    f"{url} asked to wait {wait} s",
+                    retry_at=self._now() + wait,
+                ),
+                delay=float(wait),
+            )
+        retry_at = self._blocked_until.get(host)
+        if wait is not None:
+            retry_at = self._now() + wait
+            self._blocked_until[host] = retry_at
+        return FetchError(
+            FailureKind.RATE_LIMITED, f"{url} is rate limited", retry_at=retry_at
+        )
+
+
+class _Retry(Exception):
+    def __init__(self, error: FetchError, *, delay: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.delay = delay
+
+
+def _decode(body: str, url: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise FetchError(FailureKind.MALFORMED, f"{url} did not answer JSON") from None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value.strip()))
+    except ValueError:
+        return None

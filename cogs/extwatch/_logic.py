@@ -1,0 +1,625 @@
+"""Extension health: pure rules, no I/O.
+
+The raw answers of PyPI, GitHub and OSV are reduced to small records
+(:class:`PypiInfo`, :class:`GithubInfo`, :class:`OsvInfo`); :func:`assess` turns them
+into a status with its reasons. Reasons are codes with values, worded by the cog.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import UTC
+from enum import StrEnum
+from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DAY = 86400
+#: The average month, for "no release in N months".
+MONTH = 30.436875 * DAY
+
+
+class MalformedData(ValueError):
+    """An API answered, but not in the shape we know."""
+
+
+class Status(StrEnum):
+    HEALTHY = "healthy"
+    WATCH = "watch"
+    AT_RISK = "at_risk"
+    #: Nothing fetched yet.
+    UNKNOWN = "unknown"
+
+
+#: Worst first: the order of the report.
+STATUS_ORDER = (Status.AT_RISK, Status.WATCH, Status.HEALTHY, Status.UNKNOWN)
+
+
+class ReasonCode(StrEnum):
+    NO_RELEASE_RISK = "no_release_risk"
+    ARCHIVED = "archived"
+    INCOMPATIBLE = "incompatible"
+    VULNERABLE = "vulnerable"
+    NO_RELEASE_WATCH = "no_release_watch"
+    QUIET_REPO = "quiet_repo"
+    GROWING_BACKLOG = "growing_backlog"
+    NOT_ON_PYPI = "not_on_pypi"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    status: Status
+    #: Values the wording needs (months, ids, counts), as plain strings/ints.
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    watch_months: int = 12
+    risk_months: int = 24
+    flask_major: int = 3
+    #: Backlog growth that earns "watch": this share more than the oldest sample
+    #: within the window, and at least ``backlog_min_increase`` more items.
+    backlog_growth: float = 0.25
+    backlog_min_increase: int = 10
+    backlog_window_days: int = 182
+
+
+@dataclass(frozen=True, slots=True)
+class PypiInfo:
+    name: str
+    version: str
+    released_at: int | None
+    #: The Flask requirement of the latest release ("" when any Flask; None when
+    #: the package does not require Flask at all).
+    flask_spec: str | None
+    #: Whether ``flask_spec`` accepts the current major; None when unreadable.
+    accepts_flask: bool | None
+    summary: str = ""
+    project_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GithubInfo:
+    full_name: str
+    pushed_at: int | None
+    archived: bool
+    #: Open issues without pull requests (GitHub counts both together).
+    open_issues: int
+    open_prs: int
+    html_url: str
+
+    @property
+    def backlog(self) -> int:
+        return self.open_issues + self.open_prs
+
+
+@dataclass(frozen=True, slots=True)
+class Vulnerability:
+    id: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class OsvInfo:
+    version: str
+    vulns: tuple[Vulnerability, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    pypi: PypiInfo | None = None
+    github: GithubInfo | None = None
+    osv: OsvInfo | None = None
+    #: (epoch seconds, open issues + PRs), one sample per good GitHub fetch.
+    backlog_history: Sequence[tuple[int, int]] = ()
+    #: PyPI said the package does not exist.
+    missing_on_pypi: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    status: Status
+    reasons: tuple[Reason, ...]
+
+
+# -- the rules -------------------------------------------------------------------------
+def months_since(then: int, now: int) -> int:
+    """Whole months between two epoch times (never negative)."""
+    return max(int((now - then) // MONTH), 0)
+
+
+def assess(evidence: Evidence, limits: Thresholds, now: int) -> Assessment:
+    """Apply the health rules; the worst reason sets the status."""
+    if (
+        evidence.pypi is None
+        and evidence.github is None
+        and not evidence.missing_on_pypi
+    ):
+        return Assessment(Status.UNKNOWN, ())
+    reasons: list[Reason] = []
+    pypi, github, osv = evidence.pypi, evidence.github, evidence.osv
+    if evidence.missing_on_pypi:
+        reasons.append(Reason(ReasonCode.NOT_ON_PYPI, Status.AT_RISK))
+    if pypi is not None and pypi.released_at is not None:
+        age = now - pypi.released_at
+        months = months_since(pypi.released_at, now)
+        if age >= limits.risk_months * MONTH:
+            reasons.append(
+                Reason(ReasonCode.NO_RELEASE_RISK, Status.AT_RISK, {"months": months})
+            )
+        elif age >= limits.watch_months * MONTH:
+            reasons.append(
+                Reason(ReasonCode.NO_RELEASE_WATCH, Status.WATCH, {"months": months})
+            )
+    if github is not None and github.archived:
+        reasons.append(Reason(ReasonCode.ARCHIVED, Status.AT_RISK))
+    if pypi is not None and pypi.accepts_flask is False:
+        reasons.append(
+            Reason(
+                ReasonCode.INCOMPATIBLE,
+                Status.AT_RISK,
+                {"spec": pypi.flask_spec or "", "major": limits.flask_major},
+            )
+        )
+    if osv is not None and osv.vulns and (pypi is None or osv.version == pypi.version):
+        reasons.append(
+            Reason(
+                ReasonCode.VULNERABLE,
+                Status.AT_RISK,
+                {"ids": ", ".join(v.id for v in osv.vulns), "count": len(osv.vulns)},
+            )
+        )
+    if (
+        github is not None
+        and not github.archived
+        and github.pushed_at is not None
+        and now - github.pushed_at >= limits.watch_months * MONTH
+    ):
+        reasons.append(
+            Reason(
+                ReasonCode.QUIET_REPO,
+                Status.WATCH,
+                {"months": months_since(github.pushed_at, now)},
+            )
+        )
+    growth = backlog_growth(evidence.backlog_history, limits, now)
+    if github is not None and not github.archived and growth is not None:
+        reasons.append(
+            Reason(
+                ReasonCode.GROWING_BACKLOG,
+                Status.WATCH,
+                {"before": growth[0], "now": growth[1]},
+            )
+        )
+    if any(r.status is Status.AT_RISK for r in reasons):
+        status = Status.AT_RISK
+    elif reasons:
+        status = Status.WATCH
+    else:
+        status = Status.HEALTHY
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    reasons.sort(key=lambda r: order[r.status])
+    return Assessment(status, tuple(reasons))
+
+
+def backlog_growth(
+    history: Sequence[tuple[int, int]], limits: Thresholds, now: int
+) -> tuple[int, int] | None:
+    """(then, now) when the backlog grew enough within the window, else None."""
+    window = [
+        (ts, n)
+        for ts, n in sorted(history)
+        if now - ts <= limits.backlog_window_days * DAY
+    ]
+    if len(window) < 2:
+        return None
+    before, latest = window[0][1], window[-1][1]
+    increase = latest - before
+    if increase >= limits.backlog_min_increase and latest >= before * (
+        1 + limits.backlog_growth
+    ):
+        return before, latest
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    package: str
+    before: Status
+    after: Status
+    reasons: tuple[Reason, ...]
+
+
+def status_change(
+    package: str, reported: Status | None, current: Assessment
+) -> Change | None:
+    """The change worth telling organisers about, if any.
+
+    The first assessment only sets the baseline, and "unknown" (nothing fetched)
+    is never news.
+    """
+    if reported is None or reported is Status.UNKNOWN:
+        return None
+    if current.status is Status.UNKNOWN or current.status is reported:
+        return None
+    return Change(package, reported, current.status, current.reasons)
+
+
+# -- paging ------------------------------------------------------------------------------
+def paginate(items: Sequence[T], per_page: int) -> list[Sequence[T]]:
+    """Split ``items`` into pages (at least one, possibly empty)."""
+    if per_page < 1:
+        raise ValueError("per_page must be positive")
+    pages = [items[i : i + per_page] for i in range(0, len(items), per_page)]
+    return pages or [items[:0]]
+
+
+def group_by_status(
+    rows: Iterable[tuple[Status, T]],
+) -> list[tuple[Status, list[T]]]:
+    """Group rows worst status first, keeping each group's order."""
+    groups: dict[Status, list[T]] = {s: [] for s in STATUS_ORDER}
+    for status, item in rows:
+        groups[status].append(item)
+    return [(s, groups[s]) for s in STATUS_ORDER if groups[s]]
+
+
+# -- names ------------------------------------------------------------------------------
+_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_REPO = re.compile(
+    r"^(?:https?://(?:www\.)?github\.com/)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/"
+    r"([A-Za-z0-9._-]{1,100}?)(?:\.git)?/?$"
+)
+
+
+def normalise_name(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def valid_package_name(name: str) -> bool:
+    return len(name) <= 100 and _NAME.match(name) is not None
+
+
+def parse_repo(text: str) -> str | None:
+    """``owner/name`` from ``owner/name`` or a github.com URL; None when not one."""
+    match = _REPO.match(text.strip())
+    if match is None or match.group(2) in {".", ".."}:
+        return None
+    return f"{match.group(1)}/{match.group(2)}"
+
+
+# -- PyPI -------------------------------------------------------------------------------
+_REQ = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
+    r"(?P<spec>\(?[^;@]*?\)?)\s*(?:;(?P<marker>.*))?$"
+)
+
+
+def flask_requirement(requires_dist: Iterable[str]) -> str | None:
+    """The specifier of the unconditional Flask requirement ("" for any), or None."""
+    for line in requires_dist:
+        match = _REQ.match(line)
+        if match is None or normalise_name(match.group("name")) != "flask":
+            continue
+        marker = (match.group("marker") or "").strip()
+        if "extra" in marker:
+            continue  # an optional feature, not what installing the package needs
+        spec = match.group("spec").strip()
+        if spec.startswith("(") and spec.endswith(")"):
+            spec = spec[1:-1].strip()
+        return spec
+    return None
+
+
+_CLAUSE = re.compile(r"^\s*(?P<op>===|~=|==|!=|<=|>=|<|>)\s*(?P<version>[^\s,]+)\s*$")
+_RELEASE = re.compile(
+    r"^v?(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<star>\.\*)?"
+    r"(?P<rest>(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|post|rev|r|dev)[-_.]?[0-9]*)*"
+    r"(?:\+[a-z0-9.]+)?)$",
+    re.IGNORECASE,
+)
+
+Version = tuple[int, ...]
+
+
+def _release(text: str) -> tuple[Version, bool, bool]:
+    """(release numbers, wildcard, has pre/post/dev/local suffix)."""
+    match = _RELEASE.match(text.strip())
+    if match is None:
+        raise ValueError(text)
+    numbers = tuple(int(p) for p in match.group("release").split("."))
+    return numbers, bool(match.group("star")), bool(match.group("rest"))
+
+
+def _pad(version: Version, width: int = 6) -> Version:
+    return (version + (0,) * width)[:width] if len(version) < width else version
+
+
+def _bump_prefix(prefix: Version) -> Version:
+    """The first version after every ``prefix.*``."""
+    return prefix[:-1] + (prefix[-1] + 1,)
+
+
+@dataclass(slots=True)
+class _Interval:
+    low: Version
+    low_closed: bool
+    high: Version | None  # None: unbounded
+    high_closed: bool
+
+    def empty(self) -> bool:
+        if self.high is None:
+            return False
+        low, high = _pad(self.low), _pad(self.high)
+        if low < high:
+            return False
+        return not (low == high and self.low_closed and self.high_closed)
+
+    def raise_low(self, value: Version, closed: bool) -> None:
+        value_p, low_p = _pad(value), _pad(self.low)
+        if value_p > low_p or (value_p == low_p and not closed):
+            self.low, self.low_closed = value, closed if value_p > low_p else False
+
+    def cut_high(self, value: Version, closed: bool) -> None:
+        if self.high is None:
+            self.high, self.high_closed = value, closed
+            return
+        value_p, high_p = _pad(value), _pad(self.high)
+        if value_p < high_p or (value_p == high_p and not closed):
+            self.high = value
+            self.high_closed = closed if value_p < high_p else False
+
+
+def accepts_major(spec: str, major: int) -> bool | None:
+    """Whether some final release ``major.x.y`` satisfies the specifier ``spec``.
+
+    A conservative reading of PEP 440 specifiers without the ``packaging`` library
+    (not a runtime dependency of the bot): versions compare by their release numbers,
+    pre-release and post-release suffixes are ignored, and anything not understood
+    gives ``None`` ("cannot tell"), never a false alarm.
+    """
+    interval = _Interval((major,), True, (major + 1,), False)
+    excluded_prefixes: list[Version] = []
+    clauses = [c for c in spec.split(",") if c.strip()]
+    for clause in clauses:
+        match = _CLAUSE.match(clause)
+        if match is None:
+            return None
+        op, text = match.group("op"), match.group("version")
+        if op == "===":
+            return None
+        try:
+            version, star, suffix = _release(text)
+        except ValueError:
+            return None
+        if star and op not in {"==", "!="}:
+            return None
+        if op == "==":
+            if star:
+                interval.raise_low(version, True)
+                interval.cut_high(_bump_prefix(version), False)
+            else:
+                interval.raise_low(version, True)
+                interval.cut_high(version, True)
+        elif op == "!=":
+            if star:
+                excluded_prefixes.append(version)
+        elif op == ">=":
+            interval.raise_low(version, True)
+        elif op == ">":
+            # ">3.0.post1" and friends: the next release is a safe lower bound.
+            interval.raise_low(version, suffix)
+            if suffix:
+                interval.raise_low(version + (0, 1), True)
+        elif op == "<=":
+            interval.cut_high(version, True)
+        elif op == "<":
+            interval.cut_high(version, False)
+        elif op == "~=":
+            if len(version) < 2:
+                return None
+            interval.raise_low(version, True)
+            interval.cut_high(_bump_prefix(version[:-1]), False)
+    if interval.empty():
+        return False
+    # A "!= N.*" (or != N.M.* covering the whole remaining interval) rules it out.
+    for prefix in excluded_prefixes:
+        start, end = prefix, _bump_prefix(prefix)
+        low_inside = _pad(start) <= _pad(interval.low)
+        high = interval.high
+        if high is None:
+            continue
+        high_inside = _pad(high) < _pad(end) or (
+            _pad(high) == _pad(end) and not interval.high_closed
+        )
+        if low_inside and high_inside:
+            return False
+    return True
+
+
+def parse_time(text: object) -> int | None:
+    """Epoch seconds from an ISO 8601 time ("2024-05-01T12:00:00Z"), or None."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return int(moment.timestamp())
+
+
+def _dict(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedData(f"{what} is not an object")
+    return value
+
+
+def parse_pypi(data: object, flask_major: int) -> PypiInfo:
+    """Reduce ``/pypi/<name>/json`` to what the rules need."""
+    body = _dict(data, "PyPI answer")
+    info = _dict(body.get("info"), "PyPI info")
+    version = info.get("version")
+    name = info.get("name")
+    if not isinstance(version, str) or not isinstance(name, str):
+        raise MalformedData("PyPI info has no name or version")
+    requires = info.get("requires_dist") or []
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise MalformedData("PyPI requires_dist is not a list of strings")
+    uploads: list[int] = []
+    files = body.get("urls")
+    if not isinstance(files, list):
+        releases = body.get("releases")
+        files = releases.get(version) if isinstance(releases, dict) else None
+    for entry in files if isinstance(files, list) else []:
+        if isinstance(entry, dict):
+            ts = parse_time(entry.get("upload_time_iso_8601")) or parse_time(
+                f"{entry.get('upload_time')}Z" if entry.get("upload_time") else None
+            )
+            if ts is not None:
+                uploads.append(ts)
+    spec = flask_requirement(requires)
+    accepts = None if spec is None else accepts_major(spec, flask_major)
+    if spec is None:
+        accepts = None
+    project_url = info.get("project_url") or info.get("package_url") or ""
+    summary = info.get("summary") or ""
+    return PypiInfo(
+        name=name,
+        version=version,
+        released_at=min(uploads) if uploads else None,
+        flask_spec=spec,
+        accepts_flask=accepts,
+        summary=summary if isinstance(summary, str) else "",
+        project_url=project_url if isinstance(project_url, str) else "",
+    )
+
+
+_LAST_PAGE = re.compile(r"<([^>]*[?&]page=(\d+)[^>]*)>;\s*rel=\"last\"")
+
+
+def count_from_link(link: str | None, items_on_page: int) -> int:
+    """Total items of a ``per_page=1`` listing, from its Link header."""
+    if link:
+        match = _LAST_PAGE.search(link)
+        if match is not None:
+            return int(match.group(2))
+    return items_on_page
+
+
+def parse_github(repo: object, open_prs: int) -> GithubInfo:
+    """Reduce ``/repos/<owner>/<repo>`` (and the open PR count) to a record."""
+    body = _dict(repo, "GitHub answer")
+    full_name = body.get("full_name")
+    issues = body.get("open_issues_count")
+    if not isinstance(full_name, str) or not isinstance(issues, int):
+        raise MalformedData("GitHub repository has no full_name or open_issues_count")
+    html_url = body.get("html_url")
+    return GithubInfo(
+        full_name=full_name,
+        pushed_at=parse_time(body.get("pushed_at")),
+        archived=bool(body.get("archived", False)),
+        open_issues=max(issues - open_prs, 0),
+        open_prs=open_prs,
+        html_url=html_url
+        if isinstance(html_url, str)
+        else f"https://github.com/{full_name}",
+    )
+
+
+def parse_osv(data: object, version: str) -> OsvInfo:
+    """Reduce an OSV ``/v1/query`` answer (``{}`` when nothing is known)."""
+    body = _dict(data, "OSV answer")
+    vulns = body.get("vulns", [])
+    if not isinstance(vulns, list):
+        raise MalformedData("OSV vulns is not a list")
+    found = []
+    for item in vulns:
+        entry = _dict(item, "OSV vulnerability")
+        ident = entry.get("id")
+        if not isinstance(ident, str):
+            raise MalformedData("OSV vulnerability without id")
+        aliases = entry.get("aliases")
+        cve = next(
+            (a for a in aliases or [] if isinstance(a, str) and a.startswith("CVE-")),
+            None,
+        )
+        summary = entry.get("summary") or entry.get("details") or ""
+        found.append(
+            Vulnerability(
+                id=cve or ident,
+                summary=summary.splitlines()[0][:200]
+                if isinstance(summary, str) and summary
+                else "",
+            )
+        )
+    return OsvInfo(version=version, vulns=tuple(found))
+
+
+# -- serialising records for the cache ---------------------------------------------------
+def to_json(record: PypiInfo | GithubInfo | OsvInfo) -> dict[str, Any]:
+    if isinstance(record, OsvInfo):
+        return {
+            "version": record.version,
+            "vulns": [{"id": v.id, "summary": v.summary} for v in record.vulns],
+        }
+    return {name: getattr(record, name) for name in record.__slots__}
+
+
+def pypi_from_json(data: Mapping[str, Any]) -> PypiInfo:
+    return PypiInfo(**data)
+
+
+def github_from_json(data: Mapping[str, Any]) -> GithubInfo:
+    return GithubInfo(**data)
+
+
+def osv_from_json(data: Mapping[str, Any]) -> OsvInfo:
+    return OsvInfo(
+        version=data["version"],
+        vulns=tuple(Vulnerability(v["id"], v["summary"]) for v in data["vulns"]),
+    )
+
+
+def age_parts(seconds: int) -> tuple[str, int]:
+    """An age as (unit, count) in the largest unit that fits: minutes, hours, days."""
+    seconds = max(seconds, 0)
+    if seconds >= DAY:
+        return "days", seconds // DAY
+    if seconds >= 3600:
+        return "hours", seconds // 3600
+    return "minutes", max(math.ceil(seconds / 60), 1)
+
+
+# -- scheduling --------------------------------------------------------------------------
+#: The weekly check: Mondays at 06:00 UTC.
+WEEKLY_WEEKDAY = 0
+WEEKLY_HOUR = 6
+
+
+def next_weekly(after: datetime) -> datetime:
+    """The first weekly slot strictly after ``after`` (an aware datetime)."""
+    from datetime import timedelta
+
+    if after.tzinfo is None:
+        raise ValueError("naive datetime")
+    start = after.astimezone(UTC).replace(
+        hour=WEEKLY_HOUR, minute=0, second=0, microsecond=0
+    )
+    days = (WEEKLY_WEEKDAY - start.weekday()) % 7
+    slot = start + timedelta(days=days)
+    if slot <= after:
+        slot += timedelta(days=7)
+    return slot

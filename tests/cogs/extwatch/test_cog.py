@@ -1,0 +1,384 @@
+"""/ext end to end: simcord for Discord, the fake PyPI/GitHub/OSV on loopback."""
+
+from __future__ import annotations
+
+import pytest
+import simcord
+
+from bot import Settings
+from bot.app import PalletsBot
+from bot.clock import from_ts
+from bot.scheduler import Job
+from bot.testing import restart
+from bot.testing import World
+from cogs.extwatch import _queries as q
+from cogs.extwatch._client import ApiClient
+from cogs.extwatch._cog import ExtWatchCog
+from cogs.extwatch._fake import FakeApis
+from cogs.extwatch._fake import Fault
+from cogs.extwatch._logic import Status
+
+DAY = 86400
+
+
+def cog_of(env: simcord.Env) -> ExtWatchCog:
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    cog = bot.get_cog("ExtWatchCog")
+    assert isinstance(cog, ExtWatchCog)
+    return cog
+
+
+def use_fast_client(env: simcord.Env, fake: FakeApis) -> None:
+    """Short timeout and backoff, so fault tests take a second, not a minute."""
+    cog = cog_of(env)
+    cog.client = ApiClient(
+        q.SqliteEtags(cog.bot.db),
+        github_api_url=fake.url,
+        timeout=0.5,
+        attempts=2,
+        backoff=0.05,
+    )
+
+
+def embed_text(result: simcord.InteractionResult) -> str:
+    messages = [result.response] if result.response else []
+    messages += result.followups
+    parts = []
+    for message in messages:
+        assert message is not None
+        parts.append(message.content)
+        for embed in message.embeds:
+            parts.append(embed.title or "")
+            parts.append(embed.description or "")
+            parts.extend(f"{f.name}: {f.value}" for f in embed.fields)
+    return "\n".join(parts)
+
+
+def log_posts(world: World) -> list[str]:
+    return [
+        m.content
+        for m in world.log.history()
+        if m.content and m.content.startswith("Extension watch")
+    ]
+
+
+async def watched_names(env: simcord.Env, world: World) -> set[str]:
+    cog = cog_of(env)
+    return {w.display_name for w in await q.watched(cog.bot.db, world.guild.id)}
+
+
+# -- reading ---------------------------------------------------------------------------------
+async def test_status_answers_from_the_cache_without_fetching(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    refreshed = await world.organiser.slash(world.general, "ext refresh")
+    assert refreshed.ephemeral
+    assert "Checked 24 extensions." in embed_text(refreshed)
+    asked = len(fake.requests)
+
+    result = await world.alice.slash(world.general, "ext status", name="Flask-Login")
+
+    assert result.ephemeral
+    text = embed_text(result)
+    assert "Flask-Login: watch" in text
+    assert "no release in 16 months" in text
+    assert "0.6.3" in text
+    assert "https://github.com/maxcountryman/flask-login" in text
+    assert len(fake.requests) == asked  # answered from SQLite
+
+
+async def test_status_shows_each_warning_sign(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.organiser.slash(world.general, "ext refresh")
+    security = embed_text(
+        await world.alice.slash(world.general, "ext status", name="Flask-Security")
+    )
+    assert "Flask-Security: at risk" in security
+    assert "the repository is archived" in security
+    assert "no release in 78 months" in security
+    cors = embed_text(
+        await world.alice.slash(world.general, "ext status", name="flask_cors")
+    )
+    assert "Flask-Cors: at risk" in cors
+    assert "CVE-2024-1681" in cors
+    healthy = embed_text(
+        await world.alice.slash(world.general, "ext status", name="Flask-SQLAlchemy")
+    )
+    assert "Flask-SQLAlchemy: healthy" in healthy
+    assert "accepts the current major" in healthy
+
+
+async def test_status_before_any_fetch_says_not_checked_yet(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    result = await world.alice.slash(world.general, "ext status", name="Flask-WTF")
+    assert "not checked yet" in embed_text(result)
+    assert fake.requests == []
+
+
+async def test_status_of_an_unwatched_package_is_a_clear_error(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    result = await world.alice.slash(world.general, "ext status", name="Flask-Nope")
+    assert result.ephemeral
+    assert result.response is not None
+    assert "Flask-Nope is not on the watch list" in result.response.content
+
+
+async def test_autocomplete_offers_the_watch_list(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    choices = await world.alice.autocomplete(world.general, "ext status", "name", "sql")
+    assert [c["value"] for c in choices] == ["Flask-SQLAlchemy"]
+    everything = await world.alice.autocomplete(world.general, "ext status", "name", "")
+    assert len(everything) == 24
+
+
+async def test_report_is_grouped_worst_first_and_paginated(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.organiser.slash(world.general, "ext refresh")
+    result = await world.alice.slash(world.general, "ext report")
+    assert result.ephemeral and result.response is not None
+    first = result.response.embeds[0]
+    assert first.description is not None
+    assert first.description.startswith("__at risk (2)__")
+    assert "**Flask-Cors**" in first.description
+    assert "__watch (1)__" in first.description
+    assert first.footer.text == "Page 1 of 3"
+
+    turned = await world.alice.click(result.response, label="Next")
+
+    assert turned.response is not None
+    page_two = turned.response.embeds[0]
+    assert page_two.footer.text == "Page 2 of 3"
+    assert "__healthy (21)__" in (page_two.description or "")
+
+
+# -- permissions and input -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("ext refresh", {}),
+        ("ext watch-add", {"name": "Flask-Old"}),
+        ("ext watch-remove", {"name": "Flask-Login"}),
+    ],
+)
+async def test_members_without_the_organiser_role_are_refused(
+    simcord_env: simcord.Env,
+    world: World,
+    fake: FakeApis,
+    command: str,
+    options: dict[str, str],
+) -> None:
+    before = await watched_names(simcord_env, world)
+    result = await world.helper.slash(world.general, command, **options)
+    assert result.ephemeral
+    assert result.response is not None
+    assert "Only members with the organiser role" in result.response.content
+    assert await watched_names(simcord_env, world) == before
+    assert fake.requests == []
+
+
+async def test_watch_add_checks_the_new_extension_at_once(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    result = await world.organiser.slash(
+        world.general,
+        "ext watch-add",
+        name="Flask-Old",
+        repo="https://github.com/example/flask-old",
+        notes="Asked about in #questions",
+    )
+    assert result.ephemeral
+    text = embed_text(result)
+    assert "Flask-Old is now on the watch list." in text
+    assert "Flask-Old: at risk" in text
+    assert "excludes Flask 3" in text
+    assert "Asked about in #questions" in text
+    assert set(fake.paths()) >= {
+        "/pypi/flask-old/json",
+        "/repos/example/flask-old",
+        "/v1/query",
+    }
+    assert "Flask-Old" in await watched_names(simcord_env, world)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"name": "flask login"}, "is not a valid package name"),
+        ({"name": "Flask-Old", "repo": "gitlab.com/x"}, "is not a GitHub repository"),
+        ({"name": "flask_login"}, "is already on the watch list"),
+    ],
+)
+async def test_watch_add_bad_input_changes_nothing(
+    simcord_env: simcord.Env,
+    world: World,
+    fake: FakeApis,
+    options: dict[str, str],
+    message: str,
+) -> None:
+    before = await watched_names(simcord_env, world)
+    result = await world.organiser.slash(world.general, "ext watch-add", **options)
+    assert result.ephemeral
+    assert message in embed_text(result)
+    assert await watched_names(simcord_env, world) == before
+    assert fake.requests == []
+
+
+async def test_watch_remove_takes_it_off_and_it_stays_off(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    result = await world.organiser.slash(
+        world.general, "ext watch-remove", name="Flask-Security"
+    )
+    assert "Flask-Security is no longer on the watch list." in embed_text(result)
+    again = await world.organiser.slash(
+        world.general, "ext watch-remove", name="Flask-Security"
+    )
+    assert "is not on the watch list" in embed_text(again)
+    await restart(simcord_env, settings)
+    assert "Flask-Security" not in await watched_names(simcord_env, world)
+
+
+# -- network trouble ------------------------------------------------------------------------
+# Timeouts are left out here: simcord runs the bot's timers on its virtual clock, so
+# aiohttp's timeout would not fire in real time. test_refresh.py covers a timeout
+# keeping stale data on a real event loop.
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault.SERVER_ERROR, "server error"),
+        (Fault.TOO_MANY, "rate limited"),
+        (Fault.MALFORMED, "unreadable answer"),
+        (Fault.RATE_LIMIT, "rate limited"),
+    ],
+)
+async def test_failed_fetch_keeps_the_last_good_data_marked_stale(
+    simcord_env: simcord.Env,
+    world: World,
+    fake: FakeApis,
+    fault: Fault,
+    reason: str,
+) -> None:
+    use_fast_client(simcord_env, fake)
+    fake.retry_after = 3600
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
+    await simcord_env.advance_time(3 * DAY)
+    fake.fail("/repos/maxcountryman/flask-login", fault, times=None)
+    fake.fail("/pypi/Flask-Login/json", fault, times=None)
+    fake.fail("/pypi/flask-login/json", fault, times=None)
+
+    refreshed = await world.organiser.slash(
+        world.general, "ext refresh", name="Flask-Login"
+    )
+    assert "could not be fetched completely" in embed_text(refreshed)
+
+    text = embed_text(
+        await world.alice.slash(world.general, "ext status", name="Flask-Login")
+    )
+    assert "Flask-Login: watch" in text  # judged on the last good data
+    assert "0.6.3" in text and "open issues: 60" in text
+    assert (
+        f"GitHub: stale, the last good data is 3 days old (last fetch: {reason})"
+        in text
+    )
+    assert (
+        f"PyPI: stale, the last good data is 3 days old (last fetch: {reason})" in text
+    )
+
+
+async def test_recovered_fetch_clears_the_stale_mark(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    use_fast_client(simcord_env, fake)
+    fake.fail("/repos/maxcountryman/flask-login", Fault.SERVER_ERROR, times=None)
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
+    assert "GitHub: never fetched (server error)" in embed_text(
+        await world.alice.slash(world.general, "ext status", name="Flask-Login")
+    )
+    fake.clear_faults()
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
+    text = embed_text(
+        await world.alice.slash(world.general, "ext status", name="Flask-Login")
+    )
+    assert "stale" not in text and "never fetched" not in text
+
+
+async def test_a_short_outage_is_ridden_out_by_retries(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    use_fast_client(simcord_env, fake)
+    fake.fail("/pypi/flask-login/json", Fault.SERVER_ERROR, times=1)
+    refreshed = await world.organiser.slash(
+        world.general, "ext refresh", name="Flask-Login"
+    )
+    assert "could not be fetched" not in embed_text(refreshed)
+    assert fake.paths("/pypi/flask-login").count("/pypi/flask-login/json") == 2
+
+
+# -- the weekly check --------------------------------------------------------------------------
+async def first_weekly(env: simcord.Env) -> None:
+    """From Thursday 1 January 00:00 to the first check, Monday 5 January 06:00."""
+    await env.advance_time(4 * DAY + 6 * 3600 + 60)
+
+
+async def test_weekly_check_posts_only_changes_once_across_a_restart(
+    simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
+) -> None:
+    await first_weekly(simcord_env)
+    assert fake.paths("/pypi/flask-login/json")
+    assert log_posts(world) == []  # the first check only sets the baseline
+
+    fake.packages["flask-sqlalchemy"].archived = True
+    await simcord_env.advance_time(7 * DAY)
+
+    posts = log_posts(world)
+    assert len(posts) == 1
+    assert (
+        "Flask-SQLAlchemy: healthy → at risk (the repository is archived)" in posts[0]
+    )
+    assert "Flask-Login" not in posts[0]
+
+    await restart(simcord_env, settings)
+    await simcord_env.advance_time(7 * DAY)
+    assert len(log_posts(world)) == 1  # nothing changed since
+
+
+async def test_a_rerun_of_the_same_weekly_check_does_not_post_twice(
+    simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
+) -> None:
+    await first_weekly(simcord_env)
+    fake.packages["flask-sqlalchemy"].archived = True
+    await simcord_env.advance_time(7 * DAY)
+    assert len(log_posts(world)) == 1
+
+    # A crash after the post and before the statuses were recorded: the job runs
+    # again after the restart with the old statuses.
+    bot = await restart(simcord_env, settings)
+    cog = cog_of(simcord_env)
+    await q.set_reported(bot.db, world.guild.id, {"flask-sqlalchemy": Status.HEALTHY})
+    row = await bot.scheduler.get(
+        f"extwatch:weekly:{world.guild.id}:{1768197600}"  # Monday 12 January 06:00
+    )
+    assert row is not None and row["state"] == "done"
+    await cog._weekly(Job.from_row(row, late=True))
+    await simcord_env.settle()
+
+    assert len(log_posts(world)) == 1
+
+
+async def test_weekly_check_schedules_the_next_week(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await first_weekly(simcord_env)
+    bot = cog_of(simcord_env).bot
+    pending = await bot.db.fetchall(
+        "SELECT key, due_at FROM jobs WHERE kind = 'extwatch.weekly' AND state = 'pending'"
+    )
+    assert [from_ts(r["due_at"]).isoformat() for r in pending] == [
+        "2026-01-12T06:00:00+00:00"
+    ]

@@ -630,3 +630,15 @@ async def test_edit_moves_the_planned_chat_to_the_new_time(
     await advance_to(simcord_env, 23 * HOUR + 31 * 60)
     [event] = events(simcord_env, world)
     assert event.scheduled_start_time.startswith("2026-01-08T23:30")
+
+
+async def test_deleted_voice_channel_is_reported_and_the_chat_still_announced(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    simcord_env.backend.delete_channel(world.voice.id)
+    await simcord_env.settle()
+    await advance_to(simcord_env, TO_OPEN)
+    assert events(simcord_env, world) == []
+    assert any("channel was deleted" in t for t in texts(world.log))
+    assert announcement(world).embeds[0].title == "Flask chat"

@@ -625,9 +625,16 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         ).get_partial_message(occ.announcement_message_id)
         with guild_language():
             name = notes_thread_name(series, occ)
-        thread = await message.create_thread(name=name)
-        await q.set_notes_thread(self.bot.db, occ.id, thread.id)
-        return thread.id
+        try:
+            thread_id = (await message.create_thread(name=name)).id
+        except discord.HTTPException as error:
+            if error.status != 400:
+                raise
+            # opened before a crash, before its id was recorded: a thread started
+            # from a message has that message's id
+            thread_id = message.id
+        await q.set_notes_thread(self.bot.db, occ.id, thread_id)
+        return thread_id
 
     # -- everyone --------------------------------------------------------------------------------
     @app_commands.command(name="history")

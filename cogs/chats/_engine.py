@@ -187,6 +187,17 @@ class ChatEngine:
         guild = self.bot.get_guild(occ.guild_id)
         if guild is None:
             raise RetryLater("guild not available yet")
+        name = clip(series.name, EVENT_NAME_LIMIT)
+        me = guild.me.id if guild.me else None
+        for existing in guild.scheduled_events:
+            # created just before a crash, before its id was recorded: adopt it
+            if (
+                existing.name == name
+                and existing.start_time == occ.start
+                and existing.creator_id == me
+            ):
+                await q.set_event(self.db, occ.id, existing.id)
+                return
         active = sum(
             1
             for event in guild.scheduled_events
@@ -208,7 +219,6 @@ class ChatEngine:
                 _("Community chat. Propose topics and vote in the announcement."),
                 EVENT_DESCRIPTION_LIMIT,
             )
-        name = clip(series.name, EVENT_NAME_LIMIT)
         try:
             if series.location_kind == "external":
                 event = await guild.create_scheduled_event(

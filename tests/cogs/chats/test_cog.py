@@ -642,3 +642,29 @@ async def test_deleted_voice_channel_is_reported_and_the_chat_still_announced(
     assert events(simcord_env, world) == []
     assert any("channel was deleted" in t for t in texts(world.log))
     assert announcement(world).embeds[0].title == "Flask chat"
+
+
+async def test_event_created_before_a_crash_is_adopted_not_doubled(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None
+    guild = simcord_env.bot.get_guild(world.guild.id)
+    assert guild is not None
+    # the bot created the event, then "crashed" before recording its id
+    await guild.create_scheduled_event(
+        name="Flask chat",
+        start_time=occ.start,
+        end_time=occ.end,
+        entity_type=discord.EntityType.voice,
+        channel=discord.Object(id=world.voice.id),
+        privacy_level=discord.PrivacyLevel.guild_only,
+    )
+    await simcord_env.settle()
+    await advance_to(simcord_env, TO_OPEN)
+    assert len(events(simcord_env, world)) == 1
+    fresh = await q.occurrence(db, occ.id)
+    assert fresh is not None and fresh.event_id == events(simcord_env, world)[0].id

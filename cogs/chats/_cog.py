@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import calendar
+from bot import timezones
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
 from bot.clock import discord_timestamp
@@ -190,8 +191,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [
-            app_commands.Choice(name=n, value=n)
-            for n in logic.matching_timezones(current)
+            app_commands.Choice(name=n, value=n) for n in timezones.choices(current)
         ]
 
     async def _week_choices(

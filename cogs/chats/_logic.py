@@ -20,10 +20,9 @@ from datetime import time
 from datetime import timedelta
 from datetime import UTC
 from enum import StrEnum
-from functools import cache
-from zoneinfo import available_timezones
 from zoneinfo import ZoneInfo
-from zoneinfo import ZoneInfoNotFoundError
+
+from bot import timezones
 
 #: How far ahead a new series' local time is checked against DST transitions. The
 #: weekday/date pattern of a year repeats within 28 years, and zone rules change
@@ -88,35 +87,12 @@ class ChatInputError(ValueError):
 
 
 # -- timezones and local times ---------------------------------------------------------
-@cache
-def timezone_names() -> tuple[str, ...]:
-    """Every IANA zone name this system knows, sorted."""
-    return tuple(sorted(available_timezones()))
-
-
 def zone(name: str) -> ZoneInfo:
-    """Return the zone called ``name`` (case as typed or canonical), or refuse it."""
-    cleaned = name.strip()
-    if cleaned not in set(timezone_names()):
-        lowered = {n.lower(): n for n in timezone_names()}
-        cleaned = lowered.get(cleaned.lower(), "")
-    if not cleaned:
+    """Return the zone called ``name`` (any case), or refuse it."""
+    found = timezones.zone(name)
+    if found is None:
         raise ChatInputError(Problem.UNKNOWN_TIMEZONE, timezone=name)
-    try:
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ChatInputError(Problem.UNKNOWN_TIMEZONE, timezone=name) from exc
-
-
-def matching_timezones(text: str, limit: int = 25) -> list[str]:
-    """Zone names for autocomplete: prefix matches first, then substring matches."""
-    needle = text.strip().lower().replace(" ", "_")
-    names = timezone_names()
-    if not needle:
-        return list(names[:limit])
-    starts = [n for n in names if n.lower().startswith(needle)]
-    inner = [n for n in names if needle in n.lower() and n not in starts]
-    return (starts + inner)[:limit]
+    return found
 
 
 _TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")

@@ -110,7 +110,10 @@ async def run(directory: Path, kill_after_post: int | None) -> None:
             while done_virtual < end:
                 await env.advance_time(STEP_SECONDS)
                 done_virtual += STEP_SECONDS
-                progress_file.write_text(str(done_virtual))
+                # Atomically: a kill mid-write must not leave a torn file.
+                partial = progress_file.with_suffix(".partial")
+                partial.write_text(str(done_virtual))
+                os.replace(partial, progress_file)
                 time.sleep(PACE_SECONDS)
             await env.settle()
             (directory / "finished").write_text("yes")

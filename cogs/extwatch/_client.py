@@ -134,7 +134,10 @@ class ApiClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            # No keep-alive: a weekly batch gains little from it, and idle
+            # connections leave timers behind that outlive the work.
             self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(force_close=True),
                 timeout=self._timeout,
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             )

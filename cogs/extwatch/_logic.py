@@ -391,6 +391,7 @@ def accepts_major(spec: str, major: int) -> bool | None:
     """
     interval = _Interval((major,), True, (major + 1,), False)
     excluded_prefixes: list[Version] = []
+    excluded_points: list[Version] = []
     clauses = [c for c in spec.split(",") if c.strip()]
     for clause in clauses:
         match = _CLAUSE.match(clause)
@@ -415,6 +416,8 @@ def accepts_major(spec: str, major: int) -> bool | None:
         elif op == "!=":
             if star:
                 excluded_prefixes.append(version)
+            elif not suffix:
+                excluded_points.append(version)
         elif op == ">=":
             interval.raise_low(version, True)
         elif op == ">":
@@ -432,6 +435,13 @@ def accepts_major(spec: str, major: int) -> bool | None:
             interval.raise_low(version, True)
             interval.cut_high(_bump_prefix(version[:-1]), False)
     if interval.empty():
+        return False
+    # "!=" only empties an interval that is a single version.
+    if (
+        interval.high is not None
+        and _pad(interval.low) == _pad(interval.high)
+        and any(_pad(p) == _pad(interval.low) for p in excluded_points)
+    ):
         return False
     # A "!= N.*" (or != N.M.* covering the whole remaining interval) rules it out.
     for prefix in excluded_prefixes:

@@ -20,6 +20,11 @@ from cogs.extwatch._logic import Status
 
 DAY = 86400
 
+# A weekly check fetches the whole list (about 70 requests) on loopback while
+# simcord advances time; under a loaded machine that takes more than the default
+# five real seconds to settle.
+pytestmark = pytest.mark.simcord(settle_timeout=60)
+
 
 def cog_of(env: simcord.Env) -> ExtWatchCog:
     bot = env.bot

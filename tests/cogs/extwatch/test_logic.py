@@ -273,7 +273,7 @@ _CANDIDATES = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(_clause, min_size=1, max_size=3), st.integers(1, 4))
 def test_accepts_major_agrees_with_packaging(clauses: list[str], major: int) -> None:
     spec = ",".join(clauses)

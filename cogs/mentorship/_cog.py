@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from datetime import timedelta
 
 import discord
@@ -498,13 +499,21 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 ids.append(member.id)
         return ids
 
-    async def schedule_checkin(self, pairing: Pairing, seq: int) -> None:
+    async def schedule_checkin(
+        self, pairing: Pairing, seq: int, after: datetime | None = None
+    ) -> None:
+        """Schedule check-in ``seq`` one interval after ``after`` (the claim at first).
+
+        Counting from the previous check-in, not from the claim, means a shorter
+        interval set later, or a late run after downtime, never fires a burst of
+        overdue check-ins.
+        """
         days = await self.q.checkin_days(pairing.guild_id)
-        due = from_ts(pairing.claimed_at) + timedelta(days=days * seq)
+        start = after or from_ts(pairing.claimed_at)
         await self.bot.schedule(
             CHECKIN_KIND,
             checkin_key(pairing.id, seq),
-            due,
+            start + timedelta(days=days),
             guild_id=pairing.guild_id,
             payload={"pairing": pairing.id, "seq": seq},
         )
@@ -935,7 +944,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
             ),
         )
-        await self.schedule_checkin(pairing, seq + 1)
+        await self.schedule_checkin(pairing, seq + 1, max(job.due_at, utcnow()))
 
     async def answer_checkin(
         self, interaction: Interaction, pairing_id: int, seq: int, answer: str

@@ -430,6 +430,12 @@ async def test_checkin_interval_is_configurable(
     _request_id, thread = await paired(world)
     await advance(simcord_env, 3 * DAY + 60)
     assert len(checkins_in(thread)) == 1
+    # A shorter interval set later counts from the last check-in: no burst.
+    await world.organiser.slash(world.general, "mentor checkins", days=1)
+    await advance(simcord_env, 3 * DAY + 60)
+    assert len(checkins_in(thread)) == 2
+    await advance(simcord_env, 1 * DAY)
+    assert len(checkins_in(thread)) == 3
     refused = await world.alice.slash(world.general, "mentor checkins", days=1)
     assert "organiser role" in text_of(refused)
 

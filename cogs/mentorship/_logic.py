@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
-from functools import cache
-from zoneinfo import available_timezones
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+from bot import timezones
 
 MAX_TOPICS = 8
 MAX_LANGUAGES = 5
@@ -152,26 +152,14 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-@cache
-def _timezones() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
 def normalise_timezone(name: str) -> str | None:
     """Return the IANA name for ``name`` (any case), or None when unknown."""
-    cleaned = name.strip().replace(" ", "_").lower()
-    if cleaned in {"utc", "gmt", "z"}:
-        return "UTC"
-    return _timezones().get(cleaned)
+    return timezones.find(name)
 
 
 def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
-    """Timezone names for autocomplete: those starting with ``prefix``, then containing it."""
-    needle = prefix.strip().replace(" ", "_").lower()
-    names = sorted(_timezones().values())
-    starts = [n for n in names if n.lower().startswith(needle)]
-    inside = [n for n in names if needle in n.lower() and n not in starts]
-    return (starts + inside)[:limit]
+    """Timezone names for autocomplete (the core's one timezone finder)."""
+    return timezones.choices(prefix, limit)
 
 
 def list_choices(current: str, options: Iterable[str], limit: int = 25) -> list[str]:

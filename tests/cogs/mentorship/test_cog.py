@@ -526,3 +526,32 @@ async def test_weekly_digest_lists_week_old_requests_with_suggestions(
     await testing.restart(simcord_env, settings)
     await advance(simcord_env, 3600)
     assert len([m for m in world.log.history() if m.embeds]) == 1
+
+
+async def test_release_needs_a_note_within_limits_and_changes_nothing(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    request_id, _thread = await paired(world)
+    result = await world.mentor.slash(
+        world.general, "mentor release", mentee=world.alice, note="x" * 501
+    )
+    assert result.ephemeral
+    assert "1 to 500 characters" in text_of(result)
+    other = await world.mentor2.slash(
+        world.general, "mentor release", mentee=world.alice, note="Not mine"
+    )
+    assert "not mentoring" in text_of(other)
+    states = await rows(simcord_env, "SELECT state FROM mentor_pairings")
+    assert [r["state"] for r in states] == ["active"]
+    assert request_id
+
+
+async def test_no_checkin_after_the_pairing_ended(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    _request_id, thread = await paired(world)
+    outsider = await world.carol.slash(world.general, "mentor end")
+    assert "no active mentoring pairing" in text_of(outsider)
+    await world.mentor.slash(world.general, "mentor end", mentee=world.alice)
+    await advance(simcord_env, 30 * DAY)
+    assert checkins_in(thread) == []

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import timezones
 from bot.app import PalletsBot
 from bot.clock import discord_timestamp
 from bot.clock import from_ts
@@ -129,7 +130,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
 
     @staticmethod
     def parse_timezone(text: str) -> str:
-        zone = logic.normalise_timezone(text)
+        zone = timezones.find(text)
         if zone is None:
             raise UserError(
                 _(
@@ -190,7 +191,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     ) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=name, value=name)
-            for name in logic.timezone_choices(current)
+            for name in timezones.choices(current)
         ]
 
     async def _topics_complete(

@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from bot import timezones
-
 MAX_TOPICS = 8
 MAX_LANGUAGES = 5
 LANGUAGE_LENGTH = 30
@@ -150,16 +148,6 @@ def parse_languages(text: str) -> tuple[str, ...]:
     if len(items) > MAX_LANGUAGES or any(len(i) > LANGUAGE_LENGTH for i in items):
         raise ValueError("too many or too long languages")
     return tuple(items)
-
-
-def normalise_timezone(name: str) -> str | None:
-    """Return the IANA name for ``name`` (any case), or None when unknown."""
-    return timezones.find(name)
-
-
-def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
-    """Timezone names for autocomplete (the core's one timezone finder)."""
-    return timezones.choices(prefix, limit)
 
 
 def list_choices(current: str, options: Iterable[str], limit: int = 25) -> list[str]:

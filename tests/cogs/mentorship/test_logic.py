@@ -79,13 +79,6 @@ def test_parse_topics_accepts_slugs_and_names_and_reports_unknown() -> None:
     assert unknown == ("cobol",)
 
 
-def test_timezone_names_are_normalised_and_unknown_is_none() -> None:
-    assert logic.normalise_timezone("europe/paris") == "Europe/Paris"
-    assert logic.normalise_timezone("utc") == "UTC"
-    assert logic.normalise_timezone("Mars/Olympus") is None
-    assert "Europe/Paris" in logic.timezone_choices("europe/pa")
-
-
 def test_timezone_distance_wraps_at_24_hours() -> None:
     # Auckland is UTC+13 in January, Honolulu UTC-10: 23 h apart, so 1 h around.
     assert logic.timezone_distance("Pacific/Auckland", "Pacific/Honolulu", NOW) == 60

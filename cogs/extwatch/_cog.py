@@ -88,10 +88,9 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         )
 
     async def ensure_guild(self, guild_id: int) -> None:
-        """Seed the watch list once and make sure the weekly check is scheduled."""
-        if not await q.is_seeded(self.bot.db, guild_id):
-            await q.seed(self.bot.db, guild_id, load_watchlist())
-        await self._schedule_weekly(guild_id, utcnow())
+        """On a server's first use: seed its watch list and start the weekly check."""
+        if await q.seed(self.bot.db, guild_id, load_watchlist()):
+            await self._schedule_weekly(guild_id, utcnow())
 
     async def _schedule_weekly(self, guild_id: int, after: datetime) -> None:
         due = next_weekly(after)
@@ -104,16 +103,11 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
 
     @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:
-        for guild in self.bot.guilds:
-            await self.ensure_guild(guild.id)
-
-    @commands.Cog.listener()
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.ensure_guild(guild.id)
-
-    @commands.Cog.listener()
-    async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.ensure_guild(guild.id)
+        # Only servers that use the watch: the first /ext command there seeds the
+        # list and starts the weekly check. So a server (or another job's test)
+        # that never uses /ext never causes a request to PyPI, GitHub or OSV.
+        for guild_id in await q.seeded_guilds(self.bot.db):
+            await self._schedule_weekly(guild_id, utcnow())
 
     # -- reading the cache ----------------------------------------------------------------
     async def assessments(
@@ -195,6 +189,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
+        await self.ensure_guild(interaction.guild_id)
         wanted = current.lower()
         return [
             app_commands.Choice(name=item.display_name, value=item.display_name)

@@ -90,13 +90,9 @@ class Cached:
 
 
 # -- the watch list ----------------------------------------------------------------------
-async def is_seeded(db: Database, guild_id: int) -> bool:
-    return (
-        await db.fetchval(
-            "SELECT 1 FROM extwatch_seeded WHERE guild_id = ?", (guild_id,)
-        )
-        is not None
-    )
+async def seeded_guilds(db: Database) -> list[int]:
+    rows = await db.fetchall("SELECT guild_id FROM extwatch_seeded ORDER BY guild_id")
+    return [row["guild_id"] for row in rows]
 
 
 async def seed(

@@ -70,6 +70,7 @@ def log_posts(world: World) -> list[str]:
 
 async def watched_names(env: simcord.Env, world: World) -> set[str]:
     cog = cog_of(env)
+    await cog.ensure_guild(world.guild.id)
     return {w.display_name for w in await q.watched(cog.bot.db, world.guild.id)}
 
 
@@ -326,15 +327,17 @@ async def test_a_short_outage_is_ridden_out_by_retries(
 
 
 # -- the weekly check --------------------------------------------------------------------------
-async def first_weekly(env: simcord.Env) -> None:
-    """From Thursday 1 January 00:00 to the first check, Monday 5 January 06:00."""
+async def first_weekly(env: simcord.Env, world: World) -> None:
+    """Use /ext once (which starts the weekly check), then advance from Thursday
+    1 January 00:00 to the first check, Monday 5 January 06:00."""
+    await world.alice.slash(world.general, "ext status", name="Flask-Login")
     await env.advance_time(4 * DAY + 6 * 3600 + 60)
 
 
 async def test_weekly_check_posts_only_changes_once_across_a_restart(
     simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
 ) -> None:
-    await first_weekly(simcord_env)
+    await first_weekly(simcord_env, world)
     assert fake.paths("/pypi/flask-login/json")
     assert log_posts(world) == []  # the first check only sets the baseline
 
@@ -356,7 +359,7 @@ async def test_weekly_check_posts_only_changes_once_across_a_restart(
 async def test_a_rerun_of_the_same_weekly_check_does_not_post_twice(
     simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
 ) -> None:
-    await first_weekly(simcord_env)
+    await first_weekly(simcord_env, world)
     fake.packages["flask-sqlalchemy"].archived = True
     await simcord_env.advance_time(7 * DAY)
     assert len(log_posts(world)) == 1
@@ -379,7 +382,7 @@ async def test_a_rerun_of_the_same_weekly_check_does_not_post_twice(
 async def test_weekly_check_schedules_the_next_week(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
-    await first_weekly(simcord_env)
+    await first_weekly(simcord_env, world)
     bot = cog_of(simcord_env).bot
     pending = await bot.db.fetchall(
         "SELECT key, due_at FROM jobs WHERE kind = 'extwatch.weekly' AND state = 'pending'"
@@ -387,3 +390,30 @@ async def test_weekly_check_schedules_the_next_week(
     assert [from_ts(r["due_at"]).isoformat() for r in pending] == [
         "2026-01-12T06:00:00+00:00"
     ]
+
+
+async def test_a_server_that_never_used_ext_makes_no_requests(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await simcord_env.advance_time(14 * DAY)
+    assert fake.requests == []
+    bot = cog_of(simcord_env).bot
+    assert (
+        await bot.db.fetchval(
+            "SELECT count(*) FROM jobs WHERE kind = 'extwatch.weekly'"
+        )
+        == 0
+    )
+
+
+async def test_weekly_check_resumes_after_a_restart(
+    simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
+) -> None:
+    await world.alice.slash(world.general, "ext status", name="Flask-Login")
+    bot = await restart(simcord_env, settings)
+    await simcord_env.advance_time(4 * DAY + 6 * 3600 + 60)
+    assert fake.paths("/pypi/flask-login/json")
+    pending = await bot.db.fetchval(
+        "SELECT count(*) FROM jobs WHERE kind = 'extwatch.weekly' AND state = 'pending'"
+    )
+    assert pending == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import pkgutil
 from collections.abc import AsyncIterator
@@ -234,7 +233,13 @@ def create_bot(settings: Settings | None = None) -> PalletsBot:
     return PalletsBot(settings)
 
 
-def import_cog_modules() -> None:
-    """Import every cog package (for tools that inspect them without a running bot)."""
-    for name in cog_names():
-        importlib.import_module(name)
+@contextlib.asynccontextmanager
+async def offline_bot() -> AsyncIterator[PalletsBot]:
+    """A bot with every cog loaded and nothing connected: for tools that read the tree."""
+    bot = create_bot(Settings.model_validate({"token": None}))
+    try:
+        for name in cog_names():
+            await bot.load_extension(name)
+        yield bot
+    finally:
+        await bot.close()

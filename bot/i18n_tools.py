@@ -75,19 +75,12 @@ class _Recorder(app_commands.Translator):
 
 
 async def _tree_messages() -> list[_Found]:
-    from bot.app import cog_names
-    from bot.app import create_bot
-    from bot.settings import Settings
+    from bot.app import offline_bot
 
-    bot = create_bot(Settings.model_validate({"token": None}))
     recorder = _Recorder()
-    try:
-        for name in cog_names():
-            await bot.load_extension(name)
+    async with offline_bot() as bot:
         for command in bot.tree.get_commands():
             await command.get_translated_payload(bot.tree, recorder)
-    finally:
-        await bot.close()
     return [
         _Found(message, context, f"command tree ({location})")
         for (message, context), location in sorted(recorder.found.items())

@@ -89,4 +89,11 @@ async def tour(t: Tour) -> None:
     t.say("During the week, Flask-SQLAlchemy's repository gets archived (in the fake).")
     fake.packages["flask-sqlalchemy"].archived = True
     await t.advance(days=7)
-    t.say("The fake server keeps running, so /ext commands still work at the prompt.")
+    t.say(
+        "The tour then stops the fake server and cancels the next weekly check, so "
+        "nothing later tries the network; at the prompt, /ext status and /ext report "
+        "still answer from the cache, and /ext refresh reports the data as stale."
+    )
+    await bot.scheduler.cancel_prefix(f"extwatch:weekly:{w.guild.id}:")
+    await cog.client.close()
+    await fake.stop()

@@ -1,0 +1,81 @@
+"""Fetching into the cache on a real event loop (no simcord), timeouts included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import Settings
+from bot.db import Database
+from cogs.extwatch import _queries as q
+from cogs.extwatch._client import ApiClient
+from cogs.extwatch._fake import FakeApis
+from cogs.extwatch._fake import Fault
+from cogs.extwatch._refresh import refresh_package
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "refresh.sqlite3")
+    await database.open()
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def client(fake: FakeApis, db: Database) -> AsyncIterator[ApiClient]:
+    async def no_wait(delay: float) -> None:
+        return None
+
+    api = ApiClient(
+        q.SqliteEtags(db), github_api_url=fake.url, timeout=0.3, sleep=no_wait
+    )
+    try:
+        yield api
+    finally:
+        await api.close()
+
+
+async def test_timeout_keeps_the_last_good_data_marked_stale(
+    db: Database, client: ApiClient, fake: FakeApis, settings: Settings
+) -> None:
+    repo = "maxcountryman/flask-login"
+    assert await refresh_package(db, client, settings, "flask-login", repo) == {}
+    fake.fail(f"/repos/{repo}", Fault.TIMEOUT, times=None)
+
+    failures = await refresh_package(db, client, settings, "flask-login", repo)
+
+    assert failures == {"github": "timeout"}
+    cached = await q.cached(db, "flask-login", repo)
+    github = cached.snapshots["github"]
+    assert github.stale and github.error == "timeout"
+    assert github.data is not None and github.data["open_prs"] == 15
+    assert not cached.snapshots["pypi"].stale
+    evidence = cached.evidence()
+    assert evidence.github is not None and evidence.github.open_issues == 60
+
+
+async def test_unchanged_answers_come_back_as_304(
+    db: Database, client: ApiClient, fake: FakeApis, settings: Settings
+) -> None:
+    repo = "pallets-eco/flask-sqlalchemy"
+    await refresh_package(db, client, settings, "flask-sqlalchemy", repo)
+    await refresh_package(db, client, settings, "flask-sqlalchemy", repo)
+    gets = [s for s in fake.requests if s.method == "GET"]
+    assert [s.status for s in gets] == [200, 200, 200, 304, 304, 304]
+    cached = await q.cached(db, "flask-sqlalchemy", repo)
+    assert [n for _ts, n in cached.backlog] == [16]  # same second: one sample
+
+
+async def test_package_missing_on_pypi_is_recorded_not_stale(
+    db: Database, client: ApiClient, settings: Settings
+) -> None:
+    assert await refresh_package(db, client, settings, "flask-gone", None) == {}
+    cached = await q.cached(db, "flask-gone", None)
+    assert cached.evidence().missing_on_pypi
+    assert not cached.stale

@@ -105,6 +105,8 @@ class PalletsBot(commands.Bot):
 
     # -- life cycle -----------------------------------------------------------------
     async def setup_hook(self) -> None:
+        # First, so Discord errors during start-up (the command sync) are counted.
+        self.metrics.attach(self)
         await self.db.open()
         await self.db.migrate()
         await self.tree.set_translator(BabelTranslator())
@@ -114,7 +116,6 @@ class PalletsBot(commands.Bot):
         await backups.install(self)
         if self.settings.sync_commands:
             await self.tree.sync()
-        self.metrics.attach(self)
         if self.settings.http_port is not None:
             self.web = WebServer(self)
             await self.web.start()

@@ -74,13 +74,13 @@ async def test_request_gives_reference_and_tells_reviewers(
 async def test_amount_is_formatted_for_the_reader(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    # The core formats in the member's catalogue language; with no catalogue shipped
-    # yet every member reads English formatting (see the report).
+    # Amounts follow the reader's own Discord locale.
     await request(world, world.alice, amount="1234,5", currency="usd")
     with member_locale(world.alice, "de"):
         status = await world.alice.slash(world.general, "grant status")
-    description = embed_text(status)
-    assert "$1,234.50" in description
+    assert "1.234,50\xa0$" in embed_text(status)
+    status = await world.alice.slash(world.general, "grant status")
+    assert "$1,234.50" in embed_text(status)
 
 
 async def test_bad_requests_are_refused_and_change_nothing(

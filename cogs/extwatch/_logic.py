@@ -20,6 +20,14 @@ from enum import StrEnum
 from typing import Any
 from typing import TypeVar
 
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion
+from packaging.version import Version
+
 T = TypeVar("T")
 
 DAY = 86400
@@ -300,162 +308,51 @@ def parse_repo(text: str) -> str | None:
 
 
 # -- PyPI -------------------------------------------------------------------------------
-_REQ = re.compile(
-    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
-    r"(?P<spec>\(?[^;@]*?\)?)\s*(?:;(?P<marker>.*))?$"
-)
-
-
 def flask_requirement(requires_dist: Iterable[str]) -> str | None:
     """The specifier of the unconditional Flask requirement ("" for any), or None."""
     for line in requires_dist:
-        match = _REQ.match(line)
-        if match is None or normalise_name(match.group("name")) != "flask":
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
             continue
-        marker = (match.group("marker") or "").strip()
-        if "extra" in marker:
+        if canonicalize_name(requirement.name) != "flask":
+            continue
+        if requirement.marker is not None and "extra" in str(requirement.marker):
             continue  # an optional feature, not what installing the package needs
-        spec = match.group("spec").strip()
-        if spec.startswith("(") and spec.endswith(")"):
-            spec = spec[1:-1].strip()
-        return spec
+        return str(requirement.specifier)
     return None
-
-
-_CLAUSE = re.compile(r"^\s*(?P<op>===|~=|==|!=|<=|>=|<|>)\s*(?P<version>[^\s,]+)\s*$")
-_RELEASE = re.compile(
-    r"^v?(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<star>\.\*)?"
-    r"(?P<rest>(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|post|rev|r|dev)[-_.]?[0-9]*)*"
-    r"(?:\+[a-z0-9.]+)?)$",
-    re.IGNORECASE,
-)
-
-Version = tuple[int, ...]
-
-
-def _release(text: str) -> tuple[Version, bool, bool]:
-    """(release numbers, wildcard, has pre/post/dev/local suffix)."""
-    match = _RELEASE.match(text.strip())
-    if match is None:
-        raise ValueError(text)
-    numbers = tuple(int(p) for p in match.group("release").split("."))
-    return numbers, bool(match.group("star")), bool(match.group("rest"))
-
-
-def _pad(version: Version, width: int = 6) -> Version:
-    return (version + (0,) * width)[:width] if len(version) < width else version
-
-
-def _bump_prefix(prefix: Version) -> Version:
-    """The first version after every ``prefix.*``."""
-    return prefix[:-1] + (prefix[-1] + 1,)
-
-
-@dataclass(slots=True)
-class _Interval:
-    low: Version
-    low_closed: bool
-    high: Version | None  # None: unbounded
-    high_closed: bool
-
-    def empty(self) -> bool:
-        if self.high is None:
-            return False
-        low, high = _pad(self.low), _pad(self.high)
-        if low < high:
-            return False
-        return not (low == high and self.low_closed and self.high_closed)
-
-    def raise_low(self, value: Version, closed: bool) -> None:
-        value_p, low_p = _pad(value), _pad(self.low)
-        if value_p > low_p or (value_p == low_p and not closed):
-            self.low, self.low_closed = value, closed if value_p > low_p else False
-
-    def cut_high(self, value: Version, closed: bool) -> None:
-        if self.high is None:
-            self.high, self.high_closed = value, closed
-            return
-        value_p, high_p = _pad(value), _pad(self.high)
-        if value_p < high_p or (value_p == high_p and not closed):
-            self.high = value
-            self.high_closed = closed if value_p < high_p else False
 
 
 def accepts_major(spec: str, major: int) -> bool | None:
     """Whether some final release ``major.x.y`` satisfies the specifier ``spec``.
 
-    A conservative reading of PEP 440 specifiers without the ``packaging`` library
-    (not a runtime dependency of the bot): versions compare by their release numbers,
-    pre-release and post-release suffixes are ignored, and anything not understood
-    gives ``None`` ("cannot tell"), never a false alarm.
+    ``None`` when the specifier cannot be read ("cannot tell", never a false alarm).
+    The releases tried are a grid of ``major.minor.patch`` plus every version the
+    specifier names in that major and the release after it, so boundaries such as
+    ``>3.0.1`` or ``!=3.1.0`` are decided right.
     """
-    interval = _Interval((major,), True, (major + 1,), False)
-    excluded_prefixes: list[Version] = []
-    excluded_points: list[Version] = []
-    clauses = [c for c in spec.split(",") if c.strip()]
-    for clause in clauses:
-        match = _CLAUSE.match(clause)
-        if match is None:
-            return None
-        op, text = match.group("op"), match.group("version")
-        if op == "===":
-            return None
+    try:
+        specifier = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return None
+    # A list, not a set: "3.0" equals "3.0.0", but "===3.0" compares the spelling.
+    candidates = [
+        Version(f"{major}.{minor}.{patch}")
+        for minor in range(30)
+        for patch in range(15)
+    ]
+    for clause in specifier:
         try:
-            version, star, suffix = _release(text)
-        except ValueError:
-            return None
-        if star and op not in {"==", "!="}:
-            return None
-        if op == "==":
-            if star:
-                interval.raise_low(version, True)
-                interval.cut_high(_bump_prefix(version), False)
-            else:
-                interval.raise_low(version, True)
-                interval.cut_high(version, True)
-        elif op == "!=":
-            if star:
-                excluded_prefixes.append(version)
-            elif not suffix:
-                excluded_points.append(version)
-        elif op == ">=":
-            interval.raise_low(version, True)
-        elif op == ">":
-            # ">3.0.post1" and friends: the next release is a safe lower bound.
-            interval.raise_low(version, suffix)
-            if suffix:
-                interval.raise_low(version + (0, 1), True)
-        elif op == "<=":
-            interval.cut_high(version, True)
-        elif op == "<":
-            interval.cut_high(version, False)
-        elif op == "~=":
-            if len(version) < 2:
-                return None
-            interval.raise_low(version, True)
-            interval.cut_high(_bump_prefix(version[:-1]), False)
-    if interval.empty():
-        return False
-    # "!=" only empties an interval that is a single version.
-    if (
-        interval.high is not None
-        and _pad(interval.low) == _pad(interval.high)
-        and any(_pad(p) == _pad(interval.low) for p in excluded_points)
-    ):
-        return False
-    # A "!= N.*" (or != N.M.* covering the whole remaining interval) rules it out.
-    for prefix in excluded_prefixes:
-        start, end = prefix, _bump_prefix(prefix)
-        low_inside = _pad(start) <= _pad(interval.low)
-        high = interval.high
-        if high is None:
+            named = Version(clause.version.removesuffix(".*"))
+        except InvalidVersion:
             continue
-        high_inside = _pad(high) < _pad(end) or (
-            _pad(high) == _pad(end) and not interval.high_closed
-        )
-        if low_inside and high_inside:
-            return False
-    return True
+        if named.major == major:
+            release = named.release + (0,) * (3 - len(named.release))
+            candidates.append(named)
+            candidates.append(
+                Version(".".join(map(str, (*release[:-1], release[-1] + 1))))
+            )
+    return any(specifier.contains(version, prereleases=False) for version in candidates)
 
 
 def parse_time(text: object) -> int | None:

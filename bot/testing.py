@@ -23,7 +23,6 @@ from bot.app import create_bot
 from bot.app import PalletsBot
 from bot.settings import Settings
 
-
 #: Nothing listens here: requests fail immediately and never leave the machine.
 OFFLINE_URL = "http://127.0.0.1:9"
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import simcord
+
 from bot.testing import World
 
 

@@ -156,6 +156,8 @@ def test_checker_finds_every_kind_of_broken_entry(tmp_path: Path) -> None:
             ("Missing", ""),
             ("Fuzzy", "Unscharf", None, ["fuzzy"]),
             ("propose", "Thema Vorschlagen", NAME_CONTEXT),
+            (("{count} vote", "{count} votes"), ("eine Stimme", "{count} Stimmen")),
+            (("{count} topic", "{count} topics"), ("{count} Thema", "{n} Themen")),
         ],
     )
     template = Catalog()
@@ -166,6 +168,8 @@ def test_checker_finds_every_kind_of_broken_entry(tmp_path: Path) -> None:
     assert "'Missing' is untranslated" in problems
     assert "'Fuzzy' is fuzzy" in problems
     assert "not a valid Discord command name" in problems
+    assert "'{count} vote'" not in problems  # a singular may say "one" instead
+    assert "'{count} topic': placeholders" in problems  # {n} is no placeholder there
 
 
 def test_shipped_catalogues_are_current() -> None:

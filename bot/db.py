@@ -144,15 +144,23 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         try:
             conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(
+                f"{self.path}: cannot open the database: {exc}"
+            ) from exc
+        try:
             conn.row_factory = sqlite3.Row
             await self._pragma(conn, "foreign_keys=ON")
             await self._pragma(conn, f"busy_timeout={self.busy_timeout_ms}")
             # Reading the schema is the first thing that fails on a corrupt file.
             await self._pragma(conn, "schema_version")
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseError(
-                f"{self.path}: cannot open the database: {exc}"
-            ) from exc
+        except BaseException as exc:
+            # Close it, or its worker thread keeps the process from exiting.
+            await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                message = f"{self.path}: cannot open the database: {exc}"
+                raise DatabaseError(message) from exc
+            raise
         return conn
 
     @staticmethod

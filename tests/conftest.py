@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +67,20 @@ async def world(simcord_env: simcord.Env) -> World:
 def _reset_locales() -> Iterator[None]:
     yield
     _member_locales.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_database_left_open() -> Iterator[None]:
+    """Fail the run when a test leaves a database connection open.
+
+    aiosqlite's worker threads are not daemons: one left behind keeps the test
+    process alive after the last test, which would hang CI rather than fail it.
+    """
+    yield
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        workers = [t for t in threading.enumerate() if "_connection_worker" in t.name]
+        if not workers:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{len(workers)} database connection(s) left open by the tests")

@@ -10,6 +10,7 @@ scrape by :meth:`Metrics.refresh`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -233,8 +234,6 @@ def database_size(path: os.PathLike[str] | str) -> int:
     """Bytes on disk of the SQLite file and its ``-wal`` file."""
     total = 0
     for suffix in ("", "-wal"):
-        try:
+        with contextlib.suppress(FileNotFoundError):  # no WAL file yet
             total += os.stat(f"{os.fspath(path)}{suffix}").st_size
-        except FileNotFoundError:
-            pass
     return total

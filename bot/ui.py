@@ -7,7 +7,9 @@ Use them instead of ``discord.ui.View``/``Modal``/``DynamicItem`` directly.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from typing import Self
 
 import discord
 
@@ -52,6 +54,21 @@ class DynamicButton(
     Subclasses declare ``template=r"pallets:<job>:<action>:(?P<id>[0-9]+)"`` and
     implement :meth:`run`; they are registered with ``bot.add_dynamic_items``.
     """
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        """Build the button from its id: by default one integer group, ``cls(id)``.
+
+        Buttons whose custom_id carries more than one number override this.
+        """
+        (value,) = match.groups()
+        return cls(int(value))  # type: ignore[arg-type]  # subclasses take an id
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
         await enter_interaction(interaction)

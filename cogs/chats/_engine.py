@@ -9,6 +9,7 @@ neither doubles nor loses anything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 from datetime import timedelta
@@ -379,10 +380,8 @@ class ChatEngine:
         event = await self._event(occ)
         if event is None or event.status is not discord.EventStatus.scheduled:
             return
-        try:
+        with contextlib.suppress(discord.NotFound):  # already gone: nothing to cancel
             await event.cancel()
-        except discord.NotFound:
-            pass
 
     # -- organiser actions ----------------------------------------------------------------------
     async def skip(self, series: Series, occ: Occurrence) -> Occurrence | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -60,16 +59,6 @@ class InterestButton(DynamicButton, template=r"pallets:chats:interest:(?P<id>[0-
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> InterestButton:
-        return cls(int(match["id"]))
-
     async def run(self, interaction: Interaction) -> None:
         cog = cog_of(interaction)
         occ = await open_occurrence(cog, self.occurrence_id)
@@ -96,16 +85,6 @@ class ProposeButton(DynamicButton, template=r"pallets:chats:propose:(?P<id>[0-9]
                 discord.ButtonStyle.secondary,
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ProposeButton:
-        return cls(int(match["id"]))
 
     async def run(self, interaction: Interaction) -> None:
         cog = cog_of(interaction)
@@ -165,16 +144,6 @@ class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> VoteButton:
-        return cls(int(match["id"]))
-
     async def run(self, interaction: Interaction) -> None:
         cog = cog_of(interaction)
         proposal = await live_proposal(cog, self.proposal_id)
@@ -203,16 +172,6 @@ class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PinButton:
-        return cls(int(match["id"]))
-
     async def run(self, interaction: Interaction) -> None:
         await require_role(interaction, Role.ORGANISER)
         cog = cog_of(interaction)
@@ -239,16 +198,6 @@ class RemoveButton(DynamicButton, template=r"pallets:chats:remove:(?P<id>[0-9]+)
                 label, f"pallets:chats:remove:{proposal_id}", discord.ButtonStyle.danger
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RemoveButton:
-        return cls(int(match["id"]))
 
     async def run(self, interaction: Interaction) -> None:
         await require_role(interaction, Role.ORGANISER)

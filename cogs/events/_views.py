@@ -167,16 +167,6 @@ class PublishButton(DynamicButton, template=r"pallets:events:publish:(?P<id>[0-9
         )
         self.event_id = event_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PublishButton:
-        return cls(int(match["id"]))
-
     async def run(self, interaction: Interaction) -> None:
         await events_cog(interaction).publish(interaction, self.event_id)
 

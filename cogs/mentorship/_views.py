@@ -136,16 +136,6 @@ class FeedbackButton(
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FeedbackButton:
-        return cls(int(match["pairing"]))
-
     async def run(self, interaction: Interaction) -> None:
         await _cog(interaction).open_feedback(interaction, self.pairing_id)
 
@@ -162,16 +152,6 @@ class MatchConfirmButton(
                 custom_id=f"pallets:mentorship:match:{proposal_id}",
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> MatchConfirmButton:
-        return cls(int(match["id"]))
 
     async def run(self, interaction: Interaction) -> None:
         await _cog(interaction).confirm_match(interaction, self.proposal_id)

@@ -111,16 +111,6 @@ class NeedHelpButton(
         )
         self.thread_id = thread_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> NeedHelpButton:
-        return cls(int(match["thread"]))
-
     async def run(self, interaction: Interaction) -> None:
         await _cog(interaction).still_need_help(interaction, self.thread_id)
 

@@ -105,9 +105,15 @@ class World:
         }
 
 
-async def build_world(env: simcord.Env, *, configure: bool = True) -> World:
-    """Create the guild, channels, roles and members; run ``/setup`` when ``configure``."""
-    guild = env.create_guild("Pallets")
+async def build_world(
+    env: simcord.Env, *, configure: bool = True, guild_id: int | None = None
+) -> World:
+    """Create the guild, channels, roles and members; run ``/setup`` when ``configure``.
+
+    ``guild_id`` fixes the guild's id, for a database seeded before the world exists
+    (the benchmark).
+    """
+    guild = env.create_guild("Pallets", id=guild_id)
     admin_role = guild.create_role(
         "Admins", permissions=discord.Permissions(manage_guild=True)
     )

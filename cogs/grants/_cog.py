@@ -180,7 +180,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
             interaction.user, settings, Role.GRANTS_REVIEWER
         ):
             # Same answer as for a missing request: a stranger learns nothing.
-            raise UserError(
+            raise NotAllowed(
                 _("There is no grant request {reference}.", reference=grant[:20])
             )
         lines = []

@@ -19,6 +19,7 @@ from bot.app import PalletsBot
 from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.clock import to_ts
+from bot.errors import NotAllowed
 from bot.errors import UserError
 from bot.guilds import Channel
 from bot.guilds import Role
@@ -468,7 +469,7 @@ class TriageCog(commands.Cog, name="Triage"):
         if interaction.user.id != question.author_id and not await self._is_helper(
             interaction.user, interaction.guild_id
         ):
-            raise UserError(_("Only the person who asked can mark this as solved."))
+            raise NotAllowed(_("Only the person who asked can mark this as solved."))
         if question.state != "open":
             raise UserError(_("This question is not open."))
         await self._solve(interaction, question, helper_id=None, answer_id=None)
@@ -485,7 +486,7 @@ class TriageCog(commands.Cog, name="Triage"):
         if question is None or question.state == "deleted":
             raise UserError(_("This post was deleted."))
         if interaction.user.id != question.author_id:
-            raise UserError(_("Only the person who asked can confirm this."))
+            raise NotAllowed(_("Only the person who asked can confirm this."))
         if question.state != "open":
             raise UserError(_("This question is not open."))
         await self._solve(
@@ -497,7 +498,7 @@ class TriageCog(commands.Cog, name="Triage"):
         if question is None or question.state == "deleted":
             raise UserError(_("This post was deleted."))
         if interaction.user.id != question.author_id:
-            raise UserError(_("Only the person who asked can answer this."))
+            raise NotAllowed(_("Only the person who asked can answer this."))
         if not await q.set_needs_help(self.bot.db, thread_id, now_ts()):
             raise UserError(_("This question is not open."))
         with guild_language():
@@ -674,7 +675,9 @@ class TriageCog(commands.Cog, name="Triage"):
         if interaction.user.id != question.author_id and not await self._is_helper(
             interaction.user, interaction.guild_id
         ):
-            raise UserError(_("Only the person who asked or a helper can reopen this."))
+            raise NotAllowed(
+                _("Only the person who asked or a helper can reopen this.")
+            )
         if question.state == "open":
             raise UserError(_("This question is already open."))
         if not await q.reopen(self.bot.db, question.thread_id, now_ts()):

@@ -1,0 +1,647 @@
+"""The permission matrix: every slash command and privileged button, run by each role.
+
+The expected outcome of each cell is written down here, from the product's rules
+(the job issues and docs/commands.md), not read from the code:
+
+- ``/setup *``: members who can manage the server (admin) only.
+- Chats: organisers run series, skips, reschedules and notes; everyone reads, proposes
+  and votes; only organisers pin or remove a topic.
+- Triage: helpers (and organisers) close, escalate, see the queue and stats and edit
+  tag rules; ``/solved`` by the asker or a helper solves, by anyone else it only asks
+  the asker; reopening is for the asker or a helper.
+- Events: organisers create; the event's organiser or any organiser edits and cancels;
+  everyone reads and RSVPs.
+- Grants: everyone may ask; reviewers list and review; the history is for the requester
+  and reviewers; only the requester answers.
+- Mentorship: mentors keep a profile, see the queue, claim and release; organisers see
+  stats, set check-ins, match, and look up a member's status; every member asks,
+  cancels, sees their own status and ends their own pairing. Check-in and feedback
+  buttons are for the pair alone.
+- Extension watch: everyone reads; organisers add, remove and refresh.
+
+Members who can manage the server pass every role check (``bot.permissions``).
+
+Discord's ``default_permissions`` (set on ``/setup``) only hides a command in the
+client, and a server admin can unhide it, so here every command is made visible to
+everyone and the bot's own check must refuse.
+
+A refusal ("deny") is: the member was told why, ephemeral; the bot raised
+:class:`~bot.errors.NotAllowed` (or a failed check); no database row changed; nothing
+was posted, edited or created where others can see it. "allow" is: not refused for
+permission (the command may still refuse for the state of things, such as "no pairing
+to end"). "ask" (``/solved`` by a stranger) is allowed, changes nothing in the
+database, and posts a public question to the asker. "hidden": Discord does not show the
+message to that member at all (a private thread), so they cannot click.
+
+One world per role keeps the module near ten seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import pytest
+import simcord
+from discord import app_commands
+from simcord.backend.access import can_access_channel
+
+from bot import PalletsBot
+from bot.errors import NotAllowed
+from bot.errors import report as report_error
+from bot.testing import post_question
+from bot.testing import World
+from cogs.extwatch._cog import ExtWatchCog
+from cogs.extwatch._refresh import RefreshResult
+
+A, D, ASK, H = "allow", "deny", "ask", "hidden"
+ROLES = ("member", "helper", "mentor", "organiser", "reviewer", "admin")
+
+# fmt: off
+#: Every leaf slash command: the outcome for
+#:                                  member helper mentor organiser reviewer admin
+MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
+    "setup channels":              (D,     D,     D,     D,        D,       A),
+    "setup roles":                 (D,     D,     D,     D,        D,       A),
+    "setup language":              (D,     D,     D,     D,        D,       A),
+    "setup calendar":              (D,     D,     D,     D,        D,       A),
+    "setup show":                  (D,     D,     D,     D,        D,       A),
+    "chat series-create":          (D,     D,     D,     A,        D,       A),
+    "chat series-list":            (D,     D,     D,     A,        D,       A),
+    "chat series-edit":            (D,     D,     D,     A,        D,       A),
+    "chat series-pause":           (D,     D,     D,     A,        D,       A),
+    "chat series-resume":          (D,     D,     D,     A,        D,       A),
+    "chat series-delete":          (D,     D,     D,     A,        D,       A),
+    "chat skip":                   (D,     D,     D,     A,        D,       A),
+    "chat reschedule":             (D,     D,     D,     A,        D,       A),
+    "chat notes":                  (D,     D,     D,     A,        D,       A),
+    "chat history":                (A,     A,     A,     A,        A,       A),
+    "chat next":                   (A,     A,     A,     A,        A,       A),
+    "chat propose":                (A,     A,     A,     A,        A,       A),
+    "chat topics":                 (A,     A,     A,     A,        A,       A),
+    "solved":                      (ASK,   A,     ASK,   A,        ASK,     A),
+    "triage close":                (D,     A,     D,     A,        D,       A),
+    "triage reopen":               (D,     A,     D,     A,        D,       A),
+    "triage queue":                (D,     A,     D,     A,        D,       A),
+    "triage escalate":             (D,     A,     D,     A,        D,       A),
+    "triage stats":                (D,     A,     D,     A,        D,       A),
+    "triage tag-rule-add":         (D,     A,     D,     A,        D,       A),
+    "triage tag-rule-remove":      (D,     A,     D,     A,        D,       A),
+    "triage tag-rules":            (D,     A,     D,     A,        D,       A),
+    "event create":                (D,     D,     D,     A,        D,       A),
+    "event edit":                  (D,     D,     D,     A,        D,       A),
+    "event cancel":                (D,     D,     D,     A,        D,       A),
+    "event list":                  (A,     A,     A,     A,        A,       A),
+    "event info":                  (A,     A,     A,     A,        A,       A),
+    "event calendar":              (A,     A,     A,     A,        A,       A),
+    "event reminders":             (A,     A,     A,     A,        A,       A),
+    "grant request":               (A,     A,     A,     A,        A,       A),
+    "grant status":                (A,     A,     A,     A,        A,       A),
+    "grant answer":                (D,     D,     D,     D,        D,       D),
+    "grant history":               (D,     D,     D,     D,        A,       A),
+    "grant list":                  (D,     D,     D,     D,        A,       A),
+    "grant review":                (D,     D,     D,     D,        A,       A),
+    "mentor profile":              (D,     D,     A,     D,        D,       A),
+    "mentor queue":                (D,     D,     A,     D,        D,       A),
+    "mentor claim":                (D,     D,     A,     D,        D,       A),
+    "mentor release":              (D,     D,     A,     D,        D,       A),
+    "mentor end":                  (A,     A,     A,     A,        A,       A),
+    "mentor request":              (A,     A,     A,     A,        A,       A),
+    "mentor cancel":               (A,     A,     A,     A,        A,       A),
+    "mentor status":               (A,     A,     A,     A,        A,       A),
+    "mentor stats":                (D,     D,     D,     A,        D,       A),
+    "mentor checkins":             (D,     D,     D,     A,        D,       A),
+    "mentor match":                (D,     D,     D,     A,        D,       A),
+    "ext status":                  (A,     A,     A,     A,        A,       A),
+    "ext report":                  (A,     A,     A,     A,        A,       A),
+    "ext watch-add":               (D,     D,     D,     A,        D,       A),
+    "ext watch-remove":            (D,     D,     D,     A,        D,       A),
+    "ext refresh":                 (D,     D,     D,     A,        D,       A),
+}
+
+#: Commands whose permission depends on an option: the outcome for
+#:                                  member helper mentor organiser reviewer admin
+VARIANTS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "mentor status member:":       (D,     D,     D,     A,        D,       A),
+}
+
+#: Buttons on messages other members can see; the outcome for
+#:                                  member helper mentor organiser reviewer admin
+BUTTONS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "chats vote":                  (A,     A,     A,     A,        A,       A),
+    "chats pin":                   (D,     D,     D,     A,        D,       A),
+    "chats remove":                (D,     D,     D,     A,        D,       A),
+    "events going":                (A,     A,     A,     A,        A,       A),
+    "triage mark solved":          (D,     A,     D,     A,        D,       A),
+    "triage confirm solved":       (D,     D,     D,     D,        D,       D),
+    "mentorship check-in":         (H,     H,     A,     D,        H,       H),
+    "mentorship feedback":         (H,     H,     A,     D,        H,       H),
+}
+# fmt: on
+# Not in the tables: buttons only ever shown ephemeral to the member who ran the
+# command (claim and pages under /mentor queue, the match confirmation, Publish under
+# an event preview, the series delete confirmation, the code of conduct). Nobody else
+# can see them to click; their handlers check the role again all the same.
+
+PERMISSION_WORDS = ("Only members with", "manage the server", "Only the ")
+
+
+async def test_matrix_covers_exactly_the_commands_in_the_tree(
+    simcord_env: simcord.Env,
+) -> None:
+    assert set(MATRIX) == tree_commands(bot_of(simcord_env))
+
+
+def tree_commands(bot: PalletsBot) -> set[str]:
+    return {
+        command.qualified_name
+        for command in bot.tree.walk_commands()
+        if isinstance(command, app_commands.Command)
+    }
+
+
+# -- the scene each role acts in -------------------------------------------------------
+@dataclass
+class Scene:
+    world: World
+    question: simcord.ChannelHandle
+    grant: str
+    event: int
+    draft: int
+    open_request: int
+    pair_thread: simcord.ChannelHandle
+    proposal: discord.Message
+    announcement: discord.Message
+    solve_offer: discord.Message
+    confirm: Any
+    checkin: discord.Message
+    feedback: discord.Message
+
+
+SERIES = "Flask chat"
+EVENT_FORM = {
+    "title": "Flask sprint",
+    "description": "Hack on Flask. Step-free venue (accessibility). Contact: olivia",
+    "start": "2026-01-10 18:00",
+    "end": "2026-01-10 21:00",
+    "location": "Lyon",
+}
+
+
+def text_of(result: simcord.InteractionResult) -> str:
+    parts: list[str] = []
+    for message in [result.response, *result.followups]:
+        if message is None:
+            continue
+        parts.append(message.content or "")
+        for embed in message.embeds:
+            parts += [embed.title or "", embed.description or ""]
+            parts += [f"{f.name}\n{f.value}" for f in embed.fields]
+    return "\n".join(parts)
+
+
+def bot_of(env: simcord.Env) -> PalletsBot:
+    assert isinstance(env.bot, PalletsBot)
+    return env.bot
+
+
+async def publish_event(world: World) -> int:
+    shown = await world.organiser.slash(
+        world.general, "event create", kind="sprint", timezone="Europe/Paris"
+    )
+    if shown.modal is None:
+        assert shown.response is not None
+        shown = await world.organiser.click(
+            shown.response, label="I accept the code of conduct"
+        )
+    preview = await world.organiser.submit_modal(shown, EVENT_FORM)
+    assert preview.response is not None
+    await world.organiser.click(preview.response, label="Publish")
+    return await last_id(world, "events")
+
+
+async def draft_event(world: World) -> int:
+    shown = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone="Europe/Paris"
+    )
+    await world.organiser.submit_modal(shown, {**EVENT_FORM, "title": "Draft"})
+    return await last_id(world, "events")
+
+
+async def last_id(world: World, table: str) -> int:
+    value = await bot_of(world.env).db.fetchval(f"SELECT max(id) FROM {table}")
+    assert value is not None
+    return int(value)
+
+
+def last_with(channel: simcord.ChannelHandle, words: str) -> discord.Message:
+    found = [m for m in channel.history() if words in (m.content or "")]
+    assert found, f"no message with {words!r} in {channel.name}"
+    return found[-1]
+
+
+async def build_scene(env: simcord.Env, world: World) -> Scene:
+    """The state every cell acts on: one of each thing a command can refer to.
+
+    The asker, requester and mentee is bob; the matrix's plain member is alice, who
+    has no part in any of it.
+    """
+    # /setup is hidden by default_permissions; make it visible, so the bot must refuse.
+    setup = env.backend.commands[None][("setup", 1)]
+    world.guild.set_command_permissions(
+        int(setup["id"]), {m: True for m in world.members().values()}
+    )
+    org = world.organiser
+    await org.slash(
+        world.general,
+        "chat series-create",
+        name=SERIES,
+        cadence="monthly",
+        weekday=3,
+        week="2",
+        time="17:00",
+        timezone="Europe/Paris",
+        duration=60,
+        channel=world.voice,
+    )
+    await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
+    proposal = last_with(world.announcements, "Blueprints at scale")
+    event = await publish_event(world)
+    draft = await draft_event(world)
+    announcement = world.events.last_message
+    assert announcement is not None
+    # A question by bob, answered by the helper; bob's thanks offers a Solved button,
+    # and a stranger's /solved asks bob to confirm.
+    question = await post_question(
+        world, world.bob, "Flask session lost", "My Flask session is empty."
+    )
+    await world.helper.send(question, "Set SECRET_KEY before the first request.")
+    await world.bob.send(question, "Thanks, that worked!")
+    solve_offer = [m for m in question.history() if m.components][-1]
+    confirm = (await world.carol.slash(question, "solved")).response
+    await world.helper.slash(
+        world.general, "triage tag-rule-add", tag="Flask", keyword="seeded"
+    )
+    shown = await world.bob.slash(world.general, "grant request")
+    await world.bob.submit_modal(
+        shown,
+        {
+            "event": "FlaskCon",
+            "amount": "1500",
+            "currency": "EUR",
+            "purpose": "Venue",
+            "attendance": "40",
+        },
+    )
+    grant = f"G-{await last_id(world, 'event_grants')}"
+    # Mentoring: a pairing of bob with the mentor that had a check-in and ended (its
+    # buttons stay in the thread), then a live one, and carol's open request.
+    await world.mentor.slash(
+        world.general,
+        "mentor profile",
+        topics="flask",
+        timezone="Europe/Paris",
+        capacity=3,
+    )
+    await org.slash(world.general, "mentor checkins", days=1)
+    mentee = dict(topics="flask", goal="Ship a PR", timezone="Europe/Paris")
+    await world.bob.slash(world.general, "mentor request", **mentee)
+    await world.mentor.slash(
+        world.general, "mentor claim", request=await last_id(world, "mentor_requests")
+    )
+    (thread,) = world.mentorship.threads
+    # Organisers join a pair's thread when they look the member up.
+    await org.slash(world.general, "mentor status", member=world.bob)
+    await bot_of(env).scheduler.cancel_prefix("extwatch:")
+    await env.advance_time(86400 + 60)
+    await env.settle()
+    checkin = last_with(thread, "Check-in time")
+    await world.bob.slash(world.general, "mentor end")
+    feedback = last_with(thread, "has ended")
+    await world.bob.slash(world.general, "mentor request", **mentee)
+    await world.mentor.slash(
+        world.general, "mentor claim", request=await last_id(world, "mentor_requests")
+    )
+    pair_thread = [t for t in world.mentorship.threads if t.id != thread.id][0]
+    await world.carol.slash(world.general, "mentor request", **mentee)
+    open_request = await last_id(world, "mentor_requests")
+    return Scene(
+        world=world,
+        question=question,
+        grant=grant,
+        event=event,
+        draft=draft,
+        open_request=open_request,
+        pair_thread=pair_thread,
+        proposal=proposal,
+        announcement=announcement,
+        solve_offer=solve_offer,
+        confirm=confirm,
+        checkin=checkin,
+        feedback=feedback,
+    )
+
+
+# -- valid options for each command ------------------------------------------------------
+Args = Callable[[Scene], tuple[simcord.ChannelHandle, dict[str, Any]]]
+
+
+def in_general(**options: Any) -> Args:
+    return lambda s: (s.world.general, options)
+
+
+ARGS: dict[str, Args] = {
+    "setup channels": lambda s: (s.world.general, {"log": s.world.log}),
+    "setup roles": lambda s: (s.world.general, {"helper": s.world.helper_role}),
+    "setup language": in_general(language="fr"),
+    "setup calendar": in_general(enabled=True),
+    "setup show": in_general(),
+    "chat series-create": lambda s: (
+        s.world.general,
+        {
+            "name": "Werkzeug chat",
+            "cadence": "quarterly",
+            "weekday": 1,
+            "week": "last",
+            "time": "18:00",
+            "timezone": "Europe/Berlin",
+            "duration": 45,
+            "channel": s.world.voice,
+        },
+    ),
+    "chat series-list": in_general(),
+    "chat series-edit": in_general(series=SERIES, duration=90),
+    "chat series-pause": in_general(series=SERIES),
+    "chat series-resume": in_general(series=SERIES),
+    "chat series-delete": in_general(series=SERIES),
+    "chat skip": in_general(series=SERIES),
+    "chat reschedule": in_general(series=SERIES, date="2026-01-09", time="18:00"),
+    "chat notes": in_general(series=SERIES),
+    "chat history": in_general(),
+    "chat next": in_general(),
+    "chat propose": in_general(title="Typing Flask apps"),
+    "chat topics": in_general(),
+    "solved": lambda s: (s.question, {}),
+    "triage close": lambda s: (s.question, {"reason": "off-topic"}),
+    "triage reopen": lambda s: (s.question, {}),
+    "triage queue": in_general(),
+    "triage escalate": lambda s: (s.question, {"repo": "pallets/flask"}),
+    "triage stats": in_general(),
+    "triage tag-rule-add": in_general(tag="Flask", keyword="werkzeugish"),
+    "triage tag-rule-remove": in_general(tag="Flask", keyword="seeded"),
+    "triage tag-rules": in_general(),
+    "event create": in_general(kind="meetup", timezone="Europe/Paris"),
+    "event edit": lambda s: (s.world.general, {"event": s.event}),
+    "event cancel": lambda s: (s.world.general, {"event": s.draft}),
+    "event list": in_general(),
+    "event info": lambda s: (s.world.general, {"event": s.event}),
+    "event calendar": in_general(),
+    "event reminders": in_general(),
+    "grant request": in_general(),
+    "grant status": in_general(),
+    "grant answer": lambda s: (s.world.general, {"id": s.grant, "answer": "Lyon"}),
+    "grant history": lambda s: (s.world.general, {"id": s.grant}),
+    "grant list": in_general(),
+    "grant review": lambda s: (
+        s.world.general,
+        {"id": s.grant, "decision": "needs-info", "note": "Which venue?"},
+    ),
+    "mentor profile": in_general(),
+    "mentor queue": in_general(),
+    "mentor claim": lambda s: (s.world.general, {"request": s.open_request}),
+    "mentor release": lambda s: (
+        s.world.general,
+        {"mentee": s.world.bob, "note": "Moving house"},
+    ),
+    "mentor end": in_general(),
+    "mentor request": in_general(
+        topics="flask", goal="Learn testing", timezone="Europe/Paris"
+    ),
+    "mentor cancel": in_general(),
+    "mentor status": in_general(),
+    "mentor stats": in_general(),
+    "mentor checkins": in_general(days=7),
+    "mentor match": in_general(),
+    "ext status": in_general(name="Flask-Login"),
+    "ext report": in_general(),
+    "ext watch-add": in_general(name="Flask-Matrix"),
+    "ext watch-remove": in_general(name="Flask-Login"),
+    "ext refresh": in_general(name="Flask-Login"),
+}
+
+VARIANT_ARGS: dict[str, tuple[str, Args]] = {
+    "mentor status member:": (
+        "mentor status",
+        lambda s: (s.world.general, {"member": s.world.bob}),
+    ),
+}
+
+Click = Callable[[Scene], tuple[Any, dict[str, str]]]
+
+
+def custom_id(message: Any, prefix: str) -> dict[str, str]:
+    """Click by id: labels with counts change as members click."""
+    ids = [
+        button.custom_id
+        for row in message.components
+        for button in row.children
+        if (button.custom_id or "").startswith(prefix)
+    ]
+    assert len(ids) == 1, (prefix, message.components)
+    return {"custom_id": ids[0]}
+
+
+CLICKS: dict[str, Click] = {
+    "chats vote": lambda s: (s.proposal, custom_id(s.proposal, "pallets:chats:vote:")),
+    "chats pin": lambda s: (s.proposal, {"label": "Pin"}),
+    "chats remove": lambda s: (s.proposal, {"label": "Remove"}),
+    "events going": lambda s: (
+        s.announcement,
+        custom_id(s.announcement, f"pallets:events:rsvp:{s.event}:going"),
+    ),
+    "triage mark solved": lambda s: (s.solve_offer, {"label": "Mark as solved"}),
+    "triage confirm solved": lambda s: (s.confirm, {"label": "Yes, it is solved"}),
+    "mentorship check-in": lambda s: (s.checkin, {"label": "Need help"}),
+    "mentorship feedback": lambda s: (s.feedback, {"label": "Give feedback"}),
+}
+
+
+def test_every_command_has_valid_options() -> None:
+    assert set(ARGS) == set(MATRIX)
+    assert set(CLICKS) == set(BUTTONS)
+
+
+# -- judging one cell ----------------------------------------------------------------------
+async def snapshot(bot: PalletsBot) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (the search index's shadow tables aside)."""
+    tables = await bot.db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'triage_fts%'"
+    )
+    out = {}
+    for row in tables:
+        name = row["name"]
+        rows = await bot.db.fetchall(f"SELECT * FROM {name}")
+        out[name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def public_writes(env: simcord.Env, start: int, *, ephemeral: bool) -> list[str]:
+    """Requests since ``start`` that others could see: posts, edits, threads, events."""
+    out = []
+    for entry in env.http_requests[start:]:
+        if entry.method == "GET":
+            continue
+        body = entry.json if isinstance(entry.json, dict) else {}
+        if entry.path.startswith("/interactions/"):
+            kind = body.get("type")
+            flags = (body.get("data") or {}).get("flags") or 0
+            if kind == 7 or (kind in (4, 5) and not flags & 64):
+                out.append(f"{entry.method} {entry.path} {body}")
+        elif entry.path.startswith("/webhooks/"):
+            if not ephemeral:
+                out.append(f"{entry.method} {entry.path} {body}")
+        else:
+            out.append(f"{entry.method} {entry.path} {body}")
+    return out
+
+
+def refused(errors: tuple[BaseException, ...]) -> bool:
+    for error in errors:
+        while error is not None:
+            if isinstance(error, NotAllowed | app_commands.CheckFailure):
+                return True
+            error = error.__cause__ or getattr(error, "original", None)  # type: ignore[assignment]
+    return False
+
+
+async def judge(
+    env: simcord.Env,
+    name: str,
+    expected: str,
+    act: Callable[[], Any],
+) -> str | None:
+    """Run one cell; return what was wrong with it, or ``None``."""
+    bot = bot_of(env)
+    before = await snapshot(bot)
+    start, errors_at = len(env.http_requests), env.error_cursor
+    reported_at = len(REPORTED)
+    try:
+        result = await act()
+    except simcord.SetupError:
+        return None if expected == H else f"{name}: expected {expected}, was hidden"
+    await env.settle()
+    if expected == H:
+        return f"{name}: expected hidden, but the member could click"
+    text = text_of(result)
+    was_refused = refused((*env.errors_since(errors_at), *REPORTED[reported_at:]))
+    changed = [t for t, rows in (await snapshot(bot)).items() if before[t] != rows]
+    public = public_writes(env, start, ephemeral=result.ephemeral)
+    if expected == D:
+        problems = []
+        if not was_refused:
+            problems.append(f"not refused for permission ({text[:120]!r})")
+        if not (result.ephemeral and text.strip()):
+            problems.append("no ephemeral refusal in words")
+        if changed:
+            problems.append(f"changed {changed}")
+        if public:
+            problems.append(f"posted {public[:2]}")
+        return f"{name}: deny: {'; '.join(problems)}" if problems else None
+    if was_refused or any(word in text for word in PERMISSION_WORDS[:2]):
+        return f"{name}: expected {expected}, refused: {text[:160]!r}"
+    if expected == ASK:
+        if changed:
+            return f"{name}: ask changed {changed}"
+        if not public:
+            return f"{name}: ask posted nothing for the asker"
+    return None
+
+
+# -- the matrix, one world per role ------------------------------------------------------
+REPORTED: list[BaseException] = []
+
+
+@pytest.fixture(autouse=True)
+def _record_button_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Buttons and forms report their errors themselves (``bot.ui``); see them too."""
+
+    async def report(interaction: Any, error: BaseException) -> None:
+        REPORTED.append(error)
+        await report_error(interaction, error)
+
+    REPORTED.clear()
+    monkeypatch.setattr("bot.ui.report", report)
+
+
+@pytest.fixture(autouse=True)
+def _no_upstream_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/ext refresh and watch-add check PyPI and GitHub; the matrix is about who may."""
+
+    async def refresh(self: ExtWatchCog, packages: dict[str, str | None]) -> Any:
+        return RefreshResult(checked=len(packages))
+
+    monkeypatch.setattr(ExtWatchCog, "refresh", refresh)
+
+
+ACTORS = {
+    "member": "alice",
+    "helper": "helper",
+    "mentor": "mentor",
+    "organiser": "organiser",
+    "reviewer": "reviewer",
+    "admin": "admin",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_permission_matrix(
+    simcord_env: simcord.Env, world: World, role: str
+) -> None:
+    scene = await build_scene(simcord_env, world)
+    actor = world.members()[ACTORS[role]]
+    column = ROLES.index(role)
+    problems: list[str | None] = []
+    for name, row in MATRIX.items():
+        channel, options = ARGS[name](scene)
+
+        async def run(
+            channel: simcord.ChannelHandle = channel,
+            name: str = name,
+            options: dict[str, Any] = options,
+        ) -> simcord.InteractionResult:
+            return await actor.slash(channel, name, **options)
+
+        problems.append(await judge(simcord_env, name, row[column], run))
+    for variant, row in VARIANTS.items():
+        command, args = VARIANT_ARGS[variant]
+        channel, options = args(scene)
+
+        async def run_variant(
+            channel: simcord.ChannelHandle = channel,
+            command: str = command,
+            options: dict[str, Any] = options,
+        ) -> simcord.InteractionResult:
+            return await actor.slash(channel, command, **options)
+
+        problems.append(await judge(simcord_env, variant, row[column], run_variant))
+    for button, row in BUTTONS.items():
+        message, target = CLICKS[button](scene)
+
+        async def click(message: Any = message, target: Any = target) -> Any:
+            return await actor.click(message, **target)
+
+        problems.append(await judge(simcord_env, button, row[column], click))
+    found = [p for p in problems if p is not None]
+    assert not found, "\n".join(found)
+
+
+async def test_hidden_means_hidden(simcord_env: simcord.Env, world: World) -> None:
+    """The "hidden" cells hold because the pair's thread is private, not by chance."""
+    scene = await build_scene(simcord_env, world)
+    for role, name in ACTORS.items():
+        member = world.members()[name]
+        sees = can_access_channel(simcord_env, scene.checkin.channel.id, member)
+        assert sees == (BUTTONS["mentorship check-in"][ROLES.index(role)] != H), role

@@ -213,13 +213,45 @@ class PalletsBot(commands.Bot):
                 job=job.key,
                 reason=_short(error),
             )
-        await self.post_to_log(job.guild_id, text)
+            fix = what_to_fix(error)
+        await self.post_to_log(job.guild_id, f"{text}\n{fix}" if fix else text)
 
 
 def _short(error: BaseException) -> str:
     if isinstance(error, discord.HTTPException):
         return f"Discord {error.status}: {error.text or error}"
     return type(error).__name__
+
+
+def what_to_fix(error: BaseException) -> str | None:
+    """Say what an organiser can do about a Discord refusal, naming the channel."""
+    if not isinstance(error, discord.HTTPException):
+        return None
+    channel_id = error.__dict__.get("channel_id")
+    where = f"<#{channel_id}>" if channel_id else i18n._("the channel I post in")
+    if error.code == 50013:
+        return i18n._(
+            "I am missing a permission in {channel}: give my role View Channel, "
+            "Send Messages, Send Messages in Threads and Embed Links there.",
+            channel=where,
+        )
+    if error.code == 50001:
+        return i18n._(
+            "I cannot see {channel}: give my role the View Channel permission there "
+            "(and Read Message History for a thread).",
+            channel=where,
+        )
+    if error.status == 404:
+        return i18n._(
+            "{channel} no longer exists (or the message or thread was deleted): "
+            "if it was a configured channel, choose another with /setup channels.",
+            channel=where,
+        )
+    if error.status == 429 or error.status >= 500:
+        return i18n._(
+            "Discord kept failing for several minutes; nothing is wrong on your side."
+        )
+    return None
 
 
 class ShardedPalletsBot(PalletsBot, commands.AutoShardedBot):

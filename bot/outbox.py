@@ -99,6 +99,8 @@ class Outbox:
             )
         except (discord.Forbidden, discord.NotFound) as error:
             await self._fail(key, error)
+            # Whoever reports the failure can then say which channel to fix.
+            error.__dict__["channel_id"] = channel_id
             raise
         return await self._sent(key, message)
 

@@ -35,7 +35,9 @@ from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
 from bot.safety import quote
 from bot.safety import THREAD_NAME_LIMIT
+from bot.scheduler import is_transient
 from bot.scheduler import Job
+from bot.scheduler import MAX_ATTEMPTS
 from cogs.chats import _logic as logic
 from cogs.chats import _queries as q
 from cogs.chats._queries import Occurrence
@@ -151,10 +153,27 @@ class ChatEngine:
         found = await self._current(job)
         if found is None or not found[1].upcoming:
             return
-        await self.open(*found)
+        await self.open(*found, last_try=job.attempts >= MAX_ATTEMPTS)
 
-    async def open(self, series: Series, occ: Occurrence) -> None:
-        await self.create_event(series, occ)
+    async def open(
+        self, series: Series, occ: Occurrence, *, last_try: bool = False
+    ) -> None:
+        try:
+            await self.create_event(series, occ)
+        except discord.HTTPException as error:
+            # The announcement is what members rely on: Discord trouble with the
+            # event retries the job while it may, then lets the announcement go.
+            if is_transient(error) and not last_try:
+                raise
+            log.warning("no Discord event for chat occurrence %s: %s", occ.id, error)
+            await self.bot.post_to_log(
+                occ.guild_id,
+                _(
+                    "No Discord event was created for the chat {name}: Discord said {status}. The announcement still goes out.",
+                    name=series.name,
+                    status=str(error.status),
+                ),
+            )
         occ = await q.occurrence(self.db, occ.id) or occ
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)

@@ -1,0 +1,683 @@
+"""Discord faults: every job's outgoing work under 429, 5xx, 403 and 404.
+
+A table of *works* (the outgoing call each job makes when its time comes, or when a
+member acts) crossed with a table of *faults* injected with simcord's
+``inject_error``. Each cell names the expected outcome, and every cell checks the
+same things: the bot did not crash, the work ended up done once, or pending with
+backoff, or failed with a reason in the database; the log channel heard about a
+failure once and in words that say what to fix; and the matching requests stayed
+few, with growing gaps in virtual time (no retry storm).
+
+What simcord can and cannot express. Its fake HTTP client replaces discord.py's
+``HTTPClient.request``, so discord.py's own rate limiter and 5xx retries never run:
+an injected fault reaches the bot's code on the first try, as if discord.py had
+already given up. A fault carries only a status, a code and a message; it has no
+headers and no ``retry_after``/``global`` body fields. So a *global* 429 (Discord's
+``X-RateLimit-Global`` header, ``global: true`` in the body) cannot be expressed as
+such; it is modelled by its effect, every route failing with 429 (method and path
+``*``), and a per-route 429 by one path failing.
+
+Runs in a few seconds: time moves with ``advance_time``, never with sleeps.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import UTC
+from enum import Enum
+from typing import Any
+
+import discord
+import pytest
+import simcord
+from simcord.http import router
+
+from bot.app import PalletsBot
+from bot.errors import is_expected
+from bot.scheduler import MAX_ATTEMPTS
+from bot.testing import post_question
+from bot.testing import World
+
+HOUR = 3600
+DAY = 24 * HOUR
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+# -- recording requests with their virtual time ------------------------------------------
+@dataclass
+class Call:
+    at: float
+    method: str
+    path: str
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
+    """Every REST call with the virtual time it was made at (simcord's log has none)."""
+    made: list[Call] = []
+    original = router._check_faults
+
+    def check(backend: Any, method: str, path: str) -> None:
+        made.append(Call(discord.utils.utcnow().timestamp(), method, path))
+        original(backend, method, path)
+
+    monkeypatch.setattr(router, "_check_faults", check)
+    yield made
+
+
+def bot_of(env: simcord.Env) -> PalletsBot:
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    return bot
+
+
+async def advance_to(env: simcord.Env, seconds_from_start: float) -> None:
+    target = START.timestamp() + seconds_from_start
+    await env.advance_time(max(target - env.now().timestamp(), 0))
+    await env.settle()
+
+
+async def advance(env: simcord.Env, seconds: float) -> None:
+    await env.advance_time(seconds)
+    await env.settle()
+
+
+def texts(channel: simcord.ChannelHandle) -> list[str]:
+    out = []
+    for message in channel.history():
+        parts = [message.content or ""]
+        for embed in message.embeds:
+            parts += [embed.title or "", embed.description or ""]
+        out.append("\n".join(parts))
+    return out
+
+
+# -- the faults -----------------------------------------------------------------------------
+class Kind(Enum):
+    TRANSIENT = "transient"  # goes away after a few tries
+    PERSISTENT = "persistent"  # 5xx that never ends
+    REFUSED = "refused"  # 403: a permission or a channel lost
+    GONE = "gone"  # 404: deleted message, thread, event or channel
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    kind: Kind
+    status: int
+    code: int = 0
+    message: str = "injected"
+    times: int | None = 1
+    #: every route (a global rate limit), not only the work's own
+    everywhere: bool = False
+
+
+FAULTS = [
+    Fault("429-route", Kind.TRANSIENT, 429, message="You are being rate limited."),
+    Fault(
+        "429-global",
+        Kind.TRANSIENT,
+        429,
+        message="You are being rate limited.",
+        times=2,
+        everywhere=True,
+    ),
+    Fault("5xx-three-times", Kind.TRANSIENT, 502, message="Bad Gateway", times=3),
+    Fault("5xx-forever", Kind.PERSISTENT, 500, message="Internal error", times=None),
+    Fault("403-missing-permissions", Kind.REFUSED, 403, 50013, "Missing Permissions"),
+    Fault("403-missing-access", Kind.REFUSED, 403, 50001, "Missing Access"),
+    Fault("404-gone", Kind.GONE, 404, 10003, "Unknown Channel"),
+]
+
+
+# -- the works -------------------------------------------------------------------------------
+class Outcome(Enum):
+    #: done once in the end; nothing said in the log channel
+    SENT = "sent"
+    #: the job is recorded failed with a reason; the log channel is told once
+    FAILED = "failed"
+    #: no job fails (the rest of the work went on); the log channel is told once
+    REPORTED = "reported"
+    #: recorded (outbox row or job) but nobody to tell: a member's closed DMs
+    RECORDED = "recorded"
+    #: the work no longer applies (its target is gone): dropped without a fuss
+    DROPPED = "dropped"
+
+
+@dataclass
+class Ctx:
+    env: simcord.Env
+    world: World
+    #: where the work goes (a channel or thread id): named in the log message
+    target: int = 0
+    #: the request pattern the fault is injected on
+    method: str = "POST"
+    path: str = ""
+    #: the job key prefix of the work, when it is timed work
+    job_prefix: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Work:
+    name: str
+    cogs: tuple[str, ...]
+    #: brings the world to just before the work; fills ``ctx.target/path``
+    arrange: Callable[[Ctx], Awaitable[None]]
+    #: makes the work happen (advances time, or a member acts)
+    act: Callable[[Ctx], Awaitable[None]]
+    #: whether the work went out (for the transient faults)
+    done: Callable[[Ctx], Awaitable[bool]]
+    #: the outcome for each kind of fault other than the transient ones
+    outcomes: dict[Kind, Outcome]
+    #: the 404 code Discord gives for this target
+    gone_code: int = 10003
+    #: words the log message must use, by Discord error code (default: HINTS)
+    hints: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+# chats: the clock starts on Thursday 1 January; a monthly chat on the second
+# Thursday at 17:00 Paris (16:00 UTC) opens 7 days ahead at 16:00 UTC on day 0.
+CHAT_OPEN = 16 * HOUR + 60
+CHAT_REMIND_24 = 6 * DAY + 16 * HOUR + 60
+
+
+async def chat_series(ctx: Ctx) -> None:
+    world = ctx.world
+    result = await world.organiser.slash(
+        world.general,
+        "chat series-create",
+        name="Flask chat",
+        cadence="monthly",
+        weekday=3,
+        week="2",
+        time="17:00",
+        timezone="Europe/Paris",
+        duration=60,
+        channel=world.voice,
+    )
+    assert result.response is not None or result.followups
+
+
+async def chat_announcement(ctx: Ctx) -> None:
+    await chat_series(ctx)
+    ctx.target = ctx.world.announcements.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "chats:occ:"
+
+
+async def chat_open(ctx: Ctx) -> None:
+    await advance_to(ctx.env, CHAT_OPEN)
+
+
+def announced(ctx: Ctx) -> bool:
+    return any(m.embeds and m.components for m in ctx.world.announcements.history())
+
+
+async def chat_announced(ctx: Ctx) -> bool:
+    return announced(ctx)
+
+
+async def chat_event(ctx: Ctx) -> None:
+    await chat_series(ctx)
+    ctx.target = ctx.world.voice.id
+    ctx.path = f"/guilds/{ctx.world.guild.id}/scheduled-events"
+    ctx.job_prefix = "chats:occ:"
+
+
+async def chat_event_made(ctx: Ctx) -> bool:
+    guild = ctx.env.backend.get_guild(ctx.world.guild.id)
+    return len(guild.scheduled_events) == 1 and announced(ctx)
+
+
+async def chat_reminder(ctx: Ctx) -> None:
+    await chat_series(ctx)
+    await chat_open(ctx)
+    message = next(m for m in ctx.world.announcements.history() if m.components)
+    await ctx.world.alice.click(message, label="Interested")
+    ctx.target = ctx.world.announcements.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "chats:occ:1:r0:remind"
+
+
+async def chat_remind(ctx: Ctx) -> None:
+    await advance_to(ctx.env, CHAT_REMIND_24)
+
+
+async def chat_reminded(ctx: Ctx) -> bool:
+    posted = [t for t in texts(ctx.world.announcements) if t.startswith("Reminder")]
+    dms = [
+        t for t in texts(ctx.world.alice.user.dm_channel) if t.startswith("Reminder")
+    ]
+    return len(posted) == 1 and len(dms) == 1
+
+
+async def chat_reminder_dm(ctx: Ctx) -> None:
+    await chat_reminder(ctx)
+    ctx.target = ctx.world.alice.user.dm_channel.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+
+
+# events: published for Saturday 3 January 18:00 Paris (17:00 UTC); the DM reminder
+# is due 24 h before, the channel reminder 1 h before.
+EVENT_START = 2 * DAY + 17 * HOUR
+EVENT_FORM = {
+    "title": "Flask sprint",
+    "description": "Hack on Flask.",
+    "start": "2026-01-03 18:00",
+    "end": "2026-01-03 20:00",
+    "location": "Lyon",
+}
+
+
+async def publish_event(ctx: Ctx) -> None:
+    world = ctx.world
+    shown = await world.organiser.slash(
+        world.general, "event create", kind="sprint", timezone="Europe/Paris"
+    )
+    if shown.modal is None:
+        assert shown.response is not None
+        shown = await world.organiser.click(
+            shown.response, label="I accept the code of conduct"
+        )
+    preview = await world.organiser.submit_modal(shown, EVENT_FORM)
+    assert preview.response is not None
+    await world.organiser.click(preview.response, label="Publish")
+    await ctx.env.settle()
+    message = world.events.last_message
+    assert message is not None and message.components
+    await world.alice.click(message, label="Going (0)")
+    ctx.extra["announcement"] = message.id
+
+
+async def event_channel_reminder(ctx: Ctx) -> None:
+    await publish_event(ctx)
+    ctx.target = ctx.world.events.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "events:remind1:"
+
+
+async def event_remind_channel(ctx: Ctx) -> None:
+    await advance_to(ctx.env, EVENT_START - HOUR + 60)
+
+
+async def event_reminded_channel(ctx: Ctx) -> bool:
+    return sum(t.startswith("Starting") for t in texts(ctx.world.events)) == 1
+
+
+async def event_dm_reminder(ctx: Ctx) -> None:
+    await publish_event(ctx)
+    ctx.target = ctx.world.alice.user.dm_channel.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "events:remind24:"
+
+
+async def event_remind_dm(ctx: Ctx) -> None:
+    await advance_to(ctx.env, EVENT_START - DAY + 60)
+
+
+async def event_reminded_dm(ctx: Ctx) -> bool:
+    return sum("Reminder" in t for t in texts(ctx.world.alice.user.dm_channel)) == 1
+
+
+async def event_rsvp_update(ctx: Ctx) -> None:
+    await publish_event(ctx)
+    ctx.target = ctx.world.events.id
+    ctx.method = "PATCH"
+    ctx.path = f"/channels/{ctx.target}/messages/{ctx.extra['announcement']}"
+
+
+async def event_rsvp(ctx: Ctx) -> None:
+    message = ctx.world.events.last_message
+    assert message is not None
+    result = await ctx.world.bob.click(message, label="Going (1)")
+    ctx.extra["answer"] = result
+
+
+async def event_rsvp_counted(ctx: Ctx) -> bool:
+    bot = bot_of(ctx.env)
+    going = await bot.db.fetchval(
+        "SELECT count(*) FROM event_rsvps WHERE state = ?", ("going",)
+    )
+    return int(going) == 2
+
+
+# mentorship: a pair is made at once; its first check-in is 14 days later, in its
+# private thread.
+async def mentorship_pair(ctx: Ctx) -> None:
+    world = ctx.world
+    await world.mentor.slash(
+        world.general,
+        "mentor profile",
+        topics="flask, testing",
+        timezone="Europe/Paris",
+        languages="English",
+        capacity=2,
+    )
+    await world.alice.slash(
+        world.general,
+        "mentor request",
+        topics="flask",
+        goal="Send my first pull request",
+        timezone="Europe/Berlin",
+        languages="English",
+    )
+
+
+async def mentorship_checkin(ctx: Ctx) -> None:
+    await mentorship_pair(ctx)
+    await ctx.world.mentor.slash(ctx.world.general, "mentor claim", request=1)
+    (thread,) = ctx.world.mentorship.threads
+    ctx.target = thread.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "mentorship:checkin:"
+    ctx.extra["thread"] = thread
+
+
+async def mentorship_checkin_due(ctx: Ctx) -> None:
+    await advance(ctx.env, 14 * DAY + 60)
+
+
+async def mentorship_checked_in(ctx: Ctx) -> bool:
+    return sum("Check-in time" in t for t in texts(ctx.extra["thread"])) == 1
+
+
+async def mentorship_thread(ctx: Ctx) -> None:
+    await mentorship_pair(ctx)
+    ctx.target = ctx.world.mentorship.id
+    ctx.path = f"/channels/{ctx.target}/threads"
+
+
+async def mentorship_claim(ctx: Ctx) -> None:
+    ctx.extra["answer"] = await ctx.world.mentor.slash(
+        ctx.world.general, "mentor claim", request=1
+    )
+
+
+async def mentorship_paired(ctx: Ctx) -> bool:
+    return len(ctx.world.mentorship.threads) == 1
+
+
+# triage: a new question at 00:00 on day 0 is in the 09:00 UTC digest to helpers.
+QUESTION = (
+    "SQLAlchemy session error",
+    "db.session.commit() fails with Flask-SQLAlchemy",
+)
+
+
+async def triage_digest(ctx: Ctx) -> None:
+    thread = await post_question(ctx.world, ctx.world.alice, *QUESTION)
+    ctx.extra["thread"] = thread
+    ctx.target = ctx.world.helpers.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "triage:digest:"
+
+
+async def triage_digest_due(ctx: Ctx) -> None:
+    await advance_to(ctx.env, 9 * HOUR + 60)
+
+
+async def triage_digested(ctx: Ctx) -> bool:
+    return sum(bool(m.embeds) for m in ctx.world.helpers.history()) == 1
+
+
+async def triage_nudge(ctx: Ctx) -> None:
+    thread = await post_question(ctx.world, ctx.world.alice, *QUESTION)
+    await ctx.world.helper.send(thread, "Did you call db.session.commit()?")
+    ctx.extra["thread"] = thread
+    ctx.target = thread.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "triage:nudge:"
+
+
+async def triage_nudge_due(ctx: Ctx) -> None:
+    await advance(ctx.env, 7 * DAY + 60)
+
+
+async def triage_nudged(ctx: Ctx) -> bool:
+    return sum("a week" in t for t in texts(ctx.extra["thread"])) == 1
+
+
+WORKS = [
+    Work(
+        "chats-announcement",
+        ("cogs.setup", "cogs.chats"),
+        chat_announcement,
+        chat_open,
+        chat_announced,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.FAILED,
+            Kind.GONE: Outcome.FAILED,
+        },
+    ),
+    Work(
+        "chats-discord-event",
+        ("cogs.setup", "cogs.chats"),
+        chat_event,
+        chat_open,
+        chat_event_made,
+        {
+            Kind.PERSISTENT: Outcome.REPORTED,
+            Kind.REFUSED: Outcome.REPORTED,
+            Kind.GONE: Outcome.REPORTED,
+        },
+        hints={50013: ("Manage Events",), 50001: ("Manage Events",), 10003: ()},
+    ),
+    Work(
+        "chats-reminder",
+        ("cogs.setup", "cogs.chats"),
+        chat_reminder,
+        chat_remind,
+        chat_reminded,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.FAILED,
+            Kind.GONE: Outcome.FAILED,
+        },
+    ),
+    Work(
+        "chats-reminder-dm",
+        ("cogs.setup", "cogs.chats"),
+        chat_reminder_dm,
+        chat_remind,
+        chat_reminded,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.RECORDED,
+            Kind.GONE: Outcome.RECORDED,
+        },
+    ),
+    Work(
+        "events-channel-reminder",
+        ("cogs.setup", "cogs.events"),
+        event_channel_reminder,
+        event_remind_channel,
+        event_reminded_channel,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.FAILED,
+            Kind.GONE: Outcome.FAILED,
+        },
+    ),
+    Work(
+        "events-dm-reminder",
+        ("cogs.setup", "cogs.events"),
+        event_dm_reminder,
+        event_remind_dm,
+        event_reminded_dm,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.RECORDED,
+            Kind.GONE: Outcome.RECORDED,
+        },
+    ),
+    Work(
+        "mentorship-checkin",
+        ("cogs.setup", "cogs.mentorship"),
+        mentorship_checkin,
+        mentorship_checkin_due,
+        mentorship_checked_in,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.FAILED,
+            Kind.GONE: Outcome.FAILED,
+        },
+    ),
+    Work(
+        "triage-digest",
+        ("cogs.setup", "cogs.triage"),
+        triage_digest,
+        triage_digest_due,
+        triage_digested,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.FAILED,
+            Kind.GONE: Outcome.FAILED,
+        },
+    ),
+    Work(
+        "triage-nudge",
+        ("cogs.setup", "cogs.triage"),
+        triage_nudge,
+        triage_nudge_due,
+        triage_nudged,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.FAILED,
+            Kind.GONE: Outcome.DROPPED,
+        },
+    ),
+]
+
+
+# -- the checks ---------------------------------------------------------------------------------
+#: Words a log message uses to say what to fix, by fault.
+HINTS = {
+    50013: ("permission", "<#{target}>"),
+    50001: ("View Channel", "<#{target}>"),
+    10003: ("no longer exists", "<#{target}>"),
+}
+
+
+def matching(calls: list[Call], method: str, path: str) -> list[Call]:
+    return [c for c in calls if c.method == method and fnmatch.fnmatch(c.path, path)]
+
+
+async def jobs(env: simcord.Env, prefix: str | None) -> list[Any]:
+    if prefix is None:
+        return []
+    rows = await bot_of(env).db.fetchall(
+        "SELECT * FROM jobs WHERE key LIKE ? ORDER BY id", (prefix + "%",)
+    )
+    return list(rows)
+
+
+def assert_no_storm(made: list[Call]) -> None:
+    """At most the scheduler's attempts, each gap longer than the one before."""
+    assert len(made) <= MAX_ATTEMPTS, [(c.at, c.path) for c in made]
+    gaps = [b.at - a.at for a, b in zip(made, made[1:], strict=False)]
+    assert all(gap >= 1 for gap in gaps), gaps
+    assert gaps == sorted(gaps), gaps
+
+
+def case_id(value: Any) -> str:
+    return str(value.name)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=case_id)
+@pytest.mark.parametrize("work", WORKS, ids=case_id)
+async def test_timed_work_under_discord_faults(
+    work: Work,
+    fault: Fault,
+    settings: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    calls: list[Call],
+) -> None:
+    monkeypatch.setattr("bot.app.cog_names", lambda: list(work.cogs))
+    from bot.app import create_bot
+    from bot.testing import build_world
+
+    env = simcord.Env(create_bot(settings))
+    await env.start()
+    try:
+        world = await build_world(env)
+        ctx = Ctx(env, world)
+        await work.arrange(ctx)
+        await env.settle()
+        log_before = len(world.log.history())
+        start = len(calls)
+        env.inject_error(
+            "*" if fault.everywhere else ctx.method,
+            "*" if fault.everywhere else ctx.path,
+            status=fault.status,
+            code=work.gone_code if fault.kind is Kind.GONE else fault.code,
+            message=fault.message,
+            times=fault.times,
+        )
+        await work.act(ctx)
+        # Long enough for every retry the scheduler would ever make.
+        for _ in range(4):
+            await advance(env, HOUR)
+        made = matching(calls[start:], ctx.method, ctx.path)
+        log_after = texts(world.log)[log_before:]
+        rows = await jobs(env, ctx.job_prefix)
+        outcome = (
+            Outcome.SENT if fault.kind is Kind.TRANSIENT else work.outcomes[fault.kind]
+        )
+        await check(work, fault, ctx, outcome, made, log_after, rows)
+    finally:
+        bot = env.bot
+        await env.shutdown()
+        if isinstance(bot, PalletsBot):
+            await bot.stop_services()
+    unexpected = [e for e in env.errors if not is_expected(e)]
+    assert not unexpected, unexpected
+
+
+async def check(
+    work: Work,
+    fault: Fault,
+    ctx: Ctx,
+    outcome: Outcome,
+    made: list[Call],
+    log: list[str],
+    rows: list[Any],
+) -> None:
+    assert_no_storm(made)
+    failed = [r for r in rows if r["state"] == "failed"]
+    if outcome is Outcome.SENT:
+        assert await work.done(ctx), "the work never went out"
+        assert not failed, [dict(r) for r in failed]
+        assert log == [], log
+        return
+    assert not await work.done(ctx)
+    if outcome is Outcome.FAILED:
+        assert len(failed) == 1, [dict(r) for r in rows]
+        assert str(fault.status) in failed[0]["last_error"]
+        assert len(log) == 1, log
+    elif outcome is Outcome.REPORTED:
+        assert not failed, [dict(r) for r in failed]
+        assert len(log) == 1, log
+    elif outcome is Outcome.RECORDED:
+        outbox = await bot_of(ctx.env).db.fetchall(
+            "SELECT * FROM outbox WHERE state = 'failed'"
+        )
+        assert len(outbox) == 1 and str(fault.status) in outbox[0]["last_error"]
+        assert log == [], log
+    elif outcome is Outcome.DROPPED:
+        assert not failed, [dict(r) for r in failed]
+    if fault.kind in (Kind.REFUSED, Kind.GONE) and outcome in (
+        Outcome.FAILED,
+        Outcome.REPORTED,
+    ):
+        code = work.gone_code if fault.kind is Kind.GONE else fault.code
+        for hint in work.hints.get(code, HINTS.get(code, ())):
+            assert hint.format(target=ctx.target) in log[0], log[0]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -68,8 +69,15 @@ _active: contextvars.ContextVar[_Active] = contextvars.ContextVar(
 # -- catalogues ---------------------------------------------------------------------
 def available_languages() -> tuple[str, ...]:
     """Return the languages that have a catalogue, plus the source language."""
+    return _languages_in(LOCALE_DIR)
+
+
+@cache
+def _languages_in(directory: Path) -> tuple[str, ...]:
+    # Cached: the command sync translates every name and description into every
+    # Discord locale, thousands of lookups, and a glob each time took over a second.
     found = sorted(
-        path.parent.parent.name for path in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")
+        path.parent.parent.name for path in directory.glob("*/LC_MESSAGES/messages.po")
     )
     return (SOURCE_LANGUAGE, *found)
 

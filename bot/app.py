@@ -190,18 +190,42 @@ class PalletsBot(commands.Bot):
         )
 
     # -- telling people ----------------------------------------------------------------
-    async def post_to_log(self, guild_id: int, text: str) -> None:
-        """Tell the guild's organisers something in the log channel, if there is one."""
+    async def post_to_log(
+        self, guild_id: int, text: str, *, private: bool = False
+    ) -> None:
+        """Tell the guild's organisers something in the log channel, if there is one.
+
+        ``private`` text (a member's mentoring feedback or check-in answer, a grant
+        request's details) is only posted where @everyone cannot read; in a log
+        channel every member can read, a notice asking to make it private is posted
+        instead, and the text stays in the database.
+        """
         settings = await self.guild_config.get(guild_id)
         channel_id = settings.channel(Channel.LOG)
         if channel_id is None:
             return
+        if private and self.readable_by_everyone(guild_id, channel_id):
+            with i18n.use_language(await self.guild_language(guild_id)):
+                text = i18n._(
+                    "Something only organisers may read (mentoring feedback, a "
+                    "check-in answer or a grant request) was not posted here, "
+                    "because every member can read this channel. Make this channel "
+                    "private to organisers to see such messages here."
+                )
         try:
             await self.get_partial_messageable(channel_id, guild_id=guild_id).send(
                 clip(text, 2000), allowed_mentions=NO_MENTIONS
             )
         except discord.HTTPException:
             log.warning("could not post to the log channel of guild %s", guild_id)
+
+    def readable_by_everyone(self, guild_id: int, channel_id: int) -> bool:
+        """Whether @everyone can see the channel (when unknown, assume so)."""
+        guild = self.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild else None
+        if guild is None or channel is None:
+            return True
+        return channel.permissions_for(guild.default_role).view_channel
 
     async def _report_job_failure(self, job: Job, error: BaseException) -> None:
         if job.guild_id is None:

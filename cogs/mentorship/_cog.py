@@ -541,6 +541,11 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         ):
             raise UserError(_("That pairing is already closed."))
         await self.bot.scheduler.cancel_prefix(f"mentorship:checkin:{pairing.id}:")
+        # Answer before the Discord call, so the interaction never times out.
+        await reply(
+            interaction,
+            _("<@{mentee}>'s request is back in the queue.", mentee=mentee.id),
+        )
         if pairing.thread_id is not None:
             with guild_language():
                 text = _(
@@ -553,10 +558,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 guild_id=guild_id,
                 content=text,
             )
-        await reply(
-            interaction,
-            _("<@{mentee}>'s request is back in the queue.", mentee=mentee.id),
-        )
 
     async def pairing_as_mentor(
         self, guild_id: int, mentor_id: int, mentee_id: int
@@ -597,6 +598,12 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         ):
             raise UserError(_("That pairing is already closed."))
         await self.bot.scheduler.cancel_prefix(f"mentorship:checkin:{pairing.id}:")
+        # Answer before the Discord call, so the interaction never times out.
+        await reply(
+            interaction,
+            _("The pairing has ended. Would you leave a short feedback?"),
+            view=view_of(FeedbackButton(pairing.id)),
+        )
         if pairing.thread_id is not None:
             with guild_language():
                 text = _(
@@ -614,11 +621,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                     discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
                 ),
             )
-        await reply(
-            interaction,
-            _("The pairing has ended. Would you leave a short feedback?"),
-            view=view_of(FeedbackButton(pairing.id)),
-        )
 
     async def open_feedback(self, interaction: Interaction, pairing_id: int) -> None:
         pairing = await self.q.pairing(pairing_id)
@@ -648,7 +650,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 user=interaction.user.id,
                 text=quote(body),
             )
-        await self.bot.post_to_log(pairing.guild_id, note)
+        await self.bot.post_to_log(pairing.guild_id, note, private=True)
         await reply(
             interaction, _("Thank you for your feedback! Only organisers see it.")
         )
@@ -744,8 +746,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             lines.append(_("Request #{id}: {state}", id=live.id, state=state))
             lines.append(self.describe_request(live, goal=True))
         pairings = await self.q.active_pairings_of(guild_id, target)
-        if organiser_look:
-            await self.let_organiser_in(interaction, pairings)
         for pairing in pairings:
             if pairing.mentee_id == target:
                 lines.append(
@@ -770,6 +770,9 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 )
             )
         await reply(interaction, "\n".join(lines))
+        # After the answer: adding to threads is a Discord call per pairing.
+        if organiser_look:
+            await self.let_organiser_in(interaction, pairings)
 
     async def let_organiser_in(
         self, interaction: Interaction, pairings: list[Pairing]
@@ -970,7 +973,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                         thread=pairing.thread_id,
                         id=pairing_id,
                     )
-                await self.bot.post_to_log(pairing.guild_id, alert)
+                await self.bot.post_to_log(pairing.guild_id, alert, private=True)
             await reply(
                 interaction,
                 _("Thanks for saying so: the organisers were told and will reach out."),

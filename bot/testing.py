@@ -121,6 +121,10 @@ async def build_world(
     helper_role = guild.create_role("Helpers")
     mentor_role = guild.create_role("Mentors")
     reviewer_role = guild.create_role("Grants reviewers")
+    hidden = discord.PermissionOverwrite(view_channel=False)
+    shown = discord.PermissionOverwrite(view_channel=True)
+    bot_user = env.bot.user
+    assert bot_user is not None
     world = World(
         env=env,
         guild=guild,
@@ -129,7 +133,17 @@ async def build_world(
         events=guild.create_text_channel("events"),
         mentorship=guild.create_text_channel("mentorship"),
         helpers=guild.create_text_channel("helpers"),
-        log=guild.create_text_channel("bot-log"),
+        # The log channel tells organisers private things (mentoring feedback, grant
+        # requests): like a real server's, only organisers, admins and the bot see it.
+        log=guild.create_text_channel(
+            "bot-log",
+            overwrites={
+                guild.default_role: hidden,
+                organiser_role: shown,
+                admin_role: shown,
+                bot_user: shown,
+            },
+        ),
         general=guild.create_text_channel("general"),
         voice=guild.create_voice_channel("Flask chats"),
         stage=guild.create_stage_channel("Stage"),

@@ -353,7 +353,10 @@ def in_general(**options: Any) -> Args:
 
 
 ARGS: dict[str, Args] = {
-    "setup channels": lambda s: (s.world.general, {"log": s.world.log}),
+    "setup channels": lambda s: (
+        s.world.general,
+        {"announcements": s.world.announcements},
+    ),
     "setup roles": lambda s: (s.world.general, {"helper": s.world.helper_role}),
     "setup language": in_general(language="fr"),
     "setup calendar": in_general(enabled=True),

@@ -16,7 +16,6 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 MAX_TOPICS = 8
 MAX_LANGUAGES = 5
@@ -263,6 +262,10 @@ def propose_assignment(
     weighs more than 0, so dropping the zero-weight pairs of the full assignment
     leaves a maximum-weight matching: leaving a request unmatched is always allowed.
     """
+    # Imported here: scipy.optimize takes about a second to import, which would
+    # otherwise be paid at every start-up before the bot is ready.
+    from scipy.optimize import linear_sum_assignment
+
     weights, slot_owner = assignment_weights(requests, mentors, at)
     if weights.size == 0:
         return []

@@ -20,6 +20,7 @@ from bot.i18n import _
 from bot.i18n import guild_language
 from bot.i18n import ngettext
 from bot.permissions import requires
+from bot.replies import defer
 from bot.replies import reply
 from bot.safety import join_lines
 from bot.safety import quote
@@ -530,6 +531,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         occ = await q.upcoming(self.bot.db, found.id)
         if occ is None:
             raise UserError(_("{name} has no chat planned.", name=found.name))
+        await defer(interaction)  # cancelling the event and editing posts is slow
         following = await self.engine.skip(found, occ)
         text = _("Skipped the chat of {when}.", when=when_text(occ))
         if following is not None:
@@ -562,6 +564,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             logic.check_future(start, utcnow())
         except ChatInputError as error:
             raise explain(error) from None
+        await defer(interaction)  # moving the event and editing posts is slow
         moved = await self.engine.reschedule(found, occ, start)
         await reply(
             interaction,
@@ -595,6 +598,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         series = await q.series_by_id(self.bot.db, occ.series_id) if occ else None
         if occ is None or series is None:
             raise UserError(_("That chat no longer exists."))
+        await defer(interaction)  # opening a thread and posting is slow
         occ = await q.save_notes(self.bot.db, occ.id, cleaned, interaction.user.id)
         target = await self._notes_target(series, occ)
         if target is not None:
@@ -731,6 +735,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             )
         series = await q.series_by_id(self.bot.db, occ.series_id)
         assert series is not None
+        await defer(interaction)  # posting the topic is a Discord call
         proposal_id = await q.add_proposal(
             self.bot.db, occ, interaction.user.id, clean_title, clean_details
         )

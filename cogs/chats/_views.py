@@ -285,9 +285,11 @@ class ConfirmDeleteView(View):
         series = await q.series_by_id(cog.bot.db, self.series_id)
         if series is None:
             raise UserError(_("That series no longer exists."))
+        # Acknowledge first: cancelling the Discord events takes Discord calls.
+        await interaction.response.defer()
         await cog.engine.delete(series)
         self.stop()
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=_("The series {name} is deleted.", name=series.name), view=None
         )
 

@@ -316,7 +316,6 @@ class EventsCog(commands.GroupCog, group_name="event"):
         if event.ends_at <= utcnow():
             raise UserError(_("This event is over."))
         await q.set_rsvp(self.bot.db, event.id, interaction.user.id, state)
-        await self._refresh_announcement(event)
         messages = {
             Rsvp.GOING: _(
                 "You are going to {title}. See you there!", title=event.title
@@ -325,6 +324,8 @@ class EventsCog(commands.GroupCog, group_name="event"):
             Rsvp.NOT_GOING: _("You are not going to {title}.", title=event.title),
         }
         await reply(interaction, messages[state])
+        # After the answer: the edit is a Discord call, and the RSVP is already saved.
+        await self._refresh_announcement(event)
 
     async def _refresh_announcement(self, event: q.Event) -> None:
         if event.channel_id is None or event.message_id is None:

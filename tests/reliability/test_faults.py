@@ -681,3 +681,194 @@ async def check(
         code = work.gone_code if fault.kind is Kind.GONE else fault.code
         for hint in work.hints.get(code, HINTS.get(code, ())):
             assert hint.format(target=ctx.target) in log[0], log[0]
+
+
+# -- interactions are acknowledged before slow work ---------------------------------------------
+def unwrap(error: BaseException) -> BaseException:
+    while True:
+        inner = getattr(error, "original", None) or error.__cause__
+        if inner is None or inner is error:
+            return error
+        error = inner
+
+
+@dataclass(frozen=True)
+class Slow:
+    """A member action whose handler makes a Discord call (``ctx.method/path``)."""
+
+    name: str
+    cogs: tuple[str, ...]
+    arrange: Callable[[Ctx], Awaitable[None]]
+    act: Callable[[Ctx], Awaitable[simcord.InteractionResult]]
+
+
+async def chat_opened(ctx: Ctx) -> None:
+    await chat_series(ctx)
+    await chat_open(ctx)
+    ctx.method = "PATCH"
+    ctx.path = f"/guilds/{ctx.world.guild.id}/scheduled-events/*"
+
+
+async def chat_opened_post(ctx: Ctx) -> None:
+    await chat_opened(ctx)
+    ctx.method = "POST"
+    ctx.path = f"/channels/{ctx.world.announcements.id}/messages"
+
+
+async def chat_over(ctx: Ctx) -> None:
+    await chat_opened(ctx)
+    await advance_to(ctx.env, 7 * DAY + 17 * HOUR + 60)
+    ctx.method = "POST"
+    ctx.path = f"/channels/{ctx.world.announcements.id}/messages/*/threads"
+
+
+async def chat_skip(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.organiser.slash(
+        ctx.world.general, "chat skip", series="Flask chat"
+    )
+
+
+async def chat_reschedule(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.organiser.slash(
+        ctx.world.general, "chat reschedule", series="Flask chat", date="2026-01-09"
+    )
+
+
+async def chat_propose(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.alice.slash(
+        ctx.world.general, "chat propose", title="Blueprints at scale"
+    )
+
+
+async def chat_delete(ctx: Ctx) -> simcord.InteractionResult:
+    asked = await ctx.world.organiser.slash(
+        ctx.world.general, "chat series-delete", series="Flask chat"
+    )
+    assert asked.response is not None
+    return await ctx.world.organiser.click(asked.response, label="Delete the series")
+
+
+async def chat_notes(ctx: Ctx) -> simcord.InteractionResult:
+    form = await ctx.world.organiser.slash(
+        ctx.world.general, "chat notes", series="Flask chat"
+    )
+    assert form.modal is not None
+    return await ctx.world.organiser.submit_modal(form, {"summary": "We met."})
+
+
+async def rsvp_going(ctx: Ctx) -> simcord.InteractionResult:
+    message = ctx.world.events.last_message
+    assert message is not None
+    return await ctx.world.bob.click(message, label="Going (1)")
+
+
+async def mentorship_paired_thread(ctx: Ctx) -> None:
+    await mentorship_checkin(ctx)
+    ctx.path = f"/channels/{ctx.target}/messages"
+
+
+async def mentorship_thread_members(ctx: Ctx) -> None:
+    await mentorship_checkin(ctx)
+    ctx.method = "PUT"
+    ctx.path = f"/channels/{ctx.target}/thread-members/*"
+
+
+async def mentor_release(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.mentor.slash(
+        ctx.world.general, "mentor release", mentee=ctx.world.alice, note="Moving"
+    )
+
+
+async def mentor_end(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.mentor.slash(
+        ctx.world.general, "mentor end", mentee=ctx.world.alice
+    )
+
+
+async def mentor_status_lookup(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.organiser.slash(
+        ctx.world.general, "mentor status", member=ctx.world.alice
+    )
+
+
+CHATS = ("cogs.setup", "cogs.chats")
+SLOW = [
+    Slow("chat-skip", CHATS, chat_opened, chat_skip),
+    Slow("chat-reschedule", CHATS, chat_opened, chat_reschedule),
+    Slow("chat-propose", CHATS, chat_opened_post, chat_propose),
+    Slow("chat-delete-confirm", CHATS, chat_opened, chat_delete),
+    Slow("chat-notes-form", CHATS, chat_over, chat_notes),
+    Slow("event-rsvp", ("cogs.setup", "cogs.events"), event_rsvp_update, rsvp_going),
+    Slow(
+        "mentor-release",
+        ("cogs.setup", "cogs.mentorship"),
+        mentorship_paired_thread,
+        mentor_release,
+    ),
+    Slow(
+        "mentor-end",
+        ("cogs.setup", "cogs.mentorship"),
+        mentorship_paired_thread,
+        mentor_end,
+    ),
+    Slow(
+        "mentor-status-organiser",
+        ("cogs.setup", "cogs.mentorship"),
+        mentorship_thread_members,
+        mentor_status_lookup,
+    ),
+]
+
+
+@pytest.mark.parametrize("slow", SLOW, ids=case_id)
+async def test_interaction_is_acknowledged_before_its_discord_calls(
+    slow: Slow,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    calls: list[Call],
+) -> None:
+    """With the handler's Discord call failing (Discord slow or down), the member
+    has had an answer (a reply or a defer) before the bot makes that call."""
+    monkeypatch.setattr("bot.app.cog_names", lambda: list(slow.cogs))
+    from bot.app import create_bot
+    from bot.testing import build_world
+
+    env = simcord.Env(create_bot(settings))
+    await env.start()
+    try:
+        world = await build_world(env)
+        ctx = Ctx(env, world)
+        await slow.arrange(ctx)
+        await env.settle()
+        env.inject_error(ctx.method, ctx.path, status=500, times=None)
+        start = len(calls)
+        result = await slow.act(ctx)
+        await env.settle()
+        made = calls[start:]
+        slow_at = [
+            i
+            for i, c in enumerate(made)
+            if c.method == ctx.method and fnmatch.fnmatch(c.path, ctx.path)
+        ]
+        answered_at = [
+            i
+            for i, c in enumerate(made)
+            if c.path.startswith("/interactions/") and c.path.endswith("/callback")
+        ]
+        assert slow_at, "the handler made no call to fail"
+        assert answered_at, "the interaction was never answered"
+        assert answered_at[-1] < slow_at[0], [(c.method, c.path) for c in made]
+        assert result.response is not None or result.followups
+        assert len(slow_at) <= 2, "no retries inside a member's action"
+    finally:
+        bot = env.bot
+        await env.shutdown()
+        if isinstance(bot, PalletsBot):
+            await bot.stop_services()
+    # The injected 500 surfaces as a Discord error the member was told about.
+    unexpected = [
+        e
+        for e in env.errors
+        if not is_expected(e) and not isinstance(unwrap(e), discord.HTTPException)
+    ]
+    assert not unexpected, unexpected

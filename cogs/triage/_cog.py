@@ -52,6 +52,8 @@ Interaction = discord.Interaction[PalletsBot]
 NUDGE = "triage.nudge"
 DIGEST = "triage.digest"
 ARCHIVE = "triage.archive"
+#: Common search words remembered at most (a few hundred kB).
+COMMON_TERMS_KEPT = 20_000
 
 REPO_CHOICES = [
     app_commands.Choice(name=repo, value=repo)
@@ -82,6 +84,7 @@ class TriageCog(commands.Cog, name="Triage"):
         self.bot = bot
         self.rules = logic.load_rules()
         self._tag_lock = asyncio.Lock()
+        self._common_terms: set[str] = set()
 
     async def cog_load(self) -> None:
         self.bot.scheduler.register(NUDGE, self._nudge_job, catch_up=timedelta(days=3))
@@ -355,18 +358,37 @@ class TriageCog(commands.Cog, name="Triage"):
 
     async def _similar(self, guild_id: int, text: str, exclude: int) -> list[int]:
         terms = logic.search_terms(text)
-        match = logic.fts_query(terms)
+        match = logic.fts_query(
+            logic.selective_terms(terms, await self._term_documents(terms))
+        )
         if match is None:
             return []
         candidates = await q.search_solved(
             self.bot.db, guild_id, match, exclude=exclude
         )
-        close = [
-            c.thread_id
-            for c in candidates
-            if logic.is_close(terms, f"{c.title}\n{c.body}\n{c.solution}")
-        ]
-        return close[: logic.MAX_SUGGESTIONS]
+        close: list[int] = []
+        for c in candidates:
+            if logic.is_close(terms, f"{c.title}\n{c.body}\n{c.solution}"):
+                close.append(c.thread_id)
+                if len(close) == logic.MAX_SUGGESTIONS:
+                    break
+        return close
+
+    async def _term_documents(self, terms: list[str]) -> dict[str, int]:
+        """Solved questions per term (up to the search budget), common terms remembered.
+
+        A word that is in too many solved questions stays so, so it is counted once
+        per process; the memory is bounded by clearing it when it grows large.
+        """
+        cap = logic.SEARCH_POSTINGS
+        known = {t: cap for t in terms if t in self._common_terms}
+        counted = await q.term_documents(
+            self.bot.db, [t for t in terms if t not in known], cap
+        )
+        if len(self._common_terms) > COMMON_TERMS_KEPT:
+            self._common_terms.clear()
+        self._common_terms.update(t for t, n in counted.items() if n >= cap)
+        return known | counted
 
     async def _reply(self, question: q.Question, message: discord.Message) -> None:
         now = now_ts()
@@ -780,12 +802,7 @@ class TriageCog(commands.Cog, name="Triage"):
         assert interaction.guild_id is not None
         since = now_ts() - days * logic.DAY
         result = await q.stats(self.bot.db, interaction.guild_id, since)
-        embed = stats_embed(
-            result,
-            days,
-            logic.median(result.first_response_seconds),
-            logic.median(result.solve_seconds),
-        )
+        embed = stats_embed(result, days, result.median_response, result.median_solved)
         await reply(interaction, embed=embed)
 
     @triage.command(name="tag-rule-add")
@@ -939,11 +956,15 @@ class TriageCog(commands.Cog, name="Triage"):
             if channel_id is None or settings.channel(Channel.QUESTIONS) is None:
                 return
             day_start = now - now % logic.DAY
+            new, new_total = await q.new_since(self.bot.db, guild_id, now - logic.DAY)
+            unanswered, unanswered_total = await q.unanswered_before(
+                self.bot.db, guild_id, now - logic.UNANSWERED_AFTER
+            )
             digest = logic.Digest(
-                new=await q.new_since(self.bot.db, guild_id, now - logic.DAY),
-                unanswered=await q.unanswered_before(
-                    self.bot.db, guild_id, now - logic.UNANSWERED_AFTER
-                ),
+                new=new,
+                unanswered=unanswered,
+                new_total=new_total,
+                unanswered_total=unanswered_total,
                 solved_yesterday=await q.solved_between(
                     self.bot.db, guild_id, day_start - logic.DAY, day_start
                 ),

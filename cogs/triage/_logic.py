@@ -6,6 +6,7 @@ import re
 import statistics
 import tomllib
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -30,8 +31,12 @@ MAX_SOLUTION = 2000
 
 #: How many similar solved questions the checklist suggests.
 MAX_SUGGESTIONS = 3
+#: Questions the daily digest lists by name in each section (the rest are counted).
+DIGEST_LISTED = 10
 #: How many words of a new question are searched for.
 MAX_QUERY_TERMS = 24
+#: Most documents a similar-question search may rank (see :func:`selective_terms`).
+SEARCH_POSTINGS = 1500
 #: A solved question is suggested when it contains at least this share of the
 #: new question's significant words (and at least MIN_SHARED_TERMS of them).
 MIN_COVERAGE = 0.4
@@ -250,13 +255,40 @@ def fts_query(terms: Sequence[str]) -> str | None:
     parentheses and column filters in a title are just text. Embedded quotes are
     doubled, as FTS5 requires, and control characters are dropped.
     """
-    quoted = []
-    for term in terms:
-        # FTS5 ends a string at a NUL byte, so control characters never reach it.
-        term = "".join(ch for ch in term if ch >= " ").strip()
-        if term:
-            quoted.append('"' + term.replace('"', '""') + '"')
+    quoted = [phrase for phrase in map(fts_phrase, terms) if phrase is not None]
     return " OR ".join(quoted) if quoted else None
+
+
+def fts_phrase(term: str) -> str | None:
+    """One term as a quoted FTS5 string (None when nothing printable is left)."""
+    # FTS5 ends a string at a NUL byte, so control characters never reach it.
+    term = "".join(ch for ch in term if ch >= " ").strip()
+    return '"' + term.replace('"', '""') + '"' if term else None
+
+
+def selective_terms(
+    terms: Sequence[str], documents: Mapping[str, int], budget: int = SEARCH_POSTINGS
+) -> list[str]:
+    """The terms worth searching for: the rarest, up to ``budget`` matching documents.
+
+    BM25 weighs a word by its rarity, and FTS5 reads every document of every word in
+    the query to rank them, so a word found in a large share of the solved questions
+    costs the most and ranks the least. Taking the rarest words first until their
+    documents add up to ``budget`` bounds the work at any forum size while keeping
+    the words that decide the ranking; every word still counts in :func:`is_close`.
+    On a small forum nothing is left out. ``documents`` maps a term to how many solved
+    questions contain it (a count of ``budget`` or more means "too many").
+    """
+    chosen: set[str] = set()
+    total = 0
+    # A stable sort: among equally rare words, the earlier one first.
+    for term in sorted(terms, key=lambda term: documents.get(term, 0)):
+        count = documents.get(term, 0)
+        if count >= budget or total + count > budget:
+            break
+        chosen.add(term)
+        total += count
+    return [term for term in terms if term in chosen]
 
 
 def coverage(terms: Sequence[str], candidate_text: str) -> tuple[float, int]:
@@ -440,15 +472,21 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
+    #: The first :data:`DIGEST_LISTED` of each list, and how many there are in all.
     new: list[DigestItem] = field(default_factory=list)
     unanswered: list[DigestItem] = field(default_factory=list)
     solved_yesterday: int = 0
     top_helpers: list[tuple[int, int]] = field(default_factory=list)
+    new_total: int = 0
+    unanswered_total: int = 0
 
     @property
     def empty(self) -> bool:
         return not (
-            self.new or self.unanswered or self.solved_yesterday or self.top_helpers
+            self.new_total
+            or self.unanswered_total
+            or self.solved_yesterday
+            or self.top_helpers
         )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.db import Database
 from bot.db import Row
+from cogs.triage._logic import DIGEST_LISTED
 from cogs.triage._logic import DigestItem
+from cogs.triage._logic import fts_phrase
 
 _OPEN = "'open'"
 
@@ -79,8 +81,8 @@ class Stats:
     by_state: dict[str, int]
     unanswered: int
     by_tag: list[tuple[str, int]]
-    first_response_seconds: list[int]
-    solve_seconds: list[int]
+    median_response: float | None
+    median_solved: float | None
 
 
 async def insert_question(
@@ -286,21 +288,54 @@ async def forget_message(db: Database, thread_id: int, message_id: int) -> None:
         )
 
 
+# Up to :cap solved questions containing each quoted term of the JSON array :terms
+# (FTS5 stops reading a term's documents at the cap).
+TERM_DOCUMENTS = (
+    "SELECT t.key AS i, (SELECT count(*) FROM (SELECT 1 FROM triage_fts "
+    "WHERE triage_fts MATCH t.value LIMIT :cap)) AS n FROM json_each(:terms) AS t"
+)
+
+
+async def term_documents(
+    db: Database, terms: Sequence[str], cap: int
+) -> dict[str, int]:
+    """How many solved questions contain each term, counted up to ``cap``."""
+    phrases = [(term, fts_phrase(term)) for term in terms]
+    usable = [(term, phrase) for term, phrase in phrases if phrase is not None]
+    if not usable:
+        return {}
+    rows = await db.fetchall(
+        TERM_DOCUMENTS,
+        {"cap": cap, "terms": json.dumps([phrase for _term, phrase in usable])},
+    )
+    return {usable[row["i"]][0]: int(row["n"]) for row in rows}
+
+
+# FTS5 ranks and cuts the matches itself (the rank column), reading only the
+# guild of each match; the text is read for the few it keeps.
+SEARCH_SOLVED = (
+    "SELECT q.thread_id, q.title, q.body, q.solution, m.rank FROM ("
+    "SELECT f.rowid AS thread_id, f.rank AS rank FROM triage_fts AS f "
+    "JOIN triage_questions AS s ON s.thread_id = f.rowid "
+    "WHERE triage_fts MATCH :match AND f.rank MATCH 'bm25(3.0, 1.0, 2.0)' "
+    "AND s.guild_id = :guild AND s.state = 'solved' AND s.thread_id != :exclude "
+    "ORDER BY f.rank LIMIT :limit) AS m "
+    "JOIN triage_questions AS q ON q.thread_id = m.thread_id ORDER BY m.rank"
+)
+
+
 async def search_solved(
     db: Database, guild_id: int, match: str, *, exclude: int, limit: int = 20
 ) -> list[Candidate]:
     """Solved questions of this guild matching ``match`` (an FTS5 expression), best first.
 
     ``match`` must come from :func:`cogs.triage._logic.fts_query`, which quotes
-    every term. bm25 weights: title 3, body 1, solution 2.
+    every term. bm25 weights: title 3, body 1, solution 2. The index holds solved
+    questions only (migration 0008).
     """
     rows = await db.fetchall(
-        "SELECT q.thread_id, q.title, q.body, q.solution, "
-        "bm25(triage_fts, 3.0, 1.0, 2.0) AS rank "
-        "FROM triage_fts JOIN triage_questions q ON q.thread_id = triage_fts.rowid "
-        "WHERE triage_fts MATCH ? AND q.guild_id = ? AND q.state = 'solved' "
-        "AND q.thread_id != ? ORDER BY rank LIMIT ?",
-        (match, guild_id, exclude, limit),
+        SEARCH_SOLVED,
+        {"match": match, "guild": guild_id, "exclude": exclude, "limit": limit},
     )
     return [
         Candidate(r["thread_id"], r["title"], r["body"], r["solution"], r["rank"])
@@ -314,6 +349,15 @@ _QUEUE_WHERE = (
     "AND (? IS NULL OR EXISTS (SELECT 1 FROM triage_question_tags t "
     "WHERE t.thread_id = q.thread_id AND t.tag = ? COLLATE NOCASE))"
 )
+# INDEXED BY: the partial index holds exactly the queue; without statistics the
+# planner would prefer the wider (guild, state) index and walk every open question.
+_QUEUE_FROM = "FROM triage_questions q INDEXED BY triage_questions_queue"
+QUEUE_COUNT = f"SELECT count(*) {_QUEUE_FROM} WHERE {_QUEUE_WHERE}"
+QUEUE_PAGE = (
+    "SELECT q.thread_id, q.title, q.created_at, q.needs_help "
+    f"{_QUEUE_FROM} WHERE {_QUEUE_WHERE} "
+    "ORDER BY q.created_at, q.thread_id LIMIT ? OFFSET ?"
+)
 
 
 async def queue(
@@ -321,15 +365,8 @@ async def queue(
 ) -> tuple[list[QueueItem], int]:
     """Unanswered (or "still need help") open questions, oldest first, and the total."""
     params = (guild_id, tag, tag)
-    total = await db.fetchval(
-        f"SELECT count(*) FROM triage_questions q WHERE {_QUEUE_WHERE}", params
-    )
-    rows = await db.fetchall(
-        "SELECT q.thread_id, q.title, q.created_at, q.needs_help "
-        f"FROM triage_questions q WHERE {_QUEUE_WHERE} "
-        "ORDER BY q.created_at, q.thread_id LIMIT ? OFFSET ?",
-        (*params, limit, offset),
-    )
+    total = await db.fetchval(QUEUE_COUNT, params)
+    rows = await db.fetchall(QUEUE_PAGE, (*params, limit, offset))
     items = [
         QueueItem(r["thread_id"], r["title"], r["created_at"], bool(r["needs_help"]))
         for r in rows
@@ -337,81 +374,119 @@ async def queue(
     return items, int(total)
 
 
-async def new_since(db: Database, guild_id: int, since: int) -> list[DigestItem]:
-    rows = await db.fetchall(
-        "SELECT thread_id, title, created_at FROM triage_questions "
-        "WHERE guild_id = ? AND created_at >= ? AND state != 'deleted' "
-        "ORDER BY created_at",
-        (guild_id, since),
-    )
-    return [DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in rows]
+# The digest shows a few of each list and counts the rest: a busy forum's lists are
+# counted in SQL, never loaded.
+NEW_SINCE = (
+    "SELECT thread_id, title, created_at FROM triage_questions "
+    "WHERE guild_id = ? AND created_at >= ? AND state != 'deleted' "
+    "ORDER BY created_at LIMIT ?"
+)
+NEW_SINCE_COUNT = (
+    "SELECT count(*) FROM triage_questions "
+    "WHERE guild_id = ? AND created_at >= ? AND state != 'deleted'"
+)
+
+
+async def new_since(
+    db: Database, guild_id: int, since: int, *, limit: int = DIGEST_LISTED
+) -> tuple[list[DigestItem], int]:
+    """The first ``limit`` questions posted since ``since``, and how many there are."""
+    rows = await db.fetchall(NEW_SINCE, (guild_id, since, limit))
+    total = await db.fetchval(NEW_SINCE_COUNT, (guild_id, since))
+    items = [DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in rows]
+    return items, int(total)
+
+
+UNANSWERED_BEFORE = (
+    "SELECT thread_id, title, created_at "
+    "FROM triage_questions INDEXED BY triage_questions_unanswered WHERE guild_id = ? AND state = 'open' AND first_response_at IS NULL "
+    "AND created_at < ? ORDER BY created_at LIMIT ?"
+)
+UNANSWERED_BEFORE_COUNT = (
+    "SELECT count(*) FROM triage_questions INDEXED BY triage_questions_unanswered "
+    "WHERE guild_id = ? AND state = 'open' AND first_response_at IS NULL "
+    "AND created_at < ?"
+)
 
 
 async def unanswered_before(
-    db: Database, guild_id: int, before: int
-) -> list[DigestItem]:
-    rows = await db.fetchall(
-        "SELECT thread_id, title, created_at FROM triage_questions "
-        "WHERE guild_id = ? AND state = 'open' AND first_response_at IS NULL "
-        "AND created_at < ? ORDER BY created_at",
-        (guild_id, before),
-    )
-    return [DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in rows]
+    db: Database, guild_id: int, before: int, *, limit: int = DIGEST_LISTED
+) -> tuple[list[DigestItem], int]:
+    """The oldest ``limit`` open questions nobody answered, and how many there are."""
+    rows = await db.fetchall(UNANSWERED_BEFORE, (guild_id, before, limit))
+    total = await db.fetchval(UNANSWERED_BEFORE_COUNT, (guild_id, before))
+    items = [DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in rows]
+    return items, int(total)
+
+
+SOLVED_BETWEEN = (
+    "SELECT count(*) FROM triage_questions WHERE guild_id = ? "
+    "AND state = 'solved' AND solved_at >= ? AND solved_at < ?"
+)
 
 
 async def solved_between(db: Database, guild_id: int, start: int, end: int) -> int:
-    return int(
-        await db.fetchval(
-            "SELECT count(*) FROM triage_questions WHERE guild_id = ? "
-            "AND state = 'solved' AND solved_at >= ? AND solved_at < ?",
-            (guild_id, start, end),
-        )
-    )
+    return int(await db.fetchval(SOLVED_BETWEEN, (guild_id, start, end)))
+
+
+TOP_HELPERS = (
+    "SELECT helper_id, count(*) AS n FROM triage_questions WHERE guild_id = ? "
+    "AND state = 'solved' AND solved_at >= ? AND helper_id IS NOT NULL "
+    "GROUP BY helper_id ORDER BY n DESC, helper_id LIMIT ?"
+)
 
 
 async def top_helpers(
     db: Database, guild_id: int, since: int, limit: int = 5
 ) -> list[tuple[int, int]]:
-    rows = await db.fetchall(
-        "SELECT helper_id, count(*) AS n FROM triage_questions WHERE guild_id = ? "
-        "AND state = 'solved' AND solved_at >= ? AND helper_id IS NOT NULL "
-        "GROUP BY helper_id ORDER BY n DESC, helper_id LIMIT ?",
-        (guild_id, since, limit),
-    )
+    rows = await db.fetchall(TOP_HELPERS, (guild_id, since, limit))
     return [(r["helper_id"], r["n"]) for r in rows]
 
 
+_WINDOW = "guild_id = :guild AND created_at >= :since AND state != 'deleted'"
+STATS_STATES = (
+    "SELECT state, count(*) AS n, "
+    "sum(state = 'open' AND first_response_at IS NULL) AS unanswered "
+    f"FROM triage_questions WHERE {_WINDOW} GROUP BY state"
+)
+STATS_TAGS = (
+    "SELECT t.tag, count(*) AS n FROM triage_question_tags t "
+    "JOIN triage_questions q ON q.thread_id = t.thread_id "
+    "WHERE q.guild_id = :guild AND q.created_at >= :since AND q.state != 'deleted' "
+    "GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT 10"
+)
+
+
+def _median_sql(value: str, condition: str) -> str:
+    # The median (the mean of the two middle values for an even count), in SQL.
+    return (
+        f"SELECT avg(v) AS median FROM (SELECT v, row_number() OVER (ORDER BY v) AS i, "
+        f"count(*) OVER () AS n FROM (SELECT {value} AS v FROM triage_questions "
+        f"WHERE {_WINDOW} AND {condition})) WHERE i IN ((n + 1) / 2, n / 2 + 1)"
+    )
+
+
+STATS_MEDIAN_RESPONSE = _median_sql(
+    "first_response_at - created_at", "first_response_at IS NOT NULL"
+)
+STATS_MEDIAN_SOLVED = _median_sql(
+    "solved_at - created_at", "state = 'solved' AND solved_at IS NOT NULL"
+)
+
+
 async def stats(db: Database, guild_id: int, since: int) -> Stats:
-    rows = await db.fetchall(
-        "SELECT state, created_at, first_response_at, solved_at FROM triage_questions "
-        "WHERE guild_id = ? AND created_at >= ? AND state != 'deleted'",
-        (guild_id, since),
-    )
-    by_state: Counter[str] = Counter(r["state"] for r in rows)
-    unanswered = sum(
-        1 for r in rows if r["state"] == "open" and r["first_response_at"] is None
-    )
-    tag_rows = await db.fetchall(
-        "SELECT t.tag, count(*) AS n FROM triage_question_tags t "
-        "JOIN triage_questions q ON q.thread_id = t.thread_id "
-        "WHERE q.guild_id = ? AND q.created_at >= ? AND q.state != 'deleted' "
-        "GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT 10",
-        (guild_id, since),
-    )
+    """Counts and median times of the questions posted since ``since``, in SQL."""
+    params = {"guild": guild_id, "since": since}
+    rows = await db.fetchall(STATS_STATES, params)
+    tag_rows = await db.fetchall(STATS_TAGS, params)
+    response = await db.fetchval(STATS_MEDIAN_RESPONSE, params)
+    solved = await db.fetchval(STATS_MEDIAN_SOLVED, params)
     return Stats(
-        by_state=dict(by_state),
-        unanswered=unanswered,
+        by_state={r["state"]: r["n"] for r in rows},
+        unanswered=sum(r["unanswered"] for r in rows),
         by_tag=[(r["tag"], r["n"]) for r in tag_rows],
-        first_response_seconds=[
-            r["first_response_at"] - r["created_at"]
-            for r in rows
-            if r["first_response_at"] is not None
-        ],
-        solve_seconds=[
-            r["solved_at"] - r["created_at"]
-            for r in rows
-            if r["solved_at"] is not None and r["state"] == "solved"
-        ],
+        median_response=None if response is None else float(response),
+        median_solved=None if solved is None else float(solved),
     )
 
 

@@ -19,6 +19,7 @@ from bot.ui import DynamicButton
 from bot.ui import Interaction
 from bot.ui import View
 from cogs.triage._logic import Digest
+from cogs.triage._logic import DIGEST_LISTED
 from cogs.triage._logic import QUEUE_PAGE_SIZE
 from cogs.triage._queries import QueueItem
 from cogs.triage._queries import Stats
@@ -234,26 +235,27 @@ def queue_embed(
 def digest_embed(digest: Digest) -> discord.Embed:
     embed = discord.Embed(title=_("Questions digest"))
 
-    def listing(items: Sequence[Any]) -> str:
-        shown = [f"- {thread_link(i.thread_id)}" for i in items[:10]]
-        if len(items) > 10:
-            shown.append(
-                ngettext("and {count} more", "and {count} more", len(items) - 10)
-            )
+    def listing(items: Sequence[Any], total: int) -> str:
+        shown = [f"- {thread_link(i.thread_id)}" for i in items[:DIGEST_LISTED]]
+        if total > len(shown):
+            more = total - len(shown)
+            shown.append(ngettext("and {count} more", "and {count} more", more))
         return "\n".join(shown) or _("None")
 
     embed.add_field(
-        name=ngettext("{count} new question", "{count} new questions", len(digest.new)),
-        value=listing(digest.new),
+        name=ngettext(
+            "{count} new question", "{count} new questions", digest.new_total
+        ),
+        value=listing(digest.new, digest.new_total),
         inline=False,
     )
     embed.add_field(
         name=ngettext(
             "{count} unanswered for more than a day",
             "{count} unanswered for more than a day",
-            len(digest.unanswered),
+            digest.unanswered_total,
         ),
-        value=listing(digest.unanswered),
+        value=listing(digest.unanswered, digest.unanswered_total),
         inline=False,
     )
     embed.add_field(

@@ -48,9 +48,14 @@ END;
 -- without reading the rows), the helpers' queue and the digest's unanswered list.
 CREATE INDEX triage_questions_created
     ON triage_questions (guild_id, created_at, state, first_response_at, solved_at);
-CREATE INDEX triage_questions_queue ON triage_questions (guild_id, created_at)
+-- The partial indexes carry the columns of their WHERE so that counting the queue
+-- reads the index alone; the queries name them (INDEXED BY), since without
+-- statistics the planner prefers the wider (guild_id, state) index.
+CREATE INDEX triage_questions_queue
+    ON triage_questions (guild_id, created_at, state, first_response_at, needs_help)
     WHERE state = 'open' AND (first_response_at IS NULL OR needs_help = 1);
-CREATE INDEX triage_questions_unanswered ON triage_questions (guild_id, created_at)
+CREATE INDEX triage_questions_unanswered
+    ON triage_questions (guild_id, created_at, state, first_response_at)
     WHERE state = 'open' AND first_response_at IS NULL;
 -- Top helpers over a week: counted from the index alone.
 DROP INDEX triage_questions_solved;

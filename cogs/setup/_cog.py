@@ -72,7 +72,10 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             raise UserError(_("Name at least one channel to set."))
         assert interaction.guild_id is not None
         settings = await self.bot.guild_config.update(interaction.guild_id, **changes)
-        await reply(interaction, _("Channels saved.") + "\n" + describe(settings))
+        await reply(
+            interaction,
+            _("Channels saved.") + "\n" + describe(settings) + self._log_note(settings),
+        )
 
     @app_commands.command(name="roles")
     @app_commands.describe(
@@ -177,7 +180,20 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         """Show how the bot is set up in this server."""
         assert interaction.guild_id is not None
         settings = await self.bot.guild_config.get(interaction.guild_id)
-        await reply(interaction, describe(settings))
+        await reply(interaction, describe(settings) + self._log_note(settings))
+
+    def _log_note(self, settings: GuildSettings) -> str:
+        """A warning when every member can read the log channel."""
+        log_id = settings.channel(Channel.LOG)
+        if log_id is None or not self.bot.readable_by_everyone(
+            settings.guild_id, log_id
+        ):
+            return ""
+        return "\n" + _(
+            "Every member can read the log channel, so mentoring feedback, check-in "
+            "answers and grant requests are not posted there. Make it private to "
+            "organisers to see them."
+        )
 
 
 def describe(settings: GuildSettings) -> str:

@@ -291,3 +291,15 @@ async def test_the_pair_and_organisers_do_see_them(
     assert GRANT_EVENT in text_of(listed) and GRANT_PURPOSE[:20] in text_of(listed)
     organiser_sees = everything_seen_by(simcord_env, world.organiser)
     assert leaks(organiser_sees, (FEEDBACK_MENTEE, FEEDBACK_MENTOR))
+
+
+async def test_setup_warns_when_every_member_can_read_the_log_channel(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    shown = await world.admin.slash(world.general, "setup show")
+    assert "Every member can read the log channel" not in text_of(shown)
+    public = await world.admin.slash(world.general, "setup channels", log=world.general)
+    assert public.ephemeral
+    assert "Every member can read the log channel" in text_of(public)
+    shown = await world.admin.slash(world.general, "setup show")
+    assert "Every member can read the log channel" in text_of(shown)

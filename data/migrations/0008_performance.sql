@@ -74,3 +74,8 @@ CREATE INDEX mentor_pairings_request ON mentor_pairings (guild_id, request_id, c
 
 -- Chats: history walks a guild's occurrences newest first.
 CREATE INDEX chat_occurrences_started ON chat_occurrences (guild_id, starts_at);
+
+-- Scheduler: start-up and the rolling window read pending jobs by due time; the
+-- partial index of 0001 cannot serve "state = 'pending'" (SQLite does not prove it
+-- implies "state IN ('pending', 'running')"), so each read scanned every job ever run.
+CREATE INDEX jobs_state_due ON jobs (state, due_at);

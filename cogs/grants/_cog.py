@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PalletsBot
 from bot.clock import discord_timestamp
+from bot.clock import utcnow
 from bot.errors import NotAllowed
 from bot.errors import UserError
 from bot.guilds import Role
@@ -21,6 +25,7 @@ from bot.permissions import requires
 from bot.replies import reply
 from bot.safety import clip
 from bot.safety import quote
+from bot.scheduler import Job
 from cogs.grants import _queries as q
 from cogs.grants._logic import check_review
 from cogs.grants._logic import check_text
@@ -46,6 +51,9 @@ LIST_CHOICES = [
     app_commands.Choice(name="approved", value="approved"),
     app_commands.Choice(name="rejected", value="rejected"),
 ]
+#: The decision DM is timed work, so Discord trouble retries it with backoff
+#: instead of losing it once the reviewer has been answered.
+TELL_KIND = "grants.tell"
 
 
 @app_commands.guild_only()
@@ -54,6 +62,14 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.scheduler.register(
+            TELL_KIND, self._tell_job, catch_up=timedelta(days=2)
+        )
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.unregister(TELL_KIND)
 
     # -- requesters ---------------------------------------------------------------------------
     @app_commands.command(name="request")
@@ -263,6 +279,14 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
         if result is None:
             raise UserError(_("This request was already decided."))
         updated, audit_id = result
+        # Scheduled before the answer, so a failed answer cannot lose the DM.
+        await self.bot.schedule(
+            TELL_KIND,
+            f"grants:tell:{updated.id}:{audit_id}",
+            utcnow(),
+            guild_id=updated.guild_id,
+            payload={"grant": updated.id, "audit": audit_id},
+        )
         await reply(
             interaction,
             _(
@@ -271,7 +295,20 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
                 state=state_label(updated.state),
             ),
         )
-        await self._tell_requester(updated, audit_id)
+
+    async def _tell_job(self, job: Job) -> None:
+        assert job.guild_id is not None
+        audit_id = int(job.payload["audit"])
+        grant = await q.get(self.bot.db, job.guild_id, int(job.payload["grant"]))
+        if grant is None:
+            return
+        trail = await q.audit_trail(self.bot.db, grant.id)
+        entry = next((e for e in trail if e.id == audit_id), None)
+        if entry is None:
+            return
+        # The DM tells this decision, even if another one followed meanwhile.
+        decided = replace(grant, state=entry.to_state, note=entry.note)
+        await self._tell_requester(decided, audit_id)
 
     async def _tell_requester(self, grant: q.Grant, audit_id: int) -> None:
         settings = await self.bot.guild_config.get(grant.guild_id)

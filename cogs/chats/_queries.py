@@ -244,12 +244,14 @@ async def upcoming(db: Database, series_id: int) -> Occurrence | None:
     return Occurrence.from_row(row) if row else None
 
 
+UPCOMING_IN_GUILD = (
+    "SELECT * FROM chat_occurrences WHERE guild_id = ? "
+    "AND status IN ('planned', 'open') ORDER BY starts_at, id"
+)
+
+
 async def upcoming_in_guild(db: Database, guild_id: int) -> list[Occurrence]:
-    rows = await db.fetchall(
-        "SELECT * FROM chat_occurrences WHERE guild_id = ? "
-        "AND status IN ('planned', 'open') ORDER BY starts_at, id",
-        (guild_id,),
-    )
+    rows = await db.fetchall(UPCOMING_IN_GUILD, (guild_id,))
     return [Occurrence.from_row(row) for row in rows]
 
 
@@ -375,16 +377,18 @@ async def latest_started(db: Database, series_id: int, now: int) -> Occurrence |
     return Occurrence.from_row(row) if row else None
 
 
+HISTORY = (
+    "SELECT o.*, s.name AS series_name FROM chat_occurrences o "
+    "JOIN chat_series s ON s.id = o.series_id WHERE o.guild_id = ? "
+    "AND o.starts_at <= ? AND o.status IN ('open', 'done') "
+    "ORDER BY o.starts_at DESC LIMIT ?"
+)
+
+
 async def history(
     db: Database, guild_id: int, now: int, limit: int = 15
 ) -> list[tuple[str, Occurrence]]:
-    rows = await db.fetchall(
-        "SELECT o.*, s.name AS series_name FROM chat_occurrences o "
-        "JOIN chat_series s ON s.id = o.series_id WHERE o.guild_id = ? "
-        "AND o.starts_at <= ? AND o.status IN ('open', 'done') "
-        "ORDER BY o.starts_at DESC LIMIT ?",
-        (guild_id, now, limit),
-    )
+    rows = await db.fetchall(HISTORY, (guild_id, now, limit))
     return [(row["series_name"], Occurrence.from_row(row)) for row in rows]
 
 
@@ -457,16 +461,16 @@ async def add_proposal(
     return result.lastrowid
 
 
+PROPOSALS = _PROPOSALS + "WHERE p.occurrence_id = ? AND p.removed = 0 ORDER BY p.id"
+
+
 async def proposal(db: Database, proposal_id: int) -> Proposal | None:
     row = await db.fetchone(_PROPOSALS + "WHERE p.id = ?", (proposal_id,))
     return Proposal.from_row(row) if row else None
 
 
 async def proposals(db: Database, occurrence_id: int) -> list[Proposal]:
-    rows = await db.fetchall(
-        _PROPOSALS + "WHERE p.occurrence_id = ? AND p.removed = 0 ORDER BY p.id",
-        (occurrence_id,),
-    )
+    rows = await db.fetchall(PROPOSALS, (occurrence_id,))
     return [Proposal.from_row(row) for row in rows]
 
 

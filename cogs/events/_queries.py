@@ -194,24 +194,26 @@ async def published_unfinished(db: Database, now: datetime) -> list[Event]:
     return [Event.from_row(row) for row in rows]
 
 
+COUNT_UPCOMING = (
+    "SELECT count(*) FROM events WHERE guild_id = ? AND state = 'published' "
+    "AND ends_at > ?"
+)
+
+
 async def count_upcoming(db: Database, guild_id: int, now: datetime) -> int:
-    return int(
-        await db.fetchval(
-            "SELECT count(*) FROM events WHERE guild_id = ? AND state = 'published' "
-            "AND ends_at > ?",
-            (guild_id, to_ts(now)),
-        )
-    )
+    return int(await db.fetchval(COUNT_UPCOMING, (guild_id, to_ts(now))))
+
+
+UPCOMING = (
+    "SELECT * FROM events WHERE guild_id = ? AND state = 'published' AND ends_at > ? "
+    "ORDER BY starts_at, id LIMIT ? OFFSET ?"
+)
 
 
 async def upcoming(
     db: Database, guild_id: int, now: datetime, *, limit: int, offset: int = 0
 ) -> list[Event]:
-    rows = await db.fetchall(
-        "SELECT * FROM events WHERE guild_id = ? AND state = 'published' AND ends_at > ? "
-        "ORDER BY starts_at, id LIMIT ? OFFSET ?",
-        (guild_id, to_ts(now), limit, offset),
-    )
+    rows = await db.fetchall(UPCOMING, (guild_id, to_ts(now), limit, offset))
     return [Event.from_row(row) for row in rows]
 
 
@@ -227,14 +229,19 @@ async def calendar_events(db: Database, guild_id: int, since: datetime) -> list[
     return [Event.from_row(row) for row in rows]
 
 
+# The state IN lets the (guild, state, ends_at) index find the few candidates.
+EVENTS_FOR_AUTOCOMPLETE = (
+    "SELECT * FROM events WHERE guild_id = ? AND state IN ('published', 'draft') "
+    "AND ends_at > ? AND (state = 'published' OR organiser_id = ?) "
+    "ORDER BY starts_at LIMIT 25"
+)
+
+
 async def events_for_autocomplete(
     db: Database, guild_id: int, now: datetime, *, include_drafts_of: int | None
 ) -> list[Event]:
     rows = await db.fetchall(
-        "SELECT * FROM events WHERE guild_id = ? AND ends_at > ? AND "
-        "(state = 'published' OR (state = 'draft' AND organiser_id = ?)) "
-        "ORDER BY starts_at LIMIT 25",
-        (guild_id, to_ts(now), include_drafts_of or 0),
+        EVENTS_FOR_AUTOCOMPLETE, (guild_id, to_ts(now), include_drafts_of or 0)
     )
     return [Event.from_row(row) for row in rows]
 
@@ -257,11 +264,13 @@ async def rsvp_of(db: Database, event_id: int, user_id: int) -> Rsvp | None:
     return Rsvp(value) if value else None
 
 
+RSVP_COUNTS = (
+    "SELECT state, count(*) AS n FROM event_rsvps WHERE event_id = ? GROUP BY state"
+)
+
+
 async def rsvp_counts(db: Database, event_id: int) -> RsvpCounts:
-    rows = await db.fetchall(
-        "SELECT state, count(*) AS n FROM event_rsvps WHERE event_id = ? GROUP BY state",
-        (event_id,),
-    )
+    rows = await db.fetchall(RSVP_COUNTS, (event_id,))
     counts = {row["state"]: row["n"] for row in rows}
     return RsvpCounts(
         going=counts.get("going", 0),
@@ -270,24 +279,26 @@ async def rsvp_counts(db: Database, event_id: int) -> RsvpCounts:
     )
 
 
+GOING_MEMBERS_OPTED_IN = (
+    "SELECT r.user_id FROM event_rsvps AS r JOIN events AS e ON e.id = r.event_id "
+    "WHERE r.event_id = ? AND r.state = 'going' AND NOT EXISTS ("
+    "SELECT 1 FROM event_reminder_optouts AS o "
+    "WHERE o.guild_id = e.guild_id AND o.user_id = r.user_id) "
+    "ORDER BY r.user_id"
+)
+GOING_MEMBERS = (
+    "SELECT user_id FROM event_rsvps WHERE event_id = ? AND state = 'going' "
+    "ORDER BY user_id"
+)
+
+
 async def going_members(
     db: Database, event_id: int, *, skip_opted_out: bool
 ) -> list[int]:
     if skip_opted_out:
-        rows = await db.fetchall(
-            "SELECT r.user_id FROM event_rsvps AS r JOIN events AS e ON e.id = r.event_id "
-            "WHERE r.event_id = ? AND r.state = 'going' AND NOT EXISTS ("
-            "SELECT 1 FROM event_reminder_optouts AS o "
-            "WHERE o.guild_id = e.guild_id AND o.user_id = r.user_id) "
-            "ORDER BY r.user_id",
-            (event_id,),
-        )
+        rows = await db.fetchall(GOING_MEMBERS_OPTED_IN, (event_id,))
     else:
-        rows = await db.fetchall(
-            "SELECT user_id FROM event_rsvps WHERE event_id = ? AND state = 'going' "
-            "ORDER BY user_id",
-            (event_id,),
-        )
+        rows = await db.fetchall(GOING_MEMBERS, (event_id,))
     return [row["user_id"] for row in rows]
 
 

@@ -142,26 +142,33 @@ async def get(db: Database, guild_id: int, grant_id: int) -> Grant | None:
     return Grant.from_row(row) if row else None
 
 
+def by_states_sql(count: int) -> str:
+    marks = ", ".join("?" for _ in range(count))
+    return (
+        f"SELECT * FROM event_grants WHERE guild_id = ? AND state IN ({marks}) "
+        "ORDER BY id LIMIT ?"
+    )
+
+
 async def by_states(
     db: Database, guild_id: int, states: tuple[State, ...], *, limit: int = 25
 ) -> list[Grant]:
-    marks = ", ".join("?" for _ in states)
     rows = await db.fetchall(
-        f"SELECT * FROM event_grants WHERE guild_id = ? AND state IN ({marks}) "
-        "ORDER BY id LIMIT ?",
-        (guild_id, *(s.value for s in states), limit),
+        by_states_sql(len(states)), (guild_id, *(s.value for s in states), limit)
     )
     return [Grant.from_row(row) for row in rows]
+
+
+OF_REQUESTER = (
+    "SELECT * FROM event_grants WHERE guild_id = ? AND requester_id = ? "
+    "ORDER BY id DESC LIMIT ?"
+)
 
 
 async def of_requester(
     db: Database, guild_id: int, requester_id: int, *, limit: int = 25
 ) -> list[Grant]:
-    rows = await db.fetchall(
-        "SELECT * FROM event_grants WHERE guild_id = ? AND requester_id = ? "
-        "ORDER BY id DESC LIMIT ?",
-        (guild_id, requester_id, limit),
-    )
+    rows = await db.fetchall(OF_REQUESTER, (guild_id, requester_id, limit))
     return [Grant.from_row(row) for row in rows]
 
 

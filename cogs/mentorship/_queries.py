@@ -94,24 +94,42 @@ _PROFILE_SELECT = (
 )
 
 
+PROFILE = f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.user_id = ?"
+AVAILABLE_MENTORS = (
+    f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.available = 1 ORDER BY p.user_id"
+)
+OPEN_REQUESTS = (
+    "SELECT * FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
+    "ORDER BY created_at, id"
+)
+STATS_COUNTS = (
+    "SELECT "
+    "(SELECT count(*) FROM mentor_requests WHERE guild_id = :g AND state = 'open') "
+    "  AS open_requests, "
+    "(SELECT count(*) FROM mentor_pairings WHERE guild_id = :g AND state = 'active') "
+    "  AS active_pairs, "
+    "(SELECT count(*) FROM mentor_pairings WHERE guild_id = :g AND state = 'ended') "
+    "  AS completed"
+)
+# The wait is from the request to its first claim (a release does not reset it).
+STATS_WAITS = (
+    "SELECT min(p.claimed_at) - r.created_at AS wait FROM mentor_pairings p "
+    "JOIN mentor_requests r ON r.id = p.request_id WHERE p.guild_id = ? "
+    "GROUP BY p.request_id"
+)
+
+
 class Queries:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- profiles ---------------------------------------------------------------------
     async def profile(self, guild_id: int, user_id: int) -> MentorProfile | None:
-        row = await self.db.fetchone(
-            f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.user_id = ?",
-            (guild_id, user_id),
-        )
+        row = await self.db.fetchone(PROFILE, (guild_id, user_id))
         return None if row is None else _profile(row)
 
     async def available_mentors(self, guild_id: int) -> list[MentorProfile]:
-        rows = await self.db.fetchall(
-            f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.available = 1 "
-            "ORDER BY p.user_id",
-            (guild_id,),
-        )
+        rows = await self.db.fetchall(AVAILABLE_MENTORS, (guild_id,))
         return [_profile(row) for row in rows]
 
     async def save_profile(self, profile: MentorProfile, now: int) -> None:
@@ -151,11 +169,7 @@ class Queries:
         return None if row is None else _request(row)
 
     async def open_requests(self, guild_id: int) -> list[MentorRequest]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
-            "ORDER BY created_at, id",
-            (guild_id,),
-        )
+        rows = await self.db.fetchall(OPEN_REQUESTS, (guild_id,))
         return [_request(row) for row in rows]
 
     async def create_request(
@@ -350,24 +364,9 @@ class Queries:
 
     # -- organisers -------------------------------------------------------------------
     async def stats(self, guild_id: int) -> Stats:
-        row = await self.db.fetchone(
-            "SELECT "
-            "(SELECT count(*) FROM mentor_requests WHERE guild_id = :g AND state = 'open') "
-            "  AS open_requests, "
-            "(SELECT count(*) FROM mentor_pairings WHERE guild_id = :g AND state = 'active') "
-            "  AS active_pairs, "
-            "(SELECT count(*) FROM mentor_pairings WHERE guild_id = :g AND state = 'ended') "
-            "  AS completed",
-            {"g": guild_id},
-        )
+        row = await self.db.fetchone(STATS_COUNTS, {"g": guild_id})
         assert row is not None
-        # The wait is from the request to its first claim (a release does not reset it).
-        waits = await self.db.fetchall(
-            "SELECT min(p.claimed_at) - r.created_at AS wait FROM mentor_pairings p "
-            "JOIN mentor_requests r ON r.id = p.request_id WHERE p.guild_id = ? "
-            "GROUP BY p.request_id",
-            (guild_id,),
-        )
+        waits = await self.db.fetchall(STATS_WAITS, (guild_id,))
         return Stats(
             open_requests=row["open_requests"],
             active_pairs=row["active_pairs"],

@@ -52,8 +52,9 @@ CREATE INDEX triage_questions_created
 -- reads the index alone; the queries name them (INDEXED BY), since without
 -- statistics the planner prefers the wider (guild_id, state) index.
 CREATE INDEX triage_questions_queue
-    ON triage_questions (guild_id, created_at, state, first_response_at, needs_help)
-    WHERE state = 'open' AND (first_response_at IS NULL OR needs_help = 1);
+    ON triage_questions (
+        guild_id, created_at, thread_id, state, first_response_at, needs_help
+    ) WHERE state = 'open' AND (first_response_at IS NULL OR needs_help = 1);
 CREATE INDEX triage_questions_unanswered
     ON triage_questions (guild_id, created_at, state, first_response_at)
     WHERE state = 'open' AND first_response_at IS NULL;

@@ -20,6 +20,8 @@ import discord
 
 from bot.clock import now_ts
 from bot.db import Database
+from bot.pacing import in_scheduled_work
+from bot.pacing import Pacer
 from bot.safety import fit_content
 from bot.safety import fit_embed
 from bot.safety import NO_MENTIONS
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 
 #: Discord accepts a nonce of at most 25 characters.
 NONCE_LENGTH = 25
+#: Requests a second that scheduled work may spend on sends: Discord allows 50 in
+#: all, and the rest is left for members' commands and the jobs' other requests.
+SCHEDULED_REQUESTS_PER_SECOND = 20
 
 
 def nonce_for(key: str) -> str:
@@ -63,6 +68,9 @@ class Outbox:
         self._db = db
         self.sends = 0
         self.retries = 0
+        #: Paces the sends of scheduled work (a catch-up after downtime, a burst of
+        #: reminders due at once), per channel and overall; commands are not paced.
+        self.pacer = Pacer(SCHEDULED_REQUESTS_PER_SECOND)
 
     async def status(self, key: str) -> Delivery | None:
         row = await self._db.fetchone("SELECT * FROM outbox WHERE key = ?", (key,))
@@ -91,6 +99,8 @@ class Outbox:
         previous = await self._begin(key, guild_id=guild_id, channel_id=channel_id)
         if previous is not None:
             return previous
+        if in_scheduled_work():
+            await self.pacer.acquire(("channel", channel_id))
         channel = self._bot.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             message = await channel.send(
@@ -118,6 +128,9 @@ class Outbox:
         previous = await self._begin(key, guild_id=guild_id, user_id=user_id)
         if previous is not None:
             return previous
+        if in_scheduled_work():
+            # Opening the DM channel is a request too.
+            await self.pacer.acquire(("user", user_id), requests=2)
         try:
             dm = await self._bot.create_dm(discord.Object(user_id))
             message = await dm.send(

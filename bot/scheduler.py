@@ -1,11 +1,18 @@
 """Timed work that survives restarts, fires once, and catches up once.
 
 Each job is a row in ``jobs`` (what, when, for which guild, payload, state). APScheduler
-holds one in-memory trigger per pending row, derived from the table at start-up and
-whenever a row changes; when it fires, the row is claimed (``pending`` to ``running``)
-so a job runs once however many times it is woken. Work that came due while the bot
-was down runs once after start-up when it is within its catch-up window, and is
-recorded as missed otherwise.
+holds in-memory triggers for the pending rows due within the next hour (at most
+:data:`MAX_ARMED` of them), derived from the table at start-up, whenever a row changes,
+and by a refill that arms the next window before the current one runs out; rows
+further ahead wait in the table alone, so start-up costs the same with ten or ten
+thousand pending jobs. When a trigger fires, the row is claimed (``pending`` to
+``running``) so a job runs once however many times it is woken.
+
+Work that came due while the bot was down runs once after start-up when it is within
+its catch-up window, and is recorded as missed otherwise. The catch-up drains in the
+background (ready is not held up) and, like every run, is paced: at most
+:data:`WORKERS` jobs at a time and ``jobs_per_second`` starts a second, and the sends
+of scheduled work are paced by the outbox (see :mod:`bot.pacing`).
 
 A handler that sends must do so through the outbox: a crash after the send and before
 the row is marked done re-runs the handler, and the outbox makes that resend a no-op.
@@ -40,10 +47,25 @@ from bot.clock import utcnow
 from bot.db import Database
 from bot.db import Row
 from bot.errors import RetryLater
+from bot.pacing import scheduled_work
+from bot.pacing import Window
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+#: How far ahead jobs are armed in APScheduler; later ones wait in the table.
+HORIZON_SECONDS = 3600
+#: At most this many jobs armed by one refill, however close they are.
+MAX_ARMED = 1000
+#: Jobs run at the same time; the rest wait their turn (in due order).
+WORKERS = 4
+#: Job starts a second: with the outbox's pacing, keeps a burst under Discord's limits.
+JOBS_PER_SECOND = 10
+#: Rows of overdue work read at a time by the catch-up.
+CATCH_UP_BATCH = 200
+#: The refill runs at least this often, so nothing depends on one wake-up alone.
+MAX_REFILL_SECONDS = 86400
+_REFILL_ID = "pallets:refill"
 BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
 
@@ -116,14 +138,32 @@ def backoff(attempts: int) -> int:
 class Scheduler:
     """The bot's one scheduler service."""
 
-    def __init__(self, db: Database, *, default_catch_up: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        default_catch_up: timedelta,
+        jobs_per_second: int = JOBS_PER_SECOND,
+        workers: int = WORKERS,
+        horizon: timedelta = timedelta(seconds=HORIZON_SECONDS),
+        max_armed: int = MAX_ARMED,
+    ) -> None:
         self._db = db
         self._default_catch_up = default_catch_up
         self._kinds: dict[str, _Kind] = {}
         self._aps: AsyncIOScheduler | None = None
         self._context: contextvars.Context | None = None
         self._recovered = False
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
+        self._horizon = int(horizon.total_seconds())
+        self._max_armed = max_armed
+        #: Every pending job due at or before this is armed (or already running).
+        self._armed_until: int | None = None
+        self._refill_at: int | None = None
+        self._refill_lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(workers)
+        self._starts = Window(jobs_per_second, 1.0)
+        self._catch_up: asyncio.Task[None] | None = None
         self.stats = SchedulerStats()
         self.on_failure: FailureHook | None = None
         #: Called around each run to set up its context (language, logging ids).
@@ -159,47 +199,88 @@ class Scheduler:
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
-        for task in list(self._running):
+        tasks = list(self._running)
+        for task in tasks:
             task.cancel()
+        current = asyncio.current_task()
+        waited = [task for task in tasks if task is not current]
+        if waited:
+            await asyncio.gather(*waited, return_exceptions=True)
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether work that came due while the bot was down is still being run."""
+        return self._catch_up is not None and not self._catch_up.done()
+
+    async def wait_caught_up(self) -> None:
+        """Wait until the catch-up after start-up has run (for tests and the bench)."""
+        if self._catch_up is not None:
+            await asyncio.shield(self._catch_up)
 
     async def recover(self) -> None:
-        """Derive triggers from the table; run or mark missed what came due while down.
+        """Arm the next window; record what was missed; catch up in the background.
 
         Runs once per process: a gateway reconnect calls it again and it does nothing.
+        Returns as soon as the triggers are armed: the overdue work runs afterwards,
+        paced, while the bot serves members.
         """
         if self._recovered:
             return
         self._recovered = True
         now = now_ts()
-        await self._db.execute(
-            "UPDATE jobs SET state = 'pending' WHERE state = 'running'"
-        )
-        rows = await self._db.fetchall(
-            "SELECT * FROM jobs WHERE state = 'pending' ORDER BY due_at, id"
-        )
-        overdue: list[Row] = []
-        for row in rows:
-            if row["due_at"] <= now:
-                overdue.append(row)
-            else:
-                self._arm(row["id"], row["due_at"])
-        for row in overdue:
-            lateness = now - row["due_at"]
-            if lateness > row["catch_up_seconds"]:
-                await self._finish(
-                    row["id"], "missed", f"missed by {lateness} s while down"
-                )
-                self.stats.missed[row["kind"]] += 1
-                log.warning(
-                    "job %s (%s) missed by %d s while the bot was down",
-                    row["key"],
-                    row["kind"],
-                    lateness,
-                    extra={"guild_id": row["guild_id"]},
-                )
-                continue
-            # One at a time: discord.py paces the sends, and none is lost.
-            await self._fire(row["id"])
+        async with self._db.transaction() as tx:
+            # A job "running" when the process died did not finish: run it again (its
+            # sends go through the outbox, so a resend is not a second post).
+            await tx.execute(
+                "UPDATE jobs SET state = 'pending' WHERE state = 'running'"
+            )
+            missed = await tx.fetchall(
+                "UPDATE jobs SET state = 'missed', finished_at = ?1, "
+                "last_error = 'missed by ' || (?1 - due_at) || ' s while down' "
+                "WHERE state = 'pending' AND due_at <= ?1 "
+                "AND ?1 - due_at > catch_up_seconds "
+                "RETURNING key, kind, guild_id, due_at",
+                (now,),
+            )
+        for row in missed:
+            self.stats.missed[row["kind"]] += 1
+            log.warning(
+                "job %s (%s) missed by %d s while the bot was down",
+                row["key"],
+                row["kind"],
+                now - row["due_at"],
+                extra={"guild_id": row["guild_id"]},
+            )
+        # The window starts after now: what is due by now is the catch-up's.
+        self._armed_until = now
+        await self._refill()
+        self._catch_up = self._track_task(self._run_overdue(now))
+
+    async def _run_overdue(self, now: int) -> None:
+        """Run every job due by ``now``, oldest first, at the scheduler's pace."""
+        cursor = (-1, -1)
+        while True:
+            rows = await self._db.fetchall(
+                "SELECT id, due_at FROM jobs WHERE state = 'pending' AND due_at <= ? "
+                "AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?",
+                (now, *cursor, CATCH_UP_BATCH),
+            )
+            if not rows:
+                return
+            for row in rows:
+                # Backpressure: start the next one only when a worker is free.
+                await self._slots.acquire()
+                self._track_task(self._run_holding_slot(row["id"]))
+            cursor = (rows[-1]["due_at"], rows[-1]["id"])
+
+    def _track_task(self, coro: Awaitable[None]) -> asyncio.Task[None]:
+        async def wrapper() -> None:
+            await coro
+
+        task = asyncio.get_running_loop().create_task(wrapper())
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
 
     # -- changing jobs ------------------------------------------------------------------
     async def schedule(
@@ -244,7 +325,7 @@ class Scheduler:
             )
         assert row is not None
         if row["state"] == "pending" and self._recovered:
-            self._arm(row["id"], row["due_at"])
+            self._track(row["id"], row["due_at"])
         return int(row["id"])
 
     async def cancel(self, key: str) -> bool:
@@ -281,13 +362,87 @@ class Scheduler:
             )
         )
 
+    # -- the armed window ----------------------------------------------------------------
+    def _track(self, job_id: int, due_at: int) -> None:
+        """Keep a pending job's trigger in step with its row after a change."""
+        if self._armed_until is None:
+            return  # not recovered yet: recover() reads the table
+        if due_at <= self._armed_until:
+            self._arm(job_id, due_at)
+        else:
+            # Moved beyond the window (or created there): the refill arms it in time.
+            self._disarm(job_id)
+            self._plan_refill(due_at - self._horizon // 2)
+
+    async def _refill(self) -> None:
+        """Arm the pending jobs of the next window and plan the refill after it."""
+        if self._armed_until is None:
+            return
+        async with self._refill_lock:
+            now = now_ts()
+            until = now + self._horizon
+            lower = self._armed_until
+            # Widened before reading, so that a job scheduled while the rows are read
+            # arms itself; arming one twice is harmless (the trigger is replaced).
+            self._armed_until = max(lower, until)
+            rows = await self._db.fetchall(
+                "SELECT id, due_at FROM jobs WHERE state = 'pending' "
+                "AND due_at > ? AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+                (lower, until, self._max_armed + 1),
+            )
+            if len(rows) > self._max_armed:
+                last = rows[-1]["due_at"]
+                if rows[0]["due_at"] == last:
+                    # More jobs due in the same second than fit: take them all.
+                    rows = await self._db.fetchall(
+                        "SELECT id, due_at FROM jobs WHERE state = 'pending' "
+                        "AND due_at = ? ORDER BY id",
+                        (last,),
+                    )
+                    reached = last
+                else:
+                    rows = [row for row in rows if row["due_at"] < last]
+                    reached = last - 1
+                self._armed_until = reached
+                next_refill = reached - min(60, self._horizon // 2)
+            else:
+                upcoming = await self._db.fetchval(
+                    "SELECT min(due_at) FROM jobs WHERE state = 'pending' AND due_at > ?",
+                    (until,),
+                )
+                next_refill = until - self._horizon // 2
+                if upcoming is not None:
+                    next_refill = max(next_refill, upcoming - self._horizon)
+                next_refill = min(next_refill, now + MAX_REFILL_SECONDS)
+            for row in rows:
+                self._arm(row["id"], row["due_at"])
+            self._refill_at = None
+            self._plan_refill(max(next_refill, now + 1))
+
+    def _plan_refill(self, at: int) -> None:
+        """Make the next refill run at ``at`` at the latest."""
+        if self._aps is None or self._context is None:
+            return
+        if self._refill_at is not None and self._refill_at <= at:
+            return
+        self._refill_at = at
+        self._context.copy().run(
+            self._aps.add_job,
+            self._refill,
+            trigger=DateTrigger(run_date=from_ts(max(at, now_ts()))),
+            id=_REFILL_ID,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
     # -- running --------------------------------------------------------------------------
     def _arm(self, job_id: int, due_at: int) -> None:
         if self._aps is None or self._context is None:
             return
         self._context.copy().run(
             self._aps.add_job,
-            self._fire,
+            self._run,
             trigger=DateTrigger(run_date=from_ts(due_at)),
             args=[job_id],
             id=str(job_id),
@@ -302,6 +457,26 @@ class Scheduler:
         job = self._aps.get_job(str(job_id))
         if job is not None:
             job.remove()
+
+    async def _run(self, job_id: int) -> None:
+        """Run a job when a worker is free and the pace allows (woken by its trigger)."""
+        await self._slots.acquire()
+        await self._run_holding_slot(job_id)
+
+    async def _run_holding_slot(self, job_id: int) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await self._starts.acquire()
+            if self._aps is None:
+                return  # shut down while waiting
+            with scheduled_work():
+                await self._fire(job_id)
+        finally:
+            self._slots.release()
+            if task is not None:
+                self._running.discard(task)
 
     async def _fire(self, job_id: int) -> None:
         now = utcnow()
@@ -351,7 +526,7 @@ class Scheduler:
                 delay,
                 extra={"guild_id": job.guild_id},
             )
-            self._arm(job.id, retry_at)
+            self._track(job.id, retry_at)
             return
         await self._finish(job.id, "failed", _describe(error))
         self.stats.failed[job.kind] += 1

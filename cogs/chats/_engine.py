@@ -335,6 +335,10 @@ class ChatEngine:
             await message.edit(embed=embed, view=view)
         except discord.NotFound:
             log.info("announcement of chat occurrence %s was deleted", occ.id)
+        except discord.HTTPException as error:
+            # The database stays the truth; the next change edits it again. A
+            # member's vote must not fail because the post could not be redrawn.
+            log.warning("could not update the announcement of %s: %s", occ.id, error)
 
     # -- reminders ---------------------------------------------------------------------------
     async def on_remind(self, job: Job) -> None:

@@ -372,8 +372,16 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         assert request is not None
         try:
             thread_id = await self.open_pair_space(channel, pairing, request)
-        except discord.HTTPException:
+        except discord.HTTPException as error:
             await self.q.undo_claim(pairing, now_ts())
+            if isinstance(error, discord.Forbidden):
+                # The mentor is told by the error reply; organisers can fix it.
+                with guild_language():
+                    text = _(
+                        "A mentor could not take on a request: I cannot open private threads in {channel}. Give my role Create Private Threads and Send Messages in Threads there.",
+                        channel=channel.mention,
+                    )
+                await self.bot.post_to_log(guild_id, text)
             raise
         await reply(
             interaction,

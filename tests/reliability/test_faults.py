@@ -990,3 +990,190 @@ async def test_interaction_is_acknowledged_before_its_discord_calls(
         if not is_expected(e) and not isinstance(unwrap(e), discord.HTTPException)
     ]
     assert not unexpected, unexpected
+
+
+# -- member actions whose Discord call fails ------------------------------------------------------
+@dataclass(frozen=True)
+class Action:
+    """A member action with a Discord call in it; nothing retries inside an action."""
+
+    name: str
+    cogs: tuple[str, ...]
+    arrange: Callable[[Ctx], Awaitable[None]]
+    act: Callable[[Ctx], Awaitable[simcord.InteractionResult | None]]
+    #: what must hold after any fault (the database is the truth)
+    holds: Callable[[Ctx], Awaitable[None]]
+    #: by Discord error code: words the log channel must get (once), if any
+    told: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: the member's action stands whatever Discord says: no error is shown
+    stands: bool = False
+
+
+async def claim_undone(ctx: Ctx) -> None:
+    state = await bot_of(ctx.env).db.fetchval(
+        "SELECT state FROM mentor_requests WHERE id = 1"
+    )
+    assert state == "open", state
+    assert ctx.world.mentorship.threads == []
+
+
+async def rsvp_saved(ctx: Ctx) -> None:
+    assert await event_rsvp_counted(ctx)
+
+
+async def chat_vote_target(ctx: Ctx) -> None:
+    await chat_series(ctx)
+    await chat_open(ctx)
+    message = next(m for m in ctx.world.announcements.history() if m.components)
+    ctx.extra["announcement"] = message
+    ctx.method = "PATCH"
+    ctx.path = f"/channels/{ctx.world.announcements.id}/messages/{message.id}"
+
+
+async def chat_interest(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.bob.click(ctx.extra["announcement"], label="Interested")
+
+
+async def interest_saved(ctx: Ctx) -> None:
+    count = await bot_of(ctx.env).db.fetchval("SELECT count(*) FROM chat_interest")
+    assert count == 1
+
+
+async def triage_forum(ctx: Ctx) -> None:
+    backend = ctx.env.backend
+    thread = backend.create_thread(
+        ctx.world.questions.id,
+        QUESTION[0],
+        ctx.world.alice.id,
+        type=discord.ChannelType.public_thread.value,
+    )
+    ctx.extra["thread"] = simcord.ChannelHandle(ctx.env, ctx.world.guild, thread)
+    await ctx.env.settle()
+    ctx.method = "PATCH"
+    ctx.path = f"/channels/{thread.id}"
+    ctx.target = ctx.world.questions.id
+
+
+async def triage_starter(ctx: Ctx) -> None:
+    await ctx.world.alice.send(ctx.extra["thread"], QUESTION[1])
+    return None
+
+
+async def checklist_posted(ctx: Ctx) -> None:
+    me = bot_of(ctx.env).user
+    assert me is not None
+    mine = [m for m in ctx.extra["thread"].history() if m.author.id == me.id]
+    assert len(mine) == 1, [m.content for m in mine]
+
+
+ACTIONS = [
+    Action(
+        "mentor-claim-opens-thread",
+        ("cogs.setup", "cogs.mentorship"),
+        mentorship_thread,
+        mentorship_claim,
+        claim_undone,
+        told={
+            50013: ("Create Private Threads", "<#{target}>"),
+            50001: ("<#{target}>",),
+        },
+    ),
+    Action(
+        "event-rsvp-edits-announcement",
+        ("cogs.setup", "cogs.events"),
+        event_rsvp_update,
+        rsvp_going,
+        rsvp_saved,
+        stands=True,
+    ),
+    Action(
+        "chat-interest-edits-announcement",
+        CHATS,
+        chat_vote_target,
+        chat_interest,
+        interest_saved,
+        stands=True,
+    ),
+    Action(
+        "triage-tags-new-question",
+        ("cogs.setup", "cogs.triage"),
+        triage_forum,
+        triage_starter,
+        checklist_posted,
+        # Every failure is reported; the wording is the triage job's own.
+        told={code: ("Discord said",) for code in (0, 50013, 50001, 10008)},
+        stands=True,
+    ),
+]
+ACTION_FAULTS = [
+    Fault("429", Kind.TRANSIENT, 429, message="You are being rate limited."),
+    Fault("5xx", Kind.PERSISTENT, 503, message="Service Unavailable", times=None),
+    *[f for f in FAULTS if f.kind in (Kind.REFUSED, Kind.GONE)],
+]
+
+
+@pytest.mark.parametrize("fault", ACTION_FAULTS, ids=case_id)
+@pytest.mark.parametrize("action", ACTIONS, ids=case_id)
+async def test_member_action_under_discord_faults(
+    action: Action,
+    fault: Fault,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    calls: list[Call],
+) -> None:
+    """The member is answered, what they did is saved or cleanly undone, the call
+    is made once (no retry loop inside an interaction), organisers hear about a
+    lost permission once, and nothing but the Discord error itself is raised."""
+    monkeypatch.setattr("bot.app.cog_names", lambda: list(action.cogs))
+    from bot.app import create_bot
+    from bot.testing import build_world
+
+    env = simcord.Env(create_bot(settings))
+    await env.start()
+    try:
+        world = await build_world(env)
+        ctx = Ctx(env, world, monkeypatch=monkeypatch)
+        await action.arrange(ctx)
+        await env.settle()
+        log_before = len(world.log.history())
+        env.inject_error(
+            ctx.method,
+            ctx.path,
+            status=fault.status,
+            code=10008 if fault.kind is Kind.GONE else fault.code,
+            message=fault.message,
+            times=fault.times,
+        )
+        start = len(calls)
+        result = await action.act(ctx)
+        await advance(env, HOUR)
+        made = matching(calls[start:], ctx.method, ctx.path)
+        assert 1 <= len(made) <= 1, [(c.method, c.path) for c in made]
+        if result is not None:
+            assert result.response is not None or result.followups
+            if action.stands:
+                shown = [
+                    m.content or "" for m in [result.response, *result.followups] if m
+                ]
+                assert not any("wrong" in t or "missing" in t for t in shown), shown
+        await action.holds(ctx)
+        log = texts(world.log)[log_before:]
+        code = 10008 if fault.kind is Kind.GONE else fault.code
+        hints = action.told.get(code)
+        if hints is None:
+            assert log == [], log
+        else:
+            assert len(log) == 1, log
+            for hint in hints:
+                assert hint.format(target=ctx.target) in log[0], log[0]
+    finally:
+        bot = env.bot
+        await env.shutdown()
+        if isinstance(bot, PalletsBot):
+            await bot.stop_services()
+    unexpected = [
+        e
+        for e in env.errors
+        if not is_expected(e) and not isinstance(unwrap(e), discord.HTTPException)
+    ]
+    assert not unexpected, unexpected

@@ -1177,3 +1177,176 @@ async def test_member_action_under_discord_faults(
         if not is_expected(e) and not isinstance(unwrap(e), discord.HTTPException)
     ]
     assert not unexpected, unexpected
+
+
+# -- things a person deleted on Discord -----------------------------------------------------------
+@dataclass(frozen=True)
+class Deleted:
+    """Something deleted on Discord (for real, so the gateway and the 404s are
+    Discord's own), then work that needs it: the bot copes and carries on."""
+
+    name: str
+    cogs: tuple[str, ...]
+    arrange: Callable[[Ctx], Awaitable[None]]
+    delete: Callable[[Ctx], None]
+    then: Callable[[Ctx], Awaitable[None]]
+    holds: Callable[[Ctx], Awaitable[None]]
+
+
+def delete_chat_event(ctx: Ctx) -> None:
+    guild = ctx.env.backend.get_guild(ctx.world.guild.id)
+    (event_id,) = list(guild.scheduled_events)
+    ctx.env.backend.delete_scheduled_event(ctx.world.guild.id, event_id)
+
+
+def delete_chat_announcement(ctx: Ctx) -> None:
+    message = next(m for m in ctx.world.announcements.history() if m.components)
+    ctx.env.backend.delete_message(ctx.world.announcements.id, message.id)
+
+
+async def chat_ends(ctx: Ctx) -> None:
+    await advance_to(ctx.env, 7 * DAY + 17 * HOUR + 60)
+
+
+async def chat_done_and_next_planned(ctx: Ctx) -> None:
+    db = bot_of(ctx.env).db
+    statuses = [
+        r["status"]
+        for r in await db.fetchall("SELECT status FROM chat_occurrences ORDER BY id")
+    ]
+    assert statuses[0] == "done" and len(statuses) == 2, statuses
+
+
+async def chat_skipped(ctx: Ctx) -> None:
+    result = await chat_skip(ctx)
+    ctx.extra["answer"] = result
+
+
+async def chat_moved(ctx: Ctx) -> None:
+    ctx.extra["answer"] = await chat_reschedule(ctx)
+
+
+def answered_without_error(ctx: Ctx) -> None:
+    result = ctx.extra["answer"]
+    shown = [m.content or "" for m in [result.response, *result.followups] if m]
+    assert shown and not any("wrong" in t or "missing" in t for t in shown), shown
+
+
+async def skip_done(ctx: Ctx) -> None:
+    answered_without_error(ctx)
+    db = bot_of(ctx.env).db
+    assert (
+        await db.fetchval("SELECT status FROM chat_occurrences WHERE id = 1")
+        == "skipped"
+    )
+
+
+async def move_done(ctx: Ctx) -> None:
+    answered_without_error(ctx)
+    db = bot_of(ctx.env).db
+    assert await db.fetchval("SELECT revision FROM chat_occurrences WHERE id = 1") == 1
+
+
+async def no_failed_jobs(ctx: Ctx) -> None:
+    db = bot_of(ctx.env).db
+    failed = await db.fetchall(
+        "SELECT key, last_error FROM jobs WHERE state = 'failed'"
+    )
+    assert not failed, [dict(r) for r in failed]
+
+
+def delete_event_announcement(ctx: Ctx) -> None:
+    message = ctx.world.events.last_message
+    assert message is not None
+    ctx.env.backend.delete_message(ctx.world.events.id, message.id)
+
+
+async def event_reminders_due(ctx: Ctx) -> None:
+    await advance_to(ctx.env, EVENT_START + 60)
+
+
+async def event_reminders_went_out(ctx: Ctx) -> None:
+    assert await event_reminded_dm(ctx)
+    assert await event_reminded_channel(ctx)
+
+
+DELETED = [
+    Deleted(
+        "chat-discord-event-then-the-chat-ends",
+        CHATS,
+        chat_opened,
+        delete_chat_event,
+        chat_ends,
+        chat_done_and_next_planned,
+    ),
+    Deleted(
+        "chat-discord-event-then-skip",
+        CHATS,
+        chat_opened,
+        delete_chat_event,
+        chat_skipped,
+        skip_done,
+    ),
+    Deleted(
+        "chat-discord-event-then-reschedule",
+        CHATS,
+        chat_opened,
+        delete_chat_event,
+        chat_moved,
+        move_done,
+    ),
+    Deleted(
+        "chat-announcement-then-the-chat-ends",
+        CHATS,
+        chat_opened,
+        delete_chat_announcement,
+        chat_ends,
+        chat_done_and_next_planned,
+    ),
+    Deleted(
+        "chat-announcement-then-reschedule",
+        CHATS,
+        chat_opened,
+        delete_chat_announcement,
+        chat_moved,
+        move_done,
+    ),
+    Deleted(
+        "event-announcement-then-its-reminders",
+        ("cogs.setup", "cogs.events"),
+        publish_event,
+        delete_event_announcement,
+        event_reminders_due,
+        event_reminders_went_out,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", DELETED, ids=case_id)
+async def test_work_copes_with_what_a_person_deleted(
+    case: Deleted, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.app.cog_names", lambda: list(case.cogs))
+    from bot.app import create_bot
+    from bot.testing import build_world
+
+    env = simcord.Env(create_bot(settings))
+    await env.start()
+    try:
+        world = await build_world(env)
+        ctx = Ctx(env, world, monkeypatch=monkeypatch)
+        await case.arrange(ctx)
+        await env.settle()
+        case.delete(ctx)
+        await env.settle()
+        await case.then(ctx)
+        await env.settle()
+        await case.holds(ctx)
+        await no_failed_jobs(ctx)
+    finally:
+        bot = env.bot
+        await env.shutdown()
+        if isinstance(bot, PalletsBot):
+            await bot.stop_services()
+    unexpected = [e for e in env.errors if not is_expected(e)]
+    assert not unexpected, unexpected

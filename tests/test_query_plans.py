@@ -145,6 +145,8 @@ CASES = [
     # -- mentorship
     Case("mentorship: profile", mentorship.PROFILE),
     Case("mentorship: open requests", mentorship.OPEN_REQUESTS),
+    Case("mentorship: digest's unclaimed", mentorship.UNCLAIMED),
+    Case("mentorship: digest's unclaimed count", mentorship.UNCLAIMED_COUNT),
     Case("mentorship: stats counts", mentorship.STATS_COUNTS),
     Case("mentorship: stats waits", mentorship.STATS_WAITS),
     # -- grants

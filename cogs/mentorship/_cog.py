@@ -1010,7 +1010,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         await self.ensure_digest(guild_id)
         settings = await self.bot.guild_config.get(guild_id)
         log_channel = settings.channel(Channel.LOG)
-        waiting = logic.unclaimed(await self.q.open_requests(guild_id), now_ts())
+        cutoff = now_ts() - int(logic.UNCLAIMED_AFTER.total_seconds())
+        waiting, total = await self.q.unclaimed(guild_id, cutoff, logic.DIGEST_LISTED)
         if log_channel is None or not waiting:
             return
         mentors = await self.q.available_mentors(guild_id)
@@ -1019,8 +1020,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             ngettext(
                 "{count} mentoring request has waited over a week:",
                 "{count} mentoring requests have waited over a week:",
-                len(waiting),
-                count=len(waiting),
+                total,
+                count=total,
             )
         ]
         for request in waiting:
@@ -1038,6 +1039,9 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                     mentors=names,
                 )
             )
+        if total > len(waiting):
+            more = total - len(waiting)
+            lines.append(ngettext("and {count} more", "and {count} more", more))
         await self.bot.outbox.send(
             job.key,
             log_channel,

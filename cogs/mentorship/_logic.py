@@ -27,6 +27,8 @@ MAX_CAPACITY = 10
 DEFAULT_CHECKIN_DAYS = 14
 UNCLAIMED_AFTER = timedelta(days=7)
 QUEUE_PAGE_SIZE = 5
+#: Waiting requests the weekly digest names (an embed holds 4,096 characters).
+DIGEST_LISTED = 10
 #: Half a day: the farthest two UTC offsets can be once the day wraps around.
 MAX_TZ_DISTANCE = 12 * 60
 

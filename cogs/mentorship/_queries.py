@@ -102,6 +102,15 @@ OPEN_REQUESTS = (
     "SELECT * FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
     "ORDER BY created_at, id"
 )
+# The weekly digest names the oldest few waiting requests and counts the rest.
+UNCLAIMED = (
+    "SELECT * FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
+    "AND created_at <= ? ORDER BY created_at, id LIMIT ?"
+)
+UNCLAIMED_COUNT = (
+    "SELECT count(*) FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
+    "AND created_at <= ?"
+)
 STATS_COUNTS = (
     "SELECT "
     "(SELECT count(*) FROM mentor_requests WHERE guild_id = :g AND state = 'open') "
@@ -171,6 +180,14 @@ class Queries:
     async def open_requests(self, guild_id: int) -> list[MentorRequest]:
         rows = await self.db.fetchall(OPEN_REQUESTS, (guild_id,))
         return [_request(row) for row in rows]
+
+    async def unclaimed(
+        self, guild_id: int, cutoff: int, limit: int
+    ) -> tuple[list[MentorRequest], int]:
+        """The oldest ``limit`` open requests made by ``cutoff``, and how many there are."""
+        rows = await self.db.fetchall(UNCLAIMED, (guild_id, cutoff, limit))
+        total = await self.db.fetchval(UNCLAIMED_COUNT, (guild_id, cutoff))
+        return [_request(row) for row in rows], int(total)
 
     async def create_request(
         self,

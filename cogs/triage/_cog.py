@@ -27,6 +27,7 @@ from bot.i18n import _
 from bot.i18n import guild_language
 from bot.permissions import has_role
 from bot.permissions import require_role
+from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clean_text
 from bot.safety import mention_only
@@ -564,6 +565,8 @@ class TriageCog(commands.Cog, name="Triage"):
         helper_id: int | None,
         answer_id: int | None,
     ) -> None:
+        # Public, like the answer: finding the answer message is a Discord call.
+        await defer(interaction, ephemeral=False)
         answer = (
             await self._answer_message(question, answer_id)
             if answer_id is not None

@@ -909,8 +909,26 @@ async def mentor_status_lookup(ctx: Ctx) -> simcord.InteractionResult:
     )
 
 
+async def question_answered(ctx: Ctx) -> None:
+    thread = await post_question(ctx.world, ctx.world.alice, *QUESTION)
+    await ctx.world.helper.send(thread, "Did you call db.session.commit()?")
+    ctx.extra["thread"] = thread
+    ctx.method = "GET"
+    ctx.path = f"/channels/{thread.id}/messages"
+
+
+async def asker_says_solved(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.alice.slash(ctx.extra["thread"], "solved")
+
+
 CHATS = ("cogs.setup", "cogs.chats")
 SLOW = [
+    Slow(
+        "triage-solved",
+        ("cogs.setup", "cogs.triage"),
+        question_answered,
+        asker_says_solved,
+    ),
     Slow("chat-skip", CHATS, chat_opened, chat_skip),
     Slow("chat-reschedule", CHATS, chat_opened, chat_reschedule),
     Slow("chat-propose", CHATS, chat_opened_post, chat_propose),

@@ -41,8 +41,8 @@ def in_scheduled_work() -> bool:
 class Window:
     """At most ``limit`` acquisitions in any ``period`` seconds (a sliding window).
 
-    Waiters are served in order. Time is the event loop's, so the simulated clock
-    of the tests moves it.
+    Waiting is sleeping only (no locks or futures), so the simulated clock of the
+    tests sees every waiter as a timer; time is the event loop's.
     """
 
     def __init__(self, limit: int, period: float) -> None:
@@ -51,7 +51,6 @@ class Window:
         self.limit = limit
         self.period = period
         self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()
 
     def _prune(self, now: float) -> None:
         while self._times and self._times[0] <= now - self.period:
@@ -60,19 +59,18 @@ class Window:
     def idle(self, now: float) -> bool:
         """Whether nothing was acquired in the last period (safe to forget)."""
         self._prune(now)
-        return not self._times and not self._lock.locked()
+        return not self._times
 
     async def acquire(self, count: int = 1) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            for _ in range(count):
-                while True:
-                    now = loop.time()
-                    self._prune(now)
-                    if len(self._times) < self.limit:
-                        self._times.append(now)
-                        break
-                    await asyncio.sleep(self._times[0] + self.period - now)
+        loop = asyncio.get_running_loop()
+        for _ in range(count):
+            while True:
+                now = loop.time()
+                self._prune(now)
+                if len(self._times) < self.limit:
+                    self._times.append(now)
+                    break
+                await asyncio.sleep(self._times[0] + self.period - now)
 
 
 class Pacer:

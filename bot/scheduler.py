@@ -25,6 +25,7 @@ import contextvars
 import json
 import logging
 from collections import Counter
+from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -156,14 +157,21 @@ class Scheduler:
         self._recovered = False
         self._running: set[asyncio.Task[Any]] = set()
         self._horizon = int(horizon.total_seconds())
-        self._max_armed = max_armed
+        #: At most this many triggers armed by one refill (public for the tests).
+        self.max_armed = max_armed
         #: Every pending job due at or before this is armed (or already running).
         self._armed_until: int | None = None
         self._refill_at: int | None = None
         self._refill_lock = asyncio.Lock()
-        self._slots = asyncio.Semaphore(workers)
+        self._workers = workers
+        self._active = 0
+        #: Jobs woken while every worker was busy, in the order they came due.
+        self._waiting: deque[int] = deque()
+        #: Where the catch-up has read up to: (recovery time, (due_at, id)).
+        self._backlog: tuple[int, tuple[int, int]] | None = None
+        self._loading = False
+        self._stopped = False
         self._starts = Window(jobs_per_second, 1.0)
-        self._catch_up: asyncio.Task[None] | None = None
         self.stats = SchedulerStats()
         self.on_failure: FailureHook | None = None
         #: Called around each run to set up its context (language, logging ids).
@@ -196,6 +204,7 @@ class Scheduler:
         self._aps.start()
 
     async def shutdown(self) -> None:
+        self._stopped = True
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
@@ -208,14 +217,20 @@ class Scheduler:
             await asyncio.gather(*waited, return_exceptions=True)
 
     @property
+    def armed(self) -> int:
+        """How many jobs have a trigger in memory (the window, not the whole table)."""
+        if self._aps is None:
+            return 0
+        return sum(1 for job in self._aps.get_jobs() if job.id != _REFILL_ID)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    @property
     def catching_up(self) -> bool:
         """Whether work that came due while the bot was down is still being run."""
-        return self._catch_up is not None and not self._catch_up.done()
-
-    async def wait_caught_up(self) -> None:
-        """Wait until the catch-up after start-up has run (for tests and the bench)."""
-        if self._catch_up is not None:
-            await asyncio.shield(self._catch_up)
+        return self._backlog is not None or bool(self._waiting) or self._active > 0
 
     async def recover(self) -> None:
         """Arm the next window; record what was missed; catch up in the background.
@@ -254,33 +269,9 @@ class Scheduler:
         # The window starts after now: what is due by now is the catch-up's.
         self._armed_until = now
         await self._refill()
-        self._catch_up = self._track_task(self._run_overdue(now))
-
-    async def _run_overdue(self, now: int) -> None:
-        """Run every job due by ``now``, oldest first, at the scheduler's pace."""
-        cursor = (-1, -1)
-        while True:
-            rows = await self._db.fetchall(
-                "SELECT id, due_at FROM jobs WHERE state = 'pending' AND due_at <= ? "
-                "AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?",
-                (now, *cursor, CATCH_UP_BATCH),
-            )
-            if not rows:
-                return
-            for row in rows:
-                # Backpressure: start the next one only when a worker is free.
-                await self._slots.acquire()
-                self._track_task(self._run_holding_slot(row["id"]))
-            cursor = (rows[-1]["due_at"], rows[-1]["id"])
-
-    def _track_task(self, coro: Awaitable[None]) -> asyncio.Task[None]:
-        async def wrapper() -> None:
-            await coro
-
-        task = asyncio.get_running_loop().create_task(wrapper())
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-        return task
+        # The rest runs after ready, a batch at a time, by the workers.
+        self._backlog = (now, (-1, -1))
+        self._fill_workers()
 
     # -- changing jobs ------------------------------------------------------------------
     async def schedule(
@@ -388,9 +379,9 @@ class Scheduler:
             rows = await self._db.fetchall(
                 "SELECT id, due_at FROM jobs WHERE state = 'pending' "
                 "AND due_at > ? AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-                (lower, until, self._max_armed + 1),
+                (lower, until, self.max_armed + 1),
             )
-            if len(rows) > self._max_armed:
+            if len(rows) > self.max_armed:
                 last = rows[-1]["due_at"]
                 if rows[0]["due_at"] == last:
                     # More jobs due in the same second than fit: take them all.
@@ -458,25 +449,63 @@ class Scheduler:
         if job is not None:
             job.remove()
 
+    # Workers chain: one that finishes a job takes the next waiting one, so nothing
+    # waits on a lock or a future (only on the pace, by sleeping), and at most
+    # ``workers`` jobs run at once however many come due together.
     async def _run(self, job_id: int) -> None:
-        """Run a job when a worker is free and the pace allows (woken by its trigger)."""
-        await self._slots.acquire()
-        await self._run_holding_slot(job_id)
+        """Woken by a job's trigger: run it now, or when a worker is free."""
+        self._waiting.append(job_id)
+        self._fill_workers()
 
-    async def _run_holding_slot(self, job_id: int) -> None:
-        task = asyncio.current_task()
-        if task is not None:
+    def _fill_workers(self) -> None:
+        while (
+            not self._stopped
+            and self._active < self._workers
+            and (self._waiting or (self._backlog is not None and not self._loading))
+        ):
+            self._active += 1
+            task = asyncio.get_running_loop().create_task(self._work())
             self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _work(self) -> None:
         try:
-            await self._starts.acquire()
-            if self._aps is None:
-                return  # shut down while waiting
-            with scheduled_work():
-                await self._fire(job_id)
+            while not self._stopped:
+                job_id = await self._next()
+                if job_id is None:
+                    return
+                await self._starts.acquire()
+                if self.stopped:
+                    return  # shut down while waiting for the pace
+                with scheduled_work():
+                    await self._fire(job_id)
         finally:
-            self._slots.release()
-            if task is not None:
-                self._running.discard(task)
+            self._active -= 1
+
+    async def _next(self) -> int | None:
+        if not self._waiting and self._backlog is not None and not self._loading:
+            await self._load_backlog()
+        return self._waiting.popleft() if self._waiting else None
+
+    async def _load_backlog(self) -> None:
+        """Queue the next batch of work that came due while the bot was down."""
+        assert self._backlog is not None
+        now, cursor = self._backlog
+        self._loading = True
+        try:
+            rows = await self._db.fetchall(
+                "SELECT id, due_at FROM jobs WHERE state = 'pending' AND due_at <= ? "
+                "AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?",
+                (now, *cursor, CATCH_UP_BATCH),
+            )
+        finally:
+            self._loading = False
+        if len(rows) < CATCH_UP_BATCH:
+            self._backlog = None
+        else:
+            self._backlog = (now, (rows[-1]["due_at"], rows[-1]["id"]))
+        self._waiting.extend(row["id"] for row in rows)
+        self._fill_workers()
 
     async def _fire(self, job_id: int) -> None:
         now = utcnow()

@@ -272,3 +272,120 @@ async def test_reconnect_does_not_recover_twice(
     await simcord_env.advance_time(600)
     assert len(runs) == 1
     assert isinstance(simcord_bot, discord.Client)
+
+
+# -- the armed window (issue #10: start-up with many pending jobs) ---------------------
+
+
+async def test_job_a_month_ahead_fires_once_at_its_time_across_a_restart(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    due = utcnow() + timedelta(days=30)
+    await simcord_bot.schedule(
+        KIND, "far", due, guild_id=world.guild.id, payload={"n": 1}
+    )
+    # Beyond the window: the row alone holds it, no trigger in memory.
+    assert simcord_bot.scheduler.armed == 0
+    await simcord_env.advance_time(10 * 86400)
+    runs = await restart_with_ping(simcord_env, settings, world)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    assert bot.scheduler.armed == 0
+    await simcord_env.advance_time(20 * 86400 - 5 - 10 * 60)
+    assert pings(world) == []
+    await simcord_env.advance_time(10 * 60)
+    assert pings(world) == []
+    await simcord_env.advance_time(10)
+    assert pings(world) == ["ping 1"]
+    assert [job.due_at for job in runs] == [due.replace(microsecond=0)]
+    await simcord_env.advance_time(86400)
+    runs = await restart_with_ping(simcord_env, settings, world)
+    await simcord_env.advance_time(86400)
+    assert runs == []
+    assert pings(world) == ["ping 1"]
+
+
+async def test_far_jobs_moved_near_or_cancelled_behave_as_near_ones(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    far = utcnow() + timedelta(days=30)
+    for n, key in enumerate(["moved-in", "cancelled", "moved-out"], start=1):
+        when = far if key != "moved-out" else utcnow() + timedelta(minutes=30)
+        await simcord_bot.schedule(
+            KIND, key, when, guild_id=world.guild.id, payload={"n": n}
+        )
+    assert simcord_bot.scheduler.armed == 1
+    await simcord_bot.schedule(
+        KIND,
+        "moved-in",
+        utcnow() + timedelta(hours=2),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_bot.schedule(
+        KIND, "moved-out", far, guild_id=world.guild.id, payload={"n": 3}
+    )
+    assert await simcord_bot.scheduler.cancel("cancelled")
+    await simcord_env.advance_time(3600)
+    assert pings(world) == []
+    await simcord_env.advance_time(3600 + 1)
+    assert pings(world) == ["ping 1"]
+    await simcord_env.advance_time(30 * 86400)
+    assert pings(world) == ["ping 1", "ping 3"]
+
+
+async def test_start_up_arms_a_bounded_window_and_refills_it_in_time(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    start = utcnow()
+    # 30 jobs a minute apart in the next hour (more than one refill may arm), ten of
+    # them in the same second, and 10 spread over the next ten days.
+    times = [start + timedelta(minutes=n + 1) for n in range(30)]
+    times += [start + timedelta(minutes=45)] * 10
+    times += [start + timedelta(days=n + 1, hours=3) for n in range(10)]
+    for n, when in enumerate(times):
+        await simcord_bot.schedule(
+            KIND, f"w{n}", when, guild_id=world.guild.id, payload={"n": n}
+        )
+    old = simcord_env.bot
+    assert isinstance(old, PalletsBot)
+    await old.stop_services()
+    bot = create_bot(settings)
+    bot.scheduler.max_armed = 8
+    runs = install_ping(bot, world.general.id)
+    await simcord_env.restart_bot(bot)
+    await simcord_env.settle()
+    assert bot.scheduler.armed == 8
+    await simcord_env.advance_time(11 * 86400)
+    assert sorted(job.key for job in runs) == sorted(f"w{n}" for n in range(50))
+    # Each ran at its due time (a worker's pace allows ten a second).
+    for job in runs:
+        assert job.late is False
+    assert len(pings(world)) == 50
+    assert bot.scheduler.armed == 0
+
+
+async def test_restart_with_a_thousand_far_jobs_arms_none_of_them(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    start = utcnow()
+    await simcord_bot.db.executemany(
+        "INSERT INTO jobs (key, kind, guild_id, due_at, catch_up_seconds, payload, "
+        "created_at) VALUES (?, ?, ?, ?, 3600, '{\"n\": 0}', 0)",
+        [
+            (f"bulk{n}", KIND, world.guild.id, int(start.timestamp()) + 86400 + n * 60)
+            for n in range(1000)
+        ],
+    )
+    await restart_with_ping(simcord_env, settings, world)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    assert bot.scheduler.armed == 0
+    pending = await bot.db.fetchval(
+        "SELECT count(*) FROM jobs WHERE kind = ? AND state = 'pending'", (KIND,)
+    )
+    assert pending == 1000

@@ -658,10 +658,11 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 user=interaction.user.id,
                 text=quote(body),
             )
-        await self.bot.post_to_log(pairing.guild_id, note, private=True)
+        # Answer first: the log post is a Discord call.
         await reply(
             interaction, _("Thank you for your feedback! Only organisers see it.")
         )
+        await self.bot.post_to_log(pairing.guild_id, note, private=True)
 
     # -- mentees ----------------------------------------------------------------------
     @app_commands.command(name="request")
@@ -973,6 +974,11 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         if changed is None:
             raise UserError(_("This check-in is unknown."))
         if value == "need_help":
+            # Answer first: the log post is a Discord call.
+            await reply(
+                interaction,
+                _("Thanks for saying so: the organisers were told and will reach out."),
+            )
             if changed:
                 with guild_language():
                     alert = _(
@@ -982,10 +988,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                         id=pairing_id,
                     )
                 await self.bot.post_to_log(pairing.guild_id, alert, private=True)
-            await reply(
-                interaction,
-                _("Thanks for saying so: the organisers were told and will reach out."),
-            )
         else:
             await reply(interaction, _("Glad to hear it. Thank you!"))
 

@@ -921,8 +921,40 @@ async def asker_says_solved(ctx: Ctx) -> simcord.InteractionResult:
     return await ctx.world.alice.slash(ctx.extra["thread"], "solved")
 
 
+async def checkin_posted(ctx: Ctx) -> None:
+    await mentorship_checkin(ctx)
+    await mentorship_checkin_due(ctx)
+    ctx.path = f"/channels/{ctx.world.log.id}/messages"
+
+
+async def need_help(ctx: Ctx) -> simcord.InteractionResult:
+    thread = ctx.extra["thread"]
+    checkin = next(m for m in thread.history() if "Check-in time" in m.content)
+    return await ctx.world.alice.click(checkin, label="Need help")
+
+
+async def pairing_ended(ctx: Ctx) -> None:
+    await mentorship_checkin(ctx)
+    ended = await mentor_end(ctx)
+    ctx.extra["ended"] = ended
+    ctx.path = f"/channels/{ctx.world.log.id}/messages"
+
+
+async def feedback(ctx: Ctx) -> simcord.InteractionResult:
+    from cogs.mentorship._views import FEEDBACK_FIELD
+
+    ended = ctx.extra["ended"]
+    message = ended.followups[-1] if ended.followups else ended.response
+    form = await ctx.world.mentor.click(message, label="Give feedback")
+    assert form.modal is not None
+    return await ctx.world.mentor.submit_modal(form, {FEEDBACK_FIELD: "Went well"})
+
+
 CHATS = ("cogs.setup", "cogs.chats")
+MENTORSHIP = ("cogs.setup", "cogs.mentorship")
 SLOW = [
+    Slow("mentor-checkin-need-help", MENTORSHIP, checkin_posted, need_help),
+    Slow("mentor-feedback-form", MENTORSHIP, pairing_ended, feedback),
     Slow(
         "triage-solved",
         ("cogs.setup", "cogs.triage"),

@@ -1,4 +1,21 @@
-"""``pallets-bot``: run the bot, the playground, and maintenance commands."""
+"""``pallets-bot``: run the bot, the playground, and maintenance commands.
+
+Exit codes, one per kind of trouble, so a service manager or script can act on them:
+
+== ==========================================================================
+0  success
+1  a configuration error, or another failure the message explains
+2  no Discord token (``run``), or a usage error
+10 a database problem not listed below
+11 the database is in use by another pallets-bot process
+12 the database file is damaged or not a pallets-bot database
+13 the database file or its directory cannot be opened (permissions)
+14 the database or its directory is read-only
+15 the database was written by a newer pallets-bot
+16 the database needs ``pallets-bot migrate`` (``check`` only)
+17 the disk is full
+== ==========================================================================
+"""
 
 from __future__ import annotations
 
@@ -6,11 +23,27 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.settings import Settings
 from bot.settings import SettingsError
+
+if TYPE_CHECKING:
+    from bot.db import DatabaseError
+
+
+def _database_failure(exc: DatabaseError) -> click.ClickException:
+    """The command-line error for ``exc``, exiting with its kind's code."""
+    # Click reads the exit code from the class.
+    kind = type(
+        f"{type(exc).__name__}Failure",
+        (click.ClickException,),
+        {"exit_code": exc.exit_code},
+    )
+    failure: click.ClickException = kind(str(exc))
+    return failure
 
 
 def _settings() -> Settings:
@@ -46,10 +79,33 @@ def run() -> None:
     asyncio.run(_run(settings, token))
 
 
+async def _preflight(settings: Settings) -> None:
+    """Refuse a database the bot cannot use before connecting to Discord."""
+    from bot.db import Database
+    from bot.db import DatabaseTooNew
+    from bot.db import load_migrations
+
+    db = Database(settings.database_path)
+    try:
+        await db.open()
+        version, known = await db.schema_version(), len(load_migrations())
+        if version > known:
+            raise DatabaseTooNew(
+                f"{settings.database_path} is at schema version {version}, but this "
+                f"pallets-bot knows only {known}: upgrade pallets-bot or restore a backup"
+            )
+    finally:
+        await db.close()
+
+
 async def _run(settings: Settings, token: str) -> None:
     from bot.app import create_bot
     from bot.db import DatabaseError
 
+    try:
+        await _preflight(settings)
+    except DatabaseError as exc:
+        raise _database_failure(exc) from None
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -58,7 +114,7 @@ async def _run(settings: Settings, token: str) -> None:
         async with bot:
             await bot.start(token)
     except DatabaseError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _database_failure(exc) from None
 
 
 @main.command()
@@ -91,22 +147,23 @@ def migrate() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Write a consistent copy of the database to PATH (safe while the bot runs)."""
-    asyncio.run(_backup(_settings(), path))
-    click.echo(f"backup written to {path}")
+    import sqlite3
 
+    from bot.backups import backup_file
+    from bot.db import classify
+    from bot.db import DatabaseError
 
-async def _backup(settings: Settings, path: Path) -> None:
-    import aiosqlite
-
-    source_path = settings.database_path
-    if not source_path.is_file():
-        raise click.ClickException(f"no database at {source_path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = _settings()
     # Read-only, without the process lock: the online backup API copies a
     # consistent snapshot even while the running bot writes.
-    async with aiosqlite.connect(f"file:{source_path}?mode=ro", uri=True) as source:
-        async with aiosqlite.connect(path) as target:
-            await source.backup(target)
+    try:
+        asyncio.run(backup_file(settings.database_path, path))
+    except sqlite3.Error as exc:
+        error = classify(settings.database_path, exc, "backup failed")
+        raise _database_failure(error) from None
+    except DatabaseError as exc:
+        raise _database_failure(exc) from None
+    click.echo(f"backup written to {path}")
 
 
 @main.command()
@@ -125,7 +182,7 @@ def restore(path: Path, yes: bool) -> None:
     try:
         kept = restore_backup(path, settings.database_path)
     except DatabaseError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _database_failure(exc) from None
     if kept is not None:
         click.echo(f"the previous database was kept as {kept}")
     click.echo(
@@ -144,11 +201,18 @@ def check() -> None:
 
 
 async def _with_db(settings: Settings, action: str) -> list[str] | int:
+    import sqlite3
+
+    from bot.db import classify
     from bot.db import Database
+    from bot.db import DatabaseCorrupt
     from bot.db import DatabaseError
+    from bot.db import DatabaseOutdated
+    from bot.db import DatabaseTooNew
     from bot.db import load_migrations
 
-    db = Database(settings.database_path)
+    path = settings.database_path
+    db = Database(path)
     try:
         await db.open()
         if action == "migrate":
@@ -156,19 +220,25 @@ async def _with_db(settings: Settings, action: str) -> list[str] | int:
         version = await db.schema_version()
         known = len(load_migrations())
         if version < known:
-            raise DatabaseError(
+            raise DatabaseOutdated(
                 f"database is at schema version {version} of {known}: run pallets-bot migrate"
             )
         if version > known:
-            raise DatabaseError(
-                f"database is at schema version {version}, newer than {known}"
+            raise DatabaseTooNew(
+                f"{path} is at schema version {version}, but this pallets-bot knows "
+                f"only {known}: upgrade pallets-bot or restore a backup"
             )
-        integrity = await db.fetchval("PRAGMA quick_check")
+        try:
+            integrity = await db.fetchval("PRAGMA quick_check")
+        except sqlite3.Error as exc:
+            raise classify(path, exc, "integrity check failed") from exc
         if integrity != "ok":
-            raise DatabaseError(f"integrity check failed: {integrity}")
+            raise DatabaseCorrupt(
+                f"{path}: integrity check failed: {integrity}; restore a backup"
+            )
         return version
     except DatabaseError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _database_failure(exc) from None
     finally:
         await db.close()
 

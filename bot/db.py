@@ -37,15 +37,88 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class DatabaseError(Exception):
-    """The database cannot be used; the message says why and what to do."""
+    """The database cannot be used; the message says why and what to do.
+
+    ``exit_code`` is what the command line exits with, one per kind of trouble, so a
+    service manager or a script can tell them apart (see :mod:`bot.cli`).
+    """
+
+    exit_code = 10
 
 
 class DatabaseLocked(DatabaseError):
     """Another pallets-bot process holds the database."""
 
+    exit_code = 11
+
+
+class DatabaseCorrupt(DatabaseError):
+    """The file is not an SQLite database, or fails its integrity check."""
+
+    exit_code = 12
+
+
+class DatabaseUnreadable(DatabaseError):
+    """The file (or its directory) cannot be opened: permissions, most likely."""
+
+    exit_code = 13
+
+
+class DatabaseReadOnly(DatabaseError):
+    """The database cannot be written: a read-only file or directory."""
+
+    exit_code = 14
+
 
 class DatabaseTooNew(DatabaseError):
     """The database was written by a newer pallets-bot than this one."""
+
+    exit_code = 15
+
+
+class DatabaseOutdated(DatabaseError):
+    """The database needs ``pallets-bot migrate`` (only ``check`` says so)."""
+
+    exit_code = 16
+
+
+class DatabaseFull(DatabaseError):
+    """A write failed because the disk (or the database's size limit) is full.
+
+    The transaction was rolled back: nothing of it was kept.
+    """
+
+    exit_code = 17
+
+
+def classify(path: Path, exc: sqlite3.Error, doing: str) -> DatabaseError:
+    """Turn an SQLite error into the :class:`DatabaseError` that says what to do."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return DatabaseCorrupt(
+            f"{path}: {doing}: {exc}: the file is damaged or not a pallets-bot "
+            "database; restore a backup (pallets-bot restore)"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return DatabaseFull(
+            f"{path}: {doing}: {exc}: free some disk space; nothing was saved"
+        )
+    if code == sqlite3.SQLITE_READONLY or (
+        code == sqlite3.SQLITE_CANTOPEN
+        and path.exists()
+        and os.access(path, os.R_OK)
+        and not os.access(path.parent, os.W_OK)
+    ):
+        return DatabaseReadOnly(
+            f"{path}: {doing}: {exc}: the database and its directory must be "
+            "writable (SQLite keeps its -wal and -shm files beside it)"
+        )
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return DatabaseUnreadable(
+            f"{path}: {doing}: {exc}: check that the file and its directory can be "
+            "read and written by the user running pallets-bot"
+        )
+    return DatabaseError(f"{path}: {doing}: {exc}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +181,10 @@ class Transaction:
         return None if row is None else row[0]
 
 
+def _is_full(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
 _current_tx: contextvars.ContextVar[tuple[Database, Transaction] | None] = (
     contextvars.ContextVar("pallets_bot_current_tx", default=None)
 )
@@ -131,7 +208,10 @@ class Database:
         try:
             self._writer = await self._connect()
             self._reader = await self._connect()
-            mode = await self._pragma(self._writer, "journal_mode=WAL")
+            try:
+                mode = await self._pragma(self._writer, "journal_mode=WAL")
+            except sqlite3.Error as exc:
+                raise classify(self.path, exc, "cannot switch to WAL") from exc
             if str(mode).lower() != "wal":
                 raise DatabaseError(
                     f"{self.path}: could not switch to WAL journal mode"
@@ -144,10 +224,8 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         try:
             conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseError(
-                f"{self.path}: cannot open the database: {exc}"
-            ) from exc
+        except sqlite3.Error as exc:
+            raise classify(self.path, exc, "cannot open the database") from exc
         try:
             conn.row_factory = sqlite3.Row
             await self._pragma(conn, "foreign_keys=ON")
@@ -157,9 +235,8 @@ class Database:
         except BaseException as exc:
             # Close it, or its worker thread keeps the process from exiting.
             await conn.close()
-            if isinstance(exc, sqlite3.DatabaseError):
-                message = f"{self.path}: cannot open the database: {exc}"
-                raise DatabaseError(message) from exc
+            if isinstance(exc, sqlite3.Error):
+                raise classify(self.path, exc, "cannot open the database") from exc
             raise
         return conn
 
@@ -174,8 +251,10 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock_file = open(f"{self.path}.lock", "a+", encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
-            raise DatabaseError(
-                f"{self.path}: cannot create the database: {exc}"
+            # The lock file lives beside the database, as SQLite's -wal and -shm do.
+            raise DatabaseReadOnly(
+                f"{self.path}: cannot create the database or its lock file: {exc}; "
+                "the directory must be writable by the user running pallets-bot"
             ) from exc
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -293,11 +372,14 @@ class Database:
                 await conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield tx
-                except BaseException:
-                    await conn.rollback()
-                    raise
-                else:
                     await conn.commit()
+                except BaseException as exc:
+                    # Also when COMMIT itself failed (a full disk): SQLite then
+                    # leaves the transaction open, and every later BEGIN would fail.
+                    await conn.rollback()
+                    if isinstance(exc, sqlite3.Error) and _is_full(exc):
+                        raise classify(self.path, exc, "write failed") from exc
+                    raise
             finally:
                 _current_tx.reset(token)
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.db import DatabaseFull
 from bot.i18n import _
+from bot.i18n import guild_language
 from bot.i18n import member_language
 
 if TYPE_CHECKING:
@@ -89,6 +92,15 @@ def message_for(error: BaseException) -> tuple[str, bool]:
             ),
             True,
         )
+    if isinstance(error, DatabaseFull):
+        # Not the member's fault, and not a bug: logged, and the organisers told.
+        return (
+            _(
+                "I could not save that: my storage is full. Nothing was changed; "
+                "please try again later."
+            ),
+            False,
+        )
     error_id = secrets.token_hex(4)
     error.__dict__.setdefault("error_id", error_id)
     return (
@@ -127,3 +139,25 @@ async def report(
         await reply(interaction, text, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not tell the member about an error", exc_info=True)
+    if isinstance(unwrap(error), DatabaseFull) and interaction.guild_id is not None:
+        await _tell_organisers_storage_full(interaction.client, interaction.guild_id)
+
+
+#: At most one "storage is full" notice per guild in this many seconds.
+STORAGE_FULL_NOTICE_SECONDS = 15 * 60
+_storage_full_told: dict[int, float] = {}
+
+
+async def _tell_organisers_storage_full(bot: PalletsBot, guild_id: int) -> None:
+    now = time.monotonic()
+    last = _storage_full_told.get(guild_id)
+    if last is not None and now - last < STORAGE_FULL_NOTICE_SECONDS:
+        return  # told recently: a full disk must not become a storm of notices
+    _storage_full_told[guild_id] = now
+    with guild_language():
+        text = _(
+            "The bot's storage is full: members' changes cannot be saved and they "
+            "are asked to try again later. Whoever runs the bot should free disk "
+            "space; nothing already saved is lost."
+        )
+    await bot.post_to_log(guild_id, text)

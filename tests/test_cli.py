@@ -41,7 +41,7 @@ def test_malformed_setting_is_a_one_line_error(
 
 def test_migrate_then_check_then_backup(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["check"])
-    assert result.exit_code == 1 and "migrate" in result.output
+    assert result.exit_code == 16 and "migrate" in result.output
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
     assert "applied 0001_core" in result.output
@@ -62,5 +62,5 @@ def test_check_reports_a_corrupt_database(runner: CliRunner, tmp_path: Path) -> 
     path.parent.mkdir()
     path.write_bytes(b"garbage" * 1000)
     result = runner.invoke(main, ["check"])
-    assert result.exit_code == 1
+    assert result.exit_code == 12
     assert "cannot open the database" in result.output

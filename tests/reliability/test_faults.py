@@ -950,9 +950,43 @@ async def feedback(ctx: Ctx) -> simcord.InteractionResult:
     return await ctx.world.mentor.submit_modal(form, {FEEDBACK_FIELD: "Went well"})
 
 
+async def upstream_marked(ctx: Ctx) -> None:
+    """The extension watch's fetch from PyPI/GitHub/OSV, marked in the call log.
+
+    Those requests do not go through simcord; the refresh is replaced by one that
+    records where it started in the same log, and fetches nothing.
+    """
+    from cogs.extwatch import _cog as ext
+    from cogs.extwatch._refresh import RefreshResult
+
+    made: list[Call] = ctx.extra["calls"]
+
+    async def fetch(self: Any, packages: dict[str, str | None]) -> RefreshResult:
+        made.append(Call(discord.utils.utcnow().timestamp(), "GET", "/upstream"))
+        return RefreshResult(checked=len(packages))
+
+    assert ctx.monkeypatch is not None
+    ctx.monkeypatch.setattr(ext.ExtWatchCog, "refresh", fetch)
+    ctx.method = "GET"
+    ctx.path = "/upstream"
+
+
+async def ext_refresh(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.organiser.slash(ctx.world.general, "ext refresh")
+
+
+async def ext_watch_add(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.organiser.slash(
+        ctx.world.general, "ext watch-add", name="Flask-Example", repo="pallets/flask"
+    )
+
+
 CHATS = ("cogs.setup", "cogs.chats")
 MENTORSHIP = ("cogs.setup", "cogs.mentorship")
+EXTWATCH = ("cogs.setup", "cogs.extwatch")
 SLOW = [
+    Slow("ext-refresh-upstream", EXTWATCH, upstream_marked, ext_refresh),
+    Slow("ext-watch-add-upstream", EXTWATCH, upstream_marked, ext_watch_add),
     Slow("mentor-checkin-need-help", MENTORSHIP, checkin_posted, need_help),
     Slow("mentor-feedback-form", MENTORSHIP, pairing_ended, feedback),
     Slow(
@@ -1005,7 +1039,7 @@ async def test_interaction_is_acknowledged_before_its_discord_calls(
     await env.start()
     try:
         world = await build_world(env)
-        ctx = Ctx(env, world)
+        ctx = Ctx(env, world, extra={"calls": calls}, monkeypatch=monkeypatch)
         await slow.arrange(ctx)
         await env.settle()
         env.inject_error(ctx.method, ctx.path, status=500, times=None)

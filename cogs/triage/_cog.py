@@ -224,15 +224,24 @@ class TriageCog(commands.Cog, name="Triage"):
                 )
         except discord.HTTPException as error:
             log.warning("could not tag question %s: %s", thread.id, error)
-            await self.bot.post_to_log(
-                question.guild_id,
-                _(
+            if isinstance(error, discord.NotFound):
+                return []  # the post was deleted meanwhile: nothing to fix
+            if isinstance(error, discord.Forbidden):
+                text = _(
                     "I could not change the tags of the question {thread} "
                     "(Discord said {status}). Check my permissions in the forum.",
                     thread=thread.mention,
                     status=str(error.status),
-                ),
-            )
+                )
+            else:
+                # A Discord outage is nobody's permission problem.
+                text = _(
+                    "I could not change the tags of the question {thread}: Discord "
+                    "had a problem ({status}). Set them by hand if they matter.",
+                    thread=thread.mention,
+                    status=str(error.status),
+                )
+            await self.bot.post_to_log(question.guild_id, text)
             return []
 
     # -- new posts ------------------------------------------------------------------------

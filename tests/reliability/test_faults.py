@@ -1184,8 +1184,13 @@ ACTIONS = [
         triage_forum,
         triage_starter,
         checklist_posted,
-        # Every failure is reported; the wording is the triage job's own.
-        told={code: ("Discord said",) for code in (0, 50013, 50001, 10008)},
+        # A refusal points at permissions, an outage does not, a deleted post
+        # needs nobody.
+        told={
+            0: ("Discord had a problem", "Set them by hand"),
+            50013: ("Check my permissions",),
+            50001: ("Check my permissions",),
+        },
         stands=True,
     ),
 ]

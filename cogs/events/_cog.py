@@ -296,11 +296,21 @@ class EventsCog(commands.GroupCog, group_name="event"):
             # convenience, so its failure is reported rather than undoing the publish.
             log.warning("could not create the Discord event of %s: %s", event.id, error)
             with guild_language():
-                text = _(
-                    "I could not create the Discord event for {title} (I need the "
-                    "Manage Events permission). The announcement is posted.",
-                    title=event.title,
-                )
+                if isinstance(error, discord.Forbidden):
+                    text = _(
+                        "I could not create the Discord event for {title} (I need the "
+                        "Manage Events permission). The announcement is posted.",
+                        title=event.title,
+                    )
+                else:
+                    # An outage: editing the event (/event edit) creates it then.
+                    text = _(
+                        "I could not create the Discord event for {title}: Discord "
+                        "had a problem ({status}). The announcement is posted; "
+                        "/event edit tries the Discord event again.",
+                        title=event.title,
+                        status=str(error.status),
+                    )
             await self.bot.post_to_log(event.guild_id, text)
             return
         await q.set_scheduled_event(self.bot.db, event.id, created.id)

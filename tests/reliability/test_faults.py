@@ -1150,7 +1150,47 @@ async def checklist_posted(ctx: Ctx) -> None:
     assert len(mine) == 1, [m.content for m in mine]
 
 
+async def event_form(ctx: Ctx) -> None:
+    world = ctx.world
+    shown = await world.organiser.slash(
+        world.general, "event create", kind="sprint", timezone="Europe/Paris"
+    )
+    if shown.modal is None:
+        assert shown.response is not None
+        shown = await world.organiser.click(
+            shown.response, label="I accept the code of conduct"
+        )
+    preview = await world.organiser.submit_modal(shown, EVENT_FORM)
+    ctx.extra["preview"] = preview
+    ctx.path = f"/guilds/{world.guild.id}/scheduled-events"
+
+
+async def event_publish(ctx: Ctx) -> simcord.InteractionResult:
+    preview = ctx.extra["preview"]
+    assert preview.response is not None
+    return await ctx.world.organiser.click(preview.response, label="Publish")
+
+
+async def event_announced(ctx: Ctx) -> None:
+    message = ctx.world.events.last_message
+    assert message is not None and message.components
+
+
 ACTIONS = [
+    Action(
+        "event-publish-creates-discord-event",
+        ("cogs.setup", "cogs.events"),
+        event_form,
+        event_publish,
+        event_announced,
+        told={
+            0: ("Discord had a problem", "/event edit"),
+            50013: ("Manage Events",),
+            50001: ("Manage Events",),
+            10008: ("Discord had a problem",),
+        },
+        stands=True,
+    ),
     Action(
         "mentor-claim-opens-thread",
         ("cogs.setup", "cogs.mentorship"),

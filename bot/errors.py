@@ -92,6 +92,18 @@ def message_for(error: BaseException) -> tuple[str, bool]:
             ),
             True,
         )
+    if isinstance(error, discord.HTTPException) and (
+        error.status == 429 or error.status >= 500
+    ):
+        # Discord's trouble, not a bug of ours: the member can simply try again.
+        return (
+            _(
+                "Discord did not answer properly just now (error {status}). "
+                "Please try again in a minute.",
+                status=error.status,
+            ),
+            True,
+        )
     if isinstance(error, DatabaseFull):
         # Not the member's fault, and not a bug: logged, and the organisers told.
         return (
@@ -132,6 +144,13 @@ async def report(
                 "user_id": interaction.user.id,
                 "command": command,
             },
+        )
+    elif isinstance(unwrap(error), discord.HTTPException):
+        log.warning(
+            "Discord error in %s: %s",
+            command or interaction.data,
+            unwrap(error),
+            extra={"guild_id": interaction.guild_id, "command": command},
         )
     from bot.replies import reply
 

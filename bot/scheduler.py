@@ -24,6 +24,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import math
 from collections import Counter
 from collections import deque
 from collections.abc import Awaitable
@@ -122,7 +123,10 @@ class SchedulerStats:
 
 def is_transient(error: BaseException) -> bool:
     """Return whether ``error`` is worth retrying later (Discord or network trouble)."""
-    if isinstance(error, RetryLater | asyncio.TimeoutError | aiohttp.ClientError):
+    if isinstance(
+        error,
+        RetryLater | asyncio.TimeoutError | aiohttp.ClientError | discord.RateLimited,
+    ):
         return True
     if isinstance(error, discord.HTTPException):
         return error.status == 429 or error.status >= 500
@@ -541,6 +545,9 @@ class Scheduler:
     async def _handle_failure(self, job: Job, error: Exception) -> None:
         if is_transient(error) and job.attempts < MAX_ATTEMPTS:
             delay = backoff(job.attempts)
+            if isinstance(error, discord.RateLimited):
+                # Discord said how long: no sooner than that.
+                delay = max(delay, math.ceil(error.retry_after))
             retry_at = now_ts() + delay
             await self._db.execute(
                 "UPDATE jobs SET state = 'pending', due_at = ?, last_error = ? WHERE id = ?",

@@ -1480,3 +1480,34 @@ async def test_work_copes_with_what_a_person_deleted(
             await bot.stop_services()
     unexpected = [e for e in env.errors if not is_expected(e)]
     assert not unexpected, unexpected
+
+
+# -- a rate limit that says how long -------------------------------------------------------------
+async def test_a_rate_limited_job_waits_as_long_as_discord_says(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """discord.py raises ``RateLimited`` (instead of sleeping) when a 429's
+    ``retry_after`` exceeds ``max_ratelimit_timeout``. simcord cannot send a
+    ``retry_after``, so the handler raises it the way discord.py would: the job
+    retries, not sooner than Discord said, and not as a failure."""
+    bot = bot_of(simcord_env)
+    tries: list[float] = []
+
+    async def send(job: Any) -> None:
+        tries.append(discord.utils.utcnow().timestamp())
+        if len(tries) == 1:
+            raise discord.RateLimited(600.0)
+
+    bot.scheduler.register("test.rate_limited", send)
+    await bot.schedule(
+        "test.rate_limited",
+        "test:rate-limited",
+        discord.utils.utcnow(),
+        guild_id=world.guild.id,
+    )
+    await advance(simcord_env, 60)
+    assert len(tries) == 1
+    await advance(simcord_env, 600)
+    assert len(tries) == 2 and tries[1] - tries[0] >= 600
+    row = await bot.scheduler.get("test:rate-limited")
+    assert row is not None and row["state"] == "done"

@@ -352,6 +352,11 @@ class ChatEngine:
             log.warning("reminder %s missed: chat %s already started", job.key, occ.id)
             return
         late = action is logic.ReminderAction.SEND_LATE
+        if late and await self._later_reminder_due(series, occ, hours):
+            # Back after downtime with several reminders overdue: the nearest one
+            # says it all; two identical late reminders in a row would be noise.
+            log.info("reminder %s superseded by a later one also due", job.key)
+            return
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
         text = reminder_text(series, occ, late=late)
@@ -371,6 +376,23 @@ class ChatEngine:
             log.info(
                 "%d reminder DMs for chat %s could not be delivered", failed, occ.id
             )
+
+    async def _later_reminder_due(
+        self, series: Series, occ: Occurrence, hours: int
+    ) -> bool:
+        """Whether a reminder closer to the start is also due and still to run."""
+        now = now_ts()
+        for other in series.reminder_hours:
+            if other >= hours:
+                continue
+            row = await self.bot.scheduler.get(job_key(occ, f"remind:{other}"))
+            if (
+                row is not None
+                and row["state"] in ("pending", "running")
+                and row["due_at"] <= now
+            ):
+                return True
+        return False
 
     # -- the end ------------------------------------------------------------------------------
     async def on_end(self, job: Job) -> None:

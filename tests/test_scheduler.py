@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
 import discord
+import pytest
 import simcord
+from simcord.http.client import FakeHTTPClient
 
 from bot import create_bot
 from bot import PalletsBot
@@ -389,3 +394,148 @@ async def test_restart_with_a_thousand_far_jobs_arms_none_of_them(
         "SELECT count(*) FROM jobs WHERE kind = ? AND state = 'pending'", (KIND,)
     )
     assert pending == 1000
+
+
+# -- catching up after downtime (issue #10 and #11) ------------------------------------
+
+CATCH_UP_KIND = "test.catch_up"
+
+
+def install_catch_up(bot: PalletsBot) -> list[Job]:
+    """A job kind that posts into the channel named in its payload."""
+    runs: list[Job] = []
+
+    async def post(job: Job) -> None:
+        runs.append(job)
+        await bot.outbox.send(
+            f"test:catch_up:{job.key}",
+            job.payload["channel_id"],
+            guild_id=job.guild_id,
+            content=f"catch-up {job.payload['n']}",
+        )
+
+    bot.scheduler.register(CATCH_UP_KIND, post, catch_up=timedelta(hours=2))
+    return runs
+
+
+def record_requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, str, str]]:
+    """Record (virtual time, method, path) of every REST call the bot makes."""
+    log: list[tuple[float, str, str]] = []
+    original = FakeHTTPClient.request
+
+    async def recorded(self: FakeHTTPClient, route: Any, **kwargs: Any) -> Any:
+        log.append((utcnow().timestamp(), route.method, route.path))
+        return await original(self, route, **kwargs)
+
+    monkeypatch.setattr(FakeHTTPClient, "request", recorded)
+    return log
+
+
+def record_responses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[tuple[datetime, float]]:
+    """Record (virtual time, wall time) of each first response to an interaction."""
+    answered: list[tuple[datetime, float]] = []
+    for name in ("send_message", "defer"):
+        original = getattr(discord.InteractionResponse, name)
+
+        def wrapper(original: Any) -> Any:
+            async def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
+                answered.append((utcnow(), time.perf_counter()))
+                return await original(self, *args, **kwargs)
+
+            return recorded
+
+        monkeypatch.setattr(discord.InteractionResponse, name, wrapper(original))
+    return answered
+
+
+def catching_up(bot: PalletsBot) -> bool:
+    return bot.scheduler.catching_up
+
+
+def most_in_window(times: list[float], seconds: float) -> int:
+    """The most requests in any half-open window [t, t + seconds)."""
+    times = sorted(times)
+    most = start = 0
+    for end, moment in enumerate(times):
+        while times[start] <= moment - seconds:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def test_catch_up_after_downtime_sends_each_once_paced_while_serving_commands(
+    simcord_env: simcord.Env,
+    world: World,
+    simcord_bot: PalletsBot,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bench runs 1,000; here 200 over 20 channels, due at once. simcord runs
+    # short sleeps in real time while it settles, so part of the drain is real.
+    count, channels = 200, 20
+    targets = [world.guild.create_text_channel(f"room-{n}") for n in range(channels)]
+    install_catch_up(simcord_bot)
+    start = utcnow()
+    for n in range(count):
+        await simcord_bot.schedule(
+            CATCH_UP_KIND,
+            f"c{n}",
+            start + timedelta(minutes=10, seconds=n),
+            guild_id=world.guild.id,
+            payload={"n": n, "channel_id": targets[n % channels].id},
+        )
+    # Down before any is due, back an hour later: all are due at once.
+    old = simcord_env.bot
+    assert isinstance(old, PalletsBot)
+    await simcord_env.settle()
+    await old.stop_services()
+    await simcord_env.advance_time(3600)
+    requests = record_requests(monkeypatch)
+    bot = create_bot(settings)
+    runs = install_catch_up(bot)
+    catching_up_at_ready: list[bool] = []
+
+    async def on_pallets_ready() -> None:
+        catching_up_at_ready.append(bot.scheduler.catching_up)
+
+    bot.add_listener(on_pallets_ready)
+    await simcord_env.restart_bot(bot)
+    # Ready is not held up by the catch-up, and commands are served during it.
+    assert catching_up_at_ready == [True]
+    assert catching_up(bot)
+    assert len(runs) < count
+    answered = record_responses(monkeypatch)
+    before, wall = utcnow(), time.perf_counter()
+    result = await world.helper.slash(world.general, "triage queue")
+    assert result.response is not None
+    # simcord settles the whole bot (the catch-up too) before it returns, so the
+    # response's own time is what counts: Discord's deadline is 3 seconds.
+    (answered_at, answered_wall), *_ = answered
+    assert answered_at - before < timedelta(seconds=1)
+    assert answered_wall - wall < 1
+    await simcord_env.advance_time(60)
+    await simcord_env.settle()
+    assert not catching_up(bot)
+    # Every job ran once, late, and each post went out once.
+    assert sorted(job.key for job in runs) == sorted(f"c{n}" for n in range(count))
+    assert all(job.late for job in runs)
+    posted = [
+        m.content
+        for channel in targets
+        for m in channel.history()
+        if m.content.startswith("catch-up")
+    ]
+    assert sorted(posted) == sorted(f"catch-up {n}" for n in range(count))
+    # Paced: well under Discord's 50 requests a second, and 5 in 5 s per channel.
+    posts = [(t, path) for t, method, path in requests if method == "POST"]
+    assert most_in_window([t for t, _method, _path in requests], 1.0) <= 20
+    for channel in targets:
+        path = f"/channels/{channel.id}/messages"
+        assert most_in_window([t for t, p in posts if p == path], 5.0) <= 5
+    rows = await bot.db.fetchall(
+        "SELECT state, count(*) AS n FROM jobs WHERE kind = ? GROUP BY state",
+        (CATCH_UP_KIND,),
+    )
+    assert [(row["state"], row["n"]) for row in rows] == [("done", count)]

@@ -1,12 +1,21 @@
 """Discord faults: every job's outgoing work under 429, 5xx, 403 and 404.
 
-A table of *works* (the outgoing call each job makes when its time comes, or when a
-member acts) crossed with a table of *faults* injected with simcord's
-``inject_error``. Each cell names the expected outcome, and every cell checks the
-same things: the bot did not crash, the work ended up done once, or pending with
-backoff, or failed with a reason in the database; the log channel heard about a
-failure once and in words that say what to fix; and the matching requests stayed
-few, with growing gaps in virtual time (no retry storm).
+Four tables, each crossed with faults injected by simcord's ``inject_error``:
+
+- ``WORKS`` x ``FAULTS``: the timed work of every job (chat announcement, Discord
+  event, reminder and reminder DM; event reminders; mentoring check-ins; the triage
+  digest and nudge; the grant decision DM; the extension watch's report to the log
+  channel). Every cell checks: no unexpected error; the work done exactly once in
+  the end, or its job failed with a reason; the log channel told once (never once
+  per attempt) in words that say what to fix; at most ``MAX_ATTEMPTS`` requests,
+  with growing gaps in virtual time (no retry storm).
+- ``SLOW``: member actions whose handler makes a Discord (or upstream) call; with
+  that call failing, the interaction was answered (reply or defer) before it.
+- ``ACTIONS`` x ``ACTION_FAULTS``: member actions with a Discord call in them: the
+  member is answered, what they did is saved or cleanly undone, the call is made
+  once, organisers hear of a lost permission once.
+- ``DELETED``: a Discord event or announcement deleted by a person (for real):
+  the work that needs it carries on.
 
 What simcord can and cannot express. Its fake HTTP client replaces discord.py's
 ``HTTPClient.request``, so discord.py's own rate limiter and 5xx retries never run:
@@ -14,15 +23,19 @@ an injected fault reaches the bot's code on the first try, as if discord.py had
 already given up. A fault carries only a status, a code and a message; it has no
 headers and no ``retry_after``/``global`` body fields. So a *global* 429 (Discord's
 ``X-RateLimit-Global`` header, ``global: true`` in the body) cannot be expressed as
-such; it is modelled by its effect, every route failing with 429 (method and path
-``*``), and a per-route 429 by one path failing.
+such; it is modelled by its effect, every bot route failing with 429 (interaction
+responses are exempt from the global limit on Discord), and a per-route 429 by the
+work's own route failing. ``retry_after`` is tested through ``discord.RateLimited``,
+which is how discord.py hands a long one to the bot.
 
-Runs in a few seconds: time moves with ``advance_time``, never with sleeps.
+Fast: time moves with ``advance_time``, never with sleeps.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -38,9 +51,12 @@ import pytest
 import simcord
 from simcord.http import router
 
+from bot.app import create_bot
 from bot.app import PalletsBot
 from bot.errors import is_expected
 from bot.scheduler import MAX_ATTEMPTS
+from bot.settings import Settings
+from bot.testing import build_world
 from bot.testing import post_question
 from bot.testing import World
 
@@ -196,6 +212,45 @@ class Work:
     hints: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
+def unwrap(error: BaseException) -> BaseException:
+    while True:
+        inner = getattr(error, "original", None) or error.__cause__
+        if inner is None or inner is error:
+            return error
+        error = inner
+
+
+@contextlib.asynccontextmanager
+async def world_with(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    cogs: tuple[str, ...],
+    *,
+    discord_errors: bool = False,
+) -> AsyncIterator[Ctx]:
+    """The standard world with only ``cogs`` loaded (other jobs' timers stay out of
+    the counts); afterwards, fail on any error the bot recorded that is not a
+    designed refusal, or, with ``discord_errors``, the injected Discord error the
+    member was told about."""
+    monkeypatch.setattr("bot.app.cog_names", lambda: list(cogs))
+    env = simcord.Env(create_bot(settings))
+    await env.start()
+    try:
+        yield Ctx(env, await build_world(env), monkeypatch=monkeypatch)
+    finally:
+        bot = env.bot
+        await env.shutdown()
+        if isinstance(bot, PalletsBot):
+            await bot.stop_services()
+    unexpected = [
+        e
+        for e in env.errors
+        if not is_expected(e)
+        and not (discord_errors and isinstance(unwrap(e), discord.HTTPException))
+    ]
+    assert not unexpected, unexpected
+
+
 # chats: the clock starts on Thursday 1 January; a monthly chat on the second
 # Thursday at 17:00 Paris (16:00 UTC) opens 7 days ahead at 16:00 UTC on day 0.
 CHAT_OPEN = 16 * HOUR + 60
@@ -347,13 +402,6 @@ async def event_rsvp_update(ctx: Ctx) -> None:
     ctx.path = f"/channels/{ctx.target}/messages/{ctx.extra['announcement']}"
 
 
-async def event_rsvp(ctx: Ctx) -> None:
-    message = ctx.world.events.last_message
-    assert message is not None
-    result = await ctx.world.bob.click(message, label="Going (1)")
-    ctx.extra["answer"] = result
-
-
 async def event_rsvp_counted(ctx: Ctx) -> bool:
     bot = bot_of(ctx.env)
     going = await bot.db.fetchval(
@@ -408,14 +456,8 @@ async def mentorship_thread(ctx: Ctx) -> None:
     ctx.path = f"/channels/{ctx.target}/threads"
 
 
-async def mentorship_claim(ctx: Ctx) -> None:
-    ctx.extra["answer"] = await ctx.world.mentor.slash(
-        ctx.world.general, "mentor claim", request=1
-    )
-
-
-async def mentorship_paired(ctx: Ctx) -> bool:
-    return len(ctx.world.mentorship.threads) == 1
+async def mentorship_claim(ctx: Ctx) -> simcord.InteractionResult:
+    return await ctx.world.mentor.slash(ctx.world.general, "mentor claim", request=1)
 
 
 # triage: a new question at 00:00 on day 0 is in the 09:00 UTC digest to helpers.
@@ -708,20 +750,12 @@ def case_id(value: Any) -> str:
 async def test_timed_work_under_discord_faults(
     work: Work,
     fault: Fault,
-    settings: Any,
-    tmp_path: Any,
+    settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     calls: list[Call],
 ) -> None:
-    monkeypatch.setattr("bot.app.cog_names", lambda: list(work.cogs))
-    from bot.app import create_bot
-    from bot.testing import build_world
-
-    env = simcord.Env(create_bot(settings))
-    await env.start()
-    try:
-        world = await build_world(env)
-        ctx = Ctx(env, world, monkeypatch=monkeypatch)
+    async with world_with(settings, monkeypatch, work.cogs) as ctx:
+        env, world = ctx.env, ctx.world
         await work.arrange(ctx)
         await env.settle()
         log_before = len(world.log.history())
@@ -747,13 +781,6 @@ async def test_timed_work_under_discord_faults(
             Outcome.SENT if fault.kind is Kind.TRANSIENT else work.outcomes[fault.kind]
         )
         await check(work, fault, ctx, outcome, made, log_after, rows)
-    finally:
-        bot = env.bot
-        await env.shutdown()
-        if isinstance(bot, PalletsBot):
-            await bot.stop_services()
-    unexpected = [e for e in env.errors if not is_expected(e)]
-    assert not unexpected, unexpected
 
 
 async def check(
@@ -802,14 +829,6 @@ async def check(
 
 
 # -- interactions are acknowledged before slow work ---------------------------------------------
-def unwrap(error: BaseException) -> BaseException:
-    while True:
-        inner = getattr(error, "original", None) or error.__cause__
-        if inner is None or inner is error:
-            return error
-        error = inner
-
-
 @dataclass(frozen=True)
 class Slow:
     """A member action whose handler makes a Discord call (``ctx.method/path``)."""
@@ -1025,21 +1044,15 @@ SLOW = [
 @pytest.mark.parametrize("slow", SLOW, ids=case_id)
 async def test_interaction_is_acknowledged_before_its_discord_calls(
     slow: Slow,
-    settings: Any,
+    settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     calls: list[Call],
 ) -> None:
     """With the handler's Discord call failing (Discord slow or down), the member
     has had an answer (a reply or a defer) before the bot makes that call."""
-    monkeypatch.setattr("bot.app.cog_names", lambda: list(slow.cogs))
-    from bot.app import create_bot
-    from bot.testing import build_world
-
-    env = simcord.Env(create_bot(settings))
-    await env.start()
-    try:
-        world = await build_world(env)
-        ctx = Ctx(env, world, extra={"calls": calls}, monkeypatch=monkeypatch)
+    async with world_with(settings, monkeypatch, slow.cogs, discord_errors=True) as ctx:
+        env = ctx.env
+        ctx.extra["calls"] = calls
         await slow.arrange(ctx)
         await env.settle()
         env.inject_error(ctx.method, ctx.path, status=500, times=None)
@@ -1062,18 +1075,6 @@ async def test_interaction_is_acknowledged_before_its_discord_calls(
         assert answered_at[-1] < slow_at[0], [(c.method, c.path) for c in made]
         assert result.response is not None or result.followups
         assert len(slow_at) <= 2, "no retries inside a member's action"
-    finally:
-        bot = env.bot
-        await env.shutdown()
-        if isinstance(bot, PalletsBot):
-            await bot.stop_services()
-    # The injected 500 surfaces as a Discord error the member was told about.
-    unexpected = [
-        e
-        for e in env.errors
-        if not is_expected(e) and not isinstance(unwrap(e), discord.HTTPException)
-    ]
-    assert not unexpected, unexpected
 
 
 # -- member actions whose Discord call fails ------------------------------------------------------
@@ -1246,22 +1247,17 @@ ACTION_FAULTS = [
 async def test_member_action_under_discord_faults(
     action: Action,
     fault: Fault,
-    settings: Any,
+    settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     calls: list[Call],
 ) -> None:
     """The member is answered, what they did is saved or cleanly undone, the call
     is made once (no retry loop inside an interaction), organisers hear about a
     lost permission once, and nothing but the Discord error itself is raised."""
-    monkeypatch.setattr("bot.app.cog_names", lambda: list(action.cogs))
-    from bot.app import create_bot
-    from bot.testing import build_world
-
-    env = simcord.Env(create_bot(settings))
-    await env.start()
-    try:
-        world = await build_world(env)
-        ctx = Ctx(env, world, monkeypatch=monkeypatch)
+    async with world_with(
+        settings, monkeypatch, action.cogs, discord_errors=True
+    ) as ctx:
+        env, world = ctx.env, ctx.world
         await action.arrange(ctx)
         await env.settle()
         log_before = len(world.log.history())
@@ -1296,17 +1292,6 @@ async def test_member_action_under_discord_faults(
             assert len(log) == 1, log
             for hint in hints:
                 assert hint.format(target=ctx.target) in log[0], log[0]
-    finally:
-        bot = env.bot
-        await env.shutdown()
-        if isinstance(bot, PalletsBot):
-            await bot.stop_services()
-    unexpected = [
-        e
-        for e in env.errors
-        if not is_expected(e) and not isinstance(unwrap(e), discord.HTTPException)
-    ]
-    assert not unexpected, unexpected
 
 
 # -- things a person deleted on Discord -----------------------------------------------------------
@@ -1456,15 +1441,8 @@ DELETED = [
 async def test_work_copes_with_what_a_person_deleted(
     case: Deleted, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.app.cog_names", lambda: list(case.cogs))
-    from bot.app import create_bot
-    from bot.testing import build_world
-
-    env = simcord.Env(create_bot(settings))
-    await env.start()
-    try:
-        world = await build_world(env)
-        ctx = Ctx(env, world, monkeypatch=monkeypatch)
+    async with world_with(settings, monkeypatch, case.cogs) as ctx:
+        env = ctx.env
         await case.arrange(ctx)
         await env.settle()
         case.delete(ctx)
@@ -1473,13 +1451,6 @@ async def test_work_copes_with_what_a_person_deleted(
         await env.settle()
         await case.holds(ctx)
         await no_failed_jobs(ctx)
-    finally:
-        bot = env.bot
-        await env.shutdown()
-        if isinstance(bot, PalletsBot):
-            await bot.stop_services()
-    unexpected = [e for e in env.errors if not is_expected(e)]
-    assert not unexpected, unexpected
 
 
 # -- a rate limit that says how long -------------------------------------------------------------

@@ -236,7 +236,8 @@ async def scene(
     request: pytest.FixtureRequest,
 ) -> Scene:
     """One of each thing a command can refer to, made with valid input."""
-    group = request.node.callspec.params.get("group")
+    callspec = getattr(request.node, "callspec", None)
+    group = callspec.params.get("group") if callspec else None
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
     org = world.organiser
@@ -281,6 +282,9 @@ async def scene(
     # Extension checks would fetch from upstream on their own schedule; only the
     # commands matter here.
     await bot.scheduler.cancel_prefix("extwatch:")
+    if group == "forum":
+        # A solved question, so a new one's search for similar ones finds candidates.
+        await world.bob.slash(question, "solved")
     if group == "mentor":
         # A pairing that ended: its thread offers the feedback form.
         await world.bob.slash(
@@ -474,9 +478,12 @@ def text_of(result: simcord.InteractionResult) -> list[tuple[str, bool]]:
 
 
 async def judge(
-    scene: Scene, what: str, act: Callable[[], Awaitable[simcord.InteractionResult]]
+    scene: Scene,
+    what: str,
+    act: Callable[[], Awaitable[simcord.InteractionResult | None]],
 ) -> simcord.InteractionResult | None:
-    """Run one interaction and fail on anything the module promises not to happen."""
+    """Run one interaction (or a member's message: ``act`` returns ``None``) and fail
+    on anything the module promises not to happen."""
     env, bot = scene.env, scene.bot
     before = await snapshot(bot)
     http_at, errors_at = len(env.http_requests), env.error_cursor
@@ -499,7 +506,9 @@ async def judge(
         raise AssertionError(f"{what}: unexpected error") from unexpected[0]
     for record in scene.logged[logged_at:]:
         problems.append(f"logged an error: {record.getMessage()[:300]}")
-    if errors:  # a refusal
+    if result is not None and not result.acknowledged:
+        problems.append("the interaction was never answered (Discord: failed)")
+    if errors and result is not None:  # a refusal
         answers = text_of(result)
         if not answers or not all(words and eph for words, eph in answers):
             problems.append(f"refusal not ephemeral or without words: {answers}")
@@ -615,8 +624,7 @@ async def test_every_command_is_in_a_group(simcord_env: simcord.Env) -> None:
     assert {c.name for c in simcord_env.bot.tree.get_commands()} == roots
 
 
-@pytest.mark.parametrize("group", sorted(GROUPS))
-@settings(
+HOSTILE_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
@@ -630,6 +638,10 @@ async def test_every_command_is_in_a_group(simcord_env: simcord.Env) -> None:
         HealthCheck.data_too_large,
     ],
 )
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+@HOSTILE_SETTINGS
 @given(data=st.data())
 async def test_hostile_values_are_refused_or_handled(
     group: str, scene: Scene, data: st.DataObject
@@ -637,3 +649,53 @@ async def test_hostile_values_are_refused_or_handled(
     for command in leaves(scene.bot, GROUPS[group]):
         await drive(scene, data, command)
     await press_form_buttons(scene, data, group)
+    if group in LATER:
+        # What members typed comes back later: announcements, events, reminders.
+        seconds = data.draw(st.sampled_from([3600, 86400, 3 * 86400, 8 * 86400]))
+        await judge(scene, f"{seconds} s pass", partial(wait, scene.env, seconds))
+
+
+#: Groups whose input is used by scheduled work.
+LATER = ("chat", "event", "mentor", "triage")
+
+
+async def wait(env: simcord.Env, seconds: int) -> None:
+    await env.advance_time(seconds)
+
+
+@pytest.mark.parametrize("group", ["forum"])
+@HOSTILE_SETTINGS
+@given(data=st.data())
+async def test_hostile_forum_posts_are_tagged_searched_and_answered(
+    group: str, scene: Scene, data: st.DataObject
+) -> None:
+    """A question's title and text reach the tagger and the full-text search."""
+    world = scene.world
+    ids = scene.ids()
+
+    def text(limit: int) -> Any:
+        words = st.tuples(hostile_text(ids), INDEX)
+        valid = ("Flask session lost", "Set SECRET_KEY", "thanks, that worked!")
+        return words.map(
+            lambda d: fit(with_valid(d[0], valid, d[1]), min_length=1, max_length=limit)
+        )
+
+    # Discord: a post title is 1 to 100 characters, a message at most 2000.
+    title, body = data.draw(text(100)), data.draw(text(2000))
+    holder: list[simcord.ChannelHandle] = []
+
+    async def post() -> None:
+        holder.append(await post_question(world, world.bob, title, body))
+
+    await judge(scene, f"bob posts {title!r}: {body!r}", post)
+    (thread,) = holder
+    for who in data.draw(st.lists(st.sampled_from(["bob", "helper"]), max_size=3)):
+        member = world.members()[who]
+        reply = data.draw(text(2000))
+        await judge(scene, f"{who} says {reply!r}", partial(say, member, thread, reply))
+
+
+async def say(
+    member: simcord.MemberActor, channel: simcord.ChannelHandle, text: str
+) -> None:
+    await member.send(channel, text)

@@ -361,10 +361,16 @@ class ChatEngine:
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
         text = reminder_text(series, occ, late=late)
         key = job_key(occ, f"remind:{hours}")
+        refused: discord.HTTPException | None = None
         if channel_id is not None:
-            await self.bot.outbox.send(
-                key, channel_id, guild_id=occ.guild_id, content=text
-            )
+            try:
+                await self.bot.outbox.send(
+                    key, channel_id, guild_id=occ.guild_id, content=text
+                )
+            except (discord.Forbidden, discord.NotFound) as error:
+                # A lost channel must not cost members their DMs: send them, then
+                # fail the job with the refusal so organisers hear of it.
+                refused = error
         failed = 0
         for user_id in await q.interested(self.db, occ.id):
             delivery = await self.bot.outbox.send_dm(
@@ -376,6 +382,8 @@ class ChatEngine:
             log.info(
                 "%d reminder DMs for chat %s could not be delivered", failed, occ.id
             )
+        if refused is not None:
+            raise refused
 
     async def _later_reminder_due(
         self, series: Series, occ: Occurrence, hours: int

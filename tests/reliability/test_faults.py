@@ -206,6 +206,8 @@ class Work:
     outcomes: dict[Kind, Outcome]
     #: the 404 code Discord gives for this target
     gone_code: int = 10003
+    #: what must still happen when the work itself is refused or gone
+    still: Callable[[Ctx], Awaitable[bool]] | None = None
     #: the work posts to the log channel itself (the failure report goes there too)
     to_log: bool = False
     #: words the log message must use, by Discord error code (default: HINTS)
@@ -325,6 +327,11 @@ async def chat_reminded(ctx: Ctx) -> bool:
         t for t in texts(ctx.world.alice.user.dm_channel) if t.startswith("Reminder")
     ]
     return len(posted) == 1 and len(dms) == 1
+
+
+async def chat_reminder_dms_went_out(ctx: Ctx) -> bool:
+    dms = texts(ctx.world.alice.user.dm_channel)
+    return sum(t.startswith("Reminder") for t in dms) == 1
 
 
 async def chat_reminder_dm(ctx: Ctx) -> None:
@@ -625,6 +632,7 @@ WORKS = [
             Kind.REFUSED: Outcome.FAILED,
             Kind.GONE: Outcome.FAILED,
         },
+        still=chat_reminder_dms_went_out,
     ),
     Work(
         "chats-reminder-dm",
@@ -819,6 +827,8 @@ async def check(
         assert len(failed) == 1, [dict(r) for r in rows]
         assert str(fault.status) in failed[0]["last_error"]
         assert log == [], log
+    if fault.kind in (Kind.REFUSED, Kind.GONE) and work.still is not None:
+        assert await work.still(ctx), "a refusal stopped work that did not need it"
     if fault.kind in (Kind.REFUSED, Kind.GONE) and outcome in (
         Outcome.FAILED,
         Outcome.REPORTED,

@@ -1492,3 +1492,43 @@ async def test_a_rate_limited_job_waits_as_long_as_discord_says(
     assert len(tries) == 2 and tries[1] - tries[0] >= 600
     row = await bot.scheduler.get("test:rate-limited")
     assert row is not None and row["state"] == "done"
+
+
+# -- a whole Discord outage ------------------------------------------------------------------------
+async def test_a_long_outage_is_not_met_with_a_storm(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, calls: list[Call]
+) -> None:
+    """Every job has work due while every bot route answers 500 for three days: each
+    job tries at most ``MAX_ATTEMPTS`` times, a try makes at most two requests (a
+    chat's last try reports the missing Discord event and still tries the
+    announcement), each failed job tries one report, and then the bot works again.
+    """
+    cogs = ("cogs.setup", "cogs.chats", "cogs.events", "cogs.mentorship")
+    cogs += ("cogs.triage", "cogs.grants")
+    async with world_with(settings, monkeypatch, cogs) as ctx:
+        env, world = ctx.env, ctx.world
+        await chat_series(ctx)
+        await publish_event(ctx)
+        await mentorship_checkin(ctx)
+        await post_question(world, world.bob, *QUESTION)
+        start = len(calls)
+        for pattern in GLOBAL_ROUTES:
+            env.inject_error("*", pattern, status=500, times=None)
+        for _ in range(12):
+            await advance(env, 6 * HOUR)
+        made = [c for c in calls[start:] if not c.path.startswith("/interactions/")]
+        db = bot_of(env).db
+        ran = await db.fetchall(
+            "SELECT key, state, attempts FROM jobs WHERE attempts > 0 ORDER BY id"
+        )
+        assert ran, "no work came due"
+        assert all(r["attempts"] <= MAX_ATTEMPTS for r in ran), [dict(r) for r in ran]
+        failed = [r for r in ran if r["state"] == "failed"]
+        kinds = {r["key"].split(":")[0] for r in failed}
+        assert kinds >= {"chats", "events", "triage"}, [dict(r) for r in ran]
+        tries = sum(r["attempts"] for r in ran)
+        assert len(made) <= 2 * tries + len(failed), (len(made), tries, len(failed))
+        # Discord is back: new work goes out at once.
+        env.backend.faults.clear()
+        result = await world.alice.slash(world.general, "chat next")
+        assert result.response is not None

@@ -1503,8 +1503,8 @@ async def test_a_long_outage_is_not_met_with_a_storm(
     chat's last try reports the missing Discord event and still tries the
     announcement), each failed job tries one report, and then the bot works again.
     """
-    cogs = ("cogs.setup", "cogs.chats", "cogs.events", "cogs.mentorship")
-    cogs += ("cogs.triage", "cogs.grants")
+    cogs: tuple[str, ...] = ("cogs.setup", "cogs.chats", "cogs.events")
+    cogs += ("cogs.mentorship", "cogs.triage", "cogs.grants")
     async with world_with(settings, monkeypatch, cogs) as ctx:
         env, world = ctx.env, ctx.world
         await chat_series(ctx)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -13,9 +14,12 @@ from simcord.http.client import FakeHTTPClient
 from bot import create_bot
 from bot import PalletsBot
 from bot import Settings
+from bot.app import ShardedPalletsBot
 from bot.clock import utcnow
 from bot.scheduler import backoff
 from bot.scheduler import Job
+from bot.testing import build_world
+from bot.testing import test_settings as offline_settings
 from bot.testing import World
 
 KIND = "test.ping"
@@ -539,3 +543,132 @@ async def test_catch_up_after_downtime_sends_each_once_paced_while_serving_comma
         (CATCH_UP_KIND,),
     )
     assert [(row["state"], row["n"]) for row in rows] == [("done", count)]
+
+
+# -- restarts and reconnects (issue #11) -----------------------------------------------
+
+DAILY = "test.daily"
+
+
+def next_midnight(after: datetime) -> datetime:
+    return after.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def install_daily(bot: PalletsBot) -> list[Job]:
+    """A daily job that plans its next run, as the digests do, and is ensured at ready."""
+    runs: list[Job] = []
+
+    async def plan() -> None:
+        due = next_midnight(utcnow())
+        await bot.schedule(DAILY, f"daily:{int(due.timestamp())}", due, guild_id=None)
+
+    async def daily(job: Job) -> None:
+        runs.append(job)
+        await plan()
+
+    async def on_pallets_ready() -> None:
+        await plan()
+
+    bot.scheduler.register(DAILY, daily, catch_up=timedelta(days=5))
+    bot.add_listener(on_pallets_ready)
+    return runs
+
+
+async def daily_rows(bot: PalletsBot) -> list[tuple[str, str]]:
+    rows = await bot.db.fetchall(
+        "SELECT key, state FROM jobs WHERE kind = ? ORDER BY due_at", (DAILY,)
+    )
+    return [(row["key"], row["state"]) for row in rows]
+
+
+async def restart_daily(env: simcord.Env, settings: Settings) -> PalletsBot:
+    old = env.bot
+    assert isinstance(old, PalletsBot)
+    await env.settle()
+    await old.stop_services()
+    new = create_bot(settings)
+    new.daily_runs = install_daily(new)  # type: ignore[attr-defined]
+    await env.restart_bot(new)
+    await env.settle()
+    return new
+
+
+async def test_downtime_over_several_due_times_catches_up_once_and_jobs_stay_put(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    bot = await restart_daily(simcord_env, settings)
+    first = await daily_rows(bot)
+    assert [state for _key, state in first] == ["pending"]
+    old = simcord_env.bot
+    assert isinstance(old, PalletsBot)
+    await old.stop_services()
+    # Down for three and a half days: three midnights pass.
+    await simcord_env.advance_time(3.5 * 86400)
+    bot = await restart_daily(simcord_env, settings)
+    runs: list[Job] = bot.daily_runs  # type: ignore[attr-defined]
+    assert [(job.key, job.late) for job in runs] == [(first[0][0], True)]
+    after = await daily_rows(bot)
+    assert [state for _key, state in after] == ["done", "pending"]
+    for _restart in range(3):
+        bot = await restart_daily(simcord_env, settings)
+        assert bot.daily_runs == []  # type: ignore[attr-defined]
+        assert await daily_rows(bot) == after
+    await simcord_env.advance_time(86400)
+    assert len(bot.daily_runs) == 1  # type: ignore[attr-defined]
+    assert [state for _key, state in await daily_rows(bot)] == [
+        "done",
+        "done",
+        "pending",
+    ]
+
+
+async def test_gateway_reconnect_starts_nothing_twice(tmp_path: Path) -> None:
+    # A sharded bot, so that the reconnect goes through discord.py's own API.
+    bot = create_bot(offline_settings(tmp_path, shard_count=1))
+    assert isinstance(bot, ShardedPalletsBot)
+    readies: list[str] = []
+
+    async def on_ready() -> None:
+        readies.append("ready")
+
+    async def on_pallets_ready() -> None:
+        readies.append("pallets_ready")
+
+    async def on_shard_connect(shard_id: int) -> None:
+        readies.append("connect")
+
+    bot.add_listener(on_ready)
+    bot.add_listener(on_pallets_ready)
+    bot.add_listener(on_shard_connect)
+    env = simcord.Env(bot)
+    await env.start()
+    try:
+        # Outside simcord_env, the simulated clock is selected by hand.
+        with env.time_context():
+            world = await build_world(env)
+            runs = install_ping(bot, world.general.id)
+            await bot.schedule(
+                KIND,
+                "p",
+                utcnow() + timedelta(minutes=5),
+                guild_id=world.guild.id,
+                payload={"n": 1},
+            )
+            armed = bot.scheduler.armed
+            shard = bot.get_shard(0)
+            assert shard is not None
+            await shard.disconnect()
+            await shard.reconnect()
+            # A single-shard client dispatches on_ready again after a new session.
+            bot.dispatch("ready")
+            await env.settle()
+            assert readies.count("connect") == 2
+            assert readies.count("ready") == 2
+            assert readies.count("pallets_ready") == 1
+            assert bot.scheduler.armed == armed
+            await env.advance_time(600)
+            assert len(runs) == 1
+            assert pings(world) == ["ping 1"]
+    finally:
+        await env.shutdown()
+        await bot.stop_services()

@@ -549,12 +549,37 @@ async def drive(
     actor = world.members()[actor_name]
     channel = data.draw(st.sampled_from([world.general, scene.question]))
     options = await draw_options(scene, data, command)
+    completed = [p for p in command.parameters if p.autocomplete]
+    if completed:
+        # Typing into an option with suggestions: the bot sees every keystroke.
+        p = data.draw(st.sampled_from(completed))
+        typed = fit(
+            with_valid(data.draw(hostile_text(scene.ids())), (), 0),
+            max_length=int(p.max_value or STRING_OPTION_LIMIT),
+        )
+        filled = {k: v for k, v in options.items() if k != p.display_name}
+        await judge(
+            scene,
+            f"{actor_name} types {typed!r} into /{name} {p.display_name}",
+            partial(complete, actor, channel, name, p.display_name, typed, filled),
+        )
     result = await judge(
         scene,
         f"{actor_name} /{name} in {channel.name} {options!r}",
         partial(actor.slash, channel, name, **options),
     )
     await follow(scene, data, actor, result)
+
+
+async def complete(
+    actor: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    name: str,
+    option: str,
+    typed: str,
+    filled: dict[str, Any],
+) -> None:
+    await actor.autocomplete(channel, name, option, typed, **filled)
 
 
 async def follow(

@@ -156,6 +156,14 @@ FAULTS = [
         times=None,
     ),
     Fault("403-missing-access", Kind.REFUSED, 403, 50001, "Missing Access", None),
+    Fault(
+        "403-dms-closed",
+        Kind.REFUSED,
+        403,
+        50007,
+        "Cannot send messages to this user",
+        times=None,
+    ),
     Fault("404-gone", Kind.GONE, 404, 10003, "Unknown Channel", times=None),
 ]
 
@@ -753,8 +761,20 @@ def case_id(value: Any) -> str:
     return str(value.name)
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=case_id)
-@pytest.mark.parametrize("work", WORKS, ids=case_id)
+def _applies(work: Work, fault: Fault) -> bool:
+    """Closed DMs (50007) only happen to DMs: the works whose refusal is recorded."""
+    return fault.code != 50007 or work.outcomes[Kind.REFUSED] is Outcome.RECORDED
+
+
+@pytest.mark.parametrize(
+    ("work", "fault"),
+    [
+        pytest.param(work, fault, id=f"{work.name}-{fault.name}")
+        for work in WORKS
+        for fault in FAULTS
+        if _applies(work, fault)
+    ],
+)
 async def test_timed_work_under_discord_faults(
     work: Work,
     fault: Fault,
@@ -1248,7 +1268,8 @@ ACTIONS = [
 ACTION_FAULTS = [
     Fault("429", Kind.TRANSIENT, 429, message="You are being rate limited."),
     Fault("5xx", Kind.PERSISTENT, 503, message="Service Unavailable", times=None),
-    *[f for f in FAULTS if f.kind in (Kind.REFUSED, Kind.GONE)],
+    # (closed DMs are about DMs, and no action here sends one)
+    *[f for f in FAULTS if f.kind in (Kind.REFUSED, Kind.GONE) and f.code != 50007],
 ]
 
 

@@ -233,7 +233,7 @@ class Scheduler:
 
     @property
     def catching_up(self) -> bool:
-        """Whether work that came due while the bot was down is still being run."""
+        """Whether jobs are still in hand: the catch-up after start-up, or a burst."""
         return self._backlog is not None or bool(self._waiting) or self._active > 0
 
     async def recover(self) -> None:
@@ -374,6 +374,9 @@ class Scheduler:
         if self._armed_until is None:
             return
         async with self._refill_lock:
+            # From here a change beyond the window plans its own refill; the one
+            # planned below only ever moves it earlier.
+            self._refill_at = None
             now = now_ts()
             until = now + self._horizon
             lower = self._armed_until
@@ -411,7 +414,6 @@ class Scheduler:
                 next_refill = min(next_refill, now + MAX_REFILL_SECONDS)
             for row in rows:
                 self._arm(row["id"], row["due_at"])
-            self._refill_at = None
             self._plan_refill(max(next_refill, now + 1))
 
     def _plan_refill(self, at: int) -> None:
@@ -481,8 +483,12 @@ class Scheduler:
                 await self._starts.acquire()
                 if self.stopped:
                     return  # shut down while waiting for the pace
-                with scheduled_work():
-                    await self._fire(job_id)
+                try:
+                    with scheduled_work():
+                        await self._fire(job_id)
+                except Exception:
+                    # The row stays pending or running: the next start runs it.
+                    log.exception("job %s could not be run", job_id)
         finally:
             self._active -= 1
 

@@ -55,6 +55,8 @@ from bot.testing import post_question
 from bot.testing import World
 from cogs.extwatch._cog import ExtWatchCog
 from cogs.extwatch._refresh import RefreshResult
+from cogs.triage._views import buttons
+from cogs.triage._views import NeedHelpButton
 
 A, D, ASK, H = "allow", "deny", "ask", "hidden"
 ROLES = ("member", "helper", "mentor", "organiser", "reviewer", "admin")
@@ -136,6 +138,7 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str]] = {
     "events going":                (A,     A,     A,     A,        A,       A),
     "triage mark solved":          (D,     A,     D,     A,        D,       A),
     "triage confirm solved":       (D,     D,     D,     D,        D,       D),
+    "triage still need help":      (D,     D,     D,     D,        D,       D),
     "mentorship check-in":         (H,     H,     A,     D,        H,       H),
     "mentorship feedback":         (H,     H,     A,     D,        H,       H),
 }
@@ -176,6 +179,7 @@ class Scene:
     announcement: discord.Message
     solve_offer: discord.Message
     confirm: Any
+    nudge: discord.Message
     checkin: discord.Message
     feedback: discord.Message
 
@@ -281,6 +285,13 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     await world.bob.send(question, "Thanks, that worked!")
     solve_offer = [m for m in question.history() if m.components][-1]
     confirm = (await world.carol.slash(question, "solved")).response
+    # The week-old question's nudge, with its asker-only button (as the nudge job
+    # posts it, without waiting a week).
+    posted = await bot_of(env).fetch_channel(question.id)
+    assert isinstance(posted, discord.Thread)
+    await posted.send("Is it solved?", view=buttons(NeedHelpButton(question.id)))
+    await env.settle()
+    nudge = last_with(question, "Is it solved?")
     await world.helper.slash(
         world.general, "triage tag-rule-add", tag="Flask", keyword="seeded"
     )
@@ -339,6 +350,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
         announcement=announcement,
         solve_offer=solve_offer,
         confirm=confirm,
+        nudge=nudge,
         checkin=checkin,
         feedback=feedback,
     )
@@ -466,6 +478,7 @@ CLICKS: dict[str, Click] = {
     ),
     "triage mark solved": lambda s: (s.solve_offer, {"label": "Mark as solved"}),
     "triage confirm solved": lambda s: (s.confirm, {"label": "Yes, it is solved"}),
+    "triage still need help": lambda s: (s.nudge, {"label": "Still need help"}),
     "mentorship check-in": lambda s: (s.checkin, {"label": "Need help"}),
     "mentorship feedback": lambda s: (s.feedback, {"label": "Give feedback"}),
 }

@@ -291,6 +291,9 @@ async def test_the_pair_and_organisers_do_see_them(
     assert GRANT_EVENT in text_of(listed) and GRANT_PURPOSE[:20] in text_of(listed)
     organiser_sees = everything_seen_by(simcord_env, world.organiser)
     assert leaks(organiser_sees, (FEEDBACK_MENTEE, FEEDBACK_MENTOR))
+    # The weekly digest ran (and listed alice's open request without its goal).
+    digests = [t for t in organiser_sees if "unclaimed requests" in t]
+    assert digests and f"<@{world.alice.id}>" in digests[0]
 
 
 async def test_setup_warns_when_every_member_can_read_the_log_channel(

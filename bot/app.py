@@ -192,18 +192,18 @@ class PalletsBot(commands.Bot):
     # -- telling people ----------------------------------------------------------------
     async def post_to_log(
         self, guild_id: int, text: str, *, private: bool = False
-    ) -> None:
+    ) -> bool:
         """Tell the guild's organisers something in the log channel, if there is one.
 
         ``private`` text (a member's mentoring feedback or check-in answer, a grant
         request's details) is only posted where @everyone cannot read; in a log
         channel every member can read, a notice asking to make it private is posted
-        instead, and the text stays in the database.
+        instead, and the text stays in the database. Return whether it was posted.
         """
         settings = await self.guild_config.get(guild_id)
         channel_id = settings.channel(Channel.LOG)
         if channel_id is None:
-            return
+            return False
         if private and self.readable_by_everyone(guild_id, channel_id):
             with i18n.use_language(await self.guild_language(guild_id)):
                 text = i18n._(
@@ -218,6 +218,8 @@ class PalletsBot(commands.Bot):
             )
         except discord.HTTPException:
             log.warning("could not post to the log channel of guild %s", guild_id)
+            return False
+        return True
 
     def readable_by_everyone(self, guild_id: int, channel_id: int) -> bool:
         """Whether @everyone can see the channel (when unknown, assume so)."""

@@ -1553,3 +1553,31 @@ async def test_a_long_outage_is_not_met_with_a_storm(
         env.backend.faults.clear()
         result = await world.alice.slash(world.general, "chat next")
         assert result.response is not None
+
+
+# -- the same trouble again and again ----------------------------------------------------------------
+async def test_a_lost_forum_permission_is_told_once_not_per_question(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, calls: list[Call]
+) -> None:
+    """With tagging and replying refused in the questions forum, three new posts in
+    a row tell organisers once per kind of trouble; an hour later, again once."""
+    async with world_with(settings, monkeypatch, ("cogs.setup", "cogs.triage")) as ctx:
+        env, world = ctx.env, ctx.world
+        env.inject_error("PATCH", "/channels/*", status=403, code=50013, times=None)
+        env.inject_error(
+            "POST", "/channels/*/messages", status=403, code=50013, times=None
+        )
+        log_before = len(world.log.history())
+        for n in range(3):
+            await post_question(world, world.alice, f"Question {n}", QUESTION[1])
+        told = texts(world.log)[log_before:]
+        assert len(told) == 0, told  # the log channel is refused as well
+        env.backend.faults.clear()
+        env.inject_error("PATCH", "/channels/*", status=403, code=50013, times=None)
+        for n in range(3, 6):
+            await post_question(world, world.alice, f"Question {n}", QUESTION[1])
+        told = texts(world.log)[log_before:]
+        assert len(told) == 1 and "tags" in told[0], told
+        await advance(env, HOUR + 60)
+        await post_question(world, world.alice, "Question 6", QUESTION[1])
+        assert len(texts(world.log)[log_before:]) == 2

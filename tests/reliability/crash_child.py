@@ -5,7 +5,18 @@ posts through the scheduler and the outbox, and appends every REST call the bot
 makes to a journal, flushed to disk before the call returns to the bot. The
 simulated Discord dies with the process, so the parent judges from the journal.
 
-Usage: python -m tests.reliability.crash_child DIR [--kill-after-post N]
+Two kinds of work:
+
+- ``synthetic`` (the default): a job kind of its own announcing ``JOBS`` times.
+- ``real``: the cogs' own timed work, seeded once through their commands by a run
+  with ``--seed`` (a chat with its announcement and reminder, an event with RSVPs
+  and its reminders, a mentoring pair with daily check-ins, the triage digest).
+  The simulated Discord dies with each process, so later runs rebuild the same
+  world and recreate the threads the seed run made (their ids are kept in
+  ``threads.json``); the bot's database is the only thing that carries over.
+
+Usage: python -m tests.reliability.crash_child DIR [--mode real] [--seed]
+       [--kill-after-post N]
 """
 
 from __future__ import annotations
@@ -27,7 +38,12 @@ from bot.app import create_bot
 from bot.clock import utcnow
 from bot.scheduler import Job
 from bot.testing import build_world
+from bot.testing import post_question
 from bot.testing import test_settings
+from bot.testing import World
+
+REAL_END_SECONDS = 37 * 3600
+REAL_STEP_SECONDS = 600
 
 KIND = "crash.announce"
 JOBS = 24
@@ -45,17 +61,37 @@ def send_key(n: int) -> str:
 def _install_journal(journal: Path, kill_after_post: int | None) -> None:
     original = FakeHTTPClient.request
     posts = 0
+    #: DM channel ids differ from one simulated Discord to the next; recipients don't.
+    dm_of: dict[str, str] = {}
 
     async def journaled(self: FakeHTTPClient, route: Any, **kwargs: Any) -> Any:
         nonlocal posts
         result = await original(self, route, **kwargs)
         sent = kwargs.get("json")
+        if sent is None and isinstance(kwargs.get("form"), list):
+            for part in kwargs["form"]:
+                if part.get("name") == "payload_json":
+                    sent = json.loads(part["value"])
         body: dict[str, Any] = sent if isinstance(sent, dict) else {}
+        path = route.url.split("/api/v10", 1)[-1]
+        if path == "/users/@me/channels" and isinstance(result, dict):
+            dm_of[str(result["id"])] = f"dm:{body.get('recipient_id')}"
+        channel = path.split("/")[2] if path.startswith("/channels/") else ""
+        if channel in dm_of:
+            path = path.replace(channel, dm_of[channel], 1)
         line = {
             "method": route.method,
-            "path": route.url.split("/api/v10", 1)[-1],
+            "path": path,
             "nonce": body.get("nonce"),
             "content": body.get("content"),
+            "embeds": [
+                [e.get("title"), e.get("description")] for e in body.get("embeds") or []
+            ],
+            "components": sorted(
+                str(c.get("custom_id"))
+                for row in body.get("components") or []
+                for c in row.get("components", [])
+            ),
         }
         with journal.open("a", encoding="utf-8") as fp:
             fp.write(json.dumps(line) + "\n")
@@ -69,6 +105,101 @@ def _install_journal(journal: Path, kill_after_post: int | None) -> None:
         return result
 
     FakeHTTPClient.request = journaled  # type: ignore[method-assign]
+
+
+def _save_progress(progress_file: Path, done_virtual: int) -> None:
+    # Atomically: a kill mid-write must not leave a torn file.
+    partial = progress_file.with_suffix(".partial")
+    partial.write_text(str(done_virtual))
+    os.replace(partial, progress_file)
+
+
+async def seed_real_work(env: simcord.Env, world: World) -> list[dict[str, Any]]:
+    """Give every cog timed work through its commands; return the threads made."""
+    from tests.cogs.chats.test_cog import announcement
+    from tests.cogs.chats.test_cog import create_series
+    from tests.cogs.events.test_cog import publish_event
+    from tests.cogs.mentorship.test_cog import paired
+
+    # A chat on the first Thursday, 2026-01-01 17:00 Paris (16:00 UTC): opened at
+    # once, reminded at 15:00 UTC, ended at 17:00 UTC (which plans February's).
+    await create_series(world, week="1")
+    await env.settle()
+    await world.alice.click(announcement(world), label="Interested")
+    # An event on 01-02 12:00 Paris (11:00 UTC): DMs to those going 24 hours
+    # before, a channel reminder 1 hour before.
+    _event_id, message = await publish_event(
+        env, world, start="2026-01-02 12:00", end="2026-01-02 14:00"
+    )
+    await world.alice.click(message, label="Going (0)")
+    updated = world.events.last_message
+    assert updated is not None
+    await world.bob.click(updated, label="Going (1)")
+    # A mentoring pair with a check-in every day.
+    await world.organiser.slash(world.general, "mentor checkins", days=1)
+    await paired(world)
+    # A question, so the daily triage digest (09:00 UTC) has something to say.
+    await post_question(world, world.carol, "Blueprint import error", "Traceback...")
+    await env.settle()
+    threads = []
+    for channel in env.backend.channels.values():
+        if channel.guild_id == world.guild.id and channel.type in (11, 12):
+            threads.append(
+                {
+                    "id": channel.id,
+                    "parent_id": channel.parent_id,
+                    "owner_id": channel.owner_id,
+                    "type": channel.type,
+                    "name": channel.name,
+                    "members": sorted(channel.thread_members),
+                }
+            )
+    return threads
+
+
+def recreate_threads(env: simcord.Env, threads: list[dict[str, Any]]) -> None:
+    """Bring back the seed run's threads, with their ids, in a new simulated Discord."""
+    for spec in threads:
+        thread = env.backend.create_thread(
+            spec["parent_id"],
+            spec["name"],
+            spec["owner_id"],
+            type=spec["type"],
+            message_id=spec["id"],
+            broadcast=False,
+        )
+        for member in spec["members"]:
+            thread.thread_members[member] = env.backend.now_iso()
+
+
+async def run_real(directory: Path, kill_after_post: int | None, seed: bool) -> None:
+    progress_file = directory / "progress"
+    threads_file = directory / "threads.json"
+    done_virtual = int(progress_file.read_text()) if progress_file.exists() else 0
+    _install_journal(directory / "journal.jsonl", kill_after_post)
+    settings = test_settings(directory)
+    bot = create_bot(settings)
+    env = simcord.Env(bot)
+    await env.start()
+    try:
+        with env.time_context():
+            world = await build_world(env)
+            if seed:
+                threads = await seed_real_work(env, world)
+                threads_file.write_text(json.dumps(threads))
+                return
+            recreate_threads(env, json.loads(threads_file.read_text()))
+            await env.advance_time(done_virtual)
+            while done_virtual < REAL_END_SECONDS:
+                await env.advance_time(REAL_STEP_SECONDS)
+                done_virtual += REAL_STEP_SECONDS
+                _save_progress(progress_file, done_virtual)
+                time.sleep(PACE_SECONDS)
+            await env.settle()
+            (directory / "finished").write_text("yes")
+    finally:
+        await env.shutdown()
+        await bot.stop_services()
 
 
 async def run(directory: Path, kill_after_post: int | None) -> None:
@@ -110,10 +241,7 @@ async def run(directory: Path, kill_after_post: int | None) -> None:
             while done_virtual < end:
                 await env.advance_time(STEP_SECONDS)
                 done_virtual += STEP_SECONDS
-                # Atomically: a kill mid-write must not leave a torn file.
-                partial = progress_file.with_suffix(".partial")
-                partial.write_text(str(done_virtual))
-                os.replace(partial, progress_file)
+                _save_progress(progress_file, done_virtual)
                 time.sleep(PACE_SECONDS)
             await env.settle()
             (directory / "finished").write_text("yes")
@@ -126,8 +254,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", type=Path)
     parser.add_argument("--kill-after-post", type=int, default=None)
+    parser.add_argument("--mode", choices=["synthetic", "real"], default="synthetic")
+    parser.add_argument("--seed", action="store_true")
     args = parser.parse_args()
-    asyncio.run(run(args.directory, args.kill_after_post))
+    if args.mode == "real":
+        asyncio.run(run_real(args.directory, args.kill_after_post, args.seed))
+    else:
+        asyncio.run(run(args.directory, args.kill_after_post))
 
 
 if __name__ == "__main__":

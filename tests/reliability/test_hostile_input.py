@@ -57,6 +57,7 @@ from bot import errors as bot_errors
 from bot.app import PalletsBot
 from bot.errors import is_expected
 from bot.testing import post_question
+from bot.testing import set_member_locale
 from bot.testing import World
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._client import FailureKind
@@ -94,7 +95,17 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "mentor queue": ("mentor",),
     "mentor release": ("mentor",),
     "solved": ("bob", "admin"),
+    # Open to every member: a plain member's path too.
+    "chat propose": ("alice", "admin"),
+    "chat topics": ("alice", "admin"),
+    "event info": ("alice", "admin"),
+    "grant request": ("alice", "admin"),
+    "mentor request": ("alice", "admin"),
+    "mentor status": ("alice", "admin"),
+    "ext status": ("alice", "admin"),
 }
+#: The member's Discord language: replies are formatted (numbers, dates) in it.
+LOCALES = ("en-US", "fr", "de", "pt-BR", "ja")
 
 #: Valid values by option or form field name, so a hostile value in another field
 #: gets past the first check. Callables read the current state (ids, names).
@@ -547,6 +558,7 @@ async def drive(
     name = command.qualified_name
     actor_name = data.draw(st.sampled_from(ACTORS.get(name, ("admin",))))
     actor = world.members()[actor_name]
+    set_member_locale(actor, data.draw(st.sampled_from(LOCALES)))
     channel = data.draw(st.sampled_from([world.general, scene.question]))
     options = await draw_options(scene, data, command)
     completed = [p for p in command.parameters if p.autocomplete]

@@ -158,7 +158,8 @@ def fit(text: str, *, min_length: int = 0, max_length: int) -> str:
 
 
 # -- what Discord would refuse or what would ping --------------------------------------
-PING_PARSE = {"everyone", "roles"}
+#: Nothing is pinged because a member wrote it: the bot names the users it pings.
+PING_PARSE = {"everyone", "roles", "users"}
 
 
 def mention_problems(body: dict[str, Any]) -> list[str]:

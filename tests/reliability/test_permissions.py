@@ -19,7 +19,9 @@ The expected outcome of each cell is written down here, from the product's rules
   buttons are for the pair alone.
 - Extension watch: everyone reads; organisers add, remove and refresh.
 
-Members who can manage the server pass every role check (``bot.permissions``).
+Members who can manage the server pass every role check (``bot.permissions``). The
+"owner" is the member a thing belongs to: bob asked the question, filed the grant
+request and is the mentee of the pairing; "member" (alice) has no part in any of it.
 
 Discord's ``default_permissions`` (set on ``/setup``) only hides a command in the
 client, and a server admin can unhide it, so here every command is made visible to
@@ -59,88 +61,88 @@ from cogs.triage._views import buttons
 from cogs.triage._views import NeedHelpButton
 
 A, D, ASK, H = "allow", "deny", "ask", "hidden"
-ROLES = ("member", "helper", "mentor", "organiser", "reviewer", "admin")
+ROLES = ("member", "owner", "helper", "mentor", "organiser", "reviewer", "admin")
 
 # fmt: off
 #: Every leaf slash command: the outcome for
-#:                                  member helper mentor organiser reviewer admin
-MATRIX: dict[str, tuple[str, str, str, str, str, str]] = {
-    "setup channels":              (D,     D,     D,     D,        D,       A),
-    "setup roles":                 (D,     D,     D,     D,        D,       A),
-    "setup language":              (D,     D,     D,     D,        D,       A),
-    "setup calendar":              (D,     D,     D,     D,        D,       A),
-    "setup show":                  (D,     D,     D,     D,        D,       A),
-    "chat series-create":          (D,     D,     D,     A,        D,       A),
-    "chat series-list":            (D,     D,     D,     A,        D,       A),
-    "chat series-edit":            (D,     D,     D,     A,        D,       A),
-    "chat series-pause":           (D,     D,     D,     A,        D,       A),
-    "chat series-resume":          (D,     D,     D,     A,        D,       A),
-    "chat series-delete":          (D,     D,     D,     A,        D,       A),
-    "chat skip":                   (D,     D,     D,     A,        D,       A),
-    "chat reschedule":             (D,     D,     D,     A,        D,       A),
-    "chat notes":                  (D,     D,     D,     A,        D,       A),
-    "chat history":                (A,     A,     A,     A,        A,       A),
-    "chat next":                   (A,     A,     A,     A,        A,       A),
-    "chat propose":                (A,     A,     A,     A,        A,       A),
-    "chat topics":                 (A,     A,     A,     A,        A,       A),
-    "solved":                      (ASK,   A,     ASK,   A,        ASK,     A),
-    "triage close":                (D,     A,     D,     A,        D,       A),
-    "triage reopen":               (D,     A,     D,     A,        D,       A),
-    "triage queue":                (D,     A,     D,     A,        D,       A),
-    "triage escalate":             (D,     A,     D,     A,        D,       A),
-    "triage stats":                (D,     A,     D,     A,        D,       A),
-    "triage tag-rule-add":         (D,     A,     D,     A,        D,       A),
-    "triage tag-rule-remove":      (D,     A,     D,     A,        D,       A),
-    "triage tag-rules":            (D,     A,     D,     A,        D,       A),
-    "event create":                (D,     D,     D,     A,        D,       A),
-    "event edit":                  (D,     D,     D,     A,        D,       A),
-    "event cancel":                (D,     D,     D,     A,        D,       A),
-    "event list":                  (A,     A,     A,     A,        A,       A),
-    "event info":                  (A,     A,     A,     A,        A,       A),
-    "event calendar":              (A,     A,     A,     A,        A,       A),
-    "event reminders":             (A,     A,     A,     A,        A,       A),
-    "grant request":               (A,     A,     A,     A,        A,       A),
-    "grant status":                (A,     A,     A,     A,        A,       A),
-    "grant answer":                (D,     D,     D,     D,        D,       D),
-    "grant history":               (D,     D,     D,     D,        A,       A),
-    "grant list":                  (D,     D,     D,     D,        A,       A),
-    "grant review":                (D,     D,     D,     D,        A,       A),
-    "mentor profile":              (D,     D,     A,     D,        D,       A),
-    "mentor queue":                (D,     D,     A,     D,        D,       A),
-    "mentor claim":                (D,     D,     A,     D,        D,       A),
-    "mentor release":              (D,     D,     A,     D,        D,       A),
-    "mentor end":                  (A,     A,     A,     A,        A,       A),
-    "mentor request":              (A,     A,     A,     A,        A,       A),
-    "mentor cancel":               (A,     A,     A,     A,        A,       A),
-    "mentor status":               (A,     A,     A,     A,        A,       A),
-    "mentor stats":                (D,     D,     D,     A,        D,       A),
-    "mentor checkins":             (D,     D,     D,     A,        D,       A),
-    "mentor match":                (D,     D,     D,     A,        D,       A),
-    "ext status":                  (A,     A,     A,     A,        A,       A),
-    "ext report":                  (A,     A,     A,     A,        A,       A),
-    "ext watch-add":               (D,     D,     D,     A,        D,       A),
-    "ext watch-remove":            (D,     D,     D,     A,        D,       A),
-    "ext refresh":                 (D,     D,     D,     A,        D,       A),
+#:                                 member owner  helper mentor organiser reviewer admin
+MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "setup channels":             (D,     D,    D,     D,     D,        D,       A),
+    "setup roles":                (D,     D,    D,     D,     D,        D,       A),
+    "setup language":             (D,     D,    D,     D,     D,        D,       A),
+    "setup calendar":             (D,     D,    D,     D,     D,        D,       A),
+    "setup show":                 (D,     D,    D,     D,     D,        D,       A),
+    "chat series-create":         (D,     D,    D,     D,     A,        D,       A),
+    "chat series-list":           (D,     D,    D,     D,     A,        D,       A),
+    "chat series-edit":           (D,     D,    D,     D,     A,        D,       A),
+    "chat series-pause":          (D,     D,    D,     D,     A,        D,       A),
+    "chat series-resume":         (D,     D,    D,     D,     A,        D,       A),
+    "chat series-delete":         (D,     D,    D,     D,     A,        D,       A),
+    "chat skip":                  (D,     D,    D,     D,     A,        D,       A),
+    "chat reschedule":            (D,     D,    D,     D,     A,        D,       A),
+    "chat notes":                 (D,     D,    D,     D,     A,        D,       A),
+    "chat history":               (A,     A,    A,     A,     A,        A,       A),
+    "chat next":                  (A,     A,    A,     A,     A,        A,       A),
+    "chat propose":               (A,     A,    A,     A,     A,        A,       A),
+    "chat topics":                (A,     A,    A,     A,     A,        A,       A),
+    "solved":                     (ASK,   A,    A,     ASK,   A,        ASK,     A),
+    "triage close":               (D,     D,    A,     D,     A,        D,       A),
+    "triage reopen":              (D,     A,    A,     D,     A,        D,       A),
+    "triage queue":               (D,     D,    A,     D,     A,        D,       A),
+    "triage escalate":            (D,     D,    A,     D,     A,        D,       A),
+    "triage stats":               (D,     D,    A,     D,     A,        D,       A),
+    "triage tag-rule-add":        (D,     D,    A,     D,     A,        D,       A),
+    "triage tag-rule-remove":     (D,     D,    A,     D,     A,        D,       A),
+    "triage tag-rules":           (D,     D,    A,     D,     A,        D,       A),
+    "event create":               (D,     D,    D,     D,     A,        D,       A),
+    "event edit":                 (D,     D,    D,     D,     A,        D,       A),
+    "event cancel":               (D,     D,    D,     D,     A,        D,       A),
+    "event list":                 (A,     A,    A,     A,     A,        A,       A),
+    "event info":                 (A,     A,    A,     A,     A,        A,       A),
+    "event calendar":             (A,     A,    A,     A,     A,        A,       A),
+    "event reminders":            (A,     A,    A,     A,     A,        A,       A),
+    "grant request":              (A,     A,    A,     A,     A,        A,       A),
+    "grant status":               (A,     A,    A,     A,     A,        A,       A),
+    "grant answer":               (D,     A,    D,     D,     D,        D,       D),
+    "grant history":              (D,     A,    D,     D,     D,        A,       A),
+    "grant list":                 (D,     D,    D,     D,     D,        A,       A),
+    "grant review":               (D,     D,    D,     D,     D,        A,       A),
+    "mentor profile":             (D,     D,    D,     A,     D,        D,       A),
+    "mentor queue":               (D,     D,    D,     A,     D,        D,       A),
+    "mentor claim":               (D,     D,    D,     A,     D,        D,       A),
+    "mentor release":             (D,     D,    D,     A,     D,        D,       A),
+    "mentor end":                 (A,     A,    A,     A,     A,        A,       A),
+    "mentor request":             (A,     A,    A,     A,     A,        A,       A),
+    "mentor cancel":              (A,     A,    A,     A,     A,        A,       A),
+    "mentor status":              (A,     A,    A,     A,     A,        A,       A),
+    "mentor stats":               (D,     D,    D,     D,     A,        D,       A),
+    "mentor checkins":            (D,     D,    D,     D,     A,        D,       A),
+    "mentor match":               (D,     D,    D,     D,     A,        D,       A),
+    "ext status":                 (A,     A,    A,     A,     A,        A,       A),
+    "ext report":                 (A,     A,    A,     A,     A,        A,       A),
+    "ext watch-add":              (D,     D,    D,     D,     A,        D,       A),
+    "ext watch-remove":           (D,     D,    D,     D,     A,        D,       A),
+    "ext refresh":                (D,     D,    D,     D,     A,        D,       A),
 }
 
 #: Commands whose permission depends on an option: the outcome for
-#:                                  member helper mentor organiser reviewer admin
-VARIANTS: dict[str, tuple[str, str, str, str, str, str]] = {
-    "mentor status member:":       (D,     D,     D,     A,        D,       A),
+#:                                 member owner  helper mentor organiser reviewer admin
+VARIANTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "mentor status member:":      (D,     A,    D,     D,     A,        D,       A),
 }
 
 #: Buttons on messages other members can see; the outcome for
-#:                                  member helper mentor organiser reviewer admin
-BUTTONS: dict[str, tuple[str, str, str, str, str, str]] = {
-    "chats vote":                  (A,     A,     A,     A,        A,       A),
-    "chats pin":                   (D,     D,     D,     A,        D,       A),
-    "chats remove":                (D,     D,     D,     A,        D,       A),
-    "events going":                (A,     A,     A,     A,        A,       A),
-    "triage mark solved":          (D,     A,     D,     A,        D,       A),
-    "triage confirm solved":       (D,     D,     D,     D,        D,       D),
-    "triage still need help":      (D,     D,     D,     D,        D,       D),
-    "mentorship check-in":         (H,     H,     A,     D,        H,       H),
-    "mentorship feedback":         (H,     H,     A,     D,        H,       H),
+#:                                 member owner  helper mentor organiser reviewer admin
+BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "chats vote":                 (A,     A,    A,     A,     A,        A,       A),
+    "chats pin":                  (D,     D,    D,     D,     A,        D,       A),
+    "chats remove":               (D,     D,    D,     D,     A,        D,       A),
+    "events going":               (A,     A,    A,     A,     A,        A,       A),
+    "triage mark solved":         (D,     A,    A,     D,     A,        D,       A),
+    "triage confirm solved":      (D,     A,    D,     D,     D,        D,       D),
+    "triage still need help":     (D,     A,    D,     D,     D,        D,       D),
+    "mentorship check-in":        (H,     A,    H,     A,     D,        H,       H),
+    "mentorship feedback":        (H,     A,    H,     A,     D,        H,       H),
 }
 # fmt: on
 # Not in the tables: buttons only ever shown ephemeral to the member who ran the
@@ -604,6 +606,7 @@ def _no_upstream_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 ACTORS = {
     "member": "alice",
+    "owner": "bob",
     "helper": "helper",
     "mentor": "mentor",
     "organiser": "organiser",

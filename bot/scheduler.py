@@ -47,6 +47,7 @@ from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
+from bot.db import DatabaseFull
 from bot.db import Row
 from bot.errors import RetryLater
 from bot.pacing import scheduled_work
@@ -122,10 +123,17 @@ class SchedulerStats:
 
 
 def is_transient(error: BaseException) -> bool:
-    """Return whether ``error`` is worth retrying later (Discord or network trouble)."""
+    """Return whether ``error`` is worth retrying later (Discord or network trouble).
+
+    A full disk too: the work was rolled back and can be done once there is room.
+    """
     if isinstance(
         error,
-        RetryLater | asyncio.TimeoutError | aiohttp.ClientError | discord.RateLimited,
+        RetryLater
+        | asyncio.TimeoutError
+        | aiohttp.ClientError
+        | discord.RateLimited
+        | DatabaseFull,
     ):
         return True
     if isinstance(error, discord.HTTPException):
@@ -555,10 +563,18 @@ class Scheduler:
                 # Discord said how long: no sooner than that.
                 delay = max(delay, math.ceil(error.retry_after))
             retry_at = now_ts() + delay
-            await self._db.execute(
-                "UPDATE jobs SET state = 'pending', due_at = ?, last_error = ? WHERE id = ?",
-                (retry_at, _describe(error), job.id),
-            )
+            try:
+                await self._db.execute(
+                    "UPDATE jobs SET state = 'pending', due_at = ?, last_error = ? "
+                    "WHERE id = ?",
+                    (retry_at, _describe(error), job.id),
+                )
+            except DatabaseFull:
+                # No room for the reason: a same-size update still fits in place.
+                await self._db.execute(
+                    "UPDATE jobs SET state = 'pending', due_at = ? WHERE id = ?",
+                    (retry_at, job.id),
+                )
             self.stats.retried[job.kind] += 1
             log.warning(
                 "job %s failed (%s); retry %d in %d s",

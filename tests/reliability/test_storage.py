@@ -424,3 +424,43 @@ async def test_backup_while_the_bot_writes_is_consistent_and_restores(
             verify_restores, copy, tmp_path / "restored" / copy.name
         ).result()
     checker.shutdown()
+
+
+async def fill_table(bot: PalletsBot, table_sql: str) -> int:
+    """Fill the free space of a table's pages with rows, until the disk is "full"."""
+    filled = 0
+    while True:
+        try:
+            await bot.db.execute(table_sql, (f"filler:{filled}",))
+        except DatabaseFull:
+            return filled
+        filled += 1
+
+
+async def test_disk_full_when_a_job_is_due_keeps_it_pending_until_there_is_room(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    from tests.cogs.chats.test_cog import advance_to
+    from tests.cogs.chats.test_cog import create_series
+    from tests.cogs.chats.test_cog import TO_OPEN
+
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    await create_series(world)
+    await set_page_limit(bot)
+    # The outbox cannot take one more row: the announcement cannot be recorded.
+    assert await fill_table(
+        bot,
+        "INSERT INTO outbox (key, nonce, attempts, created_at) VALUES (?, 'x', 1, 0)",
+    )
+    await advance_to(simcord_env, TO_OPEN)
+    assert [m for m in world.announcements.history() if m.embeds] == []
+    job = await bot.db.fetchone("SELECT state FROM jobs WHERE kind = 'chats.open'")
+    assert job is not None and job["state"] == "pending"  # to be retried
+    # Space is freed: the retry posts the announcement, once.
+    await bot.db.execute("DELETE FROM outbox WHERE key LIKE 'filler:%'")
+    await set_page_limit(bot, unlimited=True)
+    await advance_to(simcord_env, TO_OPEN + 3600)
+    assert len([m for m in world.announcements.history() if m.embeds]) == 1
+    job = await bot.db.fetchone("SELECT state FROM jobs WHERE kind = 'chats.open'")
+    assert job is not None and job["state"] == "done"

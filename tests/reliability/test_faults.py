@@ -578,7 +578,37 @@ async def extwatch_reported(ctx: Ctx) -> bool:
     return sum("Extension watch" in t for t in texts(ctx.world.log)) == 1
 
 
+# mentorship: a request nobody claimed for over a week is in the Monday 09:00 UTC
+# digest to the log channel (the first Monday, 5 January, is too early).
+async def mentorship_waiting(ctx: Ctx) -> None:
+    await mentorship_pair(ctx)
+    ctx.target = ctx.world.log.id
+    ctx.path = f"/channels/{ctx.target}/messages"
+    ctx.job_prefix = "mentorship:digest:"
+
+
+async def mentorship_digest_due(ctx: Ctx) -> None:
+    await advance_to(ctx.env, 11 * DAY + 9 * HOUR + 60)
+
+
+async def mentorship_digested(ctx: Ctx) -> bool:
+    return sum("unclaimed" in t for t in texts(ctx.world.log)) == 1
+
+
 WORKS = [
+    Work(
+        "mentorship-digest-to-log-channel",
+        ("cogs.setup", "cogs.mentorship"),
+        mentorship_waiting,
+        mentorship_digest_due,
+        mentorship_digested,
+        {
+            Kind.PERSISTENT: Outcome.FAILED_UNTOLD,
+            Kind.REFUSED: Outcome.FAILED_UNTOLD,
+            Kind.GONE: Outcome.FAILED_UNTOLD,
+        },
+        to_log=True,
+    ),
     Work(
         "grants-decision-dm",
         ("cogs.setup", "cogs.grants"),

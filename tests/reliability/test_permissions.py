@@ -543,7 +543,9 @@ async def judge(
 ) -> str | None:
     """Run one cell; return what was wrong with it, or ``None``."""
     bot = bot_of(env)
-    before = await snapshot(bot)
+    # Only refusals and "ask" must leave the database as it was.
+    watch = expected in (D, ASK)
+    before = await snapshot(bot) if watch else {}
     start, errors_at = len(env.http_requests), env.error_cursor
     reported_at = len(REPORTED)
     try:
@@ -555,7 +557,8 @@ async def judge(
         return f"{name}: expected hidden, but the member could click"
     text = text_of(result)
     was_refused = refused((*env.errors_since(errors_at), *REPORTED[reported_at:]))
-    changed = [t for t, rows in (await snapshot(bot)).items() if before[t] != rows]
+    after = await snapshot(bot) if watch else {}
+    changed = [t for t, rows in after.items() if before[t] != rows]
     public = public_writes(env, start, ephemeral=result.ephemeral)
     if expected == D:
         problems = []

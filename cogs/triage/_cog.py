@@ -969,8 +969,23 @@ class TriageCog(commands.Cog, name="Triage"):
             )
             return
         thread = await self._thread(thread_id)
-        if thread is not None and not thread.archived:
+        if thread is None or thread.archived:
+            return
+        try:
             await thread.edit(archived=True)
+        except discord.NotFound:
+            await q.mark_deleted(self.bot.db, thread_id)  # deleted meanwhile
+        except discord.Forbidden:
+            # Archiving is tidying up: organisers hear (once), nothing is lost.
+            await self._tell_organisers(
+                question.guild_id,
+                "archive:403",
+                _(
+                    "I could not archive the solved question {thread}: give my role "
+                    "Manage Threads in the questions forum.",
+                    thread=thread.mention,
+                ),
+            )
 
     async def _ensure_digest(self, guild_id: int) -> None:
         due = logic.next_digest_ts(now_ts())

@@ -515,6 +515,26 @@ async def triage_nudged(ctx: Ctx) -> bool:
     return sum("a week" in t for t in texts(ctx.extra["thread"])) == 1
 
 
+async def triage_solved(ctx: Ctx) -> None:
+    thread = await post_question(ctx.world, ctx.world.alice, *QUESTION)
+    await ctx.world.helper.send(thread, "Did you call db.session.commit()?")
+    await ctx.world.alice.slash(thread, "solved")
+    ctx.extra["thread"] = thread
+    ctx.target = thread.id
+    ctx.method = "PATCH"
+    ctx.path = f"/channels/{thread.id}"
+    ctx.job_prefix = "triage:archive:"
+
+
+async def triage_archive_due(ctx: Ctx) -> None:
+    await advance(ctx.env, DAY + HOUR)
+
+
+async def triage_archived(ctx: Ctx) -> bool:
+    channel = ctx.env.backend.get_channel(ctx.extra["thread"].id)
+    return channel.thread_metadata is not None and channel.thread_metadata.archived
+
+
 # grants: a reviewer's decision is DMed to the requester, as timed work.
 GRANT_FORM = {
     "event": "FlaskCon Lyon",
@@ -596,6 +616,19 @@ async def mentorship_digested(ctx: Ctx) -> bool:
 
 
 WORKS = [
+    Work(
+        "triage-archive-solved",
+        ("cogs.setup", "cogs.triage"),
+        triage_solved,
+        triage_archive_due,
+        triage_archived,
+        {
+            Kind.PERSISTENT: Outcome.FAILED,
+            Kind.REFUSED: Outcome.REPORTED,
+            Kind.GONE: Outcome.DROPPED,
+        },
+        hints={50013: ("Manage Threads", "<#{target}>"), 50001: ("Manage Threads",)},
+    ),
     Work(
         "mentorship-digest-to-log-channel",
         ("cogs.setup", "cogs.mentorship"),

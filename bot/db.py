@@ -91,9 +91,15 @@ class DatabaseFull(DatabaseError):
     exit_code = 17
 
 
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code: extended ones (READONLY_DIRECTORY) keep it low."""
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
 def classify(path: Path, exc: sqlite3.Error, doing: str) -> DatabaseError:
     """Turn an SQLite error into the :class:`DatabaseError` that says what to do."""
-    code = getattr(exc, "sqlite_errorcode", None)
+    code = _primary_code(exc)
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
         return DatabaseCorrupt(
             f"{path}: {doing}: {exc}: the file is damaged or not a pallets-bot "
@@ -182,7 +188,7 @@ class Transaction:
 
 
 def _is_full(exc: sqlite3.Error) -> bool:
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return _primary_code(exc) == sqlite3.SQLITE_FULL
 
 
 _current_tx: contextvars.ContextVar[tuple[Database, Transaction] | None] = (
@@ -222,9 +228,15 @@ class Database:
             raise
 
     async def _connect(self) -> aiosqlite.Connection:
+        pending = aiosqlite.connect(self.path, isolation_level=None)
         try:
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn = await pending
         except sqlite3.Error as exc:
+            # aiosqlite stops its worker thread; let it finish while this loop
+            # runs, or it reports to a closed loop at exit (a noisy traceback).
+            worker = getattr(pending, "_thread", None)
+            if worker is not None:
+                await asyncio.to_thread(worker.join, 5)
             raise classify(self.path, exc, "cannot open the database") from exc
         try:
             conn.row_factory = sqlite3.Row

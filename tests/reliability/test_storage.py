@@ -72,6 +72,10 @@ def migrated(path: Path) -> None:
     asyncio.run(go())
 
 
+def python_path() -> str:
+    return os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+
 def run_bot(db_path: Path) -> subprocess.CompletedProcess[str]:
     """``pallets-bot run`` in its own process (it configures logging globally).
 
@@ -80,7 +84,7 @@ def run_bot(db_path: Path) -> subprocess.CompletedProcess[str]:
     """
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": python_path(),
         "PALLETS_BOT_TOKEN": "not-a-real-token",
         "PALLETS_BOT_DATABASE_PATH": str(db_path),
     }
@@ -337,7 +341,7 @@ async def test_disk_full_during_a_command_rolls_back_tells_everyone_and_recovers
 def cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": python_path(),
         "PALLETS_BOT_DATABASE_PATH": str(database),
     }
     return subprocess.run(

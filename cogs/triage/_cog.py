@@ -30,6 +30,7 @@ from bot.permissions import require_role
 from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clean_text
+from bot.safety import EMBED_DESCRIPTION_LIMIT
 from bot.safety import mention_only
 from bot.safety import quote
 from bot.scheduler import Job
@@ -808,7 +809,15 @@ class TriageCog(commands.Cog, name="Triage"):
             f"{logic.quote_block(question.body or question.title, 1500)}\n\n"
             "<!-- Add the versions, a minimal example and the full traceback. -->\n"
         )
-        url = logic.new_issue_url(repo, question.title, body)
+        # The link goes in an embed description: a longer one would be clipped
+        # mid-URL and show as raw text, so the body gives way.
+        words = _("[Open the prefilled issue form]({url})", url="")
+        url = logic.new_issue_url(
+            repo,
+            question.title,
+            body,
+            limit=min(logic.GITHUB_URL_LIMIT, EMBED_DESCRIPTION_LIMIT - len(words)),
+        )
         await q.add_escalation(
             self.bot.db,
             guild_id=interaction.guild_id,

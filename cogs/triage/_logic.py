@@ -437,13 +437,18 @@ def quote_block(text: str, limit: int) -> str:
     return "\n".join("> " + line if line else ">" for line in text.splitlines())
 
 
-def new_issue_url(repo: str, title: str, body: str) -> str:
-    """GitHub's "new issue" page for ``repo``, prefilled, every value URL-encoded."""
+def new_issue_url(
+    repo: str, title: str, body: str, *, limit: int = GITHUB_URL_LIMIT
+) -> str:
+    """GitHub's "new issue" page for ``repo``, prefilled, every value URL-encoded.
+
+    The body is shortened until the URL fits in ``limit`` characters.
+    """
     if not ALLOWED_REPO.match(repo):
         raise ValueError(f"not a pallets repository: {repo}")
     base = f"https://github.com/{repo}/issues/new?"
     url = base + urlencode({"title": title, "body": body}, quote_via=quote)
-    while len(url) > GITHUB_URL_LIMIT and body:
+    while len(url) > limit and body:
         body = body[: len(body) * 3 // 4]
         url = base + urlencode({"title": title, "body": body}, quote_via=quote)
     return url

@@ -265,8 +265,23 @@ def component_problems(components: list[Any]) -> list[str]:
     return problems
 
 
+#: A Markdown link that a clip to Discord's limit cut in half: it shows as raw text.
+CUT_LINK = re.compile(r"\]\(https?://[^)\s]*…?$")
+
+
+def texts_of(body: dict[str, Any]) -> list[str]:
+    out = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        out += [embed.get("title") or "", embed.get("description") or ""]
+        out += [f.get("value") or "" for f in embed.get("fields") or []]
+    return [text for text in out if isinstance(text, str)]
+
+
 def message_problems(body: dict[str, Any]) -> list[str]:
     problems = mention_problems(body)
+    for text in texts_of(body):
+        if CUT_LINK.search(text):
+            problems.append(f"a link was cut short: ...{text[-60:]!r}")
     content = body.get("content")
     if _len(content) > 2000:
         problems.append(f"content is {_len(content)} > 2000 characters")

@@ -726,6 +726,11 @@ async def test_hostile_forum_posts_are_tagged_searched_and_answered(
 
     await judge(scene, f"bob posts {title!r}: {body!r}", post)
     (thread,) = holder
+    await judge(
+        scene,
+        "helper escalates it",
+        partial(world.helper.slash, thread, "triage escalate", repo="pallets/flask"),
+    )
     for who in data.draw(st.lists(st.sampled_from(["bob", "helper"]), max_size=3)):
         member = world.members()[who]
         reply = data.draw(text(2000))
@@ -736,3 +741,18 @@ async def say(
     member: simcord.MemberActor, channel: simcord.ChannelHandle, text: str
 ) -> None:
     await member.send(channel, text)
+
+
+async def test_an_escalated_long_question_keeps_its_issue_link_whole(
+    world: World, _hooks: Scene
+) -> None:
+    """Found by the hostile forum posts: a long question built an issue link longer
+    than an embed description, so the clip cut the link and it showed as raw text."""
+    body = fit("```py\nprint('x')\n``` 日本語 " * 200, max_length=2000)
+    thread = await post_question(world, world.bob, "Flask session lost", body)
+    result = await world.helper.slash(thread, "triage escalate", repo="pallets/flask")
+    assert result.response is not None
+    (embed,) = result.response.embeds
+    assert embed.description is not None
+    assert embed.description.endswith(")"), embed.description[-80:]
+    assert "https://github.com/pallets/flask/issues/new?title=" in embed.description

@@ -408,14 +408,14 @@ class ChatEngine:
         if found is None or not found[1].upcoming:
             return
         series, occ = found
-        await self.complete_event(occ)
+        await self.complete_event(occ, last_try=job.attempts >= MAX_ATTEMPTS)
         await q.set_status(self.db, occ.id, "done")
         await self.refresh_announcement(occ.id)
         fresh = await q.series_by_id(self.db, series.id)
         if fresh is not None:
             await self.ensure_next(fresh)
 
-    async def complete_event(self, occ: Occurrence) -> None:
+    async def complete_event(self, occ: Occurrence, *, last_try: bool = False) -> None:
         event = await self._event(occ)
         if event is None:
             return
@@ -425,7 +425,9 @@ class ChatEngine:
             if event.status is discord.EventStatus.active:
                 await event.end()
         except discord.HTTPException as error:
-            if error.status >= 500 or error.status == 429:
+            # Discord trouble retries the end while it may; then the chat is closed
+            # and the next one planned without it: the series must not stop.
+            if is_transient(error) and not last_try:
                 raise
             log.info("could not complete event %s: %s", event.id, error)
 

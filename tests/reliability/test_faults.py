@@ -183,6 +183,8 @@ class Outcome(Enum):
     FAILED_UNTOLD = "failed-untold"
     #: the work no longer applies (its target is gone): dropped without a fuss
     DROPPED = "dropped"
+    #: the failing call was a side matter: the job went on and did the rest
+    CARRIED_ON = "carried-on"
 
 
 @dataclass
@@ -214,8 +216,9 @@ class Work:
     outcomes: dict[Kind, Outcome]
     #: the 404 code Discord gives for this target
     gone_code: int = 10003
-    #: what must still happen when the work itself is refused or gone
+    #: what must still happen when the work itself fails with these kinds of fault
     still: Callable[[Ctx], Awaitable[bool]] | None = None
+    still_after: tuple[Kind, ...] = (Kind.REFUSED, Kind.GONE)
     #: the work posts to the log channel itself (the failure report goes there too)
     to_log: bool = False
     #: words the log message must use, by Discord error code (default: HINTS)
@@ -346,6 +349,28 @@ async def chat_reminder_dm(ctx: Ctx) -> None:
     await chat_reminder(ctx)
     ctx.target = ctx.world.alice.user.dm_channel.id
     ctx.path = f"/channels/{ctx.target}/messages"
+
+
+async def chat_end(ctx: Ctx) -> None:
+    # simcord starts and completes a due event by itself; Discord does not start a
+    # voice event, the host (here the bot, at the end) does. Keep it scheduled.
+    assert ctx.monkeypatch is not None
+    backend = type(ctx.env.backend)
+    ctx.monkeypatch.setattr(backend, "activate_due_scheduled_events", lambda self: None)
+    ctx.monkeypatch.setattr(backend, "next_scheduled_event_deadline", lambda self: None)
+    await chat_opened(ctx)
+    ctx.target = ctx.world.voice.id
+    ctx.job_prefix = "chats:occ:1:r0:end"
+
+
+async def chat_end_due(ctx: Ctx) -> None:
+    await advance_to(ctx.env, 7 * DAY + 17 * HOUR + 60)
+
+
+async def chat_over_and_next_planned(ctx: Ctx) -> bool:
+    db = bot_of(ctx.env).db
+    rows = await db.fetchall("SELECT status FROM chat_occurrences ORDER BY id")
+    return [r["status"] for r in rows][:1] == ["done"] and len(rows) == 2
 
 
 # events: published for Saturday 3 January 18:00 Paris (17:00 UTC); the DM reminder
@@ -617,6 +642,18 @@ async def mentorship_digested(ctx: Ctx) -> bool:
 
 WORKS = [
     Work(
+        "chats-end-completes-discord-event",
+        ("cogs.setup", "cogs.chats"),
+        chat_end,
+        chat_end_due,
+        chat_over_and_next_planned,
+        {
+            Kind.PERSISTENT: Outcome.CARRIED_ON,
+            Kind.REFUSED: Outcome.CARRIED_ON,
+            Kind.GONE: Outcome.CARRIED_ON,
+        },
+    ),
+    Work(
         "triage-archive-solved",
         ("cogs.setup", "cogs.triage"),
         triage_solved,
@@ -806,17 +843,17 @@ async def jobs(env: simcord.Env, prefix: str | None) -> list[Any]:
     return list(rows)
 
 
-def assert_no_storm(made: list[Call], *, report: bool = False) -> None:
+def assert_no_storm(made: list[Call]) -> None:
     """At most the scheduler's attempts, each gap longer than the one before.
 
-    ``report``: the failure report goes to the same channel, right after the last
-    attempt (one more request, at the same time).
+    Calls made at the same virtual moment are one attempt (a chat's end starts and
+    ends its event; a failure report follows the last try), of at most two calls.
     """
-    if report and len(made) > 1 and made[-1].at == made[-2].at:
-        made = made[:-1]
-    assert len(made) <= MAX_ATTEMPTS, [(c.at, c.path) for c in made]
-    gaps = [b.at - a.at for a, b in zip(made, made[1:], strict=False)]
-    assert all(gap >= 1 for gap in gaps), gaps
+    moments = sorted({c.at for c in made})
+    per_moment = [sum(c.at == at for c in made) for at in moments]
+    assert len(moments) <= MAX_ATTEMPTS, [(c.at, c.path) for c in made]
+    assert max(per_moment, default=0) <= 2, [(c.at, c.path) for c in made]
+    gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
     assert gaps == sorted(gaps), gaps
 
 
@@ -883,12 +920,17 @@ async def check(
     log: list[str],
     rows: list[Any],
 ) -> None:
-    assert_no_storm(made, report=work.to_log)
+    assert made, "the work never made the call the fault was injected on"
+    assert_no_storm(made)
     failed = [r for r in rows if r["state"] == "failed"]
     if outcome is Outcome.SENT:
         assert await work.done(ctx), "the work never went out"
         assert not failed, [dict(r) for r in failed]
         assert len(log) == (1 if work.to_log else 0), log
+        return
+    if outcome is Outcome.CARRIED_ON:
+        assert await work.done(ctx), "the rest of the work did not go on"
+        assert not failed, [dict(r) for r in failed]
         return
     assert not await work.done(ctx)
     if outcome is Outcome.FAILED:
@@ -910,7 +952,7 @@ async def check(
         assert len(failed) == 1, [dict(r) for r in rows]
         assert str(fault.status) in failed[0]["last_error"]
         assert log == [], log
-    if fault.kind in (Kind.REFUSED, Kind.GONE) and work.still is not None:
+    if fault.kind in work.still_after and work.still is not None:
         assert await work.still(ctx), "a refusal stopped work that did not need it"
     if fault.kind in (Kind.REFUSED, Kind.GONE) and outcome in (
         Outcome.FAILED,

@@ -114,6 +114,10 @@ def explain(error: ChatInputError) -> UserError:
             "Topics and notes cannot mention @everyone, @here or roles."
         ),
         Problem.PAST_TIME: lambda: _("That time has already passed."),
+        Problem.TOO_FAR: lambda: _(
+            "That is too far ahead: a chat can move at most {days} days.",
+            days=p.get("days"),
+        ),
     }
     return UserError(texts[error.problem]())
 

@@ -75,6 +75,7 @@ class Problem(StrEnum):
     TOO_LONG = "too_long"
     MASS_MENTION = "mass_mention"
     PAST_TIME = "past_time"
+    TOO_FAR = "too_far"
 
 
 class ChatInputError(ValueError):
@@ -296,9 +297,15 @@ def check_name(name: str) -> str:
     return cleaned
 
 
+#: How far ahead a chat may be moved (its event, reminders and end stay datable).
+MAX_MOVE_AHEAD = timedelta(days=366)
+
+
 def check_future(moment: datetime, now: datetime) -> None:
     if moment <= now:
         raise ChatInputError(Problem.PAST_TIME)
+    if moment - now > MAX_MOVE_AHEAD:
+        raise ChatInputError(Problem.TOO_FAR, days=MAX_MOVE_AHEAD.days)
 
 
 def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
@@ -308,7 +315,12 @@ def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
     except ValueError as exc:
         raise ChatInputError(Problem.BAD_TIME, time=f"{day} {at}") from exc
     clock = parse_local_time(at)
-    kind = classify_local(datetime.combine(parsed, clock), tz)
+    try:
+        kind = classify_local(datetime.combine(parsed, clock), tz)
+        start = local_to_utc(parsed, clock, tz)
+    except OverflowError as exc:
+        # Years 1 and 9999 can leave Python's calendar once moved to UTC.
+        raise ChatInputError(Problem.BAD_TIME, time=f"{day} {at}") from exc
     if kind is LocalTimeKind.NONEXISTENT:
         raise ChatInputError(
             Problem.NONEXISTENT_TIME, date=parsed.isoformat(), time=_hm(clock)
@@ -317,7 +329,7 @@ def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
         raise ChatInputError(
             Problem.AMBIGUOUS_TIME, date=parsed.isoformat(), time=_hm(clock)
         )
-    return local_to_utc(parsed, clock, tz)
+    return start
 
 
 # -- timed work of one occurrence ------------------------------------------------------------

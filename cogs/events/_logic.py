@@ -182,7 +182,16 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
         )
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
-    round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    try:
+        round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:
+        # Years 1 and 9999 can leave Python's calendar once moved to UTC.
+        raise UserError(
+            _(
+                "I could not read the time {text}: write it like 2026-03-14 18:00.",
+                text=clip_for_message(cleaned),
+            )
+        ) from None
     if round_trip != naive:
         raise UserError(
             _(

@@ -52,6 +52,7 @@ from hypothesis import note
 from hypothesis import Phase
 from hypothesis import settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from bot import errors as bot_errors
 from bot.app import PalletsBot
@@ -500,13 +501,15 @@ async def judge(
     http_at, errors_at = len(env.http_requests), env.error_cursor
     reported_at, logged_at = len(scene.reported), len(scene.logged)
     fetched_at = len(scene.fetched)
-    note(what)
+    if currently_in_test_context():
+        note(what)
     try:
         result = await act()
     except simcord.SetupError as error:
         # Discord's own client would not let the member send this (an option simcord
         # validates the way Discord does): not the bot's input to judge.
-        note(f"  (not sendable: {error})")
+        if currently_in_test_context():
+            note(f"  (not sendable: {error})")
         return None
     await env.settle()
     problems: list[str] = []
@@ -756,3 +759,88 @@ async def test_an_escalated_long_question_keeps_its_issue_link_whole(
     assert embed.description is not None
     assert embed.description.endswith(")"), embed.description[-80:]
     assert "https://github.com/pallets/flask/issues/new?title=" in embed.description
+
+
+def light_scene(world: World, hooks: Scene) -> Scene:
+    """Judge interactions in a bare world (the explicit examples below)."""
+    bot = world.env.bot
+    assert isinstance(bot, PalletsBot)
+    return Scene(
+        world.env,
+        world,
+        bot,
+        world.general,
+        hooks.reported,
+        hooks.logged,
+        hooks.fetched,
+    )
+
+
+@pytest.mark.parametrize(
+    ("timezone", "time", "date"),
+    [
+        ("Asia/Tokyo", "00:00", "0001-01-01"),
+        ("America/New_York", "23:59", "9999-12-31"),
+        ("UTC", "23:30", "9999-12-31"),  # its end would be in the year 10000
+    ],
+)
+async def test_a_chat_moved_to_the_ends_of_the_calendar_is_refused(
+    world: World, _hooks: Scene, timezone: str, time: str, date: str
+) -> None:
+    """Found by hypothesis: the local time (or the end) fell outside years 1 to 9999
+    once converted to UTC, and the command crashed."""
+    scene = light_scene(world, _hooks)
+    await world.organiser.slash(
+        world.general,
+        "chat series-create",
+        name="Flask chat",
+        cadence="monthly",
+        weekday=3,
+        week="2",
+        time=time,
+        timezone=timezone,
+        duration=60,
+        channel=world.voice,
+    )
+    result = await judge(
+        scene,
+        f"reschedule to {date}",
+        partial(
+            world.organiser.slash,
+            world.general,
+            "chat reschedule",
+            series="Flask chat",
+            date=date,
+        ),
+    )
+    assert result is not None and scene.reported, "refused"
+
+
+@pytest.mark.parametrize(
+    ("timezone", "start"),
+    [("Asia/Tokyo", "0001-01-01 00:00"), ("America/New_York", "9999-12-31 23:59")],
+)
+async def test_an_event_at_the_ends_of_the_calendar_is_refused(
+    world: World, _hooks: Scene, timezone: str, start: str
+) -> None:
+    """Found by hypothesis, like the chat above: the event form crashed."""
+    scene = light_scene(world, _hooks)
+    shown = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone=timezone
+    )
+    if shown.modal is None:
+        assert shown.response is not None
+        shown = await world.organiser.click(
+            shown.response, label="I accept the code of conduct"
+        )
+    form = {
+        "title": "Flask sprint",
+        "description": "Hack on Flask.",
+        "start": start,
+        "end": start,
+        "location": "Lyon",
+    }
+    result = await judge(
+        scene, f"event at {start}", partial(world.organiser.submit_modal, shown, form)
+    )
+    assert result is not None and scene.reported, "refused"

@@ -140,7 +140,7 @@ def parse_week(text: str) -> int:
     value = text.strip().lower()
     if value in words:
         return words[value]
-    if value.lstrip("-").isdigit() and int(value) in (1, 2, 3, 4, -1):
+    if value in {"1", "2", "3", "4", "-1"}:
         return int(value)
     raise ChatInputError(Problem.BAD_WEEK, week=text)
 
@@ -252,7 +252,7 @@ def parse_reminders(text: str) -> tuple[int, ...]:
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_HOURS:
+        if not part.isdecimal() or not 1 <= int(part) <= MAX_REMINDER_HOURS:
             raise ChatInputError(Problem.BAD_REMINDERS, reminders=text)
         hours.add(int(part))
     if len(hours) > MAX_REMINDERS:

@@ -130,7 +130,7 @@ def parse_amount(text: str, currency: str) -> Decimal:
 
 def parse_attendance(text: str) -> int:
     cleaned = text.strip().replace(",", "").replace(" ", "")
-    if not cleaned.isdigit() or not 0 < int(cleaned) <= MAX_ATTENDANCE:
+    if not cleaned.isdecimal() or not 0 < int(cleaned) <= MAX_ATTENDANCE:
         raise UserError(
             _(
                 "Expected attendance must be a whole number from 1 to {limit}.",
@@ -182,7 +182,9 @@ def validate_request(values: Mapping[str, str]) -> GrantDraft:
     if not purpose:
         raise UserError(_("Say what the grant would pay for."))
     attendance = parse_attendance(values.get("attendance", ""))
-    event_id = int(event_text.lstrip("#")) if event_text.lstrip("#").isdigit() else None
+    event_id = (
+        int(event_text.lstrip("#")) if event_text.lstrip("#").isdecimal() else None
+    )
     return GrantDraft(event_text, event_id, amount, currency, purpose, attendance)
 
 

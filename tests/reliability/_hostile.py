@@ -81,7 +81,11 @@ FRAGMENTS: tuple[str, ...] = (
     "UTC+25",
     "europe/paris",
     "-1",
+    "--1",
     "0",
+    "²",  # a digit to str.isdigit, not to int()
+    "٣",  # an Arabic-Indic three: int() reads it
+    "#²",
     "99999999999999999999",
     "-99999999999999999999",
     "1e309",

@@ -844,3 +844,54 @@ async def test_an_event_at_the_ends_of_the_calendar_is_refused(
         scene, f"event at {start}", partial(world.organiser.submit_modal, shown, form)
     )
     assert result is not None and scene.reported, "refused"
+
+
+SERIES = {
+    "name": "Flask chat",
+    "cadence": "monthly",
+    "weekday": 3,
+    "week": "2",
+    "time": "17:00",
+    "timezone": "Europe/Paris",
+    "duration": 60,
+}
+
+
+@pytest.mark.parametrize(
+    "options", [{"week": "²"}, {"week": "--1"}, {"reminders": "24,²"}]
+)
+async def test_a_superscript_digit_in_a_series_is_refused(
+    world: World, _hooks: Scene, options: dict[str, str]
+) -> None:
+    """Found by hypothesis: ``"²".isdigit()`` is true but ``int("²")`` fails, and
+    ``"--1".lstrip("-")`` is digits; the command crashed instead of refusing."""
+    scene = light_scene(world, _hooks)
+    values: dict[str, Any] = {**SERIES, "channel": world.voice, **options}
+    result = await judge(
+        scene,
+        f"series with {options}",
+        partial(world.organiser.slash, world.general, "chat series-create", **values),
+    )
+    assert result is not None and scene.reported, "refused"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("attendance", "²"), ("event", "#²"), ("attendance", "٣")]
+)
+async def test_a_superscript_digit_in_a_grant_request_is_refused(
+    world: World, _hooks: Scene, field: str, value: str
+) -> None:
+    """The grant form had the same ``isdigit`` trap (an Arabic-Indic 3 is a number)."""
+    scene = light_scene(world, _hooks)
+    shown = await world.bob.slash(world.general, "grant request")
+    form = {
+        "event": "FlaskCon",
+        "amount": "1500",
+        "currency": "EUR",
+        "purpose": "Venue",
+        "attendance": "40",
+        field: value,
+    }
+    await judge(
+        scene, f"{field}={value!r}", partial(world.bob.submit_modal, shown, form)
+    )

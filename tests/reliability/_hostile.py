@@ -239,8 +239,14 @@ def _walk_components(components: list[Any]) -> list[dict[str, Any]]:
 
 def component_problems(components: list[Any]) -> list[str]:
     problems = []
+    if len(components or []) > 5:
+        problems.append(f"{len(components)} component rows > 5")
     for c in _walk_components(components):
         kind = c.get("type")
+        if kind == 1 and len(c.get("components") or []) > 5:
+            problems.append("an action row with more than 5 components")
+        if kind == 3 and not 1 <= len(c.get("options") or []) <= 25:
+            problems.append(f"a select with {len(c.get('options') or [])} options")
         if _len(c.get("custom_id")) > 100:
             problems.append(f"custom_id longer than 100: {c['custom_id'][:40]!r}")
         if kind == 2 and _len(c.get("label")) > 80:

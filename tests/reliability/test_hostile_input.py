@@ -749,7 +749,7 @@ async def say(
 async def test_an_escalated_long_question_keeps_its_issue_link_whole(
     world: World, _hooks: Scene
 ) -> None:
-    """Found by the hostile forum posts: a long question built an issue link longer
+    """A long, symbol-heavy question built an issue link longer
     than an embed description, so the clip cut the link and it showed as raw text."""
     body = fit("```py\nprint('x')\n``` 日本語 " * 200, max_length=2000)
     thread = await post_question(world, world.bob, "Flask session lost", body)
@@ -787,7 +787,7 @@ def light_scene(world: World, hooks: Scene) -> Scene:
 async def test_a_chat_moved_to_the_ends_of_the_calendar_is_refused(
     world: World, _hooks: Scene, timezone: str, time: str, date: str
 ) -> None:
-    """Found by hypothesis: the local time (or the end) fell outside years 1 to 9999
+    """Hostile dates: the local time (or the end) fell outside years 1 to 9999
     once converted to UTC, and the command crashed."""
     scene = light_scene(world, _hooks)
     await world.organiser.slash(
@@ -823,7 +823,7 @@ async def test_a_chat_moved_to_the_ends_of_the_calendar_is_refused(
 async def test_an_event_at_the_ends_of_the_calendar_is_refused(
     world: World, _hooks: Scene, timezone: str, start: str
 ) -> None:
-    """Found by hypothesis, like the chat above: the event form crashed."""
+    """Hostile dates, like the chat above: the event form crashed."""
     scene = light_scene(world, _hooks)
     shown = await world.organiser.slash(
         world.general, "event create", kind="meetup", timezone=timezone
@@ -863,7 +863,7 @@ SERIES = {
 async def test_a_superscript_digit_in_a_series_is_refused(
     world: World, _hooks: Scene, options: dict[str, str]
 ) -> None:
-    """Found by hypothesis: ``"²".isdigit()`` is true but ``int("²")`` fails, and
+    """Hostile digits: ``"²".isdigit()`` is true but ``int("²")`` fails, and
     ``"--1".lstrip("-")`` is digits; the command crashed instead of refusing."""
     scene = light_scene(world, _hooks)
     values: dict[str, Any] = {**SERIES, "channel": world.voice, **options}

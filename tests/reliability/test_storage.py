@@ -468,3 +468,22 @@ async def test_disk_full_when_a_job_is_due_keeps_it_pending_until_there_is_room(
     assert len([m for m in world.announcements.history() if m.embeds]) == 1
     job = await bot.db.fetchone("SELECT state FROM jobs WHERE kind = 'chats.open'")
     assert job is not None and job["state"] == "done"
+
+
+def test_restore_of_a_backup_from_a_newer_version_exits_15(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    migrated(db_path)
+    before = db_path.read_bytes()
+    newer = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(newer) as conn:
+        conn.execute(f"PRAGMA user_version = {len(load_migrations()) + 1}")
+    result = runner.invoke(main, ["restore", "--yes", str(newer)])
+    assert_refused(result, CODE_TOO_NEW, "upgrade pallets-bot first")
+    assert db_path.read_bytes() == before
+
+
+def test_backup_without_a_database_says_so(runner: CliRunner, db_path: Path) -> None:
+    result = runner.invoke(main, ["backup", str(db_path.parent / "copy.sqlite3")])
+    assert result.exit_code == 10
+    assert f"no database at {db_path}" in result.output

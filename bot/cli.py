@@ -53,7 +53,19 @@ def _settings() -> Settings:
         raise click.ClickException(f"configuration error: {exc}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_EXIT_CODES = """\b
+Exit codes:
+  1   configuration error       2   no token, or a usage error
+  10  other database problem    11  database in use by another process
+  12  damaged database          13  database cannot be opened (permissions)
+  14  read-only database/dir    15  database from a newer pallets-bot
+  16  run pallets-bot migrate   17  disk full
+"""
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_CODES
+)
 @click.version_option(package_name="pallets-bot")
 def main() -> None:
     """The Pallets community Discord bot."""

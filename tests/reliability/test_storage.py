@@ -487,3 +487,18 @@ def test_backup_without_a_database_says_so(runner: CliRunner, db_path: Path) -> 
     result = runner.invoke(main, ["backup", str(db_path.parent / "copy.sqlite3")])
     assert result.exit_code == 10
     assert f"no database at {db_path}" in result.output
+
+
+def test_every_database_exit_code_is_documented_in_the_help(runner: CliRunner) -> None:
+    import bot.db
+
+    help_text = runner.invoke(main, ["--help"]).output
+    kinds = [
+        value
+        for value in vars(bot.db).values()
+        if isinstance(value, type) and issubclass(value, bot.db.DatabaseError)
+    ]
+    codes = {kind.exit_code for kind in kinds}
+    assert len(codes) == len(kinds)  # one code per kind of trouble
+    for code in codes:
+        assert f"\n  {code}  " in help_text or f"  {code}  " in help_text, code

@@ -76,6 +76,10 @@ from tests.reliability._hostile import with_valid
 
 EXAMPLES = int(os.environ.get("PALLETS_HOSTILE_EXAMPLES", "5"))
 
+# simcord waits 5 s (real time) for the bot to settle after each interaction; a long
+# hunt grows the watch list that /ext refresh goes through, on a busy machine.
+pytestmark = pytest.mark.simcord(settle_timeout=60)
+
 #: One world each; ``solved`` is a question command and goes with triage.
 GROUPS: dict[str, tuple[str, ...]] = {
     "setup": ("setup",),
@@ -717,7 +721,9 @@ async def test_hostile_forum_posts_are_tagged_searched_and_answered(
         words = st.tuples(hostile_text(ids), INDEX)
         valid = ("Flask session lost", "Set SECRET_KEY", "thanks, that worked!")
         return words.map(
-            lambda d: fit(with_valid(d[0], valid, d[1]), min_length=1, max_length=limit)
+            lambda d: sendable(
+                fit(with_valid(d[0], valid, d[1]), min_length=1, max_length=limit)
+            )
         )
 
     # Discord: a post title is 1 to 100 characters, a message at most 2000.
@@ -738,6 +744,11 @@ async def test_hostile_forum_posts_are_tagged_searched_and_answered(
         member = world.members()[who]
         reply = data.draw(text(2000))
         await judge(scene, f"{who} says {reply!r}", partial(say, member, thread, reply))
+
+
+def sendable(text: str) -> str:
+    """Discord's client sends no blank message: a member adds a character."""
+    return text if text.strip() else text[:-1] + "x"
 
 
 async def say(

@@ -407,18 +407,26 @@ def check_close_link(
 
 
 _MESSAGE_REF = re.compile(
-    r"^(?:https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/\d+/(\d+)/)?(\d{15,21})/?$"
+    r"^(?:https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/channels/[0-9]+/([0-9]+)/)?"
+    r"([0-9]{15,20})/?$"
 )
+#: Discord ids are snowflakes below 2**63 (and the database stores signed 64 bits).
+_SNOWFLAKE_LIMIT = 2**63
 
 
 def parse_message_ref(text: str, thread_id: int) -> int | None:
-    """The message id in a link or bare id, if it points into ``thread_id``."""
+    """The message id in a link or bare id, if it points into ``thread_id``.
+
+    Only ASCII digits (``\\d`` would take any script's) and ids Discord can have:
+    it answers 400, not 404, for a longer one.
+    """
     match = _MESSAGE_REF.match(text.strip())
     if match is None:
         return None
     if match.group(1) is not None and int(match.group(1)) != thread_id:
         return None
-    return int(match.group(2))
+    value = int(match.group(2))
+    return value if value < _SNOWFLAKE_LIMIT else None
 
 
 # -- escalating -------------------------------------------------------------------------

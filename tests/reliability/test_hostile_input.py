@@ -906,3 +906,23 @@ async def test_a_superscript_digit_in_a_grant_request_is_refused(
     await judge(
         scene, f"{field}={value!r}", partial(world.bob.submit_modal, shown, form)
     )
+
+
+@pytest.mark.parametrize(
+    "answer", ["99999999999999999999", "999999999999999999999", "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨"]
+)
+async def test_an_answer_id_beyond_discord_snowflakes_is_refused(
+    simcord_env: simcord.Env, world: World, _hooks: Scene, answer: str
+) -> None:
+    """``/solved answer:`` took any 15 to 21 digits (Unicode digits too) as a message
+    id; Discord answers an id past 64 bits with 400, which crashed the command."""
+    scene = light_scene(world, _hooks)
+    thread = await post_question(world, world.bob, "Flask session lost", "Empty.")
+    await world.helper.send(thread, "Set SECRET_KEY.")
+    simcord_env.inject_error(
+        "GET", f"/channels/{thread.id}/messages/*", status=400, code=50035, times=None
+    )
+    result = await judge(
+        scene, answer, partial(world.bob.slash, thread, "solved", answer=answer)
+    )
+    assert result is not None and scene.reported, "refused"

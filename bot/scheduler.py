@@ -69,6 +69,37 @@ CATCH_UP_BATCH = 200
 #: The refill runs at least this often, so nothing depends on one wake-up alone.
 MAX_REFILL_SECONDS = 86400
 _REFILL_ID = "pallets:refill"
+
+# The reads of start-up and of the window, by state and due time (the index
+# jobs_state_due): their cost follows the pending jobs, not every job ever run.
+# tests/test_scheduler.py checks their query plans.
+RESET_RUNNING_SQL = "UPDATE jobs SET state = 'pending' WHERE state = 'running'"
+MISSED_SQL = (
+    "UPDATE jobs SET state = 'missed', finished_at = ?1, "
+    "last_error = 'missed by ' || (?1 - due_at) || ' s while down' "
+    "WHERE state = 'pending' AND due_at <= ?1 AND ?1 - due_at > catch_up_seconds "
+    "RETURNING key, kind, guild_id, due_at"
+)
+WINDOW_SQL = (
+    "SELECT id, due_at FROM jobs WHERE state = 'pending' "
+    "AND due_at > ? AND due_at <= ? ORDER BY due_at, id LIMIT ?"
+)
+SAME_SECOND_SQL = (
+    "SELECT id, due_at FROM jobs WHERE state = 'pending' AND due_at = ? ORDER BY id"
+)
+UPCOMING_SQL = "SELECT min(due_at) FROM jobs WHERE state = 'pending' AND due_at > ?"
+BACKLOG_SQL = (
+    "SELECT id, due_at FROM jobs WHERE state = 'pending' AND due_at <= ? "
+    "AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?"
+)
+HOT_SQL = (
+    RESET_RUNNING_SQL,
+    MISSED_SQL,
+    WINDOW_SQL,
+    SAME_SECOND_SQL,
+    UPCOMING_SQL,
+    BACKLOG_SQL,
+)
 BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
 
@@ -258,17 +289,8 @@ class Scheduler:
         async with self._db.transaction() as tx:
             # A job "running" when the process died did not finish: run it again (its
             # sends go through the outbox, so a resend is not a second post).
-            await tx.execute(
-                "UPDATE jobs SET state = 'pending' WHERE state = 'running'"
-            )
-            missed = await tx.fetchall(
-                "UPDATE jobs SET state = 'missed', finished_at = ?1, "
-                "last_error = 'missed by ' || (?1 - due_at) || ' s while down' "
-                "WHERE state = 'pending' AND due_at <= ?1 "
-                "AND ?1 - due_at > catch_up_seconds "
-                "RETURNING key, kind, guild_id, due_at",
-                (now,),
-            )
+            await tx.execute(RESET_RUNNING_SQL)
+            missed = await tx.fetchall(MISSED_SQL, (now,))
         for row in missed:
             self.stats.missed[row["kind"]] += 1
             log.warning(
@@ -392,19 +414,13 @@ class Scheduler:
             # arms itself; arming one twice is harmless (the trigger is replaced).
             self._armed_until = max(lower, until)
             rows = await self._db.fetchall(
-                "SELECT id, due_at FROM jobs WHERE state = 'pending' "
-                "AND due_at > ? AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-                (lower, until, self.max_armed + 1),
+                WINDOW_SQL, (lower, until, self.max_armed + 1)
             )
             if len(rows) > self.max_armed:
                 last = rows[-1]["due_at"]
                 if rows[0]["due_at"] == last:
                     # More jobs due in the same second than fit: take them all.
-                    rows = await self._db.fetchall(
-                        "SELECT id, due_at FROM jobs WHERE state = 'pending' "
-                        "AND due_at = ? ORDER BY id",
-                        (last,),
-                    )
+                    rows = await self._db.fetchall(SAME_SECOND_SQL, (last,))
                     reached = last
                 else:
                     rows = [row for row in rows if row["due_at"] < last]
@@ -412,10 +428,7 @@ class Scheduler:
                 self._armed_until = reached
                 next_refill = reached - min(60, self._horizon // 2)
             else:
-                upcoming = await self._db.fetchval(
-                    "SELECT min(due_at) FROM jobs WHERE state = 'pending' AND due_at > ?",
-                    (until,),
-                )
+                upcoming = await self._db.fetchval(UPCOMING_SQL, (until,))
                 next_refill = until - self._horizon // 2
                 if upcoming is not None:
                     next_refill = max(next_refill, upcoming - self._horizon)
@@ -511,11 +524,7 @@ class Scheduler:
         now, cursor = self._backlog
         self._loading = True
         try:
-            rows = await self._db.fetchall(
-                "SELECT id, due_at FROM jobs WHERE state = 'pending' AND due_at <= ? "
-                "AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?",
-                (now, *cursor, CATCH_UP_BATCH),
-            )
+            rows = await self._db.fetchall(BACKLOG_SQL, (now, *cursor, CATCH_UP_BATCH))
         finally:
             self._loading = False
         if len(rows) < CATCH_UP_BATCH:

@@ -23,7 +23,9 @@ from bot import PalletsBot
 from bot import Settings
 from bot.app import ShardedPalletsBot
 from bot.clock import utcnow
+from bot.db import Database
 from bot.scheduler import backoff
+from bot.scheduler import HOT_SQL
 from bot.scheduler import Job
 from bot.testing import build_world
 from bot.testing import test_settings as offline_settings
@@ -683,3 +685,20 @@ async def test_gateway_reconnect_starts_nothing_twice(tmp_path: Path) -> None:
     finally:
         await env.shutdown()
         await bot.stop_services()
+
+
+async def test_start_up_reads_use_the_state_and_due_time_index(tmp_path: Path) -> None:
+    db = Database(tmp_path / "plans.sqlite3")
+    await db.open()
+    try:
+        await db.migrate()
+        for sql in HOT_SQL:
+            params = (0,) if "?1" in sql else (0,) * sql.count("?")
+            rows = await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " / ".join(row["detail"] for row in rows)
+            assert "USING INDEX jobs_state_due" in plan or (
+                "USING COVERING INDEX jobs_state_due" in plan
+            ), (sql, plan)
+            assert "TEMP B-TREE" not in plan, (sql, plan)
+    finally:
+        await db.close()

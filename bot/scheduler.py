@@ -401,6 +401,15 @@ class Scheduler:
 
     async def _refill(self) -> None:
         """Arm the pending jobs of the next window and plan the refill after it."""
+        try:
+            await self._refill_window()
+        except Exception:
+            # Try again soon: without a refill, later jobs would never be armed.
+            log.exception("could not arm the next window of jobs; retrying in 60 s")
+            self._refill_at = None
+            self._plan_refill(now_ts() + 60)
+
+    async def _refill_window(self) -> None:
         if self._armed_until is None:
             return
         async with self._refill_lock:

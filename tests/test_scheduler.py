@@ -354,6 +354,36 @@ async def test_far_jobs_moved_near_or_cancelled_behave_as_near_ones(
     assert pings(world) == ["ping 1", "ping 3"]
 
 
+async def test_a_failed_refill_is_retried_and_the_far_job_still_fires(
+    simcord_env: simcord.Env,
+    world: World,
+    simcord_bot: PalletsBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    scheduler = simcord_bot.scheduler
+    await simcord_bot.schedule(
+        KIND,
+        "far",
+        utcnow() + timedelta(days=3),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    original = scheduler._refill_window
+    failures: list[datetime] = []
+
+    async def flaky() -> None:
+        if not failures:
+            failures.append(utcnow())
+            raise OSError("disk I/O error")
+        await original()
+
+    monkeypatch.setattr(scheduler, "_refill_window", flaky)
+    await simcord_env.advance_time(3 * 86400 + 1)
+    assert len(failures) == 1
+    assert pings(world) == ["ping 1"]
+
+
 async def test_start_up_arms_a_bounded_window_and_refills_it_in_time(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
 ) -> None:

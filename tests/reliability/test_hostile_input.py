@@ -4,29 +4,45 @@ The commands are not written out here: the test walks the bot's synced command t
 and builds each leaf command's options from its parameters (type, required, choices,
 bounds), drawing strings from a hostile alphabet (blank, 10,000 characters, control,
 zero-width and right-to-left characters, Markdown, mentions, FTS5 and SQL syntax,
-impossible dates, times and timezones) mixed with valid values, so the hostile value
-often reaches the code behind the first check. A form the command opens is filled the
-same way and submitted; an event preview is published, and a code of conduct accepted.
+impossible dates, times and timezones, huge and odd numbers) around valid values. In
+each example one option (or all of them) is hostile and the others valid, so the
+hostile value reaches the code behind the first check. Autocompleted options get
+hostile typing; a form the command opens is filled the same way and submitted; a code
+of conduct is accepted and an event preview published; buttons that open forms
+(a chat's "Propose a topic", mentoring feedback) are pressed; then time passes so
+scheduled work (announcements, events, reminders) meets what was stored. Questions
+with hostile titles and text are posted in the forum (tagging, full-text search).
 
-For every interaction (``judge``):
+For every interaction and message (``judge``):
 
-- nothing crashes: no error the bot reports as unexpected, none it logs;
+- nothing crashes: no error the bot reports as unexpected (slash commands, forms,
+  views and persistent buttons all report through :func:`bot.errors.message_for`,
+  which is watched), none it logs at ERROR, and the interaction is answered;
 - a refusal (:class:`~bot.errors.UserError`, a failed check) is ephemeral and in
   words, and left every database table as it was;
-- no REST request allows @everyone, @here or role pings (``allowed_mentions``), and
-  none breaks a Discord limit simcord does not enforce (content and embed sizes,
-  thread and event names, labels, autocomplete choices).
+- no REST request lets its content ping anyone by parsing it: ``allowed_mentions``
+  is present, ``parse`` has no "everyone", "roles" or "users", and no role is named;
+- no request breaks a Discord limit simcord does not enforce (content and embed sizes,
+  thread and event names, component labels and counts, modal titles, autocomplete
+  choices), and no Markdown link was cut in half by clipping to one;
+- a URL built from a member's text (PyPI, GitHub) stays on its host, encoded.
 
 How hypothesis runs here: pytest-asyncio runs an ``async`` test decorated with
 ``@given`` example by example on the test's event loop, and function-scoped fixtures
 are set up once per test function, not per example. That is what we want (building a
 world for every example would cost seconds), so the health check that warns about it
-is suppressed, and each example starts from the state the previous ones left: ids,
-cursors into simcord's logs and the database snapshot are taken afresh around every
-interaction. One world per command group keeps the module near 45 seconds.
+is suppressed, and each example starts from the state the previous ones left: cursors
+into simcord's logs and the database snapshot are taken afresh around every
+interaction, and valid values (ids, names) are read from the database when drawn,
+through an index so the strategies never change shape. Replays meet a changed world,
+so shrinking is off and each failure message names the command and the values.
+``tests/conftest.py`` also checks the errors simcord recorded, once per test function:
+it covers every example, as they share the environment. One world per command group
+keeps the module near 30 seconds.
 
 Runs derandomized (CI is reproducible) with a few examples per command; for a longer
-hunt: ``PALLETS_HOSTILE_EXAMPLES=200 uv run pytest tests/reliability/test_hostile_input.py``.
+hunt: ``PALLETS_HOSTILE_EXAMPLES=200 uv run pytest tests/reliability/test_hostile_input.py``
+(about 15 minutes at 150).
 """
 
 from __future__ import annotations

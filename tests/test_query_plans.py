@@ -47,6 +47,7 @@ BIG_TABLES = frozenset(
         "mentor_pairings",
         "jobs",
         "outbox",
+        "mentor_queue_changes",
     }
 )
 
@@ -145,6 +146,11 @@ CASES = [
     # -- mentorship
     Case("mentorship: profile", mentorship.PROFILE),
     Case("mentorship: open requests", mentorship.OPEN_REQUESTS),
+    Case("mentorship queue: change bounds", mentorship.QUEUE_CHANGE_BOUNDS),
+    Case("mentorship queue: changes", mentorship.QUEUE_CHANGES),
+    Case("mentorship queue: load", mentorship.QUEUE_LOAD),
+    Case("mentorship queue: re-read", mentorship.QUEUE_REREAD),
+    Case("mentorship queue: page", mentorship.REQUESTS_BY_ID),
     Case("mentorship: digest's unclaimed", mentorship.UNCLAIMED),
     Case("mentorship: digest's unclaimed count", mentorship.UNCLAIMED_COUNT),
     Case("mentorship: stats counts", mentorship.STATS_COUNTS),

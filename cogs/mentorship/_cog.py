@@ -314,16 +314,13 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         mentor = await self.q.profile(guild_id, interaction.user.id)
         if mentor is None:
             raise UserError(_("Set up your mentor profile first with /mentor profile."))
-        ranked = logic.rank_queue(
-            mentor, await self.q.open_requests(guild_id), utcnow()
-        )
-        if not ranked:
+        number, shown, total = await self.q.queue_page(mentor, utcnow(), page)
+        if not total:
             await reply(
                 interaction, _("No open requests right now. Thank you for checking!")
             )
             return
-        number, shown = logic.page(ranked, page)
-        pages = logic.page_count(len(ranked))
+        pages = logic.page_count(total)
         embed = discord.Embed(
             title=_(
                 "Open requests (page {page} of {pages})", page=number + 1, pages=pages
@@ -996,6 +993,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def on_pallets_ready(self) -> None:
         for guild in self.bot.guilds:
             await self.ensure_digest(guild.id)
+        for guild in self.bot.guilds:
+            await self.q.warm_queue(guild.id)
 
     async def ensure_digest(self, guild_id: int) -> None:
         due = logic.next_digest_at(utcnow())

@@ -309,3 +309,162 @@ def unclaimed(requests: Iterable[MentorRequest], now_ts: int) -> list[MentorRequ
         (r for r in requests if r.state == "open" and r.created_at <= cutoff),
         key=lambda r: (r.created_at, r.id),
     )
+
+
+# -- the queue, ranked in columns ----------------------------------------------------------
+class QueueIndex:
+    """One guild's open requests in numpy columns, to rank a mentor's queue quickly.
+
+    Ranks exactly as :func:`rank_queue` (its reference), but as a handful of vector
+    operations over integer codes instead of a :func:`fit` per request: ranking
+    50,000 open requests takes milliseconds. Requests come and go with :meth:`put`
+    and :meth:`discard`; new ones wait in a small buffer until the next ranking, and
+    removed ones are masked out until they are a large share of the rows.
+    """
+
+    def __init__(self) -> None:
+        #: The last change of the queue this index reflects (kept by the caller).
+        self.seq = 0
+        self._topics: dict[str, int] = {}
+        self._languages: dict[str, int] = {}
+        self._zones: dict[str, int] = {}
+        self._rows: dict[int, int] = {}  # request id -> row of the columns
+        self._pending: dict[int, MentorRequest] = {}
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._mentees = np.zeros(0, dtype=np.int64)
+        self._created = np.zeros(0, dtype=np.int64)
+        self._zone = np.zeros(0, dtype=np.int32)
+        self._topic = np.zeros((0, 0), dtype=np.int32)  # codes, -1 where none
+        self._language = np.zeros((0, 0), dtype=np.int32)
+        self._alive = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._rows) + len(self._pending)
+
+    def put(self, request: MentorRequest) -> None:
+        """Add an open request (replacing an earlier version of it)."""
+        self.discard(request.id)
+        self._pending[request.id] = request
+
+    def discard(self, request_id: int) -> None:
+        """Forget a request that is no longer open (unknown ids are ignored)."""
+        if self._pending.pop(request_id, None) is not None:
+            return
+        row = self._rows.pop(request_id, None)
+        if row is not None:
+            self._alive[row] = False
+
+    @staticmethod
+    def _code(codes: dict[str, int], value: str) -> int:
+        return codes.setdefault(value, len(codes))
+
+    @staticmethod
+    def _matrix(rows: list[list[int]]) -> np.ndarray:
+        width = max((len(r) for r in rows), default=0)
+        out = np.full((len(rows), width), -1, dtype=np.int32)
+        for i, codes in enumerate(rows):
+            out[i, : len(codes)] = codes
+        return out
+
+    @staticmethod
+    def _widen(matrix: np.ndarray, width: int) -> np.ndarray:
+        if matrix.shape[1] >= width:
+            return matrix
+        return np.pad(
+            matrix, ((0, 0), (0, width - matrix.shape[1])), constant_values=-1
+        )
+
+    def flush(self) -> None:
+        """Move buffered requests into the columns; drop removed rows when many."""
+        if self._alive.size and self._alive.sum() * 2 < self._alive.size:
+            keep = np.flatnonzero(self._alive)
+            self._ids, self._mentees = self._ids[keep], self._mentees[keep]
+            self._created, self._zone = self._created[keep], self._zone[keep]
+            self._topic, self._language = self._topic[keep], self._language[keep]
+            self._alive = self._alive[keep]
+            self._rows = {int(i): row for row, i in enumerate(self._ids)}
+        if not self._pending:
+            return
+        new = list(self._pending.values())
+        self._pending = {}
+        start = self._ids.size
+        topic = self._matrix(
+            [[self._code(self._topics, t) for t in r.topics] for r in new]
+        )
+        language = self._matrix(
+            [[self._code(self._languages, lang) for lang in r.languages] for r in new]
+        )
+        t_width = max(topic.shape[1], self._topic.shape[1])
+        l_width = max(language.shape[1], self._language.shape[1])
+        self._topic = np.concatenate(
+            [self._widen(self._topic, t_width), self._widen(topic, t_width)]
+        )
+        self._language = np.concatenate(
+            [self._widen(self._language, l_width), self._widen(language, l_width)]
+        )
+        self._ids = np.concatenate([self._ids, [r.id for r in new]]).astype(np.int64)
+        self._mentees = np.concatenate(
+            [self._mentees, [r.mentee_id for r in new]]
+        ).astype(np.int64)
+        self._created = np.concatenate(
+            [self._created, [r.created_at for r in new]]
+        ).astype(np.int64)
+        self._zone = np.concatenate(
+            [self._zone, [self._code(self._zones, r.timezone) for r in new]]
+        ).astype(np.int32)
+        self._alive = np.concatenate([self._alive, np.ones(len(new), dtype=bool)])
+        for offset, request in enumerate(new):
+            self._rows[request.id] = start + offset
+
+    def _any_of(
+        self, matrix: np.ndarray, codes: dict[str, int], values: Iterable[str]
+    ) -> np.ndarray:
+        """Per row, how many of ``values`` (distinct) the row holds."""
+        count = np.zeros(matrix.shape[0], dtype=np.int64)
+        for value in set(values):
+            code = codes.get(value)
+            if code is not None and matrix.shape[1]:
+                count += (matrix == code).any(axis=1)
+        return count
+
+    def rank(
+        self, mentor: MentorProfile, at: datetime, stop: int | None = None
+    ) -> tuple[np.ndarray, int]:
+        """Request ids best first for ``mentor`` (the first ``stop`` of them, or all),
+        their own request left out, and how many there are in all."""
+        self.flush()
+        rows = np.flatnonzero(self._alive & (self._mentees != mentor.user_id))
+        if rows.size == 0:
+            return np.zeros(0, dtype=np.int64), 0
+        overlap = self._any_of(self._topic[rows], self._topics, mentor.topics)
+        shared = (
+            self._any_of(self._language[rows], self._languages, mentor.languages) > 0
+        )
+        distance = np.array(
+            [timezone_distance(mentor.timezone, zone, at) for zone in self._zones],
+            dtype=np.int64,
+        )
+        closeness = MAX_TZ_DISTANCE - distance[self._zone[rows]]  # 0 to 720
+        waiting = np.minimum(
+            np.maximum(int(at.timestamp()) - self._created[rows], 0), 2**31 - 1
+        )
+        # One key ordered as Fit is (field by field; a wait of 68 years is the cap),
+        # negated so that the best sorts first; the request id breaks ties.
+        key = -(
+            (overlap << 42)
+            | (closeness << 32)
+            | (shared.astype(np.int64) << 31)
+            | waiting
+        )
+        ids = self._ids[rows]
+        if stop is not None and stop < rows.size:
+            # Only the first ``stop`` are needed: keep every row that ties or beats
+            # the stop-th key, then sort those few exactly.
+            cut = np.partition(key, stop - 1)[stop - 1]
+            near = np.flatnonzero(key <= cut)
+            key, ids = key[near], ids[near]
+        order = np.lexsort((ids, key))
+        if stop is not None:
+            order = order[:stop]
+        result: np.ndarray = ids[order]
+        return result, int(rows.size)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.db import Database
@@ -11,6 +13,9 @@ from bot.db import Row
 from cogs.mentorship._logic import DEFAULT_CHECKIN_DAYS
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
+from cogs.mentorship._logic import page_count
+from cogs.mentorship._logic import QUEUE_PAGE_SIZE
+from cogs.mentorship._logic import QueueIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,39 @@ UNCLAIMED_COUNT = (
     "SELECT count(*) FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
     "AND created_at <= ?"
 )
+# The queue index (logic.QueueIndex) follows the open requests through the change
+# log that migration 0008's triggers write.
+# Two subqueries: min() and max() in one SELECT would read the whole log.
+QUEUE_CHANGE_BOUNDS = (
+    "SELECT coalesce((SELECT min(seq) FROM mentor_queue_changes), 0) AS lo, "
+    "coalesce((SELECT max(seq) FROM mentor_queue_changes), 0) AS hi"
+)
+QUEUE_CHANGES = (
+    "SELECT DISTINCT request_id FROM mentor_queue_changes "
+    "WHERE seq > ? AND seq <= ? AND guild_id = ?"
+)
+_QUEUE_COLUMNS = (
+    "id, guild_id, mentee_id, topics, goal, timezone, languages, state, created_at"
+)
+QUEUE_LOAD = (
+    "SELECT id, mentee_id, topics, timezone, languages, created_at "
+    "FROM mentor_requests WHERE guild_id = ? AND state = 'open'"
+)
+#: Requests indexed between two yields to the event loop while loading.
+QUEUE_LOAD_CHUNK = 2000
+# CROSS JOIN keeps the listed ids outside: one primary-key lookup each, never a walk
+# of the guild's requests.
+QUEUE_REREAD = (
+    f"SELECT {', '.join('r.' + c for c in _QUEUE_COLUMNS.split(', '))}, "
+    "NULL AS release_note FROM json_each(?) AS j "
+    "CROSS JOIN mentor_requests AS r ON r.id = j.value"
+)
+REQUESTS_BY_ID = (
+    "SELECT r.* FROM json_each(?) AS j CROSS JOIN mentor_requests AS r "
+    "ON r.id = j.value WHERE r.guild_id = ?"
+)
+#: Changed requests above which the index is reloaded rather than patched.
+QUEUE_PATCH_LIMIT = 2000
 STATS_COUNTS = (
     "SELECT "
     "(SELECT count(*) FROM mentor_requests WHERE guild_id = :g AND state = 'open') "
@@ -131,6 +169,100 @@ STATS_WAITS = (
 class Queries:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._queues: dict[int, QueueIndex] = {}
+        self._queue_lock = asyncio.Lock()
+
+    # -- the ranked queue ---------------------------------------------------------------
+    async def queue_page(
+        self,
+        mentor: MentorProfile,
+        at: datetime,
+        page: int,
+        size: int = QUEUE_PAGE_SIZE,
+    ) -> tuple[int, list[MentorRequest], int]:
+        """One page of the open requests ranked for ``mentor`` (as ``rank_queue``).
+
+        Returns the page number (clamped to the pages there are), its requests and
+        how many requests the mentor's queue holds. The ranking runs over the guild's
+        queue index, kept in step through the change log; only the page is read.
+        """
+        async with self._queue_lock:
+            index = await self._synced_queue(mentor.guild_id)
+            number = max(page, 0)
+            ranked, total = index.rank(mentor, at, (number + 1) * size)
+            if number >= page_count(total, size):  # past the end: the last page
+                number = page_count(total, size) - 1
+                ranked, total = index.rank(mentor, at, (number + 1) * size)
+        ids = [int(i) for i in ranked[number * size : (number + 1) * size]]
+        rows = await self.db.fetchall(
+            REQUESTS_BY_ID, (json.dumps(ids), mentor.guild_id)
+        )
+        by_id = {row["id"]: _request(row) for row in rows}
+        return number, [by_id[i] for i in ids if i in by_id], total
+
+    async def _synced_queue(self, guild_id: int) -> QueueIndex:
+        bounds = await self.db.fetchone(QUEUE_CHANGE_BOUNDS)
+        assert bounds is not None
+        lo, hi = int(bounds["lo"]), int(bounds["hi"])
+        index = self._queues.get(guild_id)
+        if index is not None and index.seq >= lo - 1:
+            if hi > index.seq:
+                changed = await self.db.fetchall(
+                    QUEUE_CHANGES, (index.seq, hi, guild_id)
+                )
+                if len(changed) > QUEUE_PATCH_LIMIT:
+                    index = None
+                else:
+                    ids = [row["request_id"] for row in changed]
+                    rows = await self.db.fetchall(QUEUE_REREAD, (json.dumps(ids),))
+                    for request_id in ids:
+                        index.discard(request_id)
+                    for row in rows:
+                        if row["state"] == "open" and row["guild_id"] == guild_id:
+                            index.put(_request(row))
+            if index is not None:
+                index.seq = hi
+                return index
+        # First use in this process, or too far behind: read the whole queue once.
+        # ``hi`` was read first, so a change made meanwhile is applied next time.
+        index = QueueIndex()
+        rows = await self.db.fetchall(QUEUE_LOAD, (guild_id,))
+        # Topic and language lists repeat a lot: parse each distinct text once.
+        parsed: dict[str, tuple[str, ...]] = {}
+
+        def parse(text: str) -> tuple[str, ...]:
+            value = parsed.get(text)
+            if value is None:
+                value = parsed[text] = tuple(json.loads(text))
+            return value
+
+        for number, row in enumerate(rows, start=1):
+            index.put(
+                MentorRequest(
+                    id=row["id"],
+                    guild_id=guild_id,
+                    mentee_id=row["mentee_id"],
+                    topics=parse(row["topics"]),
+                    goal="",
+                    timezone=row["timezone"],
+                    languages=parse(row["languages"]),
+                    state="open",
+                    created_at=row["created_at"],
+                )
+            )
+            if number % QUEUE_LOAD_CHUNK == 0:
+                # A big queue loads in slices, so commands keep being answered.
+                index.flush()
+                await asyncio.sleep(0)
+        del rows
+        index.seq = hi
+        self._queues[guild_id] = index
+        return index
+
+    async def warm_queue(self, guild_id: int) -> None:
+        """Build the guild's queue index ahead of the first /mentor queue."""
+        async with self._queue_lock:
+            await self._synced_queue(guild_id)
 
     # -- profiles ---------------------------------------------------------------------
     async def profile(self, guild_id: int, user_id: int) -> MentorProfile | None:

@@ -80,3 +80,35 @@ CREATE INDEX chat_occurrences_started ON chat_occurrences (guild_id, starts_at);
 -- partial index of 0001 cannot serve "state = 'pending'" (SQLite does not prove it
 -- implies "state IN ('pending', 'running')"), so each read scanned every job ever run.
 CREATE INDEX jobs_state_due ON jobs (state, due_at);
+
+-- Mentorship: every change to the open queue, so the in-memory queue index (see
+-- cogs/mentorship/_queries.py) re-reads only the requests that changed. The triggers
+-- run in the writing transaction, so a rolled-back change leaves no entry; the log
+-- keeps the last 10,000 changes (an index that fell further behind reloads).
+CREATE TABLE mentor_queue_changes (
+    seq INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    request_id INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER mentor_queue_insert AFTER INSERT ON mentor_requests BEGIN
+    INSERT INTO mentor_queue_changes (guild_id, request_id) VALUES (new.guild_id, new.id);
+    DELETE FROM mentor_queue_changes
+    WHERE seq <= (SELECT max(seq) FROM mentor_queue_changes) - 10000;
+END;
+
+CREATE TRIGGER mentor_queue_update
+AFTER UPDATE OF state, topics, languages, timezone, mentee_id, created_at, guild_id
+ON mentor_requests BEGIN
+    INSERT INTO mentor_queue_changes (guild_id, request_id) VALUES (old.guild_id, old.id);
+    INSERT INTO mentor_queue_changes (guild_id, request_id)
+    SELECT new.guild_id, new.id WHERE new.guild_id != old.guild_id;
+    DELETE FROM mentor_queue_changes
+    WHERE seq <= (SELECT max(seq) FROM mentor_queue_changes) - 10000;
+END;
+
+CREATE TRIGGER mentor_queue_delete AFTER DELETE ON mentor_requests BEGIN
+    INSERT INTO mentor_queue_changes (guild_id, request_id) VALUES (old.guild_id, old.id);
+    DELETE FROM mentor_queue_changes
+    WHERE seq <= (SELECT max(seq) FROM mentor_queue_changes) - 10000;
+END;

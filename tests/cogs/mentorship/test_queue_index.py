@@ -1,0 +1,79 @@
+"""The columnar queue ranks exactly as the reference rank_queue, through any changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import UTC
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from cogs.mentorship import _logic as logic
+from cogs.mentorship._logic import MentorProfile
+from cogs.mentorship._logic import MentorRequest
+from cogs.mentorship._logic import QueueIndex
+
+NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # around a DST change in Europe
+NOW_TS = int(NOW.timestamp())
+TOPICS = ("flask", "jinja", "click", "testing", "async")
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Pacific/Auckland")
+LANGS = ("english", "french", 'odd "quote\\', "español")
+
+requests_st = st.builds(
+    MentorRequest,
+    id=st.integers(1, 40),
+    guild_id=st.just(1),
+    mentee_id=st.integers(1, 8),
+    topics=st.lists(st.sampled_from(TOPICS), max_size=4).map(tuple),
+    goal=st.just("goal"),
+    timezone=st.sampled_from(ZONES),
+    languages=st.lists(st.sampled_from(LANGS), max_size=3).map(tuple),
+    state=st.just("open"),
+    # Some in the future: their wait counts as zero, ties go to the id.
+    created_at=st.integers(NOW_TS - 40 * 86400, NOW_TS + 3600),
+)
+mentor_st = st.builds(
+    MentorProfile,
+    guild_id=st.just(1),
+    user_id=st.integers(1, 8),
+    topics=st.lists(st.sampled_from(TOPICS), max_size=5).map(tuple),
+    languages=st.lists(st.sampled_from(LANGS), max_size=3).map(tuple),
+    timezone=st.sampled_from(ZONES),
+    capacity=st.just(3),
+    available=st.just(True),
+)
+# A change: put a request (open) or discard an id.
+change_st = st.one_of(
+    requests_st.map(lambda r: ("put", r)), st.integers(1, 40).map(lambda i: ("drop", i))
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(change_st, max_size=60), st.lists(mentor_st, min_size=1, max_size=3))
+def test_queue_index_ranks_as_rank_queue(
+    changes: list[tuple[str, object]], mentors: list[MentorProfile]
+) -> None:
+    index = QueueIndex()
+    live: dict[int, MentorRequest] = {}
+    for number, (what, value) in enumerate(changes):
+        if what == "put":
+            assert isinstance(value, MentorRequest)
+            index.put(value)
+            live[value.id] = value
+        else:
+            assert isinstance(value, int)
+            index.discard(value)
+            live.pop(value, None)
+        if number % 7 == 0:  # rank midway too, so flushing and masking interleave
+            midway = [r.id for r in logic.rank_queue(mentors[0], live.values(), NOW)]
+            ranked, total = index.rank(mentors[0], NOW)
+            assert list(ranked) == midway
+            assert total == len(midway)
+    assert len(index) == len(live)
+    for mentor in mentors:
+        expected = [r.id for r in logic.rank_queue(mentor, live.values(), NOW)]
+        assert list(index.rank(mentor, NOW)[0]) == expected
+        for stop in (1, 3, 5, 10):
+            ranked, total = index.rank(mentor, NOW, stop)
+            assert list(ranked) == expected[:stop] and total == len(expected)

@@ -936,25 +936,32 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         if pairing is None or pairing.state != "active" or pairing.thread_id is None:
             return
         await self.q.record_checkin(pairing_id, seq, now_ts())
+        # The next one first: Discord trouble with this one must not end the pair's
+        # check-ins (a retry only moves it by the retry's delay).
+        await self.schedule_checkin(pairing, seq + 1, max(job.due_at, utcnow()))
         text = _(
             "Check-in time, <@{mentee}> and <@{mentor}>: how is the mentoring going?",
             mentee=pairing.mentee_id,
             mentor=pairing.mentor_id,
         )
-        await self.bot.outbox.send(
-            checkin_key(pairing_id, seq),
-            pairing.thread_id,
-            guild_id=pairing.guild_id,
-            content=text,
-            view=view_of(
-                CheckinButton(pairing_id, seq, "well"),
-                CheckinButton(pairing_id, seq, "help"),
-            ),
-            allowed_mentions=mention_only(
-                discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
-            ),
-        )
-        await self.schedule_checkin(pairing, seq + 1, max(job.due_at, utcnow()))
+        try:
+            await self.bot.outbox.send(
+                checkin_key(pairing_id, seq),
+                pairing.thread_id,
+                guild_id=pairing.guild_id,
+                content=text,
+                view=view_of(
+                    CheckinButton(pairing_id, seq, "well"),
+                    CheckinButton(pairing_id, seq, "help"),
+                ),
+                allowed_mentions=mention_only(
+                    discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
+                ),
+            )
+        except discord.NotFound:
+            # The pair's thread is gone: no more check-ins there (organisers hear).
+            await self.bot.scheduler.cancel(checkin_key(pairing_id, seq + 1))
+            raise
 
     async def answer_checkin(
         self, interaction: Interaction, pairing_id: int, seq: int, answer: str

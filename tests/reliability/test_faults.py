@@ -482,6 +482,11 @@ async def mentorship_checkin(ctx: Ctx) -> None:
     ctx.extra["thread"] = thread
 
 
+async def next_checkin_planned(ctx: Ctx) -> bool:
+    row = await bot_of(ctx.env).scheduler.get("mentorship:checkin:1:2")
+    return row is not None and row["state"] == "pending"
+
+
 async def mentorship_checkin_due(ctx: Ctx) -> None:
     await advance(ctx.env, 14 * DAY + 60)
 
@@ -789,6 +794,9 @@ WORKS = [
             Kind.REFUSED: Outcome.FAILED,
             Kind.GONE: Outcome.FAILED,
         },
+        # One check-in lost to Discord must not end the pair's check-ins.
+        still=next_checkin_planned,
+        still_after=(Kind.PERSISTENT, Kind.REFUSED),
     ),
     Work(
         "triage-digest",
@@ -953,7 +961,7 @@ async def check(
         assert str(fault.status) in failed[0]["last_error"]
         assert log == [], log
     if fault.kind in work.still_after and work.still is not None:
-        assert await work.still(ctx), "a refusal stopped work that did not need it"
+        assert await work.still(ctx), "a failure stopped work that did not need it"
     if fault.kind in (Kind.REFUSED, Kind.GONE) and outcome in (
         Outcome.FAILED,
         Outcome.REPORTED,

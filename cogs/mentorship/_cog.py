@@ -903,6 +903,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         if proposal is None:
             raise UserError(_("This proposal was already confirmed."))
         made, skipped = 0, 0
+        trouble: discord.HTTPException | None = None
         for request_id, mentor_id in proposal.pairs:
             pairing = await self.q.claim(guild_id, request_id, mentor_id, now_ts())
             request = await self.q.request(guild_id, request_id)
@@ -911,10 +912,11 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 continue
             try:
                 await self.open_pair_space(channel, pairing, request)
-            except discord.HTTPException:
+            except discord.HTTPException as error:
                 await self.q.undo_claim(pairing, now_ts())
-                skipped += 1
-                continue
+                # The next thread would fail the same way: stop, say why.
+                trouble = error
+                break
             made += 1
         text = ngettext(
             "{count} pair created.", "{count} pairs created.", made, count=made
@@ -925,6 +927,14 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 "{count} pairs were skipped: their requests or mentors changed meanwhile.",
                 skipped,
                 count=skipped,
+            )
+        if trouble is not None:
+            text += " " + _(
+                "Then Discord refused to open a private thread in {channel} (error "
+                "{status}); the other requests stay in the queue. Check that my role "
+                "has Create Private Threads there, then run /mentor match again.",
+                channel=channel.mention,
+                status=trouble.status,
             )
         await reply(interaction, text)
 

@@ -1694,3 +1694,51 @@ async def test_a_lost_forum_permission_is_told_once_not_per_question(
         await advance(env, HOUR + 60)
         await post_question(world, world.alice, "Question 6", QUESTION[1])
         assert len(texts(world.log)[log_before:]) == 2
+
+
+async def test_a_refused_thread_stops_a_mentoring_match_and_says_why(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, calls: list[Call]
+) -> None:
+    """Confirming proposed pairs with private threads refused: one try, not one per
+    pair; the organiser is told the real reason; every request stays open."""
+    async with world_with(
+        settings, monkeypatch, MENTORSHIP, discord_errors=True
+    ) as ctx:
+        env, world = ctx.env, ctx.world
+        for mentor, topics in (
+            (world.mentor, "flask, jinja"),
+            (world.mentor2, "flask"),
+        ):
+            await mentor.slash(
+                world.general,
+                "mentor profile",
+                topics=topics,
+                timezone="Europe/Paris",
+                languages="English",
+                capacity=1,
+            )
+        for member, topics in ((world.alice, "flask, jinja"), (world.bob, "jinja")):
+            await member.slash(
+                world.general,
+                "mentor request",
+                topics=topics,
+                goal="Learn",
+                timezone="Europe/Berlin",
+                languages="English",
+            )
+        proposal = await world.organiser.slash(world.general, "mentor match")
+        message = proposal.followups[-1] if proposal.followups else proposal.response
+        assert message is not None
+        path = f"/channels/{world.mentorship.id}/threads"
+        env.inject_error("POST", path, status=403, code=50013, times=None)
+        start = len(calls)
+        confirm = await world.organiser.click(message, label="Confirm")
+        assert len(matching(calls[start:], "POST", path)) == 1
+        shown = " ".join(
+            m.content or "" for m in [confirm.response, *confirm.followups] if m
+        )
+        assert "0 pairs created" in shown, shown
+        assert "Create Private Threads" in shown and world.mentorship.mention in shown
+        states = await bot_of(env).db.fetchall("SELECT state FROM mentor_requests")
+        assert [r["state"] for r in states] == ["open", "open"]
+        assert world.mentorship.threads == []

@@ -840,7 +840,11 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def match(self, interaction: Interaction) -> None:
         """Propose the best assignment of open requests to available mentors."""
         guild_id = self.guild_id(interaction)
-        requests = await self.q.open_requests(guild_id)
+        # The oldest requests first, a cohort at a time: one line per pair fits an
+        # embed, and the assignment stays small however long the queue.
+        requests, waiting = await self.q.unclaimed(
+            guild_id, now_ts(), logic.MATCH_COHORT
+        )
         mentors = await self.q.available_mentors(guild_id)
         at = utcnow()
         pairs = logic.propose_assignment(requests, mentors, at)
@@ -873,7 +877,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                     hours=round(-fit.closeness / 60, 1),
                 )
             )
-        left = len(requests) - len(pairs)
+        left = waiting - len(pairs)
         embed = discord.Embed(
             title=_("Proposed pairs"),
             description="\n".join(lines),

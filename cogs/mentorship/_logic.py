@@ -29,6 +29,8 @@ UNCLAIMED_AFTER = timedelta(days=7)
 QUEUE_PAGE_SIZE = 5
 #: Waiting requests the weekly digest names (an embed holds 4,096 characters).
 DIGEST_LISTED = 10
+#: Oldest open requests one /mentor match proposes pairs for (one line each).
+MATCH_COHORT = 25
 #: Half a day: the farthest two UTC offsets can be once the day wraps around.
 MAX_TZ_DISTANCE = 12 * 60
 
@@ -239,17 +241,72 @@ def assignment_weights(
 
     A pair that cannot be made (no shared topic, or a mentor's own request) weighs 0.
     """
-    slot_owner = [i for i, m in enumerate(mentors) for _ in range(m.free)]
-    weights = np.zeros((len(requests), len(slot_owner)), dtype=np.int64)
+    # A mentor can take at most every request, so more slots than that change nothing.
+    slot_owner = [
+        i for i, m in enumerate(mentors) for _ in range(min(m.free, len(requests)))
+    ]
+    # One fit per request and mentor, shared by the mentor's slots.
+    per_mentor = np.zeros((len(requests), len(mentors)), dtype=np.int64)
     for r, request in enumerate(requests):
-        for s, owner in enumerate(slot_owner):
-            mentor = mentors[owner]
-            if mentor.user_id == request.mentee_id:
+        for owner, mentor in enumerate(mentors):
+            if mentor.user_id == request.mentee_id or mentor.free <= 0:
                 continue
             pair_fit = fit(mentor, request, at)
             if pair_fit.overlap > 0:
-                weights[r, s] = pair_fit.score
+                per_mentor[r, owner] = pair_fit.score
+    weights = per_mentor[:, slot_owner].reshape(len(requests), len(slot_owner))
     return weights, slot_owner
+
+
+def shortlist_mentors(
+    requests: Sequence[MentorRequest],
+    mentors: Sequence[MentorProfile],
+    at: datetime,
+) -> list[MentorProfile]:
+    """The mentors an optimal assignment of ``requests`` can need: for each request,
+    its ``len(requests)`` best-fitting mentors with room.
+
+    Exchange argument: if an optimal assignment gives request r a mentor outside r's
+    list, the other requests fill at most ``len(requests) - 1`` slots, so a mentor of
+    r's list still has room and fits r at least as well; moving r there loses
+    nothing. So matching against the shortlist reaches the same total fit, while a
+    guild with thousands of mentors costs ``len(requests)`` rankings, not a matrix.
+    """
+    room = [m for m in mentors if m.free > 0]
+    n = len(requests)
+    if len(room) <= n:
+        return room
+    # The mentors as rows of a queue index, each request as the one looking: the
+    # index orders them by fit exactly (the wait is the same for all and drops out).
+    index = QueueIndex()
+    for i, mentor in enumerate(room):
+        index.put(
+            MentorRequest(
+                id=i,
+                guild_id=mentor.guild_id,
+                mentee_id=mentor.user_id,
+                topics=mentor.topics,
+                goal="",
+                timezone=mentor.timezone,
+                languages=mentor.languages,
+                state="open",
+                created_at=0,
+            )
+        )
+    keep: set[int] = set()
+    for request in requests:
+        seeker = MentorProfile(
+            guild_id=request.guild_id,
+            user_id=request.mentee_id,
+            topics=request.topics,
+            languages=request.languages,
+            timezone=request.timezone,
+            capacity=0,
+            available=False,
+        )
+        best, _total = index.rank(seeker, at, n)
+        keep.update(int(i) for i in best)
+    return [room[i] for i in sorted(keep)]
 
 
 def propose_assignment(
@@ -268,6 +325,7 @@ def propose_assignment(
     # otherwise be paid at every start-up before the bot is ready.
     from scipy.optimize import linear_sum_assignment
 
+    mentors = shortlist_mentors(requests, mentors, at)
     weights, slot_owner = assignment_weights(requests, mentors, at)
     if weights.size == 0:
         return []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from datetime import UTC
 
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
 
 from cogs.mentorship import _logic as logic
 from cogs.mentorship._logic import MentorProfile
@@ -77,3 +79,42 @@ def test_queue_index_ranks_as_rank_queue(
         for stop in (1, 3, 5, 10):
             ranked, total = index.rank(mentor, NOW, stop)
             assert list(ranked) == expected[:stop] and total == len(expected)
+
+
+def _optimum(requests: list[MentorRequest], mentors: list[MentorProfile]) -> int:
+    """The best total fit, from the full matrix (no shortlist)."""
+    weights, _owners = logic.assignment_weights(requests, mentors, NOW)
+    if weights.size == 0:
+        return 0
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    return int(weights[rows, cols].sum())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(requests_st, min_size=1, max_size=4, unique_by=lambda r: r.id),
+    st.lists(
+        st.tuples(mentor_st, st.integers(0, 2)),
+        max_size=12,
+        unique_by=lambda m: m[0].user_id,
+    ),
+)
+def test_shortlisted_matching_reaches_the_optimum(
+    requests: list[MentorRequest], drafts: list[tuple[MentorProfile, int]]
+) -> None:
+    mentors = [
+        MentorProfile(
+            guild_id=1,
+            user_id=m.user_id,
+            topics=m.topics,
+            languages=m.languages,
+            timezone=m.timezone,
+            capacity=capacity,
+            available=True,
+        )
+        for m, capacity in drafts
+    ]
+    pairs = logic.propose_assignment(requests, mentors, NOW)
+    assert logic.total_score(pairs, NOW) == _optimum(requests, mentors)
+    taken = Counter(m.user_id for _r, m in pairs)
+    assert all(taken[m.user_id] <= m.free for m in mentors)

@@ -244,8 +244,11 @@ async def upcoming(db: Database, series_id: int) -> Occurrence | None:
     return Occurrence.from_row(row) if row else None
 
 
+# INDEXED BY: without statistics the planner would walk every past occurrence in
+# start order (chat_occurrences_started) to avoid sorting the few upcoming ones.
 UPCOMING_IN_GUILD = (
-    "SELECT * FROM chat_occurrences WHERE guild_id = ? "
+    "SELECT * FROM chat_occurrences INDEXED BY chat_occurrences_upcoming "
+    "WHERE guild_id = ? "
     "AND status IN ('planned', 'open') ORDER BY starts_at, id"
 )
 

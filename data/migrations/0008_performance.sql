@@ -72,6 +72,8 @@ CREATE INDEX events_unannounced ON events (starts_at)
 
 -- Mentorship: the stats' waits, first claim per request, in request order.
 CREATE INDEX mentor_pairings_request ON mentor_pairings (guild_id, request_id, claimed_at);
+-- Mentorship stats: active and ended pairs counted by state, not by walking them all.
+CREATE INDEX mentor_pairings_state ON mentor_pairings (guild_id, state);
 
 -- Chats: history walks a guild's occurrences newest first.
 CREATE INDEX chat_occurrences_started ON chat_occurrences (guild_id, starts_at);

@@ -494,7 +494,11 @@ class EventsCog(commands.GroupCog, group_name="event"):
         found = await self._fetch_scheduled_event(cancelled)
         if found is not None:
             try:
-                await found.cancel()
+                if found.status is discord.EventStatus.scheduled:
+                    await found.cancel()
+                elif found.status is discord.EventStatus.active:
+                    # Already under way (started in Discord): it ends now.
+                    await found.end()
             except discord.HTTPException:
                 try:
                     await found.delete()

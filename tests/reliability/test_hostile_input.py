@@ -58,6 +58,7 @@ from dataclasses import field
 from functools import partial
 from typing import Any
 
+import discord
 import pytest
 import simcord
 from discord import app_commands
@@ -942,3 +943,43 @@ async def test_an_answer_id_beyond_discord_snowflakes_is_refused(
         scene, answer, partial(world.bob.slash, thread, "solved", answer=answer)
     )
     assert result is not None and scene.reported, "refused"
+
+
+async def test_cancelling_an_event_under_way_ends_its_discord_event(
+    simcord_env: simcord.Env, world: World, _hooks: Scene
+) -> None:
+    """Found by the long hostile run: ``/event cancel`` on an event whose Discord
+    event had started crashed (discord.py refuses to cancel a running event) after
+    the cancellation was saved."""
+    scene = light_scene(world, _hooks)
+    shown = await world.organiser.slash(
+        world.general, "event create", kind="meetup", timezone="UTC"
+    )
+    if shown.modal is None:
+        assert shown.response is not None
+        shown = await world.organiser.click(
+            shown.response, label="I accept the code of conduct"
+        )
+    form = {
+        "title": "Flask sprint",
+        "description": "Hack on Flask.",
+        "start": "2026-01-02 10:00",
+        "end": "2026-01-02 18:00",
+        "location": "Lyon",
+    }
+    preview = await world.organiser.submit_modal(shown, form)
+    assert preview.response is not None
+    await world.organiser.click(preview.response, label="Publish")
+    event_id = await scene.bot.db.fetchval("SELECT max(id) FROM events")
+    guild = scene.bot.get_guild(world.guild.id)
+    assert guild is not None
+    (discord_event,) = guild.scheduled_events
+    await discord_event.start()  # an organiser starts it in Discord
+    result = await judge(
+        scene,
+        "cancel it",
+        partial(world.organiser.slash, world.general, "event cancel", event=event_id),
+    )
+    assert result is not None and not scene.reported
+    ended = await guild.fetch_scheduled_event(discord_event.id)
+    assert ended.status is discord.EventStatus.completed

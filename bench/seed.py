@@ -35,7 +35,7 @@ from bot.db import Transaction
 from bot.paths import MIGRATIONS_DIR
 
 #: Bump when the generated data changes, so cached files are rebuilt.
-SEED_VERSION = 1
+SEED_VERSION = 2
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 
@@ -401,6 +401,7 @@ async def _events(db: Database, counts: Counts, rng: random.Random, text: Text) 
                 "published",
                 CHANNEL_ID,
                 THREAD_BASE + 10_000_000 + i,
+                THREAD_BASE + 20_000_000 + i,
                 "2024-01",
                 starts - 30 * DAY,
                 starts - 30 * DAY,
@@ -410,8 +411,8 @@ async def _events(db: Database, counts: Counts, rng: random.Random, text: Text) 
         db,
         "INSERT INTO events (id, guild_id, organiser_id, title, description, kind, "
         "starts_at, ends_at, timezone, location, state, channel_id, message_id, "
-        "coc_version, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "scheduled_event_id, coc_version, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows(),
     )
 

@@ -73,6 +73,7 @@ CASES = [
         triage.SEARCH_SOLVED,
         sorts="re-orders the <= 20 rows FTS5 already ranked and cut",
     ),
+    Case("triage search: only common words", triage.SEARCH_SOLVED_RECENT),
     Case(
         "triage queue: count",
         triage.QUEUE_COUNT,

@@ -389,14 +389,22 @@ class TriageCog(commands.Cog, name="Triage"):
 
     async def _similar(self, guild_id: int, text: str, exclude: int) -> list[int]:
         terms = logic.search_terms(text)
-        match = logic.fts_query(
-            logic.selective_terms(terms, await self._term_documents(terms))
-        )
-        if match is None:
+        if not terms:
             return []
-        candidates = await q.search_solved(
-            self.bot.db, guild_id, match, exclude=exclude
-        )
+        chosen = logic.selective_terms(terms, await self._term_documents(terms))
+        match = logic.fts_query(chosen)
+        if match is not None:
+            candidates = await q.search_solved(
+                self.bot.db, guild_id, match, exclude=exclude
+            )
+        else:
+            # Only common words: the newest solved questions holding the first few.
+            match = logic.fts_all(terms[: logic.COMMON_WORDS_MATCHED])
+            if match is None:
+                return []
+            candidates = await q.search_solved_recent(
+                self.bot.db, guild_id, match, exclude=exclude
+            )
         close: list[int] = []
         for c in candidates:
             if logic.is_close(terms, f"{c.title}\n{c.body}\n{c.solution}"):

@@ -37,6 +37,8 @@ DIGEST_LISTED = 10
 MAX_QUERY_TERMS = 24
 #: Most documents a similar-question search may rank (see :func:`selective_terms`).
 SEARCH_POSTINGS = 1500
+#: Words (the first ones, from the title) a question of only common words must share.
+COMMON_WORDS_MATCHED = 3
 #: A solved question is suggested when it contains at least this share of the
 #: new question's significant words (and at least MIN_SHARED_TERMS of them).
 MIN_COVERAGE = 0.4
@@ -257,6 +259,12 @@ def fts_query(terms: Sequence[str]) -> str | None:
     """
     quoted = [phrase for phrase in map(fts_phrase, terms) if phrase is not None]
     return " OR ".join(quoted) if quoted else None
+
+
+def fts_all(terms: Sequence[str]) -> str | None:
+    """An FTS5 expression matching documents that hold every one of ``terms``."""
+    quoted = [phrase for phrase in map(fts_phrase, terms) if phrase is not None]
+    return " AND ".join(quoted) if quoted else None
 
 
 def fts_phrase(term: str) -> str | None:

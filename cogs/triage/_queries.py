@@ -324,6 +324,31 @@ SEARCH_SOLVED = (
 )
 
 
+# When every word of a question is common, ranking by BM25 would read and weigh most
+# of the index for little: the newest solved questions holding all of its first few
+# words are read instead, newest first, and FTS5 stops after ``limit`` of them.
+SEARCH_SOLVED_RECENT = (
+    "SELECT q.thread_id, q.title, q.body, q.solution, 0.0 AS rank "
+    "FROM triage_fts AS f JOIN triage_questions AS q ON q.thread_id = f.rowid "
+    "WHERE triage_fts MATCH :match AND q.guild_id = :guild AND q.state = 'solved' "
+    "AND q.thread_id != :exclude ORDER BY f.rowid DESC LIMIT :limit"
+)
+
+
+async def search_solved_recent(
+    db: Database, guild_id: int, match: str, *, exclude: int, limit: int = 20
+) -> list[Candidate]:
+    """Solved questions of this guild matching ``match``, newest first (no ranking)."""
+    rows = await db.fetchall(
+        SEARCH_SOLVED_RECENT,
+        {"match": match, "guild": guild_id, "exclude": exclude, "limit": limit},
+    )
+    return [
+        Candidate(r["thread_id"], r["title"], r["body"], r["solution"], r["rank"])
+        for r in rows
+    ]
+
+
 async def search_solved(
     db: Database, guild_id: int, match: str, *, exclude: int, limit: int = 20
 ) -> list[Candidate]:

@@ -136,6 +136,12 @@ def rows_for(scale: float, r: dict[str, Any]) -> list[Row]:
             f"< {RANKING_MS:g} ms",
             _below(RANKING_MS),
         )
+    if "mentor:full_ranking" in r:
+        add(
+            "mentor queue, all open requests ranked in Python (old way) p50",
+            r["mentor:full_ranking"]["p50"],
+            "ms",
+        )
     for label in ("triage", "mentorship"):
         key = f"digest:{label}"
         if key in r:

@@ -769,6 +769,10 @@ class TriageCog(commands.Cog, name="Triage"):
         await require_role(interaction, Role.HELPER, Role.ORGANISER)
         assert interaction.guild_id is not None
         tag = tag.strip() if tag else None
+        if tag:
+            # Filtering by tag reads every unanswered question's tags: at a big
+            # forum's size that can take longer than a member should wait unanswered.
+            await defer(interaction)
         items, total = await self.queue_page(interaction.guild_id, tag, 0)
         view = QueueView(interaction.guild_id, tag, 0, total)
         await reply(interaction, embed=queue_embed(items, tag, 0, total), view=view)
@@ -849,6 +853,8 @@ class TriageCog(commands.Cog, name="Triage"):
         """Show question counts and response times."""
         await require_role(interaction, Role.HELPER, Role.ORGANISER)
         assert interaction.guild_id is not None
+        # A year of a busy forum is a few hundred thousand rows to count: answer first.
+        await defer(interaction)
         since = now_ts() - days * logic.DAY
         result = await q.stats(self.bot.db, interaction.guild_id, since)
         embed = stats_embed(result, days, result.median_response, result.median_solved)

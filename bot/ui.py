@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from typing import ClassVar
 from typing import Self
 
 import discord
@@ -55,6 +56,10 @@ class DynamicButton(
     implement :meth:`run`; they are registered with ``bot.add_dynamic_items``.
     """
 
+    #: Rebuild with the label the message was posted with (``cls(id, label)``): for
+    #: buttons whose label was written for that message, e.g. in the guild's language.
+    keeps_label: ClassVar[bool] = False
+
     @classmethod
     async def from_custom_id(
         cls,
@@ -68,6 +73,9 @@ class DynamicButton(
         Buttons whose custom_id carries more than one number override this.
         """
         (value,) = match.groups()
+        if cls.keeps_label:
+            label = getattr(item, "label", None)
+            return cls(int(value), label)  # type: ignore[arg-type, call-arg]  # (id, label)
         return cls(int(value))  # type: ignore[arg-type]  # subclasses take an id
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:

@@ -34,6 +34,8 @@ def _cog(interaction: Interaction) -> MentorshipCog:
 
 
 class ClaimButton(DynamicButton, template=r"pallets:mentorship:claim:(?P<id>[0-9]+)"):
+    keeps_label = True
+
     def __init__(self, request_id: int, label: str | None = None) -> None:
         self.request_id = request_id
         super().__init__(
@@ -43,16 +45,6 @@ class ClaimButton(DynamicButton, template=r"pallets:mentorship:claim:(?P<id>[0-9
                 custom_id=f"pallets:mentorship:claim:{request_id}",
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ClaimButton:
-        return cls(int(match["id"]), getattr(item, "label", None))
 
     async def run(self, interaction: Interaction) -> None:
         await _cog(interaction).claim_request(interaction, self.request_id)

@@ -36,6 +36,8 @@ def _cog(interaction: Interaction) -> TriageCog:
 class SolveButton(DynamicButton, template=r"pallets:triage:solve:(?P<thread>[0-9]+)"):
     """Mark as solved (offered after a thank-you, and in the 7-day nudge)."""
 
+    keeps_label = True
+
     def __init__(self, thread_id: int, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
@@ -45,16 +47,6 @@ class SolveButton(DynamicButton, template=r"pallets:triage:solve:(?P<thread>[0-9
             )
         )
         self.thread_id = thread_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SolveButton:
-        return cls(int(match["thread"]), getattr(item, "label", None))
 
     async def run(self, interaction: Interaction) -> None:
         await _cog(interaction).solve_from_button(interaction, self.thread_id)

@@ -5,6 +5,7 @@ Pure: no discord, no I/O (the topic list's text is read by the caller).
 
 from __future__ import annotations
 
+import functools
 import statistics
 import tomllib
 from collections.abc import Iterable
@@ -169,8 +170,13 @@ def list_choices(current: str, options: Iterable[str], limit: int = 25) -> list[
 
 
 # -- fit and ranking -------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
 def utc_offset_minutes(timezone: str, at: datetime) -> int:
-    """The UTC offset of ``timezone`` at the moment ``at``, in minutes."""
+    """The UTC offset of ``timezone`` at the moment ``at``, in minutes.
+
+    Cached: ranking compares thousands of profiles at one moment, and a community
+    uses a few dozen timezones (a full-size digest spent seconds here, uncached).
+    """
     offset = at.astimezone(ZoneInfo(timezone)).utcoffset()
     return 0 if offset is None else int(offset.total_seconds() // 60)
 
@@ -209,12 +215,15 @@ def suggest_mentors(
     limit: int = 3,
 ) -> list[MentorProfile]:
     """Available mentors with room and a shared topic, best fit first."""
+    wanted = set(request.topics)
+    # Only mentors sharing a topic are scored: the full fit is the costly part.
     fits = [
         (fit(m, request, at), -m.user_id, m)
         for m in mentors
-        if m.free > 0 and m.user_id != request.mentee_id
+        if m.free > 0
+        and m.user_id != request.mentee_id
+        and wanted.intersection(m.topics)
     ]
-    fits = [entry for entry in fits if entry[0].overlap > 0]
     fits.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     return [entry[2] for entry in fits[:limit]]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import fcntl
 import logging
 import os
@@ -23,15 +24,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from typing import IO
+from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import aiosqlite
 
 from bot.paths import MIGRATIONS_DIR
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 Row = sqlite3.Row
+D = TypeVar("D", bound="DataclassInstance")
+
+
+def record(cls: type[D], row: Row, **converted: Any) -> D:
+    """Build the dataclass ``cls`` from ``row``, each field from its column's name.
+
+    ``converted`` gives the fields whose column needs converting (``bool``, a
+    timestamp, an enum) or that are not columns at all; they win over the row.
+    """
+    values = {
+        field.name: row[field.name]
+        for field in dataclasses.fields(cls)
+        if field.name not in converted
+    }
+    return cls(**values, **converted)
+
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.clock import now_ts
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 
 
@@ -73,9 +74,7 @@ class GuildSettings:
 
     @classmethod
     def from_row(cls, row: Row) -> GuildSettings:
-        values = {f.name: row[f.name] for f in dataclasses.fields(cls)}
-        values["calendar_enabled"] = bool(values["calendar_enabled"])
-        return cls(**values)
+        return record(cls, row, calendar_enabled=bool(row["calendar_enabled"]))
 
 
 class GuildConfig:

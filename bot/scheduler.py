@@ -48,6 +48,7 @@ from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
 from bot.db import DatabaseFull
+from bot.db import record
 from bot.db import Row
 from bot.errors import RetryLater
 from bot.pacing import scheduled_work
@@ -120,14 +121,11 @@ class Job:
 
     @classmethod
     def from_row(cls, row: Row, *, late: bool) -> Job:
-        return cls(
-            id=row["id"],
-            key=row["key"],
-            kind=row["kind"],
-            guild_id=row["guild_id"],
+        return record(
+            cls,
+            row,
             due_at=from_ts(row["due_at"]),
             payload=json.loads(row["payload"]),
-            attempts=row["attempts"],
             late=late,
         )
 

@@ -9,6 +9,7 @@ from typing import Any
 from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 from cogs.chats._logic import Cadence
 from cogs.chats._logic import parse_local_time
@@ -50,24 +51,12 @@ class Series:
     @classmethod
     def from_row(cls, row: Row) -> Series:
         hours = tuple(int(h) for h in row["reminder_hours"].split(",") if h)
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            name=row["name"],
+        return record(
+            cls,
+            row,
             cadence=Cadence(row["cadence"]),
-            weekday=row["weekday"],
-            week=row["week"],
-            local_time=row["local_time"],
-            timezone=row["timezone"],
-            month_phase=row["month_phase"],
-            duration_minutes=row["duration_minutes"],
-            location_kind=row["location_kind"],
-            channel_id=row["channel_id"],
-            location_url=row["location_url"],
-            lead_days=row["lead_days"],
             reminder_hours=hours,
             paused=bool(row["paused"]),
-            created_by=row["created_by"],
         )
 
 
@@ -103,23 +92,7 @@ class Occurrence:
 
     @classmethod
     def from_row(cls, row: Row) -> Occurrence:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            series_id=row["series_id"],
-            slot_at=row["slot_at"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            status=row["status"],
-            revision=row["revision"],
-            event_id=row["event_id"],
-            announcement_channel_id=row["announcement_channel_id"],
-            announcement_message_id=row["announcement_message_id"],
-            voting_closed=bool(row["voting_closed"]),
-            notes=row["notes"],
-            notes_revision=row["notes_revision"],
-            notes_thread_id=row["notes_thread_id"],
-        )
+        return record(cls, row, voting_closed=bool(row["voting_closed"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,19 +116,8 @@ class Proposal:
 
     @classmethod
     def from_row(cls, row: Row) -> Proposal:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            occurrence_id=row["occurrence_id"],
-            author_id=row["author_id"],
-            title=row["title"],
-            details=row["details"],
-            pinned=bool(row["pinned"]),
-            removed=bool(row["removed"]),
-            channel_id=row["channel_id"],
-            message_id=row["message_id"],
-            created_at=row["created_at"],
-            votes=row["votes"],
+        return record(
+            cls, row, pinned=bool(row["pinned"]), removed=bool(row["removed"])
         )
 
 

@@ -9,6 +9,7 @@ from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 from cogs.events._logic import EventDraft
 from cogs.events._logic import Rsvp
@@ -43,22 +44,11 @@ class Event:
 
     @classmethod
     def from_row(cls, row: Row) -> Event:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            organiser_id=row["organiser_id"],
-            title=row["title"],
-            description=row["description"],
-            kind=row["kind"],
+        return record(
+            cls,
+            row,
             starts_at=from_ts(row["starts_at"]),
             ends_at=from_ts(row["ends_at"]),
-            timezone=row["timezone"],
-            location=row["location"],
-            state=row["state"],
-            channel_id=row["channel_id"],
-            message_id=row["message_id"],
-            scheduled_event_id=row["scheduled_event_id"],
-            revision=row["revision"],
             updated_at=from_ts(row["updated_at"]),
         )
 

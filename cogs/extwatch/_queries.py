@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.clock import now_ts
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 from cogs.extwatch._client import Stored
 from cogs.extwatch._logic import Evidence
@@ -32,14 +33,7 @@ class Watched:
     @classmethod
     def from_row(cls, row: Row) -> Watched:
         reported = row["reported_status"]
-        return cls(
-            guild_id=row["guild_id"],
-            package=row["package"],
-            display_name=row["display_name"],
-            repo=row["repo"],
-            notes=row["notes"],
-            reported_status=Status(reported) if reported else None,
-        )
+        return record(cls, row, reported_status=Status(reported) if reported else None)
 
 
 @dataclass(frozen=True, slots=True)

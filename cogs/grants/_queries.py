@@ -10,6 +10,7 @@ from decimal import Decimal
 from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 from bot.db import Transaction
 from cogs.grants._logic import GrantDraft
@@ -36,21 +37,13 @@ class Grant:
 
     @classmethod
     def from_row(cls, row: Row) -> Grant:
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            requester_id=row["requester_id"],
-            requester_locale=row["requester_locale"],
-            event_id=row["event_id"],
-            event_text=row["event_text"],
+        decided = row["decided_at"]
+        return record(
+            cls,
+            row,
             amount=Decimal(row["amount"]),
-            currency=row["currency"],
-            purpose=row["purpose"],
-            attendance=row["attendance"],
             state=State(row["state"]),
-            reviewer_id=row["reviewer_id"],
-            note=row["note"],
-            decided_at=from_ts(row["decided_at"]) if row["decided_at"] else None,
+            decided_at=from_ts(decided) if decided else None,
             created_at=from_ts(row["created_at"]),
         )
 

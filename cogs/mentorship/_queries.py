@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 from cogs.mentorship._logic import DEFAULT_CHECKIN_DAYS
 from cogs.mentorship._logic import MentorProfile
@@ -51,45 +52,26 @@ class Proposal:
 
 
 def _profile(row: Row) -> MentorProfile:
-    return MentorProfile(
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
+    return record(
+        MentorProfile,
+        row,
         topics=tuple(json.loads(row["topics"])),
         languages=tuple(json.loads(row["languages"])),
-        timezone=row["timezone"],
-        capacity=row["capacity"],
         available=bool(row["available"]),
-        active=row["active"],
     )
 
 
 def _request(row: Row) -> MentorRequest:
-    return MentorRequest(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        mentee_id=row["mentee_id"],
+    return record(
+        MentorRequest,
+        row,
         topics=tuple(json.loads(row["topics"])),
-        goal=row["goal"],
-        timezone=row["timezone"],
         languages=tuple(json.loads(row["languages"])),
-        state=row["state"],
-        created_at=row["created_at"],
-        release_note=row["release_note"],
     )
 
 
 def _pairing(row: Row) -> Pairing:
-    return Pairing(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        request_id=row["request_id"],
-        mentor_id=row["mentor_id"],
-        mentee_id=row["mentee_id"],
-        state=row["state"],
-        thread_id=row["thread_id"],
-        claimed_at=row["claimed_at"],
-        closed_at=row["closed_at"],
-    )
+    return record(Pairing, row)
 
 
 _PROFILE_SELECT = (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.db import Database
+from bot.db import record
 from bot.db import Row
 from cogs.triage._logic import DIGEST_LISTED
 from cogs.triage._logic import DigestItem
@@ -48,7 +48,7 @@ class Question:
 
     @classmethod
     def from_row(cls, row: Row) -> Question:
-        return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
+        return record(cls, row)
 
     @property
     def bot_tag_ids(self) -> list[int]:

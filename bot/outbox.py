@@ -38,6 +38,28 @@ NONCE_LENGTH = 25
 SCHEDULED_REQUESTS_PER_SECOND = 20
 
 
+#: Set on an error a send raised and left pending, naming the send's key.
+_KEY_ATTR = "outbox_key"
+#: A job that gives up on a send marks it failed, if no earlier try got it out.
+GIVE_UP_SQL = (
+    "UPDATE outbox SET state = 'failed', last_error = ? "
+    "WHERE key = ? AND state = 'pending'"
+)
+
+
+def pending_send_of(error: BaseException) -> str | None:
+    """Return the key of the send that ``error`` (or what caused it) left pending."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        key = getattr(current, _KEY_ATTR, None)
+        if isinstance(key, str):
+            return key
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def nonce_for(key: str) -> str:
     """Return the message nonce for ``key``: stable, and 25 characters at most."""
     return hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()[
@@ -112,6 +134,11 @@ class Outbox:
             # Whoever reports the failure can then say which channel to fix.
             error.__dict__["channel_id"] = channel_id
             raise
+        except Exception as error:
+            # Transient: the row stays pending so the job's retry resends with the
+            # same nonce; if the job gives up, the scheduler marks the row failed.
+            error.__dict__[_KEY_ATTR] = key
+            raise
         return await self._sent(key, message)
 
     async def send_dm(
@@ -140,6 +167,9 @@ class Outbox:
         except (discord.Forbidden, discord.NotFound) as error:
             reason = await self._fail(key, error)
             return Delivery(key, None, None, fresh=False, failed=reason)
+        except Exception as error:
+            error.__dict__[_KEY_ATTR] = key
+            raise
         return await self._sent(key, message)
 
     async def _begin(

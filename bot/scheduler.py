@@ -51,6 +51,8 @@ from bot.db import DatabaseFull
 from bot.db import record
 from bot.db import Row
 from bot.errors import RetryLater
+from bot.outbox import GIVE_UP_SQL
+from bot.outbox import pending_send_of
 from bot.pacing import scheduled_work
 from bot.pacing import Window
 
@@ -602,7 +604,9 @@ class Scheduler:
             )
             self._track(job.id, retry_at)
             return
-        await self._finish(job.id, "failed", _describe(error))
+        await self._finish(
+            job.id, "failed", _describe(error), send=pending_send_of(error)
+        )
         self.stats.failed[job.kind] += 1
         log.error(
             "job %s failed for good: %s",
@@ -617,12 +621,26 @@ class Scheduler:
             except Exception:
                 log.exception("could not report the failure of job %s", job.key)
 
-    async def _finish(self, job_id: int, state: str, error: str | None = None) -> None:
-        await self._db.execute(
-            "UPDATE jobs SET state = ?, finished_at = ?, last_error = coalesce(?, last_error) "
-            "WHERE id = ?",
-            (state, now_ts(), error, job_id),
+    async def _finish(
+        self,
+        job_id: int,
+        state: str,
+        error: str | None = None,
+        *,
+        send: str | None = None,
+    ) -> None:
+        """Record how the job ended; a job that gave up marks its pending ``send``
+        failed too, in the same transaction, so the outbox says what became of it."""
+        finish = (
+            "UPDATE jobs SET state = ?, finished_at = ?, "
+            "last_error = coalesce(?, last_error) WHERE id = ?"
         )
+        if send is None:
+            await self._db.execute(finish, (state, now_ts(), error, job_id))
+            return
+        async with self._db.transaction() as tx:
+            await tx.execute(finish, (state, now_ts(), error, job_id))
+            await tx.execute(GIVE_UP_SQL, (error, send))
 
 
 def _describe(error: BaseException) -> str:

@@ -24,6 +24,7 @@ from bot import Settings
 from bot.app import ShardedPalletsBot
 from bot.clock import utcnow
 from bot.db import Database
+from bot.outbox import nonce_for
 from bot.scheduler import backoff
 from bot.scheduler import HOT_SQL
 from bot.scheduler import Job
@@ -732,3 +733,71 @@ async def test_start_up_reads_use_the_state_and_due_time_index(tmp_path: Path) -
             assert "TEMP B-TREE" not in plan, (sql, plan)
     finally:
         await db.close()
+
+
+# -- what the outbox says after a job gives up ------------------------------------------
+
+
+def ping_posts(env: simcord.Env, world: World) -> list[dict[str, Any]]:
+    return [
+        entry.json
+        for entry in env.http_requests
+        if entry.method == "POST"
+        and entry.path == f"/channels/{world.general.id}/messages"
+        and isinstance(entry.json, dict)
+        and str(entry.json.get("content", "")).startswith("ping")
+    ]
+
+
+async def test_a_send_that_fails_for_good_is_failed_in_the_outbox_too(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    simcord_env.inject_error(
+        "POST", f"/channels/{world.general.id}/messages", status=500, times=None
+    )
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(minutes=1),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(60 + sum(backoff(n) for n in range(1, 5)) + 5)
+    row = await simcord_bot.scheduler.get("p")
+    assert row is not None and row["state"] == "failed" and row["attempts"] == 5
+    status = await simcord_bot.outbox.status("test:ping:p")
+    assert status is not None and not status.sent
+    assert status.failed is not None and "500" in status.failed
+    posts = ping_posts(simcord_env, world)
+    assert len(posts) == 5
+    assert {post["nonce"] for post in posts} == {nonce_for("test:ping:p")}
+
+
+async def test_a_send_that_fails_twice_then_succeeds_is_sent_once_with_one_nonce(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    install_ping(simcord_bot, world.general.id)
+    simcord_env.inject_error(
+        "POST", f"/channels/{world.general.id}/messages", status=500, times=2
+    )
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(minutes=1),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    # While the job waits for its retry, the send is pending, not failed.
+    await simcord_env.advance_time(60)
+    status = await simcord_bot.outbox.status("test:ping:p")
+    assert status is not None and status.failed is None and not status.sent
+    await simcord_env.advance_time(backoff(1) + backoff(2) + 5)
+    assert pings(world) == ["ping 1"]
+    row = await simcord_bot.scheduler.get("p")
+    assert row is not None and row["state"] == "done" and row["attempts"] == 3
+    status = await simcord_bot.outbox.status("test:ping:p")
+    assert status is not None and status.sent and status.failed is None
+    posts = ping_posts(simcord_env, world)
+    assert len(posts) == 3
+    assert {post["nonce"] for post in posts} == {nonce_for("test:ping:p")}

@@ -23,6 +23,7 @@ from bot.permissions import requires
 from bot.replies import defer
 from bot.replies import reply
 from bot.safety import join_lines
+from bot.safety import MESSAGE_LIMIT
 from bot.safety import quote
 from cogs.chats import _logic as logic
 from cogs.chats import _queries as q
@@ -613,12 +614,15 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
                     date=discord_timestamp(occ.starts_at, "D"),
                     notes=cleaned,
                 )
-            await self.bot.outbox.send(
-                f"chats:occ:{occ.id}:notes:{occ.notes_revision}",
-                target,
-                guild_id=occ.guild_id,
-                content=content,
-            )
+            # Notes may be longer than a message: posted in parts, never clipped.
+            key = f"chats:occ:{occ.id}:notes:{occ.notes_revision}"
+            for n, part in enumerate(logic.split_message(content, MESSAGE_LIMIT)):
+                await self.bot.outbox.send(
+                    f"{key}:{n + 1}" if n else key,
+                    target,
+                    guild_id=occ.guild_id,
+                    content=part,
+                )
         await reply(interaction, _("Notes saved and posted."))
 
     async def _notes_target(self, series: Series, occ: Occurrence) -> int | None:

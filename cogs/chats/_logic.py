@@ -276,20 +276,49 @@ def check_lead(lead_days: int, reminders: tuple[int, ...]) -> None:
 _MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
 
 
+#: Characters that render as nothing and mean nothing: dropped from member text.
+_MEANINGLESS = "\u200b\u2060\ufeff"
+#: Joiners render as nothing but mean something (emoji sequences, Persian and Indic
+#: spelling): kept, but seen through when judging emptiness and mentions.
+_JOINERS = "\u200c\u200d"
+#: Whitespace and joiners around the text join nothing.
+_EDGES = re.compile(r"^[\s\u200c\u200d]+|[\s\u200c\u200d]+$")
+
+
 def check_text(text: str, limit: int, *, required: bool = False) -> str:
     """Clean member text; refuse mass mentions, empty required text, or overlong text."""
-    cleaned = "".join(
-        ch
-        for ch in text
-        if ch not in "\u200b\u200c\u200d\u2060\ufeff" and (ch >= " " or ch in "\n\t")
-    ).strip()
-    if required and not cleaned:
+    cleaned = _EDGES.sub(
+        "",
+        "".join(
+            ch for ch in text if ch not in _MEANINGLESS and (ch >= " " or ch in "\n\t")
+        ),
+    )
+    bare = "".join(ch for ch in cleaned if ch not in _JOINERS).strip()
+    if required and not bare:
         raise ChatInputError(Problem.EMPTY_TITLE)
     if len(cleaned) > limit:
         raise ChatInputError(Problem.TOO_LONG, limit=limit, length=len(cleaned))
-    if _MASS_MENTION.search(cleaned):
+    if _MASS_MENTION.search(bare):
         raise ChatInputError(Problem.MASS_MENTION)
     return cleaned
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` characters, between lines where
+    possible, else between words, so a long text is posted whole, not clipped."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 1, limit + 1)
+        if cut < 0:
+            cut = rest.rfind(" ", 1, limit + 1)
+        # Cut at a line break or a space, which goes with the cut; else mid-word.
+        head, rest = (
+            (rest[:cut], rest[cut + 1 :]) if cut > 0 else (rest[:limit], rest[limit:])
+        )
+        parts.append(head)
+    parts.append(rest)
+    return [part for part in parts if part.strip()] or [text[:limit]]
 
 
 def check_name(name: str) -> str:

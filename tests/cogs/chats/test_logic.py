@@ -274,6 +274,27 @@ def test_topic_text_limits() -> None:
     assert logic.check_text("  Async views \u200b", 100) == "Async views"
 
 
+def test_joiners_are_kept_but_do_not_hide_a_mention_or_fill_a_blank() -> None:
+    family = (
+        "\U0001f469\u200d\U0001f469\u200d\U0001f467 and \u0645\u06cc\u200c\u062e\u0648"
+    )
+    assert logic.check_text(f"\u200d {family} \u200c", 100) == family
+    with pytest.raises(ChatInputError) as caught:
+        logic.check_text("@\u200deveryone", 100)
+    assert caught.value.problem is Problem.MASS_MENTION
+    with pytest.raises(ChatInputError):
+        logic.check_text("\u200c\u200d", 100, required=True)
+
+
+@given(st.text(st.sampled_from("ab \n"), max_size=300), st.integers(5, 40))
+def test_split_message_keeps_every_character_and_the_limit(
+    text: str, limit: int
+) -> None:
+    parts = logic.split_message(text, limit)
+    assert parts and all(len(part) <= limit for part in parts)
+    assert "".join("".join(parts).split()) == "".join(text.split())
+
+
 # -- timed work ---------------------------------------------------------------------------------
 def test_plan_and_reminder_actions() -> None:
     start = datetime(2026, 2, 5, 17, tzinfo=UTC)

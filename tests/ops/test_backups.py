@@ -92,7 +92,7 @@ async def test_daily_backups_run_keep_the_last_n_and_restore(
         ["restore", "--yes", str(kept[-1])],
         env={"PALLETS_BOT_DATABASE_PATH": str(settings.database_path)},
     )
-    assert result.exit_code == 1
+    assert result.exit_code == DatabaseLocked.exit_code  # 11: in use
     assert "stop the bot" in result.output
 
     # After a change and a stop, restoring brings the backed-up rows back.

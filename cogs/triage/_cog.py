@@ -774,7 +774,10 @@ class TriageCog(commands.Cog, name="Triage"):
             # forum's size that can take longer than a member should wait unanswered.
             await defer(interaction)
         items, total = await self.queue_page(interaction.guild_id, tag, 0)
-        view = QueueView(interaction.guild_id, tag, 0, total)
+        # Previous/Next only when there is another page: two dead buttons help nobody.
+        view = None
+        if total > logic.QUEUE_PAGE_SIZE:
+            view = QueueView(interaction.guild_id, tag, 0, total)
         await reply(interaction, embed=queue_embed(items, tag, 0, total), view=view)
 
     @queue.autocomplete("tag")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from datetime import timedelta
@@ -1046,8 +1047,13 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 count=total,
             )
         ]
-        for request in waiting:
-            suggested = logic.suggest_mentors(request, mentors, at)
+        # Scoring every mentor for each listed request is pure Python that takes
+        # half a second at a big community's size: off the event loop, so members'
+        # commands are not held up by the weekly digest.
+        suggestions = await asyncio.to_thread(
+            lambda: [logic.suggest_mentors(r, mentors, at) for r in waiting]
+        )
+        for request, suggested in zip(waiting, suggestions, strict=True):
             names = ", ".join(f"<@{m.user_id}>" for m in suggested) or _(
                 "nobody with room"
             )

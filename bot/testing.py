@@ -167,6 +167,22 @@ async def build_world(
     return world
 
 
+def monthly_chat(world: World, **overrides: Any) -> dict[str, Any]:
+    """Options for ``/chat series-create``: a Flask chat on the second Thursday of each
+    month at 17:00 in Paris, in the voice channel; ``overrides`` change any of them."""
+    options: dict[str, Any] = {
+        "name": "Flask chat",
+        "cadence": "monthly",
+        "weekday": 3,
+        "week": "2",
+        "time": "17:00",
+        "timezone": "Europe/Paris",
+        "duration": 60,
+        "channel": world.voice,
+    }
+    return options | overrides
+
+
 async def configure_world(world: World) -> None:
     """Run ``/setup channels`` and ``/setup roles`` as the admin."""
     await world.admin.slash(

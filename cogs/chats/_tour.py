@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.clock import now_ts
 from bot.playground import Tour
+from bot.testing import monthly_chat
 from cogs.chats import _queries as q
 
 ORDER = 10
@@ -36,14 +37,7 @@ async def tour(t: Tour) -> None:
         w.organiser,
         w.general,
         "chat series-create",
-        name=SERIES,
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time="17:00",
-        timezone="Europe/Paris",
-        duration=60,
-        channel=w.voice,
+        **monthly_chat(w, name=SERIES),
     )
     t.say("A member without the organiser role cannot create one:")
     await t.slash(

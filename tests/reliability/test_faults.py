@@ -57,6 +57,7 @@ from bot.errors import is_expected
 from bot.scheduler import MAX_ATTEMPTS
 from bot.settings import Settings
 from bot.testing import build_world
+from bot.testing import monthly_chat
 from bot.testing import post_question
 from bot.testing import World
 
@@ -275,14 +276,7 @@ async def chat_series(ctx: Ctx) -> None:
     result = await world.organiser.slash(
         world.general,
         "chat series-create",
-        name="Flask chat",
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time="17:00",
-        timezone="Europe/Paris",
-        duration=60,
-        channel=world.voice,
+        **monthly_chat(world),
     )
     assert result.response is not None or result.followups
 

@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from bot import errors as bot_errors
 from bot.app import PalletsBot
 from bot.errors import is_expected
+from bot.testing import monthly_chat
 from bot.testing import set_member_locale
 from bot.testing import World
 from cogs.chats._logic import NOTES_LIMIT
@@ -154,14 +155,7 @@ async def chat_took_place(simcord_env: simcord.Env, world: World) -> int:
     await world.organiser.slash(
         world.general,
         "chat series-create",
-        name="Flask chat",
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time="17:00",
-        timezone="Europe/Paris",
-        duration=60,
-        channel=world.voice,
+        **monthly_chat(world),
     )
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)

@@ -77,6 +77,7 @@ from hypothesis.control import currently_in_test_context
 from bot import errors as bot_errors
 from bot.app import PalletsBot
 from bot.errors import is_expected
+from bot.testing import monthly_chat
 from bot.testing import post_question
 from bot.testing import set_member_locale
 from bot.testing import World
@@ -280,14 +281,7 @@ async def scene(
     await org.slash(
         world.general,
         "chat series-create",
-        name="Flask chat",
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time="17:00",
-        timezone="Europe/Paris",
-        duration=60,
-        channel=world.voice,
+        **monthly_chat(world),
     )
     await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
     question = await post_question(

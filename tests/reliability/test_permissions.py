@@ -53,6 +53,7 @@ from simcord.backend.access import can_access_channel
 from bot import PalletsBot
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
+from bot.testing import monthly_chat
 from bot.testing import post_question
 from bot.testing import World
 from cogs.extwatch._cog import ExtWatchCog
@@ -263,14 +264,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     await org.slash(
         world.general,
         "chat series-create",
-        name=SERIES,
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time="17:00",
-        timezone="Europe/Paris",
-        duration=60,
-        channel=world.voice,
+        **monthly_chat(world, name=SERIES),
     )
     await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
     proposal = last_with(world.announcements, "Blueprints at scale")

@@ -11,6 +11,7 @@ import simcord
 
 from bot import calendar
 from bot.settings import Settings
+from bot.testing import monthly_chat
 from bot.testing import restart
 from bot.testing import World
 from cogs.chats import _queries as q
@@ -483,14 +484,7 @@ async def test_member_without_organiser_role_is_refused(
     result = await world.alice.slash(
         world.general,
         "chat series-create",
-        name="Rogue",
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time="17:00",
-        timezone="Europe/Paris",
-        duration=60,
-        channel=world.voice,
+        **monthly_chat(world, name="Rogue"),
     )
     assert "organiser" in reply_text(result)
     db = await db_of(simcord_env)

@@ -183,6 +183,26 @@ def monthly_chat(world: World, **overrides: Any) -> dict[str, Any]:
     return options | overrides
 
 
+async def open_event_form(
+    world: World,
+    member: MemberActor | None = None,
+    *,
+    kind: str = "sprint",
+    timezone: str = "Europe/Paris",
+) -> Any:
+    """Run ``/event create`` and accept the code of conduct when asked; return the
+    result that carries the event form (``.modal``)."""
+    member = member or world.organiser
+    shown = await member.slash(
+        world.general, "event create", kind=kind, timezone=timezone
+    )
+    if shown.modal is None:
+        assert shown.response is not None
+        shown = await member.click(shown.response, label="I accept the code of conduct")
+    assert shown.modal is not None
+    return shown
+
+
 async def configure_world(world: World) -> None:
     """Run ``/setup channels`` and ``/setup roles`` as the admin."""
     await world.admin.slash(

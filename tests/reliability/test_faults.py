@@ -58,6 +58,7 @@ from bot.scheduler import MAX_ATTEMPTS
 from bot.settings import Settings
 from bot.testing import build_world
 from bot.testing import monthly_chat
+from bot.testing import open_event_form
 from bot.testing import post_question
 from bot.testing import World
 
@@ -381,14 +382,7 @@ EVENT_FORM = {
 
 async def publish_event(ctx: Ctx) -> None:
     world = ctx.world
-    shown = await world.organiser.slash(
-        world.general, "event create", kind="sprint", timezone="Europe/Paris"
-    )
-    if shown.modal is None:
-        assert shown.response is not None
-        shown = await world.organiser.click(
-            shown.response, label="I accept the code of conduct"
-        )
+    shown = await open_event_form(world)
     preview = await world.organiser.submit_modal(shown, EVENT_FORM)
     assert preview.response is not None
     await world.organiser.click(preview.response, label="Publish")
@@ -1290,14 +1284,7 @@ async def checklist_posted(ctx: Ctx) -> None:
 
 async def event_form(ctx: Ctx) -> None:
     world = ctx.world
-    shown = await world.organiser.slash(
-        world.general, "event create", kind="sprint", timezone="Europe/Paris"
-    )
-    if shown.modal is None:
-        assert shown.response is not None
-        shown = await world.organiser.click(
-            shown.response, label="I accept the code of conduct"
-        )
+    shown = await open_event_form(world)
     preview = await world.organiser.submit_modal(shown, EVENT_FORM)
     ctx.extra["preview"] = preview
     ctx.path = f"/guilds/{world.guild.id}/scheduled-events"

@@ -78,6 +78,7 @@ from bot import errors as bot_errors
 from bot.app import PalletsBot
 from bot.errors import is_expected
 from bot.testing import monthly_chat
+from bot.testing import open_event_form
 from bot.testing import post_question
 from bot.testing import set_member_locale
 from bot.testing import World
@@ -882,14 +883,7 @@ async def test_an_event_at_the_ends_of_the_calendar_is_refused(
 ) -> None:
     """Hostile dates, like the chat above: the event form crashed."""
     scene = light_scene(world, _hooks)
-    shown = await world.organiser.slash(
-        world.general, "event create", kind="meetup", timezone=timezone
-    )
-    if shown.modal is None:
-        assert shown.response is not None
-        shown = await world.organiser.click(
-            shown.response, label="I accept the code of conduct"
-        )
+    shown = await open_event_form(world, kind="meetup", timezone=timezone)
     form = {
         "title": "Flask sprint",
         "description": "Hack on Flask.",
@@ -981,14 +975,7 @@ async def test_cancelling_an_event_under_way_ends_its_discord_event(
     event had started crashed (discord.py refuses to cancel a running event) after
     the cancellation was saved."""
     scene = light_scene(world, _hooks)
-    shown = await world.organiser.slash(
-        world.general, "event create", kind="meetup", timezone="UTC"
-    )
-    if shown.modal is None:
-        assert shown.response is not None
-        shown = await world.organiser.click(
-            shown.response, label="I accept the code of conduct"
-        )
+    shown = await open_event_form(world, kind="meetup", timezone="UTC")
     form = {
         "title": "Flask sprint",
         "description": "Hack on Flask.",

@@ -54,6 +54,7 @@ from bot import PalletsBot
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
 from bot.testing import monthly_chat
+from bot.testing import open_event_form
 from bot.testing import post_question
 from bot.testing import World
 from cogs.extwatch._cog import ExtWatchCog
@@ -215,14 +216,7 @@ def bot_of(env: simcord.Env) -> PalletsBot:
 
 
 async def publish_event(world: World) -> int:
-    shown = await world.organiser.slash(
-        world.general, "event create", kind="sprint", timezone="Europe/Paris"
-    )
-    if shown.modal is None:
-        assert shown.response is not None
-        shown = await world.organiser.click(
-            shown.response, label="I accept the code of conduct"
-        )
+    shown = await open_event_form(world)
     preview = await world.organiser.submit_modal(shown, EVENT_FORM)
     assert preview.response is not None
     await world.organiser.click(preview.response, label="Publish")

@@ -14,6 +14,7 @@ from bot import PalletsBot
 from bot import testing
 from bot.errors import UserError
 from bot.settings import Settings
+from bot.testing import open_event_form
 from bot.testing import World
 from cogs.events import _cog as cog_module
 from cogs.events import _logic
@@ -27,21 +28,10 @@ FORM = {
 }
 
 
-async def accept_and_open(world: World, member: Any = None) -> Any:
-    member = member or world.organiser
-    shown = await member.slash(
-        world.general, "event create", kind="sprint", timezone="Europe/Paris"
-    )
-    if shown.modal is None:
-        shown = await member.click(shown.response, label="I accept the code of conduct")
-    assert shown.modal is not None
-    return shown
-
-
 async def publish_event(
     env: simcord.Env, world: World, **changes: str
 ) -> tuple[int, Any]:
-    shown = await accept_and_open(world)
+    shown = await open_event_form(world)
     preview = await world.organiser.submit_modal(shown, {**FORM, **changes})
     assert preview.response is not None, preview
     published = await world.organiser.click(msg(preview), label="Publish")
@@ -196,7 +186,7 @@ async def test_bad_event_input_is_refused_and_changes_nothing(
         ({"description": "Come along @everyone"}, "@everyone"),
     ]
     for changes, expected in cases:
-        shown = await accept_and_open(world)
+        shown = await open_event_form(world)
         result = await world.organiser.submit_modal(shown, {**FORM, **changes})
         assert result.ephemeral
         assert expected in text(result), (changes, text(result))
@@ -424,7 +414,7 @@ async def test_publish_interrupted_by_a_crash_finishes_once_after_restart(
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shown = await accept_and_open(world)
+    shown = await open_event_form(world)
     preview = await world.organiser.submit_modal(shown, FORM)
 
     async def crash(*args: Any) -> None:

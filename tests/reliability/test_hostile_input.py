@@ -897,17 +897,6 @@ async def test_an_event_at_the_ends_of_the_calendar_is_refused(
     assert result is not None and scene.reported, "refused"
 
 
-SERIES = {
-    "name": "Flask chat",
-    "cadence": "monthly",
-    "weekday": 3,
-    "week": "2",
-    "time": "17:00",
-    "timezone": "Europe/Paris",
-    "duration": 60,
-}
-
-
 @pytest.mark.parametrize(
     "options", [{"week": "²"}, {"week": "--1"}, {"reminders": "24,²"}]
 )
@@ -917,7 +906,7 @@ async def test_a_superscript_digit_in_a_series_is_refused(
     """Hostile digits: ``"²".isdigit()`` is true but ``int("²")`` fails, and
     ``"--1".lstrip("-")`` is digits; the command crashed instead of refusing."""
     scene = light_scene(world, _hooks)
-    values: dict[str, Any] = {**SERIES, "channel": world.voice, **options}
+    values: dict[str, Any] = monthly_chat(world, **options)
     result = await judge(
         scene,
         f"series with {options}",

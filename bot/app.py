@@ -18,6 +18,7 @@ import cogs
 from bot import backups
 from bot import i18n
 from bot import logs
+from bot.clock import now_ts
 from bot.db import Database
 from bot.errors import report
 from bot.guilds import Channel
@@ -102,6 +103,8 @@ class PalletsBot(commands.Bot):
         self.metrics = Metrics()
         self.web: WebServer | None = None
         self._recovery: asyncio.Task[None] | None = None
+        #: When each (guild, topic) notice last reached the log channel (epoch s).
+        self._told: dict[tuple[int, str], int] = {}
 
     # -- life cycle -----------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -220,6 +223,22 @@ class PalletsBot(commands.Bot):
             log.warning("could not post to the log channel of guild %s", guild_id)
             return False
         return True
+
+    async def post_to_log_once(
+        self, guild_id: int, topic: str, text: str, *, every: int = 3600
+    ) -> None:
+        """:meth:`post_to_log`, but at most once per ``topic`` every ``every`` seconds.
+
+        A trouble that repeats (a lost permission failing every new question, a full
+        disk failing every command) must reach organisers once, not as a storm.
+        """
+        now = now_ts()
+        last = self._told.get((guild_id, topic))
+        if last is not None and now - last < every:
+            log.info("not repeating the %s notice for guild %s", topic, guild_id)
+            return
+        if await self.post_to_log(guild_id, text):
+            self._told[(guild_id, topic)] = now
 
     def readable_by_everyone(self, guild_id: int, channel_id: int) -> bool:
         """Whether @everyone can see the channel (when unknown, assume so)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -164,19 +163,15 @@ async def report(
 
 #: At most one "storage is full" notice per guild in this many seconds.
 STORAGE_FULL_NOTICE_SECONDS = 15 * 60
-_storage_full_told: dict[int, float] = {}
 
 
 async def _tell_organisers_storage_full(bot: PalletsBot, guild_id: int) -> None:
-    now = time.monotonic()
-    last = _storage_full_told.get(guild_id)
-    if last is not None and now - last < STORAGE_FULL_NOTICE_SECONDS:
-        return  # told recently: a full disk must not become a storm of notices
-    _storage_full_told[guild_id] = now
     with guild_language():
         text = _(
             "The bot's storage is full: members' changes cannot be saved and they "
             "are asked to try again later. Whoever runs the bot should free disk "
             "space; nothing already saved is lost."
         )
-    await bot.post_to_log(guild_id, text)
+    await bot.post_to_log_once(
+        guild_id, "storage-full", text, every=STORAGE_FULL_NOTICE_SECONDS
+    )

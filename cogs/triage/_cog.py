@@ -49,9 +49,6 @@ from cogs.triage._views import stats_embed
 
 log = logging.getLogger(__name__)
 
-#: A repeated trouble (a lost permission, say) is told again after this long.
-NOTICE_EVERY_SECONDS = 3600
-
 Interaction = discord.Interaction[PalletsBot]
 
 NUDGE = "triage.nudge"
@@ -89,7 +86,6 @@ class TriageCog(commands.Cog, name="Triage"):
         self.bot = bot
         self.rules = logic.load_rules()
         #: When organisers were last told of each (guild, kind of trouble).
-        self._told: dict[tuple[int, str], int] = {}
         self._tag_lock = asyncio.Lock()
         self._common_terms: set[str] = set()
 
@@ -247,22 +243,10 @@ class TriageCog(commands.Cog, name="Triage"):
                     thread=thread.mention,
                     status=str(error.status),
                 )
-            await self._tell_organisers(question.guild_id, f"tags:{error.status}", text)
+            await self.bot.post_to_log_once(
+                question.guild_id, f"tags:{error.status}", text
+            )
             return []
-
-    async def _tell_organisers(self, guild_id: int, trouble: str, text: str) -> None:
-        """Post ``text`` to the log channel, once per ``trouble`` in a while.
-
-        A lost forum permission fails every new question the same way: organisers
-        need to hear it once, not once per post.
-        """
-        now = now_ts()
-        last = self._told.get((guild_id, trouble))
-        if last is not None and now - last < NOTICE_EVERY_SECONDS:
-            log.info("not repeating the %s notice for guild %s", trouble, guild_id)
-            return
-        if await self.bot.post_to_log(guild_id, text):
-            self._told[(guild_id, trouble)] = now
 
     # -- new posts ------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -376,7 +360,7 @@ class TriageCog(commands.Cog, name="Triage"):
             )
         except (discord.Forbidden, discord.NotFound) as error:
             # The outbox recorded it as failed: it is not retried, organisers hear.
-            await self._tell_organisers(
+            await self.bot.post_to_log_once(
                 question.guild_id,
                 f"reply:{error.status}",
                 _(
@@ -1003,7 +987,7 @@ class TriageCog(commands.Cog, name="Triage"):
             await q.mark_deleted(self.bot.db, thread_id)  # deleted meanwhile
         except discord.Forbidden:
             # Archiving is tidying up: organisers hear (once), nothing is lost.
-            await self._tell_organisers(
+            await self.bot.post_to_log_once(
                 question.guild_id,
                 "archive:403",
                 _(

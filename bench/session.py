@@ -32,11 +32,11 @@ from bench.seed import GUILD_ID
 from bench.seed import Text
 from bot.app import create_bot
 from bot.app import PalletsBot
+from bot.devtools.testing import build_world
+from bot.devtools.testing import test_settings
+from bot.devtools.testing import World
 from bot.errors import is_expected
 from bot.settings import Settings
-from bot.testing import build_world
-from bot.testing import test_settings
-from bot.testing import World
 
 BARE = "bench-ping"
 #: The longest timeout of a view the measured commands reply with (seconds).

@@ -1,8 +1,9 @@
 """iCalendar (RFC 5545) files of upcoming community chats and events.
 
 Jobs that put things in the community calendar register a source with
-:func:`register_source`; ``/event calendar`` and the public feed both build their file
-from :func:`collect` and :func:`to_ics`. UIDs are stable (derived from what the entry
+:meth:`CalendarSources.register` on ``bot.calendar_sources``; ``/event calendar``
+and the public feed both build their file from :meth:`CalendarSources.collect` and
+:func:`to_ics`. UIDs are stable (derived from what the entry
 is, not when it was exported), so calendar apps update entries instead of adding
 duplicates, and cancelled entries stay in the feed marked as cancelled.
 """
@@ -41,24 +42,27 @@ class CalendarEntry:
 
 
 Source = Callable[["PalletsBot", int], Awaitable[list[CalendarEntry]]]
-_sources: dict[str, Source] = {}
 
 
-def register_source(name: str, source: Source) -> None:
-    """Add (or replace) a named source of calendar entries for a guild."""
-    _sources[name] = source
+class CalendarSources:
+    """The bot's named sources of calendar entries (``bot.calendar_sources``)."""
 
+    def __init__(self) -> None:
+        self._sources: dict[str, Source] = {}
 
-def unregister_source(name: str) -> None:
-    _sources.pop(name, None)
+    def register(self, name: str, source: Source) -> None:
+        """Add (or replace) a named source of calendar entries for a guild."""
+        self._sources[name] = source
 
+    def unregister(self, name: str) -> None:
+        self._sources.pop(name, None)
 
-async def collect(bot: PalletsBot, guild_id: int) -> list[CalendarEntry]:
-    """Every registered source's entries for ``guild_id``, by start time."""
-    entries: list[CalendarEntry] = []
-    for source in _sources.values():
-        entries.extend(await source(bot, guild_id))
-    return sorted(entries, key=lambda entry: (entry.start, entry.uid))
+    async def collect(self, bot: PalletsBot, guild_id: int) -> list[CalendarEntry]:
+        """Every registered source's entries for ``guild_id``, by start time."""
+        entries: list[CalendarEntry] = []
+        for source in self._sources.values():
+            entries.extend(await source(bot, guild_id))
+        return sorted(entries, key=lambda entry: (entry.start, entry.uid))
 
 
 def make_uid(kind: str, ident: int | str, guild_id: int) -> str:

@@ -140,7 +140,7 @@ async def _run(settings: Settings, token: str) -> None:
 )
 def playground(interactive: bool, database: Path | None) -> None:
     """Run the real bot against an offline, simulated Discord: no token needed."""
-    from bot.playground import main_sync
+    from bot.devtools.playground import main_sync
 
     main_sync(interactive, database)
 
@@ -263,7 +263,7 @@ def i18n() -> None:
 @i18n.command("extract")
 def i18n_extract() -> None:
     """Write locale/messages.pot from the code and the command tree."""
-    from bot import i18n_tools
+    from bot.devtools import i18n_tools
 
     count = i18n_tools.write_pot()
     click.echo(f"locale/messages.pot: {count} messages")
@@ -273,7 +273,7 @@ def i18n_extract() -> None:
 @click.option("--language", "languages", multiple=True, help="Only this catalogue.")
 def i18n_update(languages: tuple[str, ...]) -> None:
     """Merge locale/messages.pot into the catalogues."""
-    from bot import i18n_tools
+    from bot.devtools import i18n_tools
 
     for language in i18n_tools.update_catalogues(list(languages) or None):
         click.echo(f"updated {language}")
@@ -283,7 +283,7 @@ def i18n_update(languages: tuple[str, ...]) -> None:
 @click.argument("language")
 def i18n_init(language: str) -> None:
     """Start a catalogue for LANGUAGE (for example it, or pt_BR)."""
-    from bot import i18n_tools
+    from bot.devtools import i18n_tools
 
     path = i18n_tools.init_catalogue(language)
     click.echo(f"created {path}")
@@ -295,7 +295,7 @@ def i18n_init(language: str) -> None:
 )
 def i18n_check(complete: bool) -> None:
     """Fail when the .pot is stale or a catalogue is broken or incomplete."""
-    from bot import i18n_tools
+    from bot.devtools import i18n_tools
 
     problems = i18n_tools.check(require_complete=complete)
     for problem in problems:

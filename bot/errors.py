@@ -172,6 +172,6 @@ async def _tell_organisers_storage_full(bot: PalletsBot, guild_id: int) -> None:
             "are asked to try again later. Whoever runs the bot should free disk "
             "space; nothing already saved is lost."
         )
-    await bot.post_to_log_once(
+    await bot.notices.post_once(
         guild_id, "storage-full", text, every=STORAGE_FULL_NOTICE_SECONDS
     )

@@ -93,7 +93,7 @@ async def calendar_feed(bot: PalletsBot, guild_id: int) -> bytes | None:
         return None
     guild = bot.get_guild(guild_id)
     name = f"{guild.name} community" if guild is not None else "Community calendar"
-    entries = await calendar.collect(bot, guild_id)
+    entries = await bot.calendar_sources.collect(bot, guild_id)
     return calendar.to_ics(entries, name)
 
 

@@ -12,11 +12,11 @@ import simcord
 from bot import create_bot
 from bot import PalletsBot
 from bot import Settings
+from bot.devtools.testing import _member_locales
+from bot.devtools.testing import build_world
+from bot.devtools.testing import test_settings
+from bot.devtools.testing import World
 from bot.errors import is_expected
-from bot.testing import _member_locales
-from bot.testing import build_world
-from bot.testing import test_settings
-from bot.testing import World
 
 
 @pytest.fixture

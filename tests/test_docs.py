@@ -3,13 +3,13 @@ from __future__ import annotations
 import ast
 import re
 
-from bot import commands_doc
+from bot.devtools import commands_doc
 from bot.paths import ROOT
 
 
 def test_command_reference_is_up_to_date() -> None:
     assert commands_doc.DOC_PATH.read_text("utf-8") == commands_doc.render(), (
-        "docs/commands.md is out of date: run `uv run python -m bot.commands_doc`"
+        "docs/commands.md is out of date: run `uv run python -m bot.devtools.commands_doc`"
     )
 
 

@@ -12,10 +12,10 @@ from babel.messages.pofile import write_po
 from discord import app_commands
 
 from bot import i18n
-from bot import i18n_tools
+from bot.devtools import i18n_tools
+from bot.devtools.testing import member_locale
+from bot.devtools.testing import World
 from bot.i18n import NAME_CONTEXT
-from bot.testing import member_locale
-from bot.testing import World
 
 
 def write_catalog(

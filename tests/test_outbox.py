@@ -5,9 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import PalletsBot
+from bot.devtools.testing import World
 from bot.outbox import nonce_for
 from bot.outbox import NONCE_LENGTH
-from bot.testing import World
 
 
 @given(st.text(max_size=500))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.playground import run_playground
-from bot.playground import tour_steps
+from bot.devtools.playground import run_playground
+from bot.devtools.playground import tour_steps
 
 
 async def test_playground_tour_runs_every_step_and_shows_setup() -> None:

@@ -24,13 +24,13 @@ from bot import Settings
 from bot.app import ShardedPalletsBot
 from bot.clock import utcnow
 from bot.db import Database
+from bot.devtools.testing import build_world
+from bot.devtools.testing import test_settings as offline_settings
+from bot.devtools.testing import World
 from bot.outbox import nonce_for
 from bot.scheduler import backoff
 from bot.scheduler import HOT_SQL
 from bot.scheduler import Job
-from bot.testing import build_world
-from bot.testing import test_settings as offline_settings
-from bot.testing import World
 
 KIND = "test.ping"
 

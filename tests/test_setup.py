@@ -6,8 +6,8 @@ import pytest
 import simcord
 
 from bot import PalletsBot
-from bot.testing import build_world
-from bot.testing import World
+from bot.devtools.testing import build_world
+from bot.devtools.testing import World
 
 
 async def settings_row(bot: PalletsBot, guild_id: int) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import simcord
 
-from bot.testing import World
+from bot.devtools.testing import World
 
 
 async def test_setup_show_lists_channels(

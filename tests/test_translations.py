@@ -9,12 +9,12 @@ import simcord
 from babel.messages.pofile import read_po
 
 from bot import i18n
+from bot.devtools.i18n_tools import PLACEHOLDER
+from bot.devtools.testing import member_locale
+from bot.devtools.testing import post_question
+from bot.devtools.testing import World
 from bot.i18n import _
-from bot.i18n_tools import PLACEHOLDER
 from bot.paths import LOCALE_DIR
-from bot.testing import member_locale
-from bot.testing import post_question
-from bot.testing import World
 
 #: Discord locale -> catalogue.
 LOCALES = {"de": "de", "es-ES": "es", "fr": "fr", "pt-BR": "pt_BR"}

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import calendar
 from bot import timezones
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
@@ -164,12 +163,12 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
     async def cog_load(self) -> None:
         self.engine.register()
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-        calendar.register_source("chats", self._calendar)
+        self.bot.calendar_sources.register("chats", self._calendar)
 
     async def cog_unload(self) -> None:
         self.engine.unregister()
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
-        calendar.unregister_source("chats")
+        self.bot.calendar_sources.unregister("chats")
 
     async def _calendar(self, bot: PalletsBot, guild_id: int) -> list[CalendarEntry]:
         return await self.engine.calendar_entries(guild_id)

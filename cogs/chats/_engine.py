@@ -166,7 +166,7 @@ class ChatEngine:
             if is_transient(error) and not last_try:
                 raise
             log.warning("no Discord event for chat occurrence %s: %s", occ.id, error)
-            await self.bot.post_to_log(
+            await self.bot.notices.post(
                 occ.guild_id,
                 _(
                     "No Discord event was created for the chat {name}: Discord said {status}. The announcement still goes out.",
@@ -178,7 +178,7 @@ class ChatEngine:
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
         if channel_id is None:
-            await self.bot.post_to_log(
+            await self.bot.notices.post(
                 occ.guild_id,
                 _(
                     "The chat {name} could not be announced: no announcements channel is set.",
@@ -225,7 +225,7 @@ class ChatEngine:
             in (discord.EventStatus.scheduled, discord.EventStatus.active)
         )
         if active >= logic.ACTIVE_EVENTS_LIMIT:
-            await self.bot.post_to_log(
+            await self.bot.notices.post(
                 occ.guild_id,
                 _(
                     "No Discord event was created for the chat {name}: the server already has {limit} active events, Discord's limit. The announcement still goes out.",
@@ -253,7 +253,7 @@ class ChatEngine:
             else:
                 channel = guild.get_channel(series.channel_id or 0)
                 if channel is None:
-                    await self.bot.post_to_log(
+                    await self.bot.notices.post(
                         occ.guild_id,
                         _(
                             "No Discord event was created for the chat {name}: its channel was deleted. Edit the series to choose another.",
@@ -283,7 +283,7 @@ class ChatEngine:
                         privacy_level=discord.PrivacyLevel.guild_only,
                     )
         except discord.Forbidden:
-            await self.bot.post_to_log(
+            await self.bot.notices.post(
                 occ.guild_id,
                 _(
                     "No Discord event was created for the chat {name}: I lack the Manage Events permission.",

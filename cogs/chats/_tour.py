@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import now_ts
-from bot.playground import Tour
-from bot.testing import monthly_chat
+from bot.devtools.playground import Tour
+from bot.devtools.testing import monthly_chat
 from cogs.chats import _queries as q
 
 ORDER = 10

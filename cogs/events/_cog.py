@@ -14,9 +14,7 @@ from bot import timezones
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
 from bot.calendar import make_uid
-from bot.calendar import register_source
 from bot.calendar import to_ics
-from bot.calendar import unregister_source
 from bot.clock import discord_timestamp
 from bot.clock import to_ts
 from bot.clock import utcnow
@@ -96,13 +94,13 @@ class EventsCog(commands.GroupCog, group_name="event"):
             catch_up=timedelta(minutes=50),
         )
         scheduler.register("events.notify", self._notify, catch_up=timedelta(days=2))
-        register_source("events", calendar_source)
+        self.bot.calendar_sources.register("events", calendar_source)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(PublishButton, RsvpButton)
         for kind in ("events.remind_dm", "events.remind_channel", "events.notify"):
             self.bot.scheduler.unregister(kind)
-        unregister_source("events")
+        self.bot.calendar_sources.unregister("events")
 
     @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:
@@ -311,7 +309,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
                         title=event.title,
                         status=str(error.status),
                     )
-            await self.bot.post_to_log(event.guild_id, text)
+            await self.bot.notices.post(event.guild_id, text)
             return
         await q.set_scheduled_event(self.bot.db, event.id, created.id)
 

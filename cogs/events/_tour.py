@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import utcnow
-from bot.playground import Tour
+from bot.devtools.playground import Tour
 
 ORDER = 30
 

@@ -13,7 +13,7 @@ from cogs.extwatch._fake import Fault
 from cogs.extwatch._logic import next_weekly
 
 if TYPE_CHECKING:
-    from bot.playground import Tour
+    from bot.devtools.playground import Tour
 
 ORDER = 50
 

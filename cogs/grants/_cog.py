@@ -124,7 +124,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
                 amount=format_currency(grant.amount, grant.currency),
                 event=quote(event_text),
             )
-        await self.bot.post_to_log(interaction.guild_id, text, private=True)
+        await self.bot.notices.post(interaction.guild_id, text, private=True)
 
     @app_commands.command(name="status")
     async def status(self, interaction: Interaction) -> None:
@@ -182,7 +182,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
                 answer=clip(quote(text), 1500),
             )
         assert interaction.guild_id is not None
-        await self.bot.post_to_log(interaction.guild_id, log_text, private=True)
+        await self.bot.notices.post(interaction.guild_id, log_text, private=True)
 
     @app_commands.command(name="history")
     @app_commands.rename(grant="id")

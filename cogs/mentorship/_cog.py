@@ -379,7 +379,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                         "A mentor could not take on a request: I cannot open private threads in {channel}. Give my role Create Private Threads and Send Messages in Threads there.",
                         channel=channel.mention,
                     )
-                await self.bot.post_to_log(guild_id, text)
+                await self.bot.notices.post(guild_id, text)
             raise
         await reply(
             interaction,
@@ -660,7 +660,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         await reply(
             interaction, _("Thank you for your feedback! Only organisers see it.")
         )
-        await self.bot.post_to_log(pairing.guild_id, note, private=True)
+        await self.bot.notices.post(pairing.guild_id, note, private=True)
 
     # -- mentees ----------------------------------------------------------------------
     @app_commands.command(name="request")
@@ -1006,7 +1006,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                         thread=pairing.thread_id,
                         id=pairing_id,
                     )
-                await self.bot.post_to_log(pairing.guild_id, alert, private=True)
+                await self.bot.notices.post(pairing.guild_id, alert, private=True)
         else:
             await reply(interaction, _("Glad to hear it. Thank you!"))
 

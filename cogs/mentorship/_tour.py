@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.playground import Tour
+from bot.devtools.playground import Tour
 
 ORDER = 40
 

@@ -185,7 +185,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
     def _log_note(self, settings: GuildSettings) -> str:
         """A warning when every member can read the log channel."""
         log_id = settings.channel(Channel.LOG)
-        if log_id is None or not self.bot.readable_by_everyone(
+        if log_id is None or not self.bot.notices.readable_by_everyone(
             settings.guild_id, log_id
         ):
             return ""

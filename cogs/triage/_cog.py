@@ -243,7 +243,7 @@ class TriageCog(commands.Cog, name="Triage"):
                     thread=thread.mention,
                     status=str(error.status),
                 )
-            await self.bot.post_to_log_once(
+            await self.bot.notices.post_once(
                 question.guild_id, f"tags:{error.status}", text
             )
             return []
@@ -360,7 +360,7 @@ class TriageCog(commands.Cog, name="Triage"):
             )
         except (discord.Forbidden, discord.NotFound) as error:
             # The outbox recorded it as failed: it is not retried, organisers hear.
-            await self.bot.post_to_log_once(
+            await self.bot.notices.post_once(
                 question.guild_id,
                 f"reply:{error.status}",
                 _(
@@ -987,7 +987,7 @@ class TriageCog(commands.Cog, name="Triage"):
             await q.mark_deleted(self.bot.db, thread_id)  # deleted meanwhile
         except discord.Forbidden:
             # Archiving is tidying up: organisers hear (once), nothing is lost.
-            await self.bot.post_to_log_once(
+            await self.bot.notices.post_once(
                 question.guild_id,
                 "archive:403",
                 _(

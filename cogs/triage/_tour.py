@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.playground import Tour
+from bot.devtools.playground import Tour
 
 ORDER = 20
 

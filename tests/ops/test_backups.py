@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import backups
-from bot import testing
 from bot.app import PalletsBot
 from bot.cli import main
 from bot.db import DatabaseLocked
+from bot.devtools import testing
+from bot.devtools.testing import World
 from bot.settings import Settings
-from bot.testing import World
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import logs
-from bot import settings_doc
+from bot.devtools import settings_doc
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ UNIT = ROOT / "deploy" / "pallets-bot.service"
 
 def test_configuration_reference_is_up_to_date() -> None:
     assert settings_doc.DOC_PATH.read_text("utf-8") == settings_doc.render(), (
-        "docs/configuration.md is out of date: run `uv run python -m bot.settings_doc`"
+        "docs/configuration.md is out of date: run `uv run python -m bot.devtools.settings_doc`"
     )
 
 

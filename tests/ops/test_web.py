@@ -13,12 +13,12 @@ import simcord
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import calendar
-from bot import testing
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
 from bot.clock import utcnow
+from bot.devtools import testing
+from bot.devtools.testing import World
 from bot.settings import Settings
-from bot.testing import World
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ async def test_metrics_count_discord_http_errors_by_status(
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
     simcord_env.inject_error("POST", f"/channels/{world.log.id}/messages", status=403)
-    await bot.post_to_log(world.guild.id, "hello")
+    await bot.notices.post(world.guild.id, "hello")
     values = metric_values((await get(simcord_env, "/metrics"))[2])
     assert values[("pallets_discord_http_errors_total", (("status", "403"),))] == 1
 
@@ -162,17 +162,19 @@ async def test_metrics_read_scheduler_and_outbox_counters(
 
 
 @pytest.fixture
-def test_source() -> Iterator[dict[int, list[CalendarEntry]]]:
+def test_source(simcord_env: simcord.Env) -> Iterator[dict[int, list[CalendarEntry]]]:
     entries: dict[int, list[CalendarEntry]] = {}
 
     async def source(bot: PalletsBot, guild_id: int) -> list[CalendarEntry]:
         return list(entries.get(guild_id, []))
 
-    calendar.register_source("ops-test", source)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    bot.calendar_sources.register("ops-test", source)
     try:
         yield entries
     finally:
-        calendar.unregister_source("ops-test")
+        bot.calendar_sources.unregister("ops-test")
 
 
 async def test_calendar_feed_is_404_until_enabled_then_follows_changes(

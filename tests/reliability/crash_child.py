@@ -36,11 +36,11 @@ from simcord.http.client import FakeHTTPClient
 
 from bot.app import create_bot
 from bot.clock import utcnow
+from bot.devtools.testing import build_world
+from bot.devtools.testing import post_question
+from bot.devtools.testing import test_settings
+from bot.devtools.testing import World
 from bot.scheduler import Job
-from bot.testing import build_world
-from bot.testing import post_question
-from bot.testing import test_settings
-from bot.testing import World
 
 REAL_END_SECONDS = 37 * 3600
 REAL_STEP_SECONDS = 600

@@ -53,14 +53,14 @@ from simcord.http import router
 
 from bot.app import create_bot
 from bot.app import PalletsBot
+from bot.devtools.testing import build_world
+from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import open_event_form
+from bot.devtools.testing import post_question
+from bot.devtools.testing import World
 from bot.errors import is_expected
 from bot.scheduler import MAX_ATTEMPTS
 from bot.settings import Settings
-from bot.testing import build_world
-from bot.testing import monthly_chat
-from bot.testing import open_event_form
-from bot.testing import post_question
-from bot.testing import World
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -34,10 +34,10 @@ from hypothesis import strategies as st
 
 from bot import errors as bot_errors
 from bot.app import PalletsBot
+from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import set_member_locale
+from bot.devtools.testing import World
 from bot.errors import is_expected
-from bot.testing import monthly_chat
-from bot.testing import set_member_locale
-from bot.testing import World
 from cogs.chats._logic import NOTES_LIMIT
 from tests.reliability._hostile import changed_tables
 from tests.reliability._hostile import fit

@@ -76,12 +76,12 @@ from hypothesis.control import currently_in_test_context
 
 from bot import errors as bot_errors
 from bot.app import PalletsBot
+from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import open_event_form
+from bot.devtools.testing import post_question
+from bot.devtools.testing import set_member_locale
+from bot.devtools.testing import World
 from bot.errors import is_expected
-from bot.testing import monthly_chat
-from bot.testing import open_event_form
-from bot.testing import post_question
-from bot.testing import set_member_locale
-from bot.testing import World
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._client import FailureKind
 from cogs.extwatch._client import FetchError

@@ -51,12 +51,12 @@ from discord import app_commands
 from simcord.backend.access import can_access_channel
 
 from bot import PalletsBot
+from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import open_event_form
+from bot.devtools.testing import post_question
+from bot.devtools.testing import World
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
-from bot.testing import monthly_chat
-from bot.testing import open_event_form
-from bot.testing import post_question
-from bot.testing import World
 from cogs.extwatch._cog import ExtWatchCog
 from cogs.extwatch._refresh import RefreshResult
 from cogs.triage._views import buttons

@@ -24,8 +24,8 @@ from simcord import MemberActor
 from simcord.backend.access import channel_accessible
 
 from bot import PalletsBot
+from bot.devtools.testing import World
 from bot.errors import is_expected
-from bot.testing import World
 
 GOAL = "GOAL-7f3a: ship my first Flask pull request"
 OPEN_GOAL = "GOAL-c41e: learn how Werkzeug routing works"

@@ -19,10 +19,10 @@ import simcord
 from simcord import gateway as sim_gateway
 
 from bot.app import PalletsBot
+from bot.devtools.testing import post_question
+from bot.devtools.testing import restart
+from bot.devtools.testing import World
 from bot.settings import Settings
-from bot.testing import post_question
-from bot.testing import restart
-from bot.testing import World
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -257,7 +257,7 @@ async def test_daily_digest_catches_up_once_and_never_bursts_after_days_down(
 async def test_daily_backup_missed_over_days_runs_once_and_plans_one_next(
     cogs: None, simcord_env: simcord.Env, world: World, tmp_path: Any
 ) -> None:
-    from bot.testing import test_settings
+    from bot.devtools.testing import test_settings
 
     settings = test_settings(tmp_path, backup_dir=tmp_path / "backups")
     await restart(simcord_env, settings)

@@ -30,10 +30,10 @@ from bot.cli import main
 from bot.db import Database
 from bot.db import DatabaseFull
 from bot.db import load_migrations
+from bot.devtools.testing import World
 from bot.errors import unwrap
 from bot.paths import ROOT
 from bot.settings import Settings
-from bot.testing import World
 
 IS_ROOT = os.geteuid() == 0
 ROOT_SKIP = "root reads and writes through any permission bits"
@@ -264,7 +264,7 @@ SMALL_PAGES = 512
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    from bot.testing import test_settings
+    from bot.devtools.testing import test_settings
 
     settings = test_settings(tmp_path)
     # Small pages, so that one proposal's text needs a page of its own, and a

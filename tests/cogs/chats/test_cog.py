@@ -9,11 +9,11 @@ from typing import Any
 import discord
 import simcord
 
-from bot import calendar
+from bot.app import PalletsBot
+from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import restart
+from bot.devtools.testing import World
 from bot.settings import Settings
-from bot.testing import monthly_chat
-from bot.testing import restart
-from bot.testing import World
 from cogs.chats import _queries as q
 
 HOUR = 3600
@@ -470,7 +470,9 @@ async def test_calendar_lists_upcoming_chats(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await create_series(world)
-    entries = await calendar.collect(simcord_env.bot, world.guild.id)  # type: ignore[arg-type]
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    entries = await bot.calendar_sources.collect(bot, world.guild.id)
     chats = [e for e in entries if e.summary == "Flask chat"]
     assert chats[0].start == START
     assert len(chats) >= 3
@@ -561,7 +563,7 @@ async def test_public_posts_never_ping(simcord_env: simcord.Env, world: World) -
 async def test_playground_tour_runs(
     simcord_env: simcord.Env, world: World, settings: Settings
 ) -> None:
-    from bot.playground import Tour
+    from bot.devtools.playground import Tour
     from cogs.chats import _tour
 
     lines: list[str] = []

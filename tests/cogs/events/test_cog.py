@@ -11,11 +11,11 @@ import pytest
 import simcord
 
 from bot import PalletsBot
-from bot import testing
+from bot.devtools import testing
+from bot.devtools.testing import open_event_form
+from bot.devtools.testing import World
 from bot.errors import UserError
 from bot.settings import Settings
-from bot.testing import open_event_form
-from bot.testing import World
 from cogs.events import _cog as cog_module
 from cogs.events import _logic
 
@@ -483,12 +483,10 @@ async def test_discord_event_failure_still_publishes_and_tells_organisers(
 async def test_public_calendar_feed_includes_events(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    from bot.calendar import collect
-
     event_id, _message = await publish_event(simcord_env, world)
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
-    entries = await collect(bot, world.guild.id)
+    entries = await bot.calendar_sources.collect(bot, world.guild.id)
     assert any(entry.uid.startswith(f"event-{event_id}-") for entry in entries)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot import Settings
-from bot.testing import test_settings
+from bot.devtools.testing import test_settings
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._fake import ecosystem
 from cogs.extwatch._fake import FakeApis

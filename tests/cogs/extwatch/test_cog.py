@@ -8,9 +8,9 @@ import simcord
 from bot import Settings
 from bot.app import PalletsBot
 from bot.clock import from_ts
+from bot.devtools.testing import restart
+from bot.devtools.testing import World
 from bot.scheduler import Job
-from bot.testing import restart
-from bot.testing import World
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._cog import ExtWatchCog

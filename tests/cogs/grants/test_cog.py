@@ -4,9 +4,9 @@ from typing import Any
 
 import simcord
 
+from bot.devtools.testing import member_locale
+from bot.devtools.testing import World
 from bot.errors import UserError
-from bot.testing import member_locale
-from bot.testing import World
 
 FORM = {
     "event": "FlaskCon Lyon",

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 import simcord
 
-from bot import testing
 from bot.app import PalletsBot
 from bot.clock import now_ts
+from bot.devtools import testing
+from bot.devtools.testing import World
 from bot.errors import UserError
 from bot.settings import Settings
-from bot.testing import World
 from cogs.mentorship._cog import MentorshipCog
 
 DAY = 86400

@@ -6,10 +6,10 @@ import discord
 import simcord
 
 from bot import PalletsBot
+from bot.devtools.testing import post_question
+from bot.devtools.testing import restart
+from bot.devtools.testing import World
 from bot.settings import Settings
-from bot.testing import post_question
-from bot.testing import restart
-from bot.testing import World
 
 DAY = 86_400
 

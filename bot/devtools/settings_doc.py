@@ -1,26 +1,26 @@
 """Render ``docs/configuration.md`` from the :class:`~bot.settings.Settings` fields.
 
 The reference is generated so it cannot drift from the code; a test fails when the
-file is out of date. Regenerate it with ``python -m bot.settings_doc``.
+file is out of date. Regenerate it with ``python -m bot.devtools.settings_doc``.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from bot.paths import ROOT
 from bot.settings import Settings
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+DOC_PATH = ROOT / "docs" / "configuration.md"
 
 _HEADER = """\
 # Configuration reference
 
-<!-- Generated from bot/settings.py by `python -m bot.settings_doc`; do not edit. -->
+<!-- Generated from bot/settings.py by `python -m bot.devtools.settings_doc`; do not edit. -->
 
 pallets-bot reads its settings from, in order of precedence:
 

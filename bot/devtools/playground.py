@@ -32,7 +32,7 @@ from bot.settings import Settings
 try:
     import simcord
 
-    from bot import testing
+    from bot.devtools import testing
 except ImportError:  # pragma: no cover - checked by the CLI
     simcord = None  # type: ignore[assignment]
 

@@ -1,7 +1,7 @@
 """Render ``docs/commands.md`` from the slash-command tree.
 
 Generated so it cannot drift from the code; a test fails when it is out of date.
-Regenerate it with ``python -m bot.commands_doc``.
+Regenerate it with ``python -m bot.devtools.commands_doc``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ DOC_PATH = ROOT / "docs" / "commands.md"
 _HEADER = """\
 # Slash commands
 
-<!-- Generated from the command tree by `python -m bot.commands_doc`; do not edit. -->
+<!-- Generated from the command tree by `python -m bot.devtools.commands_doc`; do not edit. -->
 
 Every command answers in the member's Discord language where a catalogue exists.
 Commands that change something check the member's role in the handler (organiser,

@@ -18,6 +18,7 @@ import cogs
 from bot import backups
 from bot import i18n
 from bot import logs
+from bot import ui
 from bot.calendar import CalendarSources
 from bot.db import Database
 from bot.errors import report
@@ -30,6 +31,7 @@ from bot.safety import NO_MENTIONS
 from bot.scheduler import Job
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.ui import Actions
 from bot.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,8 @@ class PalletsBot(commands.Bot):
         )
         self.notices = Notices(self)
         self.calendar_sources = CalendarSources()
+        #: What buttons do and how lists page, registered by the jobs' engines.
+        self.actions = Actions()
         self.scheduler.on_failure = self.notices.job_failed
         self.scheduler.run_context = self._job_context
         self.outbox = Outbox(self, self.db)
@@ -112,6 +116,7 @@ class PalletsBot(commands.Bot):
         await self.db.open()
         await self.db.migrate()
         await self.tree.set_translator(BabelTranslator())
+        self.add_dynamic_items(*ui.PERSISTENT_ITEMS)
         for name in cog_names():
             await self.load_extension(name)
         await self.scheduler.start()

@@ -13,6 +13,8 @@ from bot.db import DatabaseFull
 from bot.i18n import _
 from bot.i18n import guild_language
 from bot.i18n import member_language
+from bot.refusals import explain
+from bot.refusals import Refused
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -57,7 +59,7 @@ def is_expected(error: BaseException) -> bool:
     error = unwrap(error)
     return isinstance(
         error,
-        UserError | app_commands.CheckFailure | app_commands.NoPrivateMessage,
+        UserError | Refused | app_commands.CheckFailure | app_commands.NoPrivateMessage,
     )
 
 
@@ -71,6 +73,8 @@ def message_for(error: BaseException) -> tuple[str, bool]:
             return message_for(inner)
     if isinstance(error, UserError):
         return error.message, True
+    if isinstance(error, Refused):
+        return explain(error), True
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         if isinstance(error, app_commands.CommandOnCooldown):
             return (

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserError
+from bot.i18n import _
+from bot.safety import clip
 
 _ALIASES = {"utc": "UTC", "gmt": "UTC", "z": "UTC"}
 
@@ -27,7 +35,8 @@ def _key(text: str) -> str:
 def find(text: str) -> str | None:
     """Return the canonical zone name for ``text`` (any case, spaces for _), or None."""
     key = _key(text)
-    return _ALIASES.get(key) or _by_key().get(key)
+    # A real zone's own name wins over an alias ("GMT" is a zone of its own).
+    return _by_key().get(key) or _ALIASES.get(key)
 
 
 def zone(text: str) -> ZoneInfo | None:
@@ -44,3 +53,31 @@ def choices(text: str, limit: int = 25) -> list[str]:
     starts = [name for name in names() if name.lower().startswith(needle)]
     inside = [name for name in names() if needle in name.lower() and name not in starts]
     return (starts + inside)[:limit]
+
+
+class TimezoneTransformer(app_commands.Transformer):
+    """A timezone option: autocompleted from the zone names, refused in words.
+
+    Use as ``timezone: Timezone``; the command receives a :class:`ZoneInfo`.
+    """
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: str
+    ) -> ZoneInfo:
+        found = zone(value)
+        if found is None:
+            raise UserError(
+                _(
+                    "Unknown timezone {name}: pick one from the list, such as Europe/Paris.",
+                    name=clip(value, 50),
+                )
+            )
+        return found
+
+    async def autocomplete(  # type: ignore[override]  # str choices for a str option
+        self, interaction: discord.Interaction[Any], value: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=name, value=name) for name in choices(value)]
+
+
+Timezone = app_commands.Transform[ZoneInfo, TimezoneTransformer]

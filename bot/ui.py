@@ -1,47 +1,142 @@
-"""Base classes for views, modals and persistent buttons.
+"""Views, modals, persistent buttons, the action registry and the one paginator.
 
-They set the member's language before a callback runs and send every error through
-:func:`bot.errors.report`, so a button or modal behaves like a slash command.
-Use them instead of ``discord.ui.View``/``Modal``/``DynamicItem`` directly.
+The base classes set the member's language before a callback runs and send every
+error through :func:`bot.errors.report`, so a button or modal behaves like a slash
+command. Use them instead of ``discord.ui.View``/``Modal``/``DynamicItem`` directly.
+
+A persistent button draws and parses its ``custom_id`` and nothing else: what a click
+*does* is an action, registered by the job's engine on ``bot.actions`` next to its job
+kinds (the way the scheduler's handlers are), and looked up by name when the click
+arrives. No view imports its cog, so there is no cog <-> views import circle, and a
+click after a restart finds the same handler as one before it.
+
+Every list that pages uses :func:`show_page`: a loader registered under a name
+returns one :class:`Page`, and the Previous/Next buttons are persistent too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from typing import ClassVar
 from typing import Self
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.errors import report
+from bot.errors import UserError
+from bot.i18n import _
+from bot.replies import reply
+from bot.safety import fit_embed
 
-Interaction = discord.Interaction[Any]
+if TYPE_CHECKING:
+    from bot.app import PalletsBot
+
+    #: The interaction every command, button and modal of the bot receives.
+    Interaction = discord.Interaction[PalletsBot]
+else:
+    Interaction = discord.Interaction[Any]
+
+#: What discord.ui's overridable methods receive: any client's interaction.
+UiInteraction = discord.Interaction[Any]
+
+#: What a click runs: ``handler(interaction, *args)``, args parsed from the custom_id.
+Action = Callable[..., Awaitable[None]]
 
 
-async def enter_interaction(interaction: discord.Interaction[Any]) -> None:
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: what to show, which page it is (from 0), how many."""
+
+    embed: discord.Embed
+    number: int
+    count: int
+
+
+#: Builds page ``number`` of a named list for this interaction; ``arg`` is the
+#: list's filter as the first call gave it (a tag, say), or "".
+PageLoader = Callable[[Interaction, int, str], Awaitable[Page]]
+
+
+class Actions:
+    """The bot's registry of click handlers and page loaders (``bot.actions``)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Action] = {}
+        self._pages: dict[str, PageLoader] = {}
+
+    def register(self, name: str, handler: Action) -> None:
+        """Name what a button does; ``name`` is ``<job>.<action>``."""
+        if name in self._handlers:
+            raise ValueError(f"action {name!r} is already registered")
+        self._handlers[name] = handler
+
+    def register_pages(self, name: str, loader: PageLoader) -> None:
+        """Name a list that pages, for :func:`show_page`."""
+        if name in self._pages:
+            raise ValueError(f"page list {name!r} is already registered")
+        self._pages[name] = loader
+
+    def unregister(self, *names: str) -> None:
+        for name in names:
+            self._handlers.pop(name, None)
+            self._pages.pop(name, None)
+
+    async def run(self, name: str, interaction: Interaction, *args: Any) -> None:
+        """Run the handler registered as ``name`` (a job unloaded: a clear refusal)."""
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise UserError(_("This button no longer works here."))
+        await handler(interaction, *args)
+
+    async def page(
+        self, name: str, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        loader = self._pages.get(name)
+        if loader is None:
+            raise UserError(_("This button no longer works here."))
+        return await loader(interaction, number, arg)
+
+
+async def enter_interaction(interaction: UiInteraction) -> None:
     """Make the member's language current for the rest of this interaction."""
     await interaction.client.enter_interaction(interaction)
 
 
 class View(discord.ui.View):
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: UiInteraction, /) -> bool:
         await enter_interaction(interaction)
         return True
 
     async def on_error(
-        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Any], /
+        self,
+        interaction: UiInteraction,
+        error: Exception,
+        item: discord.ui.Item[Any],
+        /,
     ) -> None:
         await report(interaction, error)
 
 
+def view_of(*items: discord.ui.Item[Any]) -> View:
+    """A view holding ``items`` that never times out (for persistent buttons)."""
+    view = View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
 class Modal(discord.ui.Modal):
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: UiInteraction, /) -> bool:
         await enter_interaction(interaction)
         return True
 
     async def on_error(  # type: ignore[override]  # discord.py's Modal narrows it too
-        self, interaction: Interaction, error: Exception, /
+        self, interaction: UiInteraction, error: Exception, /
     ) -> None:
         await report(interaction, error)
 
@@ -52,18 +147,24 @@ class DynamicButton(
 ):
     """A persistent button whose ``custom_id`` carries its state.
 
-    Subclasses declare ``template=r"pallets:<job>:<action>:(?P<id>[0-9]+)"`` and
-    implement :meth:`run`; they are registered with ``bot.add_dynamic_items``.
+    Subclasses declare ``template=r"pallets:<job>:<action>:(?P<id>[0-9]+)"``, the
+    registered :attr:`action` they run, and set :attr:`args` (what the click acts
+    on) in ``__init__``; a click runs ``bot.actions.run(action, interaction, *args)``.
+    They are registered with ``bot.add_dynamic_items``.
     """
 
+    #: The name of the action in ``bot.actions`` this button runs.
+    action: ClassVar[str] = ""
     #: Rebuild with the label the message was posted with (``cls(id, label)``): for
     #: buttons whose label was written for that message, e.g. in the guild's language.
     keeps_label: ClassVar[bool] = False
+    #: What the action is called with, after the interaction.
+    args: tuple[Any, ...] = ()
 
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: Interaction,
+        interaction: UiInteraction,
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
@@ -78,15 +179,110 @@ class DynamicButton(
             return cls(int(value), label)  # type: ignore[arg-type, call-arg]  # (id, label)
         return cls(int(value))  # type: ignore[arg-type]  # subclasses take an id
 
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: UiInteraction, /) -> bool:
         await enter_interaction(interaction)
         return True
 
-    async def callback(self, interaction: Interaction) -> None:
+    async def callback(self, interaction: UiInteraction) -> None:
         try:
             await self.run(interaction)
         except Exception as error:  # noqa: BLE001 - every error is reported once
             await report(interaction, error)
 
     async def run(self, interaction: Interaction) -> None:
-        raise NotImplementedError
+        await interaction.client.actions.run(self.action, interaction, *self.args)
+
+
+# -- the one paginator -----------------------------------------------------------------
+_PAGE_ARG = re.compile(r"[^:]{0,40}")
+
+
+class PageButton(
+    DynamicButton,
+    template=r"pallets:page:(?P<name>[a-z0-9_.]+):(?P<page>[0-9]+):(?P<dir>[pn]):(?P<arg>[^:]*)",
+):
+    """Previous or Next on a paged list: the list's name, the target page, its filter."""
+
+    def __init__(
+        self, name: str, page: int, direction: str, arg: str, *, disabled: bool = False
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=_("Previous") if direction == "p" else _("Next"),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pallets:page:{name}:{page}:{direction}:{arg}",
+                disabled=disabled,
+            )
+        )
+        self.name = name
+        self.page = page
+        self.arg = arg
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: UiInteraction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PageButton:
+        return cls(match["name"], int(match["page"]), match["dir"], match["arg"])
+
+    async def run(self, interaction: Interaction) -> None:
+        # An ephemeral list is the clicker's own: turn it. A public one is everyone's:
+        # answer the clicker alone with the page they asked for.
+        own = interaction.message is not None and interaction.message.flags.ephemeral
+        await show_page(interaction, self.name, self.page, self.arg, edit=own)
+
+
+def page_view(name: str, page: Page, arg: str = "") -> View | None:
+    """Previous/Next for ``page`` of the list ``name``; None when there is one page."""
+    if page.count <= 1:
+        return None
+    return view_of(
+        PageButton(name, max(page.number - 1, 0), "p", arg, disabled=page.number <= 0),
+        PageButton(
+            name,
+            min(page.number + 1, page.count - 1),
+            "n",
+            arg,
+            disabled=page.number >= page.count - 1,
+        ),
+    )
+
+
+async def show_page(
+    interaction: Interaction,
+    name: str,
+    number: int = 0,
+    arg: str = "",
+    *,
+    edit: bool = False,
+    ephemeral: bool = True,
+) -> None:
+    """Answer with page ``number`` of the list ``name`` (edit the message when asked).
+
+    ``arg`` is kept in the buttons' ``custom_id``, so it must be short and free of
+    colons (a tag name, an id); longer filters are cut to fit.
+    """
+    arg = _PAGE_ARG.match(arg)[0]  # type: ignore[index]  # always matches
+    page = await interaction.client.actions.page(name, interaction, max(number, 0), arg)
+    if page.count > 1:
+        page.embed.set_footer(
+            text=_("Page {page} of {pages}", page=page.number + 1, pages=page.count)
+        )
+    view = page_view(name, page, arg)
+    if edit and not interaction.response.is_done():
+        await interaction.response.edit_message(embed=fit_embed(page.embed), view=view)
+        return
+    await reply(interaction, embed=page.embed, view=view, ephemeral=ephemeral)
+
+
+def page_bounds(number: int, total: int, size: int) -> tuple[int, int, int]:
+    """Clamp page ``number`` of ``total`` items, ``size`` a page: (page, count, offset)."""
+    count = max((total + size - 1) // size, 1)
+    number = min(max(number, 0), count - 1)
+    return number, count, number * size
+
+
+PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (PageButton,)

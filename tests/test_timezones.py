@@ -31,3 +31,9 @@ def test_choices_put_prefix_matches_first_and_respect_the_limit() -> None:
     found = timezones.choices("america/", limit=5)
     assert len(found) == 5 and all(name.startswith("America/") for name in found)
     assert timezones.choices("york")[0] == "America/New_York"
+
+
+def test_a_zone_named_like_an_alias_keeps_its_own_name() -> None:
+    # Hypothesis found it: "GMT" is a zone of its own, not a spelling of UTC.
+    assert timezones.find("GMT") == "GMT"
+    assert timezones.find("z") == "UTC"

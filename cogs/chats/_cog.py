@@ -24,6 +24,7 @@ from bot.replies import reply
 from bot.safety import join_lines
 from bot.safety import MESSAGE_LIMIT
 from bot.safety import quote
+from bot.ui import Interaction
 from cogs.chats import _logic as logic
 from cogs.chats import _queries as q
 from cogs.chats._engine import agenda_lines
@@ -41,7 +42,6 @@ from cogs.chats._views import DYNAMIC_ITEMS
 from cogs.chats._views import NotesModal
 from cogs.chats._views import proposal_view
 
-Interaction = discord.Interaction[PalletsBot]
 VoiceOrStage = discord.VoiceChannel | discord.StageChannel
 
 WEEKDAYS = [

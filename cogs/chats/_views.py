@@ -17,8 +17,8 @@ from bot.safety import BUTTON_LABEL_LIMIT
 from bot.safety import clip
 from bot.safety import MODAL_TITLE_LIMIT
 from bot.ui import DynamicButton
-from bot.ui import Interaction
 from bot.ui import Modal
+from bot.ui import UiInteraction
 from bot.ui import View
 from cogs.chats import _logic as logic
 from cogs.chats import _queries as q
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cogs.chats._cog import ChatsCog
 
 
-def cog_of(interaction: Interaction) -> ChatsCog:
+def cog_of(interaction: UiInteraction) -> ChatsCog:
     from cogs.chats._cog import ChatsCog
 
     cog = interaction.client.get_cog(ChatsCog.__cog_name__)
@@ -59,7 +59,7 @@ class InterestButton(DynamicButton, template=r"pallets:chats:interest:(?P<id>[0-
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         cog = cog_of(interaction)
         occ = await open_occurrence(cog, self.occurrence_id)
         now_in = await q.toggle_interest(cog.bot.db, occ.id, interaction.user.id)
@@ -86,7 +86,7 @@ class ProposeButton(DynamicButton, template=r"pallets:chats:propose:(?P<id>[0-9]
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         cog = cog_of(interaction)
         occ = await open_occurrence(cog, self.occurrence_id)
         await interaction.response.send_modal(ProposeModal(occ.id))
@@ -126,7 +126,7 @@ class ProposeModal(Modal):
         self.add_item(self.topic)
         self.add_item(self.details)
 
-    async def on_submit(self, interaction: Interaction, /) -> None:
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
         cog = cog_of(interaction)
         occ = await open_occurrence(cog, self.occurrence_id)
         await cog.propose(interaction, occ, self.topic.value, self.details.value or "")
@@ -144,7 +144,7 @@ class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         cog = cog_of(interaction)
         proposal = await live_proposal(cog, self.proposal_id)
         await open_occurrence(cog, proposal.occurrence_id)
@@ -172,7 +172,7 @@ class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await require_role(interaction, Role.ORGANISER)
         cog = cog_of(interaction)
         proposal = await live_proposal(cog, self.proposal_id)
@@ -199,7 +199,7 @@ class RemoveButton(DynamicButton, template=r"pallets:chats:remove:(?P<id>[0-9]+)
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await require_role(interaction, Role.ORGANISER)
         cog = cog_of(interaction)
         proposal = await live_proposal(cog, self.proposal_id)
@@ -252,7 +252,7 @@ class NotesModal(Modal):
         )
         self.add_item(self.summary)
 
-    async def on_submit(self, interaction: Interaction, /) -> None:
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
         await require_role(interaction, Role.ORGANISER)
         await cog_of(interaction).save_notes(
             interaction, self.occurrence_id, self.summary.value
@@ -279,7 +279,7 @@ class ConfirmDeleteView(View):
         self.add_item(confirm)
         self.add_item(cancel)
 
-    async def _confirm(self, interaction: Interaction) -> None:
+    async def _confirm(self, interaction: UiInteraction) -> None:
         await require_role(interaction, Role.ORGANISER)
         cog = cog_of(interaction)
         series = await q.series_by_id(cog.bot.db, self.series_id)
@@ -293,7 +293,7 @@ class ConfirmDeleteView(View):
             content=_("The series {name} is deleted.", name=series.name), view=None
         )
 
-    async def _cancel(self, interaction: Interaction) -> None:
+    async def _cancel(self, interaction: UiInteraction) -> None:
         self.stop()
         await interaction.response.edit_message(
             content=_("Nothing was deleted."), view=None

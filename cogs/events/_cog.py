@@ -33,6 +33,7 @@ from bot.safety import clip
 from bot.safety import NO_MENTIONS
 from bot.safety import quote
 from bot.scheduler import Job
+from bot.ui import Interaction
 from cogs.events import _queries as q
 from cogs.events._logic import CodeOfConduct
 from cogs.events._logic import is_url
@@ -62,7 +63,6 @@ from cogs.events._views import rsvp_view
 from cogs.events._views import RsvpButton
 
 log = logging.getLogger(__name__)
-Interaction = discord.Interaction[PalletsBot]
 
 KIND_CHOICES = [
     app_commands.Choice(name="conference", value="conference"),

@@ -19,8 +19,8 @@ from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
 from bot.safety import quote
 from bot.ui import DynamicButton
-from bot.ui import Interaction
 from bot.ui import Modal
+from bot.ui import UiInteraction
 from bot.ui import View
 from cogs.events._logic import CheckResult
 from cogs.events._logic import CodeOfConduct
@@ -38,10 +38,10 @@ if TYPE_CHECKING:
 
 _ONE_DAY = timedelta(days=1)
 FormValues = dict[str, str]
-OnSubmit = Callable[[Interaction, FormValues], Awaitable[None]]
+OnSubmit = Callable[[UiInteraction, FormValues], Awaitable[None]]
 
 
-def events_cog(interaction: Interaction) -> EventsCog:
+def events_cog(interaction: UiInteraction) -> EventsCog:
     cog = interaction.client.get_cog("EventsCog")
     assert cog is not None, "the events cog is not loaded"
     return cast("EventsCog", cog)
@@ -107,7 +107,7 @@ class EventForm(Modal):
         ):
             self.add_item(item)
 
-    async def on_submit(self, interaction: Interaction, /) -> None:
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
         await self._on_submit(
             interaction,
             {
@@ -125,7 +125,7 @@ class AcceptCodeView(View):
     """Shown to an organiser who has not accepted the current code of conduct."""
 
     def __init__(
-        self, coc: CodeOfConduct, then: Callable[[Interaction], Awaitable[None]]
+        self, coc: CodeOfConduct, then: Callable[[UiInteraction], Awaitable[None]]
     ) -> None:
         super().__init__(timeout=900)
         self._coc = coc
@@ -139,7 +139,7 @@ class AcceptCodeView(View):
         self.add_item(button)
         self.add_item(discord.ui.Button(label=_("Read the full policy"), url=coc.url))
 
-    async def _accept(self, interaction: Interaction) -> None:
+    async def _accept(self, interaction: UiInteraction) -> None:
         await events_cog(interaction).accept_code(interaction, self._coc)
         self.stop()
         await self._then(interaction)
@@ -167,7 +167,7 @@ class PublishButton(DynamicButton, template=r"pallets:events:publish:(?P<id>[0-9
         )
         self.event_id = event_id
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await events_cog(interaction).publish(interaction, self.event_id)
 
 
@@ -196,14 +196,14 @@ class RsvpButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: Interaction,
+        interaction: UiInteraction,
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> RsvpButton:
         return cls(int(match["id"]), Rsvp(match["state"]))
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await events_cog(interaction).rsvp(interaction, self.event_id, self.state)
 
 
@@ -243,13 +243,13 @@ class PagesView(View):
         self.add_item(previous)
         self.add_item(following)
 
-    async def _previous(self, interaction: Interaction) -> None:
+    async def _previous(self, interaction: UiInteraction) -> None:
         await self._show(interaction, self._page.number - 1)
 
-    async def _next(self, interaction: Interaction) -> None:
+    async def _next(self, interaction: UiInteraction) -> None:
         await self._show(interaction, self._page.number + 1)
 
-    async def _show(self, interaction: Interaction, number: int) -> None:
+    async def _show(self, interaction: UiInteraction, number: int) -> None:
         assert interaction.guild_id is not None
         listing = await self._cog.list_page(interaction.guild_id, number)
         if listing is None:

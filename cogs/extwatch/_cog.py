@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 from datetime import timedelta
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
@@ -25,6 +24,7 @@ from bot.replies import reply
 from bot.safety import clean_text
 from bot.safety import clip
 from bot.scheduler import Job
+from bot.ui import Interaction
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._logic import assess
@@ -50,7 +50,6 @@ from cogs.extwatch._watchlist import load_watchlist
 
 log = logging.getLogger(__name__)
 
-Interaction = discord.Interaction[PalletsBot]
 
 WEEKLY_KIND = "extwatch.weekly"
 REPORT_PAGE_SIZE = 10

@@ -8,9 +8,8 @@ from typing import Any
 import discord
 
 from bot.i18n import _
+from bot.ui import UiInteraction
 from bot.ui import View
-
-Interaction = discord.Interaction[Any]
 
 
 def page_embed(title: str, pages: Sequence[str], index: int) -> discord.Embed:
@@ -39,23 +38,23 @@ class ReportPages(View):
     def embed(self) -> discord.Embed:
         return page_embed(self.title, self.pages, self.index)
 
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
+    async def interaction_check(self, interaction: UiInteraction, /) -> bool:
         await super().interaction_check(interaction)
         return interaction.user.id == self.owner_id
 
-    async def _turn(self, interaction: Interaction, step: int) -> None:
+    async def _turn(self, interaction: UiInteraction, step: int) -> None:
         self.index = max(0, min(self.index + step, len(self.pages) - 1))
         self._sync()
         await interaction.response.edit_message(embed=self.embed(), view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(
-        self, interaction: Interaction, button: discord.ui.Button[Any]
+        self, interaction: UiInteraction, button: discord.ui.Button[Any]
     ) -> None:
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(
-        self, interaction: Interaction, button: discord.ui.Button[Any]
+        self, interaction: UiInteraction, button: discord.ui.Button[Any]
     ) -> None:
         await self._turn(interaction, 1)

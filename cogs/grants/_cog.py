@@ -26,6 +26,7 @@ from bot.replies import reply
 from bot.safety import clip
 from bot.safety import quote
 from bot.scheduler import Job
+from bot.ui import Interaction
 from cogs.grants import _queries as q
 from cogs.grants._logic import check_review
 from cogs.grants._logic import check_text
@@ -38,8 +39,6 @@ from cogs.grants._logic import state_label
 from cogs.grants._logic import validate_request
 from cogs.grants._views import FormValues
 from cogs.grants._views import GrantForm
-
-Interaction = discord.Interaction[PalletsBot]
 
 DECISION_CHOICES = [
     app_commands.Choice(name="approve", value="approve"),

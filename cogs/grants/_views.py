@@ -8,13 +8,13 @@ from collections.abc import Callable
 import discord
 
 from bot.i18n import _
-from bot.ui import Interaction
 from bot.ui import Modal
+from bot.ui import UiInteraction
 from cogs.grants._logic import EVENT_TEXT_LIMIT
 from cogs.grants._logic import PURPOSE_LIMIT
 
 FormValues = dict[str, str]
-OnSubmit = Callable[[Interaction, FormValues], Awaitable[None]]
+OnSubmit = Callable[[UiInteraction, FormValues], Awaitable[None]]
 
 
 class GrantForm(Modal):
@@ -57,7 +57,7 @@ class GrantForm(Modal):
         ):
             self.add_item(item)
 
-    async def on_submit(self, interaction: Interaction, /) -> None:
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
         await self._on_submit(
             interaction,
             {

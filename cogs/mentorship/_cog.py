@@ -36,6 +36,7 @@ from bot.safety import mention_only
 from bot.safety import quote
 from bot.safety import THREAD_NAME_LIMIT
 from bot.scheduler import Job
+from bot.ui import Interaction
 from cogs.mentorship import _logic as logic
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
@@ -52,7 +53,6 @@ from cogs.mentorship._views import view_of
 
 log = logging.getLogger(__name__)
 
-Interaction = discord.Interaction[PalletsBot]
 
 TOPICS_FILE = DATA_DIR / "mentorship" / "topics.toml"
 CHECKIN_KIND = "mentorship.checkin"

@@ -14,8 +14,8 @@ import discord
 
 from bot.i18n import _
 from bot.ui import DynamicButton
-from bot.ui import Interaction
 from bot.ui import Modal
+from bot.ui import UiInteraction
 from bot.ui import View
 from cogs.mentorship._logic import FEEDBACK_LENGTH
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 FEEDBACK_FIELD = "feedback"
 
 
-def _cog(interaction: Interaction) -> MentorshipCog:
+def _cog(interaction: UiInteraction) -> MentorshipCog:
     from cogs.mentorship._cog import MentorshipCog as Cog
 
     cog = interaction.client.get_cog("MentorshipCog")
@@ -46,7 +46,7 @@ class ClaimButton(DynamicButton, template=r"pallets:mentorship:claim:(?P<id>[0-9
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).claim_request(interaction, self.request_id)
 
 
@@ -69,14 +69,14 @@ class QueuePageButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: Interaction,
+        interaction: UiInteraction,
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> QueuePageButton:
         return cls(int(match["page"]), match["dir"])
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).show_queue(interaction, self.page, edit=True)
 
 
@@ -102,14 +102,14 @@ class CheckinButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: Interaction,
+        interaction: UiInteraction,
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> CheckinButton:
         return cls(int(match["pairing"]), int(match["seq"]), match["answer"])
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).answer_checkin(
             interaction, self.pairing_id, self.seq, self.answer
         )
@@ -128,7 +128,7 @@ class FeedbackButton(
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).open_feedback(interaction, self.pairing_id)
 
 
@@ -145,7 +145,7 @@ class MatchConfirmButton(
             )
         )
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).confirm_match(interaction, self.proposal_id)
 
 
@@ -162,7 +162,7 @@ class FeedbackModal(Modal):
         )
         self.add_item(self.text)
 
-    async def on_submit(self, interaction: Interaction, /) -> None:
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
         await _cog(interaction).save_feedback(
             interaction, self.pairing_id, self.text.value or ""
         )

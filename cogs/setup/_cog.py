@@ -18,8 +18,7 @@ from bot.i18n import available_languages
 from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
 from bot.replies import reply
-
-Interaction = discord.Interaction[PalletsBot]
+from bot.ui import Interaction
 
 
 @app_commands.guild_only()

@@ -34,6 +34,7 @@ from bot.safety import EMBED_DESCRIPTION_LIMIT
 from bot.safety import mention_only
 from bot.safety import quote
 from bot.scheduler import Job
+from bot.ui import Interaction
 from cogs.triage import _logic as logic
 from cogs.triage import _queries as q
 from cogs.triage._views import buttons
@@ -49,7 +50,6 @@ from cogs.triage._views import stats_embed
 
 log = logging.getLogger(__name__)
 
-Interaction = discord.Interaction[PalletsBot]
 
 NUDGE = "triage.nudge"
 DIGEST = "triage.digest"

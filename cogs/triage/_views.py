@@ -16,7 +16,7 @@ from bot.i18n import format_number
 from bot.i18n import ngettext
 from bot.safety import quote
 from bot.ui import DynamicButton
-from bot.ui import Interaction
+from bot.ui import UiInteraction
 from bot.ui import View
 from cogs.triage._logic import Digest
 from cogs.triage._logic import DIGEST_LISTED
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cogs.triage._cog import TriageCog
 
 
-def _cog(interaction: Interaction) -> TriageCog:
+def _cog(interaction: UiInteraction) -> TriageCog:
     return cast("TriageCog", interaction.client.get_cog("Triage"))
 
 
@@ -48,7 +48,7 @@ class SolveButton(DynamicButton, template=r"pallets:triage:solve:(?P<thread>[0-9
         )
         self.thread_id = thread_id
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).solve_from_button(interaction, self.thread_id)
 
 
@@ -73,14 +73,14 @@ class ConfirmSolvedButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: Interaction,
+        interaction: UiInteraction,
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> ConfirmSolvedButton:
         return cls(int(match["thread"]), int(match["helper"]), int(match["answer"]))
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).confirm_solved(
             interaction,
             self.thread_id,
@@ -104,7 +104,7 @@ class NeedHelpButton(
         )
         self.thread_id = thread_id
 
-    async def run(self, interaction: Interaction) -> None:
+    async def run(self, interaction: UiInteraction) -> None:
         await _cog(interaction).still_need_help(interaction, self.thread_id)
 
 
@@ -146,17 +146,17 @@ class QueueView(View):
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def previous(
-        self, interaction: Interaction, button: discord.ui.Button[QueueView]
+        self, interaction: UiInteraction, button: discord.ui.Button[QueueView]
     ) -> None:
         await self._move(interaction, -1)
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def next(
-        self, interaction: Interaction, button: discord.ui.Button[QueueView]
+        self, interaction: UiInteraction, button: discord.ui.Button[QueueView]
     ) -> None:
         await self._move(interaction, 1)
 
-    async def _move(self, interaction: Interaction, step: int) -> None:
+    async def _move(self, interaction: UiInteraction, step: int) -> None:
         self.page = min(max(self.page + step, 0), self.pages - 1)
         items, self.total = await _cog(interaction).queue_page(
             self.guild_id, self.tag, self.page

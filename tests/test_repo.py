@@ -1,0 +1,27 @@
+"""The repository habits contributors rely on stay true."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from bot.paths import ROOT
+
+
+def _locked_version(package: str) -> str:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text("utf-8"))
+    (version,) = [p["version"] for p in lock["package"] if p["name"] == package]
+    return str(version)
+
+
+def test_pre_commit_runs_the_ruff_that_uv_lock_pins() -> None:
+    config = (ROOT / ".pre-commit-config.yaml").read_text("utf-8")
+    match = re.search(r"ruff-pre-commit\n\s+rev: v(\S+)", config)
+    assert match is not None
+    assert match.group(1) == _locked_version("ruff")
+
+
+def test_the_changelog_has_an_unreleased_section_first() -> None:
+    text = (ROOT / "CHANGES.md").read_text("utf-8")
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings[0] == "Unreleased"

@@ -37,6 +37,7 @@ from bot.scheduler import Job
 from bot.ui import Interaction
 from cogs.triage import _logic as logic
 from cogs.triage import _queries as q
+from cogs.triage import _search as search
 from cogs.triage._views import buttons
 from cogs.triage._views import checklist_text
 from cogs.triage._views import ConfirmSolvedButton
@@ -54,8 +55,6 @@ log = logging.getLogger(__name__)
 NUDGE = "triage.nudge"
 DIGEST = "triage.digest"
 ARCHIVE = "triage.archive"
-#: Common search words remembered at most (a few hundred kB).
-COMMON_TERMS_KEPT = 20_000
 
 REPO_CHOICES = [
     app_commands.Choice(name=repo, value=repo)
@@ -87,7 +86,7 @@ class TriageCog(commands.Cog, name="Triage"):
         self.rules = logic.load_rules()
         #: When organisers were last told of each (guild, kind of trouble).
         self._tag_lock = asyncio.Lock()
-        self._common_terms: set[str] = set()
+        self._term_counts = search.TermCounts()
 
     async def cog_load(self) -> None:
         self.bot.scheduler.register(NUDGE, self._nudge_job, catch_up=timedelta(days=3))
@@ -372,46 +371,9 @@ class TriageCog(commands.Cog, name="Triage"):
             )
 
     async def _similar(self, guild_id: int, text: str, exclude: int) -> list[int]:
-        terms = logic.search_terms(text)
-        if not terms:
-            return []
-        chosen = logic.selective_terms(terms, await self._term_documents(terms))
-        match = logic.fts_query(chosen)
-        if match is not None:
-            candidates = await q.search_solved(
-                self.bot.db, guild_id, match, exclude=exclude
-            )
-        else:
-            # Only common words: the newest solved questions holding the first few.
-            match = logic.fts_all(terms[: logic.COMMON_WORDS_MATCHED])
-            if match is None:
-                return []
-            candidates = await q.search_solved_recent(
-                self.bot.db, guild_id, match, exclude=exclude
-            )
-        close: list[int] = []
-        for c in candidates:
-            if logic.is_close(terms, f"{c.title}\n{c.body}\n{c.solution}"):
-                close.append(c.thread_id)
-                if len(close) == logic.MAX_SUGGESTIONS:
-                    break
-        return close
-
-    async def _term_documents(self, terms: list[str]) -> dict[str, int]:
-        """Solved questions per term (up to the search budget), common terms remembered.
-
-        A word that is in too many solved questions stays so, so it is counted once
-        per process; the memory is bounded by clearing it when it grows large.
-        """
-        cap = logic.SEARCH_POSTINGS
-        known = {t: cap for t in terms if t in self._common_terms}
-        counted = await q.term_documents(
-            self.bot.db, [t for t in terms if t not in known], cap
+        return await search.similar(
+            self.bot.db, guild_id, text, exclude=exclude, counts=self._term_counts
         )
-        if len(self._common_terms) > COMMON_TERMS_KEPT:
-            self._common_terms.clear()
-        self._common_terms.update(t for t, n in counted.items() if n >= cap)
-        return known | counted
 
     async def _reply(self, question: q.Question, message: discord.Message) -> None:
         now = now_ts()

@@ -20,34 +20,32 @@ from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.errors import NotAllowed
-from bot.errors import UserError
 from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import _
 from bot.i18n import guild_language
 from bot.permissions import has_role
 from bot.permissions import require_role
+from bot.refusals import explain
+from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clean_text
 from bot.safety import EMBED_DESCRIPTION_LIMIT
 from bot.safety import mention_only
-from bot.safety import quote
 from bot.scheduler import Job
 from bot.ui import Interaction
 from cogs.triage import _logic as logic
 from cogs.triage import _queries as q
+from cogs.triage import _render as render
 from cogs.triage import _search as search
+from cogs.triage._logic import Problem
 from cogs.triage._views import buttons
-from cogs.triage._views import checklist_text
 from cogs.triage._views import ConfirmSolvedButton
-from cogs.triage._views import digest_embed
 from cogs.triage._views import NeedHelpButton
 from cogs.triage._views import PERSISTENT_ITEMS
-from cogs.triage._views import queue_embed
 from cogs.triage._views import QueueView
 from cogs.triage._views import SolveButton
-from cogs.triage._views import stats_embed
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +110,9 @@ class TriageCog(commands.Cog, name="Triage"):
         channel_id = interaction.channel_id or 0
         question = await q.get_question(self.bot.db, channel_id)
         if question is None or question.guild_id != interaction.guild_id:
-            raise UserError(_("Use this inside a post in the questions forum."))
+            raise Refused(Problem.NOT_A_QUESTION)
         if question.state == "deleted":
-            raise UserError(_("This post was deleted."))
+            raise Refused(Problem.DELETED)
         return question
 
     async def _is_helper(
@@ -227,21 +225,11 @@ class TriageCog(commands.Cog, name="Triage"):
             log.warning("could not tag question %s: %s", thread.id, error)
             if isinstance(error, discord.NotFound):
                 return []  # the post was deleted meanwhile: nothing to fix
-            if isinstance(error, discord.Forbidden):
-                text = _(
-                    "I could not change the tags of the question {thread} "
-                    "(Discord said {status}). Check my permissions in the forum.",
-                    thread=thread.mention,
-                    status=str(error.status),
-                )
-            else:
-                # A Discord outage is nobody's permission problem.
-                text = _(
-                    "I could not change the tags of the question {thread}: Discord "
-                    "had a problem ({status}). Set them by hand if they matter.",
-                    thread=thread.mention,
-                    status=str(error.status),
-                )
+            text = render.tags_failed_notice(
+                thread.mention,
+                error.status,
+                forbidden=isinstance(error, discord.Forbidden),
+            )
             await self.bot.notices.post_once(
                 question.guild_id, f"tags:{error.status}", text
             )
@@ -331,10 +319,7 @@ class TriageCog(commands.Cog, name="Triage"):
                 f"triage:thanks:{question.thread_id}",
                 question.thread_id,
                 guild_id=question.guild_id,
-                content=_(
-                    "Glad that helped! If your question is answered, you can mark "
-                    "it as solved so others find the answer later."
-                ),
+                content=render.thanks_offer(),
                 view=buttons(SolveButton(question.thread_id)),
             )
 
@@ -355,19 +340,14 @@ class TriageCog(commands.Cog, name="Triage"):
                 f"triage:checklist:{question.thread_id}",
                 question.thread_id,
                 guild_id=question.guild_id,
-                content=checklist_text(suggestions),
+                content=render.checklist_text(suggestions),
             )
         except (discord.Forbidden, discord.NotFound) as error:
             # The outbox recorded it as failed: it is not retried, organisers hear.
             await self.bot.notices.post_once(
                 question.guild_id,
                 f"reply:{error.status}",
-                _(
-                    "I could not reply to the question {thread} (Discord said "
-                    "{status}). Check my permissions in the forum.",
-                    thread=thread.mention,
-                    status=str(error.status),
-                ),
+                render.reply_failed_notice(thread.mention, error.status),
             )
 
     async def _similar(self, guild_id: int, text: str, exclude: int) -> list[int]:
@@ -414,16 +394,14 @@ class TriageCog(commands.Cog, name="Triage"):
         """Mark this question as solved."""
         question = await self._question_here(interaction)
         if question.state != "open":
-            raise UserError(_("This question is not open."))
+            raise Refused(Problem.NOT_OPEN)
         if helper is not None and (helper.bot or helper.id == question.author_id):
-            raise UserError(_("Name the member who helped, not the asker or a bot."))
+            raise Refused(Problem.BAD_HELPER)
         answer_id = None
         if answer is not None:
             answer_id = logic.parse_message_ref(answer, question.thread_id)
             if answer_id is None:
-                raise UserError(
-                    _("The answer must be a link to a message in this post, or its id.")
-                )
+                raise Refused(Problem.BAD_ANSWER)
         assert interaction.guild_id is not None
         allowed = interaction.user.id == question.author_id or await self._is_helper(
             interaction.user, interaction.guild_id
@@ -449,12 +427,7 @@ class TriageCog(commands.Cog, name="Triage"):
             await self._answer_message(question, answer_id)  # refuse a bad id now
         asker = discord.Object(question.author_id)
         with guild_language():
-            text = _(
-                "<@{asker}>, {member} thinks your question is solved. "
-                "If it is, please confirm with the button.",
-                asker=question.author_id,
-                member=interaction.user.mention,
-            )
+            text = render.ask_asker_text(question.author_id, interaction.user.mention)
             view = buttons(
                 ConfirmSolvedButton(
                     question.thread_id, helper.id if helper else 0, answer_id or 0
@@ -471,14 +444,14 @@ class TriageCog(commands.Cog, name="Triage"):
     async def solve_from_button(self, interaction: Interaction, thread_id: int) -> None:
         question = await q.get_question(self.bot.db, thread_id)
         if question is None or question.state == "deleted":
-            raise UserError(_("This post was deleted."))
+            raise Refused(Problem.DELETED)
         assert interaction.guild_id is not None
         if interaction.user.id != question.author_id and not await self._is_helper(
             interaction.user, interaction.guild_id
         ):
-            raise NotAllowed(_("Only the person who asked can mark this as solved."))
+            raise not_allowed(Problem.ONLY_ASKER_SOLVES)
         if question.state != "open":
-            raise UserError(_("This question is not open."))
+            raise Refused(Problem.NOT_OPEN)
         await self._solve(interaction, question, helper_id=None, answer_id=None)
 
     async def confirm_solved(
@@ -491,11 +464,11 @@ class TriageCog(commands.Cog, name="Triage"):
     ) -> None:
         question = await q.get_question(self.bot.db, thread_id)
         if question is None or question.state == "deleted":
-            raise UserError(_("This post was deleted."))
+            raise Refused(Problem.DELETED)
         if interaction.user.id != question.author_id:
-            raise NotAllowed(_("Only the person who asked can confirm this."))
+            raise not_allowed(Problem.ONLY_ASKER_CONFIRMS)
         if question.state != "open":
-            raise UserError(_("This question is not open."))
+            raise Refused(Problem.NOT_OPEN)
         await self._solve(
             interaction, question, helper_id=helper_id, answer_id=answer_id
         )
@@ -503,17 +476,13 @@ class TriageCog(commands.Cog, name="Triage"):
     async def still_need_help(self, interaction: Interaction, thread_id: int) -> None:
         question = await q.get_question(self.bot.db, thread_id)
         if question is None or question.state == "deleted":
-            raise UserError(_("This post was deleted."))
+            raise Refused(Problem.DELETED)
         if interaction.user.id != question.author_id:
-            raise NotAllowed(_("Only the person who asked can answer this."))
+            raise not_allowed(Problem.ONLY_ASKER_ANSWERS)
         if not await q.set_needs_help(self.bot.db, thread_id, now_ts()):
-            raise UserError(_("This question is not open."))
+            raise Refused(Problem.NOT_OPEN)
         with guild_language():
-            text = _(
-                "{member} still needs help with this question; it is back in the "
-                "helpers' queue.",
-                member=interaction.user.mention,
-            )
+            text = render.still_needs_help_text(interaction.user.mention)
         await reply(interaction, text, ephemeral=False)
 
     async def _answer_message(
@@ -521,11 +490,11 @@ class TriageCog(commands.Cog, name="Triage"):
     ) -> discord.Message:
         thread = await self._thread(question.thread_id)
         if thread is None:
-            raise UserError(_("This post was deleted."))
+            raise Refused(Problem.DELETED)
         try:
             return await thread.fetch_message(answer_id)
         except discord.NotFound:
-            raise UserError(_("I cannot find that message in this post.")) from None
+            raise Refused(Problem.ANSWER_NOT_FOUND) from None
 
     async def _find_answer(
         self, question: q.Question, helper_id: int | None
@@ -581,20 +550,10 @@ class TriageCog(commands.Cog, name="Triage"):
             solution=solution,
             now=now,
         ):
-            raise UserError(_("This question is not open."))
+            raise Refused(Problem.NOT_OPEN)
         await self.bot.scheduler.cancel_prefix(f"triage:nudge:{question.thread_id}:")
         with guild_language():
-            if credit is not None:
-                text = _(
-                    "Marked as solved by {member}. Thank you <@{helper}> for helping!",
-                    member=interaction.user.mention,
-                    helper=credit,
-                )
-            else:
-                text = _(
-                    "Marked as solved by {member}. Thanks to everyone who helped!",
-                    member=interaction.user.mention,
-                )
+            text = render.solved_text(interaction.user.mention, credit)
         mentions = mention_only(discord.Object(credit)) if credit else None
         if mentions is not None:
             await reply(interaction, text, ephemeral=False, allowed_mentions=mentions)
@@ -631,14 +590,12 @@ class TriageCog(commands.Cog, name="Triage"):
         await require_role(interaction, Role.HELPER, Role.ORGANISER)
         question = await self._question_here(interaction)
         if question.state == "closed":
-            raise UserError(_("This question is already closed."))
+            raise Refused(Problem.ALREADY_CLOSED)
         assert interaction.guild_id is not None
         why = logic.CloseReason(reason)
-        link, problem = logic.check_close_link(
+        link = logic.close_link(
             why, link, guild_id=interaction.guild_id, thread_id=question.thread_id
         )
-        if problem is not None:
-            raise UserError(_link_problem(problem))
         note = clean_text(note) if note else None
         if not await q.mark_closed(
             self.bot.db,
@@ -649,23 +606,12 @@ class TriageCog(commands.Cog, name="Triage"):
             note=note,
             now=now_ts(),
         ):
-            raise UserError(_("This question is already closed."))
+            raise Refused(Problem.ALREADY_CLOSED)
         await self.bot.scheduler.cancel_prefix(f"triage:nudge:{question.thread_id}:")
         await self.bot.scheduler.cancel_prefix(f"triage:archive:{question.thread_id}:")
         with guild_language():
-            lines = [
-                _(
-                    "{member} closed this question: {reason}.",
-                    member=interaction.user.mention,
-                    reason=_reason_label(why),
-                )
-            ]
-            if link:
-                lines.append(_("See {link}", link=link))
-            if note:
-                lines.append(_("Note: {note}", note=quote(note)))
-            lines.append(_("If this is wrong, run /triage reopen."))
-        await reply(interaction, "\n".join(lines), ephemeral=False)
+            text = render.closed_text(interaction.user.mention, why, link, note)
+        await reply(interaction, text, ephemeral=False)
         thread = await self._thread(question.thread_id)
         if thread is not None:
             await self._safe_retag(
@@ -684,18 +630,14 @@ class TriageCog(commands.Cog, name="Triage"):
         if interaction.user.id != question.author_id and not await self._is_helper(
             interaction.user, interaction.guild_id
         ):
-            raise NotAllowed(
-                _("Only the person who asked or a helper can reopen this.")
-            )
+            raise not_allowed(Problem.ONLY_ASKER_OR_HELPER_REOPENS)
         if question.state == "open":
-            raise UserError(_("This question is already open."))
+            raise Refused(Problem.ALREADY_OPEN)
         if not await q.reopen(self.bot.db, question.thread_id, now_ts()):
-            raise UserError(_("This question is already open."))
+            raise Refused(Problem.ALREADY_OPEN)
         await self.bot.scheduler.cancel_prefix(f"triage:archive:{question.thread_id}:")
         with guild_language():
-            text = _(
-                "{member} reopened this question.", member=interaction.user.mention
-            )
+            text = render.reopened_text(interaction.user.mention)
         await reply(interaction, text, ephemeral=False)
         thread = await self._thread(question.thread_id)
         if thread is not None:
@@ -724,7 +666,9 @@ class TriageCog(commands.Cog, name="Triage"):
         view = None
         if total > logic.QUEUE_PAGE_SIZE:
             view = QueueView(interaction.guild_id, tag, 0, total)
-        await reply(interaction, embed=queue_embed(items, tag, 0, total), view=view)
+        await reply(
+            interaction, embed=render.queue_embed(items, tag, 0, total), view=view
+        )
 
     @queue.autocomplete("tag")
     async def _tag_autocomplete(
@@ -756,23 +700,17 @@ class TriageCog(commands.Cog, name="Triage"):
         tags = await q.question_tags(self.bot.db, question.thread_id)
         repo = repo or logic.guess_repo(self.rules, tags)
         if repo is None:
-            raise UserError(_("Choose the repository: the tags do not name one."))
+            raise Refused(Problem.NO_REPO)
         if not logic.ALLOWED_REPO.match(repo):
-            raise UserError(
-                _("Only pallets and pallets-eco repositories are supported.")
-            )
+            raise Refused(Problem.REPO_NOT_ALLOWED)
         assert interaction.guild_id is not None
         link = logic.thread_url(interaction.guild_id, question.thread_id)
-        # GitHub issues are written in English for the maintainers, so this text is
-        # not translated.
-        body = (
-            f"Reported from the Pallets Discord: {link}\n\n"
-            f"{logic.quote_block(question.body or question.title, 1500)}\n\n"
-            "<!-- Add the versions, a minimal example and the full traceback. -->\n"
+        body = render.issue_body(
+            link, logic.quote_block(question.body or question.title, 1500)
         )
         # The link goes in an embed description: a longer one would be clipped
         # mid-URL and show as raw text, so the body gives way.
-        words = _("[Open the prefilled issue form]({url})", url="")
+        words = render.issue_link_words("")
         url = logic.new_issue_url(
             repo,
             question.title,
@@ -788,11 +726,7 @@ class TriageCog(commands.Cog, name="Triage"):
             by_id=interaction.user.id,
             now=now_ts(),
         )
-        embed = discord.Embed(
-            title=_("New issue for {repo}", repo=repo),
-            description=_("[Open the prefilled issue form]({url})", url=url),
-        )
-        await reply(interaction, embed=embed)
+        await reply(interaction, embed=render.escalation_embed(repo, url))
 
     @triage.command(name="stats")
     @app_commands.describe(days="How many days back to count (1 to 365)")
@@ -806,8 +740,7 @@ class TriageCog(commands.Cog, name="Triage"):
         await defer(interaction)
         since = now_ts() - days * logic.DAY
         result = await q.stats(self.bot.db, interaction.guild_id, since)
-        embed = stats_embed(result, days, result.median_response, result.median_solved)
-        await reply(interaction, embed=embed)
+        await reply(interaction, embed=render.stats_embed(result, days))
 
     @triage.command(name="tag-rule-add")
     @app_commands.describe(
@@ -820,14 +753,10 @@ class TriageCog(commands.Cog, name="Triage"):
         await require_role(interaction, Role.HELPER, Role.ORGANISER)
         rule = self.rules.find(tag)
         if rule is None:
-            raise UserError(
-                _("Unknown tag. Known tags: {tags}", tags=", ".join(self.rules.names()))
-            )
+            raise Refused(Problem.UNKNOWN_TAG, tags=", ".join(self.rules.names()))
         keyword = keyword.strip().lower()
         if not logic.valid_keyword(keyword):
-            raise UserError(
-                _("A keyword is 2 to 40 letters, digits, spaces, dots or dashes.")
-            )
+            raise Refused(Problem.BAD_KEYWORD)
         assert interaction.guild_id is not None
         if not await q.add_tag_rule(
             self.bot.db,
@@ -837,15 +766,8 @@ class TriageCog(commands.Cog, name="Triage"):
             interaction.user.id,
             now_ts(),
         ):
-            raise UserError(_("That rule already exists."))
-        await reply(
-            interaction,
-            _(
-                "New questions mentioning {keyword} get the {tag} tag.",
-                keyword=quote(keyword),
-                tag=rule.name,
-            ),
-        )
+            raise Refused(Problem.RULE_EXISTS)
+        await reply(interaction, render.rule_added_text(keyword, rule.name))
 
     @triage.command(name="tag-rule-remove")
     @app_commands.describe(tag="The library tag", keyword="The keyword to forget")
@@ -859,8 +781,8 @@ class TriageCog(commands.Cog, name="Triage"):
         if rule is None or not await q.remove_tag_rule(
             self.bot.db, interaction.guild_id, rule.name, keyword.strip().lower()
         ):
-            raise UserError(_("There is no such rule. /triage tag-rules lists them."))
-        await reply(interaction, _("Rule removed."))
+            raise Refused(Problem.NO_SUCH_RULE)
+        await reply(interaction, render.rule_removed_text())
 
     @triage.command(name="tag-rules")
     async def tag_rules(self, interaction: Interaction) -> None:
@@ -868,11 +790,7 @@ class TriageCog(commands.Cog, name="Triage"):
         await require_role(interaction, Role.HELPER, Role.ORGANISER)
         assert interaction.guild_id is not None
         rules = await q.tag_rules(self.bot.db, interaction.guild_id)
-        if not rules:
-            await reply(interaction, _("No rules yet; only the shipped ones apply."))
-            return
-        lines = [f"- {quote(tag)}: {quote(keyword)}" for tag, keyword in rules]
-        await reply(interaction, "\n".join(lines))
+        await reply(interaction, render.rules_text(rules))
 
     # -- timed work ------------------------------------------------------------------------
     async def _schedule_nudge(self, thread_id: int, guild_id: int) -> None:
@@ -908,11 +826,7 @@ class TriageCog(commands.Cog, name="Triage"):
                 f"triage:nudge:{thread_id}",
                 thread_id,
                 guild_id=question.guild_id,
-                content=_(
-                    "<@{asker}>, it has been a week: is your question solved? "
-                    "Let us know with a button, no pressure.",
-                    asker=question.author_id,
-                ),
+                content=render.nudge_text(question.author_id),
                 view=buttons(
                     SolveButton(thread_id, _("Solved")), NeedHelpButton(thread_id)
                 ),
@@ -952,11 +866,7 @@ class TriageCog(commands.Cog, name="Triage"):
             await self.bot.notices.post_once(
                 question.guild_id,
                 "archive:403",
-                _(
-                    "I could not archive the solved question {thread}: give my role "
-                    "Manage Threads in the questions forum.",
-                    thread=thread.mention,
-                ),
+                render.archive_failed_notice(thread.mention),
             )
 
     async def _ensure_digest(self, guild_id: int) -> None:
@@ -993,7 +903,10 @@ class TriageCog(commands.Cog, name="Triage"):
             )
             if not digest.empty:
                 await self.bot.outbox.send(
-                    job.key, channel_id, guild_id=guild_id, embed=digest_embed(digest)
+                    job.key,
+                    channel_id,
+                    guild_id=guild_id,
+                    embed=render.digest_embed(digest),
                 )
         finally:
             next_due = logic.next_digest_ts(max(now, now_ts()))
@@ -1005,31 +918,6 @@ class TriageCog(commands.Cog, name="Triage"):
             )
 
 
-def _reason_label(reason: logic.CloseReason) -> str:
-    labels = {
-        logic.CloseReason.DUPLICATE: _("a duplicate of an earlier question"),
-        logic.CloseReason.MOVED_TO_GITHUB: _("moved to a GitHub issue"),
-        logic.CloseReason.OFF_TOPIC: _("off-topic for this forum"),
-        logic.CloseReason.NOT_REPRODUCIBLE: _("the problem could not be reproduced"),
-        logic.CloseReason.WONTFIX: _("this will not be changed"),
-        logic.CloseReason.OTHER: _("another reason"),
-    }
-    return labels[reason]
-
-
-def _link_problem(problem: logic.LinkProblem) -> str:
-    messages = {
-        logic.LinkProblem.MISSING: _(
-            "This reason needs a link: the earlier post for a duplicate, the GitHub "
-            "issue for a move."
-        ),
-        logic.LinkProblem.NOT_DISCORD: _(
-            "For a duplicate, link the earlier post in this server."
-        ),
-        logic.LinkProblem.NOT_GITHUB: _(
-            "For a move, link the GitHub issue, pull request or discussion."
-        ),
-        logic.LinkProblem.NOT_A_LINK: _("The link must start with https://."),
-        logic.LinkProblem.SAME_POST: _("A post cannot be a duplicate of itself."),
-    }
-    return messages[problem]
+def not_allowed(code: Problem) -> NotAllowed:
+    """A permission refusal, worded like the others but counted as a denial."""
+    return NotAllowed(explain(Refused(code)))

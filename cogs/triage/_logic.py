@@ -16,6 +16,7 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 from bot.paths import DATA_DIR
+from bot.refusals import Refused
 
 RULES_PATH = DATA_DIR / "triage" / "tags.toml"
 
@@ -354,6 +355,32 @@ def is_thanks(text: str) -> bool:
     return bool(_THANKS.search(text))
 
 
+# -- refusals --------------------------------------------------------------------------
+class Problem(StrEnum):
+    """Why triage refuses a command or a click (worded in ``_render``)."""
+
+    NOT_A_QUESTION = "not-a-question"
+    DELETED = "deleted"
+    NOT_OPEN = "not-open"
+    ALREADY_OPEN = "already-open"
+    ALREADY_CLOSED = "already-closed"
+    BAD_HELPER = "bad-helper"
+    BAD_ANSWER = "bad-answer"
+    ANSWER_NOT_FOUND = "answer-not-found"
+    NO_REPO = "no-repo"
+    REPO_NOT_ALLOWED = "repo-not-allowed"
+    #: ``tags``: the known tag names, comma-separated.
+    UNKNOWN_TAG = "unknown-tag"
+    BAD_KEYWORD = "bad-keyword"
+    RULE_EXISTS = "rule-exists"
+    NO_SUCH_RULE = "no-such-rule"
+    #: Permission refusals (raised as :class:`bot.errors.NotAllowed`).
+    ONLY_ASKER_SOLVES = "only-asker-solves"
+    ONLY_ASKER_CONFIRMS = "only-asker-confirms"
+    ONLY_ASKER_ANSWERS = "only-asker-answers"
+    ONLY_ASKER_OR_HELPER_REOPENS = "only-asker-or-helper-reopens"
+
+
 # -- closing ---------------------------------------------------------------------------
 class CloseReason(StrEnum):
     DUPLICATE = "duplicate"
@@ -412,6 +439,18 @@ def check_close_link(
     if link is not None and not _ANY_LINK.match(link):
         return None, LinkProblem.NOT_A_LINK
     return link, None
+
+
+def close_link(
+    reason: CloseReason, link: str | None, *, guild_id: int, thread_id: int
+) -> str | None:
+    """The link a close keeps, normalised; :class:`Refused` with a :class:`LinkProblem`."""
+    link, problem = check_close_link(
+        reason, link, guild_id=guild_id, thread_id=thread_id
+    )
+    if problem is not None:
+        raise Refused(problem)
+    return link
 
 
 _MESSAGE_REF = re.compile(

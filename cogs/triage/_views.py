@@ -1,28 +1,20 @@
-"""Buttons, the queue pager, and the embeds and texts triage posts."""
+"""Buttons and the queue pager."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 from typing import cast
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.clock import discord_timestamp
 from bot.i18n import _
-from bot.i18n import format_number
-from bot.i18n import ngettext
-from bot.safety import quote
 from bot.ui import DynamicButton
 from bot.ui import UiInteraction
 from bot.ui import View
-from cogs.triage._logic import Digest
-from cogs.triage._logic import DIGEST_LISTED
 from cogs.triage._logic import QUEUE_PAGE_SIZE
-from cogs.triage._queries import QueueItem
-from cogs.triage._queries import Stats
+from cogs.triage._render import queue_embed
 
 if TYPE_CHECKING:
     from cogs.triage._cog import TriageCog
@@ -168,159 +160,3 @@ class QueueView(View):
         await interaction.response.edit_message(
             embed=queue_embed(items, self.tag, self.page, self.total), view=self
         )
-
-
-# -- texts ------------------------------------------------------------------------------
-def thread_link(thread_id: int) -> str:
-    return f"<#{thread_id}>"
-
-
-def checklist_text(suggestions: Sequence[int]) -> str:
-    lines = [
-        _("Thanks for asking! Helpers can answer faster when a question has:"),
-        _("- the versions of Python, Flask and the libraries involved (`pip list`)"),
-        _("- a minimal example that shows the problem"),
-        _("- the full traceback, in a code block (between ``` lines)"),
-        _("When your question is answered, run /solved here so others can find it."),
-    ]
-    if suggestions:
-        lines.append("")
-        lines.append(_("These solved questions look similar:"))
-        lines.extend(f"- {thread_link(thread_id)}" for thread_id in suggestions)
-    return "\n".join(lines)
-
-
-def queue_embed(
-    items: Sequence[QueueItem], tag: str | None, page: int, total: int
-) -> discord.Embed:
-    if tag:
-        title = _("Unanswered questions tagged {tag}", tag=quote(tag))
-    else:
-        title = _("Unanswered questions")
-    embed = discord.Embed(title=title)
-    if not items:
-        embed.description = _("Nothing waiting. Well done!")
-        return embed
-    lines = []
-    for item in items:
-        line = _(
-            "{thread}, asked {when}",
-            thread=thread_link(item.thread_id),
-            when=discord_timestamp(item.created_at, "R"),
-        )
-        if item.needs_help:
-            line += " " + _("(still needs help)")
-        lines.append("- " + line)
-    embed.description = "\n".join(lines)
-    pages = max((total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE, 1)
-    embed.set_footer(
-        text=_(
-            "Page {page} of {pages}, {count} questions, oldest first",
-            page=format_number(page + 1),
-            pages=format_number(pages),
-            count=format_number(total),
-        )
-    )
-    return embed
-
-
-def digest_embed(digest: Digest) -> discord.Embed:
-    embed = discord.Embed(title=_("Questions digest"))
-
-    def listing(items: Sequence[Any], total: int) -> str:
-        shown = [f"- {thread_link(i.thread_id)}" for i in items[:DIGEST_LISTED]]
-        if total > len(shown):
-            more = total - len(shown)
-            shown.append(ngettext("and {count} more", "and {count} more", more))
-        return "\n".join(shown) or _("None")
-
-    embed.add_field(
-        name=ngettext(
-            "{count} new question", "{count} new questions", digest.new_total
-        ),
-        value=listing(digest.new, digest.new_total),
-        inline=False,
-    )
-    embed.add_field(
-        name=ngettext(
-            "{count} unanswered for more than a day",
-            "{count} unanswered for more than a day",
-            digest.unanswered_total,
-        ),
-        value=listing(digest.unanswered, digest.unanswered_total),
-        inline=False,
-    )
-    embed.add_field(
-        name=_("Solved yesterday"),
-        value=format_number(digest.solved_yesterday),
-        inline=False,
-    )
-    helpers = "\n".join(
-        "- "
-        + ngettext(
-            "<@{user}>: {count} question",
-            "<@{user}>: {count} questions",
-            n,
-            user=user_id,
-        )
-        for user_id, n in digest.top_helpers
-    )
-    embed.add_field(
-        name=_("Top helpers this week"), value=helpers or _("None"), inline=False
-    )
-    return embed
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return _("no data")
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return ngettext("{count} minute", "{count} minutes", minutes)
-    hours = minutes // 60
-    if hours < 48:
-        return ngettext("{count} hour", "{count} hours", hours)
-    return ngettext("{count} day", "{count} days", hours // 24)
-
-
-def stats_embed(
-    stats: Stats,
-    days: int,
-    median_response: float | None,
-    median_solved: float | None,
-) -> discord.Embed:
-    embed = discord.Embed(
-        title=ngettext(
-            "Questions of the last {count} day",
-            "Questions of the last {count} days",
-            days,
-        )
-    )
-    states = [
-        (_("Open"), stats.by_state.get("open", 0)),
-        (_("of which unanswered"), stats.unanswered),
-        (_("Solved"), stats.by_state.get("solved", 0)),
-        (_("Closed"), stats.by_state.get("closed", 0)),
-    ]
-    embed.add_field(
-        name=_("By state"),
-        value="\n".join(f"{label}: {format_number(n)}" for label, n in states),
-        inline=True,
-    )
-    embed.add_field(
-        name=_("By tag"),
-        value="\n".join(f"{quote(tag)}: {format_number(n)}" for tag, n in stats.by_tag)
-        or _("None"),
-        inline=True,
-    )
-    embed.add_field(
-        name=_("Median time"),
-        value="\n".join(
-            [
-                _("to a first response: {time}", time=_duration(median_response)),
-                _("to solved: {time}", time=_duration(median_solved)),
-            ]
-        ),
-        inline=False,
-    )
-    return embed

@@ -606,3 +606,22 @@ async def test_no_nudge_when_solved_or_never_answered(
             m for m in bot_messages(thread, simcord_env) if "a week" in m.content
         ] == []
     assert (await question_row(simcord_env, unanswered.id))["state"] == "open"
+
+
+async def test_refusals_say_why_in_words(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    thread = await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    same = await world.helper.slash(
+        thread, "triage close", reason="duplicate", link=f"<#{thread.id}>"
+    )
+    assert same.ephemeral and same.response is not None
+    assert same.response.content == "A post cannot be a duplicate of itself."
+    outside = await world.alice.slash(world.general, "solved")
+    assert outside.response is not None
+    assert outside.response.content == "Use this inside a post in the questions forum."
+    stranger = await world.bob.slash(thread, "triage reopen")
+    assert stranger.response is not None
+    assert stranger.response.content == (
+        "Only the person who asked or a helper can reopen this."
+    )

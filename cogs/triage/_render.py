@@ -1,0 +1,391 @@
+"""Triage's words: the checklist, the queue, the digest, stats, notices and refusals.
+
+Pure: every function builds text or an embed from its arguments, under ``_()``, in
+whatever language is active (the caller chooses the member's or the guild's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bot.clock import discord_timestamp
+from bot.i18n import _
+from bot.i18n import format_number
+from bot.i18n import ngettext
+from bot.refusals import explains
+from bot.safety import quote
+from cogs.triage._logic import CloseReason
+from cogs.triage._logic import Digest
+from cogs.triage._logic import DIGEST_LISTED
+from cogs.triage._logic import LinkProblem
+from cogs.triage._logic import Problem
+from cogs.triage._logic import QUEUE_PAGE_SIZE
+from cogs.triage._queries import QueueItem
+from cogs.triage._queries import Stats
+
+
+def thread_link(thread_id: int) -> str:
+    return f"<#{thread_id}>"
+
+
+# -- refusals ---------------------------------------------------------------------------
+@explains(Problem)
+def refusal(code: Problem, details: Mapping[str, object]) -> str:
+    if code is Problem.UNKNOWN_TAG:
+        return _("Unknown tag. Known tags: {tags}", tags=str(details["tags"]))
+    sentences = {
+        Problem.NOT_A_QUESTION: _("Use this inside a post in the questions forum."),
+        Problem.DELETED: _("This post was deleted."),
+        Problem.NOT_OPEN: _("This question is not open."),
+        Problem.ALREADY_OPEN: _("This question is already open."),
+        Problem.ALREADY_CLOSED: _("This question is already closed."),
+        Problem.BAD_HELPER: _("Name the member who helped, not the asker or a bot."),
+        Problem.BAD_ANSWER: _(
+            "The answer must be a link to a message in this post, or its id."
+        ),
+        Problem.ANSWER_NOT_FOUND: _("I cannot find that message in this post."),
+        Problem.NO_REPO: _("Choose the repository: the tags do not name one."),
+        Problem.REPO_NOT_ALLOWED: _(
+            "Only pallets and pallets-eco repositories are supported."
+        ),
+        Problem.BAD_KEYWORD: _(
+            "A keyword is 2 to 40 letters, digits, spaces, dots or dashes."
+        ),
+        Problem.RULE_EXISTS: _("That rule already exists."),
+        Problem.NO_SUCH_RULE: _("There is no such rule. /triage tag-rules lists them."),
+        Problem.ONLY_ASKER_SOLVES: _(
+            "Only the person who asked can mark this as solved."
+        ),
+        Problem.ONLY_ASKER_CONFIRMS: _("Only the person who asked can confirm this."),
+        Problem.ONLY_ASKER_ANSWERS: _("Only the person who asked can answer this."),
+        Problem.ONLY_ASKER_OR_HELPER_REOPENS: _(
+            "Only the person who asked or a helper can reopen this."
+        ),
+    }
+    return sentences[code]
+
+
+@explains(LinkProblem)
+def link_refusal(problem: LinkProblem, details: Mapping[str, object]) -> str:
+    messages = {
+        LinkProblem.MISSING: _(
+            "This reason needs a link: the earlier post for a duplicate, the GitHub "
+            "issue for a move."
+        ),
+        LinkProblem.NOT_DISCORD: _(
+            "For a duplicate, link the earlier post in this server."
+        ),
+        LinkProblem.NOT_GITHUB: _(
+            "For a move, link the GitHub issue, pull request or discussion."
+        ),
+        LinkProblem.NOT_A_LINK: _("The link must start with https://."),
+        LinkProblem.SAME_POST: _("A post cannot be a duplicate of itself."),
+    }
+    return messages[problem]
+
+
+# -- in the question's thread -----------------------------------------------------------
+def checklist_text(suggestions: Sequence[int]) -> str:
+    lines = [
+        _("Thanks for asking! Helpers can answer faster when a question has:"),
+        _("- the versions of Python, Flask and the libraries involved (`pip list`)"),
+        _("- a minimal example that shows the problem"),
+        _("- the full traceback, in a code block (between ``` lines)"),
+        _("When your question is answered, run /solved here so others can find it."),
+    ]
+    if suggestions:
+        lines.append("")
+        lines.append(_("These solved questions look similar:"))
+        lines.extend(f"- {thread_link(thread_id)}" for thread_id in suggestions)
+    return "\n".join(lines)
+
+
+def thanks_offer() -> str:
+    return _(
+        "Glad that helped! If your question is answered, you can mark "
+        "it as solved so others find the answer later."
+    )
+
+
+def nudge_text(asker_id: int) -> str:
+    return _(
+        "<@{asker}>, it has been a week: is your question solved? "
+        "Let us know with a button, no pressure.",
+        asker=asker_id,
+    )
+
+
+def ask_asker_text(asker_id: int, member: str) -> str:
+    return _(
+        "<@{asker}>, {member} thinks your question is solved. "
+        "If it is, please confirm with the button.",
+        asker=asker_id,
+        member=member,
+    )
+
+
+def solved_text(member: str, helper_id: int | None) -> str:
+    if helper_id is not None:
+        return _(
+            "Marked as solved by {member}. Thank you <@{helper}> for helping!",
+            member=member,
+            helper=helper_id,
+        )
+    return _(
+        "Marked as solved by {member}. Thanks to everyone who helped!",
+        member=member,
+    )
+
+
+def still_needs_help_text(member: str) -> str:
+    return _(
+        "{member} still needs help with this question; it is back in the "
+        "helpers' queue.",
+        member=member,
+    )
+
+
+def reason_label(reason: CloseReason) -> str:
+    labels = {
+        CloseReason.DUPLICATE: _("a duplicate of an earlier question"),
+        CloseReason.MOVED_TO_GITHUB: _("moved to a GitHub issue"),
+        CloseReason.OFF_TOPIC: _("off-topic for this forum"),
+        CloseReason.NOT_REPRODUCIBLE: _("the problem could not be reproduced"),
+        CloseReason.WONTFIX: _("this will not be changed"),
+        CloseReason.OTHER: _("another reason"),
+    }
+    return labels[reason]
+
+
+def closed_text(
+    member: str, reason: CloseReason, link: str | None, note: str | None
+) -> str:
+    lines = [
+        _(
+            "{member} closed this question: {reason}.",
+            member=member,
+            reason=reason_label(reason),
+        )
+    ]
+    if link:
+        lines.append(_("See {link}", link=link))
+    if note:
+        lines.append(_("Note: {note}", note=quote(note)))
+    lines.append(_("If this is wrong, run /triage reopen."))
+    return "\n".join(lines)
+
+
+def reopened_text(member: str) -> str:
+    return _("{member} reopened this question.", member=member)
+
+
+# -- helpers' tools ---------------------------------------------------------------------
+def issue_link_words(url: str) -> str:
+    return _("[Open the prefilled issue form]({url})", url=url)
+
+
+def issue_body(link: str, question: str) -> str:
+    """The prefilled GitHub issue's body.
+
+    GitHub issues are written in English for the maintainers, so this text is not
+    translated.
+    """
+    return (
+        f"Reported from the Pallets Discord: {link}\n\n"
+        f"{question}\n\n"
+        "<!-- Add the versions, a minimal example and the full traceback. -->\n"
+    )
+
+
+def escalation_embed(repo: str, url: str) -> discord.Embed:
+    return discord.Embed(
+        title=_("New issue for {repo}", repo=repo), description=issue_link_words(url)
+    )
+
+
+def rule_added_text(keyword: str, tag: str) -> str:
+    return _(
+        "New questions mentioning {keyword} get the {tag} tag.",
+        keyword=quote(keyword),
+        tag=tag,
+    )
+
+
+def rule_removed_text() -> str:
+    return _("Rule removed.")
+
+
+def rules_text(rules: Sequence[tuple[str, str]]) -> str:
+    if not rules:
+        return _("No rules yet; only the shipped ones apply.")
+    return "\n".join(f"- {quote(tag)}: {quote(keyword)}" for tag, keyword in rules)
+
+
+def queue_embed(
+    items: Sequence[QueueItem], tag: str | None, page: int, total: int
+) -> discord.Embed:
+    if tag:
+        title = _("Unanswered questions tagged {tag}", tag=quote(tag))
+    else:
+        title = _("Unanswered questions")
+    embed = discord.Embed(title=title)
+    if not items:
+        embed.description = _("Nothing waiting. Well done!")
+        return embed
+    lines = []
+    for item in items:
+        line = _(
+            "{thread}, asked {when}",
+            thread=thread_link(item.thread_id),
+            when=discord_timestamp(item.created_at, "R"),
+        )
+        if item.needs_help:
+            line += " " + _("(still needs help)")
+        lines.append("- " + line)
+    embed.description = "\n".join(lines)
+    pages = max((total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE, 1)
+    embed.set_footer(
+        text=_(
+            "Page {page} of {pages}, {count} questions, oldest first",
+            page=format_number(page + 1),
+            pages=format_number(pages),
+            count=format_number(total),
+        )
+    )
+    return embed
+
+
+def digest_embed(digest: Digest) -> discord.Embed:
+    embed = discord.Embed(title=_("Questions digest"))
+
+    def listing(items: Sequence[Any], total: int) -> str:
+        shown = [f"- {thread_link(i.thread_id)}" for i in items[:DIGEST_LISTED]]
+        if total > len(shown):
+            more = total - len(shown)
+            shown.append(ngettext("and {count} more", "and {count} more", more))
+        return "\n".join(shown) or _("None")
+
+    embed.add_field(
+        name=ngettext(
+            "{count} new question", "{count} new questions", digest.new_total
+        ),
+        value=listing(digest.new, digest.new_total),
+        inline=False,
+    )
+    embed.add_field(
+        name=ngettext(
+            "{count} unanswered for more than a day",
+            "{count} unanswered for more than a day",
+            digest.unanswered_total,
+        ),
+        value=listing(digest.unanswered, digest.unanswered_total),
+        inline=False,
+    )
+    embed.add_field(
+        name=_("Solved yesterday"),
+        value=format_number(digest.solved_yesterday),
+        inline=False,
+    )
+    helpers = "\n".join(
+        "- "
+        + ngettext(
+            "<@{user}>: {count} question",
+            "<@{user}>: {count} questions",
+            n,
+            user=user_id,
+        )
+        for user_id, n in digest.top_helpers
+    )
+    embed.add_field(
+        name=_("Top helpers this week"), value=helpers or _("None"), inline=False
+    )
+    return embed
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return _("no data")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return ngettext("{count} minute", "{count} minutes", minutes)
+    hours = minutes // 60
+    if hours < 48:
+        return ngettext("{count} hour", "{count} hours", hours)
+    return ngettext("{count} day", "{count} days", hours // 24)
+
+
+def stats_embed(stats: Stats, days: int) -> discord.Embed:
+    embed = discord.Embed(
+        title=ngettext(
+            "Questions of the last {count} day",
+            "Questions of the last {count} days",
+            days,
+        )
+    )
+    states = [
+        (_("Open"), stats.by_state.get("open", 0)),
+        (_("of which unanswered"), stats.unanswered),
+        (_("Solved"), stats.by_state.get("solved", 0)),
+        (_("Closed"), stats.by_state.get("closed", 0)),
+    ]
+    embed.add_field(
+        name=_("By state"),
+        value="\n".join(f"{label}: {format_number(n)}" for label, n in states),
+        inline=True,
+    )
+    embed.add_field(
+        name=_("By tag"),
+        value="\n".join(f"{quote(tag)}: {format_number(n)}" for tag, n in stats.by_tag)
+        or _("None"),
+        inline=True,
+    )
+    embed.add_field(
+        name=_("Median time"),
+        value="\n".join(
+            [
+                _("to a first response: {time}", time=duration(stats.median_response)),
+                _("to solved: {time}", time=duration(stats.median_solved)),
+            ]
+        ),
+        inline=False,
+    )
+    return embed
+
+
+# -- notices to organisers --------------------------------------------------------------
+def tags_failed_notice(thread: str, status: int, *, forbidden: bool) -> str:
+    if forbidden:
+        return _(
+            "I could not change the tags of the question {thread} "
+            "(Discord said {status}). Check my permissions in the forum.",
+            thread=thread,
+            status=str(status),
+        )
+    # A Discord outage is nobody's permission problem.
+    return _(
+        "I could not change the tags of the question {thread}: Discord "
+        "had a problem ({status}). Set them by hand if they matter.",
+        thread=thread,
+        status=str(status),
+    )
+
+
+def reply_failed_notice(thread: str, status: int) -> str:
+    return _(
+        "I could not reply to the question {thread} (Discord said "
+        "{status}). Check my permissions in the forum.",
+        thread=thread,
+        status=str(status),
+    )
+
+
+def archive_failed_notice(thread: str) -> str:
+    return _(
+        "I could not archive the solved question {thread}: give my role "
+        "Manage Threads in the questions forum.",
+        thread=thread,
+    )

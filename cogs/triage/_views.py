@@ -1,4 +1,8 @@
-"""Buttons and the queue pager."""
+"""Triage's persistent buttons: they draw and parse their custom_id, nothing else.
+
+What a click does is registered by :class:`cogs.triage._engine.TriageEngine` under
+the button's :attr:`~bot.ui.DynamicButton.action`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from bot.i18n import _
 from bot.ui import DynamicButton
 from bot.ui import UiInteraction
 from bot.ui import View
+from bot.ui import view_of
 from cogs.triage._logic import QUEUE_PAGE_SIZE
 from cogs.triage._render import queue_embed
 
@@ -24,10 +29,15 @@ def _cog(interaction: UiInteraction) -> TriageCog:
     return cast("TriageCog", interaction.client.get_cog("Triage"))
 
 
-# -- persistent buttons ----------------------------------------------------------------
+SOLVE = "triage.solve"
+CONFIRM_SOLVED = "triage.confirm_solved"
+STILL_NEED_HELP = "triage.still_need_help"
+
+
 class SolveButton(DynamicButton, template=r"pallets:triage:solve:(?P<thread>[0-9]+)"):
     """Mark as solved (offered after a thank-you, and in the 7-day nudge)."""
 
+    action = SOLVE
     keeps_label = True
 
     def __init__(self, thread_id: int, label: str | None = None) -> None:
@@ -38,17 +48,16 @@ class SolveButton(DynamicButton, template=r"pallets:triage:solve:(?P<thread>[0-9
                 custom_id=f"pallets:triage:solve:{thread_id}",
             )
         )
-        self.thread_id = thread_id
-
-    async def run(self, interaction: UiInteraction) -> None:
-        await _cog(interaction).solve_from_button(interaction, self.thread_id)
+        self.args = (thread_id,)
 
 
 class ConfirmSolvedButton(
     DynamicButton,
     template=r"pallets:triage:confirm:(?P<thread>[0-9]+):(?P<helper>[0-9]+):(?P<answer>[0-9]+)",
 ):
-    """The asker confirms a /solved that someone else proposed."""
+    """The asker confirms a /solved that someone else proposed (0: nobody named)."""
+
+    action = CONFIRM_SOLVED
 
     def __init__(self, thread_id: int, helper_id: int, answer_id: int) -> None:
         super().__init__(
@@ -58,9 +67,7 @@ class ConfirmSolvedButton(
                 custom_id=f"pallets:triage:confirm:{thread_id}:{helper_id}:{answer_id}",
             )
         )
-        self.thread_id = thread_id
-        self.helper_id = helper_id
-        self.answer_id = answer_id
+        self.args = (thread_id, helper_id or None, answer_id or None)
 
     @classmethod
     async def from_custom_id(
@@ -72,19 +79,13 @@ class ConfirmSolvedButton(
     ) -> ConfirmSolvedButton:
         return cls(int(match["thread"]), int(match["helper"]), int(match["answer"]))
 
-    async def run(self, interaction: UiInteraction) -> None:
-        await _cog(interaction).confirm_solved(
-            interaction,
-            self.thread_id,
-            helper_id=self.helper_id or None,
-            answer_id=self.answer_id or None,
-        )
-
 
 class NeedHelpButton(
     DynamicButton, template=r"pallets:triage:needhelp:(?P<thread>[0-9]+)"
 ):
     """The asker still needs help (in the 7-day nudge)."""
+
+    action = STILL_NEED_HELP
 
     def __init__(self, thread_id: int) -> None:
         super().__init__(
@@ -94,10 +95,7 @@ class NeedHelpButton(
                 custom_id=f"pallets:triage:needhelp:{thread_id}",
             )
         )
-        self.thread_id = thread_id
-
-    async def run(self, interaction: UiInteraction) -> None:
-        await _cog(interaction).still_need_help(interaction, self.thread_id)
+        self.args = (thread_id,)
 
 
 PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
@@ -107,11 +105,19 @@ PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
 )
 
 
-def buttons(*items: discord.ui.Item[Any]) -> View:
-    view = View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
+def thanks_view(thread_id: int) -> View:
+    """Under the reply to the asker's thank-you."""
+    return view_of(SolveButton(thread_id))
+
+
+def nudge_view(thread_id: int) -> View:
+    """Under the 7-day nudge."""
+    return view_of(SolveButton(thread_id, _("Solved")), NeedHelpButton(thread_id))
+
+
+def confirm_view(thread_id: int, helper_id: int | None, answer_id: int | None) -> View:
+    """Under a stranger's /solved, for the asker."""
+    return view_of(ConfirmSolvedButton(thread_id, helper_id or 0, answer_id or 0))
 
 
 # -- the queue pager -------------------------------------------------------------------
@@ -150,7 +156,7 @@ class QueueView(View):
 
     async def _move(self, interaction: UiInteraction, step: int) -> None:
         self.page = min(max(self.page + step, 0), self.pages - 1)
-        items, self.total = await _cog(interaction).queue_page(
+        items, self.total = await _cog(interaction).engine.queue_page(
             self.guild_id, self.tag, self.page
         )
         self.page = min(self.page, self.pages - 1)

@@ -61,6 +61,7 @@ from bot.devtools.testing import World
 from bot.errors import is_expected
 from bot.scheduler import MAX_ATTEMPTS
 from bot.settings import Settings
+from cogs.triage import _engine as triage_jobs
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -505,7 +506,7 @@ async def triage_digest(ctx: Ctx) -> None:
     ctx.extra["thread"] = thread
     ctx.target = ctx.world.helpers.id
     ctx.path = f"/channels/{ctx.target}/messages"
-    ctx.job_prefix = "triage:digest:"
+    ctx.job_prefix = triage_jobs.digest_prefix(ctx.world.guild.id)
 
 
 async def triage_digest_due(ctx: Ctx) -> None:
@@ -522,7 +523,7 @@ async def triage_nudge(ctx: Ctx) -> None:
     ctx.extra["thread"] = thread
     ctx.target = thread.id
     ctx.path = f"/channels/{ctx.target}/messages"
-    ctx.job_prefix = "triage:nudge:"
+    ctx.job_prefix = triage_jobs.nudge_prefix(thread.id)
 
 
 async def triage_nudge_due(ctx: Ctx) -> None:
@@ -541,7 +542,7 @@ async def triage_solved(ctx: Ctx) -> None:
     ctx.target = thread.id
     ctx.method = "PATCH"
     ctx.path = f"/channels/{thread.id}"
-    ctx.job_prefix = "triage:archive:"
+    ctx.job_prefix = triage_jobs.archive_prefix(thread.id)
 
 
 async def triage_archive_due(ctx: Ctx) -> None:

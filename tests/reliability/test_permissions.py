@@ -57,9 +57,9 @@ from bot.devtools.testing import post_question
 from bot.devtools.testing import World
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
+from bot.ui import view_of
 from cogs.extwatch._cog import ExtWatchCog
 from cogs.extwatch._refresh import RefreshResult
-from cogs.triage._views import buttons
 from cogs.triage._views import NeedHelpButton
 
 A, D, ASK, H = "allow", "deny", "ask", "hidden"
@@ -279,7 +279,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     # posts it, without waiting a week).
     posted = await bot_of(env).fetch_channel(question.id)
     assert isinstance(posted, discord.Thread)
-    await posted.send("Is it solved?", view=buttons(NeedHelpButton(question.id)))
+    await posted.send("Is it solved?", view=view_of(NeedHelpButton(question.id)))
     await env.settle()
     nudge = last_with(question, "Is it solved?")
     await world.helper.slash(

@@ -263,11 +263,13 @@ async def show_page(
     """Answer with page ``number`` of the list ``name`` (edit the message when asked).
 
     ``arg`` is kept in the buttons' ``custom_id``, so it must be short and free of
-    colons (a tag name, an id); longer filters are cut to fit.
+    colons (a tag name, an id); longer filters are cut to fit. The "Page x of y"
+    footer is added unless the loader's embed has a footer of its own (which then
+    says which page it is).
     """
     arg = _PAGE_ARG.match(arg)[0]  # type: ignore[index]  # always matches
     page = await interaction.client.actions.page(name, interaction, max(number, 0), arg)
-    if page.count > 1:
+    if page.count > 1 and not page.embed.footer.text:
         page.embed.set_footer(
             text=_("Page {page} of {pages}", page=page.number + 1, pages=page.count)
         )

@@ -22,15 +22,16 @@ from bot.replies import reply
 from bot.safety import clean_text
 from bot.safety import mention_only
 from bot.ui import Interaction
+from bot.ui import show_page
 from cogs.triage import _logic as logic
 from cogs.triage import _queries as q
 from cogs.triage import _render as render
 from cogs.triage._engine import not_allowed
+from cogs.triage._engine import QUEUE
 from cogs.triage._engine import TriageEngine
 from cogs.triage._logic import Problem
 from cogs.triage._views import confirm_view
 from cogs.triage._views import PERSISTENT_ITEMS
-from cogs.triage._views import QueueView
 
 REPO_CHOICES = [
     app_commands.Choice(name=repo, value=repo)
@@ -197,20 +198,13 @@ class TriageCog(commands.Cog, name="Triage"):
     async def queue(self, interaction: Interaction, tag: str | None = None) -> None:
         """List unanswered questions, oldest first."""
         await require_role(interaction, Role.HELPER, Role.ORGANISER)
-        assert interaction.guild_id is not None
-        tag = tag.strip() if tag else None
+        tag = tag.strip() if tag else ""
         if tag:
             # Filtering by tag reads every unanswered question's tags: at a big
             # forum's size that can take longer than a member should wait unanswered.
             await defer(interaction)
-        items, total = await self.engine.queue_page(interaction.guild_id, tag, 0)
         # Previous/Next only when there is another page: two dead buttons help nobody.
-        view = None
-        if total > logic.QUEUE_PAGE_SIZE:
-            view = QueueView(interaction.guild_id, tag, 0, total)
-        await reply(
-            interaction, embed=render.queue_embed(items, tag, 0, total), view=view
-        )
+        await show_page(interaction, QUEUE, 0, tag)
 
     @queue.autocomplete("tag")
     async def _tag_autocomplete(

@@ -33,6 +33,7 @@ from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.permissions import has_role
+from bot.permissions import require_role
 from bot.refusals import explain
 from bot.refusals import Refused
 from bot.replies import defer
@@ -42,6 +43,8 @@ from bot.safety import EMBED_DESCRIPTION_LIMIT
 from bot.safety import mention_only
 from bot.scheduler import Job
 from bot.ui import Interaction
+from bot.ui import Page
+from bot.ui import page_bounds
 from cogs.triage import _logic as logic
 from cogs.triage import _queries as q
 from cogs.triage import _render as render
@@ -61,6 +64,8 @@ log = logging.getLogger(__name__)
 NUDGE = "triage.nudge"
 DIGEST = "triage.digest"
 ARCHIVE = "triage.archive"
+#: The paged list of /triage queue (see :func:`bot.ui.show_page`).
+QUEUE = "triage.queue"
 
 
 # -- keys: one function each ------------------------------------------------------------
@@ -143,11 +148,12 @@ class TriageEngine:
         self.bot.actions.register(SOLVE, self.solve_from_button)
         self.bot.actions.register(CONFIRM_SOLVED, self.confirm_solved)
         self.bot.actions.register(STILL_NEED_HELP, self.still_need_help)
+        self.bot.actions.register_pages(QUEUE, self.queue_page)
 
     def unregister(self) -> None:
         for kind in (NUDGE, DIGEST, ARCHIVE):
             self.bot.scheduler.unregister(kind)
-        self.bot.actions.unregister(SOLVE, CONFIRM_SOLVED, STILL_NEED_HELP)
+        self.bot.actions.unregister(SOLVE, CONFIRM_SOLVED, STILL_NEED_HELP, QUEUE)
 
     # -- reading --------------------------------------------------------------------------
     async def forum_id(self, guild_id: int) -> int | None:
@@ -619,16 +625,25 @@ class TriageEngine:
         )
         return url
 
-    async def queue_page(
-        self, guild_id: int, tag: str | None, page: int
-    ) -> tuple[list[q.QueueItem], int]:
-        return await q.queue(
-            self.db,
-            guild_id,
-            tag,
-            offset=page * logic.QUEUE_PAGE_SIZE,
-            limit=logic.QUEUE_PAGE_SIZE,
+    async def queue_page(self, interaction: Interaction, number: int, arg: str) -> Page:
+        """Page ``number`` of /triage queue; ``arg`` is the tag filter ("" for none).
+
+        The loader of the ``triage.queue`` list: its Previous/Next buttons outlive a
+        restart, so a click is checked like the command.
+        """
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        tag = arg or None
+        size = logic.QUEUE_PAGE_SIZE
+        items, total = await q.queue(
+            self.db, interaction.guild_id, tag, offset=number * size, limit=size
         )
+        page, count, offset = page_bounds(number, total, size)
+        if page != number:  # the queue shrank since the buttons were drawn
+            items, total = await q.queue(
+                self.db, interaction.guild_id, tag, offset=offset, limit=size
+            )
+        return Page(render.queue_embed(items, tag, page, total), page, count)
 
     # -- timed work ------------------------------------------------------------------------
     async def schedule_nudge(self, thread_id: int, guild_id: int) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from typing import cast
-from typing import TYPE_CHECKING
 
 import discord
 
@@ -18,16 +16,6 @@ from bot.ui import DynamicButton
 from bot.ui import UiInteraction
 from bot.ui import View
 from bot.ui import view_of
-from cogs.triage._logic import QUEUE_PAGE_SIZE
-from cogs.triage._render import queue_embed
-
-if TYPE_CHECKING:
-    from cogs.triage._cog import TriageCog
-
-
-def _cog(interaction: UiInteraction) -> TriageCog:
-    return cast("TriageCog", interaction.client.get_cog("Triage"))
-
 
 SOLVE = "triage.solve"
 CONFIRM_SOLVED = "triage.confirm_solved"
@@ -118,51 +106,3 @@ def nudge_view(thread_id: int) -> View:
 def confirm_view(thread_id: int, helper_id: int | None, answer_id: int | None) -> View:
     """Under a stranger's /solved, for the asker."""
     return view_of(ConfirmSolvedButton(thread_id, helper_id or 0, answer_id or 0))
-
-
-# -- the queue pager -------------------------------------------------------------------
-class QueueView(View):
-    """Previous / Next over /triage queue (ephemeral, so it need not outlive a restart)."""
-
-    def __init__(self, guild_id: int, tag: str | None, page: int, total: int) -> None:
-        super().__init__(timeout=900)
-        self.guild_id = guild_id
-        self.tag = tag
-        self.page = page
-        self.total = total
-        self.previous.label = _("Previous")
-        self.next.label = _("Next")
-        self._sync_buttons()
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE, 1)
-
-    def _sync_buttons(self) -> None:
-        self.previous.disabled = self.page <= 0
-        self.next.disabled = self.page >= self.pages - 1
-
-    @discord.ui.button(style=discord.ButtonStyle.secondary)
-    async def previous(
-        self, interaction: UiInteraction, button: discord.ui.Button[QueueView]
-    ) -> None:
-        await self._move(interaction, -1)
-
-    @discord.ui.button(style=discord.ButtonStyle.secondary)
-    async def next(
-        self, interaction: UiInteraction, button: discord.ui.Button[QueueView]
-    ) -> None:
-        await self._move(interaction, 1)
-
-    async def _move(self, interaction: UiInteraction, step: int) -> None:
-        self.page = min(max(self.page + step, 0), self.pages - 1)
-        items, self.total = await _cog(interaction).engine.queue_page(
-            self.guild_id, self.tag, self.page
-        )
-        self.page = min(self.page, self.pages - 1)
-        self._sync_buttons()
-        self.previous.label = _("Previous")
-        self.next.label = _("Next")
-        await interaction.response.edit_message(
-            embed=queue_embed(items, self.tag, self.page, self.total), view=self
-        )

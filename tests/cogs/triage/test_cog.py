@@ -275,6 +275,68 @@ async def test_queue_pages_with_buttons(simcord_env: simcord.Env, world: World) 
     assert f"<#{threads[9].id}>" in str(message.embeds[0].description)
 
 
+def queue_text(message: Any) -> tuple[str, str]:
+    """The listed questions and the footer of a /triage queue page."""
+    (embed,) = message.embeds
+    return str(embed.description), str(embed.footer.text)
+
+
+async def test_queue_turns_to_page_two_and_back(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    threads = []
+    for n in range(10):
+        threads.append(
+            await post_question(world, world.alice, f"Question number {n}", "flask")
+        )
+        await simcord_env.advance_time(60)
+    result = await world.helper.slash(world.general, "triage queue")
+    assert result.ephemeral and result.response is not None
+    listed, footer = queue_text(result.response)
+    assert footer == "Page 1 of 2, 10 questions, oldest first"
+    turned = await world.helper.click(result.response, label="Next")
+    assert turned.response is not None
+    listed, footer = queue_text(turned.response)
+    assert f"<#{threads[9].id}>" in listed and f"<#{threads[0].id}>" not in listed
+    assert footer == "Page 2 of 2, 10 questions, oldest first"
+    back = await world.helper.click(turned.response, label="Previous")
+    assert back.response is not None
+    listed, footer = queue_text(back.response)
+    assert f"<#{threads[0].id}>" in listed and f"<#{threads[9].id}>" not in listed
+    assert footer == "Page 1 of 2, 10 questions, oldest first"
+
+
+async def test_a_one_page_queue_has_no_buttons(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    result = await world.helper.slash(world.general, "triage queue")
+    assert result.response is not None
+    assert result.response.components == []
+
+
+async def test_queue_next_works_after_a_restart_and_keeps_the_tag(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    other = await post_question(world, world.bob, SQLA_TITLE, SQLA_BODY)
+    threads = []
+    for n in range(9):
+        await simcord_env.advance_time(60)
+        threads.append(
+            await post_question(world, world.alice, f"Jinja macro {n}", "jinja2")
+        )
+    result = await world.helper.slash(world.general, "triage queue", tag="Jinja")
+    assert result.response is not None
+    listed, _footer = queue_text(result.response)
+    assert f"<#{other.id}>" not in listed
+    await restart(simcord_env, settings)
+    turned = await world.helper.click(result.response, label="Next")
+    assert turned.response is not None
+    listed, footer = queue_text(turned.response)
+    assert f"<#{threads[8].id}>" in listed and f"<#{threads[7].id}>" not in listed
+    assert footer == "Page 2 of 2, 9 questions, oldest first"
+
+
 async def test_plain_member_cannot_use_helper_tools(
     simcord_env: simcord.Env, world: World
 ) -> None:

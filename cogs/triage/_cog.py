@@ -15,7 +15,7 @@ from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.guilds import Role
 from bot.i18n import guild_language
-from bot.permissions import require_role
+from bot.permissions import requires
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -148,6 +148,7 @@ class TriageCog(commands.Cog, name="Triage"):
 
     # -- closing and reopening -----------------------------------------------------------
     @triage.command(name="close")
+    @requires(Role.HELPER, Role.ORGANISER)
     @app_commands.describe(
         reason="Why the question is closed",
         link="The earlier post (duplicate) or the GitHub issue (moved to GitHub)",
@@ -161,7 +162,6 @@ class TriageCog(commands.Cog, name="Triage"):
         note: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         """Close this question with a reason, then archive it."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         question = await self.engine.question_here(interaction)
         if question.state == "closed":
             raise Refused(Problem.ALREADY_CLOSED)
@@ -194,10 +194,10 @@ class TriageCog(commands.Cog, name="Triage"):
 
     # -- helpers' tools -----------------------------------------------------------------
     @triage.command(name="queue")
+    @requires(Role.HELPER, Role.ORGANISER)
     @app_commands.describe(tag="Only questions with this library tag")
     async def queue(self, interaction: Interaction, tag: str | None = None) -> None:
         """List unanswered questions, oldest first."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         tag = tag.strip() if tag else ""
         if tag:
             # Filtering by tag reads every unanswered question's tags: at a big
@@ -214,13 +214,13 @@ class TriageCog(commands.Cog, name="Triage"):
         return [app_commands.Choice(name=n, value=n) for n in names[:25]]
 
     @triage.command(name="escalate")
+    @requires(Role.HELPER, Role.ORGANISER)
     @app_commands.describe(
         repo="The GitHub repository (guessed from the tags if left out)"
     )
     @app_commands.choices(repo=REPO_CHOICES)
     async def escalate(self, interaction: Interaction, repo: str | None = None) -> None:
         """Build a prefilled GitHub issue for this question."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         question = await self.engine.question_here(interaction)
         tags = await q.question_tags(self.bot.db, question.thread_id)
         repo = repo or logic.guess_repo(self.rules, tags)
@@ -232,12 +232,12 @@ class TriageCog(commands.Cog, name="Triage"):
         await reply(interaction, embed=render.escalation_embed(repo, url))
 
     @triage.command(name="stats")
+    @requires(Role.HELPER, Role.ORGANISER)
     @app_commands.describe(days="How many days back to count (1 to 365)")
     async def stats(
         self, interaction: Interaction, days: app_commands.Range[int, 1, 365] = 30
     ) -> None:
         """Show question counts and response times."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         assert interaction.guild_id is not None
         # A year of a busy forum is a few hundred thousand rows to count: answer first.
         await defer(interaction)
@@ -246,6 +246,7 @@ class TriageCog(commands.Cog, name="Triage"):
         await reply(interaction, embed=render.stats_embed(result, days))
 
     @triage.command(name="tag-rule-add")
+    @requires(Role.HELPER, Role.ORGANISER)
     @app_commands.describe(
         tag="The library tag", keyword="A word that means this library"
     )
@@ -253,7 +254,6 @@ class TriageCog(commands.Cog, name="Triage"):
         self, interaction: Interaction, tag: str, keyword: str
     ) -> None:
         """Tag questions containing a keyword with a library tag."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         rule = self.rules.find(tag)
         if rule is None:
             raise Refused(Problem.UNKNOWN_TAG, tags=", ".join(self.rules.names()))
@@ -273,12 +273,12 @@ class TriageCog(commands.Cog, name="Triage"):
         await reply(interaction, render.rule_added_text(keyword, rule.name))
 
     @triage.command(name="tag-rule-remove")
+    @requires(Role.HELPER, Role.ORGANISER)
     @app_commands.describe(tag="The library tag", keyword="The keyword to forget")
     async def tag_rule_remove(
         self, interaction: Interaction, tag: str, keyword: str
     ) -> None:
         """Remove a keyword rule a helper added."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         rule = self.rules.find(tag)
         assert interaction.guild_id is not None
         if rule is None or not await q.remove_tag_rule(
@@ -288,9 +288,9 @@ class TriageCog(commands.Cog, name="Triage"):
         await reply(interaction, render.rule_removed_text())
 
     @triage.command(name="tag-rules")
+    @requires(Role.HELPER, Role.ORGANISER)
     async def tag_rules(self, interaction: Interaction) -> None:
         """List the keyword rules helpers added."""
-        await require_role(interaction, Role.HELPER, Role.ORGANISER)
         assert interaction.guild_id is not None
         rules = await q.tag_rules(self.bot.db, interaction.guild_id)
         await reply(interaction, render.rules_text(rules))

@@ -32,6 +32,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from bot.errors import UserError
+from bot.refusals import Refused
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -49,6 +50,7 @@ RESPONSE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
 
 _REFUSALS = (
     UserError,
+    Refused,
     app_commands.CheckFailure,
     app_commands.NoPrivateMessage,
     app_commands.TransformerError,

@@ -37,3 +37,14 @@ def test_a_refusal_is_worded_by_its_job_and_is_an_expected_error() -> None:
 def test_a_code_nobody_words_is_a_bug_not_a_silent_refusal() -> None:
     with pytest.raises(LookupError):
         explain(Refused(Unworded.NOPE))
+
+
+def test_a_refusal_counts_as_refused_in_the_metrics_not_as_an_error() -> None:
+    from discord import app_commands
+
+    from bot.metrics import outcome_of
+
+    wrapped = app_commands.CommandInvokeError.__new__(app_commands.CommandInvokeError)
+    wrapped.original = Refused(Why.TOO_LONG, length=12)
+    assert outcome_of(wrapped) == "refused"
+    assert outcome_of(Refused(Why.TOO_LONG, length=12)) == "refused"

@@ -181,6 +181,12 @@ CASES = [
         sorts="merges the pending and needs-info requests, which reviewers keep few",
     ),
     Case("grants: one state", grants.by_states_sql(1), uses="event_grants_state"),
+    Case("grants: open count", grants.count_by_states_sql(2)),
+    Case(
+        "grants: one state count",
+        grants.count_by_states_sql(1),
+        uses="event_grants_state",
+    ),
     Case("grants: mine", grants.OF_REQUESTER, uses="event_grants_requester"),
 ]
 

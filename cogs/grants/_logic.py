@@ -13,8 +13,7 @@ from functools import cache
 from babel.numbers import get_currency_precision
 from babel.numbers import list_currencies
 
-from bot.errors import UserError
-from bot.i18n import _
+from bot.refusals import Refused
 from bot.safety import clean_text
 
 #: The largest grant anyone may ask for; above it is a typo or a joke.
@@ -24,6 +23,39 @@ PURPOSE_LIMIT = 1000
 EVENT_TEXT_LIMIT = 100
 NOTE_LIMIT = 1000
 _MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
+
+
+class Problem(StrEnum):
+    """Why a grant request, answer or review is refused (worded by ``_render``)."""
+
+    UNKNOWN_CURRENCY = "unknown_currency"
+    UNREADABLE_AMOUNT = "unreadable_amount"
+    AMOUNT_NOT_POSITIVE = "amount_not_positive"
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    TOO_MANY_DECIMALS = "too_many_decimals"
+    BAD_ATTENDANCE = "bad_attendance"
+    TEXT_TOO_LONG = "text_too_long"
+    MASS_MENTION = "mass_mention"
+    NO_EVENT_NAMED = "no_event_named"
+    NO_PURPOSE = "no_purpose"
+    NO_SUCH_EVENT = "no_such_event"
+    NO_SUCH_GRANT = "no_such_grant"
+    OWN_REQUEST = "own_request"
+    DECIDED_AS = "decided_as"
+    ALREADY_DECIDED = "already_decided"
+    NOTE_NEEDED = "note_needed"
+    NOT_ASKED = "not_asked"
+    NO_ANSWER = "no_answer"
+    ONLY_REQUESTER = "only_requester"
+
+
+class Field(StrEnum):
+    """A text a member writes, named in the "too long" refusal."""
+
+    EVENT = "event"
+    DESCRIPTION = "description"
+    NOTE = "note"
+    ANSWER = "answer"
 
 
 class State(StrEnum):
@@ -51,16 +83,6 @@ class Decision(StrEnum):
         }[self]
 
 
-def state_label(state: State | str) -> str:
-    labels = {
-        State.PENDING: _("waiting for review"),
-        State.NEEDS_INFO: _("needs more information"),
-        State.APPROVED: _("approved"),
-        State.REJECTED: _("rejected"),
-    }
-    return labels[State(state)]
-
-
 def reference(grant_id: int) -> str:
     """The reference number a requester quotes: stable and short."""
     return f"G-{grant_id}"
@@ -79,12 +101,7 @@ def currencies() -> frozenset[str]:
 def parse_currency(text: str) -> str:
     code = text.strip().upper()
     if code not in currencies():
-        raise UserError(
-            _(
-                "Unknown currency {code}: use an ISO 4217 code such as EUR, USD or GBP.",
-                code=code[:10],
-            )
-        )
+        raise Refused(Problem.UNKNOWN_CURRENCY, given=code[:10])
     return code
 
 
@@ -103,57 +120,31 @@ def parse_amount(text: str, currency: str) -> Decimal:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as error:
-        raise UserError(
-            _(
-                "I could not read the amount {text}: write a number like 1500.",
-                text=text[:20],
-            )
-        ) from error
+        raise Refused(Problem.UNREADABLE_AMOUNT, text=text[:20]) from error
     if not amount.is_finite() or amount <= 0:
-        raise UserError(_("The amount must be more than zero."))
+        raise Refused(Problem.AMOUNT_NOT_POSITIVE)
     if amount > MAX_AMOUNT:
-        raise UserError(
-            _("That amount is too large: at most {limit}.", limit=f"{MAX_AMOUNT:,}")
-        )
+        raise Refused(Problem.AMOUNT_TOO_LARGE, limit=f"{MAX_AMOUNT:,}")
     digits = get_currency_precision(currency)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > digits:
-        raise UserError(
-            _(
-                "{currency} amounts have at most {digits} decimal places.",
-                currency=currency,
-                digits=digits,
-            )
-        )
+        raise Refused(Problem.TOO_MANY_DECIMALS, currency=currency, digits=digits)
     return amount
 
 
 def parse_attendance(text: str) -> int:
     cleaned = text.strip().replace(",", "").replace(" ", "")
     if not cleaned.isdecimal() or not 0 < int(cleaned) <= MAX_ATTENDANCE:
-        raise UserError(
-            _(
-                "Expected attendance must be a whole number from 1 to {limit}.",
-                limit=MAX_ATTENDANCE,
-            )
-        )
+        raise Refused(Problem.BAD_ATTENDANCE, limit=MAX_ATTENDANCE)
     return int(cleaned)
 
 
-def check_text(text: str, *, limit: int, what: str) -> str:
+def check_text(text: str, *, limit: int, what: Field) -> str:
     cleaned = clean_text(text)
     if len(cleaned) > limit:
-        raise UserError(
-            _(
-                "The {what} is too long: at most {limit} characters.",
-                what=what,
-                limit=limit,
-            )
-        )
+        raise Refused(Problem.TEXT_TOO_LONG, what=what, limit=limit)
     if _MASS_MENTION.search(cleaned):
-        raise UserError(
-            _("Please remove @everyone, @here and role mentions from the text.")
-        )
+        raise Refused(Problem.MASS_MENTION)
     return cleaned
 
 
@@ -170,17 +161,17 @@ class GrantDraft:
 def validate_request(values: Mapping[str, str]) -> GrantDraft:
     """Check a grant request form; the event id (if any) is resolved by the caller."""
     event_text = check_text(
-        values.get("event", ""), limit=EVENT_TEXT_LIMIT, what=_("event")
+        values.get("event", ""), limit=EVENT_TEXT_LIMIT, what=Field.EVENT
     )
     if not event_text:
-        raise UserError(_("Name the event, or give its number."))
+        raise Refused(Problem.NO_EVENT_NAMED)
     currency = parse_currency(values.get("currency", ""))
     amount = parse_amount(values.get("amount", ""), currency)
     purpose = check_text(
-        values.get("purpose", ""), limit=PURPOSE_LIMIT, what=_("description")
+        values.get("purpose", ""), limit=PURPOSE_LIMIT, what=Field.DESCRIPTION
     )
     if not purpose:
-        raise UserError(_("Say what the grant would pay for."))
+        raise Refused(Problem.NO_PURPOSE)
     attendance = parse_attendance(values.get("attendance", ""))
     event_id = (
         int(event_text.lstrip("#")) if event_text.lstrip("#").isdecimal() else None
@@ -193,10 +184,8 @@ def check_review(
 ) -> None:
     """Refuse a review that must not happen; nothing is changed when this raises."""
     if requester_id == reviewer_id:
-        raise UserError(_("You cannot review your own grant request."))
+        raise Refused(Problem.OWN_REQUEST)
     if state.decided:
-        raise UserError(
-            _("This request was already decided ({state}).", state=state_label(state))
-        )
+        raise Refused(Problem.DECIDED_AS, state=state)
     if decision is Decision.NEEDS_INFO and not note.strip():
-        raise UserError(_("Say what information you need in the note."))
+        raise Refused(Problem.NOTE_NEEDED)

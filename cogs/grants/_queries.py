@@ -135,21 +135,46 @@ async def get(db: Database, guild_id: int, grant_id: int) -> Grant | None:
     return Grant.from_row(row) if row else None
 
 
+def _marks(count: int) -> str:
+    return ", ".join("?" for _ in range(count))
+
+
 def by_states_sql(count: int) -> str:
-    marks = ", ".join("?" for _ in range(count))
     return (
-        f"SELECT * FROM event_grants WHERE guild_id = ? AND state IN ({marks}) "
-        "ORDER BY id LIMIT ?"
+        "SELECT * FROM event_grants WHERE guild_id = ? "
+        f"AND state IN ({_marks(count)}) ORDER BY id LIMIT ? OFFSET ?"
+    )
+
+
+def count_by_states_sql(count: int) -> str:
+    return (
+        "SELECT count(*) FROM event_grants WHERE guild_id = ? "
+        f"AND state IN ({_marks(count)})"
     )
 
 
 async def by_states(
-    db: Database, guild_id: int, states: tuple[State, ...], *, limit: int = 25
+    db: Database,
+    guild_id: int,
+    states: tuple[State, ...],
+    *,
+    limit: int = 25,
+    offset: int = 0,
 ) -> list[Grant]:
     rows = await db.fetchall(
-        by_states_sql(len(states)), (guild_id, *(s.value for s in states), limit)
+        by_states_sql(len(states)),
+        (guild_id, *(s.value for s in states), limit, offset),
     )
     return [Grant.from_row(row) for row in rows]
+
+
+async def count_by_states(
+    db: Database, guild_id: int, states: tuple[State, ...]
+) -> int:
+    value = await db.fetchval(
+        count_by_states_sql(len(states)), (guild_id, *(s.value for s in states))
+    )
+    return int(value or 0)
 
 
 OF_REQUESTER = (

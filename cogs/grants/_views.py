@@ -1,9 +1,12 @@
-"""The grant request form."""
+"""The grant request form: draws its fields and reads them, nothing else.
+
+What a submitted form does is the action ``grants.request``, registered by the
+engine on ``bot.actions``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from collections.abc import Callable
+from typing import ClassVar
 
 import discord
 
@@ -14,13 +17,14 @@ from cogs.grants._logic import EVENT_TEXT_LIMIT
 from cogs.grants._logic import PURPOSE_LIMIT
 
 FormValues = dict[str, str]
-OnSubmit = Callable[[UiInteraction, FormValues], Awaitable[None]]
 
 
 class GrantForm(Modal):
-    def __init__(self, on_submit: OnSubmit) -> None:
+    #: The action in ``bot.actions`` a submitted form runs, with its values.
+    action: ClassVar[str] = "grants.request"
+
+    def __init__(self) -> None:
         super().__init__(title=_("Event grant request")[:45], timeout=900)
-        self._on_submit = on_submit
         self.event: discord.ui.TextInput[GrantForm] = discord.ui.TextInput(
             label=_("Event (its number, or its name)"),
             custom_id="event",
@@ -57,14 +61,14 @@ class GrantForm(Modal):
         ):
             self.add_item(item)
 
+    def values(self) -> FormValues:
+        return {
+            "event": self.event.value,
+            "amount": self.amount.value,
+            "currency": self.currency.value,
+            "purpose": self.purpose.value,
+            "attendance": self.attendance.value,
+        }
+
     async def on_submit(self, interaction: UiInteraction, /) -> None:
-        await self._on_submit(
-            interaction,
-            {
-                "event": self.event.value,
-                "amount": self.amount.value,
-                "currency": self.currency.value,
-                "purpose": self.purpose.value,
-                "attendance": self.attendance.value,
-            },
-        )
+        await interaction.client.actions.run(self.action, interaction, self.values())

@@ -4,9 +4,12 @@ from typing import Any
 
 import simcord
 
+from bot import Settings
 from bot.devtools.testing import member_locale
+from bot.devtools.testing import restart
 from bot.devtools.testing import World
 from bot.errors import UserError
+from bot.refusals import Refused
 
 FORM = {
     "event": "FlaskCon Lyon",
@@ -42,13 +45,13 @@ def dms(member: Any) -> list[str]:
 
 
 def expect_refusals(env: simcord.Env) -> None:
-    """Refusals are UserErrors the bot reported to the member; accept only those.
+    """Refusals (UserError, Refused) the bot reported to the member; accept only those.
 
     simcord records every error reaching a handler, refusals included, and the
     shared fixture re-raises them all; call this at the end of a test.
     """
     errors = env.errors
-    assert all(isinstance(_unwrap(e), UserError) for e in errors), errors
+    assert all(isinstance(_unwrap(e), UserError | Refused) for e in errors), errors
     env.check_errors = False
 
 
@@ -145,6 +148,33 @@ async def test_reviewer_decides_once_and_requester_is_told(
         (None, "pending", world.alice.id),
         ("pending", "approved", world.reviewer.id),
     ]
+
+
+async def test_reviewer_turns_the_list_to_page_two_and_back_across_a_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    for number in range(1, 13):
+        await request(world, world.alice, event=f"Meetup {number}")
+    listed = await world.reviewer.slash(world.general, "grant list")
+    assert listed.ephemeral and listed.response is not None
+    first = listed.response.embeds[0]
+    assert first.footer.text == "Page 1 of 2"
+    assert "**G-1**" in (first.description or "")
+    assert "**G-11**" not in (first.description or "")
+
+    turned = await world.reviewer.click(listed.response, label="Next")
+    assert turned.response is not None
+    second = turned.response.embeds[0]
+    assert second.footer.text == "Page 2 of 2"
+    assert "**G-11**" in (second.description or "")
+    assert "**G-12**" in (second.description or "")
+    assert "**G-1**" not in (second.description or "")
+
+    await restart(simcord_env, settings)
+    back = await world.reviewer.click(turned.response, label="Previous")
+    assert back.response is not None
+    assert back.response.embeds[0].footer.text == "Page 1 of 2"
+    assert "**G-1**" in (back.response.embeds[0].description or "")
 
 
 async def test_reviewer_cannot_review_own_request(

@@ -2,7 +2,8 @@
 
 The raw answers of PyPI, GitHub and OSV are reduced to small records
 (:class:`PypiInfo`, :class:`GithubInfo`, :class:`OsvInfo`); :func:`assess` turns them
-into a status with its reasons. Reasons are codes with values, worded by the cog.
+into a status with its reasons. Reasons are codes with values, and refusals are
+:class:`Problem` codes; ``_render`` words both.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from bot.refusals import Refused
+from bot.safety import clean_text
+from bot.safety import clip
+
 T = TypeVar("T")
 
 DAY = 86400
@@ -37,6 +42,16 @@ MONTH = 30.436875 * DAY
 
 class MalformedData(ValueError):
     """An API answered, but not in the shape we know."""
+
+
+class Problem(StrEnum):
+    """Why an /ext command is refused (worded by ``_render``)."""
+
+    NOT_WATCHED = "not_watched"
+    EMPTY_LIST = "empty_list"
+    INVALID_NAME = "invalid_name"
+    NOT_GITHUB = "not_github"
+    ALREADY_WATCHED = "already_watched"
 
 
 class Status(StrEnum):
@@ -263,15 +278,7 @@ def status_change(
     return Change(package, reported, current.status, current.reasons)
 
 
-# -- paging ------------------------------------------------------------------------------
-def paginate(items: Sequence[T], per_page: int) -> list[Sequence[T]]:
-    """Split ``items`` into pages (at least one, possibly empty)."""
-    if per_page < 1:
-        raise ValueError("per_page must be positive")
-    pages = [items[i : i + per_page] for i in range(0, len(items), per_page)]
-    return pages or [items[:0]]
-
-
+# -- grouping -----------------------------------------------------------------------------
 def group_by_status(
     rows: Iterable[tuple[Status, T]],
 ) -> list[tuple[Status, list[T]]]:
@@ -305,6 +312,21 @@ def parse_repo(text: str) -> str | None:
     if match is None or match.group(2) in {".", ".."}:
         return None
     return f"{match.group(1)}/{match.group(2)}"
+
+
+def shown_name(text: str) -> str:
+    """A name a member typed, safe to quote back in a refusal."""
+    return clip(clean_text(text), 100)
+
+
+def check_new_watch(name: str, repo: str | None) -> tuple[str, str | None]:
+    """The package (normalised) and repository to watch, or a refusal."""
+    if not valid_package_name(name):
+        raise Refused(Problem.INVALID_NAME, name=shown_name(name))
+    parsed_repo = parse_repo(repo) if repo else None
+    if repo and parsed_repo is None:
+        raise Refused(Problem.NOT_GITHUB, repo=shown_name(repo))
+    return normalise_name(name), parsed_repo
 
 
 # -- PyPI -------------------------------------------------------------------------------

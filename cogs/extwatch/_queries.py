@@ -252,22 +252,18 @@ async def cached(db: Database, package: str, repo: str | None) -> Cached:
     return Cached(snapshots, backlog)
 
 
-class SqliteEtags:
-    """The HTTP client's ETag store, in ``extwatch_http_cache``."""
+# -- the HTTP client's ETag store ---------------------------------------------------------
+async def load_http_cache(db: Database, url: str) -> Stored | None:
+    row = await db.fetchone(
+        "SELECT etag, body, link FROM extwatch_http_cache WHERE url = ?", (url,)
+    )
+    return Stored(row["etag"], row["body"], row["link"]) if row else None
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
-    async def load(self, url: str) -> Stored | None:
-        row = await self._db.fetchone(
-            "SELECT etag, body, link FROM extwatch_http_cache WHERE url = ?", (url,)
-        )
-        return Stored(row["etag"], row["body"], row["link"]) if row else None
-
-    async def save(self, url: str, stored: Stored) -> None:
-        await self._db.execute(
-            "INSERT INTO extwatch_http_cache (url, etag, body, link, stored_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
-            "body = excluded.body, link = excluded.link, stored_at = excluded.stored_at",
-            (url, stored.etag, stored.body, stored.link, now_ts()),
-        )
+async def save_http_cache(db: Database, url: str, stored: Stored) -> None:
+    await db.execute(
+        "INSERT INTO extwatch_http_cache (url, etag, body, link, stored_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+        "body = excluded.body, link = excluded.link, stored_at = excluded.stored_at",
+        (url, stored.etag, stored.body, stored.link, now_ts()),
+    )

@@ -1,6 +1,14 @@
-"""Wording: statuses, reasons and staleness in the reader's language."""
+"""Wording: statuses, reasons, staleness and refusals in the reader's language.
+
+Pure: no I/O. The caller chooses the language (the member's for replies, the guild's
+for the weekly post).
+"""
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from collections.abc import Sequence
 
 import discord
 
@@ -8,9 +16,11 @@ from bot.clock import discord_timestamp
 from bot.clock import from_ts
 from bot.i18n import _
 from bot.i18n import ngettext
+from bot.refusals import explains
 from cogs.extwatch._logic import age_parts
 from cogs.extwatch._logic import Assessment
 from cogs.extwatch._logic import Change
+from cogs.extwatch._logic import Problem
 from cogs.extwatch._logic import Reason
 from cogs.extwatch._logic import ReasonCode
 from cogs.extwatch._logic import Status
@@ -29,6 +39,30 @@ ICONS = {
     Status.AT_RISK: "🔴",
     Status.UNKNOWN: "⚪",
 }
+
+
+@explains(Problem)
+def refusal(code: Problem, details: Mapping[str, object]) -> str:
+    """The sentence for a refused /ext command."""
+    match code:
+        case Problem.NOT_WATCHED:
+            return _(
+                "{name} is not on the watch list. /ext report shows the list.",
+                name=details["name"],
+            )
+        case Problem.EMPTY_LIST:
+            return _(
+                "The watch list is empty. Organisers add to it with /ext watch-add."
+            )
+        case Problem.INVALID_NAME:
+            return _("{name} is not a valid package name.", name=details["name"])
+        case Problem.NOT_GITHUB:
+            return _(
+                "{repo} is not a GitHub repository: write owner/name or its URL.",
+                repo=details["repo"],
+            )
+        case Problem.ALREADY_WATCHED:
+            return _("{name} is already on the watch list.", name=details["name"])
 
 
 def status_label(status: Status) -> str:
@@ -239,6 +273,62 @@ def changes_post(changes: list[Change]) -> str:
                 before=status_label(change.before),
                 after=status_label(change.after),
                 why=why,
+            )
+        )
+    return "\n".join(lines)
+
+
+def report_embed(
+    rows: Sequence[tuple[Watched, Assessment, bool]], counts: Counter[Status]
+) -> discord.Embed:
+    """One page of the report: ``rows`` (item, assessment, stale) in report order,
+    each status group headed with its size over the whole list (``counts``)."""
+    lines: list[str] = []
+    heading: Status | None = None
+    for item, assessment, stale in rows:
+        if assessment.status is not heading:
+            heading = assessment.status
+            if lines:
+                lines.append("")
+            lines.append(f"__{status_label(heading)} ({counts[heading]})__")
+        lines.append(report_line(item, assessment, stale))
+    return discord.Embed(title=_("Extension watch"), description="\n".join(lines))
+
+
+def added(name: str) -> str:
+    return _("{name} is now on the watch list.", name=name)
+
+
+def removed(name: str) -> str:
+    return _("{name} is no longer on the watch list.", name=name)
+
+
+def refresh_summary(checked: int, failed: int, changes: Sequence[Change]) -> str:
+    """What /ext refresh did: how many were checked, fetched badly, changed."""
+    lines = [
+        ngettext(
+            "Checked {count} extension.",
+            "Checked {count} extensions.",
+            checked,
+            count=checked,
+        )
+    ]
+    if failed:
+        lines.append(
+            ngettext(
+                "{count} could not be fetched completely; its last good data is kept and marked stale.",
+                "{count} could not be fetched completely; their last good data is kept and marked stale.",
+                failed,
+                count=failed,
+            )
+        )
+    for change in changes:
+        lines.append(
+            _(
+                "• {package}: {before} → {after}",
+                package=change.package,
+                before=status_label(change.before),
+                after=status_label(change.after),
             )
         )
     return "\n".join(lines)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.clock import utcnow
-from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
+from cogs.extwatch._cog import ExtWatchCog
+from cogs.extwatch._engine import SqliteEtags
+from cogs.extwatch._engine import weekly_prefix
 from cogs.extwatch._fake import ecosystem
 from cogs.extwatch._fake import FakeApis
 from cogs.extwatch._fake import Fault
@@ -19,8 +21,6 @@ ORDER = 50
 
 
 async def tour(t: Tour) -> None:
-    from cogs.extwatch._cog import ExtWatchCog
-
     w = t.world
     t.chapter("Extension watch")
     t.say(
@@ -41,10 +41,11 @@ async def tour(t: Tour) -> None:
             "osv_api_url": fake.url,
         }
     )
-    cog = bot.get_cog("ExtWatchCog")
+    cog = bot.get_cog(ExtWatchCog.__cog_name__)
     assert isinstance(cog, ExtWatchCog)
-    await cog.client.close()
-    cog.client = ApiClient(q.SqliteEtags(bot.db), github_api_url=fake.url)
+    engine = cog.engine
+    await engine.client.close()
+    engine.client = ApiClient(SqliteEtags(bot.db), github_api_url=fake.url)
 
     t.say("Before anything was fetched, a member asks about Flask-Login:")
     await t.slash(w.alice, w.general, "ext status", name="Flask-Login")
@@ -94,6 +95,6 @@ async def tour(t: Tour) -> None:
         "nothing later tries the network; at the prompt, /ext status and /ext report "
         "still answer from the cache, and /ext refresh reports the data as stale."
     )
-    await bot.scheduler.cancel_prefix(f"extwatch:weekly:{w.guild.id}:")
-    await cog.client.close()
+    await bot.scheduler.cancel_prefix(weekly_prefix(w.guild.id))
+    await engine.client.close()
     await fake.stop()

@@ -588,7 +588,7 @@ async def grant_told(ctx: Ctx) -> bool:
 # channel. The upstream fetch is not what is tested here: it is stubbed, and one
 # change is made up.
 async def extwatch_used(ctx: Ctx) -> None:
-    from cogs.extwatch import _cog as ext
+    from cogs.extwatch import _engine as ext
     from cogs.extwatch._logic import Change
     from cogs.extwatch._logic import Status
 
@@ -601,7 +601,7 @@ async def extwatch_used(ctx: Ctx) -> None:
         return Change(package, Status.HEALTHY, Status.AT_RISK, ())
 
     assert ctx.monkeypatch is not None
-    ctx.monkeypatch.setattr(ext.ExtWatchCog, "refresh", no_fetch)
+    ctx.monkeypatch.setattr(ext.ExtWatchEngine, "refresh", no_fetch)
     ctx.monkeypatch.setattr(ext, "status_change", one_change)
     await ctx.world.alice.slash(ctx.world.general, "ext status", name="Flask-Login")
     ctx.target = ctx.world.log.id
@@ -1107,8 +1107,8 @@ async def upstream_marked(ctx: Ctx) -> None:
     Those requests do not go through simcord; the refresh is replaced by one that
     records where it started in the same log, and fetches nothing.
     """
-    from cogs.extwatch import _cog as ext
-    from cogs.extwatch._refresh import RefreshResult
+    from cogs.extwatch import _engine as ext
+    from cogs.extwatch._engine import RefreshResult
 
     made: list[Call] = ctx.extra["calls"]
 
@@ -1117,7 +1117,7 @@ async def upstream_marked(ctx: Ctx) -> None:
         return RefreshResult(checked=len(packages))
 
     assert ctx.monkeypatch is not None
-    ctx.monkeypatch.setattr(ext.ExtWatchCog, "refresh", fetch)
+    ctx.monkeypatch.setattr(ext.ExtWatchEngine, "refresh", fetch)
     ctx.method = "GET"
     ctx.path = "/upstream"
 

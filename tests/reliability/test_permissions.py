@@ -58,8 +58,8 @@ from bot.devtools.testing import World
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
 from bot.ui import view_of
-from cogs.extwatch._cog import ExtWatchCog
-from cogs.extwatch._refresh import RefreshResult
+from cogs.extwatch._engine import ExtWatchEngine
+from cogs.extwatch._engine import RefreshResult
 from cogs.triage._views import NeedHelpButton
 
 A, D, ASK, H = "allow", "deny", "ask", "hidden"
@@ -589,10 +589,10 @@ def _record_button_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 def _no_upstream_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
     """/ext refresh and watch-add check PyPI and GitHub; the matrix is about who may."""
 
-    async def refresh(self: ExtWatchCog, packages: dict[str, str | None]) -> Any:
+    async def refresh(self: ExtWatchEngine, packages: dict[str, str | None]) -> Any:
         return RefreshResult(checked=len(packages))
 
-    monkeypatch.setattr(ExtWatchCog, "refresh", refresh)
+    monkeypatch.setattr(ExtWatchEngine, "refresh", refresh)
 
 
 ACTORS = {

@@ -13,9 +13,9 @@ from cogs.extwatch._client import FailureKind
 from cogs.extwatch._client import FetchError
 from cogs.extwatch._client import MemoryEtags
 from cogs.extwatch._client import Stored
+from cogs.extwatch._engine import SqliteEtags
 from cogs.extwatch._fake import FakeApis
 from cogs.extwatch._fake import Fault
-from cogs.extwatch._queries import SqliteEtags
 
 
 class Sleeps:

@@ -14,6 +14,9 @@ from bot.scheduler import Job
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._cog import ExtWatchCog
+from cogs.extwatch._engine import ExtWatchEngine
+from cogs.extwatch._engine import SqliteEtags
+from cogs.extwatch._engine import weekly_key
 from cogs.extwatch._fake import FakeApis
 from cogs.extwatch._fake import Fault
 from cogs.extwatch._logic import Status
@@ -26,19 +29,19 @@ DAY = 86400
 pytestmark = pytest.mark.simcord(settle_timeout=60)
 
 
-def cog_of(env: simcord.Env) -> ExtWatchCog:
+def engine_of(env: simcord.Env) -> ExtWatchEngine:
     bot = env.bot
     assert isinstance(bot, PalletsBot)
-    cog = bot.get_cog("ExtWatchCog")
+    cog = bot.get_cog(ExtWatchCog.__cog_name__)
     assert isinstance(cog, ExtWatchCog)
-    return cog
+    return cog.engine
 
 
 def use_fast_client(env: simcord.Env, fake: FakeApis) -> None:
     """Short timeout and backoff, so fault tests take a second, not a minute."""
-    cog = cog_of(env)
-    cog.client = ApiClient(
-        q.SqliteEtags(cog.bot.db),
+    engine = engine_of(env)
+    engine.client = ApiClient(
+        SqliteEtags(engine.bot.db),
         github_api_url=fake.url,
         timeout=0.5,
         attempts=2,
@@ -69,9 +72,9 @@ def log_posts(world: World) -> list[str]:
 
 
 async def watched_names(env: simcord.Env, world: World) -> set[str]:
-    cog = cog_of(env)
-    await cog.ensure_guild(world.guild.id)
-    return {w.display_name for w in await q.watched(cog.bot.db, world.guild.id)}
+    engine = engine_of(env)
+    await engine.ensure_guild(world.guild.id)
+    return {w.display_name for w in await q.watched(engine.bot.db, world.guild.id)}
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -161,6 +164,25 @@ async def test_report_is_grouped_worst_first_and_paginated(
     page_two = turned.response.embeds[0]
     assert page_two.footer.text == "Page 2 of 3"
     assert "__healthy (21)__" in (page_two.description or "")
+
+
+async def test_report_pages_turn_back_after_a_restart(
+    simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
+) -> None:
+    await world.organiser.slash(world.general, "ext refresh")
+    result = await world.alice.slash(world.general, "ext report")
+    assert result.response is not None
+    turned = await world.alice.click(result.response, label="Next")
+    assert turned.response is not None
+    assert turned.response.embeds[0].footer.text == "Page 2 of 3"
+
+    await restart(simcord_env, settings)
+    back = await world.alice.click(turned.response, label="Previous")
+
+    assert back.response is not None
+    first = back.response.embeds[0]
+    assert first.footer.text == "Page 1 of 3"
+    assert (first.description or "").startswith("__at risk (2)__")
 
 
 # -- permissions and input -------------------------------------------------------------------
@@ -367,13 +389,13 @@ async def test_a_rerun_of_the_same_weekly_check_does_not_post_twice(
     # A crash after the post and before the statuses were recorded: the job runs
     # again after the restart with the old statuses.
     bot = await restart(simcord_env, settings)
-    cog = cog_of(simcord_env)
+    engine = engine_of(simcord_env)
     await q.set_reported(bot.db, world.guild.id, {"flask-sqlalchemy": Status.HEALTHY})
     row = await bot.scheduler.get(
-        f"extwatch:weekly:{world.guild.id}:{1768197600}"  # Monday 12 January 06:00
+        weekly_key(world.guild.id, from_ts(1768197600))  # Monday 12 January 06:00
     )
     assert row is not None and row["state"] == "done"
-    await cog._weekly(Job.from_row(row, late=True))
+    await engine.on_weekly(Job.from_row(row, late=True))
     await simcord_env.settle()
 
     assert len(log_posts(world)) == 1
@@ -383,7 +405,7 @@ async def test_weekly_check_schedules_the_next_week(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
     await first_weekly(simcord_env, world)
-    bot = cog_of(simcord_env).bot
+    bot = engine_of(simcord_env).bot
     pending = await bot.db.fetchall(
         "SELECT key, due_at FROM jobs WHERE kind = 'extwatch.weekly' AND state = 'pending'"
     )
@@ -397,7 +419,7 @@ async def test_a_server_that_never_used_ext_makes_no_requests(
 ) -> None:
     await simcord_env.advance_time(14 * DAY)
     assert fake.requests == []
-    bot = cog_of(simcord_env).bot
+    bot = engine_of(simcord_env).bot
     assert (
         await bot.db.fetchval(
             "SELECT count(*) FROM jobs WHERE kind = 'extwatch.weekly'"

@@ -5,8 +5,6 @@ from datetime import UTC
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cogs.extwatch._logic import accepts_major
 from cogs.extwatch._logic import age_parts
@@ -24,7 +22,6 @@ from cogs.extwatch._logic import next_weekly
 from cogs.extwatch._logic import normalise_name
 from cogs.extwatch._logic import osv_from_json
 from cogs.extwatch._logic import OsvInfo
-from cogs.extwatch._logic import paginate
 from cogs.extwatch._logic import parse_github
 from cogs.extwatch._logic import parse_osv
 from cogs.extwatch._logic import parse_pypi
@@ -364,13 +361,6 @@ def test_names_and_repositories() -> None:
     assert parse_repo("https://gitlab.com/x/y") is None
     assert parse_repo("just-a-name") is None
     assert parse_repo("a/../b") is None
-
-
-@given(st.lists(st.integers(), max_size=50), st.integers(1, 12))
-def test_paginate_keeps_every_item_in_order(items: list[int], per_page: int) -> None:
-    pages = paginate(items, per_page)
-    assert [x for page in pages for x in page] == items
-    assert all(0 < len(p) <= per_page for p in pages) or items == []
 
 
 def test_group_by_status_puts_worst_first() -> None:

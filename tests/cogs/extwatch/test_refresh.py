@@ -11,9 +11,10 @@ from bot import Settings
 from bot.db import Database
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
+from cogs.extwatch._engine import refresh_package
+from cogs.extwatch._engine import SqliteEtags
 from cogs.extwatch._fake import FakeApis
 from cogs.extwatch._fake import Fault
-from cogs.extwatch._refresh import refresh_package
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ async def client(fake: FakeApis, db: Database) -> AsyncIterator[ApiClient]:
         return None
 
     api = ApiClient(
-        q.SqliteEtags(db), github_api_url=fake.url, timeout=0.3, sleep=no_wait
+        SqliteEtags(db), github_api_url=fake.url, timeout=0.3, sleep=no_wait
     )
     try:
         yield api

@@ -99,12 +99,12 @@ async def test_replies_never_allow_everyone_or_role_pings(
 async def test_unexpected_error_gets_an_apology_with_an_error_id(
     simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cogs.setup._cog as setup_cog
+    import cogs.setup._render as setup_render
 
     def broken(*args: Any) -> str:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(setup_cog, "describe", broken)
+    monkeypatch.setattr(setup_render, "describe", broken)
     result = await world.admin.slash(world.general, "setup show")
     assert result.ephemeral and result.response is not None
     assert "error" in result.response.content

@@ -9,16 +9,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PalletsBot
-from bot.errors import UserError
 from bot.guilds import Channel
 from bot.guilds import GuildSettings
 from bot.guilds import Role
-from bot.i18n import _
 from bot.i18n import available_languages
 from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
+from bot.refusals import Refused
 from bot.replies import reply
 from bot.ui import Interaction
+from cogs.setup import _render as render
+from cogs.setup._logic import calendar_path
+from cogs.setup._logic import chosen
+from cogs.setup._logic import Problem
 
 
 @app_commands.guild_only()
@@ -54,26 +57,25 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         log: discord.TextChannel | None = None,
     ) -> None:
         """Choose the channels the bot works in."""
-        chosen = {
-            Channel.ANNOUNCEMENTS: announcements,
-            Channel.QUESTIONS: questions,
-            Channel.EVENTS: events,
-            Channel.MENTORSHIP: mentorship,
-            Channel.HELPERS: helpers,
-            Channel.LOG: log,
-        }
-        changes = {
-            self.bot.guild_config.channel_column(which): channel.id
-            for which, channel in chosen.items()
-            if channel is not None
-        }
-        if not changes:
-            raise UserError(_("Name at least one channel to set."))
+        config = self.bot.guild_config
+        changes = chosen(
+            {
+                config.channel_column(which): channel.id if channel else None
+                for which, channel in {
+                    Channel.ANNOUNCEMENTS: announcements,
+                    Channel.QUESTIONS: questions,
+                    Channel.EVENTS: events,
+                    Channel.MENTORSHIP: mentorship,
+                    Channel.HELPERS: helpers,
+                    Channel.LOG: log,
+                }.items()
+            },
+            Problem.NO_CHANNEL,
+        )
         assert interaction.guild_id is not None
-        settings = await self.bot.guild_config.update(interaction.guild_id, **changes)
+        settings = await config.update(interaction.guild_id, **changes)
         await reply(
-            interaction,
-            _("Channels saved.") + "\n" + describe(settings) + self._log_note(settings),
+            interaction, render.channels_saved(settings, self._log_is_public(settings))
         )
 
     @app_commands.command(name="roles")
@@ -92,24 +94,25 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         grants_reviewer: discord.Role | None = None,
     ) -> None:
         """Choose the roles that may organise, help, mentor and review grants."""
-        chosen = {
+        roles = {
             Role.ORGANISER: organiser,
             Role.HELPER: helper,
             Role.MENTOR: mentor,
             Role.GRANTS_REVIEWER: grants_reviewer,
         }
-        if any(role is not None and role.is_default() for role in chosen.values()):
-            raise UserError(_("@everyone cannot be one of the bot's roles."))
-        changes = {
-            self.bot.guild_config.role_column(which): role.id
-            for which, role in chosen.items()
-            if role is not None
-        }
-        if not changes:
-            raise UserError(_("Name at least one role to set."))
+        if any(role is not None and role.is_default() for role in roles.values()):
+            raise Refused(Problem.EVERYONE_ROLE)
+        config = self.bot.guild_config
+        changes = chosen(
+            {
+                config.role_column(which): role.id if role else None
+                for which, role in roles.items()
+            },
+            Problem.NO_ROLE,
+        )
         assert interaction.guild_id is not None
-        settings = await self.bot.guild_config.update(interaction.guild_id, **changes)
-        await reply(interaction, _("Roles saved.") + "\n" + describe(settings))
+        settings = await config.update(interaction.guild_id, **changes)
+        await reply(interaction, render.roles_saved(settings))
 
     @app_commands.command(name="language")
     @app_commands.describe(language="Language code, for example de, es, fr or pt-BR")
@@ -117,18 +120,14 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         """Choose the language of the bot's public posts in this server."""
         code = normalise_language(language)
         if code is None:
-            raise UserError(
-                _(
-                    "I have no translation for {language}. Available: {available}.",
-                    language=language,
-                    available=", ".join(available_languages()),
-                )
+            raise Refused(
+                Problem.UNKNOWN_LANGUAGE,
+                language=language,
+                available=", ".join(available_languages()),
             )
         assert interaction.guild_id is not None
         await self.bot.guild_config.update(interaction.guild_id, language=code)
-        await reply(
-            interaction, _("Public posts will now be in {language}.", language=code)
-        )
+        await reply(interaction, render.language_saved(code))
 
     @language.autocomplete("language")
     async def _language_choices(
@@ -151,27 +150,13 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             interaction.guild_id, calendar_enabled=enabled
         )
         if not enabled:
-            await reply(interaction, _("The calendar feed is now off."))
+            await reply(interaction, render.calendar_off())
             return
-        path = f"/calendar/{interaction.guild_id}.ics"
-        base = self.bot.settings.public_url
-        if base:
-            text = _(
-                "The calendar feed is on. Members can subscribe to {url} in their calendar app.",
-                url=base.rstrip("/") + path,
-            )
-        elif self.bot.settings.http_port is not None:
-            text = _(
-                "The calendar feed is on, at {path} on the bot's web server. "
-                "Ask the bot's host for the public address.",
-                path=path,
-            )
-        else:
-            text = _(
-                "The calendar feed is on, but the bot's web server is off: "
-                "ask the bot's host to set it up ({path}).",
-                path=path,
-            )
+        text = render.calendar_on(
+            calendar_path(interaction.guild_id),
+            self.bot.settings.public_url,
+            web_server=self.bot.settings.http_port is not None,
+        )
         await reply(interaction, text)
 
     @app_commands.command(name="show")
@@ -179,49 +164,13 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         """Show how the bot is set up in this server."""
         assert interaction.guild_id is not None
         settings = await self.bot.guild_config.get(interaction.guild_id)
-        await reply(interaction, describe(settings) + self._log_note(settings))
-
-    def _log_note(self, settings: GuildSettings) -> str:
-        """A warning when every member can read the log channel."""
-        log_id = settings.channel(Channel.LOG)
-        if log_id is None or not self.bot.notices.readable_by_everyone(
-            settings.guild_id, log_id
-        ):
-            return ""
-        return "\n" + _(
-            "Every member can read the log channel, so mentoring feedback, check-in "
-            "answers and grant requests are not posted there. Make it private to "
-            "organisers to see them."
+        await reply(
+            interaction, render.summary(settings, self._log_is_public(settings))
         )
 
-
-def describe(settings: GuildSettings) -> str:
-    """A readable summary of a guild's settings (channels and roles as mentions)."""
-    unset = _("not set")
-
-    def channel(which: Channel) -> str:
-        value = settings.channel(which)
-        return f"<#{value}>" if value else unset
-
-    def role(which: Role) -> str:
-        value = settings.role(which)
-        return f"<@&{value}>" if value else unset
-
-    lines = [
-        _("Announcements: {value}", value=channel(Channel.ANNOUNCEMENTS)),
-        _("Questions forum: {value}", value=channel(Channel.QUESTIONS)),
-        _("Events: {value}", value=channel(Channel.EVENTS)),
-        _("Mentorship: {value}", value=channel(Channel.MENTORSHIP)),
-        _("Helpers: {value}", value=channel(Channel.HELPERS)),
-        _("Log: {value}", value=channel(Channel.LOG)),
-        _("Organiser role: {value}", value=role(Role.ORGANISER)),
-        _("Helper role: {value}", value=role(Role.HELPER)),
-        _("Mentor role: {value}", value=role(Role.MENTOR)),
-        _("Grants reviewer role: {value}", value=role(Role.GRANTS_REVIEWER)),
-        _("Language: {value}", value=settings.language or unset),
-        _(
-            "Calendar feed: {value}",
-            value=_("on") if settings.calendar_enabled else _("off"),
-        ),
-    ]
-    return "\n".join(lines)
+    def _log_is_public(self, settings: GuildSettings) -> bool:
+        """Whether the guild has a log channel that every member can read."""
+        log_id = settings.channel(Channel.LOG)
+        return log_id is not None and self.bot.notices.readable_by_everyone(
+            settings.guild_id, log_id
+        )

@@ -1,0 +1,122 @@
+"""Wording of /setup: confirmations, the summary of a guild's set-up, refusals.
+
+Pure: no I/O; the caller passes what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.guilds import Channel
+from bot.guilds import GuildSettings
+from bot.guilds import Role
+from bot.i18n import _
+from bot.refusals import explains
+from cogs.setup._logic import Problem
+
+
+@explains(Problem)
+def refusal(code: Problem, details: Mapping[str, object]) -> str:
+    """The sentence for a refused /setup command."""
+    match code:
+        case Problem.NO_CHANNEL:
+            return _("Name at least one channel to set.")
+        case Problem.NO_ROLE:
+            return _("Name at least one role to set.")
+        case Problem.EVERYONE_ROLE:
+            return _("@everyone cannot be one of the bot's roles.")
+        case Problem.UNKNOWN_LANGUAGE:
+            return _(
+                "I have no translation for {language}. Available: {available}.",
+                language=details["language"],
+                available=details["available"],
+            )
+
+
+def channels_saved(settings: GuildSettings, log_readable_by_everyone: bool) -> str:
+    return (
+        _("Channels saved.")
+        + "\n"
+        + describe(settings)
+        + log_note(log_readable_by_everyone)
+    )
+
+
+def roles_saved(settings: GuildSettings) -> str:
+    return _("Roles saved.") + "\n" + describe(settings)
+
+
+def language_saved(code: str) -> str:
+    return _("Public posts will now be in {language}.", language=code)
+
+
+def calendar_off() -> str:
+    return _("The calendar feed is now off.")
+
+
+def calendar_on(path: str, public_url: str | None, web_server: bool) -> str:
+    """Where members find the feed: the public address, or what to ask the host."""
+    if public_url:
+        return _(
+            "The calendar feed is on. Members can subscribe to {url} in their calendar app.",
+            url=public_url.rstrip("/") + path,
+        )
+    if web_server:
+        return _(
+            "The calendar feed is on, at {path} on the bot's web server. "
+            "Ask the bot's host for the public address.",
+            path=path,
+        )
+    return _(
+        "The calendar feed is on, but the bot's web server is off: "
+        "ask the bot's host to set it up ({path}).",
+        path=path,
+    )
+
+
+def summary(settings: GuildSettings, log_readable_by_everyone: bool) -> str:
+    """/setup show: the summary, and the log channel warning when it applies."""
+    return describe(settings) + log_note(log_readable_by_everyone)
+
+
+def log_note(readable_by_everyone: bool) -> str:
+    """A warning when every member can read the log channel."""
+    if not readable_by_everyone:
+        return ""
+    return "\n" + _(
+        "Every member can read the log channel, so mentoring feedback, check-in "
+        "answers and grant requests are not posted there. Make it private to "
+        "organisers to see them."
+    )
+
+
+def describe(settings: GuildSettings) -> str:
+    """A readable summary of a guild's settings (channels and roles as mentions)."""
+    unset = _("not set")
+
+    def channel(which: Channel) -> str:
+        value = settings.channel(which)
+        return f"<#{value}>" if value else unset
+
+    def role(which: Role) -> str:
+        value = settings.role(which)
+        return f"<@&{value}>" if value else unset
+
+    lines = [
+        _("Announcements: {value}", value=channel(Channel.ANNOUNCEMENTS)),
+        _("Questions forum: {value}", value=channel(Channel.QUESTIONS)),
+        _("Events: {value}", value=channel(Channel.EVENTS)),
+        _("Mentorship: {value}", value=channel(Channel.MENTORSHIP)),
+        _("Helpers: {value}", value=channel(Channel.HELPERS)),
+        _("Log: {value}", value=channel(Channel.LOG)),
+        _("Organiser role: {value}", value=role(Role.ORGANISER)),
+        _("Helper role: {value}", value=role(Role.HELPER)),
+        _("Mentor role: {value}", value=role(Role.MENTOR)),
+        _("Grants reviewer role: {value}", value=role(Role.GRANTS_REVIEWER)),
+        _("Language: {value}", value=settings.language or unset),
+        _(
+            "Calendar feed: {value}",
+            value=_("on") if settings.calendar_enabled else _("off"),
+        ),
+    ]
+    return "\n".join(lines)

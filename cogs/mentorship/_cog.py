@@ -11,7 +11,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import timezones
 from bot.app import PalletsBot
 from bot.clock import discord_timestamp
 from bot.clock import from_ts
@@ -36,6 +35,7 @@ from bot.safety import mention_only
 from bot.safety import quote
 from bot.safety import THREAD_NAME_LIMIT
 from bot.scheduler import Job
+from bot.timezones import Timezone
 from bot.ui import Interaction
 from cogs.mentorship import _logic as logic
 from cogs.mentorship._logic import MentorProfile
@@ -130,18 +130,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         return found
 
     @staticmethod
-    def parse_timezone(text: str) -> str:
-        zone = timezones.find(text)
-        if zone is None:
-            raise UserError(
-                _(
-                    "Unknown timezone {name}: pick one from the list, such as Europe/Paris.",
-                    name=clip(text, 50),
-                )
-            )
-        return zone
-
-    @staticmethod
     def parse_languages(text: str | None) -> tuple[str, ...]:
         if text is None:
             return ()
@@ -187,14 +175,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         return "\n".join(lines)
 
     # -- autocomplete -----------------------------------------------------------------
-    async def _timezone_complete(
-        self, interaction: Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=name)
-            for name in timezones.choices(current)
-        ]
-
     async def _topics_complete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -227,7 +207,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         interaction: Interaction,
         topics: str | None = None,
         languages: str | None = None,
-        timezone: str | None = None,
+        timezone: Timezone | None = None,
         capacity: app_commands.Range[int, 0, logic.MAX_CAPACITY] | None = None,
         available: bool | None = None,
     ) -> None:
@@ -239,7 +219,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         )
         if changing:
             new_topics = self.parse_topics(topics) if topics is not None else None
-            new_zone = self.parse_timezone(timezone) if timezone is not None else None
+            new_zone = timezone.key if timezone is not None else None
             new_languages = (
                 self.parse_languages(languages) if languages is not None else None
             )
@@ -294,7 +274,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         )
         await reply(interaction, text)
 
-    profile.autocomplete("timezone")(_timezone_complete)
     profile.autocomplete("topics")(_topics_complete)
     profile.autocomplete("languages")(_languages_complete)
 
@@ -675,13 +654,12 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         interaction: Interaction,
         topics: str,
         goal: str,
-        timezone: str,
+        timezone: Timezone,
         languages: str | None = None,
     ) -> None:
         """Ask for a mentor."""
         guild_id = self.guild_id(interaction)
         slugs = self.parse_topics(topics)
-        zone = self.parse_timezone(timezone)
         spoken = self.parse_languages(languages)
         cleaned = clean_text(goal)
         if not cleaned or len(cleaned) > logic.GOAL_LENGTH:
@@ -696,7 +674,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             mentee_id=interaction.user.id,
             topics=slugs,
             goal=cleaned,
-            timezone=zone,
+            timezone=timezone.key,
             languages=spoken,
             now=now_ts(),
         )
@@ -715,7 +693,6 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             ),
         )
 
-    request.autocomplete("timezone")(_timezone_complete)
     request.autocomplete("topics")(_topics_complete)
     request.autocomplete("languages")(_languages_complete)
 

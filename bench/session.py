@@ -447,18 +447,19 @@ class Session:
 
     async def _ranking(self, world: World, bot: PalletsBot) -> None:
         from bot.clock import utcnow
+        from cogs.mentorship import _queries as q
         from cogs.mentorship._cog import MentorshipCog
 
         cog = bot.get_cog("MentorshipCog")
         assert isinstance(cog, MentorshipCog)
-        mentor = await cog.q.profile(GUILD_ID, world.mentor.id)
+        mentor = await q.profile(bot.db, GUILD_ID, world.mentor.id)
         assert mentor is not None
         samples = []
         size = 0
         # What /mentor queue runs: one page of the queue ranked for this mentor.
         for _ in range(max(self.runs // 4, 5)):
             started = time.perf_counter()
-            _page, _shown, size = await cog.q.queue_page(mentor, utcnow(), 0)
+            _page, _shown, size = await cog.engine.queue_page(mentor, utcnow(), 0)
             samples.append((time.perf_counter() - started) * 1000)
         self.results["mentor:ranking"] = {**summary(samples), "open": size}
 
@@ -466,16 +467,14 @@ class Session:
         """The whole ranking in Python, as /mentor queue did before its index."""
         from bot.clock import utcnow
         from cogs.mentorship import _logic as logic
-        from cogs.mentorship._cog import MentorshipCog
+        from cogs.mentorship import _queries as q
 
-        cog = bot.get_cog("MentorshipCog")
-        assert isinstance(cog, MentorshipCog)
-        mentor = await cog.q.profile(GUILD_ID, world.mentor.id)
+        mentor = await q.profile(bot.db, GUILD_ID, world.mentor.id)
         assert mentor is not None
         full = []
         for _ in range(3):
             started = time.perf_counter()
-            requests = await cog.q.open_requests(GUILD_ID)
+            requests = await q.open_requests(bot.db, GUILD_ID)
             logic.rank_queue(mentor, requests, utcnow())
             full.append((time.perf_counter() - started) * 1000)
         self.results["mentor:full_ranking"] = summary(full)

@@ -38,10 +38,11 @@ from bot.scheduler import Job
 from bot.timezones import Timezone
 from bot.ui import Interaction
 from cogs.mentorship import _logic as logic
+from cogs.mentorship import _queries as q
+from cogs.mentorship._engine import MentorshipEngine
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
 from cogs.mentorship._queries import Pairing
-from cogs.mentorship._queries import Queries
 from cogs.mentorship._views import CheckinButton
 from cogs.mentorship._views import ClaimButton
 from cogs.mentorship._views import FeedbackButton
@@ -91,7 +92,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
-        self.q = Queries(bot.db)
+        self.engine = MentorshipEngine(bot)
         self.topics = logic.load_topics(TOPICS_FILE.read_text("utf-8"))
 
     async def cog_load(self) -> None:
@@ -213,7 +214,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     ) -> None:
         """Show or change your mentor profile."""
         guild_id = self.guild_id(interaction)
-        current = await self.q.profile(guild_id, interaction.user.id)
+        current = await q.profile(self.bot.db, guild_id, interaction.user.id)
         changing = any(
             v is not None for v in (topics, languages, timezone, capacity, available)
         )
@@ -249,7 +250,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 ),
                 active=current.active if current else 0,
             )
-            await self.q.save_profile(current, now_ts())
+            await q.save_profile(self.bot.db, current, now_ts())
         if current is None:
             raise UserError(
                 _("You have no mentor profile yet: set topics and a timezone first.")
@@ -291,10 +292,10 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     ) -> None:
         await require_role(interaction, Role.MENTOR)
         guild_id = self.guild_id(interaction)
-        mentor = await self.q.profile(guild_id, interaction.user.id)
+        mentor = await q.profile(self.bot.db, guild_id, interaction.user.id)
         if mentor is None:
             raise UserError(_("Set up your mentor profile first with /mentor profile."))
-        number, shown, total = await self.q.queue_page(mentor, utcnow(), page)
+        number, shown, total = await self.engine.queue_page(mentor, utcnow(), page)
         if not total:
             await reply(
                 interaction, _("No open requests right now. Thank you for checking!")
@@ -338,19 +339,19 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         guild_id = self.guild_id(interaction)
         channel = await self.mentorship_channel(guild_id)
         await defer(interaction)
-        pairing = await self.q.claim(
-            guild_id, request_id, interaction.user.id, now_ts()
+        pairing = await q.claim(
+            self.bot.db, guild_id, request_id, interaction.user.id, now_ts()
         )
         if pairing is None:
             raise UserError(
                 await self.why_not_claimed(guild_id, request_id, interaction.user.id)
             )
-        request = await self.q.request(guild_id, request_id)
+        request = await q.request(self.bot.db, guild_id, request_id)
         assert request is not None
         try:
             thread_id = await self.open_pair_space(channel, pairing, request)
         except discord.HTTPException as error:
-            await self.q.undo_claim(pairing, now_ts())
+            await q.undo_claim(self.bot.db, pairing, now_ts())
             if isinstance(error, discord.Forbidden):
                 # The mentor is told by the error reply; organisers can fix it.
                 with guild_language():
@@ -385,7 +386,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def why_not_claimed(
         self, guild_id: int, request_id: int, user_id: int
     ) -> str:
-        request = await self.q.request(guild_id, request_id)
+        request = await q.request(self.bot.db, guild_id, request_id)
         if request is None:
             return _("There is no request #{id}.", id=request_id)
         if request.mentee_id == user_id:
@@ -396,7 +397,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 "Thank you for offering! /mentor queue shows the others.",
                 id=request_id,
             )
-        profile = await self.q.profile(guild_id, user_id)
+        profile = await q.profile(self.bot.db, guild_id, user_id)
         if profile is None:
             return _("Set up your mentor profile first with /mentor profile.")
         if not profile.available:
@@ -414,7 +415,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest
     ) -> int:
         """Create the pair's private thread once, welcome both, schedule check-ins."""
-        current = await self.q.pairing(pairing.id)
+        current = await q.pairing(self.bot.db, pairing.id)
         thread_id = current.thread_id if current else None
         if thread_id is None:
             with guild_language():
@@ -425,7 +426,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 invitable=False,
                 auto_archive_duration=10080,
             )
-            await self.q.set_thread(pairing.id, thread.id)
+            await q.set_thread(self.bot.db, pairing.id, thread.id)
             thread_id = thread.id
             for user_id in await self.thread_members(channel.guild, pairing):
                 await thread.add_user(discord.Object(user_id))
@@ -494,7 +495,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         interval set later, or a late run after downtime, never fires a burst of
         overdue check-ins.
         """
-        days = await self.q.checkin_days(pairing.guild_id)
+        days = await q.checkin_days(self.bot.db, pairing.guild_id)
         start = after or from_ts(pairing.claimed_at)
         await self.bot.schedule(
             CHECKIN_KIND,
@@ -521,8 +522,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 _("Write a note of 1 to {limit} characters.", limit=logic.NOTE_LENGTH)
             )
         pairing = await self.pairing_as_mentor(guild_id, interaction.user.id, mentee.id)
-        if not await self.q.close_pairing(
-            pairing, state="released", note=note, now=now_ts()
+        if not await q.close_pairing(
+            self.bot.db, pairing, state="released", note=note, now=now_ts()
         ):
             raise UserError(_("That pairing is already closed."))
         await self.bot.scheduler.cancel_prefix(f"mentorship:checkin:{pairing.id}:")
@@ -547,7 +548,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def pairing_as_mentor(
         self, guild_id: int, mentor_id: int, mentee_id: int
     ) -> Pairing:
-        for pairing in await self.q.active_pairings_of(guild_id, mentor_id):
+        for pairing in await q.active_pairings_of(self.bot.db, guild_id, mentor_id):
             if pairing.mentor_id == mentor_id and pairing.mentee_id == mentee_id:
                 return pairing
         raise UserError(
@@ -564,7 +565,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         """Close a mentoring pairing and ask both sides for feedback."""
         guild_id = self.guild_id(interaction)
         user_id = interaction.user.id
-        pairings = await self.q.active_pairings_of(guild_id, user_id)
+        pairings = await q.active_pairings_of(self.bot.db, guild_id, user_id)
         if mentee is not None:
             pairings = [
                 p
@@ -578,8 +579,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 _("You mentor several members: name the mentee to end with.")
             )
         pairing = pairings[0]
-        if not await self.q.close_pairing(
-            pairing, state="ended", note=None, now=now_ts()
+        if not await q.close_pairing(
+            self.bot.db, pairing, state="ended", note=None, now=now_ts()
         ):
             raise UserError(_("That pairing is already closed."))
         await self.bot.scheduler.cancel_prefix(f"mentorship:checkin:{pairing.id}:")
@@ -608,7 +609,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             )
 
     async def open_feedback(self, interaction: Interaction, pairing_id: int) -> None:
-        pairing = await self.q.pairing(pairing_id)
+        pairing = await q.pairing(self.bot.db, pairing_id)
         if pairing is None or not pairing.involves(interaction.user.id):
             raise NotAllowed(
                 _("Only the mentor and mentee of this pairing can give feedback.")
@@ -618,7 +619,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def save_feedback(
         self, interaction: Interaction, pairing_id: int, text: str
     ) -> None:
-        pairing = await self.q.pairing(pairing_id)
+        pairing = await q.pairing(self.bot.db, pairing_id)
         if pairing is None or not pairing.involves(interaction.user.id):
             raise NotAllowed(
                 _("Only the mentor and mentee of this pairing can give feedback.")
@@ -627,7 +628,9 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         if not body:
             await reply(interaction, _("No feedback given; that is fine. Thank you!"))
             return
-        await self.q.save_feedback(pairing_id, interaction.user.id, body, now_ts())
+        await q.save_feedback(
+            self.bot.db, pairing_id, interaction.user.id, body, now_ts()
+        )
         with guild_language():
             note = _(
                 "Mentoring feedback on pairing #{id} from <@{user}>: {text}",
@@ -669,7 +672,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                     limit=logic.GOAL_LENGTH,
                 )
             )
-        request_id = await self.q.create_request(
+        request_id = await q.create_request(
+            self.bot.db,
             guild_id=guild_id,
             mentee_id=interaction.user.id,
             topics=slugs,
@@ -700,8 +704,10 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def cancel(self, interaction: Interaction) -> None:
         """Withdraw your open mentoring request."""
         guild_id = self.guild_id(interaction)
-        if not await self.q.cancel_request(guild_id, interaction.user.id, now_ts()):
-            live = await self.q.live_request(guild_id, interaction.user.id)
+        if not await q.cancel_request(
+            self.bot.db, guild_id, interaction.user.id, now_ts()
+        ):
+            live = await q.live_request(self.bot.db, guild_id, interaction.user.id)
             if live is not None and live.state == "claimed":
                 raise UserError(
                     _(
@@ -724,12 +730,12 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             await require_role(interaction, Role.ORGANISER)
             target = member.id
         lines: list[str] = []
-        live = await self.q.live_request(guild_id, target)
+        live = await q.live_request(self.bot.db, guild_id, target)
         if live is not None:
             state = _("waiting for a mentor") if live.state == "open" else _("claimed")
             lines.append(_("Request #{id}: {state}", id=live.id, state=state))
             lines.append(self.describe_request(live, goal=True))
-        pairings = await self.q.active_pairings_of(guild_id, target)
+        pairings = await q.active_pairings_of(self.bot.db, guild_id, target)
         for pairing in pairings:
             if pairing.mentee_id == target:
                 lines.append(
@@ -780,7 +786,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     @requires(Role.ORGANISER)
     async def stats(self, interaction: Interaction) -> None:
         """Show mentoring numbers for organisers."""
-        stats = await self.q.stats(self.guild_id(interaction))
+        stats = await q.stats(self.bot.db, self.guild_id(interaction))
         median = logic.median_seconds(stats.waits)
         text = "\n".join(
             [
@@ -802,7 +808,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         self, interaction: Interaction, days: app_commands.Range[int, 1, 90]
     ) -> None:
         """Set how often pairs get a check-in prompt."""
-        await self.q.set_checkin_days(self.guild_id(interaction), days)
+        await q.set_checkin_days(self.bot.db, self.guild_id(interaction), days)
         await reply(
             interaction,
             ngettext(
@@ -820,10 +826,10 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         guild_id = self.guild_id(interaction)
         # The oldest requests first, a cohort at a time: one line per pair fits an
         # embed, and the assignment stays small however long the queue.
-        requests, waiting = await self.q.unclaimed(
-            guild_id, now_ts(), logic.MATCH_COHORT
+        requests, waiting = await q.unclaimed(
+            self.bot.db, guild_id, now_ts(), logic.MATCH_COHORT
         )
-        mentors = await self.q.available_mentors(guild_id)
+        mentors = await q.available_mentors(self.bot.db, guild_id)
         at = utcnow()
         pairs = logic.propose_assignment(requests, mentors, at)
         if not pairs:
@@ -834,7 +840,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
                 ),
             )
             return
-        proposal_id = await self.q.save_proposal(
+        proposal_id = await q.save_proposal(
+            self.bot.db,
             guild_id,
             interaction.user.id,
             [(r.id, m.user_id) for r, m in pairs],
@@ -881,21 +888,23 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         guild_id = self.guild_id(interaction)
         channel = await self.mentorship_channel(guild_id)
         await defer(interaction)
-        proposal = await self.q.take_proposal(guild_id, proposal_id)
+        proposal = await q.take_proposal(self.bot.db, guild_id, proposal_id)
         if proposal is None:
             raise UserError(_("This proposal was already confirmed."))
         made, skipped = 0, 0
         trouble: discord.HTTPException | None = None
         for request_id, mentor_id in proposal.pairs:
-            pairing = await self.q.claim(guild_id, request_id, mentor_id, now_ts())
-            request = await self.q.request(guild_id, request_id)
+            pairing = await q.claim(
+                self.bot.db, guild_id, request_id, mentor_id, now_ts()
+            )
+            request = await q.request(self.bot.db, guild_id, request_id)
             if pairing is None or request is None:
                 skipped += 1
                 continue
             try:
                 await self.open_pair_space(channel, pairing, request)
             except discord.HTTPException as error:
-                await self.q.undo_claim(pairing, now_ts())
+                await q.undo_claim(self.bot.db, pairing, now_ts())
                 # The next thread would fail the same way: stop, say why.
                 trouble = error
                 break
@@ -924,10 +933,10 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def run_checkin(self, job: Job) -> None:
         pairing_id = int(job.payload["pairing"])
         seq = int(job.payload["seq"])
-        pairing = await self.q.pairing(pairing_id)
+        pairing = await q.pairing(self.bot.db, pairing_id)
         if pairing is None or pairing.state != "active" or pairing.thread_id is None:
             return
-        await self.q.record_checkin(pairing_id, seq, now_ts())
+        await q.record_checkin(self.bot.db, pairing_id, seq, now_ts())
         # The next one first: Discord trouble with this one must not end the pair's
         # check-ins (a retry only moves it by the retry's delay).
         await self.schedule_checkin(pairing, seq + 1, max(job.due_at, utcnow()))
@@ -958,14 +967,14 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     async def answer_checkin(
         self, interaction: Interaction, pairing_id: int, seq: int, answer: str
     ) -> None:
-        pairing = await self.q.pairing(pairing_id)
+        pairing = await q.pairing(self.bot.db, pairing_id)
         if pairing is None or not pairing.involves(interaction.user.id):
             raise NotAllowed(
                 _("Only the mentor and mentee of this pairing can answer.")
             )
         value = "going_well" if answer == "well" else "need_help"
-        changed = await self.q.answer_checkin(
-            pairing_id, seq, value, interaction.user.id, now_ts()
+        changed = await q.answer_checkin(
+            self.bot.db, pairing_id, seq, value, interaction.user.id, now_ts()
         )
         if changed is None:
             raise UserError(_("This check-in is unknown."))
@@ -993,7 +1002,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         for guild in self.bot.guilds:
             await self.ensure_digest(guild.id)
         for guild in self.bot.guilds:
-            await self.q.warm_queue(guild.id)
+            await self.engine.warm_queue(guild.id)
 
     async def ensure_digest(self, guild_id: int) -> None:
         due = logic.next_digest_at(utcnow())
@@ -1011,10 +1020,12 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         settings = await self.bot.guild_config.get(guild_id)
         log_channel = settings.channel(Channel.LOG)
         cutoff = now_ts() - int(logic.UNCLAIMED_AFTER.total_seconds())
-        waiting, total = await self.q.unclaimed(guild_id, cutoff, logic.DIGEST_LISTED)
+        waiting, total = await q.unclaimed(
+            self.bot.db, guild_id, cutoff, logic.DIGEST_LISTED
+        )
         if log_channel is None or not waiting:
             return
-        mentors = await self.q.available_mentors(guild_id)
+        mentors = await q.available_mentors(self.bot.db, guild_id)
         at = utcnow()
         lines = [
             ngettext(

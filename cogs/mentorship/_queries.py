@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.db import Database
@@ -14,9 +13,6 @@ from bot.db import Row
 from cogs.mentorship._logic import DEFAULT_CHECKIN_DAYS
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
-from cogs.mentorship._logic import page_count
-from cogs.mentorship._logic import QUEUE_PAGE_SIZE
-from cogs.mentorship._logic import QueueIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +94,7 @@ UNCLAIMED_COUNT = (
     "SELECT count(*) FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
     "AND created_at <= ?"
 )
-# The queue index (logic.QueueIndex) follows the open requests through the change
+# The queue index (logic.QueueIndex, kept by the engine) follows the open requests through the change
 # log that migration 0008's triggers write.
 # Two subqueries: min() and max() in one SELECT would read the whole log.
 QUEUE_CHANGE_BOUNDS = (
@@ -129,8 +125,6 @@ REQUESTS_BY_ID = (
     "SELECT r.* FROM json_each(?) AS j CROSS JOIN mentor_requests AS r "
     "ON r.id = j.value WHERE r.guild_id = ?"
 )
-#: Changed requests above which the index is reloaded rather than patched.
-QUEUE_PATCH_LIMIT = 2000
 STATS_COUNTS = (
     "SELECT "
     "(SELECT count(*) FROM mentor_requests WHERE guild_id = :g AND state = 'open') "
@@ -148,388 +142,381 @@ STATS_WAITS = (
 )
 
 
-class Queries:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._queues: dict[int, QueueIndex] = {}
-        self._queue_lock = asyncio.Lock()
+# -- the queue index's reads (the index itself is the engine's) -------------------------
+async def queue_change_bounds(db: Database) -> tuple[int, int]:
+    """The lowest and highest sequence numbers in the queue's change log."""
+    bounds = await db.fetchone(QUEUE_CHANGE_BOUNDS)
+    assert bounds is not None
+    return int(bounds["lo"]), int(bounds["hi"])
 
-    # -- the ranked queue ---------------------------------------------------------------
-    async def queue_page(
-        self,
-        mentor: MentorProfile,
-        at: datetime,
-        page: int,
-        size: int = QUEUE_PAGE_SIZE,
-    ) -> tuple[int, list[MentorRequest], int]:
-        """One page of the open requests ranked for ``mentor`` (as ``rank_queue``).
 
-        Returns the page number (clamped to the pages there are), its requests and
-        how many requests the mentor's queue holds. The ranking runs over the guild's
-        queue index, kept in step through the change log; only the page is read.
-        """
-        async with self._queue_lock:
-            index = await self._synced_queue(mentor.guild_id)
-            number = max(page, 0)
-            ranked, total = index.rank(mentor, at, (number + 1) * size)
-            if number >= page_count(total, size):  # past the end: the last page
-                number = page_count(total, size) - 1
-                ranked, total = index.rank(mentor, at, (number + 1) * size)
-        ids = [int(i) for i in ranked[number * size : (number + 1) * size]]
-        rows = await self.db.fetchall(
-            REQUESTS_BY_ID, (json.dumps(ids), mentor.guild_id)
-        )
-        by_id = {row["id"]: _request(row) for row in rows}
-        return number, [by_id[i] for i in ids if i in by_id], total
+async def queue_changes(
+    db: Database, guild_id: int, after: int, upto: int
+) -> list[int]:
+    """Ids of the guild's requests changed after change ``after``, up to ``upto``."""
+    rows = await db.fetchall(QUEUE_CHANGES, (after, upto, guild_id))
+    return [int(row["request_id"]) for row in rows]
 
-    async def _synced_queue(self, guild_id: int) -> QueueIndex:
-        bounds = await self.db.fetchone(QUEUE_CHANGE_BOUNDS)
-        assert bounds is not None
-        lo, hi = int(bounds["lo"]), int(bounds["hi"])
-        index = self._queues.get(guild_id)
-        if index is not None and index.seq >= lo - 1:
-            if hi > index.seq:
-                changed = await self.db.fetchall(
-                    QUEUE_CHANGES, (index.seq, hi, guild_id)
-                )
-                if len(changed) > QUEUE_PATCH_LIMIT:
-                    index = None
-                else:
-                    ids = [row["request_id"] for row in changed]
-                    rows = await self.db.fetchall(QUEUE_REREAD, (json.dumps(ids),))
-                    for request_id in ids:
-                        index.discard(request_id)
-                    for row in rows:
-                        if row["state"] == "open" and row["guild_id"] == guild_id:
-                            index.put(_request(row))
-            if index is not None:
-                index.seq = hi
-                return index
-        # First use in this process, or too far behind: read the whole queue once.
-        # ``hi`` was read first, so a change made meanwhile is applied next time.
-        index = QueueIndex()
-        rows = await self.db.fetchall(QUEUE_LOAD, (guild_id,))
-        # Topic and language lists repeat a lot: parse each distinct text once.
-        parsed: dict[str, tuple[str, ...]] = {}
 
-        def parse(text: str) -> tuple[str, ...]:
-            value = parsed.get(text)
-            if value is None:
-                value = parsed[text] = tuple(json.loads(text))
-            return value
+async def queue_reread(db: Database, ids: list[int]) -> list[MentorRequest]:
+    """The listed requests as they are now (any state, any guild; no notes)."""
+    rows = await db.fetchall(QUEUE_REREAD, (json.dumps(ids),))
+    return [_request(row) for row in rows]
 
-        for number, row in enumerate(rows, start=1):
-            index.put(
-                MentorRequest(
-                    id=row["id"],
-                    guild_id=guild_id,
-                    mentee_id=row["mentee_id"],
-                    topics=parse(row["topics"]),
-                    goal="",
-                    timezone=row["timezone"],
-                    languages=parse(row["languages"]),
-                    state="open",
-                    created_at=row["created_at"],
-                )
+
+async def open_queue(db: Database, guild_id: int) -> AsyncIterator[list[MentorRequest]]:
+    """The guild's open requests (without goals), in slices of QUEUE_LOAD_CHUNK.
+
+    The caller indexes a slice before the next one is built, so a big queue loads
+    while commands keep being answered.
+    """
+    rows = await db.fetchall(QUEUE_LOAD, (guild_id,))
+    # Topic and language lists repeat a lot: parse each distinct text once.
+    parsed: dict[str, tuple[str, ...]] = {}
+
+    def parse(text: str) -> tuple[str, ...]:
+        value = parsed.get(text)
+        if value is None:
+            value = parsed[text] = tuple(json.loads(text))
+        return value
+
+    for start in range(0, len(rows), QUEUE_LOAD_CHUNK):
+        yield [
+            MentorRequest(
+                id=row["id"],
+                guild_id=guild_id,
+                mentee_id=row["mentee_id"],
+                topics=parse(row["topics"]),
+                goal="",
+                timezone=row["timezone"],
+                languages=parse(row["languages"]),
+                state="open",
+                created_at=row["created_at"],
             )
-            if number % QUEUE_LOAD_CHUNK == 0:
-                # A big queue loads in slices, so commands keep being answered.
-                index.flush()
-                await asyncio.sleep(0)
-        del rows
-        index.seq = hi
-        self._queues[guild_id] = index
-        return index
+            for row in rows[start : start + QUEUE_LOAD_CHUNK]
+        ]
 
-    async def warm_queue(self, guild_id: int) -> None:
-        """Build the guild's queue index ahead of the first /mentor queue."""
-        async with self._queue_lock:
-            await self._synced_queue(guild_id)
 
-    # -- profiles ---------------------------------------------------------------------
-    async def profile(self, guild_id: int, user_id: int) -> MentorProfile | None:
-        row = await self.db.fetchone(PROFILE, (guild_id, user_id))
-        return None if row is None else _profile(row)
+async def requests_by_id(
+    db: Database, guild_id: int, ids: list[int]
+) -> list[MentorRequest]:
+    """The guild's requests with these ids, in the order given (missing ones left out)."""
+    rows = await db.fetchall(REQUESTS_BY_ID, (json.dumps(ids), guild_id))
+    by_id = {row["id"]: _request(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
-    async def available_mentors(self, guild_id: int) -> list[MentorProfile]:
-        rows = await self.db.fetchall(AVAILABLE_MENTORS, (guild_id,))
-        return [_profile(row) for row in rows]
 
-    async def save_profile(self, profile: MentorProfile, now: int) -> None:
-        await self.db.execute(
-            "INSERT INTO mentor_profiles (guild_id, user_id, topics, languages, timezone, "
-            "capacity, available, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (guild_id, user_id) DO UPDATE SET topics = excluded.topics, "
-            "languages = excluded.languages, timezone = excluded.timezone, "
-            "capacity = excluded.capacity, available = excluded.available, "
-            "updated_at = excluded.updated_at",
+# -- profiles ---------------------------------------------------------------------
+async def profile(db: Database, guild_id: int, user_id: int) -> MentorProfile | None:
+    row = await db.fetchone(PROFILE, (guild_id, user_id))
+    return None if row is None else _profile(row)
+
+
+async def available_mentors(db: Database, guild_id: int) -> list[MentorProfile]:
+    rows = await db.fetchall(AVAILABLE_MENTORS, (guild_id,))
+    return [_profile(row) for row in rows]
+
+
+async def save_profile(db: Database, profile: MentorProfile, now: int) -> None:
+    await db.execute(
+        "INSERT INTO mentor_profiles (guild_id, user_id, topics, languages, timezone, "
+        "capacity, available, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET topics = excluded.topics, "
+        "languages = excluded.languages, timezone = excluded.timezone, "
+        "capacity = excluded.capacity, available = excluded.available, "
+        "updated_at = excluded.updated_at",
+        (
+            profile.guild_id,
+            profile.user_id,
+            json.dumps(list(profile.topics)),
+            json.dumps(list(profile.languages)),
+            profile.timezone,
+            profile.capacity,
+            int(profile.available),
+            now,
+        ),
+    )
+
+
+# -- requests ---------------------------------------------------------------------
+async def live_request(
+    db: Database, guild_id: int, mentee_id: int
+) -> MentorRequest | None:
+    row = await db.fetchone(
+        "SELECT * FROM mentor_requests WHERE guild_id = ? AND mentee_id = ? "
+        "AND state IN ('open', 'claimed')",
+        (guild_id, mentee_id),
+    )
+    return None if row is None else _request(row)
+
+
+async def request(db: Database, guild_id: int, request_id: int) -> MentorRequest | None:
+    row = await db.fetchone(
+        "SELECT * FROM mentor_requests WHERE guild_id = ? AND id = ?",
+        (guild_id, request_id),
+    )
+    return None if row is None else _request(row)
+
+
+async def open_requests(db: Database, guild_id: int) -> list[MentorRequest]:
+    rows = await db.fetchall(OPEN_REQUESTS, (guild_id,))
+    return [_request(row) for row in rows]
+
+
+async def unclaimed(
+    db: Database, guild_id: int, cutoff: int, limit: int
+) -> tuple[list[MentorRequest], int]:
+    """The oldest ``limit`` open requests made by ``cutoff``, and how many there are."""
+    rows = await db.fetchall(UNCLAIMED, (guild_id, cutoff, limit))
+    total = await db.fetchval(UNCLAIMED_COUNT, (guild_id, cutoff))
+    return [_request(row) for row in rows], int(total)
+
+
+async def create_request(
+    db: Database,
+    *,
+    guild_id: int,
+    mentee_id: int,
+    topics: tuple[str, ...],
+    goal: str,
+    timezone: str,
+    languages: tuple[str, ...],
+    now: int,
+) -> int | None:
+    """Insert a request; None when the member already has a live one."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "INSERT INTO mentor_requests (guild_id, mentee_id, topics, goal, timezone, "
+            "languages, created_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
+            "SELECT 1 FROM mentor_requests WHERE guild_id = ? AND mentee_id = ? "
+            "AND state IN ('open', 'claimed')) RETURNING id",
             (
-                profile.guild_id,
-                profile.user_id,
-                json.dumps(list(profile.topics)),
-                json.dumps(list(profile.languages)),
-                profile.timezone,
-                profile.capacity,
-                int(profile.available),
+                guild_id,
+                mentee_id,
+                json.dumps(list(topics)),
+                goal,
+                timezone,
+                json.dumps(list(languages)),
                 now,
+                guild_id,
+                mentee_id,
             ),
         )
+    return None if row is None else int(row["id"])
 
-    # -- requests ---------------------------------------------------------------------
-    async def live_request(self, guild_id: int, mentee_id: int) -> MentorRequest | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM mentor_requests WHERE guild_id = ? AND mentee_id = ? "
-            "AND state IN ('open', 'claimed')",
-            (guild_id, mentee_id),
+
+async def cancel_request(db: Database, guild_id: int, mentee_id: int, now: int) -> bool:
+    result = await db.execute(
+        "UPDATE mentor_requests SET state = 'cancelled', closed_at = ? "
+        "WHERE guild_id = ? AND mentee_id = ? AND state = 'open'",
+        (now, guild_id, mentee_id),
+    )
+    return result.rowcount == 1
+
+
+# -- claiming ---------------------------------------------------------------------
+async def claim(
+    db: Database, guild_id: int, request_id: int, mentor_id: int, now: int
+) -> Pairing | None:
+    """Claim an open request for ``mentor_id`` in one conditional UPDATE.
+
+    The request goes from ``open`` to ``claimed`` only if it is still open, is not
+    the mentor's own, and the mentor is available with a free slot; the capacity
+    is counted inside the same write transaction, so two claims can never both
+    win and a mentor can never exceed their capacity. None when it did not win.
+    """
+    async with db.transaction() as tx:
+        won = await tx.fetchone(
+            "UPDATE mentor_requests SET state = 'claimed', release_note = NULL "
+            "WHERE guild_id = :guild AND id = :request AND state = 'open' "
+            "AND mentee_id != :mentor "
+            "AND (SELECT count(*) FROM mentor_pairings WHERE guild_id = :guild "
+            "     AND mentor_id = :mentor AND state = 'active') "
+            "  < (SELECT capacity FROM mentor_profiles WHERE guild_id = :guild "
+            "     AND user_id = :mentor AND available = 1) "
+            "RETURNING mentee_id",
+            {"guild": guild_id, "request": request_id, "mentor": mentor_id},
         )
-        return None if row is None else _request(row)
-
-    async def request(self, guild_id: int, request_id: int) -> MentorRequest | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM mentor_requests WHERE guild_id = ? AND id = ?",
-            (guild_id, request_id),
-        )
-        return None if row is None else _request(row)
-
-    async def open_requests(self, guild_id: int) -> list[MentorRequest]:
-        rows = await self.db.fetchall(OPEN_REQUESTS, (guild_id,))
-        return [_request(row) for row in rows]
-
-    async def unclaimed(
-        self, guild_id: int, cutoff: int, limit: int
-    ) -> tuple[list[MentorRequest], int]:
-        """The oldest ``limit`` open requests made by ``cutoff``, and how many there are."""
-        rows = await self.db.fetchall(UNCLAIMED, (guild_id, cutoff, limit))
-        total = await self.db.fetchval(UNCLAIMED_COUNT, (guild_id, cutoff))
-        return [_request(row) for row in rows], int(total)
-
-    async def create_request(
-        self,
-        *,
-        guild_id: int,
-        mentee_id: int,
-        topics: tuple[str, ...],
-        goal: str,
-        timezone: str,
-        languages: tuple[str, ...],
-        now: int,
-    ) -> int | None:
-        """Insert a request; None when the member already has a live one."""
-        async with self.db.transaction() as tx:
-            row = await tx.fetchone(
-                "INSERT INTO mentor_requests (guild_id, mentee_id, topics, goal, timezone, "
-                "languages, created_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
-                "SELECT 1 FROM mentor_requests WHERE guild_id = ? AND mentee_id = ? "
-                "AND state IN ('open', 'claimed')) RETURNING id",
-                (
-                    guild_id,
-                    mentee_id,
-                    json.dumps(list(topics)),
-                    goal,
-                    timezone,
-                    json.dumps(list(languages)),
-                    now,
-                    guild_id,
-                    mentee_id,
-                ),
-            )
-        return None if row is None else int(row["id"])
-
-    async def cancel_request(self, guild_id: int, mentee_id: int, now: int) -> bool:
-        result = await self.db.execute(
-            "UPDATE mentor_requests SET state = 'cancelled', closed_at = ? "
-            "WHERE guild_id = ? AND mentee_id = ? AND state = 'open'",
-            (now, guild_id, mentee_id),
-        )
-        return result.rowcount == 1
-
-    # -- claiming ---------------------------------------------------------------------
-    async def claim(
-        self, guild_id: int, request_id: int, mentor_id: int, now: int
-    ) -> Pairing | None:
-        """Claim an open request for ``mentor_id`` in one conditional UPDATE.
-
-        The request goes from ``open`` to ``claimed`` only if it is still open, is not
-        the mentor's own, and the mentor is available with a free slot; the capacity
-        is counted inside the same write transaction, so two claims can never both
-        win and a mentor can never exceed their capacity. None when it did not win.
-        """
-        async with self.db.transaction() as tx:
-            won = await tx.fetchone(
-                "UPDATE mentor_requests SET state = 'claimed', release_note = NULL "
-                "WHERE guild_id = :guild AND id = :request AND state = 'open' "
-                "AND mentee_id != :mentor "
-                "AND (SELECT count(*) FROM mentor_pairings WHERE guild_id = :guild "
-                "     AND mentor_id = :mentor AND state = 'active') "
-                "  < (SELECT capacity FROM mentor_profiles WHERE guild_id = :guild "
-                "     AND user_id = :mentor AND available = 1) "
-                "RETURNING mentee_id",
-                {"guild": guild_id, "request": request_id, "mentor": mentor_id},
-            )
-            if won is None:
-                return None
-            row = await tx.fetchone(
-                "INSERT INTO mentor_pairings (guild_id, request_id, mentor_id, mentee_id, "
-                "claimed_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
-                (guild_id, request_id, mentor_id, won["mentee_id"], now),
-            )
-            assert row is not None
-            return _pairing(row)
-
-    async def undo_claim(self, pairing: Pairing, now: int) -> None:
-        """Put a request back in the queue when its pair's thread could not be made."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE mentor_pairings SET state = 'released', closed_at = ?, "
-                "note = 'thread could not be created' WHERE id = ? AND state = 'active'",
-                (now, pairing.id),
-            )
-            await tx.execute(
-                "UPDATE mentor_requests SET state = 'open' WHERE id = ? "
-                "AND state = 'claimed'",
-                (pairing.request_id,),
-            )
-
-    async def set_thread(self, pairing_id: int, thread_id: int) -> None:
-        await self.db.execute(
-            "UPDATE mentor_pairings SET thread_id = ? WHERE id = ? AND thread_id IS NULL",
-            (thread_id, pairing_id),
-        )
-
-    # -- pairings ---------------------------------------------------------------------
-    async def pairing(self, pairing_id: int) -> Pairing | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM mentor_pairings WHERE id = ?", (pairing_id,)
-        )
-        return None if row is None else _pairing(row)
-
-    async def active_pairings_of(self, guild_id: int, user_id: int) -> list[Pairing]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM mentor_pairings WHERE guild_id = ? AND state = 'active' "
-            "AND (mentor_id = ? OR mentee_id = ?) ORDER BY id",
-            (guild_id, user_id, user_id),
-        )
-        return [_pairing(row) for row in rows]
-
-    async def close_pairing(
-        self, pairing: Pairing, *, state: str, note: str | None, now: int
-    ) -> bool:
-        """End (``ended``) or release (``released``) an active pairing, atomically.
-
-        A released request goes back to the queue with the note; an ended one closes.
-        """
-        request_state = "open" if state == "released" else "ended"
-        async with self.db.transaction() as tx:
-            done = await tx.execute(
-                "UPDATE mentor_pairings SET state = ?, closed_at = ?, note = ? "
-                "WHERE id = ? AND state = 'active'",
-                (state, now, note, pairing.id),
-            )
-            if done.rowcount != 1:
-                return False
-            await tx.execute(
-                "UPDATE mentor_requests SET state = ?, release_note = ?, "
-                "closed_at = CASE WHEN ? = 'ended' THEN ? ELSE NULL END "
-                "WHERE id = ? AND state = 'claimed'",
-                (request_state, note, request_state, now, pairing.request_id),
-            )
-        return True
-
-    # -- check-ins and feedback -------------------------------------------------------
-    async def checkin_days(self, guild_id: int) -> int:
-        value = await self.db.fetchval(
-            "SELECT checkin_days FROM mentor_settings WHERE guild_id = ?", (guild_id,)
-        )
-        return DEFAULT_CHECKIN_DAYS if value is None else int(value)
-
-    async def set_checkin_days(self, guild_id: int, days: int) -> None:
-        await self.db.execute(
-            "INSERT INTO mentor_settings (guild_id, checkin_days) VALUES (?, ?) "
-            "ON CONFLICT (guild_id) DO UPDATE SET checkin_days = excluded.checkin_days",
-            (guild_id, days),
-        )
-
-    async def record_checkin(self, pairing_id: int, seq: int, now: int) -> None:
-        await self.db.execute(
-            "INSERT INTO mentor_checkins (pairing_id, seq, sent_at) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (pairing_id, seq, now),
-        )
-
-    async def answer_checkin(
-        self, pairing_id: int, seq: int, answer: str, user_id: int, now: int
-    ) -> bool | None:
-        """Record a member's answer; True when it is new or changed, None if no such check-in."""
-        async with self.db.transaction() as tx:
-            exists = await tx.fetchval(
-                "SELECT 1 FROM mentor_checkins WHERE pairing_id = ? AND seq = ?",
-                (pairing_id, seq),
-            )
-            if exists is None:
-                return None
-            row = await tx.fetchone(
-                "INSERT INTO mentor_checkin_answers (pairing_id, seq, user_id, answer, "
-                "answered_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pairing_id, seq, user_id) "
-                "DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at "
-                "WHERE answer != excluded.answer RETURNING answer",
-                (pairing_id, seq, user_id, answer, now),
-            )
-        return row is not None
-
-    async def save_feedback(
-        self, pairing_id: int, user_id: int, body: str, now: int
-    ) -> None:
-        await self.db.execute(
-            "INSERT INTO mentor_feedback (pairing_id, user_id, body, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (pairing_id, user_id) DO UPDATE SET "
-            "body = excluded.body, created_at = excluded.created_at",
-            (pairing_id, user_id, body, now),
-        )
-
-    async def feedback(self, pairing_id: int) -> dict[int, str]:
-        rows = await self.db.fetchall(
-            "SELECT user_id, body FROM mentor_feedback WHERE pairing_id = ?",
-            (pairing_id,),
-        )
-        return {row["user_id"]: row["body"] for row in rows}
-
-    # -- organisers -------------------------------------------------------------------
-    async def stats(self, guild_id: int) -> Stats:
-        row = await self.db.fetchone(STATS_COUNTS, {"g": guild_id})
-        assert row is not None
-        waits = await self.db.fetchall(STATS_WAITS, (guild_id,))
-        return Stats(
-            open_requests=row["open_requests"],
-            active_pairs=row["active_pairs"],
-            completed=row["completed"],
-            waits=[int(w["wait"]) for w in waits],
-        )
-
-    async def save_proposal(
-        self, guild_id: int, user_id: int, pairs: list[tuple[int, int]], now: int
-    ) -> int:
-        result = await self.db.execute(
-            "INSERT INTO mentor_match_proposals (guild_id, created_by, created_at, pairs) "
-            "VALUES (?, ?, ?, ?)",
-            (guild_id, user_id, now, json.dumps(pairs)),
-        )
-        assert result.lastrowid is not None
-        return result.lastrowid
-
-    async def take_proposal(self, guild_id: int, proposal_id: int) -> Proposal | None:
-        """Mark a proposal confirmed and return it; None if unknown or already done."""
-        async with self.db.transaction() as tx:
-            row = await tx.fetchone(
-                "UPDATE mentor_match_proposals SET state = 'confirmed' "
-                "WHERE id = ? AND guild_id = ? AND state = 'proposed' RETURNING *",
-                (proposal_id, guild_id),
-            )
-        if row is None:
+        if won is None:
             return None
-        pairs: list[Any] = json.loads(row["pairs"])
-        return Proposal(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            pairs=[(int(a), int(b)) for a, b in pairs],
-            state=row["state"],
+        row = await tx.fetchone(
+            "INSERT INTO mentor_pairings (guild_id, request_id, mentor_id, mentee_id, "
+            "claimed_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
+            (guild_id, request_id, mentor_id, won["mentee_id"], now),
         )
+        assert row is not None
+        return _pairing(row)
+
+
+async def undo_claim(db: Database, pairing: Pairing, now: int) -> None:
+    """Put a request back in the queue when its pair's thread could not be made."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE mentor_pairings SET state = 'released', closed_at = ?, "
+            "note = 'thread could not be created' WHERE id = ? AND state = 'active'",
+            (now, pairing.id),
+        )
+        await tx.execute(
+            "UPDATE mentor_requests SET state = 'open' WHERE id = ? "
+            "AND state = 'claimed'",
+            (pairing.request_id,),
+        )
+
+
+async def set_thread(db: Database, pairing_id: int, thread_id: int) -> None:
+    await db.execute(
+        "UPDATE mentor_pairings SET thread_id = ? WHERE id = ? AND thread_id IS NULL",
+        (thread_id, pairing_id),
+    )
+
+
+# -- pairings ---------------------------------------------------------------------
+async def pairing(db: Database, pairing_id: int) -> Pairing | None:
+    row = await db.fetchone("SELECT * FROM mentor_pairings WHERE id = ?", (pairing_id,))
+    return None if row is None else _pairing(row)
+
+
+async def active_pairings_of(
+    db: Database, guild_id: int, user_id: int
+) -> list[Pairing]:
+    rows = await db.fetchall(
+        "SELECT * FROM mentor_pairings WHERE guild_id = ? AND state = 'active' "
+        "AND (mentor_id = ? OR mentee_id = ?) ORDER BY id",
+        (guild_id, user_id, user_id),
+    )
+    return [_pairing(row) for row in rows]
+
+
+async def close_pairing(
+    db: Database, pairing: Pairing, *, state: str, note: str | None, now: int
+) -> bool:
+    """End (``ended``) or release (``released``) an active pairing, atomically.
+
+    A released request goes back to the queue with the note; an ended one closes.
+    """
+    request_state = "open" if state == "released" else "ended"
+    async with db.transaction() as tx:
+        done = await tx.execute(
+            "UPDATE mentor_pairings SET state = ?, closed_at = ?, note = ? "
+            "WHERE id = ? AND state = 'active'",
+            (state, now, note, pairing.id),
+        )
+        if done.rowcount != 1:
+            return False
+        await tx.execute(
+            "UPDATE mentor_requests SET state = ?, release_note = ?, "
+            "closed_at = CASE WHEN ? = 'ended' THEN ? ELSE NULL END "
+            "WHERE id = ? AND state = 'claimed'",
+            (request_state, note, request_state, now, pairing.request_id),
+        )
+    return True
+
+
+# -- check-ins and feedback -------------------------------------------------------
+async def checkin_days(db: Database, guild_id: int) -> int:
+    value = await db.fetchval(
+        "SELECT checkin_days FROM mentor_settings WHERE guild_id = ?", (guild_id,)
+    )
+    return DEFAULT_CHECKIN_DAYS if value is None else int(value)
+
+
+async def set_checkin_days(db: Database, guild_id: int, days: int) -> None:
+    await db.execute(
+        "INSERT INTO mentor_settings (guild_id, checkin_days) VALUES (?, ?) "
+        "ON CONFLICT (guild_id) DO UPDATE SET checkin_days = excluded.checkin_days",
+        (guild_id, days),
+    )
+
+
+async def record_checkin(db: Database, pairing_id: int, seq: int, now: int) -> None:
+    await db.execute(
+        "INSERT INTO mentor_checkins (pairing_id, seq, sent_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (pairing_id, seq, now),
+    )
+
+
+async def answer_checkin(
+    db: Database, pairing_id: int, seq: int, answer: str, user_id: int, now: int
+) -> bool | None:
+    """Record a member's answer; True when it is new or changed, None if no such check-in."""
+    async with db.transaction() as tx:
+        exists = await tx.fetchval(
+            "SELECT 1 FROM mentor_checkins WHERE pairing_id = ? AND seq = ?",
+            (pairing_id, seq),
+        )
+        if exists is None:
+            return None
+        row = await tx.fetchone(
+            "INSERT INTO mentor_checkin_answers (pairing_id, seq, user_id, answer, "
+            "answered_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pairing_id, seq, user_id) "
+            "DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at "
+            "WHERE answer != excluded.answer RETURNING answer",
+            (pairing_id, seq, user_id, answer, now),
+        )
+    return row is not None
+
+
+async def save_feedback(
+    db: Database, pairing_id: int, user_id: int, body: str, now: int
+) -> None:
+    await db.execute(
+        "INSERT INTO mentor_feedback (pairing_id, user_id, body, created_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (pairing_id, user_id) DO UPDATE SET "
+        "body = excluded.body, created_at = excluded.created_at",
+        (pairing_id, user_id, body, now),
+    )
+
+
+async def feedback(db: Database, pairing_id: int) -> dict[int, str]:
+    rows = await db.fetchall(
+        "SELECT user_id, body FROM mentor_feedback WHERE pairing_id = ?",
+        (pairing_id,),
+    )
+    return {row["user_id"]: row["body"] for row in rows}
+
+
+# -- organisers -------------------------------------------------------------------
+async def stats(db: Database, guild_id: int) -> Stats:
+    row = await db.fetchone(STATS_COUNTS, {"g": guild_id})
+    assert row is not None
+    waits = await db.fetchall(STATS_WAITS, (guild_id,))
+    return Stats(
+        open_requests=row["open_requests"],
+        active_pairs=row["active_pairs"],
+        completed=row["completed"],
+        waits=[int(w["wait"]) for w in waits],
+    )
+
+
+async def save_proposal(
+    db: Database, guild_id: int, user_id: int, pairs: list[tuple[int, int]], now: int
+) -> int:
+    result = await db.execute(
+        "INSERT INTO mentor_match_proposals (guild_id, created_by, created_at, pairs) "
+        "VALUES (?, ?, ?, ?)",
+        (guild_id, user_id, now, json.dumps(pairs)),
+    )
+    assert result.lastrowid is not None
+    return result.lastrowid
+
+
+async def take_proposal(
+    db: Database, guild_id: int, proposal_id: int
+) -> Proposal | None:
+    """Mark a proposal confirmed and return it; None if unknown or already done."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE mentor_match_proposals SET state = 'confirmed' "
+            "WHERE id = ? AND guild_id = ? AND state = 'proposed' RETURNING *",
+            (proposal_id, guild_id),
+        )
+    if row is None:
+        return None
+    pairs: list[Any] = json.loads(row["pairs"])
+    return Proposal(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        pairs=[(int(a), int(b)) for a, b in pairs],
+        state=row["state"],
+    )

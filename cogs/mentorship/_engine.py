@@ -1,39 +1,170 @@
-"""The mentorship job's engine: its in-memory queue index.
+"""What the mentorship job does beyond answering a command.
 
-The engine is built by the cog (``self.engine = MentorshipEngine(bot)``) and holds
-what outlives one command.
+Claiming and opening a pair's private thread, the check-ins and the weekly digest
+(timed jobs), the button actions (claim, check-in answers, feedback, confirming a
+match), the ranked queue's pages, and the queue index that makes them fast. The
+engine is built by the cog (``self.engine = MentorshipEngine(bot)``) and registered
+from its ``cog_load``.
+
+Every key the job writes (timed jobs, sends that must not repeat) comes from one
+function here: ``checkin_key``, ``digest_key``, ``welcome_key``...
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import discord
+
+from bot.clock import from_ts
+from bot.clock import now_ts
+from bot.clock import utcnow
 from bot.db import Database
+from bot.errors import NotAllowed
+from bot.guilds import Channel
+from bot.guilds import Role
+from bot.i18n import guild_language
+from bot.paths import DATA_DIR
+from bot.permissions import require_role
+from bot.refusals import Refused
+from bot.replies import defer
+from bot.replies import reply
+from bot.safety import clean_text
+from bot.safety import mention_only
+from bot.scheduler import Job
+from bot.ui import Interaction
+from bot.ui import view_of
+from cogs.mentorship import _logic as logic
 from cogs.mentorship import _queries as q
+from cogs.mentorship import _render as render
+from cogs.mentorship._logic import Fit
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
 from cogs.mentorship._logic import page_count
+from cogs.mentorship._logic import Problem
 from cogs.mentorship._logic import QUEUE_PAGE_SIZE
 from cogs.mentorship._logic import QueueIndex
+from cogs.mentorship._queries import Pairing
+from cogs.mentorship._views import CheckinButton
+from cogs.mentorship._views import ClaimButton
+from cogs.mentorship._views import FeedbackButton
+from cogs.mentorship._views import FeedbackModal
+from cogs.mentorship._views import MatchConfirmButton
+from cogs.mentorship._views import PERSISTENT_ITEMS
+from cogs.mentorship._views import QueuePageButton
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
 
+TOPICS_FILE = DATA_DIR / "mentorship" / "topics.toml"
+CHECKIN = "mentorship.checkin"
+DIGEST = "mentorship.digest"
 #: Changed requests above which the index is reloaded rather than patched.
 QUEUE_PATCH_LIMIT = 2000
+
+
+# -- keys: one function each ---------------------------------------------------------------
+def checkins_prefix(pairing_id: int | None = None) -> str:
+    """What every check-in job key starts with (of one pairing, or of all)."""
+    return (
+        "mentorship:checkin:"
+        if pairing_id is None
+        else f"mentorship:checkin:{pairing_id}:"
+    )
+
+
+def checkin_key(pairing_id: int, seq: int) -> str:
+    """Check-in number ``seq`` of a pairing: its timed job and its post."""
+    return f"{checkins_prefix(pairing_id)}{seq}"
+
+
+def digests_prefix(guild_id: int | None = None) -> str:
+    """What every digest job key starts with (of one guild, or of all)."""
+    return (
+        "mentorship:digest:" if guild_id is None else f"mentorship:digest:{guild_id}:"
+    )
+
+
+def digest_key(guild_id: int, due: datetime) -> str:
+    """The guild's weekly digest due at ``due``: its timed job and its post."""
+    return f"{digests_prefix(guild_id)}{int(due.timestamp())}"
+
+
+def welcome_key(pairing_id: int) -> str:
+    """The welcome in a pair's thread."""
+    return f"mentorship:welcome:{pairing_id}"
+
+
+def started_key(pairing_id: int) -> str:
+    """The log channel's note that a pairing started."""
+    return f"mentorship:started:{pairing_id}"
+
+
+def released_key(pairing_id: int) -> str:
+    """The pair thread's note that the mentor handed the mentee back."""
+    return f"mentorship:released:{pairing_id}"
+
+
+def ended_key(pairing_id: int) -> str:
+    """The pair thread's note that the pairing ended, with the feedback button."""
+    return f"mentorship:ended:{pairing_id}"
+
+
+def guild_of(interaction: Interaction) -> int:
+    """The server the interaction happened in (mentoring lives in one)."""
+    if interaction.guild_id is None:
+        raise Refused(Problem.NOT_IN_SERVER)
+    return interaction.guild_id
+
+
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """A saved match proposal: its pairs with their fit, and how many stay waiting."""
+
+    id: int
+    pairs: list[tuple[MentorRequest, MentorProfile, Fit]]
+    left: int
 
 
 class MentorshipEngine:
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
+        self.topics = logic.load_topics(TOPICS_FILE.read_text("utf-8"))
         self._queues: dict[int, QueueIndex] = {}
         self._queue_lock = asyncio.Lock()
 
     @property
     def db(self) -> Database:
         return self.bot.db
+
+    def register(self) -> None:
+        self.bot.scheduler.register(
+            CHECKIN, self.run_checkin, catch_up=timedelta(days=3)
+        )
+        self.bot.scheduler.register(DIGEST, self.run_digest, catch_up=timedelta(days=1))
+        self.bot.actions.register(ClaimButton.action, self.claim)
+        self.bot.actions.register(QueuePageButton.action, self.turn_queue)
+        self.bot.actions.register(CheckinButton.action, self.answer_checkin)
+        self.bot.actions.register(FeedbackButton.action, self.open_feedback)
+        self.bot.actions.register(MatchConfirmButton.action, self.confirm_match)
+        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
+
+    def unregister(self) -> None:
+        self.bot.scheduler.unregister(CHECKIN)
+        self.bot.scheduler.unregister(DIGEST)
+        self.bot.actions.unregister(*(item.action for item in PERSISTENT_ITEMS))
+        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+
+    async def ready(self) -> None:
+        """Once connected: every guild has its next digest and a warm queue index."""
+        for guild in self.bot.guilds:
+            await self.ensure_digest(guild.id)
+        for guild in self.bot.guilds:
+            await self.warm_queue(guild.id)
 
     # -- the ranked queue ---------------------------------------------------------------
     async def queue_page(
@@ -59,6 +190,33 @@ class MentorshipEngine:
         ids = [int(i) for i in ranked[number * size : (number + 1) * size]]
         shown = await q.requests_by_id(self.db, mentor.guild_id, ids)
         return number, shown, total
+
+    async def show_queue(
+        self, interaction: Interaction, page: int, *, edit: bool
+    ) -> None:
+        """Answer with page ``page`` of the member's queue, best fit first."""
+        await require_role(interaction, Role.MENTOR)
+        guild_id = guild_of(interaction)
+        mentor = await q.profile(self.db, guild_id, interaction.user.id)
+        if mentor is None:
+            raise Refused(Problem.NO_PROFILE)
+        number, shown, total = await self.queue_page(mentor, utcnow(), page)
+        if not total:
+            raise Refused(Problem.QUEUE_EMPTY)
+        pages = page_count(total)
+        embed = render.queue_embed(self.topics, shown, number, pages)
+        view = view_of(
+            *(ClaimButton(r.id) for r in shown),
+            QueuePageButton(max(number - 1, 0), "prev", disabled=number == 0),
+            QueuePageButton(number + 1, "next", disabled=number + 1 >= pages),
+        )
+        if edit:
+            await interaction.response.edit_message(embed=embed, view=view)
+        else:
+            await reply(interaction, embed=embed, view=view)
+
+    async def turn_queue(self, interaction: Interaction, page: int) -> None:
+        await self.show_queue(interaction, page, edit=True)
 
     async def warm_queue(self, guild_id: int) -> None:
         """Build the guild's queue index ahead of the first /mentor queue."""
@@ -95,3 +253,360 @@ class MentorshipEngine:
         index.seq = hi
         self._queues[guild_id] = index
         return index
+
+    # -- claiming ---------------------------------------------------------------------
+    async def claim(self, interaction: Interaction, request_id: int) -> None:
+        """A mentor takes request ``request_id``: exactly one claim wins."""
+        await require_role(interaction, Role.MENTOR)
+        guild_id = guild_of(interaction)
+        channel = await self.mentorship_channel(guild_id)
+        await defer(interaction)
+        user_id = interaction.user.id
+        pairing = await q.claim(self.db, guild_id, request_id, user_id, now_ts())
+        if pairing is None:
+            request = await q.request(self.db, guild_id, request_id)
+            profile = await q.profile(self.db, guild_id, user_id)
+            raise logic.claim_refusal(request_id, request, profile, user_id)
+        request = await q.request(self.db, guild_id, request_id)
+        assert request is not None
+        try:
+            thread_id = await self.open_pair_space(channel, pairing, request)
+        except discord.HTTPException as error:
+            await q.undo_claim(self.db, pairing, now_ts())
+            if isinstance(error, discord.Forbidden):
+                # The mentor is told by the error reply; organisers can fix it.
+                with guild_language():
+                    text = render.cannot_open_threads(channel.id)
+                await self.bot.notices.post(guild_id, text)
+            raise
+        await reply(interaction, render.now_mentoring(pairing, thread_id))
+
+    async def mentorship_channel(self, guild_id: int) -> discord.TextChannel:
+        settings = await self.bot.guild_config.get(guild_id)
+        channel_id = settings.channel(Channel.MENTORSHIP)
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild and channel_id else None
+        if not isinstance(channel, discord.TextChannel):
+            raise Refused(Problem.NO_CHANNEL)
+        return channel
+
+    async def open_pair_space(
+        self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest
+    ) -> int:
+        """Create the pair's private thread once, welcome both, schedule check-ins."""
+        current = await q.pairing(self.db, pairing.id)
+        thread_id = current.thread_id if current else None
+        if thread_id is None:
+            with guild_language():
+                name = render.thread_name(pairing.id)
+            thread = await channel.create_thread(
+                name=name,
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=10080,
+            )
+            await q.set_thread(self.db, pairing.id, thread.id)
+            thread_id = thread.id
+            for user_id in await self.thread_members(channel.guild, pairing):
+                await thread.add_user(discord.Object(user_id))
+        with guild_language():
+            welcome = render.welcome(self.topics, pairing, request)
+        await self.bot.outbox.send(
+            welcome_key(pairing.id),
+            thread_id,
+            guild_id=pairing.guild_id,
+            content=welcome,
+            allowed_mentions=mention_only(
+                discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
+            ),
+        )
+        settings = await self.bot.guild_config.get(pairing.guild_id)
+        log_channel = settings.channel(Channel.LOG)
+        if log_channel is not None:
+            with guild_language():
+                note = render.pairing_started(pairing, thread_id)
+            await self.bot.outbox.send(
+                started_key(pairing.id),
+                log_channel,
+                guild_id=pairing.guild_id,
+                content=note,
+            )
+        await self.schedule_checkin(pairing, 1)
+        await self.ensure_digest(pairing.guild_id)
+        return thread_id
+
+    async def thread_members(self, guild: discord.Guild, pairing: Pairing) -> list[int]:
+        """The pair, plus the organisers the bot knows of (Manage Threads sees it anyway)."""
+        ids = [pairing.mentor_id, pairing.mentee_id]
+        role_id = (await self.bot.guild_config.get(guild.id)).role(Role.ORGANISER)
+        role = guild.get_role(role_id) if role_id else None
+        for member in role.members if role else []:
+            if member.id not in ids and not member.bot:
+                ids.append(member.id)
+        return ids
+
+    async def let_organiser_in(
+        self, organiser: discord.abc.Snowflake, pairings: list[Pairing]
+    ) -> None:
+        """Add an organiser who looks a member up to that member's pair threads.
+
+        The bot cannot list an organiser role's members without the members intent,
+        so organisers join a private thread when they look, rather than at creation.
+        """
+        for pairing in pairings:
+            if pairing.thread_id is None:
+                continue
+            thread = self.bot.get_channel(pairing.thread_id)
+            if not isinstance(thread, discord.Thread):
+                thread = await self.bot.fetch_channel(pairing.thread_id)
+            if isinstance(thread, discord.Thread):
+                await thread.add_user(organiser)
+
+    # -- releasing and ending ---------------------------------------------------------
+    async def pairing_as_mentor(
+        self, guild_id: int, mentor_id: int, mentee_id: int
+    ) -> Pairing:
+        for pairing in await q.active_pairings_of(self.db, guild_id, mentor_id):
+            if pairing.mentor_id == mentor_id and pairing.mentee_id == mentee_id:
+                return pairing
+        raise Refused(Problem.NOT_MENTORING, mentee=mentee_id)
+
+    async def pairing_to_end(
+        self, guild_id: int, user_id: int, mentee_id: int | None
+    ) -> Pairing:
+        """The member's one active pairing (as mentor of ``mentee_id`` when named)."""
+        pairings = await q.active_pairings_of(self.db, guild_id, user_id)
+        if mentee_id is not None:
+            pairings = [
+                p
+                for p in pairings
+                if p.mentor_id == user_id and p.mentee_id == mentee_id
+            ]
+        if not pairings:
+            raise Refused(Problem.NO_PAIRING)
+        if len(pairings) > 1:
+            raise Refused(Problem.NAME_THE_MENTEE)
+        return pairings[0]
+
+    async def close(self, pairing: Pairing, *, state: str, note: str | None) -> None:
+        """End (``ended``) or release (``released``) a pairing; its check-ins stop."""
+        if not await q.close_pairing(
+            self.db, pairing, state=state, note=note, now=now_ts()
+        ):
+            raise Refused(Problem.PAIRING_CLOSED)
+        await self.bot.scheduler.cancel_prefix(checkins_prefix(pairing.id))
+
+    async def post_released(self, pairing: Pairing) -> None:
+        """Tell the pair's thread the mentee is back in the queue."""
+        if pairing.thread_id is None:
+            return
+        with guild_language():
+            text = render.released_in_thread(pairing)
+        await self.bot.outbox.send(
+            released_key(pairing.id),
+            pairing.thread_id,
+            guild_id=pairing.guild_id,
+            content=text,
+        )
+
+    async def post_ended(self, pairing: Pairing) -> None:
+        """Thank the pair in their thread and offer both the feedback form."""
+        if pairing.thread_id is None:
+            return
+        with guild_language():
+            text = render.ended_in_thread(pairing)
+        await self.bot.outbox.send(
+            ended_key(pairing.id),
+            pairing.thread_id,
+            guild_id=pairing.guild_id,
+            content=text,
+            view=view_of(FeedbackButton(pairing.id)),
+            allowed_mentions=mention_only(
+                discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
+            ),
+        )
+
+    # -- feedback -----------------------------------------------------------------------
+    async def open_feedback(self, interaction: Interaction, pairing_id: int) -> None:
+        pairing = await q.pairing(self.db, pairing_id)
+        if pairing is None or not pairing.involves(interaction.user.id):
+            raise NotAllowed(render.only_the_pair_gives_feedback())
+        await interaction.response.send_modal(
+            FeedbackModal(pairing_id, self.save_feedback)
+        )
+
+    async def save_feedback(
+        self, interaction: Interaction, pairing_id: int, text: str
+    ) -> None:
+        pairing = await q.pairing(self.db, pairing_id)
+        if pairing is None or not pairing.involves(interaction.user.id):
+            raise NotAllowed(render.only_the_pair_gives_feedback())
+        body = clean_text(text)
+        if not body:
+            await reply(interaction, render.no_feedback())
+            return
+        await q.save_feedback(self.db, pairing_id, interaction.user.id, body, now_ts())
+        with guild_language():
+            note = render.feedback_note(pairing_id, interaction.user.id, body)
+        # Answer first: the log post is a Discord call.
+        await reply(interaction, render.feedback_thanks())
+        await self.bot.notices.post(pairing.guild_id, note, private=True)
+
+    # -- check-ins ----------------------------------------------------------------------
+    async def schedule_checkin(
+        self, pairing: Pairing, seq: int, after: datetime | None = None
+    ) -> None:
+        """Schedule check-in ``seq`` one interval after ``after`` (the claim at first).
+
+        Counting from the previous check-in, not from the claim, means a shorter
+        interval set later, or a late run after downtime, never fires a burst of
+        overdue check-ins.
+        """
+        days = await q.checkin_days(self.db, pairing.guild_id)
+        start = after or from_ts(pairing.claimed_at)
+        await self.bot.schedule(
+            CHECKIN,
+            checkin_key(pairing.id, seq),
+            start + timedelta(days=days),
+            guild_id=pairing.guild_id,
+            payload={"pairing": pairing.id, "seq": seq},
+        )
+
+    async def run_checkin(self, job: Job) -> None:
+        pairing_id = int(job.payload["pairing"])
+        seq = int(job.payload["seq"])
+        pairing = await q.pairing(self.db, pairing_id)
+        if pairing is None or pairing.state != "active" or pairing.thread_id is None:
+            return
+        await q.record_checkin(self.db, pairing_id, seq, now_ts())
+        # The next one first: Discord trouble with this one must not end the pair's
+        # check-ins (a retry only moves it by the retry's delay).
+        await self.schedule_checkin(pairing, seq + 1, max(job.due_at, utcnow()))
+        try:
+            await self.bot.outbox.send(
+                checkin_key(pairing_id, seq),
+                pairing.thread_id,
+                guild_id=pairing.guild_id,
+                content=render.checkin_prompt(pairing),
+                view=view_of(
+                    CheckinButton(pairing_id, seq, "well"),
+                    CheckinButton(pairing_id, seq, "help"),
+                ),
+                allowed_mentions=mention_only(
+                    discord.Object(pairing.mentee_id), discord.Object(pairing.mentor_id)
+                ),
+            )
+        except discord.NotFound:
+            # The pair's thread is gone: no more check-ins there (organisers hear).
+            await self.bot.scheduler.cancel(checkin_key(pairing_id, seq + 1))
+            raise
+
+    async def answer_checkin(
+        self, interaction: Interaction, pairing_id: int, seq: int, answer: str
+    ) -> None:
+        pairing = await q.pairing(self.db, pairing_id)
+        if pairing is None or not pairing.involves(interaction.user.id):
+            raise NotAllowed(render.only_the_pair_answers())
+        value = "going_well" if answer == "well" else "need_help"
+        changed = await q.answer_checkin(
+            self.db, pairing_id, seq, value, interaction.user.id, now_ts()
+        )
+        if changed is None:
+            raise Refused(Problem.UNKNOWN_CHECKIN)
+        if value == "need_help":
+            # Answer first: the log post is a Discord call.
+            await reply(interaction, render.told_the_organisers())
+            if changed:
+                with guild_language():
+                    alert = render.needs_help(pairing, interaction.user.id)
+                await self.bot.notices.post(pairing.guild_id, alert, private=True)
+        else:
+            await reply(interaction, render.glad_to_hear())
+
+    # -- matching -----------------------------------------------------------------------
+    async def propose_match(self, guild_id: int, organiser_id: int) -> Proposed | None:
+        """Save the best assignment of the oldest open requests; None if no pair."""
+        # The oldest requests first, a cohort at a time: one line per pair fits an
+        # embed, and the assignment stays small however long the queue.
+        requests, waiting = await q.unclaimed(
+            self.db, guild_id, now_ts(), logic.MATCH_COHORT
+        )
+        mentors = await q.available_mentors(self.db, guild_id)
+        at = utcnow()
+        pairs = logic.propose_assignment(requests, mentors, at)
+        if not pairs:
+            return None
+        proposal_id = await q.save_proposal(
+            self.db,
+            guild_id,
+            organiser_id,
+            [(r.id, m.user_id) for r, m in pairs],
+            now_ts(),
+        )
+        return Proposed(
+            id=proposal_id,
+            pairs=[(r, m, logic.fit(m, r, at)) for r, m in pairs],
+            left=waiting - len(pairs),
+        )
+
+    async def confirm_match(self, interaction: Interaction, proposal_id: int) -> None:
+        """Make the proposed pairs, each as a claim would (a changed one is skipped)."""
+        await require_role(interaction, Role.ORGANISER)
+        guild_id = guild_of(interaction)
+        channel = await self.mentorship_channel(guild_id)
+        await defer(interaction)
+        proposal = await q.take_proposal(self.db, guild_id, proposal_id)
+        if proposal is None:
+            raise Refused(Problem.PROPOSAL_DONE)
+        made, skipped = 0, 0
+        trouble: discord.HTTPException | None = None
+        for request_id, mentor_id in proposal.pairs:
+            pairing = await q.claim(self.db, guild_id, request_id, mentor_id, now_ts())
+            request = await q.request(self.db, guild_id, request_id)
+            if pairing is None or request is None:
+                skipped += 1
+                continue
+            try:
+                await self.open_pair_space(channel, pairing, request)
+            except discord.HTTPException as error:
+                await q.undo_claim(self.db, pairing, now_ts())
+                # The next thread would fail the same way: stop, say why.
+                trouble = error
+                break
+            made += 1
+        status = trouble.status if trouble is not None else None
+        await reply(interaction, render.match_result(made, skipped, channel.id, status))
+
+    # -- the weekly digest ----------------------------------------------------------------
+    async def ensure_digest(self, guild_id: int) -> None:
+        due = logic.next_digest_at(utcnow())
+        await self.bot.schedule(
+            DIGEST, digest_key(guild_id, due), due, guild_id=guild_id
+        )
+
+    async def run_digest(self, job: Job) -> None:
+        guild_id = job.guild_id
+        assert guild_id is not None
+        await self.ensure_digest(guild_id)
+        settings = await self.bot.guild_config.get(guild_id)
+        log_channel = settings.channel(Channel.LOG)
+        cutoff = now_ts() - int(logic.UNCLAIMED_AFTER.total_seconds())
+        waiting, total = await q.unclaimed(
+            self.db, guild_id, cutoff, logic.DIGEST_LISTED
+        )
+        if log_channel is None or not waiting:
+            return
+        mentors = await q.available_mentors(self.db, guild_id)
+        at = utcnow()
+        # Scoring every mentor for each listed request is pure Python that takes
+        # half a second at a big community's size: off the event loop, so members'
+        # commands are not held up by the weekly digest.
+        suggestions = await asyncio.to_thread(
+            lambda: [logic.suggest_mentors(r, mentors, at) for r in waiting]
+        )
+        await self.bot.outbox.send(
+            job.key,
+            log_channel,
+            guild_id=guild_id,
+            embed=render.digest_embed(self.topics, waiting, suggestions, total),
+        )

@@ -1,6 +1,8 @@
 """Mentorship rules: parsing, fit between a mentor and a request, cohort matching.
 
-Pure: no discord, no I/O (the topic list's text is read by the caller).
+Pure: no discord, no I/O (the topic list's text is read by the caller). A rule that
+says no raises :class:`~bot.refusals.Refused` with a :class:`Problem`; ``_render``
+words it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import numpy as np
+
+from bot.refusals import Refused
 
 MAX_TOPICS = 8
 MAX_LANGUAGES = 5
@@ -34,6 +39,60 @@ DIGEST_LISTED = 10
 MATCH_COHORT = 25
 #: Half a day: the farthest two UTC offsets can be once the day wraps around.
 MAX_TZ_DISTANCE = 12 * 60
+#: What the languages option suggests (any other name is accepted too).
+COMMON_LANGUAGES = (
+    "English",
+    "French",
+    "German",
+    "Spanish",
+    "Portuguese",
+    "Italian",
+    "Dutch",
+    "Polish",
+    "Russian",
+    "Ukrainian",
+    "Turkish",
+    "Arabic",
+    "Hindi",
+    "Bengali",
+    "Chinese",
+    "Japanese",
+    "Korean",
+    "Indonesian",
+    "Vietnamese",
+    "Swahili",
+)
+
+
+class Problem(StrEnum):
+    """Why the mentorship job says no; ``_render.refusal`` words each one."""
+
+    NOT_IN_SERVER = "not_in_server"
+    UNKNOWN_TOPICS = "unknown_topics"  # unknown, known
+    NO_TOPIC = "no_topic"
+    TOO_MANY_TOPICS = "too_many_topics"  # count
+    TOO_MANY_LANGUAGES = "too_many_languages"  # count, length
+    GOAL_LENGTH = "goal_length"  # limit
+    NOTE_LENGTH = "note_length"  # limit
+    FIRST_PROFILE = "first_profile"
+    NO_PROFILE_YET = "no_profile_yet"
+    NO_PROFILE = "no_profile"
+    NO_CHANNEL = "no_channel"
+    QUEUE_EMPTY = "queue_empty"
+    NO_SUCH_REQUEST = "no_such_request"  # id
+    OWN_REQUEST = "own_request"
+    TAKEN = "taken"  # id
+    PAUSED = "paused"
+    AT_CAPACITY = "at_capacity"  # count
+    ALREADY_ASKED = "already_asked"
+    HAS_MENTOR = "has_mentor"
+    NO_OPEN_REQUEST = "no_open_request"
+    PAIRING_CLOSED = "pairing_closed"
+    NOT_MENTORING = "not_mentoring"  # mentee
+    NO_PAIRING = "no_pairing"
+    NAME_THE_MENTEE = "name_the_mentee"
+    PROPOSAL_DONE = "proposal_done"
+    UNKNOWN_CHECKIN = "unknown_checkin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +205,104 @@ def parse_topics(
     return tuple(found), tuple(unknown)
 
 
+def choose_topics(text: str, known: Sequence[Topic]) -> tuple[str, ...]:
+    """The topic slugs ``text`` names: at least one, at most :data:`MAX_TOPICS`."""
+    found, unknown = parse_topics(text, known)
+    if unknown:
+        raise Refused(
+            Problem.UNKNOWN_TOPICS,
+            unknown=", ".join(unknown),
+            known=", ".join(t.slug for t in known),
+        )
+    if not found:
+        raise Refused(Problem.NO_TOPIC)
+    if len(found) > MAX_TOPICS:
+        raise Refused(Problem.TOO_MANY_TOPICS, count=MAX_TOPICS)
+    return found
+
+
 def parse_languages(text: str) -> tuple[str, ...]:
-    """Return the languages named in ``text``; raise ValueError when too many/long."""
+    """Return the languages named in ``text``; refuse when too many or too long.
+
+    (:class:`~bot.refusals.Refused` is a ValueError.)
+    """
     items = split_list(text)
     if len(items) > MAX_LANGUAGES or any(len(i) > LANGUAGE_LENGTH for i in items):
-        raise ValueError("too many or too long languages")
+        raise Refused(
+            Problem.TOO_MANY_LANGUAGES, count=MAX_LANGUAGES, length=LANGUAGE_LENGTH
+        )
     return tuple(items)
+
+
+def check_goal(goal: str) -> str:
+    """A cleaned goal of 1 to :data:`GOAL_LENGTH` characters, or a refusal."""
+    if not goal or len(goal) > GOAL_LENGTH:
+        raise Refused(Problem.GOAL_LENGTH, limit=GOAL_LENGTH)
+    return goal
+
+
+def check_note(note: str) -> str:
+    """A cleaned release note of 1 to :data:`NOTE_LENGTH` characters, or a refusal."""
+    if not note or len(note) > NOTE_LENGTH:
+        raise Refused(Problem.NOTE_LENGTH, limit=NOTE_LENGTH)
+    return note
+
+
+def updated_profile(
+    current: MentorProfile | None,
+    *,
+    guild_id: int,
+    user_id: int,
+    topics: tuple[str, ...] | None,
+    languages: tuple[str, ...] | None,
+    timezone: str | None,
+    capacity: int | None,
+    available: bool | None,
+) -> MentorProfile:
+    """``current`` with the options given (None: unchanged); a first needs topics
+    and a timezone."""
+    if current is None and (topics is None or timezone is None):
+        raise Refused(Problem.FIRST_PROFILE)
+    return MentorProfile(
+        guild_id=guild_id,
+        user_id=user_id,
+        topics=topics or (current.topics if current else ()),
+        languages=(
+            languages
+            if languages is not None
+            else (current.languages if current else ())
+        ),
+        timezone=timezone or (current.timezone if current else "UTC"),
+        capacity=(
+            capacity if capacity is not None else (current.capacity if current else 1)
+        ),
+        available=(
+            available
+            if available is not None
+            else (current.available if current else True)
+        ),
+        active=current.active if current else 0,
+    )
+
+
+def claim_refusal(
+    request_id: int,
+    request: MentorRequest | None,
+    profile: MentorProfile | None,
+    user_id: int,
+) -> Refused:
+    """Why ``user_id`` did not win the claim of request ``request_id``."""
+    if request is None:
+        return Refused(Problem.NO_SUCH_REQUEST, id=request_id)
+    if request.mentee_id == user_id:
+        return Refused(Problem.OWN_REQUEST)
+    if request.state != "open":
+        return Refused(Problem.TAKEN, id=request_id)
+    if profile is None:
+        return Refused(Problem.NO_PROFILE)
+    if not profile.available:
+        return Refused(Problem.PAUSED)
+    return Refused(Problem.AT_CAPACITY, count=profile.capacity)
 
 
 def list_choices(current: str, options: Iterable[str], limit: int = 25) -> list[str]:

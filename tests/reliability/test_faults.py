@@ -462,17 +462,21 @@ async def mentorship_pair(ctx: Ctx) -> None:
 
 
 async def mentorship_checkin(ctx: Ctx) -> None:
+    from cogs.mentorship._engine import checkins_prefix
+
     await mentorship_pair(ctx)
     await ctx.world.mentor.slash(ctx.world.general, "mentor claim", request=1)
     (thread,) = ctx.world.mentorship.threads
     ctx.target = thread.id
     ctx.path = f"/channels/{ctx.target}/messages"
-    ctx.job_prefix = "mentorship:checkin:"
+    ctx.job_prefix = checkins_prefix()
     ctx.extra["thread"] = thread
 
 
 async def next_checkin_planned(ctx: Ctx) -> bool:
-    row = await bot_of(ctx.env).scheduler.get("mentorship:checkin:1:2")
+    from cogs.mentorship._engine import checkin_key
+
+    row = await bot_of(ctx.env).scheduler.get(checkin_key(1, 2))
     return row is not None and row["state"] == "pending"
 
 
@@ -620,10 +624,12 @@ async def extwatch_reported(ctx: Ctx) -> bool:
 # mentorship: a request nobody claimed for over a week is in the Monday 09:00 UTC
 # digest to the log channel (the first Monday, 5 January, is too early).
 async def mentorship_waiting(ctx: Ctx) -> None:
+    from cogs.mentorship._engine import digests_prefix
+
     await mentorship_pair(ctx)
     ctx.target = ctx.world.log.id
     ctx.path = f"/channels/{ctx.target}/messages"
-    ctx.job_prefix = "mentorship:digest:"
+    ctx.job_prefix = digests_prefix()
 
 
 async def mentorship_digest_due(ctx: Ctx) -> None:

@@ -12,6 +12,7 @@ from bot.clock import now_ts
 from bot.devtools import testing
 from bot.devtools.testing import World
 from bot.errors import UserError
+from bot.refusals import Refused
 from bot.settings import Settings
 from cogs.mentorship import _queries as q
 
@@ -20,9 +21,10 @@ GOAL = "Send my first pull request to Flask"
 
 
 def _expected(error: BaseException | None) -> bool:
-    """A refusal the member was shown (UserError), possibly wrapped by discord.py."""
+    """A refusal the member was shown (UserError or Refused), possibly wrapped by
+    discord.py."""
     while error is not None:
-        if isinstance(error, UserError):
+        if isinstance(error, UserError | Refused):
             return True
         error = error.__cause__ or getattr(error, "original", None)
     return False

@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from cogs.mentorship import _logic as logic
-from cogs.mentorship._cog import TOPICS_FILE
+from cogs.mentorship._engine import TOPICS_FILE
 from cogs.mentorship._logic import Fit
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest

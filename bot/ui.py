@@ -50,11 +50,16 @@ Action = Callable[..., Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a list: what to show, which page it is (from 0), how many."""
+    """One page of a list: what to show, which page it is (from 0), how many.
+
+    ``items`` are the page's own buttons (one per entry shown, say), drawn above
+    Previous/Next; they should be persistent, as the paging buttons are.
+    """
 
     embed: discord.Embed
     number: int
     count: int
+    items: tuple[discord.ui.Item[Any], ...] = ()
 
 
 #: Builds page ``number`` of a named list for this interaction; ``arg`` is the
@@ -236,10 +241,12 @@ class PageButton(
 
 
 def page_view(name: str, page: Page, arg: str = "") -> View | None:
-    """Previous/Next for ``page`` of the list ``name``; None when there is one page."""
+    """The page's own items, then Previous/Next for ``page`` of the list ``name``
+    (only when there is more than one page); None when that leaves nothing."""
     if page.count <= 1:
-        return None
+        return view_of(*page.items) if page.items else None
     return view_of(
+        *page.items,
         PageButton(name, max(page.number - 1, 0), "p", arg, disabled=page.number <= 0),
         PageButton(
             name,

@@ -69,6 +69,17 @@ def test_a_single_page_has_no_buttons_and_the_ends_are_disabled() -> None:
     assert len(following.custom_id) <= 100
 
 
+def test_a_pages_own_buttons_come_first_and_stay_on_a_single_page() -> None:
+    own = discord.ui.Button[Any](label="Claim #1", custom_id="x:claim:1")
+    single = page_view("x.list", Page(discord.Embed(), 0, 1, items=(own,)))
+    assert single is not None and single.children == [own]
+    paged = page_view("x.list", Page(discord.Embed(), 1, 3, items=(own,)))
+    assert paged is not None
+    first, previous, following = paged.children
+    assert first is own
+    assert isinstance(previous, PageButton) and isinstance(following, PageButton)
+
+
 async def test_the_timezone_option_gives_a_zone_or_refuses_in_words() -> None:
     option = TimezoneTransformer()
     assert await option.transform(None, "europe/paris") == ZoneInfo("Europe/Paris")  # type: ignore[arg-type]

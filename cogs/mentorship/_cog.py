@@ -21,12 +21,14 @@ from bot.safety import clean_text
 from bot.safety import clip
 from bot.timezones import Timezone
 from bot.ui import Interaction
+from bot.ui import show_page
 from bot.ui import view_of
 from cogs.mentorship import _logic as logic
 from cogs.mentorship import _queries as q
 from cogs.mentorship import _render as render
 from cogs.mentorship._engine import guild_of
 from cogs.mentorship._engine import MentorshipEngine
+from cogs.mentorship._engine import QUEUE_PAGES
 from cogs.mentorship._logic import Problem
 from cogs.mentorship._views import FeedbackButton
 from cogs.mentorship._views import MatchConfirmButton
@@ -126,7 +128,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         self, interaction: Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
         """List open requests, best fit for you first."""
-        await self.engine.show_queue(interaction, page - 1, edit=False)
+        await show_page(interaction, QUEUE_PAGES, page - 1)
 
     @app_commands.command(name="claim")
     @app_commands.describe(request="The request number shown in /mentor queue")

@@ -37,6 +37,7 @@ from bot.safety import clean_text
 from bot.safety import mention_only
 from bot.scheduler import Job
 from bot.ui import Interaction
+from bot.ui import Page
 from bot.ui import view_of
 from cogs.mentorship import _logic as logic
 from cogs.mentorship import _queries as q
@@ -55,7 +56,6 @@ from cogs.mentorship._views import FeedbackButton
 from cogs.mentorship._views import FeedbackModal
 from cogs.mentorship._views import MatchConfirmButton
 from cogs.mentorship._views import PERSISTENT_ITEMS
-from cogs.mentorship._views import QueuePageButton
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -63,6 +63,8 @@ if TYPE_CHECKING:
 TOPICS_FILE = DATA_DIR / "mentorship" / "topics.toml"
 CHECKIN = "mentorship.checkin"
 DIGEST = "mentorship.digest"
+#: The ranked queue's pages, for ``bot.ui.show_page``.
+QUEUE_PAGES = "mentorship.queue"
 #: Changed requests above which the index is reloaded rather than patched.
 QUEUE_PATCH_LIMIT = 2000
 
@@ -147,7 +149,7 @@ class MentorshipEngine:
         )
         self.bot.scheduler.register(DIGEST, self.run_digest, catch_up=timedelta(days=1))
         self.bot.actions.register(ClaimButton.action, self.claim)
-        self.bot.actions.register(QueuePageButton.action, self.turn_queue)
+        self.bot.actions.register_pages(QUEUE_PAGES, self.queue_page_for)
         self.bot.actions.register(CheckinButton.action, self.answer_checkin)
         self.bot.actions.register(FeedbackButton.action, self.open_feedback)
         self.bot.actions.register(MatchConfirmButton.action, self.confirm_match)
@@ -156,7 +158,9 @@ class MentorshipEngine:
     def unregister(self) -> None:
         self.bot.scheduler.unregister(CHECKIN)
         self.bot.scheduler.unregister(DIGEST)
-        self.bot.actions.unregister(*(item.action for item in PERSISTENT_ITEMS))
+        self.bot.actions.unregister(
+            QUEUE_PAGES, *(item.action for item in PERSISTENT_ITEMS)
+        )
         self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
     async def ready(self) -> None:
@@ -191,32 +195,29 @@ class MentorshipEngine:
         shown = await q.requests_by_id(self.db, mentor.guild_id, ids)
         return number, shown, total
 
-    async def show_queue(
-        self, interaction: Interaction, page: int, *, edit: bool
-    ) -> None:
-        """Answer with page ``page`` of the member's queue, best fit first."""
+    async def queue_page_for(
+        self, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        """Page ``number`` of the member's queue, best fit first (the page loader).
+
+        Runs for /mentor queue and for each Previous/Next click, so the role is
+        checked again here.
+        """
         await require_role(interaction, Role.MENTOR)
         guild_id = guild_of(interaction)
         mentor = await q.profile(self.db, guild_id, interaction.user.id)
         if mentor is None:
             raise Refused(Problem.NO_PROFILE)
-        number, shown, total = await self.queue_page(mentor, utcnow(), page)
+        number, shown, total = await self.queue_page(mentor, utcnow(), number)
         if not total:
             raise Refused(Problem.QUEUE_EMPTY)
         pages = page_count(total)
-        embed = render.queue_embed(self.topics, shown, number, pages)
-        view = view_of(
-            *(ClaimButton(r.id) for r in shown),
-            QueuePageButton(max(number - 1, 0), "prev", disabled=number == 0),
-            QueuePageButton(number + 1, "next", disabled=number + 1 >= pages),
+        return Page(
+            render.queue_embed(self.topics, shown, number, pages),
+            number,
+            pages,
+            items=tuple(ClaimButton(r.id) for r in shown),
         )
-        if edit:
-            await interaction.response.edit_message(embed=embed, view=view)
-        else:
-            await reply(interaction, embed=embed, view=view)
-
-    async def turn_queue(self, interaction: Interaction, page: int) -> None:
-        await self.show_queue(interaction, page, edit=True)
 
     async def warm_queue(self, guild_id: int) -> None:
         """Build the guild's queue index ahead of the first /mentor queue."""

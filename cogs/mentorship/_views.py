@@ -39,35 +39,6 @@ class ClaimButton(DynamicButton, template=r"pallets:mentorship:claim:(?P<id>[0-9
         self.args = (request_id,)
 
 
-class QueuePageButton(
-    DynamicButton,
-    template=r"pallets:mentorship:queue:(?P<page>[0-9]+):(?P<dir>prev|next)",
-):
-    action = "mentorship.queue_page"
-
-    def __init__(self, page: int, direction: str, *, disabled: bool = False) -> None:
-        label = _("Previous") if direction == "prev" else _("Next")
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"pallets:mentorship:queue:{page}:{direction}",
-                disabled=disabled,
-            )
-        )
-        self.args = (page,)
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: UiInteraction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> QueuePageButton:
-        return cls(int(match["page"]), match["dir"])
-
-
 class CheckinButton(
     DynamicButton,
     template=r"pallets:mentorship:checkin:(?P<pairing>[0-9]+):(?P<seq>[0-9]+):(?P<answer>well|help)",
@@ -157,7 +128,6 @@ class FeedbackModal(Modal):
 #: The persistent buttons, registered with ``bot.add_dynamic_items`` by the engine.
 PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
     ClaimButton,
-    QueuePageButton,
     CheckinButton,
     FeedbackButton,
     MatchConfirmButton,

@@ -176,6 +176,42 @@ async def test_queue_pages_with_next_button(
     assert "page 2 of 2" in str(page.embeds), page.embeds
 
 
+def labels_of(message: Any) -> list[str]:
+    return [c["label"] for row in message.components for c in row["components"]]
+
+
+async def test_queue_pages_turn_after_a_restart_and_keep_their_claim_buttons(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await make_profile(world, world.mentor)
+    members = [
+        world.alice,
+        world.bob,
+        world.carol,
+        world.helper,
+        world.reviewer,
+        world.admin,
+    ]
+    ids = [await make_request(world, member) for member in members]
+    result = await world.mentor.slash(world.general, "mentor queue")
+    assert result.response is not None
+    channel_id, message_id = result.response.channel_id, result.response.id
+    await testing.restart(simcord_env, settings)
+    # The new bot has never seen this message: its buttons still turn the page.
+    await world.mentor.click(result.response, label="Next")
+    page = simcord_env.backend.get_message(channel_id, message_id)
+    assert "page 2 of 2" in str(page.embeds), page.embeds
+    # Equal fit: the longest wait first, so the newest request is alone on page 2.
+    assert f"Claim #{ids[-1]}" in labels_of(page)
+    assert f"Claim #{ids[0]}" not in labels_of(page)
+    await world.mentor.click(result.response, label="Previous")
+    page = simcord_env.backend.get_message(channel_id, message_id)
+    assert "page 1 of 2" in str(page.embeds), page.embeds
+    assert f"Claim #{ids[0]}" in labels_of(page)
+    claimed = await world.mentor.click(result.response, label=f"Claim #{ids[0]}")
+    assert "You are now mentoring" in text_of(claimed)
+
+
 async def test_second_open_request_is_refused(
     simcord_env: simcord.Env, world: World
 ) -> None:

@@ -72,11 +72,8 @@ QUEUE_PATCH_LIMIT = 2000
 # -- keys: one function each ---------------------------------------------------------------
 def checkins_prefix(pairing_id: int | None = None) -> str:
     """What every check-in job key starts with (of one pairing, or of all)."""
-    return (
-        "mentorship:checkin:"
-        if pairing_id is None
-        else f"mentorship:checkin:{pairing_id}:"
-    )
+    every = "mentorship:checkin:"
+    return every if pairing_id is None else f"{every}{pairing_id}:"
 
 
 def checkin_key(pairing_id: int, seq: int) -> str:
@@ -86,9 +83,8 @@ def checkin_key(pairing_id: int, seq: int) -> str:
 
 def digests_prefix(guild_id: int | None = None) -> str:
     """What every digest job key starts with (of one guild, or of all)."""
-    return (
-        "mentorship:digest:" if guild_id is None else f"mentorship:digest:{guild_id}:"
-    )
+    every = "mentorship:digest:"
+    return every if guild_id is None else f"{every}{guild_id}:"
 
 
 def digest_key(guild_id: int, due: datetime) -> str:

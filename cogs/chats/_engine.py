@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import happenings
 from bot.calendar import CalendarEntry
 from bot.calendar import make_uid
 from bot.clock import discord_timestamp
@@ -25,17 +26,13 @@ from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
-from bot.errors import RetryLater
 from bot.guilds import Channel
 from bot.i18n import _
 from bot.i18n import guild_language
 from bot.i18n import ngettext
 from bot.safety import clip
-from bot.safety import EVENT_DESCRIPTION_LIMIT
-from bot.safety import EVENT_NAME_LIMIT
 from bot.safety import quote
 from bot.safety import THREAD_NAME_LIMIT
-from bot.scheduler import is_transient
 from bot.scheduler import Job
 from bot.scheduler import MAX_ATTEMPTS
 from cogs.chats import _logic as logic
@@ -158,22 +155,9 @@ class ChatEngine:
     async def open(
         self, series: Series, occ: Occurrence, *, last_try: bool = False
     ) -> None:
-        try:
-            await self.create_event(series, occ)
-        except discord.HTTPException as error:
-            # The announcement is what members rely on: Discord trouble with the
-            # event retries the job while it may, then lets the announcement go.
-            if is_transient(error) and not last_try:
-                raise
-            log.warning("no Discord event for chat occurrence %s: %s", occ.id, error)
-            await self.bot.notices.post(
-                occ.guild_id,
-                _(
-                    "No Discord event was created for the chat {name}: Discord said {status}. The announcement still goes out.",
-                    name=series.name,
-                    status=str(error.status),
-                ),
-            )
+        # The announcement is what members rely on: Discord trouble with the event
+        # retries the job while it may, then lets the announcement go.
+        await self.create_event(series, occ, retry=not last_try)
         occ = await q.occurrence(self.db, occ.id) or occ
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
@@ -201,111 +185,51 @@ class ChatEngine:
                 self.db, occ.id, delivery.channel_id, delivery.message_id
             )
 
-    async def create_event(self, series: Series, occ: Occurrence) -> None:
+    async def create_event(
+        self, series: Series, occ: Occurrence, *, retry: bool = False
+    ) -> None:
+        """Adopt or create the occurrence's Discord event (see bot.happenings)."""
         if occ.event_id is not None:
             return
-        guild = self.bot.get_guild(occ.guild_id)
-        if guild is None:
-            raise RetryLater("guild not available yet")
-        name = clip(series.name, EVENT_NAME_LIMIT)
-        me = guild.me.id if guild.me else None
-        for existing in guild.scheduled_events:
-            # created just before a crash, before its id was recorded: adopt it
-            if (
-                existing.name == name
-                and existing.start_time == occ.start
-                and existing.creator_id == me
-            ):
-                await q.set_event(self.db, occ.id, existing.id)
-                return
-        active = sum(
-            1
-            for event in guild.scheduled_events
-            if event.status
-            in (discord.EventStatus.scheduled, discord.EventStatus.active)
-        )
-        if active >= logic.ACTIVE_EVENTS_LIMIT:
-            await self.bot.notices.post(
-                occ.guild_id,
-                _(
-                    "No Discord event was created for the chat {name}: the server already has {limit} active events, Discord's limit. The announcement still goes out.",
-                    name=series.name,
-                    limit=logic.ACTIVE_EVENTS_LIMIT,
-                ),
-            )
-            return
         with guild_language():
-            description = clip(
-                _("Community chat. Propose topics and vote in the announcement."),
-                EVENT_DESCRIPTION_LIMIT,
+            description = _(
+                "Community chat. Propose topics and vote in the announcement."
             )
-        try:
-            if series.location_kind == "external":
-                event = await guild.create_scheduled_event(
-                    name=name,
-                    start_time=occ.start,
-                    end_time=occ.end,
-                    entity_type=discord.EntityType.external,
-                    location=series.location_url or "",
-                    description=description,
-                    privacy_level=discord.PrivacyLevel.guild_only,
-                )
-            else:
-                channel = guild.get_channel(series.channel_id or 0)
-                if channel is None:
-                    await self.bot.notices.post(
-                        occ.guild_id,
-                        _(
-                            "No Discord event was created for the chat {name}: its channel was deleted. Edit the series to choose another.",
-                            name=series.name,
-                        ),
-                    )
-                    return
-                place = discord.Object(id=channel.id)
-                if series.location_kind == "stage":
-                    event = await guild.create_scheduled_event(
-                        name=name,
-                        start_time=occ.start,
-                        end_time=occ.end,
-                        entity_type=discord.EntityType.stage_instance,
-                        channel=place,
-                        description=description,
-                        privacy_level=discord.PrivacyLevel.guild_only,
-                    )
-                else:
-                    event = await guild.create_scheduled_event(
-                        name=name,
-                        start_time=occ.start,
-                        end_time=occ.end,
-                        entity_type=discord.EntityType.voice,
-                        channel=place,
-                        description=description,
-                        privacy_level=discord.PrivacyLevel.guild_only,
-                    )
-        except discord.Forbidden:
-            await self.bot.notices.post(
-                occ.guild_id,
-                _(
-                    "No Discord event was created for the chat {name}: I lack the Manage Events permission.",
-                    name=series.name,
-                ),
-            )
-            return
-        await q.set_event(self.db, occ.id, event.id)
+        plan = happenings.EventPlan(
+            name=series.name,
+            start=occ.start,
+            end=occ.end,
+            description=description,
+            location=series.location_url or "",
+            channel_id=None
+            if series.location_kind == "external"
+            else series.channel_id or 0,
+            stage=series.location_kind == "stage",
+        )
+
+        async def record(event_id: int) -> None:
+            await q.set_event(self.db, occ.id, event_id)
+
+        async def taken(event_id: int) -> bool:
+            return await q.event_taken(self.db, occ.guild_id, event_id)
+
+        def tell(
+            trouble: happenings.Trouble, error: discord.HTTPException | None
+        ) -> str:
+            return event_trouble_text(series, trouble, error)
+
+        await happenings.adopt_or_create(
+            self.bot,
+            occ.guild_id,
+            plan,
+            record=record,
+            taken=taken,
+            retry=retry,
+            tell=tell,
+        )
 
     async def _event(self, occ: Occurrence) -> discord.ScheduledEvent | None:
-        if occ.event_id is None:
-            return None
-        guild = self.bot.get_guild(occ.guild_id)
-        if guild is None:
-            return None
-        event = guild.get_scheduled_event(occ.event_id)
-        if event is not None:
-            return event
-        try:
-            return await guild.fetch_scheduled_event(occ.event_id)
-        except discord.NotFound:
-            return None
+        return await happenings.fetch_event(self.bot, occ.guild_id, occ.event_id)
 
     # -- the announcement ------------------------------------------------------------------
     async def announcement_embed(
@@ -322,23 +246,18 @@ class ChatEngine:
         if occ is None or occ.announcement_message_id is None:
             return
         series = await q.series_by_id(self.db, occ.series_id)
-        if series is None or occ.announcement_channel_id is None:
+        if series is None:
             return
         from cogs.chats._views import announcement_view
 
-        embed = await self.announcement_embed(series, occ)
-        message = self.bot.get_partial_messageable(
-            occ.announcement_channel_id, guild_id=occ.guild_id
-        ).get_partial_message(occ.announcement_message_id)
-        view = announcement_view(occ) if occ.upcoming else None
-        try:
-            await message.edit(embed=embed, view=view)
-        except discord.NotFound:
-            log.info("announcement of chat occurrence %s was deleted", occ.id)
-        except discord.HTTPException as error:
-            # The database stays the truth; the next change edits it again. A
-            # member's vote must not fail because the post could not be redrawn.
-            log.warning("could not update the announcement of %s: %s", occ.id, error)
+        await happenings.refresh_post(
+            self.bot,
+            occ.guild_id,
+            occ.announcement_channel_id,
+            occ.announcement_message_id,
+            embed=await self.announcement_embed(series, occ),
+            view=announcement_view(occ) if occ.upcoming else None,
+        )
 
     # -- reminders ---------------------------------------------------------------------------
     async def on_remind(self, job: Job) -> None:
@@ -427,8 +346,7 @@ class ChatEngine:
         except discord.HTTPException as error:
             # Discord trouble retries the end while it may; then the chat is closed
             # and the next one planned without it: the series must not stop.
-            if is_transient(error) and not last_try:
-                raise
+            happenings.retry_or_give_up(error, retry=not last_try)
             log.info("could not complete event %s: %s", event.id, error)
 
     async def cancel_event(self, occ: Occurrence) -> None:
@@ -612,6 +530,33 @@ def build_announcement(
         )
     )
     return embed
+
+
+def event_trouble_text(
+    series: Series, trouble: happenings.Trouble, error: discord.HTTPException | None
+) -> str:
+    """Why the chat has no Discord event, for the organisers."""
+    if trouble is happenings.Trouble.FORBIDDEN:
+        return _(
+            "No Discord event was created for the chat {name}: I lack the Manage Events permission.",
+            name=series.name,
+        )
+    if trouble is happenings.Trouble.FULL:
+        return _(
+            "No Discord event was created for the chat {name}: the server already has {limit} active events, Discord's limit. The announcement still goes out.",
+            name=series.name,
+            limit=happenings.ACTIVE_EVENTS_LIMIT,
+        )
+    if trouble is happenings.Trouble.NO_CHANNEL:
+        return _(
+            "No Discord event was created for the chat {name}: its channel was deleted. Edit the series to choose another.",
+            name=series.name,
+        )
+    return _(
+        "No Discord event was created for the chat {name}: Discord said {status}. The announcement still goes out.",
+        name=series.name,
+        status=str(error.status if error is not None else ""),
+    )
 
 
 def reminder_text(series: Series, occ: Occurrence, *, late: bool) -> str:

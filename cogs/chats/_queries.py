@@ -301,6 +301,15 @@ async def set_event(db: Database, occurrence_id: int, event_id: int | None) -> N
     )
 
 
+async def event_taken(db: Database, guild_id: int, event_id: int) -> bool:
+    """Whether an occurrence of the guild already records this Discord event."""
+    value = await db.fetchval(
+        "SELECT 1 FROM chat_occurrences WHERE guild_id = ? AND event_id = ?",
+        (guild_id, event_id),
+    )
+    return value is not None
+
+
 async def set_announcement(
     db: Database, occurrence_id: int, channel_id: int, message_id: int
 ) -> None:

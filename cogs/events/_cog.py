@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import happenings
 from bot import timezones
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
@@ -30,7 +31,6 @@ from bot.permissions import requires
 from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clip
-from bot.safety import NO_MENTIONS
 from bot.safety import quote
 from bot.scheduler import Job
 from bot.ui import Interaction
@@ -111,7 +111,9 @@ class EventsCog(commands.GroupCog, group_name="event"):
             if channel_id is None:
                 continue
             try:
-                await self._bring_up_to_date(event, channel_id)
+                # The organisers were told when it was published, if the Discord
+                # event was refused then: a retry that fails again only logs.
+                await self._bring_up_to_date(event, channel_id, tell=False)
             except discord.HTTPException:
                 log.warning("could not finish publishing event %s", event.id)
 
@@ -238,7 +240,9 @@ class EventsCog(commands.GroupCog, group_name="event"):
             _("Published: {link}", link=link or f"<#{channel_id}>"),
         )
 
-    async def _bring_up_to_date(self, event: q.Event, channel_id: int) -> None:
+    async def _bring_up_to_date(
+        self, event: q.Event, channel_id: int, *, tell: bool = True
+    ) -> None:
         """Make the announcement, Discord event and reminders match a published event.
 
         Each step is idempotent (outbox key, stored ids, job keys), so running it
@@ -262,7 +266,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
                     self.bot.db, event.id, delivery.channel_id, delivery.message_id
                 )
         if event.scheduled_event_id is None:
-            await self._create_scheduled_event(event)
+            await self._create_scheduled_event(event, tell=tell)
         await self._schedule_reminders(event)
 
     async def _schedule_reminders(self, event: q.Event) -> None:
@@ -275,43 +279,42 @@ class EventsCog(commands.GroupCog, group_name="event"):
                 payload={"event_id": event.id, "starts_at": to_ts(event.starts_at)},
             )
 
-    async def _create_scheduled_event(self, event: q.Event) -> None:
-        guild = self.bot.get_guild(event.guild_id)
-        if guild is None:
-            return
-        try:
-            created = await guild.create_scheduled_event(
-                name=clip(event.title, 100),
-                description=clip(event.description, 1000) or discord.utils.MISSING,
-                start_time=event.starts_at,
-                end_time=event.ends_at,
-                entity_type=discord.EntityType.external,
-                privacy_level=discord.PrivacyLevel.guild_only,
-                location=clip(event.location, 100),
+    async def _create_scheduled_event(
+        self, event: q.Event, *, tell: bool = True
+    ) -> None:
+        """Adopt or create the event's Discord event (see bot.happenings).
+
+        Nothing retries inside a member's action: trouble is told at once.
+        """
+
+        async def record(scheduled_event_id: int) -> None:
+            await q.set_scheduled_event(self.bot.db, event.id, scheduled_event_id)
+
+        async def taken(scheduled_event_id: int) -> bool:
+            return await q.scheduled_event_taken(
+                self.bot.db, event.guild_id, scheduled_event_id
             )
-        except discord.HTTPException as error:
-            # The announcement is what members rely on; the Discord event is a
-            # convenience, so its failure is reported rather than undoing the publish.
-            log.warning("could not create the Discord event of %s: %s", event.id, error)
-            with guild_language():
-                if isinstance(error, discord.Forbidden):
-                    text = _(
-                        "I could not create the Discord event for {title} (I need the "
-                        "Manage Events permission). The announcement is posted.",
-                        title=event.title,
-                    )
-                else:
-                    # An outage: editing the event (/event edit) creates it then.
-                    text = _(
-                        "I could not create the Discord event for {title}: Discord "
-                        "had a problem ({status}). The announcement is posted; "
-                        "/event edit tries the Discord event again.",
-                        title=event.title,
-                        status=str(error.status),
-                    )
-            await self.bot.notices.post(event.guild_id, text)
-            return
-        await q.set_scheduled_event(self.bot.db, event.id, created.id)
+
+        def told(
+            trouble: happenings.Trouble, error: discord.HTTPException | None
+        ) -> str:
+            return event_trouble_text(event, trouble, error)
+
+        await happenings.adopt_or_create(
+            self.bot,
+            event.guild_id,
+            happenings.EventPlan(
+                name=event.title,
+                start=event.starts_at,
+                end=event.ends_at,
+                description=event.description,
+                location=event.location,
+            ),
+            record=record,
+            taken=taken,
+            retry=False,
+            tell=told if tell else None,
+        )
 
     # -- RSVPs --------------------------------------------------------------------------------
     async def rsvp(self, interaction: Interaction, event_id: int, state: Rsvp) -> None:
@@ -336,20 +339,19 @@ class EventsCog(commands.GroupCog, group_name="event"):
         await self._refresh_announcement(event)
 
     async def _refresh_announcement(self, event: q.Event) -> None:
-        if event.channel_id is None or event.message_id is None:
-            return
+        # The database stays the truth: a stale announcement refuses RSVPs.
         counts = await q.rsvp_counts(self.bot.db, event.id)
         with guild_language():
             embed = event_embed(event, counts, load_code_of_conduct())
             view = rsvp_view(event, counts)
-        message = self.bot.get_partial_messageable(
-            event.channel_id, guild_id=event.guild_id
-        ).get_partial_message(event.message_id)
-        try:
-            await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as error:
-            # The database stays the truth: a stale announcement refuses RSVPs.
-            log.warning("could not update the announcement of %s: %s", event.id, error)
+        await happenings.refresh_post(
+            self.bot,
+            event.guild_id,
+            event.channel_id,
+            event.message_id,
+            embed=embed,
+            view=view,
+        )
 
     # -- editing and cancelling ------------------------------------------------------------------
     async def _event_for_organiser(
@@ -463,17 +465,14 @@ class EventsCog(commands.GroupCog, group_name="event"):
     async def _fetch_scheduled_event(
         self, event: q.Event
     ) -> discord.ScheduledEvent | None:
-        guild = self.bot.get_guild(event.guild_id)
-        if guild is None or event.scheduled_event_id is None:
-            return None
-        found = guild.get_scheduled_event(event.scheduled_event_id)
-        if found is not None:
-            return found
-        try:
-            return await guild.fetch_scheduled_event(event.scheduled_event_id)
-        except discord.NotFound:
-            await q.set_scheduled_event(self.bot.db, event.id, None)
-            return None
+        found = await happenings.fetch_event(
+            self.bot, event.guild_id, event.scheduled_event_id
+        )
+        if found is None and event.scheduled_event_id is not None:
+            if self.bot.get_guild(event.guild_id) is not None:
+                # Deleted on Discord: forget it, so an edit makes a new one.
+                await q.set_scheduled_event(self.bot.db, event.id, None)
+        return found
 
     @app_commands.command(name="cancel")
     @app_commands.describe(event="The event to cancel")
@@ -761,6 +760,33 @@ class EventsCog(commands.GroupCog, group_name="event"):
                 guild_id=event.guild_id,
                 content=text,
             )
+
+
+def event_trouble_text(
+    event: q.Event, trouble: happenings.Trouble, error: discord.HTTPException | None
+) -> str:
+    """Why the event has no Discord event, for the organisers."""
+    if trouble is happenings.Trouble.FORBIDDEN:
+        return _(
+            "I could not create the Discord event for {title} (I need the "
+            "Manage Events permission). The announcement is posted.",
+            title=event.title,
+        )
+    if trouble is happenings.Trouble.FULL:
+        return _(
+            "I could not create the Discord event for {title}: the server already "
+            "has {limit} active events, Discord's limit. The announcement is posted.",
+            title=event.title,
+            limit=happenings.ACTIVE_EVENTS_LIMIT,
+        )
+    # An outage: editing the event (/event edit) creates it then.
+    return _(
+        "I could not create the Discord event for {title}: Discord "
+        "had a problem ({status}). The announcement is posted; "
+        "/event edit tries the Discord event again.",
+        title=event.title,
+        status=str(error.status if error is not None else ""),
+    )
 
 
 def _timezones(current: str) -> list[app_commands.Choice[str]]:

@@ -142,6 +142,17 @@ async def set_scheduled_event(
     )
 
 
+async def scheduled_event_taken(
+    db: Database, guild_id: int, scheduled_event_id: int
+) -> bool:
+    """Whether an event of the guild already records this Discord event."""
+    value = await db.fetchval(
+        "SELECT 1 FROM events WHERE guild_id = ? AND scheduled_event_id = ?",
+        (guild_id, scheduled_event_id),
+    )
+    return value is not None
+
+
 async def update_event(db: Database, event_id: int, draft: EventDraft) -> Event:
     async with db.transaction() as tx:
         row = await tx.fetchone(
@@ -175,10 +186,11 @@ async def cancel_event(db: Database, event_id: int) -> Event | None:
 
 
 async def published_unfinished(db: Database, now: datetime) -> list[Event]:
-    """Published, upcoming events whose announcement was never recorded."""
+    """Published, upcoming events whose announcement or Discord event was never
+    recorded (publishing was interrupted, or Discord refused the Discord event)."""
     rows = await db.fetchall(
         "SELECT * FROM events WHERE state = 'published' AND starts_at > ? "
-        "AND message_id IS NULL ORDER BY id",
+        "AND (message_id IS NULL OR scheduled_event_id IS NULL) ORDER BY id",
         (to_ts(now),),
     )
     return [Event.from_row(row) for row in rows]

@@ -14,9 +14,15 @@ Two kinds of work:
   The simulated Discord dies with each process, so later runs rebuild the same
   world and recreate the threads the seed run made (their ids are kept in
   ``threads.json``); the bot's database is the only thing that carries over.
+- ``events``: an organiser publishes an event; with ``--kill-after-event`` the
+  process is killed right after Discord made the event's Discord scheduled event
+  and before the bot recorded it. The next run recreates, in its new simulated
+  Discord, the scheduled events Discord kept (``discord_events.json``), restarts
+  the bot into that server as a real restart would, and writes the server's
+  scheduled events and the bot's record of them to ``outcome.json``.
 
-Usage: python -m tests.reliability.crash_child DIR [--mode real] [--seed]
-       [--kill-after-post N]
+Usage: python -m tests.reliability.crash_child DIR [--mode real|events] [--seed]
+       [--kill-after-post N] [--kill-after-event]
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import time
 from datetime import timedelta
@@ -32,12 +39,15 @@ from pathlib import Path
 from typing import Any
 
 import simcord
+from simcord.backend.models import ScheduledEvent
 from simcord.http.client import FakeHTTPClient
 
+from bot import app
 from bot.app import create_bot
 from bot.clock import utcnow
 from bot.devtools.testing import build_world
 from bot.devtools.testing import post_question
+from bot.devtools.testing import restart
 from bot.devtools.testing import test_settings
 from bot.devtools.testing import World
 from bot.scheduler import Job
@@ -58,7 +68,14 @@ def send_key(n: int) -> str:
     return f"crash:announce:{n}"
 
 
-def _install_journal(journal: Path, kill_after_post: int | None) -> None:
+#: Discord scheduled events, as Discord keeps them whatever happens to the bot.
+DISCORD_EVENTS = "discord_events.json"
+SCHEDULED_EVENTS = re.compile(r"^/guilds/\d+/scheduled-events$")
+
+
+def _install_journal(
+    journal: Path, kill_after_post: int | None, kill_after_event: bool = False
+) -> None:
     original = FakeHTTPClient.request
     posts = 0
     #: DM channel ids differ from one simulated Discord to the next; recipients don't.
@@ -97,6 +114,18 @@ def _install_journal(journal: Path, kill_after_post: int | None) -> None:
             fp.write(json.dumps(line) + "\n")
             fp.flush()
             os.fsync(fp.fileno())
+        if (
+            route.method == "POST"
+            and SCHEDULED_EVENTS.match(path)
+            and isinstance(result, dict)
+        ):
+            kept = journal.parent / DISCORD_EVENTS
+            made = json.loads(kept.read_text()) if kept.exists() else []
+            kept.write_text(json.dumps([*made, result]))
+            _fsync(kept)
+            if kill_after_event:
+                # Discord has the scheduled event; the bot has not recorded it yet.
+                os.kill(os.getpid(), signal.SIGKILL)
         if route.method == "POST" and line["nonce"]:
             posts += 1
             if kill_after_post is not None and posts >= kill_after_post:
@@ -105,6 +134,11 @@ def _install_journal(journal: Path, kill_after_post: int | None) -> None:
         return result
 
     FakeHTTPClient.request = journaled  # type: ignore[method-assign]
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as fp:
+        os.fsync(fp.fileno())
 
 
 def _save_progress(progress_file: Path, done_virtual: int) -> None:
@@ -202,6 +236,77 @@ async def run_real(directory: Path, kill_after_post: int | None, seed: bool) -> 
         await bot.stop_services()
 
 
+#: The events mode's server: its id is the same in every run, whatever else the
+#: bot of that run created first (the ids simcord hands out depend on it).
+EVENTS_GUILD_ID = 4_200_000_000_000_000
+
+
+def recreate_discord_events(env: simcord.Env, kept: list[dict[str, Any]]) -> None:
+    """Bring back the scheduled events Discord made, with their ids, made by the bot."""
+    for payload in kept:
+        guild = env.backend.get_guild(int(payload["guild_id"]))
+        event = ScheduledEvent(
+            id=int(payload["id"]),
+            guild_id=guild.id,
+            name=payload["name"],
+            creator_id=env.backend.bot_user.id,
+            scheduled_start_time=payload["scheduled_start_time"],
+            entity_type=int(payload["entity_type"]),
+            channel_id=int(payload["channel_id"]) if payload["channel_id"] else None,
+            description=payload["description"],
+            scheduled_end_time=payload["scheduled_end_time"],
+            entity_metadata=payload["entity_metadata"],
+        )
+        guild.scheduled_events[event.id] = event
+
+
+async def run_events(directory: Path, seed: bool, kill_after_event: bool) -> None:
+    """Publish an event (``seed``), or restart the bot into the server it left."""
+    _install_journal(directory / "journal.jsonl", None, kill_after_event)
+    settings = test_settings(directory)
+    everything = app.cog_names
+    if not seed:
+        # The server (with the Discord events it kept) is there before the bot
+        # connects, as after a real restart: a bot with only /setup builds it.
+        app.cog_names = lambda: ["cogs.setup"]
+    bot = create_bot(settings)
+    env = simcord.Env(bot)
+    try:
+        await env.start()
+    finally:
+        app.cog_names = everything
+    try:
+        with env.time_context():
+            world = await build_world(env, guild_id=EVENTS_GUILD_ID)
+            if seed:
+                from tests.cogs.events.test_cog import publish_event
+
+                await publish_event(env, world)
+                return
+            kept = directory / DISCORD_EVENTS
+            recreate_discord_events(
+                env, json.loads(kept.read_text()) if kept.exists() else []
+            )
+            bot = await restart(env, settings)
+            await env.advance_time(60)
+            await env.settle()
+            recorded = await bot.db.fetchall(
+                "SELECT id, scheduled_event_id FROM events ORDER BY id"
+            )
+            guild = env.backend.get_guild(world.guild.id)
+            outcome = {
+                "discord": sorted(guild.scheduled_events),
+                "recorded": [
+                    [row["id"], row["scheduled_event_id"]] for row in recorded
+                ],
+            }
+            (directory / "outcome.json").write_text(json.dumps(outcome))
+            (directory / "finished").write_text("yes")
+    finally:
+        await env.shutdown()
+        await bot.stop_services()
+
+
 async def run(directory: Path, kill_after_post: int | None) -> None:
     progress_file = directory / "progress"
     done_virtual = int(progress_file.read_text()) if progress_file.exists() else 0
@@ -254,10 +359,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", type=Path)
     parser.add_argument("--kill-after-post", type=int, default=None)
-    parser.add_argument("--mode", choices=["synthetic", "real"], default="synthetic")
+    parser.add_argument("--kill-after-event", action="store_true")
+    parser.add_argument(
+        "--mode", choices=["synthetic", "real", "events"], default="synthetic"
+    )
     parser.add_argument("--seed", action="store_true")
     args = parser.parse_args()
-    if args.mode == "real":
+    if args.mode == "events":
+        asyncio.run(run_events(args.directory, args.seed, args.kill_after_event))
+    elif args.mode == "real":
         asyncio.run(run_real(args.directory, args.kill_after_post, args.seed))
     else:
         asyncio.run(run(args.directory, args.kill_after_post))

@@ -57,9 +57,12 @@ def finish(directory: Path, *extra: str) -> None:
     raise AssertionError("the bot never finished its work")
 
 
+def journal_lines(directory: Path) -> list[str]:
+    return (directory / "journal.jsonl").read_text().splitlines()
+
+
 def journal_posts(directory: Path) -> list[dict[str, str]]:
-    lines = (directory / "journal.jsonl").read_text().splitlines()
-    entries = [json.loads(line) for line in lines]
+    entries = [json.loads(line) for line in journal_lines(directory)]
     return [e for e in entries if e["method"] == "POST" and e["nonce"]]
 
 
@@ -206,3 +209,37 @@ def test_random_kills_during_the_cogs_real_work_lose_and_double_nothing(
     judge_real(crashed, reference)
     # The killed posts really were resent (with their nonce).
     assert len(journal_posts(crashed)) > len(journal_posts(reference))
+
+
+# -- an event's Discord event, made just before a kill ------------------------------------
+EVENTS = ("--mode", "events")
+
+
+def test_a_kill_after_discord_made_an_events_discord_event_makes_no_second(
+    tmp_path: Path,
+) -> None:
+    """Killed after Discord made the Discord event of an event being published, and
+    before the bot recorded it: after the restart, the server has that one Discord
+    event, recorded, and the bot never asked Discord for another."""
+    child = start_child(tmp_path, *EVENTS, "--seed", "--kill-after-event")
+    _out, err = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, err.decode()[-3000:]
+    with sqlite3.connect(tmp_path / "pallets-bot.sqlite3") as db:
+        killed = db.execute(
+            "SELECT state, message_id, scheduled_event_id FROM events"
+        ).fetchall()
+    # Published and announced, the Discord event made but not recorded.
+    [(state, message_id, scheduled_event_id)] = killed
+    assert (state, scheduled_event_id) == ("published", None) and message_id
+    finish(tmp_path, *EVENTS)
+    outcome = json.loads((tmp_path / "outcome.json").read_text())
+    made = json.loads((tmp_path / "discord_events.json").read_text())
+    assert len(made) == 1, "Discord was asked for a second event"
+    assert outcome["discord"] == [int(made[0]["id"])]
+    assert outcome["recorded"] == [[1, int(made[0]["id"])]]
+    asked = [
+        e
+        for e in (json.loads(line) for line in journal_lines(tmp_path))
+        if e["method"] == "POST" and e["path"].endswith("/scheduled-events")
+    ]
+    assert len(asked) == 1

@@ -1,7 +1,7 @@
-"""Events: parsing and checking what organisers type, and what the bot shows.
+"""Events: parsing and checking what organisers type.
 
-Pure: no Discord, no database. Errors are :class:`bot.errors.UserError` with a
-translated message, raised before anything is changed.
+Pure: no Discord, no database, no wording. A refusal is a :class:`Refused` naming a
+:class:`Problem`, raised before anything is changed; ``_render`` words it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -19,10 +18,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import timezones
-from bot.errors import UserError
-from bot.i18n import _
 from bot.paths import DATA_DIR
+from bot.refusals import Refused
 from bot.safety import clean_text
 from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
@@ -56,24 +53,32 @@ class Rsvp(StrEnum):
     NOT_GOING = "not_going"
 
 
-def kind_label(kind: Kind | str) -> str:
-    labels = {
-        Kind.CONFERENCE: _("Conference"),
-        Kind.SPRINT: _("Sprint"),
-        Kind.MEETUP: _("Meetup"),
-        Kind.ONLINE_TALK: _("Online talk"),
-        Kind.OTHER: _("Other"),
-    }
-    return labels[Kind(kind)]
+class Problem(StrEnum):
+    """Why an event, or something done to one, was refused; ``_render`` words it."""
 
-
-def rsvp_label(state: Rsvp | str) -> str:
-    labels = {
-        Rsvp.GOING: _("Going"),
-        Rsvp.MAYBE: _("Maybe"),
-        Rsvp.NOT_GOING: _("Not going"),
-    }
-    return labels[Rsvp(state)]
+    BAD_TIME = "bad_time"
+    NONEXISTENT_TIME = "nonexistent_time"
+    AMBIGUOUS_TIME = "ambiguous_time"
+    MASS_MENTION = "mass_mention"
+    NO_TITLE = "no_title"
+    TITLE_TOO_LONG = "title_too_long"
+    DESCRIPTION_TOO_LONG = "description_too_long"
+    NO_LOCATION = "no_location"
+    LOCATION_TOO_LONG = "location_too_long"
+    UNKNOWN_KIND = "unknown_kind"
+    ENDS_BEFORE_START = "ends_before_start"
+    TOO_LONG = "too_long"
+    START_IN_PAST = "start_in_past"
+    TOO_FAR_AHEAD = "too_far_ahead"
+    NO_EVENTS_CHANNEL = "no_events_channel"
+    NO_EVENT = "no_event"
+    ALREADY_PUBLISHED = "already_published"
+    WAS_CANCELLED = "was_cancelled"
+    ALREADY_CANCELLED = "already_cancelled"
+    START_PASSED = "start_passed"
+    RSVPS_CLOSED = "rsvps_closed"
+    NOT_PUBLISHED = "not_published"
+    OVER = "over"
 
 
 # -- code of conduct and checklist -------------------------------------------------------
@@ -145,20 +150,6 @@ def run_checklist(
 
 
 # -- parsing what organisers type ----------------------------------------------------------
-def parse_timezone(name: str) -> ZoneInfo:
-    """Return the zone an organiser typed, or refuse it with a clear message."""
-    found = timezones.zone(name)
-    if found is None:
-        raise UserError(
-            _(
-                "Unknown timezone {name}: use an IANA name such as Europe/Paris "
-                "or America/New_York.",
-                name=clip_for_message(name.strip()),
-            )
-        )
-    return found
-
-
 def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
     """Turn ``2026-03-14 18:00`` in ``zone`` into an aware UTC datetime.
 
@@ -174,42 +165,18 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
         except ValueError:
             continue
     if naive is None:
-        raise UserError(
-            _(
-                "I could not read the time {text}: write it like 2026-03-14 18:00.",
-                text=clip_for_message(cleaned),
-            )
-        )
+        raise Refused(Problem.BAD_TIME, text=clip_for_message(cleaned))
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
     try:
         round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     except OverflowError:
         # Years 1 and 9999 can leave Python's calendar once moved to UTC.
-        raise UserError(
-            _(
-                "I could not read the time {text}: write it like 2026-03-14 18:00.",
-                text=clip_for_message(cleaned),
-            )
-        ) from None
+        raise Refused(Problem.BAD_TIME, text=clip_for_message(cleaned)) from None
     if round_trip != naive:
-        raise UserError(
-            _(
-                "{text} does not exist in {zone} (the clocks skip it for daylight "
-                "saving time). Pick another time.",
-                text=cleaned,
-                zone=zone.key,
-            )
-        )
+        raise Refused(Problem.NONEXISTENT_TIME, text=cleaned, zone=zone.key)
     if first.utcoffset() != second.utcoffset():
-        raise UserError(
-            _(
-                "{text} happens twice in {zone} (the clocks go back). Pick a time "
-                "outside that hour.",
-                text=cleaned,
-                zone=zone.key,
-            )
-        )
+        raise Refused(Problem.AMBIGUOUS_TIME, text=cleaned, zone=zone.key)
     return first.astimezone(UTC)
 
 
@@ -220,9 +187,7 @@ def clip_for_message(text: str, limit: int = 60) -> str:
 def check_public_text(text: str) -> None:
     """Refuse mass mentions in text the bot will post publicly."""
     if _MASS_MENTION.search(text) or _ROLE_MENTION.search(text):
-        raise UserError(
-            _("Please remove @everyone, @here and role mentions from the text.")
-        )
+        raise Refused(Problem.MASS_MENTION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,58 +207,44 @@ def validate_event(
     values: Mapping[str, str],
     *,
     kind: str,
-    timezone: str,
+    timezone: ZoneInfo | str,
     now: datetime,
     check_start_in_future: bool = True,
 ) -> EventDraft:
-    """Check everything an organiser typed; raise :class:`UserError` on the first problem."""
+    """Check everything an organiser typed; refuse the first problem.
+
+    ``timezone`` is a zone the ``Timezone`` option found, or an event's stored one.
+    """
     title = clean_text(values.get("title", ""))
     description = clean_text(values.get("description", ""))
     location = clean_text(values.get("location", ""))
     if not title:
-        raise UserError(_("The event needs a title."))
+        raise Refused(Problem.NO_TITLE)
     if len(title) > EVENT_NAME_LIMIT:
-        raise UserError(
-            _(
-                "The title is too long: at most {limit} characters.",
-                limit=EVENT_NAME_LIMIT,
-            )
-        )
+        raise Refused(Problem.TITLE_TOO_LONG, limit=EVENT_NAME_LIMIT)
     if len(description) > EVENT_DESCRIPTION_LIMIT:
-        raise UserError(
-            _(
-                "The description is too long: at most {limit} characters.",
-                limit=EVENT_DESCRIPTION_LIMIT,
-            )
-        )
+        raise Refused(Problem.DESCRIPTION_TOO_LONG, limit=EVENT_DESCRIPTION_LIMIT)
     if not location:
-        raise UserError(_("Give a location or a link for the event."))
+        raise Refused(Problem.NO_LOCATION)
     if len(location) > LOCATION_LIMIT:
-        raise UserError(
-            _(
-                "The location is too long: at most {limit} characters.",
-                limit=LOCATION_LIMIT,
-            )
-        )
+        raise Refused(Problem.LOCATION_TOO_LONG, limit=LOCATION_LIMIT)
     for text in (title, description, location):
         check_public_text(text)
     try:
         kind_value = Kind(kind)
     except ValueError as error:
-        raise UserError(_("Unknown kind of event.")) from error
-    zone = parse_timezone(timezone)
+        raise Refused(Problem.UNKNOWN_KIND) from error
+    zone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
     starts_at = parse_local_time(values.get("start", ""), zone)
     ends_at = parse_local_time(values.get("end", ""), zone)
     if ends_at <= starts_at:
-        raise UserError(_("The event must end after it starts."))
+        raise Refused(Problem.ENDS_BEFORE_START)
     if ends_at - starts_at > MAX_LENGTH:
-        raise UserError(
-            _("An event can last at most {days} days.", days=MAX_LENGTH.days)
-        )
+        raise Refused(Problem.TOO_LONG, days=MAX_LENGTH.days)
     if check_start_in_future and starts_at <= now:
-        raise UserError(_("The start time is in the past."))
+        raise Refused(Problem.START_IN_PAST)
     if starts_at - now > MAX_AHEAD:
-        raise UserError(_("That is too far ahead: announce it nearer the time."))
+        raise Refused(Problem.TOO_FAR_AHEAD)
     return EventDraft(
         title=title,
         description=description,
@@ -315,52 +266,19 @@ def is_url(location: str) -> bool:
 
 
 # -- reminders -----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ReminderPlan:
-    kind: str
-    key: str
-    due_at: datetime
+class Reminder(StrEnum):
+    """The reminders of an event: a DM to those going, a post in the channel."""
+
+    DM = "dm"
+    CHANNEL = "channel"
 
 
-def reminder_plan(
-    event_id: int, starts_at: datetime, now: datetime
-) -> list[ReminderPlan]:
-    """The reminders still worth scheduling for an event starting at ``starts_at``.
-
-    Keys carry the start time, so moving an event schedules fresh reminders while a
-    reminder that already went out for the old time is never repeated.
-    """
-    start = int(starts_at.timestamp())
-    plans = [
-        ReminderPlan(
-            "events.remind_dm",
-            f"events:remind24:{event_id}:{start}",
-            starts_at - REMIND_DM_BEFORE,
-        ),
-        ReminderPlan(
-            "events.remind_channel",
-            f"events:remind1:{event_id}:{start}",
-            starts_at - REMIND_CHANNEL_BEFORE,
-        ),
-    ]
-    return [plan for plan in plans if plan.due_at > now]
+BEFORE = {Reminder.DM: REMIND_DM_BEFORE, Reminder.CHANNEL: REMIND_CHANNEL_BEFORE}
 
 
-def reminder_prefixes(event_id: int) -> tuple[str, ...]:
-    return (f"events:remind24:{event_id}:", f"events:remind1:{event_id}:")
-
-
-# -- pages -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Page:
-    number: int
-    count: int
-    offset: int
-    limit: int = field(default=PAGE_SIZE)
-
-
-def page_of(requested: int, total: int, size: int = PAGE_SIZE) -> Page:
-    """Clamp ``requested`` (1-based) to the pages that exist."""
-    count = max((total + size - 1) // size, 1)
-    number = min(max(requested, 1), count)
-    return Page(number=number, count=count, offset=(number - 1) * size, limit=size)
+def reminders_due(
+    starts_at: datetime, now: datetime
+) -> list[tuple[Reminder, datetime]]:
+    """The reminders still worth scheduling for an event starting at ``starts_at``."""
+    due = [(reminder, starts_at - before) for reminder, before in BEFORE.items()]
+    return [(reminder, at) for reminder, at in due if at > now]

@@ -1,50 +1,39 @@
-"""Buttons, forms and embeds of the events job."""
+"""Buttons and forms of the events job: they draw and parse, the engine acts."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
-from typing import cast
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.clock import discord_timestamp
 from bot.i18n import _
-from bot.i18n import N_
 from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
-from bot.safety import quote
 from bot.ui import DynamicButton
+from bot.ui import Interaction
 from bot.ui import Modal
 from bot.ui import UiInteraction
 from bot.ui import View
-from cogs.events._logic import CheckResult
+from bot.ui import view_of
 from cogs.events._logic import CodeOfConduct
-from cogs.events._logic import is_url
-from cogs.events._logic import kind_label
 from cogs.events._logic import LOCATION_LIMIT
-from cogs.events._logic import Page
 from cogs.events._logic import Rsvp
-from cogs.events._logic import rsvp_label
 from cogs.events._queries import Event
 from cogs.events._queries import RsvpCounts
+from cogs.events._render import rsvp_label
 
-if TYPE_CHECKING:
-    from cogs.events._cog import EventsCog
-
-_ONE_DAY = timedelta(days=1)
 FormValues = dict[str, str]
-OnSubmit = Callable[[UiInteraction, FormValues], Awaitable[None]]
+OnSubmit = Callable[[Interaction, FormValues], Awaitable[None]]
+Then = Callable[[Interaction], Awaitable[None]]
 
-
-def events_cog(interaction: UiInteraction) -> EventsCog:
-    cog = interaction.client.get_cog("EventsCog")
-    assert cog is not None, "the events cog is not loaded"
-    return cast("EventsCog", cog)
+#: The actions the persistent buttons run (registered by the engine).
+PUBLISH = "events.publish"
+RSVP = "events.rsvp"
+#: The paged list of upcoming events.
+LIST = "events.list"
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -54,11 +43,12 @@ class EventForm(Modal):
     def __init__(
         self,
         *,
-        title: str,
+        editing: bool,
         on_submit: OnSubmit,
         defaults: FormValues | None = None,
         timezone: str,
     ) -> None:
+        title = _("Edit event") if editing else _("New event")
         super().__init__(title=title[:45], timeout=900)
         self._on_submit = on_submit
         values = defaults or {}
@@ -122,13 +112,19 @@ class EventForm(Modal):
 
 # -- code of conduct --------------------------------------------------------------------------
 class AcceptCodeView(View):
-    """Shown to an organiser who has not accepted the current code of conduct."""
+    """Shown to an organiser who has not accepted the current code of conduct:
+    ``accept`` records it, then ``then`` carries on with what they were doing."""
 
     def __init__(
-        self, coc: CodeOfConduct, then: Callable[[UiInteraction], Awaitable[None]]
+        self,
+        coc: CodeOfConduct,
+        *,
+        accept: Callable[[Interaction, CodeOfConduct], Awaitable[None]],
+        then: Then,
     ) -> None:
         super().__init__(timeout=900)
         self._coc = coc
+        self._accept_code = accept
         self._then = then
         button: discord.ui.Button[AcceptCodeView] = discord.ui.Button(
             label=_("I accept the code of conduct"),
@@ -140,23 +136,15 @@ class AcceptCodeView(View):
         self.add_item(discord.ui.Button(label=_("Read the full policy"), url=coc.url))
 
     async def _accept(self, interaction: UiInteraction) -> None:
-        await events_cog(interaction).accept_code(interaction, self._coc)
+        await self._accept_code(interaction, self._coc)
         self.stop()
         await self._then(interaction)
 
 
-def code_of_conduct_text(coc: CodeOfConduct) -> str:
-    return _(
-        "Before you publish events, please read and accept the code of conduct "
-        "(version {version}).\n{text}\nFull policy: <{url}>",
-        version=coc.version,
-        text=coc.text.strip(),
-        url=coc.url,
-    )
-
-
 # -- persistent buttons -------------------------------------------------------------------------
 class PublishButton(DynamicButton, template=r"pallets:events:publish:(?P<id>[0-9]+)"):
+    action = PUBLISH
+
     def __init__(self, event_id: int) -> None:
         super().__init__(
             discord.ui.Button(
@@ -165,10 +153,7 @@ class PublishButton(DynamicButton, template=r"pallets:events:publish:(?P<id>[0-9
                 custom_id=f"pallets:events:publish:{event_id}",
             )
         )
-        self.event_id = event_id
-
-    async def run(self, interaction: UiInteraction) -> None:
-        await events_cog(interaction).publish(interaction, self.event_id)
+        self.args = (event_id,)
 
 
 _RSVP_STYLES = {
@@ -182,6 +167,8 @@ class RsvpButton(
     DynamicButton,
     template=r"pallets:events:rsvp:(?P<id>[0-9]+):(?P<state>going|maybe|not_going)",
 ):
+    action = RSVP
+
     def __init__(self, event_id: int, state: Rsvp, count: int = 0) -> None:
         super().__init__(
             discord.ui.Button(
@@ -190,8 +177,7 @@ class RsvpButton(
                 custom_id=f"pallets:events:rsvp:{event_id}:{state.value}",
             )
         )
-        self.event_id = event_id
-        self.state = state
+        self.args = (event_id, state)
 
     @classmethod
     async def from_custom_id(
@@ -203,135 +189,20 @@ class RsvpButton(
     ) -> RsvpButton:
         return cls(int(match["id"]), Rsvp(match["state"]))
 
-    async def run(self, interaction: UiInteraction) -> None:
-        await events_cog(interaction).rsvp(interaction, self.event_id, self.state)
-
 
 def rsvp_view(event: Event, counts: RsvpCounts) -> View | None:
     """The RSVP buttons with their counts; none once the event is cancelled."""
     if not event.published:
         return None
-    view = View(timeout=None)
-    view.add_item(RsvpButton(event.id, Rsvp.GOING, counts.going))
-    view.add_item(RsvpButton(event.id, Rsvp.MAYBE, counts.maybe))
-    view.add_item(RsvpButton(event.id, Rsvp.NOT_GOING, counts.not_going))
-    return view
+    return view_of(
+        RsvpButton(event.id, Rsvp.GOING, counts.going),
+        RsvpButton(event.id, Rsvp.MAYBE, counts.maybe),
+        RsvpButton(event.id, Rsvp.NOT_GOING, counts.not_going),
+    )
 
 
 def publish_view(event_id: int) -> View:
-    view = View(timeout=None)
-    view.add_item(PublishButton(event_id))
-    return view
+    return view_of(PublishButton(event_id))
 
 
-class PagesView(View):
-    """Previous / Next under /event list, for the member who asked."""
-
-    def __init__(self, cog: EventsCog, user_id: int, page: Page) -> None:
-        super().__init__(timeout=600)
-        self._cog = cog
-        self._user_id = user_id
-        self._page = page
-        previous: discord.ui.Button[PagesView] = discord.ui.Button(
-            label=_("Previous"), disabled=page.number <= 1
-        )
-        following: discord.ui.Button[PagesView] = discord.ui.Button(
-            label=_("Next"), disabled=page.number >= page.count
-        )
-        previous.callback = self._previous  # type: ignore[method-assign]
-        following.callback = self._next  # type: ignore[method-assign]
-        self.add_item(previous)
-        self.add_item(following)
-
-    async def _previous(self, interaction: UiInteraction) -> None:
-        await self._show(interaction, self._page.number - 1)
-
-    async def _next(self, interaction: UiInteraction) -> None:
-        await self._show(interaction, self._page.number + 1)
-
-    async def _show(self, interaction: UiInteraction, number: int) -> None:
-        assert interaction.guild_id is not None
-        listing = await self._cog.list_page(interaction.guild_id, number)
-        if listing is None:
-            await interaction.response.edit_message(
-                content=_("No upcoming events."), embed=None, view=None
-            )
-            return
-        embed, page = listing
-        await interaction.response.edit_message(
-            embed=embed, view=PagesView(self._cog, self._user_id, page)
-        )
-
-
-# -- embeds -------------------------------------------------------------------------------------
-def event_embed(
-    event: Event, counts: RsvpCounts | None, coc: CodeOfConduct | None
-) -> discord.Embed:
-    """The announcement (and preview and info) of an event."""
-    title = quote(event.title)
-    if event.cancelled:
-        title = _("Cancelled: {title}", title=title)
-    embed = discord.Embed(
-        title=title,
-        description=event.description or None,
-        colour=discord.Colour.dark_grey() if event.cancelled else discord.Colour.blue(),
-    )
-    embed.add_field(name=_("Kind"), value=kind_label(event.kind))
-    embed.add_field(
-        name=_("When"),
-        value=_(
-            "{start} to {end} ({relative})\nOrganiser's timezone: {timezone}",
-            start=discord_timestamp(event.starts_at, "F"),
-            end=discord_timestamp(event.ends_at, "t")
-            if event.ends_at - event.starts_at < _ONE_DAY
-            else discord_timestamp(event.ends_at, "F"),
-            relative=discord_timestamp(event.starts_at, "R"),
-            timezone=event.timezone,
-        ),
-        inline=False,
-    )
-    where = event.location if is_url(event.location) else quote(event.location)
-    embed.add_field(name=_("Where"), value=where, inline=False)
-    embed.add_field(name=_("Organiser"), value=f"<@{event.organiser_id}>")
-    if counts is not None and not event.cancelled:
-        embed.add_field(
-            name=_("Attendance"),
-            value=_(
-                "Going: {going} · Maybe: {maybe} · Not going: {not_going}",
-                going=counts.going,
-                maybe=counts.maybe,
-                not_going=counts.not_going,
-            ),
-        )
-    if coc is not None:
-        embed.add_field(
-            name=_("Code of conduct"),
-            value=_("This event follows the [code of conduct]({url}).", url=coc.url),
-            inline=False,
-        )
-    embed.set_footer(text=_("Event {id}", id=event.id))
-    return embed
-
-
-#: The checklist's labels and hints live in data/events/checklist.toml; they are
-#: listed here so the catalogue tooling extracts them for translators.
-_CHECKLIST_MESSAGES = (
-    N_("Clear time and timezone"),
-    N_("A location or a link"),
-    N_("An accessibility note"),
-    N_("Say how accessible the venue or stream is (step-free access, captions, ...)."),
-    N_("A contact person"),
-    N_('Name someone attendees can reach, e.g. "Contact: @name".'),
-    N_("Code of conduct link"),
-)
-
-
-def checklist_text(results: list[CheckResult]) -> str:
-    lines = [_("Quality checklist:")]
-    for result in results:
-        mark = "✅" if result.ok else "⬜"
-        line = f"{mark} {_(result.item.label)}"
-        if not result.ok and result.item.hint:
-            line += f" — {_(result.item.hint)}"
-        lines.append(line)
-    return "\n".join(lines)
+PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (PublishButton, RsvpButton)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from datetime import timedelta
 from datetime import UTC
 from typing import Any
 
@@ -15,9 +16,11 @@ from bot.devtools import testing
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import World
 from bot.errors import UserError
+from bot.refusals import Refused
 from bot.settings import Settings
-from cogs.events import _cog as cog_module
+from cogs.events import _engine as engine_module
 from cogs.events import _logic
+from cogs.events._engine import remind_dm_key
 
 FORM = {
     "title": "Flask sprint",
@@ -68,13 +71,13 @@ async def test_publish_announces_with_rsvp_and_discord_event(
 
 
 def expect_refusals(env: simcord.Env) -> None:
-    """Refusals are UserErrors the bot reported to the member; accept only those.
+    """Refusals (UserErrors and Refused) the bot reported to the member; accept only those.
 
     simcord records every error reaching a handler, refusals included, and the
     shared fixture re-raises them all; call this at the end of a test.
     """
     errors = env.errors
-    assert all(isinstance(_unwrap(e), UserError) for e in errors), errors
+    assert all(isinstance(_unwrap(e), UserError | Refused) for e in errors), errors
     env.check_errors = False
 
 
@@ -151,7 +154,7 @@ async def test_code_of_conduct_is_required_then_recorded_per_version(
 
     # The code of conduct changes before the draft is published: asked again.
     newer = replace(_logic.load_code_of_conduct(), version="2099-01")
-    monkeypatch.setattr(cog_module, "load_code_of_conduct", lambda: newer)
+    monkeypatch.setattr(engine_module, "load_code_of_conduct", lambda: newer)
     blocked = await world.organiser.click(msg(preview), label="Publish")
     assert "2099-01" in text(blocked)
     assert posted(world) is None
@@ -274,7 +277,8 @@ async def test_edit_time_tells_going_members_once_and_moves_everything(
         len(dms(world, world.alice)) == 1 and "new time" in dms(world, world.alice)[0]
     )
     assert dms(world, world.carol) == []
-    new_start = int(datetime(2026, 1, 11, 17, tzinfo=UTC).timestamp())
+    new_time = datetime(2026, 1, 11, 17, tzinfo=UTC)
+    new_start = int(new_time.timestamp())
     assert f"<t:{new_start}:F>" in fresh(world, message).embeds[0].fields[1].value
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
@@ -286,8 +290,9 @@ async def test_edit_time_tells_going_members_once_and_moves_everything(
         "SELECT key, state FROM jobs WHERE key LIKE 'events:remind%' ORDER BY key"
     )
     states = {row["key"]: row["state"] for row in jobs}
-    assert states[f"events:remind24:{event_id}:{new_start}"] == "pending"
-    assert states[f"events:remind24:{event_id}:{new_start - 86400}"] == "cancelled"
+    assert states[remind_dm_key(event_id, new_time)] == "pending"
+    old_time = new_time - timedelta(days=1)
+    assert states[remind_dm_key(event_id, old_time)] == "cancelled"
     # A title-only edit tells nobody; a restart repeats nothing.
     shown = await world.organiser.slash(world.general, "event edit", event=event_id)
     await world.organiser.submit_modal(
@@ -420,7 +425,7 @@ async def test_publish_interrupted_by_a_crash_finishes_once_after_restart(
     async def crash(*args: Any) -> None:
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(cog_module.EventsCog, "_bring_up_to_date", crash)
+    monkeypatch.setattr(engine_module.EventEngine, "bring_up_to_date", crash)
     await world.organiser.click(msg(preview), label="Publish")
     await simcord_env.settle()
     assert posted(world) is None
@@ -436,7 +441,8 @@ async def test_publish_interrupted_by_a_crash_finishes_once_after_restart(
     # The crash was an unexpected error on purpose; nothing else went wrong.
     errors = simcord_env.errors
     assert all(
-        isinstance(_unwrap(e), UserError) or "power cut" in str(e) for e in errors
+        isinstance(_unwrap(e), UserError | Refused) or "power cut" in str(e)
+        for e in errors
     )
     simcord_env.check_errors = False
 
@@ -501,3 +507,35 @@ async def test_create_without_events_channel_is_refused(
     )
     assert result.modal is None and "events channel" in text(result)
     expect_refusals(simcord_env)
+
+
+def page_of(result: Any, before: Any) -> Any:
+    """The list as the member sees it after a click (edited in place)."""
+    return result.response or before
+
+
+async def test_list_turns_to_page_two_and_back_and_survives_a_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    for day in range(10, 16):
+        await publish_event(
+            simcord_env,
+            world,
+            title=f"Meetup {day}",
+            start=f"2026-01-{day} 18:00",
+            end=f"2026-01-{day} 20:00",
+        )
+    listed = msg(await world.alice.slash(world.general, "event list"))
+    assert listed.ephemeral
+    second = page_of(await world.alice.click(listed, label="Next"), listed)
+    assert "Page 2 of 2" in str(second.embeds[0].footer.text)
+    assert "Meetup 15" in str(second.embeds[0].description)
+    assert "Meetup 10" not in str(second.embeds[0].description)
+    back = page_of(await world.alice.click(second, label="Previous"), second)
+    assert "Page 1 of 2" in str(back.embeds[0].footer.text)
+    assert "Meetup 10" in str(back.embeds[0].description)
+    # The buttons are persistent: a restart keeps them working.
+    await testing.restart(simcord_env, settings)
+    again = page_of(await world.alice.click(back, label="Next"), back)
+    assert "Page 2 of 2" in str(again.embeds[0].footer.text)
+    assert "Meetup 15" in str(again.embeds[0].description)

@@ -1,0 +1,536 @@
+"""The Discord side of events: publishing, the Discord event, reminders, notices.
+
+Publishing is a row first (``published``), then an announcement (through the outbox),
+a Discord scheduled event (adopted or created, see :mod:`bot.happenings`) and
+reminder jobs, each idempotent; :meth:`EventEngine.recover` runs them again at
+start-up for any published event a crash interrupted. Reminder keys carry the start
+time, so moving an event plans fresh reminders while one already sent for the old
+time is never repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import happenings
+from bot import i18n
+from bot.calendar import CalendarEntry
+from bot.calendar import make_uid
+from bot.clock import to_ts
+from bot.clock import utcnow
+from bot.db import Database
+from bot.errors import NotAllowed
+from bot.guilds import Channel
+from bot.guilds import Role
+from bot.i18n import guild_language
+from bot.permissions import has_role
+from bot.refusals import Refused
+from bot.replies import defer
+from bot.replies import reply
+from bot.safety import clip
+from bot.safety import EVENT_DESCRIPTION_LIMIT
+from bot.safety import EVENT_NAME_LIMIT
+from bot.scheduler import Job
+from bot.ui import Interaction
+from bot.ui import Page
+from bot.ui import page_bounds
+from cogs.events import _queries as q
+from cogs.events import _render as render
+from cogs.events._logic import CodeOfConduct
+from cogs.events._logic import is_url
+from cogs.events._logic import load_code_of_conduct
+from cogs.events._logic import PAGE_SIZE
+from cogs.events._logic import Problem
+from cogs.events._logic import Reminder
+from cogs.events._logic import reminders_due
+from cogs.events._logic import Rsvp
+from cogs.events._queries import Event
+from cogs.events._views import AcceptCodeView
+from cogs.events._views import LIST
+from cogs.events._views import PERSISTENT_ITEMS
+from cogs.events._views import PUBLISH
+from cogs.events._views import RSVP
+from cogs.events._views import rsvp_view
+from cogs.events._views import Then
+
+if TYPE_CHECKING:
+    from bot.app import PalletsBot
+
+log = logging.getLogger(__name__)
+
+REMIND_DM = "events.remind_dm"
+REMIND_CHANNEL = "events.remind_channel"
+NOTIFY = "events.notify"
+KINDS = {Reminder.DM: REMIND_DM, Reminder.CHANNEL: REMIND_CHANNEL}
+#: Ended events stay in the calendar file this long, so apps keep them.
+CALENDAR_PAST = timedelta(days=30)
+
+
+# -- keys: one function per key; nothing else writes one --------------------------------------
+def remind_dm_key(event_id: int, starts_at: datetime) -> str:
+    """The job sending the day-before DMs of an event starting at ``starts_at``."""
+    return f"events:remind24:{event_id}:{to_ts(starts_at)}"
+
+
+def remind_dm_send_key(event_id: int, starts_at: datetime, user_id: int) -> str:
+    """One member's day-before DM (an outbox send)."""
+    return f"{remind_dm_key(event_id, starts_at)}:{user_id}"
+
+
+def remind_channel_key(event_id: int, starts_at: datetime) -> str:
+    """The job (and its outbox send) posting the hour-before reminder."""
+    return f"events:remind1:{event_id}:{to_ts(starts_at)}"
+
+
+def reminder_prefixes(event_id: int) -> tuple[str, ...]:
+    """What every reminder job of an event starts with, whatever its start time."""
+    return (f"events:remind24:{event_id}:", f"events:remind1:{event_id}:")
+
+
+def announce_key(event_id: int) -> str:
+    """The announcement of an event (an outbox send)."""
+    return f"events:announce:{event_id}"
+
+
+def notify_key(event_id: int, revision: int, change: str) -> str:
+    """The job telling members going of a change (``time`` or ``cancelled``)."""
+    return f"events:notify:{event_id}:{revision}:{change}"
+
+
+def notify_send_key(change: str, event_id: int, revision: int, user_id: int) -> str:
+    """One member's DM about a change (an outbox send)."""
+    return f"events:{change}:{event_id}:{revision}:{user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlan:
+    kind: str
+    key: str
+    due_at: datetime
+
+
+def reminder_plan(
+    event_id: int, starts_at: datetime, now: datetime
+) -> list[ReminderPlan]:
+    """The reminder jobs still worth scheduling for an event starting at ``starts_at``."""
+    keys = {Reminder.DM: remind_dm_key, Reminder.CHANNEL: remind_channel_key}
+    return [
+        ReminderPlan(KINDS[reminder], keys[reminder](event_id, starts_at), due_at)
+        for reminder, due_at in reminders_due(starts_at, now)
+    ]
+
+
+class EventEngine:
+    """Everything the events job does on Discord, and its timed work."""
+
+    def __init__(self, bot: PalletsBot) -> None:
+        self.bot = bot
+
+    @property
+    def db(self) -> Database:
+        return self.bot.db
+
+    def register(self) -> None:
+        scheduler = self.bot.scheduler
+        scheduler.register(REMIND_DM, self.on_remind_dm, catch_up=timedelta(hours=12))
+        scheduler.register(
+            REMIND_CHANNEL, self.on_remind_channel, catch_up=timedelta(minutes=50)
+        )
+        scheduler.register(NOTIFY, self.on_notify, catch_up=timedelta(days=2))
+        self.bot.actions.register(PUBLISH, self.publish)
+        self.bot.actions.register(RSVP, self.rsvp)
+        self.bot.actions.register_pages(LIST, self.list_page)
+        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
+        self.bot.calendar_sources.register("events", self.calendar_source)
+
+    def unregister(self) -> None:
+        for kind in (REMIND_DM, REMIND_CHANNEL, NOTIFY):
+            self.bot.scheduler.unregister(kind)
+        self.bot.actions.unregister(PUBLISH, RSVP, LIST)
+        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+        self.bot.calendar_sources.unregister("events")
+
+    # -- who may do what -------------------------------------------------------------------
+    def code_of_conduct(self) -> CodeOfConduct:
+        return load_code_of_conduct()
+
+    async def accepted(self, interaction: Interaction, coc: CodeOfConduct) -> bool:
+        assert interaction.guild_id is not None
+        return await q.has_accepted(
+            self.db, interaction.guild_id, interaction.user.id, coc.version
+        )
+
+    async def accept_code(self, interaction: Interaction, coc: CodeOfConduct) -> None:
+        """Record that the member accepted ``coc`` (its version, now)."""
+        assert interaction.guild_id is not None
+        await q.accept(self.db, interaction.guild_id, interaction.user.id, coc.version)
+
+    async def ask_code(
+        self,
+        interaction: Interaction,
+        then: Then,
+    ) -> bool:
+        """Ask for the code of conduct unless accepted; return whether it was asked."""
+        coc = self.code_of_conduct()
+        if await self.accepted(interaction, coc):
+            return False
+        await reply(
+            interaction,
+            render.code_of_conduct_text(coc),
+            view=AcceptCodeView(coc, accept=self.accept_code, then=then),
+        )
+        return True
+
+    async def events_channel(self, guild_id: int) -> int:
+        settings = await self.bot.guild_config.get(guild_id)
+        channel_id = settings.channel(Channel.EVENTS)
+        if channel_id is None:
+            raise Refused(Problem.NO_EVENTS_CHANNEL)
+        return channel_id
+
+    async def for_organiser(self, interaction: Interaction, event_id: int) -> Event:
+        """The event, if the member is its organiser or holds the organiser role."""
+        assert interaction.guild_id is not None
+        event = await q.get_event(self.db, interaction.guild_id, event_id)
+        if event is None:
+            raise Refused(Problem.NO_EVENT, id=event_id)
+        settings = await self.bot.guild_config.get(interaction.guild_id)
+        if interaction.user.id != event.organiser_id and not has_role(
+            interaction.user, settings, Role.ORGANISER
+        ):
+            raise NotAllowed(render.not_organiser())
+        return event
+
+    # -- publishing ---------------------------------------------------------------------------
+    async def publish(self, interaction: Interaction, event_id: int) -> None:
+        """The Publish button: announce, create the Discord event, plan reminders."""
+        event = await self.for_organiser(interaction, event_id)
+        if event.published:
+            raise Refused(Problem.ALREADY_PUBLISHED)
+        if event.cancelled:
+            raise Refused(Problem.WAS_CANCELLED)
+        if event.starts_at <= utcnow():
+            raise Refused(Problem.START_PASSED)
+        channel_id = await self.events_channel(event.guild_id)
+
+        async def publish_after(target: Interaction) -> None:
+            await self.publish(target, event_id)
+
+        if await self.ask_code(interaction, publish_after):
+            return
+        await defer(interaction)
+        coc = self.code_of_conduct()
+        published = await q.mark_published(self.db, event.id, coc.version)
+        if published is None:
+            raise Refused(Problem.ALREADY_PUBLISHED)
+        await self.bring_up_to_date(published, channel_id)
+        refreshed = await q.get_event(self.db, event.guild_id, event.id)
+        assert refreshed is not None
+        link = render.message_link(refreshed) or f"<#{channel_id}>"
+        await reply(interaction, render.published_text(link))
+
+    async def bring_up_to_date(
+        self, event: Event, channel_id: int, *, tell: bool = True
+    ) -> None:
+        """Make the announcement, Discord event and reminders match a published event.
+
+        Each step is idempotent (outbox key, stored ids, job keys), so running it
+        again after a crash finishes the work without doubling anything. ``tell``:
+        whether a refused Discord event is told to the organisers (a retry at
+        start-up only logs what they were told when it was published).
+        """
+        if event.message_id is None:
+            counts = await q.rsvp_counts(self.db, event.id)
+            with guild_language():
+                embed = render.event_embed(event, counts, self.code_of_conduct())
+                view = rsvp_view(event, counts)
+            delivery = await self.bot.outbox.send(
+                announce_key(event.id),
+                channel_id,
+                guild_id=event.guild_id,
+                embed=embed,
+                view=view,
+            )
+            if delivery.channel_id is not None and delivery.message_id is not None:
+                await q.set_announcement(
+                    self.db, event.id, delivery.channel_id, delivery.message_id
+                )
+        if event.scheduled_event_id is None:
+            await self.create_discord_event(event, tell=tell)
+        await self.schedule_reminders(event)
+
+    async def recover(self) -> None:
+        """Finish publishing that a crash interrupted (each step is idempotent)."""
+        for event in await q.published_unfinished(self.db, utcnow()):
+            settings = await self.bot.guild_config.get(event.guild_id)
+            channel_id = settings.channel(Channel.EVENTS)
+            if channel_id is None:
+                continue
+            language = await self.bot.guild_language(event.guild_id)
+            try:
+                with i18n.scope(language, language):
+                    await self.bring_up_to_date(event, channel_id, tell=False)
+            except discord.HTTPException:
+                log.warning("could not finish publishing event %s", event.id)
+
+    async def schedule_reminders(self, event: Event) -> None:
+        for plan in reminder_plan(event.id, event.starts_at, utcnow()):
+            await self.bot.schedule(
+                plan.kind,
+                plan.key,
+                plan.due_at,
+                guild_id=event.guild_id,
+                payload={"event_id": event.id, "starts_at": to_ts(event.starts_at)},
+            )
+
+    async def cancel_reminders(self, event: Event) -> None:
+        for prefix in reminder_prefixes(event.id):
+            await self.bot.scheduler.cancel_prefix(prefix)
+
+    # -- the Discord event ----------------------------------------------------------------------
+    async def create_discord_event(self, event: Event, *, tell: bool = True) -> None:
+        """Adopt or create the event's Discord event (see :mod:`bot.happenings`).
+
+        Nothing retries inside a member's action: trouble is told at once.
+        """
+
+        async def record(scheduled_event_id: int) -> None:
+            await q.set_scheduled_event(self.db, event.id, scheduled_event_id)
+
+        async def taken(scheduled_event_id: int) -> bool:
+            return await q.scheduled_event_taken(
+                self.db, event.guild_id, scheduled_event_id
+            )
+
+        def told(
+            trouble: happenings.Trouble, error: discord.HTTPException | None
+        ) -> str:
+            return render.event_trouble_text(event, trouble, error)
+
+        await happenings.adopt_or_create(
+            self.bot,
+            event.guild_id,
+            happenings.EventPlan(
+                name=event.title,
+                start=event.starts_at,
+                end=event.ends_at,
+                description=event.description,
+                location=event.location,
+            ),
+            record=record,
+            taken=taken,
+            retry=False,
+            tell=told if tell else None,
+        )
+
+    async def discord_event(self, event: Event) -> discord.ScheduledEvent | None:
+        found = await happenings.fetch_event(
+            self.bot, event.guild_id, event.scheduled_event_id
+        )
+        if found is None and event.scheduled_event_id is not None:
+            if self.bot.get_guild(event.guild_id) is not None:
+                # Deleted on Discord: forget it, so an edit makes a new one.
+                await q.set_scheduled_event(self.db, event.id, None)
+        return found
+
+    async def edit_discord_event(self, event: Event) -> None:
+        found = await self.discord_event(event)
+        if found is None:
+            if event.published:
+                await self.create_discord_event(event)
+            return
+        try:
+            await found.edit(
+                name=clip(event.title, EVENT_NAME_LIMIT),
+                description=clip(event.description, EVENT_DESCRIPTION_LIMIT),
+                start_time=event.starts_at,
+                end_time=event.ends_at,
+                location=clip(event.location, happenings.LOCATION_LIMIT),
+            )
+        except discord.HTTPException as error:
+            log.warning("could not edit the Discord event of %s: %s", event.id, error)
+
+    # -- changes organisers make -----------------------------------------------------------------
+    async def edited(self, before: Event, after: Event) -> bool:
+        """Bring a published event's posts in line after an edit; return whether
+        the members going are told of a new time."""
+        if not after.published:
+            return False
+        await self.refresh_announcement(after)
+        await self.edit_discord_event(after)
+        if (after.starts_at, after.ends_at) == (before.starts_at, before.ends_at):
+            return False
+        await self.cancel_reminders(after)
+        await self.schedule_reminders(after)
+        await self.queue_notice(after, "time")
+        return True
+
+    async def cancelled(self, event: Event, *, was_published: bool) -> None:
+        """Take a cancelled event's reminders, buttons and Discord event away."""
+        await self.cancel_reminders(event)
+        await self.refresh_announcement(event)
+        found = await self.discord_event(event)
+        if found is not None:
+            try:
+                if found.status is discord.EventStatus.scheduled:
+                    await found.cancel()
+                elif found.status is discord.EventStatus.active:
+                    # Already under way (started in Discord): it ends now.
+                    await found.end()
+            except discord.HTTPException:
+                try:
+                    await found.delete()
+                except discord.HTTPException as error:
+                    log.warning("could not cancel the Discord event: %s", error)
+        if was_published:
+            await self.queue_notice(event, "cancelled")
+
+    async def queue_notice(self, event: Event, change: str) -> None:
+        """Tell Going members of a change, once, through a job (survives restarts)."""
+        await self.bot.schedule(
+            NOTIFY,
+            notify_key(event.id, event.revision, change),
+            utcnow(),
+            guild_id=event.guild_id,
+            payload={
+                "event_id": event.id,
+                "revision": event.revision,
+                "change": change,
+            },
+        )
+
+    # -- RSVPs and the announcement ----------------------------------------------------------------
+    async def rsvp(self, interaction: Interaction, event_id: int, state: Rsvp) -> None:
+        """An RSVP button: save the member's answer, then redraw the counts."""
+        assert interaction.guild_id is not None
+        event = await q.get_event(self.db, interaction.guild_id, event_id)
+        if event is None or event.cancelled:
+            raise Refused(Problem.RSVPS_CLOSED)
+        if not event.published:
+            raise Refused(Problem.NOT_PUBLISHED)
+        if event.ends_at <= utcnow():
+            raise Refused(Problem.OVER)
+        await q.set_rsvp(self.db, event.id, interaction.user.id, state)
+        await reply(interaction, render.rsvp_text(state, event))
+        # After the answer: the edit is a Discord call, and the RSVP is already saved.
+        await self.refresh_announcement(event)
+
+    async def refresh_announcement(self, event: Event) -> None:
+        # The database stays the truth: a stale announcement refuses RSVPs.
+        counts = await q.rsvp_counts(self.db, event.id)
+        with guild_language():
+            embed = render.event_embed(event, counts, self.code_of_conduct())
+            view = rsvp_view(event, counts)
+        await happenings.refresh_post(
+            self.bot,
+            event.guild_id,
+            event.channel_id,
+            event.message_id,
+            embed=embed,
+            view=view,
+        )
+
+    # -- reading ------------------------------------------------------------------------------
+    async def list_page(self, interaction: Interaction, number: int, arg: str) -> Page:
+        """Page ``number`` of the guild's upcoming events (``/event list``)."""
+        assert interaction.guild_id is not None
+        now = utcnow()
+        total = await q.count_upcoming(self.db, interaction.guild_id, now)
+        number, count, offset = page_bounds(number, total, PAGE_SIZE)
+        events = (
+            await q.upcoming(
+                self.db, interaction.guild_id, now, limit=PAGE_SIZE, offset=offset
+            )
+            if total
+            else []
+        )
+        return Page(render.list_embed(events, total), number, count)
+
+    async def calendar_source(
+        self, bot: PalletsBot, guild_id: int
+    ) -> list[CalendarEntry]:
+        """Published (and cancelled, marked) events for the community calendar."""
+        events = await q.calendar_events(self.db, guild_id, utcnow() - CALENDAR_PAST)
+        entries = []
+        for event in events:
+            description = event.description
+            link = render.message_link(event)
+            if link:
+                description = f"{description}\n\n{link}".strip()
+            entries.append(
+                CalendarEntry(
+                    uid=make_uid("event", event.id, guild_id),
+                    summary=event.title,
+                    start=event.starts_at,
+                    end=event.ends_at,
+                    description=description,
+                    location=event.location,
+                    url=event.location if is_url(event.location) else (link or ""),
+                    cancelled=event.cancelled,
+                    sequence=event.revision,
+                    last_modified=event.updated_at,
+                )
+            )
+        return entries
+
+    # -- timed work ------------------------------------------------------------------------------
+    async def _current_for_job(self, job: Job) -> Event | None:
+        """The event a reminder is for, if it still starts when the job was planned."""
+        if job.guild_id is None:
+            return None
+        event = await q.get_event(self.db, job.guild_id, int(job.payload["event_id"]))
+        if event is None or not event.published:
+            return None
+        if to_ts(event.starts_at) != int(job.payload["starts_at"]):
+            return None  # moved: the reminder for the new time is its own job
+        if event.starts_at <= utcnow():
+            return None  # the bot was down past the start: a reminder is pointless
+        return event
+
+    async def on_remind_dm(self, job: Job) -> None:
+        event = await self._current_for_job(job)
+        if event is None:
+            return
+        members = await q.going_members(self.db, event.id, skip_opted_out=True)
+        text = render.reminder_dm(event)
+        for user_id in members:
+            await self.bot.outbox.send_dm(
+                remind_dm_send_key(event.id, event.starts_at, user_id),
+                user_id,
+                guild_id=event.guild_id,
+                content=text,
+            )
+
+    async def on_remind_channel(self, job: Job) -> None:
+        event = await self._current_for_job(job)
+        if event is None or event.channel_id is None:
+            return
+        await self.bot.outbox.send(
+            remind_channel_key(event.id, event.starts_at),
+            event.channel_id,
+            guild_id=event.guild_id,
+            content=render.reminder_post(event),
+        )
+
+    async def on_notify(self, job: Job) -> None:
+        if job.guild_id is None:
+            return
+        event = await q.get_event(self.db, job.guild_id, int(job.payload["event_id"]))
+        if event is None:
+            return
+        change = str(job.payload["change"])
+        revision = int(job.payload["revision"])
+        text = render.change_notice(event, change)
+        for user_id in await q.going_members(self.db, event.id, skip_opted_out=False):
+            await self.bot.outbox.send_dm(
+                notify_send_key(change, event.id, revision, user_id),
+                user_id,
+                guild_id=event.guild_id,
+                content=text,
+            )

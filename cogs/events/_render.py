@@ -1,0 +1,370 @@
+"""Wording of the events job: embeds, replies, reminders, refusals.
+
+Pure: text and embeds from dataclasses, in the current language (the caller picks the
+member's or the guild's), no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+import discord
+
+from bot import happenings
+from bot.clock import discord_timestamp
+from bot.i18n import _
+from bot.i18n import N_
+from bot.i18n import ngettext
+from bot.refusals import explains
+from bot.safety import quote
+from cogs.events._logic import CheckResult
+from cogs.events._logic import CodeOfConduct
+from cogs.events._logic import is_url
+from cogs.events._logic import Kind
+from cogs.events._logic import Problem
+from cogs.events._logic import Rsvp
+from cogs.events._queries import Event
+from cogs.events._queries import RsvpCounts
+
+_ONE_DAY = timedelta(days=1)
+
+
+def kind_label(kind: Kind | str) -> str:
+    labels = {
+        Kind.CONFERENCE: _("Conference"),
+        Kind.SPRINT: _("Sprint"),
+        Kind.MEETUP: _("Meetup"),
+        Kind.ONLINE_TALK: _("Online talk"),
+        Kind.OTHER: _("Other"),
+    }
+    return labels[Kind(kind)]
+
+
+def rsvp_label(state: Rsvp | str) -> str:
+    labels = {
+        Rsvp.GOING: _("Going"),
+        Rsvp.MAYBE: _("Maybe"),
+        Rsvp.NOT_GOING: _("Not going"),
+    }
+    return labels[Rsvp(state)]
+
+
+def message_link(event: Event) -> str | None:
+    """The announcement's link, once it is posted."""
+    if event.channel_id is None or event.message_id is None:
+        return None
+    return (
+        f"https://discord.com/channels/{event.guild_id}/"
+        f"{event.channel_id}/{event.message_id}"
+    )
+
+
+def _where(event: Event) -> str:
+    return event.location if is_url(event.location) else quote(event.location)
+
+
+# -- refusals --------------------------------------------------------------------------------
+@explains(Problem)
+def refusal(code: Problem, details: Mapping[str, object]) -> str:
+    d = details
+    if code is Problem.BAD_TIME:
+        return _(
+            "I could not read the time {text}: write it like 2026-03-14 18:00.",
+            text=d["text"],
+        )
+    if code is Problem.NONEXISTENT_TIME:
+        return _(
+            "{text} does not exist in {zone} (the clocks skip it for daylight "
+            "saving time). Pick another time.",
+            text=d["text"],
+            zone=d["zone"],
+        )
+    if code is Problem.AMBIGUOUS_TIME:
+        return _(
+            "{text} happens twice in {zone} (the clocks go back). Pick a time "
+            "outside that hour.",
+            text=d["text"],
+            zone=d["zone"],
+        )
+    texts = {
+        Problem.MASS_MENTION: lambda: _(
+            "Please remove @everyone, @here and role mentions from the text."
+        ),
+        Problem.NO_TITLE: lambda: _("The event needs a title."),
+        Problem.TITLE_TOO_LONG: lambda: _(
+            "The title is too long: at most {limit} characters.", limit=d["limit"]
+        ),
+        Problem.DESCRIPTION_TOO_LONG: lambda: _(
+            "The description is too long: at most {limit} characters.",
+            limit=d["limit"],
+        ),
+        Problem.NO_LOCATION: lambda: _("Give a location or a link for the event."),
+        Problem.LOCATION_TOO_LONG: lambda: _(
+            "The location is too long: at most {limit} characters.", limit=d["limit"]
+        ),
+        Problem.UNKNOWN_KIND: lambda: _("Unknown kind of event."),
+        Problem.ENDS_BEFORE_START: lambda: _("The event must end after it starts."),
+        Problem.TOO_LONG: lambda: _(
+            "An event can last at most {days} days.", days=d["days"]
+        ),
+        Problem.START_IN_PAST: lambda: _("The start time is in the past."),
+        Problem.TOO_FAR_AHEAD: lambda: _(
+            "That is too far ahead: announce it nearer the time."
+        ),
+        Problem.NO_EVENTS_CHANNEL: lambda: _(
+            "No events channel is set: a server manager can set one with /setup."
+        ),
+        Problem.NO_EVENT: lambda: _("There is no event {id}.", id=d["id"]),
+        Problem.ALREADY_PUBLISHED: lambda: _("This event is already published."),
+        Problem.WAS_CANCELLED: lambda: _("This event was cancelled."),
+        Problem.ALREADY_CANCELLED: lambda: _("This event is already cancelled."),
+        Problem.START_PASSED: lambda: _(
+            "The start time has passed: edit the event before publishing."
+        ),
+        Problem.RSVPS_CLOSED: lambda: _("This event was cancelled: RSVPs are closed."),
+        Problem.NOT_PUBLISHED: lambda: _("This event is not published yet."),
+        Problem.OVER: lambda: _("This event is over."),
+    }
+    return texts[code]()
+
+
+def not_organiser() -> str:
+    return _("Only the event's organiser or an organiser can do that.")
+
+
+# -- replies -----------------------------------------------------------------------------------
+def preview_text(checks: list[CheckResult]) -> str:
+    return (
+        _("Here is the preview. Nothing is posted until you press Publish.")
+        + "\n"
+        + checklist_text(checks)
+    )
+
+
+def published_text(link: str) -> str:
+    return _("Published: {link}", link=link)
+
+
+def rsvp_text(state: Rsvp, event: Event) -> str:
+    messages = {
+        Rsvp.GOING: lambda: _(
+            "You are going to {title}. See you there!", title=event.title
+        ),
+        Rsvp.MAYBE: lambda: _("You might go to {title}.", title=event.title),
+        Rsvp.NOT_GOING: lambda: _("You are not going to {title}.", title=event.title),
+    }
+    return messages[state]()
+
+
+def updated_text(event: Event, *, going_told: bool) -> str:
+    text = _("Event {id} is updated.", id=event.id)
+    if going_told:
+        text += "\n" + _("Members who are going will be told of the new time.")
+    return text
+
+
+def cancelled_text(event: Event) -> str:
+    return _("Event {id} is cancelled.", id=event.id)
+
+
+def info_text(event: Event, mine: Rsvp | None) -> str | None:
+    text = _("Your answer: {answer}", answer=rsvp_label(mine)) if mine else None
+    link = message_link(event)
+    if link:
+        text = f"{text}\n{link}" if text else link
+    return text
+
+
+def calendar_name(server: str) -> str:
+    return _("{server} events", server=server)
+
+
+def calendar_text(count: int) -> str:
+    return ngettext(
+        "{count} event. Import the file into your calendar app; importing "
+        "it again updates the events.",
+        "{count} events. Import the file into your calendar app; importing "
+        "it again updates the events.",
+        count,
+    )
+
+
+def reminders_text(opted_out: bool) -> str:
+    if opted_out:
+        return _("You will no longer get a DM the day before events you go to.")
+    return _("You will get a DM the day before events you go to.")
+
+
+def list_embed(events: list[Event], total: int) -> discord.Embed:
+    """One page of /event list; the paginator adds "Page x of y" when there are more."""
+    if not events:
+        return discord.Embed(
+            title=_("Upcoming events"), description=_("No upcoming events.")
+        )
+    lines = [
+        _(
+            "**{id}** · {title} · {kind} · {start} ({relative})",
+            id=e.id,
+            title=quote(e.title),
+            kind=kind_label(e.kind),
+            start=discord_timestamp(e.starts_at, "f"),
+            relative=discord_timestamp(e.starts_at, "R"),
+        )
+        for e in events
+    ]
+    lines += ["", ngettext("{count} upcoming event", "{count} upcoming events", total)]
+    return discord.Embed(title=_("Upcoming events"), description="\n".join(lines))
+
+
+def code_of_conduct_text(coc: CodeOfConduct) -> str:
+    return _(
+        "Before you publish events, please read and accept the code of conduct "
+        "(version {version}).\n{text}\nFull policy: <{url}>",
+        version=coc.version,
+        text=coc.text.strip(),
+        url=coc.url,
+    )
+
+
+# -- what organisers are told in the log channel ---------------------------------------------
+def event_trouble_text(
+    event: Event, trouble: happenings.Trouble, error: discord.HTTPException | None
+) -> str:
+    """Why the event has no Discord event."""
+    if trouble is happenings.Trouble.FORBIDDEN:
+        return _(
+            "I could not create the Discord event for {title} (I need the "
+            "Manage Events permission). The announcement is posted.",
+            title=event.title,
+        )
+    if trouble is happenings.Trouble.FULL:
+        return _(
+            "I could not create the Discord event for {title}: the server already "
+            "has {limit} active events, Discord's limit. The announcement is posted.",
+            title=event.title,
+            limit=happenings.ACTIVE_EVENTS_LIMIT,
+        )
+    # An outage: editing the event (/event edit) creates it then.
+    return _(
+        "I could not create the Discord event for {title}: Discord "
+        "had a problem ({status}). The announcement is posted; "
+        "/event edit tries the Discord event again.",
+        title=event.title,
+        status=str(error.status if error is not None else ""),
+    )
+
+
+# -- reminders and notices to members -----------------------------------------------------------
+def reminder_dm(event: Event) -> str:
+    text = _(
+        "Reminder: {title} starts {relative} ({start}).\nWhere: {where}",
+        title=event.title,
+        relative=discord_timestamp(event.starts_at, "R"),
+        start=discord_timestamp(event.starts_at, "F"),
+        where=event.location,
+    )
+    link = message_link(event)
+    if link:
+        text += "\n" + link
+    return text + "\n" + _("Turn these DMs off with /event reminders.")
+
+
+def reminder_post(event: Event) -> str:
+    text = _(
+        "Starting {relative}: **{title}** ({kind}). Where: {where}",
+        relative=discord_timestamp(event.starts_at, "R"),
+        title=quote(event.title),
+        kind=kind_label(event.kind),
+        where=_where(event),
+    )
+    link = message_link(event)
+    return f"{text}\n{link}" if link else text
+
+
+def change_notice(event: Event, change: str) -> str:
+    """The DM to members going, when the event is cancelled or moved."""
+    if change == "cancelled":
+        text = _("{title}, which you were going to, is cancelled.", title=event.title)
+    else:
+        text = _(
+            "{title}, which you are going to, has a new time: {start} to {end}.",
+            title=event.title,
+            start=discord_timestamp(event.starts_at, "F"),
+            end=discord_timestamp(event.ends_at, "F"),
+        )
+    link = message_link(event)
+    return f"{text}\n{link}" if link else text
+
+
+# -- embeds -------------------------------------------------------------------------------------
+def event_embed(
+    event: Event, counts: RsvpCounts | None, coc: CodeOfConduct | None
+) -> discord.Embed:
+    """The announcement (and preview and info) of an event."""
+    title = quote(event.title)
+    if event.cancelled:
+        title = _("Cancelled: {title}", title=title)
+    embed = discord.Embed(
+        title=title,
+        description=event.description or None,
+        colour=discord.Colour.dark_grey() if event.cancelled else discord.Colour.blue(),
+    )
+    embed.add_field(name=_("Kind"), value=kind_label(event.kind))
+    embed.add_field(
+        name=_("When"),
+        value=_(
+            "{start} to {end} ({relative})\nOrganiser's timezone: {timezone}",
+            start=discord_timestamp(event.starts_at, "F"),
+            end=discord_timestamp(event.ends_at, "t")
+            if event.ends_at - event.starts_at < _ONE_DAY
+            else discord_timestamp(event.ends_at, "F"),
+            relative=discord_timestamp(event.starts_at, "R"),
+            timezone=event.timezone,
+        ),
+        inline=False,
+    )
+    embed.add_field(name=_("Where"), value=_where(event), inline=False)
+    embed.add_field(name=_("Organiser"), value=f"<@{event.organiser_id}>")
+    if counts is not None and not event.cancelled:
+        embed.add_field(
+            name=_("Attendance"),
+            value=_(
+                "Going: {going} · Maybe: {maybe} · Not going: {not_going}",
+                going=counts.going,
+                maybe=counts.maybe,
+                not_going=counts.not_going,
+            ),
+        )
+    if coc is not None:
+        embed.add_field(
+            name=_("Code of conduct"),
+            value=_("This event follows the [code of conduct]({url}).", url=coc.url),
+            inline=False,
+        )
+    embed.set_footer(text=_("Event {id}", id=event.id))
+    return embed
+
+
+#: The checklist's labels and hints live in data/events/checklist.toml; they are
+#: listed here so the catalogue tooling extracts them for translators.
+_CHECKLIST_MESSAGES = (
+    N_("Clear time and timezone"),
+    N_("A location or a link"),
+    N_("An accessibility note"),
+    N_("Say how accessible the venue or stream is (step-free access, captions, ...)."),
+    N_("A contact person"),
+    N_('Name someone attendees can reach, e.g. "Contact: @name".'),
+    N_("Code of conduct link"),
+)
+
+
+def checklist_text(results: list[CheckResult]) -> str:
+    lines = [_("Quality checklist:")]
+    for result in results:
+        mark = "✅" if result.ok else "⬜"
+        line = f"{mark} {_(result.item.label)}"
+        if not result.ok and result.item.hint:
+            line += f" — {_(result.item.hint)}"
+        lines.append(line)
+    return "\n".join(lines)

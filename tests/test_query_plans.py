@@ -158,6 +158,11 @@ CASES = [
         sorts="orders the planned or open occurrences: one per series",
     ),
     Case("chats: history", chats.HISTORY, uses="chat_occurrences_started"),
+    Case(
+        "chats: history count",
+        chats.HISTORY_COUNT,
+        uses="chat_occurrences_upcoming",  # covers (guild, status, start)
+    ),
     # -- mentorship
     Case("mentorship: profile", mentorship.PROFILE),
     Case("mentorship: open requests", mentorship.OPEN_REQUESTS),

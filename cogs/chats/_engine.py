@@ -1,10 +1,11 @@
-"""The timed life of a chat: plan, open (event + announcement), remind, end.
+"""The life of a chat: plan, open (event + announcement), remind, end; and what
+members and organisers do to one (interest, topics, votes, notes, moves).
 
 Every occurrence's timed work is keyed ``chats:occ:<id>:r<revision>:<what>``; a
 reschedule bumps the revision and cancels the old keys, so a reminder for the old
 time can never fire. Sends go through the outbox, Discord events are recorded in the
-occurrence row before anything else looks for them, so a restart at any moment
-neither doubles nor loses anything.
+occurrence row before anything else looks for them (see :mod:`bot.happenings`), so a
+restart at any moment neither doubles nor loses anything.
 """
 
 from __future__ import annotations
@@ -20,26 +21,41 @@ import discord
 from bot import happenings
 from bot.calendar import CalendarEntry
 from bot.calendar import make_uid
-from bot.clock import discord_timestamp
 from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
 from bot.guilds import Channel
-from bot.i18n import _
+from bot.guilds import Role
 from bot.i18n import guild_language
-from bot.i18n import ngettext
-from bot.safety import clip
-from bot.safety import quote
-from bot.safety import THREAD_NAME_LIMIT
+from bot.permissions import require_role
+from bot.refusals import Refused
+from bot.replies import defer
+from bot.replies import reply
+from bot.safety import MESSAGE_LIMIT
 from bot.scheduler import Job
-from bot.scheduler import MAX_ATTEMPTS
+from bot.ui import Interaction
+from bot.ui import Page
+from bot.ui import page_bounds
 from cogs.chats import _logic as logic
 from cogs.chats import _queries as q
+from cogs.chats import _render as render
+from cogs.chats._logic import Problem
 from cogs.chats._queries import Occurrence
 from cogs.chats._queries import Proposal
 from cogs.chats._queries import Series
+from cogs.chats._views import announcement_view
+from cogs.chats._views import HISTORY
+from cogs.chats._views import INTEREST
+from cogs.chats._views import PERSISTENT_ITEMS
+from cogs.chats._views import PIN
+from cogs.chats._views import proposal_view
+from cogs.chats._views import PROPOSE
+from cogs.chats._views import ProposeModal
+from cogs.chats._views import REMOVE
+from cogs.chats._views import TOPICS
+from cogs.chats._views import VOTE
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -54,21 +70,55 @@ END = "chats.end"
 END_CATCH_UP = timedelta(days=60)
 
 
-def job_prefix(occ: Occurrence) -> str:
+# -- keys: one function per key; nothing else writes one --------------------------------------
+def occurrence_prefix(occ: Occurrence) -> str:
+    """What every timed job of an occurrence starts with, whatever its revision."""
     return f"chats:occ:{occ.id}:"
 
 
-def job_key(occ: Occurrence, what: str) -> str:
-    return f"chats:occ:{occ.id}:r{occ.revision}:{what}"
+def _work_key(occ: Occurrence, what: str) -> str:
+    return f"{occurrence_prefix(occ)}r{occ.revision}:{what}"
 
 
-def where(series: Series) -> str:
-    if series.location_kind == "external":
-        return series.location_url or ""
-    return f"<#{series.channel_id}>"
+def open_key(occ: Occurrence) -> str:
+    """The job that opens an occurrence: its Discord event and announcement."""
+    return _work_key(occ, "open")
+
+
+def remind_key(occ: Occurrence, hours: int) -> str:
+    """The job (and its outbox post) reminding ``hours`` before the start."""
+    return _work_key(occ, f"remind:{hours}")
+
+
+def remind_dm_key(occ: Occurrence, hours: int, user_id: int) -> str:
+    """One interested member's reminder DM (an outbox send)."""
+    return f"{remind_key(occ, hours)}:dm:{user_id}"
+
+
+def end_key(occ: Occurrence) -> str:
+    """The job that ends an occurrence and plans the next."""
+    return _work_key(occ, "end")
+
+
+def announce_key(occ_id: int) -> str:
+    """The announcement of an occurrence (an outbox send)."""
+    return f"chats:occ:{occ_id}:announce"
+
+
+def notes_key(occ: Occurrence, part: int = 0) -> str:
+    """Part ``part`` of one revision of an occurrence's notes (an outbox send)."""
+    key = f"chats:occ:{occ.id}:notes:{occ.notes_revision}"
+    return f"{key}:{part + 1}" if part else key
+
+
+def proposal_key(proposal_id: int) -> str:
+    """The post of a proposed topic (an outbox send)."""
+    return f"chats:proposal:{proposal_id}"
 
 
 class ChatEngine:
+    """Everything the chats job does on Discord, its timed work and its buttons."""
+
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
 
@@ -80,10 +130,25 @@ class ChatEngine:
         self.bot.scheduler.register(OPEN, self.on_open)
         self.bot.scheduler.register(REMIND, self.on_remind)
         self.bot.scheduler.register(END, self.on_end, catch_up=END_CATCH_UP)
+        actions = self.bot.actions
+        actions.register(INTEREST, self.toggle_interest)
+        actions.register(PROPOSE, self.open_proposal_form)
+        actions.register(VOTE, self.toggle_vote)
+        actions.register(PIN, self.toggle_pin)
+        actions.register(REMOVE, self.remove_topic)
+        actions.register_pages(HISTORY, self.history_page)
+        actions.register_pages(TOPICS, self.topics_page)
+        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
+        self.bot.calendar_sources.register("chats", self.calendar_source)
 
     def unregister(self) -> None:
         for kind in (OPEN, REMIND, END):
             self.bot.scheduler.unregister(kind)
+        self.bot.actions.unregister(
+            INTEREST, PROPOSE, VOTE, PIN, REMOVE, HISTORY, TOPICS
+        )
+        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+        self.bot.calendar_sources.unregister("chats")
 
     # -- planning ---------------------------------------------------------------------
     async def ensure_next(self, series: Series) -> Occurrence | None:
@@ -112,7 +177,7 @@ class ChatEngine:
         if occ.status == "planned":
             await self.bot.schedule(
                 OPEN,
-                job_key(occ, "open"),
+                open_key(occ),
                 max(planned.open_at, now),
                 guild_id=occ.guild_id,
                 payload=payload,
@@ -123,18 +188,18 @@ class ChatEngine:
                 continue  # a reminder for a time already past is not a reminder
             await self.bot.schedule(
                 REMIND,
-                job_key(occ, f"remind:{hours}"),
+                remind_key(occ, hours),
                 due,
                 guild_id=occ.guild_id,
                 payload={**payload, "hours": hours},
                 catch_up=max(occ.start - due, timedelta(minutes=1)),
             )
         await self.bot.schedule(
-            END, job_key(occ, "end"), occ.end, guild_id=occ.guild_id, payload=payload
+            END, end_key(occ), occ.end, guild_id=occ.guild_id, payload=payload
         )
 
     async def cancel_work(self, occ: Occurrence) -> None:
-        await self.bot.scheduler.cancel_prefix(job_prefix(occ))
+        await self.bot.scheduler.cancel_prefix(occurrence_prefix(occ))
 
     async def _current(self, job: Job) -> tuple[Series, Occurrence] | None:
         occ = await q.occurrence(self.db, int(job.payload["occurrence"]))
@@ -150,34 +215,27 @@ class ChatEngine:
         found = await self._current(job)
         if found is None or not found[1].upcoming:
             return
-        await self.open(*found, last_try=job.attempts >= MAX_ATTEMPTS)
+        await self.open(*found, retry=happenings.may_retry(job))
 
     async def open(
-        self, series: Series, occ: Occurrence, *, last_try: bool = False
+        self, series: Series, occ: Occurrence, *, retry: bool = False
     ) -> None:
         # The announcement is what members rely on: Discord trouble with the event
         # retries the job while it may, then lets the announcement go.
-        await self.create_event(series, occ, retry=not last_try)
+        await self.create_event(series, occ, retry=retry)
         occ = await q.occurrence(self.db, occ.id) or occ
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
         if channel_id is None:
             await self.bot.notices.post(
-                occ.guild_id,
-                _(
-                    "The chat {name} could not be announced: no announcements channel is set.",
-                    name=series.name,
-                ),
+                occ.guild_id, render.no_announcements_channel(series)
             )
             return
-        from cogs.chats._views import announcement_view
-
-        embed = await self.announcement_embed(series, occ)
         delivery = await self.bot.outbox.send(
-            f"chats:occ:{occ.id}:announce",
+            announce_key(occ.id),
             channel_id,
             guild_id=occ.guild_id,
-            embed=embed,
+            embed=await self.announcement_embed(series, occ),
             view=announcement_view(occ),
         )
         if delivery.message_id is not None and delivery.channel_id is not None:
@@ -192,9 +250,7 @@ class ChatEngine:
         if occ.event_id is not None:
             return
         with guild_language():
-            description = _(
-                "Community chat. Propose topics and vote in the announcement."
-            )
+            description = render.event_description()
         plan = happenings.EventPlan(
             name=series.name,
             start=occ.start,
@@ -216,7 +272,7 @@ class ChatEngine:
         def tell(
             trouble: happenings.Trouble, error: discord.HTTPException | None
         ) -> str:
-            return event_trouble_text(series, trouble, error)
+            return render.event_trouble_text(series, trouble, error)
 
         await happenings.adopt_or_create(
             self.bot,
@@ -238,7 +294,7 @@ class ChatEngine:
         proposals = await q.proposals(self.db, occ.id)
         interest = await q.interest_count(self.db, occ.id)
         with guild_language():
-            return build_announcement(series, occ, proposals, interest)
+            return render.announcement(series, occ, proposals, interest)
 
     async def refresh_announcement(self, occ_id: int) -> None:
         """Bring the announcement in line with the occurrence (agenda, time, state)."""
@@ -248,8 +304,6 @@ class ChatEngine:
         series = await q.series_by_id(self.db, occ.series_id)
         if series is None:
             return
-        from cogs.chats._views import announcement_view
-
         await happenings.refresh_post(
             self.bot,
             occ.guild_id,
@@ -278,13 +332,15 @@ class ChatEngine:
             return
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
-        text = reminder_text(series, occ, late=late)
-        key = job_key(occ, f"remind:{hours}")
+        text = render.reminder_text(series, occ, late=late)
         refused: discord.HTTPException | None = None
         if channel_id is not None:
             try:
                 await self.bot.outbox.send(
-                    key, channel_id, guild_id=occ.guild_id, content=text
+                    remind_key(occ, hours),
+                    channel_id,
+                    guild_id=occ.guild_id,
+                    content=text,
                 )
             except (discord.Forbidden, discord.NotFound) as error:
                 # A lost channel must not cost members their DMs: send them, then
@@ -293,7 +349,10 @@ class ChatEngine:
         failed = 0
         for user_id in await q.interested(self.db, occ.id):
             delivery = await self.bot.outbox.send_dm(
-                f"{key}:dm:{user_id}", user_id, guild_id=occ.guild_id, content=text
+                remind_dm_key(occ, hours, user_id),
+                user_id,
+                guild_id=occ.guild_id,
+                content=text,
             )
             if delivery.failed:
                 failed += 1
@@ -312,7 +371,7 @@ class ChatEngine:
         for other in series.reminder_hours:
             if other >= hours:
                 continue
-            row = await self.bot.scheduler.get(job_key(occ, f"remind:{other}"))
+            row = await self.bot.scheduler.get(remind_key(occ, other))
             if (
                 row is not None
                 and row["state"] in ("pending", "running")
@@ -327,14 +386,14 @@ class ChatEngine:
         if found is None or not found[1].upcoming:
             return
         series, occ = found
-        await self.complete_event(occ, last_try=job.attempts >= MAX_ATTEMPTS)
+        await self.complete_event(occ, retry=happenings.may_retry(job))
         await q.set_status(self.db, occ.id, "done")
         await self.refresh_announcement(occ.id)
         fresh = await q.series_by_id(self.db, series.id)
         if fresh is not None:
             await self.ensure_next(fresh)
 
-    async def complete_event(self, occ: Occurrence, *, last_try: bool = False) -> None:
+    async def complete_event(self, occ: Occurrence, *, retry: bool = False) -> None:
         event = await self._event(occ)
         if event is None:
             return
@@ -346,7 +405,7 @@ class ChatEngine:
         except discord.HTTPException as error:
             # Discord trouble retries the end while it may; then the chat is closed
             # and the next one planned without it: the series must not stop.
-            happenings.retry_or_give_up(error, retry=not last_try)
+            happenings.retry_or_give_up(error, retry=retry)
             log.info("could not complete event %s: %s", event.id, error)
 
     async def cancel_event(self, occ: Occurrence) -> None:
@@ -428,8 +487,192 @@ class ChatEngine:
         await self.schedule_work(series, moved)
         return moved
 
+    # -- notes ------------------------------------------------------------------------------------
+    async def save_notes(
+        self, interaction: Interaction, occurrence_id: int, text: str
+    ) -> None:
+        """The notes form: save, then post them in a thread on the announcement."""
+        await require_role(interaction, Role.ORGANISER)
+        cleaned = logic.check_text(text, logic.NOTES_LIMIT, required=True)
+        occ = await q.occurrence(self.db, occurrence_id)
+        series = await q.series_by_id(self.db, occ.series_id) if occ else None
+        if occ is None or series is None:
+            raise Refused(Problem.CHAT_GONE)
+        await defer(interaction)  # opening a thread and posting is slow
+        occ = await q.save_notes(self.db, occ.id, cleaned, interaction.user.id)
+        target = await self._notes_target(series, occ)
+        if target is not None:
+            with guild_language():
+                content = render.notes_post(series, occ, cleaned)
+            # Notes may be longer than a message: posted in parts, never clipped.
+            for n, part in enumerate(logic.split_message(content, MESSAGE_LIMIT)):
+                await self.bot.outbox.send(
+                    notes_key(occ, n), target, guild_id=occ.guild_id, content=part
+                )
+        await reply(interaction, render.notes_saved())
+
+    async def _notes_target(self, series: Series, occ: Occurrence) -> int | None:
+        """The thread on the announcement, opened once; else the channel itself."""
+        if occ.notes_thread_id is not None:
+            return occ.notes_thread_id
+        if occ.announcement_message_id is None or occ.announcement_channel_id is None:
+            settings = await self.bot.guild_config.get(occ.guild_id)
+            return settings.channel(Channel.ANNOUNCEMENTS)
+        message = self.bot.get_partial_messageable(
+            occ.announcement_channel_id, guild_id=occ.guild_id
+        ).get_partial_message(occ.announcement_message_id)
+        with guild_language():
+            name = render.notes_thread_name(series, occ)
+        try:
+            thread_id = (await message.create_thread(name=name)).id
+        except discord.HTTPException as error:
+            if error.status != 400:
+                raise
+            # opened before a crash, before its id was recorded: a thread started
+            # from a message has that message's id
+            thread_id = message.id
+        await q.set_notes_thread(self.db, occ.id, thread_id)
+        return thread_id
+
+    # -- members: interest, topics, votes ---------------------------------------------------------
+    async def _open_occurrence(self, occurrence_id: int) -> Occurrence:
+        occ = await q.occurrence(self.db, occurrence_id)
+        if occ is None or not occ.upcoming or occ.voting_closed:
+            raise Refused(Problem.VOTING_CLOSED)
+        return occ
+
+    async def _live_proposal(self, proposal_id: int) -> Proposal:
+        proposal = await q.proposal(self.db, proposal_id)
+        if proposal is None or proposal.removed:
+            raise Refused(Problem.TOPIC_REMOVED)
+        return proposal
+
+    async def toggle_interest(
+        self, interaction: Interaction, occurrence_id: int
+    ) -> None:
+        """The Interested button."""
+        occ = await self._open_occurrence(occurrence_id)
+        now_in = await q.toggle_interest(self.db, occ.id, interaction.user.id)
+        await reply(interaction, render.interest_changed(now_in))
+        await self.refresh_announcement(occ.id)
+
+    async def open_proposal_form(
+        self, interaction: Interaction, occurrence_id: int
+    ) -> None:
+        """The Propose a topic button."""
+        occ = await self._open_occurrence(occurrence_id)
+        await interaction.response.send_modal(
+            ProposeModal(occ.id, on_submit=self.proposal_submitted)
+        )
+
+    async def proposal_submitted(
+        self, interaction: Interaction, occurrence_id: int, title: str, details: str
+    ) -> None:
+        occ = await self._open_occurrence(occurrence_id)
+        await self.propose(interaction, occ, title, details)
+
+    async def propose(
+        self, interaction: Interaction, occ: Occurrence, title: str, details: str
+    ) -> None:
+        """Add a member's topic and post it with its vote buttons."""
+        clean_title = logic.check_text(title, logic.TITLE_LIMIT, required=True)
+        clean_details = logic.check_text(details, logic.DETAILS_LIMIT)
+        if occ.voting_closed:
+            raise Refused(Problem.VOTING_CLOSED)
+        mine = await q.count_proposals_by(self.db, occ.id, interaction.user.id)
+        if mine >= logic.PROPOSALS_PER_MEMBER:
+            raise Refused(Problem.PROPOSALS_LIMIT)
+        series = await q.series_by_id(self.db, occ.series_id)
+        assert series is not None
+        await defer(interaction)  # posting the topic is a Discord call
+        proposal_id = await q.add_proposal(
+            self.db, occ, interaction.user.id, clean_title, clean_details
+        )
+        proposal = await q.proposal(self.db, proposal_id)
+        assert proposal is not None
+        settings = await self.bot.guild_config.get(occ.guild_id)
+        channel_id = settings.channel(Channel.ANNOUNCEMENTS)
+        if channel_id is not None:
+            with guild_language():
+                content = render.proposal_post(
+                    series, occ, interaction.user.mention, clean_title, clean_details
+                )
+                view = proposal_view(proposal)
+            delivery = await self.bot.outbox.send(
+                proposal_key(proposal.id),
+                channel_id,
+                guild_id=occ.guild_id,
+                content=content,
+                view=view,
+            )
+            if delivery.message_id is not None and delivery.channel_id is not None:
+                await q.set_proposal_message(
+                    self.db, proposal.id, delivery.channel_id, delivery.message_id
+                )
+        await reply(interaction, render.proposed(occ))
+        await self.refresh_announcement(occ.id)
+
+    async def toggle_vote(self, interaction: Interaction, proposal_id: int) -> None:
+        """The Upvote button: count or withdraw the member's vote."""
+        proposal = await self._live_proposal(proposal_id)
+        await self._open_occurrence(proposal.occurrence_id)
+        counted = await q.toggle_vote(self.db, proposal.id, interaction.user.id)
+        fresh = await q.proposal(self.db, proposal.id)
+        assert fresh is not None
+        await interaction.response.edit_message(view=proposal_view(fresh))
+        await reply(interaction, render.vote_changed(counted))
+        await self.refresh_announcement(proposal.occurrence_id)
+
+    async def toggle_pin(self, interaction: Interaction, proposal_id: int) -> None:
+        """The Pin button (organisers): keep a topic at the top of the agenda."""
+        await require_role(interaction, Role.ORGANISER)
+        proposal = await self._live_proposal(proposal_id)
+        await self._open_occurrence(proposal.occurrence_id)
+        pinned = not proposal.pinned
+        await q.set_proposal_flags(self.db, proposal.id, pinned=pinned)
+        await reply(interaction, render.pin_changed(pinned))
+        await self.refresh_announcement(proposal.occurrence_id)
+
+    async def remove_topic(self, interaction: Interaction, proposal_id: int) -> None:
+        """The Remove button (organisers): take a topic off the agenda."""
+        await require_role(interaction, Role.ORGANISER)
+        proposal = await self._live_proposal(proposal_id)
+        await q.set_proposal_flags(self.db, proposal.id, removed=True)
+        with guild_language():
+            content = render.removed_post()
+        await interaction.response.edit_message(content=content, view=None)
+        await reply(interaction, render.topic_removed())
+        await self.refresh_announcement(proposal.occurrence_id)
+
+    # -- lists that page ------------------------------------------------------------------------
+    async def history_page(
+        self, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        """Page ``number`` of the guild's past chats (``/chat history``)."""
+        assert interaction.guild_id is not None
+        now = now_ts()
+        total = await q.count_history(self.db, interaction.guild_id, now)
+        number, count, offset = page_bounds(number, total, logic.HISTORY_PAGE)
+        past = await q.history(
+            self.db, interaction.guild_id, now, logic.HISTORY_PAGE, offset
+        )
+        return Page(render.history_page(past), number, count)
+
+    async def topics_page(
+        self, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        """Page ``number`` of the topics of occurrence ``arg`` (``/chat topics``)."""
+        occ = await q.occurrence(self.db, int(arg)) if arg.isdecimal() else None
+        if occ is not None and occ.guild_id != interaction.guild_id:
+            occ = None  # a custom_id from another server shows nothing of it
+        proposals = await q.proposals(self.db, occ.id) if occ is not None else []
+        number, count, offset = page_bounds(number, len(proposals), logic.TOPICS_PAGE)
+        return Page(render.topics_page(occ, proposals, offset), number, count)
+
     # -- calendar ---------------------------------------------------------------------------------
-    async def calendar_entries(self, guild_id: int) -> list[CalendarEntry]:
+    async def calendar_source(
+        self, bot: PalletsBot, guild_id: int
+    ) -> list[CalendarEntry]:
         entries: list[CalendarEntry] = []
         now = now_ts()
         for series in await q.all_series(self.db, guild_id):
@@ -468,121 +711,4 @@ def calendar_entry(
         url=url or "",
         cancelled=occ is not None and occ.status == "skipped",
         sequence=occ.revision if occ else 0,
-    )
-
-
-# -- texts (called in the language of the place they are posted) ------------------------------
-def when_text(occ: Occurrence) -> str:
-    return _(
-        "{time} ({relative})",
-        time=discord_timestamp(occ.starts_at, "F"),
-        relative=discord_timestamp(occ.starts_at, "R"),
-    )
-
-
-def agenda_lines(proposals: list[Proposal], size: int = logic.AGENDA_SIZE) -> list[str]:
-    by_id = {p.id: p for p in proposals}
-    lines = []
-    topics = logic.agenda((p.topic for p in proposals), size)
-    for index, topic in enumerate(topics, start=1):
-        votes = ngettext("{count} vote", "{count} votes", topic.votes)
-        marker = _("(pinned) ") if topic.pinned else ""
-        lines.append(
-            _(
-                "{index}. {marker}{title}: {votes}",
-                index=index,
-                marker=marker,
-                title=quote(by_id[topic.id].title),
-                votes=votes,
-            )
-        )
-    return lines
-
-
-def build_announcement(
-    series: Series, occ: Occurrence, proposals: list[Proposal], interest: int
-) -> discord.Embed:
-    if occ.status == "skipped":
-        title = _("Skipped: {name}", name=series.name)
-        description = _("This chat will not take place. See you at the next one.")
-    elif occ.status == "done":
-        title = _("Ended: {name}", name=series.name)
-        description = _("This chat has ended; topic voting is closed.")
-    else:
-        title = series.name
-        description = _(
-            "Community chat on {when}.\nWhere: {where}",
-            when=when_text(occ),
-            where=where(series),
-        )
-    embed = discord.Embed(title=title, description=description)
-    lines = agenda_lines(proposals)
-    embed.add_field(
-        name=_("Agenda"),
-        value="\n".join(lines)
-        if lines
-        else _("No topics yet: press Propose a topic to add one."),
-        inline=False,
-    )
-    embed.set_footer(
-        text=ngettext(
-            "{count} member interested", "{count} members interested", interest
-        )
-    )
-    return embed
-
-
-def event_trouble_text(
-    series: Series, trouble: happenings.Trouble, error: discord.HTTPException | None
-) -> str:
-    """Why the chat has no Discord event, for the organisers."""
-    if trouble is happenings.Trouble.FORBIDDEN:
-        return _(
-            "No Discord event was created for the chat {name}: I lack the Manage Events permission.",
-            name=series.name,
-        )
-    if trouble is happenings.Trouble.FULL:
-        return _(
-            "No Discord event was created for the chat {name}: the server already has {limit} active events, Discord's limit. The announcement still goes out.",
-            name=series.name,
-            limit=happenings.ACTIVE_EVENTS_LIMIT,
-        )
-    if trouble is happenings.Trouble.NO_CHANNEL:
-        return _(
-            "No Discord event was created for the chat {name}: its channel was deleted. Edit the series to choose another.",
-            name=series.name,
-        )
-    return _(
-        "No Discord event was created for the chat {name}: Discord said {status}. The announcement still goes out.",
-        name=series.name,
-        status=str(error.status if error is not None else ""),
-    )
-
-
-def reminder_text(series: Series, occ: Occurrence, *, late: bool) -> str:
-    if late:
-        return _(
-            "Sorry, this reminder is late (the bot was offline): {name} starts {relative}, at {time}. Where: {where}",
-            name=series.name,
-            relative=discord_timestamp(occ.starts_at, "R"),
-            time=discord_timestamp(occ.starts_at, "t"),
-            where=where(series),
-        )
-    return _(
-        "Reminder: {name} starts {relative}, at {time}. Where: {where}",
-        name=series.name,
-        relative=discord_timestamp(occ.starts_at, "R"),
-        time=discord_timestamp(occ.starts_at, "t"),
-        where=where(series),
-    )
-
-
-def notes_thread_name(series: Series, occ: Occurrence) -> str:
-    return clip(
-        _(
-            "Notes: {name} {date}",
-            name=series.name,
-            date=occ.start.strftime("%Y-%m-%d"),
-        ),
-        THREAD_NAME_LIMIT,
     )

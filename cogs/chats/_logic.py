@@ -22,7 +22,7 @@ from datetime import UTC
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot import timezones
+from bot.refusals import Refused
 
 #: How far ahead a new series' local time is checked against DST transitions. The
 #: weekday/date pattern of a year repeats within 28 years, and zone rules change
@@ -38,8 +38,9 @@ NOTES_LIMIT = 3500
 PROPOSALS_PER_MEMBER = 3
 NAME_LIMIT = 80
 AGENDA_SIZE = 5
-#: Discord allows this many scheduled or active events per guild.
-ACTIVE_EVENTS_LIMIT = 100
+#: Lines a page of /chat history and of /chat topics shows.
+HISTORY_PAGE = 15
+TOPICS_PAGE = 10
 
 
 class Cadence(StrEnum):
@@ -58,9 +59,8 @@ class LocalTimeKind(StrEnum):
 
 
 class Problem(StrEnum):
-    """Why input was refused; the cog turns each into a translated sentence."""
+    """Why something was refused; ``_render`` turns each into a translated sentence."""
 
-    UNKNOWN_TIMEZONE = "unknown_timezone"
     BAD_TIME = "bad_time"
     NONEXISTENT_TIME = "nonexistent_time"
     AMBIGUOUS_TIME = "ambiguous_time"
@@ -76,26 +76,22 @@ class Problem(StrEnum):
     MASS_MENTION = "mass_mention"
     PAST_TIME = "past_time"
     TOO_FAR = "too_far"
+    NO_SERIES = "no_series"
+    SERIES_EXISTS = "series_exists"
+    SERIES_GONE = "series_gone"
+    NOTHING_TO_CHANGE = "nothing_to_change"
+    ALREADY_PAUSED = "already_paused"
+    NOT_PAUSED = "not_paused"
+    NOTHING_PLANNED = "nothing_planned"
+    NO_CHAT_PLANNED = "no_chat_planned"
+    NOT_HELD_YET = "not_held_yet"
+    CHAT_GONE = "chat_gone"
+    VOTING_CLOSED = "voting_closed"
+    PROPOSALS_LIMIT = "proposals_limit"
+    TOPIC_REMOVED = "topic_removed"
 
 
-class ChatInputError(ValueError):
-    """Bad input; ``params`` fill the translated message's placeholders."""
-
-    def __init__(self, problem: Problem, **params: object) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
-        self.params = params
-
-
-# -- timezones and local times ---------------------------------------------------------
-def zone(name: str) -> ZoneInfo:
-    """Return the zone called ``name`` (any case), or refuse it."""
-    found = timezones.zone(name)
-    if found is None:
-        raise ChatInputError(Problem.UNKNOWN_TIMEZONE, timezone=name)
-    return found
-
-
+# -- local times ----------------------------------------------------------------------
 _TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")
 
 
@@ -103,10 +99,10 @@ def parse_local_time(text: str) -> time:
     """Parse ``17:00`` (or ``17h00``, ``17.00``) as a time of day."""
     match = _TIME.match(text)
     if match is None:
-        raise ChatInputError(Problem.BAD_TIME, time=text)
+        raise Refused(Problem.BAD_TIME, time=text)
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise ChatInputError(Problem.BAD_TIME, time=text)
+        raise Refused(Problem.BAD_TIME, time=text)
     return time(hour, minute)
 
 
@@ -142,7 +138,7 @@ def parse_week(text: str) -> int:
         return words[value]
     if value in {"1", "2", "3", "4", "-1"}:
         return int(value)
-    raise ChatInputError(Problem.BAD_WEEK, week=text)
+    raise Refused(Problem.BAD_WEEK, week=text)
 
 
 def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
@@ -152,7 +148,7 @@ def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
         day = date(year, month, last)
         return day - timedelta(days=(day.weekday() - weekday) % 7)
     if week not in (1, 2, 3, 4):
-        raise ChatInputError(Problem.BAD_WEEK, week=str(week))
+        raise Refused(Problem.BAD_WEEK, week=str(week))
     first = date(year, month, 1)
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
 
@@ -169,7 +165,7 @@ class Recurrence:
 
     @property
     def tz(self) -> ZoneInfo:
-        return zone(self.timezone)
+        return ZoneInfo(self.timezone)
 
     def months(self, start_year: int, start_month: int) -> Iterator[tuple[int, int]]:
         """The series' months from (start_year, start_month) on, forever."""
@@ -215,11 +211,11 @@ def check_recurrence(rec: Recurrence, now: datetime, years: int = CHECK_YEARS) -
             return
         kind = classify_local(datetime.combine(day, rec.at), tz)
         if kind is LocalTimeKind.NONEXISTENT:
-            raise ChatInputError(
+            raise Refused(
                 Problem.NONEXISTENT_TIME, date=day.isoformat(), time=_hm(rec.at)
             )
         if kind is LocalTimeKind.AMBIGUOUS:
-            raise ChatInputError(
+            raise Refused(
                 Problem.AMBIGUOUS_TIME, date=day.isoformat(), time=_hm(rec.at)
             )
 
@@ -242,7 +238,7 @@ def format_time(at: time) -> str:
 # -- other settings ----------------------------------------------------------------------
 def check_duration(minutes: int) -> timedelta:
     if not 1 <= minutes <= MAX_DURATION_MINUTES:
-        raise ChatInputError(Problem.BAD_DURATION, minutes=minutes)
+        raise Refused(Problem.BAD_DURATION, minutes=minutes)
     return timedelta(minutes=minutes)
 
 
@@ -253,10 +249,10 @@ def parse_reminders(text: str) -> tuple[int, ...]:
         if not part:
             continue
         if not part.isdecimal() or not 1 <= int(part) <= MAX_REMINDER_HOURS:
-            raise ChatInputError(Problem.BAD_REMINDERS, reminders=text)
+            raise Refused(Problem.BAD_REMINDERS, reminders=text)
         hours.add(int(part))
     if len(hours) > MAX_REMINDERS:
-        raise ChatInputError(Problem.BAD_REMINDERS, reminders=text)
+        raise Refused(Problem.BAD_REMINDERS, reminders=text)
     return tuple(sorted(hours, reverse=True))
 
 
@@ -266,9 +262,9 @@ def format_reminders(hours: Iterable[int]) -> str:
 
 def check_lead(lead_days: int, reminders: tuple[int, ...]) -> None:
     if not 1 <= lead_days <= MAX_LEAD_DAYS:
-        raise ChatInputError(Problem.BAD_LEAD, days=lead_days)
+        raise Refused(Problem.BAD_LEAD, days=lead_days)
     if reminders and reminders[0] >= lead_days * 24:
-        raise ChatInputError(
+        raise Refused(
             Problem.REMINDER_BEFORE_OPENING, hours=reminders[0], days=lead_days
         )
 
@@ -295,11 +291,11 @@ def check_text(text: str, limit: int, *, required: bool = False) -> str:
     )
     bare = "".join(ch for ch in cleaned if ch not in _JOINERS).strip()
     if required and not bare:
-        raise ChatInputError(Problem.EMPTY_TITLE)
+        raise Refused(Problem.EMPTY_TITLE)
     if len(cleaned) > limit:
-        raise ChatInputError(Problem.TOO_LONG, limit=limit, length=len(cleaned))
+        raise Refused(Problem.TOO_LONG, limit=limit, length=len(cleaned))
     if _MASS_MENTION.search(bare):
-        raise ChatInputError(Problem.MASS_MENTION)
+        raise Refused(Problem.MASS_MENTION)
     return cleaned
 
 
@@ -326,15 +322,76 @@ def check_name(name: str) -> str:
     return cleaned
 
 
+# -- a series as organisers describe it ---------------------------------------------------
+def location(
+    kind: str | None, channel_id: int | None, url: str | None
+) -> dict[str, object]:
+    """Where the chats happen: a voice or stage channel (``kind``), or a link."""
+    if (channel_id is None) == (not url):
+        raise Refused(Problem.BAD_LOCATION)
+    if channel_id is not None:
+        return {"location_kind": kind, "channel_id": channel_id, "location_url": None}
+    assert url is not None
+    cleaned = url.strip()
+    if not cleaned.startswith("https://") or len(cleaned) > 100 or " " in cleaned:
+        raise Refused(Problem.BAD_LOCATION)
+    return {"location_kind": "external", "channel_id": None, "location_url": cleaned}
+
+
+def series_values(
+    *,
+    name: str,
+    cadence: str,
+    weekday: int,
+    week: str,
+    time: str,
+    zone: ZoneInfo,
+    duration: int,
+    place: dict[str, object],
+    lead_days: int,
+    reminders: str,
+    now: datetime,
+) -> dict[str, object]:
+    """Check a series as an organiser describes it; return its stored columns."""
+    clean_name = check_name(name)
+    at = parse_local_time(time)
+    week_number = parse_week(week)
+    check_duration(duration)
+    hours = parse_reminders(reminders)
+    check_lead(lead_days, hours)
+    rec = Recurrence(
+        Cadence(cadence),
+        weekday,
+        week_number,
+        at,
+        zone.key,
+        phase_for(Cadence(cadence), now, zone),
+    )
+    check_recurrence(rec, now)
+    return {
+        "name": clean_name,
+        "cadence": cadence,
+        "weekday": weekday,
+        "week": week_number,
+        "local_time": format_time(at),
+        "timezone": zone.key,
+        "month_phase": rec.month_phase,
+        "duration_minutes": duration,
+        "lead_days": lead_days,
+        "reminder_hours": format_reminders(hours),
+        **place,
+    }
+
+
 #: How far ahead a chat may be moved (its event, reminders and end stay datable).
 MAX_MOVE_AHEAD = timedelta(days=366)
 
 
 def check_future(moment: datetime, now: datetime) -> None:
     if moment <= now:
-        raise ChatInputError(Problem.PAST_TIME)
+        raise Refused(Problem.PAST_TIME)
     if moment - now > MAX_MOVE_AHEAD:
-        raise ChatInputError(Problem.TOO_FAR, days=MAX_MOVE_AHEAD.days)
+        raise Refused(Problem.TOO_FAR, days=MAX_MOVE_AHEAD.days)
 
 
 def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
@@ -342,22 +399,20 @@ def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
     try:
         parsed = date.fromisoformat(day.strip())
     except ValueError as exc:
-        raise ChatInputError(Problem.BAD_TIME, time=f"{day} {at}") from exc
+        raise Refused(Problem.BAD_TIME, time=f"{day} {at}") from exc
     clock = parse_local_time(at)
     try:
         kind = classify_local(datetime.combine(parsed, clock), tz)
         start = local_to_utc(parsed, clock, tz)
     except OverflowError as exc:
         # Years 1 and 9999 can leave Python's calendar once moved to UTC.
-        raise ChatInputError(Problem.BAD_TIME, time=f"{day} {at}") from exc
+        raise Refused(Problem.BAD_TIME, time=f"{day} {at}") from exc
     if kind is LocalTimeKind.NONEXISTENT:
-        raise ChatInputError(
+        raise Refused(
             Problem.NONEXISTENT_TIME, date=parsed.isoformat(), time=_hm(clock)
         )
     if kind is LocalTimeKind.AMBIGUOUS:
-        raise ChatInputError(
-            Problem.AMBIGUOUS_TIME, date=parsed.isoformat(), time=_hm(clock)
-        )
+        raise Refused(Problem.AMBIGUOUS_TIME, date=parsed.isoformat(), time=_hm(clock))
     return start
 
 

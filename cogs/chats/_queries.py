@@ -355,15 +355,24 @@ HISTORY = (
     "SELECT o.*, s.name AS series_name FROM chat_occurrences o "
     "JOIN chat_series s ON s.id = o.series_id WHERE o.guild_id = ? "
     "AND o.starts_at <= ? AND o.status IN ('open', 'done') "
-    "ORDER BY o.starts_at DESC LIMIT ?"
+    "ORDER BY o.starts_at DESC LIMIT ? OFFSET ?"
+)
+HISTORY_COUNT = (
+    "SELECT count(*) FROM chat_occurrences WHERE guild_id = ? "
+    "AND starts_at <= ? AND status IN ('open', 'done')"
 )
 
 
 async def history(
-    db: Database, guild_id: int, now: int, limit: int = 15
+    db: Database, guild_id: int, now: int, limit: int = 15, offset: int = 0
 ) -> list[tuple[str, Occurrence]]:
-    rows = await db.fetchall(HISTORY, (guild_id, now, limit))
+    """The guild's chats that have taken place, the latest first."""
+    rows = await db.fetchall(HISTORY, (guild_id, now, limit, offset))
     return [(row["series_name"], Occurrence.from_row(row)) for row in rows]
+
+
+async def count_history(db: Database, guild_id: int, now: int) -> int:
+    return int(await db.fetchval(HISTORY_COUNT, (guild_id, now)))
 
 
 # -- interest ------------------------------------------------------------------------------

@@ -1,40 +1,47 @@
-"""Buttons and forms of the chats job: interest, proposals, votes, notes, delete."""
+"""Buttons and forms of the chats job: they draw and parse, the engine acts.
+
+The persistent buttons name an action the engine registers on ``bot.actions``; the
+forms and the delete confirmation are short-lived and get the coroutine they call
+from whoever builds them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.errors import UserError
-from bot.guilds import Role
 from bot.i18n import _
 from bot.i18n import guild_language
-from bot.permissions import require_role
-from bot.replies import reply
 from bot.safety import BUTTON_LABEL_LIMIT
 from bot.safety import clip
 from bot.safety import MODAL_TITLE_LIMIT
 from bot.ui import DynamicButton
+from bot.ui import Interaction
 from bot.ui import Modal
 from bot.ui import UiInteraction
 from bot.ui import View
+from bot.ui import view_of
 from cogs.chats import _logic as logic
-from cogs.chats import _queries as q
 from cogs.chats._queries import Occurrence
 from cogs.chats._queries import Proposal
 
-if TYPE_CHECKING:
-    from cogs.chats._cog import ChatsCog
+#: The actions the persistent buttons run (registered by the engine).
+INTEREST = "chats.interest"
+PROPOSE = "chats.propose"
+VOTE = "chats.vote"
+PIN = "chats.pin"
+REMOVE = "chats.remove"
+#: The paged lists.
+HISTORY = "chats.history"
+TOPICS = "chats.topics"
 
-
-def cog_of(interaction: UiInteraction) -> ChatsCog:
-    from cogs.chats._cog import ChatsCog
-
-    cog = interaction.client.get_cog(ChatsCog.__cog_name__)
-    assert isinstance(cog, ChatsCog)
-    return cog
+#: What a form calls with what was typed.
+OnProposal = Callable[[Interaction, int, str, str], Awaitable[None]]
+OnNotes = Callable[[Interaction, int, str], Awaitable[None]]
+OnClick = Callable[[Interaction], Awaitable[None]]
 
 
 def _button(
@@ -47,8 +54,9 @@ def _button(
 
 # -- the announcement ------------------------------------------------------------------
 class InterestButton(DynamicButton, template=r"pallets:chats:interest:(?P<id>[0-9]+)"):
+    action = INTEREST
+
     def __init__(self, occurrence_id: int) -> None:
-        self.occurrence_id = occurrence_id
         with guild_language():
             label = _("Interested")
         super().__init__(
@@ -58,24 +66,13 @@ class InterestButton(DynamicButton, template=r"pallets:chats:interest:(?P<id>[0-
                 discord.ButtonStyle.primary,
             )
         )
-
-    async def run(self, interaction: UiInteraction) -> None:
-        cog = cog_of(interaction)
-        occ = await open_occurrence(cog, self.occurrence_id)
-        now_in = await q.toggle_interest(cog.bot.db, occ.id, interaction.user.id)
-        if now_in:
-            text = _(
-                "You are interested: I will remind you by DM before the chat starts."
-            )
-        else:
-            text = _("You are no longer marked as interested.")
-        await reply(interaction, text)
-        await cog.engine.refresh_announcement(occ.id)
+        self.args = (occurrence_id,)
 
 
 class ProposeButton(DynamicButton, template=r"pallets:chats:propose:(?P<id>[0-9]+)"):
+    action = PROPOSE
+
     def __init__(self, occurrence_id: int) -> None:
-        self.occurrence_id = occurrence_id
         with guild_language():
             label = _("Propose a topic")
         super().__init__(
@@ -85,34 +82,21 @@ class ProposeButton(DynamicButton, template=r"pallets:chats:propose:(?P<id>[0-9]
                 discord.ButtonStyle.secondary,
             )
         )
-
-    async def run(self, interaction: UiInteraction) -> None:
-        cog = cog_of(interaction)
-        occ = await open_occurrence(cog, self.occurrence_id)
-        await interaction.response.send_modal(ProposeModal(occ.id))
+        self.args = (occurrence_id,)
 
 
 def announcement_view(occ: Occurrence) -> View:
-    view = View(timeout=None)
-    view.add_item(InterestButton(occ.id))
-    view.add_item(ProposeButton(occ.id))
-    return view
-
-
-async def open_occurrence(cog: ChatsCog, occurrence_id: int) -> Occurrence:
-    occ = await q.occurrence(cog.bot.db, occurrence_id)
-    if occ is None or not occ.upcoming or occ.voting_closed:
-        raise UserError(_("This chat is over: voting and sign-ups are closed."))
-    return occ
+    return view_of(InterestButton(occ.id), ProposeButton(occ.id))
 
 
 class ProposeModal(Modal):
-    def __init__(self, occurrence_id: int) -> None:
+    def __init__(self, occurrence_id: int, on_submit: OnProposal) -> None:
         super().__init__(
             title=clip(_("Propose a topic"), MODAL_TITLE_LIMIT),
             custom_id=f"pallets:chats:propose-form:{occurrence_id}",
         )
         self.occurrence_id = occurrence_id
+        self._on_submit = on_submit
         self.topic: discord.ui.TextInput[ProposeModal] = discord.ui.TextInput(
             label=_("Topic"), custom_id="title", max_length=logic.TITLE_LIMIT
         )
@@ -127,15 +111,16 @@ class ProposeModal(Modal):
         self.add_item(self.details)
 
     async def on_submit(self, interaction: UiInteraction, /) -> None:
-        cog = cog_of(interaction)
-        occ = await open_occurrence(cog, self.occurrence_id)
-        await cog.propose(interaction, occ, self.topic.value, self.details.value or "")
+        await self._on_submit(
+            interaction, self.occurrence_id, self.topic.value, self.details.value or ""
+        )
 
 
 # -- proposals -----------------------------------------------------------------------------
 class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
+    action = VOTE
+
     def __init__(self, proposal_id: int, votes: int = 0) -> None:
-        self.proposal_id = proposal_id
         with guild_language():
             label = _("Upvote ({votes})", votes=votes)
         super().__init__(
@@ -143,27 +128,13 @@ class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
                 label, f"pallets:chats:vote:{proposal_id}", discord.ButtonStyle.success
             )
         )
-
-    async def run(self, interaction: UiInteraction) -> None:
-        cog = cog_of(interaction)
-        proposal = await live_proposal(cog, self.proposal_id)
-        await open_occurrence(cog, proposal.occurrence_id)
-        counted = await q.toggle_vote(cog.bot.db, proposal.id, interaction.user.id)
-        fresh = await q.proposal(cog.bot.db, proposal.id)
-        assert fresh is not None
-        await interaction.response.edit_message(view=proposal_view(fresh))
-        text = (
-            _("Your vote for this topic counts.")
-            if counted
-            else _("Your vote for this topic is withdrawn.")
-        )
-        await reply(interaction, text)
-        await cog.engine.refresh_announcement(proposal.occurrence_id)
+        self.args = (proposal_id,)
 
 
 class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
+    action = PIN
+
     def __init__(self, proposal_id: int) -> None:
-        self.proposal_id = proposal_id
         with guild_language():
             label = _("Pin")
         super().__init__(
@@ -171,26 +142,13 @@ class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
                 label, f"pallets:chats:pin:{proposal_id}", discord.ButtonStyle.secondary
             )
         )
-
-    async def run(self, interaction: UiInteraction) -> None:
-        await require_role(interaction, Role.ORGANISER)
-        cog = cog_of(interaction)
-        proposal = await live_proposal(cog, self.proposal_id)
-        await open_occurrence(cog, proposal.occurrence_id)
-        pinned = not proposal.pinned
-        await q.set_proposal_flags(cog.bot.db, proposal.id, pinned=pinned)
-        text = (
-            _("Pinned: this topic stays at the top of the agenda.")
-            if pinned
-            else _("Unpinned: this topic is ranked by votes again.")
-        )
-        await reply(interaction, text)
-        await cog.engine.refresh_announcement(proposal.occurrence_id)
+        self.args = (proposal_id,)
 
 
 class RemoveButton(DynamicButton, template=r"pallets:chats:remove:(?P<id>[0-9]+)"):
+    action = REMOVE
+
     def __init__(self, proposal_id: int) -> None:
-        self.proposal_id = proposal_id
         with guild_language():
             label = _("Remove")
         super().__init__(
@@ -198,35 +156,18 @@ class RemoveButton(DynamicButton, template=r"pallets:chats:remove:(?P<id>[0-9]+)
                 label, f"pallets:chats:remove:{proposal_id}", discord.ButtonStyle.danger
             )
         )
-
-    async def run(self, interaction: UiInteraction) -> None:
-        await require_role(interaction, Role.ORGANISER)
-        cog = cog_of(interaction)
-        proposal = await live_proposal(cog, self.proposal_id)
-        await q.set_proposal_flags(cog.bot.db, proposal.id, removed=True)
-        with guild_language():
-            content = _("A topic proposal was removed by an organiser.")
-        await interaction.response.edit_message(content=content, view=None)
-        await reply(interaction, _("Topic removed from the agenda."))
-        await cog.engine.refresh_announcement(proposal.occurrence_id)
-
-
-async def live_proposal(cog: ChatsCog, proposal_id: int) -> Proposal:
-    proposal = await q.proposal(cog.bot.db, proposal_id)
-    if proposal is None or proposal.removed:
-        raise UserError(_("This topic was removed."))
-    return proposal
+        self.args = (proposal_id,)
 
 
 def proposal_view(proposal: Proposal) -> View:
-    view = View(timeout=None)
-    view.add_item(VoteButton(proposal.id, proposal.votes))
-    view.add_item(PinButton(proposal.id))
-    view.add_item(RemoveButton(proposal.id))
-    return view
+    return view_of(
+        VoteButton(proposal.id, proposal.votes),
+        PinButton(proposal.id),
+        RemoveButton(proposal.id),
+    )
 
 
-DYNAMIC_ITEMS: tuple[type[DynamicButton], ...] = (
+PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
     InterestButton,
     ProposeButton,
     VoteButton,
@@ -237,12 +178,15 @@ DYNAMIC_ITEMS: tuple[type[DynamicButton], ...] = (
 
 # -- organiser forms ---------------------------------------------------------------------------
 class NotesModal(Modal):
-    def __init__(self, occurrence_id: int, current: str | None) -> None:
+    def __init__(
+        self, occurrence_id: int, current: str | None, on_submit: OnNotes
+    ) -> None:
         super().__init__(
             title=clip(_("Notes of the chat"), MODAL_TITLE_LIMIT),
             custom_id=f"pallets:chats:notes-form:{occurrence_id}",
         )
         self.occurrence_id = occurrence_id
+        self._on_submit = on_submit
         self.summary: discord.ui.TextInput[NotesModal] = discord.ui.TextInput(
             label=_("Summary"),
             custom_id="summary",
@@ -253,48 +197,35 @@ class NotesModal(Modal):
         self.add_item(self.summary)
 
     async def on_submit(self, interaction: UiInteraction, /) -> None:
-        await require_role(interaction, Role.ORGANISER)
-        await cog_of(interaction).save_notes(
-            interaction, self.occurrence_id, self.summary.value
-        )
+        await self._on_submit(interaction, self.occurrence_id, self.summary.value)
 
 
 class ConfirmDeleteView(View):
-    def __init__(self, series_id: int, owner_id: int) -> None:
+    """Delete the series, or keep it: what each does is given by the cog."""
+
+    def __init__(self, series_id: int, *, confirm: OnClick, cancel: OnClick) -> None:
         super().__init__(timeout=300)
-        self.series_id = series_id
-        self.owner_id = owner_id
-        confirm: discord.ui.Button[ConfirmDeleteView] = discord.ui.Button(
+        self._confirm = confirm
+        self._cancel = cancel
+        yes: discord.ui.Button[ConfirmDeleteView] = discord.ui.Button(
             label=_("Delete the series"),
             style=discord.ButtonStyle.danger,
             custom_id=f"pallets:chats:delete-confirm:{series_id}",
         )
-        cancel: discord.ui.Button[ConfirmDeleteView] = discord.ui.Button(
+        no: discord.ui.Button[ConfirmDeleteView] = discord.ui.Button(
             label=_("Keep it"),
             style=discord.ButtonStyle.secondary,
             custom_id=f"pallets:chats:delete-cancel:{series_id}",
         )
-        confirm.callback = self._confirm  # type: ignore[method-assign]
-        cancel.callback = self._cancel  # type: ignore[method-assign]
-        self.add_item(confirm)
-        self.add_item(cancel)
+        yes.callback = self._yes  # type: ignore[method-assign]
+        no.callback = self._no  # type: ignore[method-assign]
+        self.add_item(yes)
+        self.add_item(no)
 
-    async def _confirm(self, interaction: UiInteraction) -> None:
-        await require_role(interaction, Role.ORGANISER)
-        cog = cog_of(interaction)
-        series = await q.series_by_id(cog.bot.db, self.series_id)
-        if series is None:
-            raise UserError(_("That series no longer exists."))
-        # Acknowledge first: cancelling the Discord events takes Discord calls.
-        await interaction.response.defer()
-        await cog.engine.delete(series)
+    async def _yes(self, interaction: UiInteraction) -> None:
+        await self._confirm(interaction)
         self.stop()
-        await interaction.edit_original_response(
-            content=_("The series {name} is deleted.", name=series.name), view=None
-        )
 
-    async def _cancel(self, interaction: UiInteraction) -> None:
+    async def _no(self, interaction: UiInteraction) -> None:
         self.stop()
-        await interaction.response.edit_message(
-            content=_("Nothing was deleted."), view=None
-        )
+        await self._cancel(interaction)

@@ -76,10 +76,13 @@ def announcement(world: World) -> discord.Message:
 
 
 def reply_text(result: Any) -> str:
-    """The ephemeral answer to an interaction (after any message update)."""
+    """The ephemeral answer to an interaction (after any message update): its text,
+    and its embeds' for a list that pages."""
     for message in [result.response, *result.followups]:
         if message is not None and message.ephemeral:
-            return str(message.content)
+            return "\n".join(
+                [str(message.content), *(str(e.description) for e in message.embeds)]
+            )
     raise AssertionError("no ephemeral reply")
 
 
@@ -504,7 +507,7 @@ async def test_bad_input_gets_a_clear_error_and_changes_nothing(
     simcord_env: simcord.Env, world: World
 ) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"timezone": "Mars/Olympus"}, "not a timezone"),
+        ({"timezone": "Mars/Olympus"}, "Unknown timezone"),
         ({"weekday": 6, "week": "last", "time": "02:30"}, "does not exist"),
         (
             {
@@ -605,7 +608,7 @@ async def test_edit_moves_the_planned_chat_to_the_new_time(
     bad = await world.organiser.slash(
         world.general, "chat series-edit", series="Flask chat", timezone="Nowhere/x"
     )
-    assert "not a timezone" in reply_text(bad)
+    assert "Unknown timezone" in reply_text(bad)
     edited = await world.organiser.slash(
         world.general,
         "chat series-edit",
@@ -664,3 +667,68 @@ async def test_event_created_before_a_crash_is_adopted_not_doubled(
     assert len(events(simcord_env, world)) == 1
     fresh = await q.occurrence(db, occ.id)
     assert fresh is not None and fresh.event_id == events(simcord_env, world)[0].id
+
+
+# -- lists that page ---------------------------------------------------------------------
+def shown(result: Any, before: Any) -> str:
+    """What the member sees of a paged list after a click (it is edited in place)."""
+    message = result.response or before
+    return (
+        str(message.embeds[0].description) + "\n" + str(message.embeds[0].footer.text)
+    )
+
+
+async def test_history_pages_forward_and_back_and_across_a_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    # Seventeen chats took place in 2025, one a week (more than a page of 15).
+    first = int(datetime(2025, 8, 7, 16, tzinfo=UTC).timestamp())
+    for week in range(17):
+        slot = first + week * 7 * DAY
+        occ = await q.place_occurrence(db, series, slot, slot + HOUR)
+        await q.set_status(db, occ.id, "done")
+    listed = await world.alice.slash(world.general, "chat history")
+    page = listed.response
+    assert page is not None and page.ephemeral
+    assert "Page 1 of 2" in shown(listed, page)
+    newest, oldest = f"<t:{first + 16 * 7 * DAY}:D>", f"<t:{first}:D>"
+    assert newest in shown(listed, page) and oldest not in shown(listed, page)
+    turned = await world.alice.click(page, label="Next")
+    assert "Page 2 of 2" in shown(turned, page) and oldest in shown(turned, page)
+    page = turned.response or page
+    back = await world.alice.click(page, label="Previous")
+    assert "Page 1 of 2" in shown(back, page) and newest in shown(back, page)
+    page = back.response or page
+    await restart(simcord_env, settings)
+    again = await world.alice.click(page, label="Next")
+    assert "Page 2 of 2" in shown(again, page) and oldest in shown(again, page)
+
+
+async def test_topics_page_forward_and_back_and_across_a_restart(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    for member in (world.alice, world.bob, world.carol, world.helper):
+        for n in range(3):
+            await member.slash(
+                world.general, "chat propose", title=f"{member.name} topic {n}"
+            )
+    listed = await world.carol.slash(world.general, "chat topics")
+    page = listed.response
+    assert page is not None and page.ephemeral
+    assert "Page 1 of 2" in shown(listed, page)
+    assert "1. " in shown(listed, page) and "11. " not in shown(listed, page)
+    turned = await world.carol.click(page, label="Next")
+    assert "Page 2 of 2" in shown(turned, page)
+    assert "11. " in shown(turned, page) and "12. " in shown(turned, page)
+    page = turned.response or page
+    back = await world.carol.click(page, label="Previous")
+    assert "Page 1 of 2" in shown(back, page) and "10. " in shown(back, page)
+    page = back.response or page
+    await restart(simcord_env, settings)
+    again = await world.carol.click(page, label="Next")
+    assert "Page 2 of 2" in shown(again, page) and "12. " in shown(again, page)

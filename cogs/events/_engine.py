@@ -450,7 +450,7 @@ class EventEngine:
             if total
             else []
         )
-        return Page(render.list_embed(events, total), number, count)
+        return Page(render.list_embed(events, total, number, count), number, count)
 
     async def calendar_source(
         self, bot: PalletsBot, guild_id: int

@@ -196,8 +196,10 @@ def reminders_text(opted_out: bool) -> str:
     return _("You will get a DM the day before events you go to.")
 
 
-def list_embed(events: list[Event], total: int) -> discord.Embed:
-    """One page of /event list; the paginator adds "Page x of y" when there are more."""
+def list_embed(
+    events: list[Event], total: int, number: int, count: int
+) -> discord.Embed:
+    """Page ``number`` (from 0) of ``count`` of /event list, with its footer."""
     if not events:
         return discord.Embed(
             title=_("Upcoming events"), description=_("No upcoming events.")
@@ -213,8 +215,16 @@ def list_embed(events: list[Event], total: int) -> discord.Embed:
         )
         for e in events
     ]
-    lines += ["", ngettext("{count} upcoming event", "{count} upcoming events", total)]
-    return discord.Embed(title=_("Upcoming events"), description="\n".join(lines))
+    embed = discord.Embed(title=_("Upcoming events"), description="\n".join(lines))
+    embed.set_footer(
+        text=_(
+            "Page {page} of {pages}. {total}",
+            page=number + 1,
+            pages=count,
+            total=ngettext("{count} upcoming event", "{count} upcoming events", total),
+        )
+    )
+    return embed
 
 
 def code_of_conduct_text(coc: CodeOfConduct) -> str:

@@ -30,6 +30,7 @@ from cogs.chats._queries import Series
 from cogs.chats._views import ConfirmDeleteView
 from cogs.chats._views import HISTORY
 from cogs.chats._views import NotesModal
+from cogs.chats._views import PERSISTENT_ITEMS
 from cogs.chats._views import TOPICS
 
 VoiceOrStage = discord.VoiceChannel | discord.StageChannel
@@ -63,9 +64,11 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
 
     async def cog_load(self) -> None:
         self.engine.register()
+        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
 
     async def cog_unload(self) -> None:
         self.engine.unregister()
+        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
     # -- helpers ------------------------------------------------------------------------------
     async def _series(self, interaction: Interaction, name: str) -> Series:

@@ -48,7 +48,6 @@ from cogs.chats._queries import Series
 from cogs.chats._views import announcement_view
 from cogs.chats._views import HISTORY
 from cogs.chats._views import INTEREST
-from cogs.chats._views import PERSISTENT_ITEMS
 from cogs.chats._views import PIN
 from cogs.chats._views import proposal_view
 from cogs.chats._views import PROPOSE
@@ -138,7 +137,6 @@ class ChatEngine:
         actions.register(REMOVE, self.remove_topic)
         actions.register_pages(HISTORY, self.history_page)
         actions.register_pages(TOPICS, self.topics_page)
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
         self.bot.calendar_sources.register("chats", self.calendar_source)
 
     def unregister(self) -> None:
@@ -147,7 +145,6 @@ class ChatEngine:
         self.bot.actions.unregister(
             INTEREST, PROPOSE, VOTE, PIN, REMOVE, HISTORY, TOPICS
         )
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
         self.bot.calendar_sources.unregister("chats")
 
     # -- planning ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ from cogs.events._logic import validate_event
 from cogs.events._views import EventForm
 from cogs.events._views import FormValues
 from cogs.events._views import LIST
+from cogs.events._views import PERSISTENT_ITEMS
 from cogs.events._views import publish_view
 
 KIND_CHOICES = [
@@ -53,9 +54,11 @@ class EventsCog(commands.GroupCog, group_name="event"):
 
     async def cog_load(self) -> None:
         self.engine.register()
+        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
 
     async def cog_unload(self) -> None:
         self.engine.unregister()
+        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
     @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:

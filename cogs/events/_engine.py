@@ -53,7 +53,6 @@ from cogs.events._logic import Rsvp
 from cogs.events._queries import Event
 from cogs.events._views import AcceptCodeView
 from cogs.events._views import LIST
-from cogs.events._views import PERSISTENT_ITEMS
 from cogs.events._views import PUBLISH
 from cogs.events._views import RSVP
 from cogs.events._views import rsvp_view
@@ -73,9 +72,13 @@ CALENDAR_PAST = timedelta(days=30)
 
 
 # -- keys: one function per key; nothing else writes one --------------------------------------
+def _reminder_prefix(which: str, event_id: int) -> str:
+    return f"events:{which}:{event_id}:"
+
+
 def remind_dm_key(event_id: int, starts_at: datetime) -> str:
     """The job sending the day-before DMs of an event starting at ``starts_at``."""
-    return f"events:remind24:{event_id}:{to_ts(starts_at)}"
+    return f"{_reminder_prefix('remind24', event_id)}{to_ts(starts_at)}"
 
 
 def remind_dm_send_key(event_id: int, starts_at: datetime, user_id: int) -> str:
@@ -85,12 +88,15 @@ def remind_dm_send_key(event_id: int, starts_at: datetime, user_id: int) -> str:
 
 def remind_channel_key(event_id: int, starts_at: datetime) -> str:
     """The job (and its outbox send) posting the hour-before reminder."""
-    return f"events:remind1:{event_id}:{to_ts(starts_at)}"
+    return f"{_reminder_prefix('remind1', event_id)}{to_ts(starts_at)}"
 
 
 def reminder_prefixes(event_id: int) -> tuple[str, ...]:
-    """What every reminder job of an event starts with, whatever its start time."""
-    return (f"events:remind24:{event_id}:", f"events:remind1:{event_id}:")
+    """What the reminder jobs of an event start with, whatever its start time."""
+    return (
+        _reminder_prefix("remind24", event_id),
+        _reminder_prefix("remind1", event_id),
+    )
 
 
 def announce_key(event_id: int) -> str:
@@ -146,14 +152,12 @@ class EventEngine:
         self.bot.actions.register(PUBLISH, self.publish)
         self.bot.actions.register(RSVP, self.rsvp)
         self.bot.actions.register_pages(LIST, self.list_page)
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
         self.bot.calendar_sources.register("events", self.calendar_source)
 
     def unregister(self) -> None:
         for kind in (REMIND_DM, REMIND_CHANNEL, NOTIFY):
             self.bot.scheduler.unregister(kind)
         self.bot.actions.unregister(PUBLISH, RSVP, LIST)
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
         self.bot.calendar_sources.unregister("events")
 
     # -- who may do what -------------------------------------------------------------------

@@ -12,7 +12,7 @@ Exit codes, one per kind of trouble, so a service manager or script can act on t
 13 the database file or its directory cannot be opened (permissions)
 14 the database or its directory is read-only
 15 the database was written by a newer pallets-bot
-16 the database needs ``pallets-bot migrate`` (``check`` only)
+16 not used any more (``check`` no longer fails on a database ``run`` migrates)
 17 the disk is full
 == ==========================================================================
 """
@@ -59,7 +59,7 @@ Exit codes:
   10  other database problem    11  database in use by another process
   12  damaged database          13  database cannot be opened (permissions)
   14  read-only database/dir    15  database from a newer pallets-bot
-  16  run pallets-bot migrate   17  disk full
+  17  disk full
 """
 
 
@@ -205,25 +205,67 @@ def restore(path: Path, yes: bool) -> None:
 
 @main.command()
 def check() -> None:
-    """Validate the configuration and the database."""
+    """Validate the configuration and the database.
+
+    A database that ``run`` sets up by itself passes: a missing one (``run`` creates
+    it) and one at an older schema version (``run`` migrates it). The message says
+    what ``run`` will do.
+    """
     settings = _settings()
     click.echo(f"configuration ok (database: {settings.database_path})")
-    version = asyncio.run(_with_db(settings, "check"))
-    click.echo(f"database ok (schema version {version})")
+    result = asyncio.run(_with_db(settings, "check"))
+    assert isinstance(result, str)
+    click.echo(result)
 
 
-async def _with_db(settings: Settings, action: str) -> list[str] | int:
+def _creatable(path: Path) -> str:
+    """What ``run`` will do with the missing database ``path``, or raise why it can't."""
+    import tempfile
+
+    from bot.db import DatabaseReadOnly
+    from bot.db import load_migrations
+
+    existing = path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        # run fails the same way: it cannot make the directory.
+        raise DatabaseReadOnly(
+            f"{path}: cannot create the database: {existing} is not a directory"
+        )
+    try:
+        # Try it rather than ask access(), which root's answers and the immutable
+        # flag make unreliable; nothing is left behind.
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise DatabaseReadOnly(
+            f"{path}: cannot create the database: {existing} is not writable ({exc}); "
+            "the directory must be writable by the user running pallets-bot"
+        ) from None
+    known = len(load_migrations())
+    return (
+        f"no database yet: pallets-bot run will create {path} "
+        f"and apply the {known} migrations"
+    )
+
+
+async def _with_db(settings: Settings, action: str) -> list[str] | str:
     import sqlite3
 
     from bot.db import classify
     from bot.db import Database
     from bot.db import DatabaseCorrupt
     from bot.db import DatabaseError
-    from bot.db import DatabaseOutdated
     from bot.db import DatabaseTooNew
     from bot.db import load_migrations
 
     path = settings.database_path
+    if action == "check" and not path.exists():
+        try:
+            return _creatable(path)
+        except DatabaseError as exc:
+            raise _database_failure(exc) from None
     db = Database(path)
     try:
         await db.open()
@@ -231,10 +273,6 @@ async def _with_db(settings: Settings, action: str) -> list[str] | int:
             return await db.migrate()
         version = await db.schema_version()
         known = len(load_migrations())
-        if version < known:
-            raise DatabaseOutdated(
-                f"database is at schema version {version} of {known}: run pallets-bot migrate"
-            )
         if version > known:
             raise DatabaseTooNew(
                 f"{path} is at schema version {version}, but this pallets-bot knows "
@@ -248,7 +286,14 @@ async def _with_db(settings: Settings, action: str) -> list[str] | int:
             raise DatabaseCorrupt(
                 f"{path}: integrity check failed: {integrity}; restore a backup"
             )
-        return version
+        if version < known:
+            missing = known - version
+            return (
+                f"database ok (schema version {version} of {known}): pallets-bot run "
+                f"will apply the {missing} missing migration{'s' if missing != 1 else ''} "
+                "(pallets-bot migrate applies them now)"
+            )
+        return f"database ok (schema version {version})"
     except DatabaseError as exc:
         raise _database_failure(exc) from None
     finally:

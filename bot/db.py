@@ -100,12 +100,6 @@ class DatabaseTooNew(DatabaseError):
     exit_code = 15
 
 
-class DatabaseOutdated(DatabaseError):
-    """The database needs ``pallets-bot migrate`` (only ``check`` says so)."""
-
-    exit_code = 16
-
-
 class DatabaseFull(DatabaseError):
     """A write failed because the disk (or the database's size limit) is full.
 

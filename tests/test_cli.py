@@ -39,9 +39,22 @@ def test_malformed_setting_is_a_one_line_error(
     assert "PALLETS_BOT_LOG_LEVEL" in result.output
 
 
-def test_migrate_then_check_then_backup(runner: CliRunner, tmp_path: Path) -> None:
+def test_check_on_a_fresh_clone_says_run_creates_the_database(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     result = runner.invoke(main, ["check"])
-    assert result.exit_code == 16 and "migrate" in result.output
+    assert result.exit_code == 0, result.output
+    assert "configuration ok" in result.output
+    path = tmp_path / "db" / "bot.sqlite3"
+    assert (
+        f"no database yet: pallets-bot run will create {path} and apply the "
+        f"{len(load_migrations())} migrations"
+    ) in result.output
+    # Checking changes nothing: no file, no folder, no lock.
+    assert not (tmp_path / "db").exists()
+
+
+def test_migrate_then_check_then_backup(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
     assert "applied 0001_core" in result.output

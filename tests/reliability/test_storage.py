@@ -43,7 +43,6 @@ CODE_CORRUPT = 12
 CODE_UNREADABLE = 13
 CODE_READ_ONLY = 14
 CODE_TOO_NEW = 15
-CODE_OUTDATED = 16
 
 
 @pytest.fixture
@@ -210,12 +209,42 @@ def test_database_from_a_newer_version_exits_15(
         assert conn.execute("PRAGMA user_version").fetchone()[0] == newer
 
 
-def test_unmigrated_database_exits_16_from_check(
+def test_unmigrated_database_passes_check_which_says_run_migrates_it(
     runner: CliRunner, db_path: Path
 ) -> None:
     db_path.parent.mkdir()
     sqlite3.connect(db_path).close()
-    assert_refused(runner.invoke(main, ["check"]), CODE_OUTDATED, "pallets-bot migrate")
+    known = len(load_migrations())
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"schema version 0 of {known}): pallets-bot run will apply the {known} "
+        "missing migrations"
+    ) in result.output
+    with sqlite3.connect(db_path) as conn:  # check itself migrates nothing
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_missing_database_in_a_read_only_directory_exits_14_from_check(
+    runner: CliRunner, db_path: Path
+) -> None:
+    db_path.parent.mkdir()
+    with read_only_directory(db_path.parent):
+        result = runner.invoke(main, ["check"])
+    assert_refused(result, CODE_READ_ONLY, str(db_path), "writable")
+    assert list(db_path.parent.iterdir()) == []
+
+
+def test_missing_database_under_a_file_exits_14_from_check_and_run(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").write_text("a file, not a folder")
+    path = tmp_path / "data" / "bot.sqlite3"
+    monkeypatch.setenv("PALLETS_BOT_DATABASE_PATH", str(path))
+    result = runner.invoke(main, ["check"])
+    assert_refused(result, CODE_READ_ONLY, "is not a directory")
+    ran = run_bot(path)
+    assert ran.returncode == CODE_READ_ONLY, ran.stderr
 
 
 def test_database_in_use_exits_11(runner: CliRunner, db_path: Path) -> None:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+from typing import Literal
 
 import discord
 from babel import dates as babel_dates
@@ -232,10 +233,13 @@ def format_datetime(moment: datetime, format: str = "medium") -> str:
     return babel_dates.format_datetime(moment, format=format, locale=babel_locale())
 
 
-def format_list(items: list[str]) -> str:
+def format_list(items: list[str], style: Literal["standard", "or"] = "standard") -> str:
+    """Join ``items`` the reader's way: "a, b, and c"; ``style="or"``: "a, b, or c"."""
     from babel.lists import format_list as babel_format_list
 
-    return babel_format_list(items, locale=babel_locale()) if items else ""
+    if not items:
+        return ""
+    return babel_format_list(items, style=style, locale=babel_locale())
 
 
 # -- slash commands -------------------------------------------------------------------

@@ -18,6 +18,8 @@ from bot.errors import NotAllowed
 from bot.guilds import GuildSettings
 from bot.guilds import Role
 from bot.i18n import _
+from bot.i18n import format_list
+from bot.i18n import ngettext
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -33,6 +35,17 @@ def role_label(role: Role) -> str:
         Role.GRANTS_REVIEWER: _("grants reviewer"),
     }
     return labels[role]
+
+
+def refusal_for(roles: tuple[Role, ...]) -> str:
+    """The sentence for a member who holds none of ``roles``, in the reader's words."""
+    labels = [role_label(role) for role in roles]
+    return ngettext(
+        "Only members with the {roles} role can do that.",
+        "Only members with one of these roles can do that: {roles}.",
+        len(labels),
+        roles=format_list(labels, style="or"),
+    )
 
 
 def is_admin(member: discord.Member | discord.User) -> bool:
@@ -65,10 +78,7 @@ async def require_role(
         raise NotAllowed(_("This command only works in a server."))
     settings = await interaction.client.guild_config.get(interaction.guild_id)
     if not has_role(interaction.user, settings, *roles):
-        names = ", ".join(role_label(role) for role in roles)
-        raise NotAllowed(
-            _("Only members with the {roles} role can do that.", roles=names)
-        )
+        raise NotAllowed(refusal_for(roles))
 
 
 async def require_manage_guild(interaction: discord.Interaction[Any]) -> None:

@@ -2,15 +2,77 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
+
+import simcord
 
 from bot.devtools import commands_doc
 from bot.paths import ROOT
+
+_COMMAND = re.compile(r"^- \*\*/(?P<path>[\w -]+)\*\*: (?P<description>.+)$")
+_OPTION = re.compile(
+    r"^  - `(?P<name>[\w-]+)`(?P<optional> \(optional\))?: (?P<description>.+)$"
+)
 
 
 def test_command_reference_is_up_to_date() -> None:
     assert commands_doc.DOC_PATH.read_text("utf-8") == commands_doc.render(), (
         "docs/commands.md is out of date: run `uv run python -m bot.devtools.commands_doc`"
     )
+
+
+def _documented() -> dict[str, list[tuple[str, bool, str]]]:
+    """docs/commands.md read back: each command's options as (name, required, text)."""
+    commands: dict[str, list[tuple[str, bool, str]]] = {}
+    current: list[tuple[str, bool, str]] = []
+    for line in commands_doc.DOC_PATH.read_text("utf-8").splitlines():
+        if match := _COMMAND.match(line):
+            current = commands.setdefault(match["path"], [])
+        elif match := _OPTION.match(line):
+            current.append((match["name"], not match["optional"], match["description"]))
+    return commands
+
+
+def _synced(env: simcord.Env) -> list[dict[str, Any]]:
+    """The command payload the bot PUT to Discord (simcord) when it started."""
+    syncs = [
+        entry.json
+        for entry in env.http_requests
+        if entry.method == "PUT"
+        and re.fullmatch(r"/applications/\d+/commands", entry.path)
+    ]
+    assert syncs, "the bot did not sync its commands"
+    payload = syncs[-1]
+    assert isinstance(payload, list)
+    return payload
+
+
+async def test_command_reference_names_what_discord_receives(
+    simcord_env: simcord.Env,
+) -> None:
+    """Every command and option in docs/commands.md, by the name members see.
+
+    Read back from the page and compared with the payload the bot synced, so a
+    generator that wrote Python parameter names (``grant:`` for Discord's ``id:``)
+    or dropped a command would fail here.
+    """
+    documented = _documented()
+    synced = {
+        path: [
+            (option["name"], bool(option.get("required")), option["description"])
+            for option in commands_doc.value_options(leaf)
+        ]
+        for path, leaf in commands_doc.leaves(_synced(simcord_env))
+    }
+    assert sorted(documented) == sorted(synced)
+    for path, options in synced.items():
+        names = [(name, required) for name, required, _text in options]
+        assert [(n, r) for n, r, _t in documented[path]] == names, path
+        for (_name, _required, text), (_n, _r, shown) in zip(
+            options, documented[path], strict=True
+        ):
+            assert shown.startswith(text), (path, shown, text)
+    assert ("id", True) in [(n, r) for n, r, _t in documented["grant review"]]
 
 
 def test_every_test_the_reliability_page_names_exists() -> None:

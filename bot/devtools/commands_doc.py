@@ -1,70 +1,123 @@
-"""Render ``docs/commands.md`` from the slash-command tree.
+"""Render ``docs/commands.md`` from the command payload Discord receives.
 
-Generated so it cannot drift from the code; a test fails when it is out of date.
-Regenerate it with ``python -m bot.devtools.commands_doc``.
+The names and descriptions are the synced payload's (what ``tree.sync()`` sends, so
+renamed options appear as members see them, ``/grant review id:``, not as the
+Python parameter is called). Generated so it cannot drift from the code; a test
+fails when it is out of date, and another compares it with the payload simcord
+receives at sync. Regenerate it with ``python -m bot.devtools.commands_doc``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from discord import app_commands
+import discord
 
 from bot.app import offline_bot
+from bot.i18n import BabelTranslator
 from bot.paths import ROOT
 
 DOC_PATH = ROOT / "docs" / "commands.md"
 
+#: Discord's option types that hold sub-commands rather than values.
+SUB_COMMAND = discord.AppCommandOptionType.subcommand.value
+SUB_COMMAND_GROUP = discord.AppCommandOptionType.subcommand_group.value
+
 _HEADER = """\
 # Slash commands
 
-<!-- Generated from the command tree by `python -m bot.devtools.commands_doc`; do not edit. -->
+<!-- Generated from the synced command payload by `python -m bot.devtools.commands_doc`; do not edit. -->
 
-Every command answers in the member's Discord language where a catalogue exists.
-Commands that change something check the member's role in the handler (organiser,
-helper, mentor, grants reviewer, as set with `/setup roles`); members who can manage
-the server pass every role check. Refusals and bad input get an ephemeral message and
-change nothing.
+Every command answers in the member's Discord language where a catalogue exists (the
+command and option names below are the English ones; Discord shows members the
+translated names). Commands that change something check the member's role in the
+handler (organiser, helper, mentor, grants reviewer, as set with `/setup roles`);
+members who can manage the server pass every role check. Refusals and bad input get
+an ephemeral message and change nothing.
 """
 
 
-def _options(command: app_commands.Command[Any, ..., Any]) -> list[str]:
-    lines = []
-    for parameter in command.parameters:
-        required = "" if parameter.required else " (optional)"
-        choices = ""
-        if parameter.choices:
-            choices = ": one of " + ", ".join(f"`{c.name}`" for c in parameter.choices)
-        lines.append(
-            f"  - `{parameter.name}`{required}: {parameter.description}{choices}"
-        )
-    return lines
-
-
-async def _render() -> str:
-    out = [_HEADER]
+async def synced_payload() -> list[dict[str, Any]]:
+    """The command payload ``tree.sync()`` sends Discord, translations included."""
     async with offline_bot() as bot:
-        top = sorted(bot.tree.get_commands(), key=lambda c: c.name)
-        for command in top:
-            out.append(f"\n## /{command.name}\n")
-            if isinstance(command, app_commands.Group):
-                out.append(f"{command.description}\n")
-                for sub in sorted(
-                    command.walk_commands(), key=lambda c: c.qualified_name
-                ):
-                    if isinstance(sub, app_commands.Command):
-                        out.append(f"- **/{sub.qualified_name}**: {sub.description}")
-                        out.extend(_options(sub))
-            elif isinstance(command, app_commands.Command):
-                out.append(f"- **/{command.name}**: {command.description}")
-                out.extend(_options(command))
+        translator = BabelTranslator()
+        await bot.tree.set_translator(translator)
+        return [
+            await command.get_translated_payload(bot.tree, translator)
+            for command in bot.tree.get_commands()
+        ]
+
+
+def leaves(payload: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every invocable command as ``("grant review", its payload)``, sorted by name."""
+
+    def walk(prefix: str, node: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        path = f"{prefix} {node['name']}".strip()
+        children = [
+            option
+            for option in node.get("options", [])
+            if option["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
+        ]
+        if not children:
+            yield path, node
+        for child in sorted(children, key=lambda option: option["name"]):
+            yield from walk(path, child)
+
+    for command in sorted(payload, key=lambda command: command["name"]):
+        yield from walk("", command)
+
+
+def value_options(command: dict[str, Any]) -> list[dict[str, Any]]:
+    """The options a member fills in, in the order Discord shows them."""
+    return [
+        option
+        for option in command.get("options", [])
+        if option["type"] not in (SUB_COMMAND, SUB_COMMAND_GROUP)
+    ]
+
+
+def _option_line(option: dict[str, Any]) -> str:
+    required = "" if option.get("required") else " (optional)"
+    choices = ""
+    if option.get("choices"):
+        choices = ": one of " + ", ".join(f"`{c['name']}`" for c in option["choices"])
+    return f"  - `{option['name']}`{required}: {option['description']}{choices}"
+
+
+def _who(command: dict[str, Any]) -> str:
+    permissions = command.get("default_member_permissions")
+    if not permissions:
+        return ""
+    names = [
+        name.replace("_", " ").title().replace("Guild", "Server")
+        for name, held in discord.Permissions(int(permissions))
+        if held
+    ]
+    return f" Discord shows it only to members with {', '.join(names)}."
+
+
+def render_payload(payload: list[dict[str, Any]]) -> str:
+    out = [_HEADER]
+    for command in sorted(payload, key=lambda command: command["name"]):
+        out.append(f"\n## /{command['name']}\n")
+        grouped = any(
+            option["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
+            for option in command.get("options", [])
+        )
+        if grouped:
+            out.append(f"{command['description']}{_who(command)}\n")
+        for path, leaf in leaves([command]):
+            who = "" if grouped else _who(command)
+            out.append(f"- **/{path}**: {leaf['description']}{who}")
+            out.extend(_option_line(option) for option in value_options(leaf))
     return "\n".join(out) + "\n"
 
 
 def render() -> str:
-    return asyncio.run(_render())
+    return render_payload(asyncio.run(synced_payload()))
 
 
 def main() -> None:

@@ -84,6 +84,11 @@ class PalletsBot(commands.Bot):
     """The pallets-bot client, with its services."""
 
     def __init__(self, settings: Settings, **options: Any) -> None:
+        # The bot has no voice: discord.py's switches for "PyNaCl/davey is not
+        # installed, voice will NOT be supported" are turned off, not the warnings
+        # filtered out of the log.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),

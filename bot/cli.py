@@ -14,6 +14,10 @@ Exit codes, one per kind of trouble, so a service manager or script can act on t
 15 the database was written by a newer pallets-bot
 16 not used any more (``check`` no longer fails on a database ``run`` migrates)
 17 the disk is full
+20 Discord refused the token (``run``)
+21 Discord cannot be reached: no network or DNS, after retrying (``run``)
+22 Discord is having trouble (5xx) or limits this address (429), after retrying
+23 the Message Content intent is not enabled for the bot (``run``)
 == ==========================================================================
 """
 
@@ -31,10 +35,11 @@ from bot.settings import Settings
 from bot.settings import SettingsError
 
 if TYPE_CHECKING:
+    from bot.connect import DiscordUnreachable
     from bot.db import DatabaseError
 
 
-def _database_failure(exc: DatabaseError) -> click.ClickException:
+def _database_failure(exc: DatabaseError | DiscordUnreachable) -> click.ClickException:
     """The command-line error for ``exc``, exiting with its kind's code."""
     # Click reads the exit code from the class.
     kind = type(
@@ -60,6 +65,8 @@ Exit codes:
   12  damaged database          13  database cannot be opened (permissions)
   14  read-only database/dir    15  database from a newer pallets-bot
   17  disk full
+  20  Discord refused the token 21  no network or DNS (retried first)
+  22  Discord outage (retried)  23  Message Content intent not enabled
 """
 
 
@@ -111,12 +118,16 @@ async def _preflight(settings: Settings) -> None:
 
 
 async def _run(settings: Settings, token: str) -> None:
+    from bot import connect
     from bot.app import create_bot
     from bot.db import DatabaseError
 
     try:
         await _preflight(settings)
-    except DatabaseError as exc:
+        # Discord reachable and the token accepted, retrying a network that is not
+        # up yet, before anything starts.
+        await connect.wait_for_discord(token)
+    except (DatabaseError, connect.DiscordUnreachable) as exc:
         raise _database_failure(exc) from None
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
@@ -127,6 +138,12 @@ async def _run(settings: Settings, token: str) -> None:
             await bot.start(token)
     except DatabaseError as exc:
         raise _database_failure(exc) from None
+    except Exception as exc:
+        # The same failures, when they strike during login or the gateway's start.
+        reason = connect.explain(exc)
+        if reason is None:
+            raise
+        raise _database_failure(reason) from None
 
 
 @main.command()

@@ -163,6 +163,18 @@ def playground(interactive: bool, database: Path | None) -> None:
 
 
 @main.command()
+@click.argument("application_id", required=False, default="<application id>")
+def invite(application_id: str) -> None:
+    """Print the invite link and the permissions it asks for, with why."""
+    from bot import invite as invitation
+
+    for name, why in invitation.PERMISSIONS.items():
+        click.echo(f"{invitation.label(name)}: {why}")
+    click.echo(f"permissions integer: {invitation.permissions().value}")
+    click.echo(invitation.invite_url(application_id))
+
+
+@main.command()
 def migrate() -> None:
     """Apply database migrations."""
     applied = asyncio.run(_with_db(_settings(), "migrate"))

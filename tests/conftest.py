@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import threading
 import time
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import simcord
@@ -17,6 +23,9 @@ from bot.devtools.testing import build_world
 from bot.devtools.testing import test_settings
 from bot.devtools.testing import World
 from bot.errors import is_expected
+
+if TYPE_CHECKING:
+    from bot.devtools.playground import Tour
 
 
 @pytest.fixture
@@ -84,3 +93,44 @@ def _no_database_left_open() -> Iterator[None]:
             return
         time.sleep(0.05)
     pytest.fail(f"{len(workers)} database connection(s) left open by the tests")
+
+
+@dataclass
+class TourRun:
+    """What the playground's guided tour printed and did (run once per test session)."""
+
+    lines: list[str]
+    stderr: str
+    #: Every REST call the bot made during the tour.
+    requests: list[simcord.HttpLogEntry]
+    #: simcord's channels at the end (type, owner, parent), by id.
+    channels: dict[int, Any]
+    bot_id: int
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture(scope="session")
+def tour_run() -> TourRun:
+    from bot.devtools.playground import run_playground
+
+    lines: list[str] = []
+    seen: dict[str, Any] = {}
+
+    def keep(tour: Tour) -> None:
+        seen["requests"] = list(tour.env.http_requests)
+        seen["channels"] = dict(tour.env.backend.channels)
+        seen["bot_id"] = tour.bot.user.id if tour.bot.user else 0
+
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        asyncio.run(
+            run_playground(
+                interactive=False, database=None, echo=lines.append, inspect=keep
+            )
+        )
+    return TourRun(
+        lines, stderr.getvalue(), seen["requests"], seen["channels"], seen["bot_id"]
+    )

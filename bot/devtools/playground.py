@@ -321,8 +321,13 @@ async def run_playground(
     interactive: bool,
     database: Path | None,
     echo: Callable[[str], None] = click.echo,
+    inspect: Callable[[Tour], None] | None = None,
 ) -> None:
-    """Run the guided tour (and then a prompt, when ``interactive``)."""
+    """Run the guided tour (and then a prompt, when ``interactive``).
+
+    ``inspect`` is called with the tour before the simulated Discord shuts down (the
+    tests read its REST log).
+    """
     if simcord is None:
         raise click.ClickException(
             "the playground needs simcord: pip install 'pallets-bot[playground]' "
@@ -349,6 +354,8 @@ async def run_playground(
                 t.chapter("Tour finished")
                 if interactive:
                     await _prompt(t)
+                if inspect is not None:
+                    inspect(t)
         finally:
             await env.shutdown()
             await bot.stop_services()

@@ -155,11 +155,16 @@ async def _run(settings: Settings, token: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Keep the playground's database in this file (default: a temporary one).",
 )
-def playground(interactive: bool, database: Path | None) -> None:
+@click.option(
+    "--no-tour",
+    is_flag=True,
+    help="Set the server up and go straight to the prompt (with --interactive).",
+)
+def playground(interactive: bool, database: Path | None, no_tour: bool) -> None:
     """Run the real bot against an offline, simulated Discord: no token needed."""
     from bot.devtools.playground import main_sync
 
-    main_sync(interactive, database)
+    main_sync(interactive, database, tour=not no_tour)
 
 
 @main.command()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from typing import TYPE_CHECKING
 
+import click
 import pytest
 import simcord
 
@@ -109,7 +110,8 @@ class TourRun:
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines)
+        """The tour's output as a terminal shows it, without the colours."""
+        return click.unstyle("\n".join(self.lines))
 
 
 @pytest.fixture(scope="session")

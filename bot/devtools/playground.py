@@ -4,23 +4,28 @@ A guild with channels, roles and members is created, ``/setup`` is run, and a gu
 tour drives each job as members would, printing who did what and what the bot
 answered, posted and scheduled. Each cog contributes its part of the tour in an
 optional ``cogs/<job>/_tour.py`` that defines ``ORDER`` (an int) and
-``async def tour(t: Tour) -> None``.
+``async def tour(t: Tour) -> None``. ``--interactive`` then hands over to a prompt
+(:mod:`bot.devtools.prompt`) where you act as the members yourself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
+import logging
 import re
-import shlex
 import sys
 import tempfile
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+import discord
 
 from bot.app import cog_names
 from bot.app import create_bot
@@ -31,6 +36,7 @@ from bot.settings import Settings
 
 try:
     import simcord
+    from simcord import ChannelHandle
 
     from bot.devtools import testing
 except ImportError:  # pragma: no cover - checked by the CLI
@@ -38,6 +44,20 @@ except ImportError:  # pragma: no cover - checked by the CLI
 
 
 _MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|<t:(\d+):(\w)>")
+_DM_TYPES = (discord.ChannelType.private.value, discord.ChannelType.group.value)
+
+#: The member of the playground whose Discord speaks French (not in the test world).
+FRENCH_MEMBER = "chloe"
+
+#: What each member of the world is, for the tour and the prompt's ``members``.
+ROLES = {
+    "admin": "manages the server",
+    "organiser": "organiser",
+    "helper": "helper",
+    "mentor": "mentor",
+    "mentor2": "mentor",
+    "reviewer": "grants reviewer",
+}
 
 
 class Tour:
@@ -51,7 +71,14 @@ class Tour:
         self.settings = settings
         self._echo = echo
         self._seen_requests = len(self.env.http_requests)
-        self._names = self._build_names()
+        #: Members by the name they go by (olivia, hugo, ...), extra members included.
+        self.members: dict[str, simcord.MemberActor] = {
+            member.name: member for member in world.members().values()
+        }
+        #: Each member's client locale, where it is not simcord's en-US.
+        self.locales: dict[str, str] = {}
+        #: The last form the bot showed each member (by member id), to fill in.
+        self.forms: dict[int, Any] = {}
 
     @property
     def bot(self) -> PalletsBot:
@@ -59,23 +86,40 @@ class Tour:
         assert isinstance(bot, PalletsBot)
         return bot
 
-    def _build_names(self) -> dict[int, str]:
-        names: dict[int, str] = {}
-        for name, channel in self.world.channels().items():
-            names[channel.id] = f"#{channel.name or name}"
-        for member in self.world.members().values():
-            names[member.id] = f"@{member.name}"
-        for role in (
-            self.world.organiser_role,
-            self.world.helper_role,
-            self.world.mentor_role,
-            self.world.reviewer_role,
-        ):
-            names[role.id] = f"@{role.name}"
-        return names
-
+    # -- names --------------------------------------------------------------------------
     def name_of(self, snowflake: int) -> str:
-        return self._names.get(snowflake, f"#{snowflake}")
+        """How Discord shows a mention: #channel (threads too), @member, @role."""
+        backend = self.env.backend
+        channel = backend.channels.get(snowflake)
+        if channel is not None:
+            if channel.type in _DM_TYPES:
+                return self.where(snowflake)
+            return f"#{channel.name or snowflake}"
+        user = backend.users.get(snowflake)
+        if user is not None:
+            return f"@{user.name}"
+        for role in backend.get_guild(self.world.guild.id).roles.values():
+            if role.id == snowflake:
+                return f"@{role.name}"
+        return f"#{snowflake}"
+
+    def where(self, channel_id: int) -> str:
+        """Where a message goes, in words: #general, thread 'Title', DM to alice."""
+        backend = self.env.backend
+        channel = backend.channels.get(channel_id)
+        if channel is None:
+            return f"#{channel_id}"
+        if channel.type in _DM_TYPES:
+            bot_id = self.bot.user.id if self.bot.user else None
+            people = [
+                backend.users[user_id].name
+                for user_id in channel.recipient_ids
+                if user_id != bot_id and user_id in backend.users
+            ]
+            return f"DM to {', '.join(people) or 'someone'}"
+        if channel.is_thread:
+            return f"thread {channel.name!r}"
+        return f"#{channel.name}"
 
     def readable(self, text: str) -> str:
         """Replace mentions and Discord timestamps with names and UTC times."""
@@ -90,7 +134,7 @@ class Tour:
 
         return _MENTION.sub(swap, text)
 
-    # -- narration --------------------------------------------------------------------
+    # -- narration ----------------------------------------------------------------------
     def chapter(self, title: str) -> None:
         self._echo("")
         self._echo(click.style(f"== {title} ==", bold=True))
@@ -98,13 +142,23 @@ class Tour:
     def say(self, text: str) -> None:
         self._echo(click.style(f"   {text}", dim=True))
 
-    def _show_result(self, result: Any, *, clicked: int | None = None) -> None:
+    def note(self, text: str) -> None:
+        """A line about the playground itself (a refusal at the prompt, a hint)."""
+        self._echo(click.style(f"   ? {text}", fg="magenta"))
+
+    def _show_result(
+        self, member: simcord.MemberActor, result: Any, *, clicked: int | None = None
+    ) -> None:
         if result is None:
             return
         response = getattr(result, "response", None)
         modal = getattr(result, "modal", None)
         if modal:
-            self._echo(f"   bot shows a form: {modal.get('title', '')!r}")
+            self.forms[member.id] = result
+            fields = ", ".join(field.name for field in form_fields(modal))
+            self._echo(
+                f"   bot shows a form: {modal.get('title', '')!r} (fields: {fields})"
+            )
         for message in ([response] if response else []) + list(result.followups):
             if clicked is not None and message.id == clicked:
                 self._echo("   bot updates that message:")
@@ -140,7 +194,7 @@ class Tour:
                 self._echo(f"     |   {self.readable(str(name))}: {first}")
                 for line in rest:
                     self._echo(f"     |     {line}")
-        labels = _button_labels(components)
+        labels = button_labels(components)
         if labels:
             self._echo("     | " + " ".join(f"[{label}]" for label in labels))
 
@@ -154,13 +208,16 @@ class Tour:
             body = entry.json if isinstance(entry.json, dict) else {}
             path = entry.path
             if entry.method == "POST" and path.endswith("/messages"):
-                where = self.name_of(int(path.split("/")[2]))
-                self._echo(f"   bot posts in {where}:")
+                channel_id = int(path.split("/")[2])
+                if self.where(channel_id).startswith("DM to "):
+                    self._echo(f"   bot sends a {self.where(channel_id)}:")
+                else:
+                    self._echo(f"   bot posts in {self.where(channel_id)}:")
                 self._show_message(
                     body.get("content"), body.get("embeds"), body.get("components")
                 )
             elif entry.method == "PATCH" and "/messages/" in path:
-                where = self.name_of(int(path.split("/")[2]))
+                where = self.where(int(path.split("/")[2]))
                 self._echo(f"   bot updates a message in {where}")
             elif entry.method == "POST" and path.endswith("/scheduled-events"):
                 self._echo(f"   bot creates the Discord event {body.get('name')!r}")
@@ -168,11 +225,14 @@ class Tour:
                 self._echo("   bot updates a Discord event")
             elif entry.method == "POST" and path.endswith("/threads"):
                 self._echo(f"   bot opens the thread {body.get('name')!r}")
-            elif entry.method == "POST" and path == "/users/@me/channels":
-                continue
         self.mark()
 
-    # -- acting as members ------------------------------------------------------------
+    def _actor(self, member: simcord.MemberActor) -> str:
+        locale = self.locales.get(member.name)
+        name = click.style(member.name, fg="cyan")
+        return f"{name} ({locale})" if locale else name
+
+    # -- acting as members --------------------------------------------------------------
     async def slash(
         self,
         member: simcord.MemberActor,
@@ -181,14 +241,14 @@ class Tour:
         /,
         **options: Any,
     ) -> simcord.InteractionResult:
-        shown = " ".join(f"{k}:{_short(v)}" for k, v in options.items())
+        shown = " ".join(f"{k}:{_short(v, self.readable)}" for k, v in options.items())
         self._echo(
-            f"{click.style(member.name, fg='cyan')} in {self.name_of(channel.id)}: /{command} {shown}"
+            f"{self._actor(member)} in {self.where(channel.id)}: /{command} {shown}".rstrip()
         )
         self.mark()
         result = await member.slash(channel, command, **options)
         before = self._seen_requests
-        self._show_result(result)
+        self._show_result(member, result)
         self._seen_requests = before
         self.show_activity()
         return result
@@ -196,11 +256,11 @@ class Tour:
     async def click(
         self, member: simcord.MemberActor, message: Any, label: str
     ) -> simcord.InteractionResult:
-        self._echo(f"{click.style(member.name, fg='cyan')} clicks [{label}]")
+        self._echo(f"{self._actor(member)} clicks [{label}]")
         self.mark()
         result = await member.click(message, label=label)
         before = self._seen_requests
-        self._show_result(result, clicked=getattr(message, "id", None))
+        self._show_result(member, result, clicked=getattr(message, "id", None))
         self._seen_requests = before
         self.show_activity()
         return result
@@ -208,11 +268,12 @@ class Tour:
     async def submit(
         self, member: simcord.MemberActor, shown: Any, values: dict[str, Any]
     ) -> simcord.InteractionResult:
-        self._echo(f"{click.style(member.name, fg='cyan')} fills in the form: {values}")
+        self._echo(f"{self._actor(member)} fills in the form: {values}")
         self.mark()
         result = await member.submit_modal(shown, values)
+        self.forms.pop(member.id, None)
         before = self._seen_requests
-        self._show_result(result)
+        self._show_result(member, result)
         self._seen_requests = before
         self.show_activity()
         return result
@@ -221,7 +282,7 @@ class Tour:
         self, member: simcord.MemberActor, channel: simcord.ChannelHandle, content: str
     ) -> Any:
         self._echo(
-            f"{click.style(member.name, fg='cyan')} writes in {self.name_of(channel.id)}: {content}"
+            f"{self._actor(member)} writes in {self.where(channel.id)}: {content}"
         )
         self.mark()
         message = await member.send(channel, content)
@@ -231,24 +292,77 @@ class Tour:
     async def post_question(
         self, member: simcord.MemberActor, title: str, body: str
     ) -> simcord.ChannelHandle:
-        self._echo(
-            f"{click.style(member.name, fg='cyan')} asks in #questions: {title!r}"
-        )
+        self._echo(f"{self._actor(member)} asks in #questions: {title!r}")
         self.mark()
         thread = await testing.post_question(self.world, member, title, body)
-        self._names[thread.id] = f"#{title}"
         self.show_activity()
         return thread
+
+    def set_locale(self, member: simcord.MemberActor, locale: str | None) -> None:
+        """Make ``member``'s Discord speak ``locale`` (``None``: simcord's en-US)."""
+        testing.set_member_locale(member, locale)
+        if locale is None:
+            self.locales.pop(member.name, None)
+        else:
+            self.locales[member.name] = locale
+
+    def channel(self, channel_id: int) -> ChannelHandle:
+        """A handle on any channel or thread of the server, by id."""
+        return ChannelHandle(
+            self.env, self.world.guild, self.env.backend.channels[channel_id]
+        )
 
     async def advance(
         self, *, days: float = 0, hours: float = 0, minutes: float = 0
     ) -> None:
         span = timedelta(days=days, hours=hours, minutes=minutes)
-        self._echo(click.style(f"   ... {_describe_span(span)} pass ...", fg="yellow"))
+        if span.total_seconds() <= 0:
+            raise ValueError("time only moves forward")
+        self._echo(click.style(f"   ... {describe_span(span)} ...", fg="yellow"))
         self.mark()
         await self.env.advance_time(span.total_seconds())
         await self.env.settle()
         self.show_activity()
+
+    async def advance_to(self, moment: int) -> None:
+        """Move time forward to the epoch second ``moment`` (no-op if it is past)."""
+        seconds = moment - utcnow().timestamp()
+        if seconds > 0:
+            await self.advance(minutes=seconds / 60)
+
+
+class FormField:
+    """A field of a form (modal) the bot showed: its name to fill it by, its label."""
+
+    def __init__(self, name: str, label: str, required: bool) -> None:
+        self.name = name
+        self.label = label
+        self.required = required
+
+
+def form_fields(modal: dict[str, Any]) -> list[FormField]:
+    """The fields of a modal payload, in order (text inputs and selects)."""
+    fields: list[FormField] = []
+
+    def walk(component: dict[str, Any], label: str | None) -> None:
+        own = component.get("label") or label
+        if "custom_id" in component and component.get("type") != 2:
+            fields.append(
+                FormField(
+                    str(component["custom_id"]),
+                    str(own or component["custom_id"]),
+                    bool(component.get("required", True)),
+                )
+            )
+        children = list(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            children.append(component["component"])
+        for child in children:
+            walk(child, own)
+
+    for row in modal.get("components", []):
+        walk(row, None)
+    return fields
 
 
 def _relative(delta: timedelta) -> str:
@@ -262,7 +376,7 @@ def _relative(delta: timedelta) -> str:
     return "now"
 
 
-def _button_labels(components: Any) -> list[str]:
+def button_labels(components: Any) -> list[str]:
     labels: list[str] = []
     for row in components or []:
         children = row.get("components", []) if isinstance(row, dict) else []
@@ -272,21 +386,37 @@ def _button_labels(components: Any) -> list[str]:
     return labels
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, readable: Callable[[str], str] = str) -> str:
+    """An option's value as a member would type it: #channel, @role, 'two words'."""
     name = getattr(value, "name", None)
     if name is not None and not isinstance(value, str | int | float):
-        return str(name)
-    text = str(value)
+        if isinstance(value, ChannelHandle):
+            return f"#{name}"
+        return f"@{name}"
+    text = readable(str(value))
     return repr(text) if " " in text else text
 
 
-def _describe_span(span: timedelta) -> str:
-    hours = span.total_seconds() / 3600
-    if hours >= 48:
-        return f"{hours / 24:g} days"
-    if hours >= 1:
-        return f"{hours:g} hours"
-    return f"{span.total_seconds() / 60:g} minutes"
+def span_words(span: timedelta) -> str:
+    """A span in words, to the minute: "16 hours and 1 minute", "1 day"."""
+    minutes = round(span.total_seconds() / 60)
+    parts = []
+    for unit, size in (("day", 1440), ("hour", 60), ("minute", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    if not parts:
+        return "less than a minute"
+    if len(parts) == 1:
+        return parts[0]
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def describe_span(span: timedelta) -> str:
+    """The narration of time moving on: "16 hours and 1 minute pass"."""
+    words = span_words(span)
+    one = re.fullmatch(r"1 \w+|less than a minute", words) is not None
+    return f"{words} {'passes' if one else 'pass'}"
 
 
 def tour_steps() -> list[tuple[int, str, Any]]:
@@ -304,16 +434,93 @@ def tour_steps() -> list[tuple[int, str, Any]]:
 
 
 async def _setup_tour(t: Tour) -> None:
+    w = t.world
     t.chapter("Setting up the server")
-    t.say("A server manager tells the bot which channels and roles to use.")
-    await testing.configure_world(t.world)
-    await t.slash(t.world.admin, t.world.general, "setup show")
-    visible = t.world.alice.available_commands(t.world.general)
+    t.say(
+        "A server manager (admin) tells the bot which channels and roles to use. "
+        "The log channel is private to organisers."
+    )
+    await t.slash(
+        w.admin,
+        w.general,
+        "setup channels",
+        announcements=w.announcements,
+        questions=w.questions,
+        events=w.events,
+        mentorship=w.mentorship,
+        helpers=w.helpers,
+        log=w.log,
+    )
+    await t.slash(
+        w.admin,
+        w.general,
+        "setup roles",
+        organiser=w.organiser_role,
+        helper=w.helper_role,
+        mentor=w.mentor_role,
+        grants_reviewer=w.reviewer_role,
+    )
+    t.say(
+        "Public posts (announcements, reminders, digests) use the server's language; "
+        "replies only one member sees use that member's. There is no Italian yet:"
+    )
+    await t.slash(w.admin, w.general, "setup language", language="it")
+    await t.slash(w.admin, w.general, "setup language", language="en")
+    t.say("Chats and events can be published as a calendar feed members subscribe to:")
+    await t.slash(w.admin, w.general, "setup calendar", enabled=True)
+    await t.slash(w.admin, w.general, "setup show")
+    visible = w.alice.available_commands(w.general)
     hidden = not any(name.startswith("setup") for name in visible)
     t.say(
         "Discord hides /setup from members without Manage Server: "
         + ("alice does not see it." if hidden else "alice sees it (unexpected!).")
     )
+
+
+async def _french_tour(t: Tour) -> None:
+    w = t.world
+    chloe = t.members[FRENCH_MEMBER]
+    t.chapter("A member whose Discord speaks French")
+    t.say(
+        "Chloé's Discord is set to French. What only she sees is in French; what "
+        "everyone sees stays in the server's language."
+    )
+    await t.slash(chloe, w.general, "chat next")
+    await t.slash(chloe, w.general, "ext status", name="Flask-Login")
+    t.say("A refusal names the roles in French too:")
+    await t.slash(chloe, w.general, "triage queue")
+    t.say("Her question gets the public checklist in the server's language:")
+    await t.post_question(
+        chloe,
+        "Blueprint introuvable",
+        "Flask ne trouve pas mon blueprint: werkzeug.routing.BuildError.",
+    )
+
+
+@contextlib.contextmanager
+def _logs_in_the_story(echo: Callable[[str], None]) -> Iterator[None]:
+    """Show the bot's warnings as lines of the tour, not as stray lines on stderr.
+
+    Without a handler, Python prints a warning on stderr, in the middle of the tour,
+    where a staged upstream failure looks like a crash.
+    """
+
+    class ToTour(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            level = record.levelname.lower()
+            echo(
+                click.style(
+                    f"   bot logs ({level}): {record.getMessage()}", fg="yellow"
+                )
+            )
+
+    handler = ToTour(logging.WARNING)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 async def run_playground(
@@ -322,122 +529,70 @@ async def run_playground(
     database: Path | None,
     echo: Callable[[str], None] = click.echo,
     inspect: Callable[[Tour], None] | None = None,
+    tour: bool = True,
+    lines: Iterable[str] | None = None,
 ) -> None:
     """Run the guided tour (and then a prompt, when ``interactive``).
 
-    ``inspect`` is called with the tour before the simulated Discord shuts down (the
-    tests read its REST log).
+    ``tour=False`` sets the server up and goes straight to the prompt; ``lines`` feed
+    the prompt instead of the keyboard. ``inspect`` is called with the tour before the
+    simulated Discord shuts down (the tests read its REST log).
     """
     if simcord is None:
         raise click.ClickException(
             "the playground needs simcord: pip install 'pallets-bot[playground]' "
             "(or run it with uv, which installs it)"
         )
-    with tempfile.TemporaryDirectory(prefix="pallets-playground-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="pallets-playground-") as tmp,
+        _logs_in_the_story(echo),
+    ):
         db_path = database or Path(tmp) / "playground.sqlite3"
-        settings = testing.test_settings(Path(tmp), database_path=db_path)
+        settings = testing.test_settings(
+            Path(tmp),
+            database_path=db_path,
+            # The calendar feed's address, as a server with a web front would have.
+            public_url="https://pallets-bot.example.org",
+        )
         bot = create_bot(settings)
         env = simcord.Env(bot)
         await env.start()
+        t: Tour | None = None
         try:
             with env.time_context():
                 world = await testing.build_world(env, configure=False)
                 t = Tour(world, settings, echo)
+                chloe = world.guild.add_member(env.create_user(FRENCH_MEMBER))
+                t.members[FRENCH_MEMBER] = chloe
+                t.set_locale(chloe, "fr")
                 echo(click.style("pallets-bot playground", bold=True))
                 echo(
                     "The real bot, its cogs and a real SQLite file, against an offline Discord."
                 )
                 echo(f"Database: {db_path}")
-                await _setup_tour(t)
-                for _order, _name, step in tour_steps():
-                    await step(t)
-                t.chapter("Tour finished")
+                if tour:
+                    await _setup_tour(t)
+                    for _order, _name, step in tour_steps():
+                        await step(t)
+                    await _french_tour(t)
+                    t.chapter("Tour finished")
+                else:
+                    await testing.configure_world(world)
+                    t.mark()
                 if interactive:
-                    await _prompt(t)
+                    from bot.devtools.prompt import Prompt
+
+                    await Prompt(t).run(lines)
                 if inspect is not None:
                     inspect(t)
         finally:
+            if t is not None:
+                for member in t.members.values():
+                    testing.set_member_locale(member, None)
             await env.shutdown()
             await bot.stop_services()
 
 
-_HELP = """Type a line, then Enter:
-  <member> /<command> [option:value ...]   run a slash command as a member
-  <member> says <channel> <text>          send a message
-  advance <N>[m|h|d]                        move time forward
-  members | channels | help | quit"""
-
-
-async def _prompt(t: Tour) -> None:
-    echo = t._echo
-    echo(_HELP)
-    members = t.world.members()
-    channels = t.world.channels()
-    loop = asyncio.get_running_loop()
-    while True:
-        line = await loop.run_in_executor(None, _read_line)
-        if line is None or line.strip() in {"quit", "exit"}:
-            return
-        try:
-            words = shlex.split(line)
-        except ValueError as exc:
-            echo(f"   ? {exc}")
-            continue
-        if not words:
-            continue
-        head = words[0]
-        try:
-            if head == "help":
-                echo(_HELP)
-            elif head == "members":
-                echo("   " + ", ".join(members))
-            elif head == "channels":
-                echo("   " + ", ".join(channels))
-            elif head == "advance" and len(words) == 2:
-                amount = float(words[1][:-1] if words[1][-1] in "mhd" else words[1])
-                unit = words[1][-1] if words[1][-1] in "mhd" else "h"
-                await t.advance(
-                    **{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount}
-                )
-            elif head in members and len(words) >= 2 and words[1].startswith("/"):
-                command, options = _parse_command(words[1:], members, channels, t)
-                await t.slash(members[head], t.world.general, command, **options)
-            elif head in members and len(words) >= 4 and words[1] == "says":
-                await t.send(
-                    members[head], channels[words[2].lstrip("#")], " ".join(words[3:])
-                )
-            else:
-                echo("   ? not understood; type help")
-        except Exception as exc:  # noqa: BLE001 - the prompt survives a typo
-            echo(f"   ! {type(exc).__name__}: {exc}")
-
-
-def _parse_command(
-    words: list[str], members: dict[str, Any], channels: dict[str, Any], t: Tour
-) -> tuple[str, dict[str, Any]]:
-    parts = [words[0].lstrip("/")]
-    options: dict[str, Any] = {}
-    for word in words[1:]:
-        if ":" not in word:
-            parts.append(word)
-            continue
-        key, value = word.split(":", 1)
-        resolved: Any = members.get(value.lstrip("@")) or channels.get(
-            value.lstrip("#")
-        )
-        if resolved is None and value.lstrip("-").isdigit():
-            resolved = int(value)
-        options[key] = value if resolved is None else resolved
-    return " ".join(parts), options
-
-
-def _read_line() -> str | None:
-    try:
-        return input("playground> ")
-    except EOFError:
-        return None
-
-
-def main_sync(interactive: bool, database: Path | None) -> None:
-    asyncio.run(run_playground(interactive=interactive, database=database))
+def main_sync(interactive: bool, database: Path | None, tour: bool = True) -> None:
+    asyncio.run(run_playground(interactive=interactive, database=database, tour=tour))
     sys.stdout.flush()

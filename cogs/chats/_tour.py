@@ -97,8 +97,12 @@ async def tour(t: Tour) -> None:
     await t.slash(w.carol, w.general, "chat topics")
     await t.slash(w.carol, w.general, "chat next")
 
-    t.say("A day before, and an hour before, reminders go out (and DMs to Interested).")
+    t.say(
+        "A day before the chat, a reminder in the announcements channel, and a DM to "
+        "each member who pressed Interested:"
+    )
     await _advance_until(t, occ.starts_at - 24 * 3600 + 60)
+    t.say("And an hour before:")
     await _advance_until(t, occ.starts_at - 3600 + 60)
 
     t.say("The chat ends: the event completes, voting closes, the next one is planned.")

@@ -3,7 +3,9 @@ member asks for an event grant and a reviewer decides."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from datetime import timedelta
+from datetime import UTC
 
 from bot.clock import utcnow
 from bot.devtools.playground import Tour
@@ -63,11 +65,13 @@ async def tour(t: Tour) -> None:
 
     t.say("The organiser moves the event an hour later; Going members are told once.")
     edit = await t.slash(w.organiser, w.general, "event edit", event=1)
-    await t.submit(w.organiser, edit, {**form, "start": _local(31), "end": _local(34)})
-    await t.advance(minutes=1)
-    t.say("A day later the reminder DM goes out, and an hour before, a channel post.")
-    await t.advance(hours=7)
-    await t.advance(hours=23)
+    moved = {**form, "start": _local(31), "end": _local(34)}
+    await t.submit(w.organiser, edit, moved)
+    starts = datetime.strptime(moved["start"], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    t.say("A day before it starts, a reminder DM goes to Alice (Bob turned them off):")
+    await t.advance_to(int((starts - timedelta(days=1)).timestamp()) + 60)
+    t.say("An hour before it starts, a post in the events channel:")
+    await t.advance_to(int((starts - timedelta(hours=1)).timestamp()) + 60)
     await t.slash(w.alice, w.general, "event calendar")
 
     t.chapter("Event grants")

@@ -25,3 +25,16 @@ def test_the_changelog_has_an_unreleased_section_first() -> None:
     text = (ROOT / "CHANGES.md").read_text("utf-8")
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
     assert headings[0] == "Unreleased"
+
+
+def test_the_readmes_architecture_names_every_core_module() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("## Architecture", 1)[1].split("```")[1]
+    modules = [
+        path.name
+        for folder in (ROOT / "bot", ROOT / "bot" / "devtools")
+        for path in sorted(folder.glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+    missing = [name for name in modules if name not in block]
+    assert missing == [], f"README's architecture does not name {missing}"

@@ -22,7 +22,9 @@ from bot import ui
 from bot.calendar import CalendarSources
 from bot.db import Database
 from bot.errors import report
+from bot.github import GitHub
 from bot.guilds import GuildConfig
+from bot.http_cache import HttpCache
 from bot.i18n import BabelTranslator
 from bot.metrics import Metrics
 from bot.notices import Notices
@@ -111,6 +113,14 @@ class PalletsBot(commands.Bot):
         self.scheduler.run_context = self._job_context
         self.outbox = Outbox(self, self.db)
         self.metrics = Metrics()
+        token = settings.github_token
+        #: The one GitHub client (conditional requests cached in SQLite, rate
+        #: limits respected); jobs ask it, never GitHub directly.
+        self.github = GitHub(
+            HttpCache(self.db),
+            base_url=settings.github_api_url,
+            token=token.get_secret_value() if token else None,
+        )
         self.web: WebServer | None = None
         self._recovery: asyncio.Task[None] | None = None
 
@@ -154,6 +164,7 @@ class PalletsBot(commands.Bot):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery
         await self.scheduler.shutdown()
+        await self.github.close()
         await self.db.close()
 
     async def close(self) -> None:

@@ -1,13 +1,17 @@
-"""A small, polite JSON-over-HTTP client for PyPI, GitHub and OSV.
+"""A small, polite JSON-over-HTTP client for PyPI and OSV.
+
+GitHub has the bot's own client (``bot.github``); this one speaks to the two
+services only the extension watch uses.
 
 - every request has a timeout; timeouts, connection errors and 5xx answers are
   retried with exponential backoff (a few attempts, then :class:`FetchError`);
 - a 429 waits for ``Retry-After`` when that is short, and otherwise gives up at once
-  with the time to come back; GitHub's ``X-RateLimit-Remaining: 0`` makes every
-  following GitHub request fail fast until ``X-RateLimit-Reset``;
-- GET answers with an ``ETag`` are kept (in SQLite, through :class:`EtagStore`) and
-  asked for again with ``If-None-Match``: a 304 reuses the kept body and does not
-  count against GitHub's rate limit;
+  with the time to come back; ``X-RateLimit-Remaining: 0`` (a convention GitHub
+  started and others follow) makes later requests to that host fail fast until
+  ``X-RateLimit-Reset``;
+- GET answers with an ``ETag`` or ``Last-Modified`` are kept (in SQLite, the core's
+  :class:`bot.http_cache.HttpCache`) and asked for again conditionally: a 304 reuses
+  the kept body;
 - a body that is not JSON is a :class:`FetchError` of kind ``malformed``, never an
   exception from deep inside.
 """
@@ -30,6 +34,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.clock import now_ts
+from bot.http_cache import Entry
 
 log = logging.getLogger(__name__)
 
@@ -58,30 +63,25 @@ class FetchError(Exception):
         self.retry_at = retry_at
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    etag: str
-    body: str
-    link: str | None
-
-
 class EtagStore(Protocol):
-    async def load(self, url: str) -> Stored | None: ...
+    """Where validators and bodies are kept (:class:`bot.http_cache.HttpCache`)."""
 
-    async def save(self, url: str, stored: Stored) -> None: ...
+    async def load(self, url: str) -> Entry | None: ...
+
+    async def save(self, url: str, entry: Entry) -> None: ...
 
 
 class MemoryEtags:
     """An :class:`EtagStore` in memory (tests, one-off scripts)."""
 
     def __init__(self) -> None:
-        self.items: dict[str, Stored] = {}
+        self.items: dict[str, Entry] = {}
 
-    async def load(self, url: str) -> Stored | None:
+    async def load(self, url: str) -> Entry | None:
         return self.items.get(url)
 
-    async def save(self, url: str, stored: Stored) -> None:
-        self.items[url] = stored
+    async def save(self, url: str, entry: Entry) -> None:
+        self.items[url] = entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +96,12 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class ApiClient:
-    """One client for the three APIs; create it in ``cog_load``, close in ``cog_unload``."""
+    """One client for PyPI and OSV; the engine makes it and closes it on unload."""
 
     def __init__(
         self,
         etags: EtagStore,
         *,
-        github_api_url: str,
-        github_token: str | None = None,
         timeout: float = 10.0,
         attempts: int = 4,
         backoff: float = 1.0,
@@ -113,8 +111,6 @@ class ApiClient:
         now: Callable[[], int] = now_ts,
     ) -> None:
         self._etags = etags
-        self._github_host = urlsplit(github_api_url).netloc
-        self._github_token = github_token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._attempts = max(attempts, 1)
         self._backoff = backoff
@@ -158,14 +154,11 @@ class ApiClient:
     ) -> Response:
         host = urlsplit(url).netloc
         headers: dict[str, str] = {}
-        if host == self._github_host:
-            headers["Accept"] = "application/vnd.github+json"
-            headers["X-GitHub-Api-Version"] = "2022-11-28"
-            if self._github_token:
-                headers["Authorization"] = f"Bearer {self._github_token}"
         stored = await self._etags.load(url) if method == "GET" else None
-        if stored is not None:
+        if stored is not None and stored.etag:
             headers["If-None-Match"] = stored.etag
+        if stored is not None and stored.last_modified:
+            headers["If-Modified-Since"] = stored.last_modified
         last: FetchError | None = None
         for attempt in range(self._attempts):
             blocked = self._blocked_until.get(host)
@@ -199,7 +192,7 @@ class ApiClient:
         payload: Mapping[str, Any] | None,
         headers: dict[str, str],
         host: str,
-        stored: Stored | None,
+        stored: Entry | None,
     ) -> Response:
         self.requests += 1
         session = self._get_session()
@@ -232,8 +225,9 @@ class ApiClient:
             raise FetchError(FailureKind.CLIENT, f"{url} answered {status}")
         data = _decode(body, url)
         etag = answer_headers.get("ETag")
-        if method == "GET" and etag:
-            await self._etags.save(url, Stored(etag, body, link))
+        modified = answer_headers.get("Last-Modified")
+        if method == "GET" and (etag or modified):
+            await self._etags.save(url, Entry(etag, modified, body, link))
         return Response(data, link, cached=False)
 
     def _note_rate_limit(self, host: str, headers: Mapping[str, str]) -> None:

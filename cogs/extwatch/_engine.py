@@ -5,8 +5,9 @@
   causes a request to PyPI, GitHub or OSV.
 - **Fetching** asks PyPI, GitHub and OSV about packages and keeps the answers in
   SQLite. Each source is fetched and stored on its own: a GitHub outage leaves the
-  PyPI data fresh and the GitHub data as it was, marked stale with the reason. The
-  HTTP client (``_client.py``) keeps ETags in SQLite through :class:`SqliteEtags`.
+  PyPI data fresh and the GitHub data as it was, marked stale with the reason.
+  GitHub is asked through the bot's client (``bot.github``), PyPI and OSV through
+  ``_client.py``; both keep ETags in SQLite (``bot.http_cache``).
 - **Assessing** reads only the cache (``_logic.assess``), so /ext status answers at
   once, without the network.
 - **The weekly check** (Monday 06:00 UTC, timed work ``extwatch.weekly``) refreshes
@@ -32,7 +33,11 @@ from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
+from bot.github import GitHub
+from bot.github import GitHubError
+from bot.github import Kind
 from bot.guilds import Channel
+from bot.http_cache import HttpCache
 from bot.refusals import Refused
 from bot.scheduler import Job
 from bot.settings import Settings
@@ -44,16 +49,14 @@ from cogs.extwatch import _render as render
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._client import FailureKind
 from cogs.extwatch._client import FetchError
-from cogs.extwatch._client import Stored
 from cogs.extwatch._logic import assess
 from cogs.extwatch._logic import Assessment
 from cogs.extwatch._logic import Change
-from cogs.extwatch._logic import count_from_link
+from cogs.extwatch._logic import github_info
 from cogs.extwatch._logic import GithubInfo
 from cogs.extwatch._logic import MalformedData
 from cogs.extwatch._logic import next_weekly
 from cogs.extwatch._logic import normalise_name
-from cogs.extwatch._logic import parse_github
 from cogs.extwatch._logic import parse_osv
 from cogs.extwatch._logic import parse_pypi
 from cogs.extwatch._logic import Problem
@@ -101,12 +104,7 @@ def changes_key(guild_id: int, due: datetime) -> str:
 class ExtWatchEngine:
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
-        token = bot.settings.github_token
-        self.client = ApiClient(
-            SqliteEtags(bot.db),
-            github_api_url=bot.settings.github_api_url,
-            github_token=token.get_secret_value() if token else None,
-        )
+        self.client = ApiClient(HttpCache(bot.db))
 
     @property
     def db(self) -> Database:
@@ -207,7 +205,9 @@ class ExtWatchEngine:
     # -- fetching -------------------------------------------------------------------------
     async def refresh(self, packages: dict[str, str | None]) -> RefreshResult:
         """Fetch ``packages`` (name -> GitHub repo) into the cache."""
-        return await refresh_packages(self.db, self.client, self.bot.settings, packages)
+        return await refresh_packages(
+            self.db, self.client, self.bot.github, self.bot.settings, packages
+        )
 
     async def refresh_watched(
         self, guild_id: int, items: list[Watched]
@@ -266,19 +266,6 @@ class ExtWatchEngine:
 
 
 # -- fetching into the cache -------------------------------------------------------------
-class SqliteEtags:
-    """The HTTP client's ETag store (:class:`~cogs.extwatch._client.EtagStore`)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def load(self, url: str) -> Stored | None:
-        return await q.load_http_cache(self._db, url)
-
-    async def save(self, url: str, stored: Stored) -> None:
-        await q.save_http_cache(self._db, url, stored)
-
-
 @dataclass(slots=True)
 class RefreshResult:
     checked: int = 0
@@ -293,6 +280,7 @@ class RefreshResult:
 async def refresh_packages(
     db: Database,
     client: ApiClient,
+    github: GitHub,
     settings: Settings,
     packages: Mapping[str, str | None],
 ) -> RefreshResult:
@@ -302,7 +290,9 @@ async def refresh_packages(
 
     async def one(package: str, repo: str | None) -> None:
         async with gate:
-            failures = await refresh_package(db, client, settings, package, repo)
+            failures = await refresh_package(
+                db, client, github, settings, package, repo
+            )
         result.checked += 1
         if failures:
             result.failures[package] = failures
@@ -312,7 +302,12 @@ async def refresh_packages(
 
 
 async def refresh_package(
-    db: Database, client: ApiClient, settings: Settings, package: str, repo: str | None
+    db: Database,
+    client: ApiClient,
+    github: GitHub,
+    settings: Settings,
+    package: str,
+    repo: str | None,
 ) -> dict[str, str]:
     """Fetch one package; return the failed sources with the kind of failure."""
     failures: dict[str, str] = {}
@@ -350,27 +345,30 @@ async def refresh_package(
             failures["osv"] = await _failed(db, package, "osv", _malformed(error))
     if repo:
         try:
-            github = await _fetch_github(client, settings, repo)
-            await q.save_good(db, package, "github", to_json(github), now=now_ts())
-            await q.add_backlog_sample(db, repo, github.backlog, now=now_ts())
-        except FetchError as error:
-            if error.kind is FailureKind.NOT_FOUND:
+            info = await _fetch_github(github, repo)
+            await q.save_good(db, package, "github", to_json(info), now=now_ts())
+            await q.add_backlog_sample(db, repo, info.backlog, now=now_ts())
+        except GitHubError as error:
+            if error.kind is Kind.NOT_FOUND:
                 await q.save_good(db, package, "github", None, now=now_ts())
             else:
-                failures["github"] = await _failed(db, package, "github", error)
-        except MalformedData as error:
-            failures["github"] = await _failed(db, package, "github", _malformed(error))
+                log.warning("extension watch: %s github failed: %s", package, error)
+                await q.save_failure(db, package, "github", error.cause, now=now_ts())
+                failures["github"] = error.cause
     return failures
 
 
-async def _fetch_github(client: ApiClient, settings: Settings, repo: str) -> GithubInfo:
-    base = settings.github_api_url.rstrip("/")
-    repo_answer = await client.get_json(f"{base}/repos/{repo}")
-    pulls = await client.get_json(f"{base}/repos/{repo}/pulls?state=open&per_page=1")
-    if not isinstance(pulls.data, list):
-        raise MalformedData("GitHub pulls is not a list")
-    open_prs = count_from_link(pulls.link, len(pulls.data))
-    return parse_github(repo_answer.data, open_prs)
+async def _fetch_github(github: GitHub, repo: str) -> GithubInfo:
+    repository = await github.repository(repo)
+    open_prs = await github.open_pull_count(repo)
+    return github_info(
+        full_name=repository.full_name,
+        pushed_at=repository.pushed_at,
+        archived=repository.archived,
+        open_items=repository.open_issues_count,
+        open_prs=open_prs,
+        html_url=repository.html_url,
+    )
 
 
 def _malformed(error: MalformedData) -> FetchError:

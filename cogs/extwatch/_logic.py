@@ -436,35 +436,26 @@ def parse_pypi(data: object, flask_major: int) -> PypiInfo:
     )
 
 
-_LAST_PAGE = re.compile(r"<([^>]*[?&]page=(\d+)[^>]*)>;\s*rel=\"last\"")
+def github_info(
+    *,
+    full_name: str,
+    pushed_at: int | None,
+    archived: bool,
+    open_items: int,
+    open_prs: int,
+    html_url: str,
+) -> GithubInfo:
+    """The record the rules need from a repository and its open pull request count.
 
-
-def count_from_link(link: str | None, items_on_page: int) -> int:
-    """Total items of a ``per_page=1`` listing, from its Link header."""
-    if link:
-        match = _LAST_PAGE.search(link)
-        if match is not None:
-            return int(match.group(2))
-    return items_on_page
-
-
-def parse_github(repo: object, open_prs: int) -> GithubInfo:
-    """Reduce ``/repos/<owner>/<repo>`` (and the open PR count) to a record."""
-    body = _dict(repo, "GitHub answer")
-    full_name = body.get("full_name")
-    issues = body.get("open_issues_count")
-    if not isinstance(full_name, str) or not isinstance(issues, int):
-        raise MalformedData("GitHub repository has no full_name or open_issues_count")
-    html_url = body.get("html_url")
+    GitHub counts open issues and pull requests together (``open_items``).
+    """
     return GithubInfo(
         full_name=full_name,
-        pushed_at=parse_time(body.get("pushed_at")),
-        archived=bool(body.get("archived", False)),
-        open_issues=max(issues - open_prs, 0),
+        pushed_at=pushed_at,
+        archived=archived,
+        open_issues=max(open_items - open_prs, 0),
         open_prs=open_prs,
-        html_url=html_url
-        if isinstance(html_url, str)
-        else f"https://github.com/{full_name}",
+        html_url=html_url,
     )
 
 

@@ -11,7 +11,6 @@ from bot.clock import now_ts
 from bot.db import Database
 from bot.db import record
 from bot.db import Row
-from cogs.extwatch._client import Stored
 from cogs.extwatch._logic import Evidence
 from cogs.extwatch._logic import github_from_json
 from cogs.extwatch._logic import osv_from_json
@@ -250,20 +249,3 @@ async def cached(db: Database, package: str, repo: str | None) -> Cached:
         )
         backlog = [(row["sampled_at"], row["backlog"]) for row in samples]
     return Cached(snapshots, backlog)
-
-
-# -- the HTTP client's ETag store ---------------------------------------------------------
-async def load_http_cache(db: Database, url: str) -> Stored | None:
-    row = await db.fetchone(
-        "SELECT etag, body, link FROM extwatch_http_cache WHERE url = ?", (url,)
-    )
-    return Stored(row["etag"], row["body"], row["link"]) if row else None
-
-
-async def save_http_cache(db: Database, url: str, stored: Stored) -> None:
-    await db.execute(
-        "INSERT INTO extwatch_http_cache (url, etag, body, link, stored_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
-        "body = excluded.body, link = excluded.link, stored_at = excluded.stored_at",
-        (url, stored.etag, stored.body, stored.link, now_ts()),
-    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.clock import utcnow
-from cogs.extwatch._client import ApiClient
+from bot.devtools.fake_upstream import ecosystem
+from bot.devtools.fake_upstream import FakeApis
+from bot.devtools.fake_upstream import Fault
+from bot.devtools.fake_upstream import use_fake
 from cogs.extwatch._cog import ExtWatchCog
-from cogs.extwatch._engine import SqliteEtags
 from cogs.extwatch._engine import weekly_prefix
-from cogs.extwatch._fake import ecosystem
-from cogs.extwatch._fake import FakeApis
-from cogs.extwatch._fake import Fault
 from cogs.extwatch._logic import next_weekly
 
 if TYPE_CHECKING:
@@ -25,27 +24,15 @@ async def tour(t: Tour) -> None:
     t.chapter("Extension watch")
     t.say(
         "The playground has no network, so this step starts a tiny fake PyPI, GitHub "
-        "and OSV on 127.0.0.1 inside this process (cogs/extwatch/_fake.py, the one the "
+        "and OSV on 127.0.0.1 inside this process (bot/devtools/fake_upstream.py, the one the "
         "tests use) and points the bot's base URLs at it. Its data is made up but "
         "shaped like the real APIs' answers."
     )
     fake = FakeApis()
     await fake.start()
-    for package in ecosystem(utcnow()):
-        fake.add(package)
+    ecosystem(utcnow()).install(fake)
     bot = t.bot
-    bot.settings = bot.settings.model_copy(
-        update={
-            "pypi_base_url": fake.url,
-            "github_api_url": fake.url,
-            "osv_api_url": fake.url,
-        }
-    )
-    cog = bot.get_cog(ExtWatchCog.__cog_name__)
-    assert isinstance(cog, ExtWatchCog)
-    engine = cog.engine
-    await engine.client.close()
-    engine.client = ApiClient(SqliteEtags(bot.db), github_api_url=fake.url)
+    await use_fake(bot, fake)
 
     t.say("Before anything was fetched, a member asks about Flask-Login:")
     await t.slash(w.alice, w.general, "ext status", name="Flask-Login")
@@ -88,7 +75,7 @@ async def tour(t: Tour) -> None:
     first = next_weekly(utcnow())
     await t.advance(minutes=(first - utcnow()).total_seconds() / 60 + 5)
     t.say("During the week, Flask-SQLAlchemy's repository gets archived (in the fake).")
-    fake.packages["flask-sqlalchemy"].archived = True
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
     await t.advance(days=7)
     t.say(
         "The tour then stops the fake server and cancels the next weekly check, so "
@@ -96,5 +83,8 @@ async def tour(t: Tour) -> None:
         "still answer from the cache, and /ext refresh reports the data as stale."
     )
     await bot.scheduler.cancel_prefix(weekly_prefix(w.guild.id))
-    await engine.client.close()
+    cog = bot.get_cog(ExtWatchCog.__cog_name__)
+    assert isinstance(cog, ExtWatchCog)
+    # simcord detaches the bot without unloading cogs: close the PyPI/OSV session.
+    await cog.engine.client.close()
     await fake.stop()

@@ -82,6 +82,9 @@ from bot.devtools.testing import post_question
 from bot.devtools.testing import set_member_locale
 from bot.devtools.testing import World
 from bot.errors import is_expected
+from bot.github import GitHub
+from bot.github import GitHubError
+from bot.github import Kind
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._client import FailureKind
 from cogs.extwatch._client import FetchError
@@ -256,8 +259,15 @@ def _hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Scene]:
         holder.fetched.append(url)
         raise FetchError(FailureKind.NOT_FOUND, f"{url} answered 404")
 
+    async def send(
+        self: GitHub, method: str, url: str, headers: Any, body: bytes
+    ) -> tuple[int, Any, bytes]:
+        holder.fetched.append(url)
+        raise GitHubError(Kind.NOT_FOUND, f"{url} answered 404")
+
     holder.fetched = []
     monkeypatch.setattr(ApiClient, "_request", request)
+    monkeypatch.setattr(GitHub, "_send", send)
     handler = _Collect(holder.logged)
     logging.getLogger().addHandler(handler)
     try:

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from bot import Settings
+from bot.devtools.fake_upstream import ecosystem
+from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.testing import test_settings
+from bot.github import GitHub
 from cogs.extwatch._client import ApiClient
-from cogs.extwatch._fake import ecosystem
-from cogs.extwatch._fake import FakeApis
 
 #: simcord's clock starts here; the fake ecosystem's dates are relative to it.
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -22,8 +23,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 async def fake() -> AsyncIterator[FakeApis]:
     server = FakeApis(slow_seconds=1.0)
     await server.start()
-    for package in ecosystem(START):
-        server.add(package)
+    ecosystem(START).install(server)
     try:
         yield server
     finally:
@@ -48,14 +48,17 @@ async def _close_clients(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]
     unloads them, and ``cog_unload`` closes the client), so the sessions are
     closed here rather than left to the garbage collector's warnings.
     """
-    made: list[ApiClient] = []
-    original = ApiClient.__init__
-
-    def record(self: ApiClient, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(ApiClient, "__init__", record)
+    made: list[ApiClient | GitHub] = []
+    for cls in (ApiClient, GitHub):
+        monkeypatch.setattr(cls, "__init__", _recording(cls.__init__, made))
     yield
     for client in made:
         await client.close()
+
+
+def _recording(original: Any, made: list[Any]) -> Any:
+    def record(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    return record

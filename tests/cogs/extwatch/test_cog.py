@@ -8,17 +8,18 @@ import simcord
 from bot import Settings
 from bot.app import PalletsBot
 from bot.clock import from_ts
+from bot.devtools.fake_upstream import FakeApis
+from bot.devtools.fake_upstream import Fault
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
+from bot.github import GitHub
+from bot.http_cache import HttpCache
 from bot.scheduler import Job
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._cog import ExtWatchCog
 from cogs.extwatch._engine import ExtWatchEngine
-from cogs.extwatch._engine import SqliteEtags
 from cogs.extwatch._engine import weekly_key
-from cogs.extwatch._fake import FakeApis
-from cogs.extwatch._fake import Fault
 from cogs.extwatch._logic import Status
 
 DAY = 86400
@@ -41,8 +42,11 @@ def use_fast_client(env: simcord.Env, fake: FakeApis) -> None:
     """Short timeout and backoff, so fault tests take a second, not a minute."""
     engine = engine_of(env)
     engine.client = ApiClient(
-        SqliteEtags(engine.bot.db),
-        github_api_url=fake.url,
+        HttpCache(engine.bot.db), timeout=0.5, attempts=2, backoff=0.05
+    )
+    engine.bot.github = GitHub(
+        HttpCache(engine.bot.db),
+        base_url=fake.url,
         timeout=0.5,
         attempts=2,
         backoff=0.05,
@@ -363,7 +367,7 @@ async def test_weekly_check_posts_only_changes_once_across_a_restart(
     assert fake.paths("/pypi/flask-login/json")
     assert log_posts(world) == []  # the first check only sets the baseline
 
-    fake.packages["flask-sqlalchemy"].archived = True
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
     await simcord_env.advance_time(7 * DAY)
 
     posts = log_posts(world)
@@ -382,7 +386,7 @@ async def test_a_rerun_of_the_same_weekly_check_does_not_post_twice(
     simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
 ) -> None:
     await first_weekly(simcord_env, world)
-    fake.packages["flask-sqlalchemy"].archived = True
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
     await simcord_env.advance_time(7 * DAY)
     assert len(log_posts(world)) == 1
 

@@ -9,11 +9,11 @@ import pytest
 from cogs.extwatch._logic import accepts_major
 from cogs.extwatch._logic import age_parts
 from cogs.extwatch._logic import assess
-from cogs.extwatch._logic import count_from_link
 from cogs.extwatch._logic import DAY
 from cogs.extwatch._logic import Evidence
 from cogs.extwatch._logic import flask_requirement
 from cogs.extwatch._logic import github_from_json
+from cogs.extwatch._logic import github_info
 from cogs.extwatch._logic import GithubInfo
 from cogs.extwatch._logic import group_by_status
 from cogs.extwatch._logic import MalformedData
@@ -22,7 +22,6 @@ from cogs.extwatch._logic import next_weekly
 from cogs.extwatch._logic import normalise_name
 from cogs.extwatch._logic import osv_from_json
 from cogs.extwatch._logic import OsvInfo
-from cogs.extwatch._logic import parse_github
 from cogs.extwatch._logic import parse_osv
 from cogs.extwatch._logic import parse_pypi
 from cogs.extwatch._logic import parse_repo
@@ -304,31 +303,17 @@ def test_parse_pypi_rejects_unexpected_shapes(answer: object) -> None:
         parse_pypi(answer, 3)
 
 
-def test_parse_github_subtracts_pull_requests_from_issues() -> None:
-    info = parse_github(
-        {
-            "full_name": "maxcountryman/flask-login",
-            "html_url": "https://github.com/maxcountryman/flask-login",
-            "archived": False,
-            "pushed_at": "2025-12-01T10:00:00Z",
-            "open_issues_count": 75,
-        },
+def test_github_info_subtracts_pull_requests_from_issues() -> None:
+    info = github_info(
+        full_name="maxcountryman/flask-login",
+        html_url="https://github.com/maxcountryman/flask-login",
+        archived=False,
+        pushed_at=1764583200,
+        open_items=75,
         open_prs=15,
     )
     assert (info.open_issues, info.open_prs, info.backlog) == (60, 15, 75)
     assert github_from_json(to_json(info)) == info
-    with pytest.raises(MalformedData):
-        parse_github({"full_name": "x"}, 0)
-
-
-def test_count_from_link_reads_the_last_page() -> None:
-    link = (
-        '<https://api.github.com/repositories/1/pulls?state=open&per_page=1&page=2>; rel="next", '
-        '<https://api.github.com/repositories/1/pulls?state=open&per_page=1&page=37>; rel="last"'
-    )
-    assert count_from_link(link, 1) == 37
-    assert count_from_link(None, 1) == 1
-    assert count_from_link(None, 0) == 0
 
 
 def test_parse_osv_prefers_cve_alias_and_handles_empty_answer() -> None:

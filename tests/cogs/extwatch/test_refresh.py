@@ -9,12 +9,13 @@ import pytest
 
 from bot import Settings
 from bot.db import Database
+from bot.devtools.fake_upstream import FakeApis
+from bot.devtools.fake_upstream import Fault
+from bot.github import GitHub
+from bot.http_cache import HttpCache
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._engine import refresh_package
-from cogs.extwatch._engine import SqliteEtags
-from cogs.extwatch._fake import FakeApis
-from cogs.extwatch._fake import Fault
 
 
 @pytest.fixture
@@ -28,28 +29,40 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
-@pytest.fixture
-async def client(fake: FakeApis, db: Database) -> AsyncIterator[ApiClient]:
-    async def no_wait(delay: float) -> None:
-        return None
+async def no_wait(delay: float) -> None:
+    return None
 
-    api = ApiClient(
-        SqliteEtags(db), github_api_url=fake.url, timeout=0.3, sleep=no_wait
-    )
+
+@pytest.fixture
+async def client(db: Database) -> AsyncIterator[ApiClient]:
+    api = ApiClient(HttpCache(db), timeout=0.3, sleep=no_wait)
     try:
         yield api
     finally:
         await api.close()
 
 
+@pytest.fixture
+async def hub(fake: FakeApis, db: Database) -> AsyncIterator[GitHub]:
+    client = GitHub(HttpCache(db), base_url=fake.url, timeout=0.3, sleep=no_wait)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 async def test_timeout_keeps_the_last_good_data_marked_stale(
-    db: Database, client: ApiClient, fake: FakeApis, settings: Settings
+    db: Database,
+    client: ApiClient,
+    hub: GitHub,
+    fake: FakeApis,
+    settings: Settings,
 ) -> None:
     repo = "maxcountryman/flask-login"
-    assert await refresh_package(db, client, settings, "flask-login", repo) == {}
+    assert await refresh_package(db, client, hub, settings, "flask-login", repo) == {}
     fake.fail(f"/repos/{repo}", Fault.TIMEOUT, times=None)
 
-    failures = await refresh_package(db, client, settings, "flask-login", repo)
+    failures = await refresh_package(db, client, hub, settings, "flask-login", repo)
 
     assert failures == {"github": "timeout"}
     cached = await q.cached(db, "flask-login", repo)
@@ -62,11 +75,15 @@ async def test_timeout_keeps_the_last_good_data_marked_stale(
 
 
 async def test_unchanged_answers_come_back_as_304(
-    db: Database, client: ApiClient, fake: FakeApis, settings: Settings
+    db: Database,
+    client: ApiClient,
+    hub: GitHub,
+    fake: FakeApis,
+    settings: Settings,
 ) -> None:
     repo = "pallets-eco/flask-sqlalchemy"
-    await refresh_package(db, client, settings, "flask-sqlalchemy", repo)
-    await refresh_package(db, client, settings, "flask-sqlalchemy", repo)
+    await refresh_package(db, client, hub, settings, "flask-sqlalchemy", repo)
+    await refresh_package(db, client, hub, settings, "flask-sqlalchemy", repo)
     gets = [s for s in fake.requests if s.method == "GET"]
     assert [s.status for s in gets] == [200, 200, 200, 304, 304, 304]
     cached = await q.cached(db, "flask-sqlalchemy", repo)
@@ -74,9 +91,9 @@ async def test_unchanged_answers_come_back_as_304(
 
 
 async def test_package_missing_on_pypi_is_recorded_not_stale(
-    db: Database, client: ApiClient, settings: Settings
+    db: Database, client: ApiClient, hub: GitHub, settings: Settings
 ) -> None:
-    assert await refresh_package(db, client, settings, "flask-gone", None) == {}
+    assert await refresh_package(db, client, hub, settings, "flask-gone", None) == {}
     cached = await q.cached(db, "flask-gone", None)
     assert cached.evidence().missing_on_pypi
     assert not cached.stale

@@ -310,6 +310,12 @@ async def set_page_limit(bot: PalletsBot, unlimited: bool = False) -> None:
     if unlimited:
         await writer.execute("PRAGMA max_page_count = 4294967294")
         return
+    # Pages a migration freed (a table rebuilt) would be reused before the file
+    # grows: give them back first, so the next write that needs a page fails.
+    async with writer.execute("PRAGMA freelist_count") as cursor:
+        free = await cursor.fetchone()
+    if free is not None and free[0]:
+        await writer.execute("VACUUM")
     async with writer.execute("PRAGMA page_count") as cursor:
         row = await cursor.fetchone()
     assert row is not None

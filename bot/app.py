@@ -29,6 +29,7 @@ from bot.i18n import BabelTranslator
 from bot.metrics import Metrics
 from bot.notices import Notices
 from bot.outbox import Outbox
+from bot.reach import Reach
 from bot.safety import NO_MENTIONS
 from bot.scheduler import Job
 from bot.scheduler import Scheduler
@@ -112,6 +113,8 @@ class PalletsBot(commands.Bot):
         self.scheduler.on_failure = self.notices.job_failed
         self.scheduler.run_context = self._job_context
         self.outbox = Outbox(self, self.db)
+        #: DMs with a fallback when a member's DMs are closed (see bot.reach).
+        self.reach = Reach(self)
         self.metrics = Metrics()
         token = settings.github_token
         #: The one GitHub client (conditional requests cached in SQLite, rate

@@ -28,8 +28,14 @@ async def reply(
 
     Ephemeral by default: a public answer is a decision the caller makes. Content and
     embeds are clipped to Discord's limits, and nobody is pinged unless
-    ``allowed_mentions`` names them.
+    ``allowed_mentions`` names them. An ephemeral answer to a member whose DMs the
+    bot found closed says so, once (see :mod:`bot.reach`).
     """
+    if ephemeral:
+        reach = getattr(interaction.client, "reach", None)
+        note = await reach.note_for(interaction) if reach is not None else None
+        if note:
+            content = f"{content}\n\n{note}" if content else note
     all_embeds = [fit_embed(e) for e in ([embed] if embed else []) + (embeds or [])]
     kwargs: dict[str, Any] = {
         "content": fit_content(content),

@@ -284,6 +284,19 @@ async def post_question(
     return handle
 
 
+def close_dms(env: simcord.Env, member: MemberActor) -> None:
+    """Make every DM to ``member`` fail as Discord does when their DMs are closed."""
+    dm = member.user.dm_channel
+    env.inject_error(
+        "POST",
+        f"/channels/{dm.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+
+
 def requests_since(env: simcord.Env, start: int) -> list[simcord.HttpLogEntry]:
     return env.http_requests[start:]
 

@@ -164,8 +164,10 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         """Show how the bot is set up in this server."""
         assert interaction.guild_id is not None
         settings = await self.bot.guild_config.get(interaction.guild_id)
+        unreachable = await self.bot.reach.count(interaction.guild_id)
         await reply(
-            interaction, render.summary(settings, self._log_is_public(settings))
+            interaction,
+            render.summary(settings, self._log_is_public(settings), unreachable),
         )
 
     def _log_is_public(self, settings: GuildSettings) -> bool:

@@ -74,9 +74,17 @@ def calendar_on(path: str, public_url: str | None, web_server: bool) -> str:
     )
 
 
-def summary(settings: GuildSettings, log_readable_by_everyone: bool) -> str:
-    """/setup show: the summary, and the log channel warning when it applies."""
-    return describe(settings) + log_note(log_readable_by_everyone)
+def summary(
+    settings: GuildSettings, log_readable_by_everyone: bool, unreachable: int = 0
+) -> str:
+    """/setup show: the summary, members the bot cannot DM, and the log channel
+    warning when it applies."""
+    return (
+        describe(settings)
+        + "\n"
+        + _("Members who could not be reached by DM: {count}", count=unreachable)
+        + log_note(log_readable_by_everyone)
+    )
 
 
 def log_note(readable_by_everyone: bool) -> str:

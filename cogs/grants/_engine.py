@@ -2,8 +2,10 @@
 
 A decision is told to the requester by DM as timed work (``grants.tell``), so
 Discord trouble retries it with backoff instead of losing it once the reviewer has
-been answered; the DM goes through the outbox, keyed by the decision's audit row, so
-a retry never sends it twice. Organisers hear of new requests and answers in the
+been answered; the DM goes through ``bot.reach``, keyed by the decision's audit row,
+so a retry never sends it twice, and a requester whose DMs are closed is mentioned in
+the events channel instead (without the grant's details: ``/grant status`` shows
+them). Organisers hear of new requests and answers in the
 log channel (private text: only where @everyone cannot read).
 """
 
@@ -16,9 +18,13 @@ from typing import TYPE_CHECKING
 from bot.clock import utcnow
 from bot.db import Database
 from bot.errors import NotAllowed
+from bot.guilds import Channel
+from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.i18n import resolve
 from bot.i18n import use_language
+from bot.permissions import require_role
+from bot.reach import Fallback
 from bot.refusals import Refused
 from bot.replies import reply
 from bot.scheduler import Job
@@ -189,7 +195,12 @@ class GrantsEngine:
         return updated
 
     async def list_page(self, interaction: Interaction, number: int, arg: str) -> Page:
-        """Page ``number`` of the reviewers' list; ``arg`` names the filter."""
+        """Page ``number`` of the reviewers' list; ``arg`` names the filter.
+
+        Its Previous/Next buttons outlive a restart: a click is checked like the
+        command.
+        """
+        await require_role(interaction, Role.GRANTS_REVIEWER)
         assert interaction.guild_id is not None
         states = LISTS.get(arg, LISTS["open"])
         total = await q.count_by_states(self.db, interaction.guild_id, states)
@@ -222,9 +233,12 @@ class GrantsEngine:
         )[0]
         with use_language(language):
             text = render.decision_dm(grant)
-        await self.bot.outbox.send_dm(
+        with guild_language():
+            public = render.decision_mention(grant)
+        await self.bot.reach.dm(
             decision_dm_key(grant.id, audit_id),
             grant.requester_id,
             guild_id=grant.guild_id,
             content=text,
+            fallback=Fallback(settings.channel(Channel.EVENTS), public),
         )

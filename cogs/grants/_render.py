@@ -197,9 +197,19 @@ def list_embed(grants: Sequence[Grant]) -> discord.Embed:
 def decided(grant: Grant) -> str:
     """The reviewer's confirmation of a decision."""
     return _(
-        "{reference} is now {state}. The requester is told by DM.",
+        "{reference} is now {state}. The requester is told by DM (mentioned in the "
+        "events channel if their DMs are closed) and sees it with /grant status.",
         reference=reference(grant.id),
         state=state_label(grant.state),
+    )
+
+
+def decision_mention(grant: Grant) -> str:
+    """Where the requester's DMs are closed: the news, without the details."""
+    return _(
+        "The workgroup has news about your event grant request {reference}: "
+        "/grant status shows it (only to you).",
+        reference=reference(grant.id),
     )
 
 

@@ -5,6 +5,7 @@ from typing import Any
 import simcord
 
 from bot import Settings
+from bot.devtools.testing import close_dms
 from bot.devtools.testing import member_locale
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
@@ -232,3 +233,80 @@ async def test_history_is_shown_to_requester_and_reviewers_only(
     stranger = await world.bob.slash(world.general, "grant history", id="1")
     assert stranger.ephemeral and "no grant request" in text(stranger)
     expect_refusals(simcord_env)
+
+
+async def test_closed_dms_get_a_mention_a_note_and_a_count(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    close_dms(simcord_env, world.alice)
+    await request(world, world.alice)
+    decided = await world.reviewer.slash(
+        world.general, "grant review", id="G-1", decision="reject", note="Too late"
+    )
+    assert "/grant status" in text(decided)
+    await simcord_env.settle()
+    # the mention names the request, never its details
+    mention = world.events.last_message
+    assert mention is not None
+    assert f"<@{world.alice.id}>" in mention.content and "G-1" in mention.content
+    assert "Too late" not in mention.content and "1,500" not in mention.content
+    pings = [
+        r.json["allowed_mentions"]
+        for r in simcord_env.http_requests
+        if r.method == "POST"
+        and r.path == f"/channels/{world.events.id}/messages"
+        and isinstance(r.json, dict)
+    ]
+    assert pings == [{"parse": [], "users": [world.alice.id]}]
+    # organisers hear how many members could not be reached
+    assert any(
+        "1 member could not be reached" in m.content for m in world.log.history()
+    )
+    # the member is told once, in the next reply, and the decision is in /grant status
+    status = await world.alice.slash(world.general, "grant status")
+    assert "DMs are closed" in text(status)
+    assert "Too late" in embed_text(status)
+    again = await world.alice.slash(world.general, "grant status")
+    assert "DMs are closed" not in text(again)
+    shown = await world.admin.slash(world.general, "setup show")
+    assert "could not be reached by DM: 1" in text(shown)
+
+
+async def test_a_page_click_checks_the_reviewer_role_again(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    for number in range(1, 13):
+        await request(world, world.alice, event=f"Meetup {number}")
+    listed = await world.reviewer.slash(world.general, "grant list")
+    assert listed.response is not None
+    # the server moves the reviewing to another role: the old list stops turning
+    await world.admin.slash(
+        world.general, "setup roles", grants_reviewer=world.organiser_role
+    )
+    turned = await world.reviewer.click(listed.response, label="Next")
+    assert turned.response is not None and turned.response.ephemeral
+    assert "grants reviewer" in str(turned.response.content)
+    assert not turned.response.embeds
+    expect_refusals(simcord_env)
+
+
+async def test_a_dm_that_gets_through_again_forgets_the_closed_dms(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    close_dms(simcord_env, world.alice)
+    await request(world, world.alice)
+    await world.reviewer.slash(
+        world.general, "grant review", id="G-1", decision="needs-info", note="When?"
+    )
+    await simcord_env.settle()
+    shown = await world.admin.slash(world.general, "setup show")
+    assert "could not be reached by DM: 1" in text(shown)
+    simcord_env.backend.faults.clear()  # Alice opens her DMs
+    await world.alice.slash(world.general, "grant answer", id="G-1", answer="In May")
+    await world.reviewer.slash(
+        world.general, "grant review", id="G-1", decision="approve"
+    )
+    await simcord_env.settle()
+    assert any("approved" in m for m in dms(world.alice))
+    shown = await world.admin.slash(world.general, "setup show")
+    assert "could not be reached by DM: 0" in text(shown)

@@ -30,6 +30,7 @@ from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.permissions import require_role
+from bot.reach import Fallback
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -343,19 +344,22 @@ class ChatEngine:
                 # A lost channel must not cost members their DMs: send them, then
                 # fail the job with the refusal so organisers hear of it.
                 refused = error
-        failed = 0
-        for user_id in await q.interested(self.db, occ.id):
-            delivery = await self.bot.outbox.send_dm(
-                remind_dm_key(occ, hours, user_id),
-                user_id,
-                guild_id=occ.guild_id,
-                content=text,
-            )
-            if delivery.failed:
-                failed += 1
-        if failed:
+        # Members whose DMs are closed are mentioned in the chat's thread instead.
+        unreachable = await self.bot.reach.dm_each(
+            remind_key(occ, hours),
+            [
+                (remind_dm_key(occ, hours, user_id), user_id)
+                for user_id in await q.interested(self.db, occ.id)
+            ],
+            guild_id=occ.guild_id,
+            content=text,
+            fallback=Fallback(None, text, where=lambda: self.chat_thread(series, occ)),
+        )
+        if unreachable:
             log.info(
-                "%d reminder DMs for chat %s could not be delivered", failed, occ.id
+                "%d reminder DMs for chat %s could not be delivered",
+                len(unreachable),
+                occ.id,
             )
         if refused is not None:
             raise refused
@@ -509,17 +513,27 @@ class ChatEngine:
         await reply(interaction, render.notes_saved())
 
     async def _notes_target(self, series: Series, occ: Occurrence) -> int | None:
-        """The thread on the announcement, opened once; else the channel itself."""
+        """The chat's thread; the announcements channel when it has none."""
+        thread_id = await self.chat_thread(series, occ)
+        if thread_id is not None:
+            return thread_id
+        settings = await self.bot.guild_config.get(occ.guild_id)
+        return settings.channel(Channel.ANNOUNCEMENTS)
+
+    async def chat_thread(self, series: Series, occ: Occurrence) -> int | None:
+        """The thread on the chat's announcement, opened once: its topics, its notes,
+        and the members its reminders could not reach by DM. None before the
+        announcement is posted."""
+        occ = await q.occurrence(self.db, occ.id) or occ
         if occ.notes_thread_id is not None:
             return occ.notes_thread_id
         if occ.announcement_message_id is None or occ.announcement_channel_id is None:
-            settings = await self.bot.guild_config.get(occ.guild_id)
-            return settings.channel(Channel.ANNOUNCEMENTS)
+            return None
         message = self.bot.get_partial_messageable(
             occ.announcement_channel_id, guild_id=occ.guild_id
         ).get_partial_message(occ.announcement_message_id)
         with guild_language():
-            name = render.notes_thread_name(series, occ)
+            name = render.thread_name(series, occ)
         try:
             thread_id = (await message.create_thread(name=name)).id
         except discord.HTTPException as error:

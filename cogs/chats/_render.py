@@ -264,10 +264,11 @@ def notes_post(series: Series, occ: Occurrence, notes: str) -> str:
     )
 
 
-def notes_thread_name(series: Series, occ: Occurrence) -> str:
+def thread_name(series: Series, occ: Occurrence) -> str:
+    """The thread on a chat's announcement: its topics, then its notes."""
     return clip(
         _(
-            "Notes: {name} {date}",
+            "{name} {date}: topics and notes",
             name=series.name,
             date=occ.start.strftime("%Y-%m-%d"),
         ),

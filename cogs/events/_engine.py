@@ -30,6 +30,7 @@ from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.permissions import has_role
+from bot.reach import Fallback
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -503,13 +504,17 @@ class EventEngine:
             return
         members = await q.going_members(self.db, event.id, skip_opted_out=True)
         text = render.reminder_dm(event)
-        for user_id in members:
-            await self.bot.outbox.send_dm(
-                remind_dm_send_key(event.id, event.starts_at, user_id),
-                user_id,
-                guild_id=event.guild_id,
-                content=text,
-            )
+        # Members whose DMs are closed are mentioned under the announcement instead.
+        await self.bot.reach.dm_each(
+            remind_dm_key(event.id, event.starts_at),
+            [
+                (remind_dm_send_key(event.id, event.starts_at, user_id), user_id)
+                for user_id in members
+            ],
+            guild_id=event.guild_id,
+            content=text,
+            fallback=Fallback(event.channel_id, text),
+        )
 
     async def on_remind_channel(self, job: Job) -> None:
         event = await self._current_for_job(job)
@@ -531,10 +536,14 @@ class EventEngine:
         change = str(job.payload["change"])
         revision = int(job.payload["revision"])
         text = render.change_notice(event, change)
-        for user_id in await q.going_members(self.db, event.id, skip_opted_out=False):
-            await self.bot.outbox.send_dm(
-                notify_send_key(change, event.id, revision, user_id),
-                user_id,
-                guild_id=event.guild_id,
-                content=text,
-            )
+        members = await q.going_members(self.db, event.id, skip_opted_out=False)
+        await self.bot.reach.dm_each(
+            notify_key(event.id, revision, change),
+            [
+                (notify_send_key(change, event.id, revision, user_id), user_id)
+                for user_id in members
+            ],
+            guild_id=event.guild_id,
+            content=text,
+            fallback=Fallback(event.channel_id, text),
+        )

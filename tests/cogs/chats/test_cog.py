@@ -10,6 +10,7 @@ import discord
 import simcord
 
 from bot.app import PalletsBot
+from bot.devtools.testing import close_dms
 from bot.devtools.testing import monthly_chat
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
@@ -458,6 +459,28 @@ async def test_failed_dms_are_recorded_not_retried(
     rows = await db.fetchall("SELECT state FROM outbox WHERE key LIKE '%:dm:%'")
     assert [r["state"] for r in rows] == ["failed"]
     assert len([t for t in texts(world.announcements) if "starts" in t]) == 1
+
+
+async def test_closed_dms_are_mentioned_in_the_chat_thread_once(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world, reminders="24")
+    await advance_to(simcord_env, TO_OPEN)
+    close_dms(simcord_env, world.alice)
+    for member in (world.alice, world.bob):
+        await member.click(announcement(world), label="Interested")
+    await advance_to(simcord_env, TO_REMINDER_24)
+    await restart(simcord_env, settings)
+    [thread] = world.announcements.threads
+    [mention] = [t for t in texts(thread) if "<@" in t]
+    assert mention.startswith(f"<@{world.alice.id}>\nReminder: Flask chat")
+    assert f"<@{world.bob.id}>" not in mention
+    assert len([t for t in texts(world.bob.user.dm_channel) if "Reminder" in t]) == 1
+    # Alice is told why, once, in her next answer from the bot
+    told = await world.alice.slash(world.general, "chat next")
+    assert "DMs are closed" in reply_text(told)
+    again = await world.alice.slash(world.general, "chat next")
+    assert "DMs are closed" not in reply_text(again)
 
 
 async def test_timezone_autocompletes_real_zone_names(

@@ -259,6 +259,29 @@ async def test_reminders_fire_once_across_restart(
     assert len(dms(world, world.alice)) == 1
 
 
+async def test_closed_dms_get_one_mention_under_the_announcement(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    event_id, message = await publish_event(
+        simcord_env, world, start="2026-01-03 18:00", end="2026-01-03 20:00"
+    )
+    testing.close_dms(simcord_env, world.alice)
+    testing.close_dms(simcord_env, world.bob)
+    for going, member in enumerate((world.alice, world.bob, world.carol)):
+        await member.click(fresh(world, message), label=f"Going ({going})")
+    await simcord_env.advance_time(41 * 3600 + 60)
+    await simcord_env.settle()
+    await testing.restart(simcord_env, settings)
+    assert len(dms(world, world.carol)) == 1
+    mentions = [m for m in world.events.history() if "<@" in m.content]
+    assert len(mentions) == 1
+    assert f"<@{world.alice.id}> <@{world.bob.id}>" in mentions[0].content
+    assert "Reminder" in mentions[0].content
+    assert f"<@{world.carol.id}>" not in mentions[0].content
+    told = await world.alice.slash(world.general, "event list")
+    assert "DMs are closed" in text(told)
+
+
 async def test_edit_time_tells_going_members_once_and_moves_everything(
     simcord_env: simcord.Env, world: World, settings: Settings
 ) -> None:

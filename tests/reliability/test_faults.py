@@ -179,7 +179,8 @@ class Outcome(Enum):
     FAILED = "failed"
     #: no job fails (the rest of the work went on); the log channel is told once
     REPORTED = "reported"
-    #: recorded (outbox row or job) but nobody to tell: a member's closed DMs
+    #: a member's closed DMs: recorded (outbox row), the member mentioned instead
+    #: (bot.reach), and the log channel told once how many could not be reached
     RECORDED = "recorded"
     #: the job is recorded failed with a reason; the log channel is the broken one,
     #: so nobody can be told there (the bot's own log says it)
@@ -948,7 +949,7 @@ async def check(
             "SELECT * FROM outbox WHERE state = 'failed'"
         )
         assert len(outbox) == 1 and str(fault.status) in outbox[0]["last_error"]
-        assert log == [], log
+        assert len(log) == 1 and "could not be reached by DM" in log[0], log
     elif outcome is Outcome.DROPPED:
         assert not failed, [dict(r) for r in failed]
     elif outcome is Outcome.FAILED_UNTOLD:

@@ -1,9 +1,9 @@
 """iCalendar (RFC 5545) files of upcoming community chats and events.
 
 Jobs that put things in the community calendar register a source with
-:meth:`CalendarSources.register` on ``bot.calendar_sources``; ``/event calendar``
-and the public feed both build their file from :meth:`CalendarSources.collect` and
-:func:`to_ics`. UIDs are stable (derived from what the entry
+:meth:`CalendarSources.register` on ``bot.calendar_sources``; ``/event calendar``,
+``/upcoming`` and the public feed all read :meth:`CalendarSources.collect` (the
+files through :func:`to_ics`), so they always list the same entries. UIDs are stable (derived from what the entry
 is, not when it was exported), so calendar apps update entries instead of adding
 duplicates, and cancelled entries stay in the feed marked as cancelled.
 """
@@ -63,6 +63,23 @@ class CalendarSources:
         for source in self._sources.values():
             entries.extend(await source(bot, guild_id))
         return sorted(entries, key=lambda entry: (entry.start, entry.uid))
+
+
+def feed_path(guild_id: int) -> str:
+    """Where the bot's web server serves a guild's calendar feed."""
+    return f"/calendar/{guild_id}.ics"
+
+
+def feed_url(public_url: str | None, guild_id: int) -> str | None:
+    """The address members subscribe to, when the host told the bot its public URL."""
+    if not public_url:
+        return None
+    return public_url.rstrip("/") + feed_path(guild_id)
+
+
+def upcoming(entries: list[CalendarEntry], now: datetime) -> list[CalendarEntry]:
+    """The entries still to come or under way, cancelled ones left out."""
+    return [entry for entry in entries if not entry.cancelled and entry.end > now]
 
 
 def make_uid(kind: str, ident: int | str, guild_id: int) -> str:

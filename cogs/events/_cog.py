@@ -10,7 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PalletsBot
+from bot.calendar import feed_url
 from bot.calendar import to_ics
+from bot.calendar import upcoming
 from bot.clock import utcnow
 from bot.guilds import Role
 from bot.permissions import requires
@@ -238,13 +240,21 @@ class EventsCog(commands.GroupCog, group_name="event"):
 
     @app_commands.command(name="calendar")
     async def calendar(self, interaction: Interaction) -> None:
-        """Get the upcoming events as a calendar file (.ics)."""
+        """Get the community calendar, chats and events, as a file (.ics)."""
         assert interaction.guild is not None
-        entries = await self.engine.calendar_source(self.bot, interaction.guild.id)
+        guild_id = interaction.guild.id
+        # The same entries as the public feed and /upcoming: every source, not ours.
+        entries = await self.bot.calendar_sources.collect(self.bot, guild_id)
         data = to_ics(entries, render.calendar_name(interaction.guild.name))
+        settings = await self.bot.guild_config.get(guild_id)
+        feed = (
+            feed_url(self.bot.settings.public_url, guild_id)
+            if settings.calendar_enabled
+            else None
+        )
         await reply(
             interaction,
-            render.calendar_text(len(entries)),
+            render.calendar_text(len(upcoming(entries, utcnow())), feed),
             file=discord.File(io.BytesIO(data), filename="events.ics"),
         )
 

@@ -177,17 +177,23 @@ def info_text(event: Event, mine: Rsvp | None) -> str | None:
 
 
 def calendar_name(server: str) -> str:
-    return _("{server} events", server=server)
+    return _("{server} community", server=server)
 
 
-def calendar_text(count: int) -> str:
-    return ngettext(
-        "{count} event. Import the file into your calendar app; importing "
-        "it again updates the events.",
-        "{count} events. Import the file into your calendar app; importing "
-        "it again updates the events.",
+def calendar_text(count: int, feed: str | None) -> str:
+    """/event calendar: how many entries are coming, and the feed to subscribe to."""
+    text = ngettext(
+        "{count} upcoming chat or event. Import the file into your calendar app; "
+        "importing it again updates it.",
+        "{count} upcoming chats and events. Import the file into your calendar app; "
+        "importing it again updates them.",
         count,
     )
+    if feed:
+        text += "\n" + _(
+            "To stay up to date, subscribe to {url} in your calendar app.", url=feed
+        )
+    return text
 
 
 def reminders_text(opted_out: bool) -> str:

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PalletsBot
+from bot.calendar import feed_path
 from bot.guilds import Channel
 from bot.guilds import GuildSettings
 from bot.guilds import Role
@@ -19,7 +20,6 @@ from bot.refusals import Refused
 from bot.replies import reply
 from bot.ui import Interaction
 from cogs.setup import _render as render
-from cogs.setup._logic import calendar_path
 from cogs.setup._logic import chosen
 from cogs.setup._logic import Problem
 
@@ -153,7 +153,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             await reply(interaction, render.calendar_off())
             return
         text = render.calendar_on(
-            calendar_path(interaction.guild_id),
+            feed_path(interaction.guild_id),
             self.bot.settings.public_url,
             web_server=self.bot.settings.http_port is not None,
         )

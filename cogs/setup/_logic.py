@@ -30,8 +30,3 @@ def chosen(values: Mapping[K, int | None], nothing: Problem) -> dict[K, int]:
     if not picked:
         raise Refused(nothing)
     return picked
-
-
-def calendar_path(guild_id: int) -> str:
-    """Where the bot's web server serves a guild's calendar feed."""
-    return f"/calendar/{guild_id}.ics"

@@ -1,4 +1,5 @@
-"""Per-guild configuration: channels, roles, language. Cached; the database is the truth."""
+"""Per-guild configuration: channels, roles, language, timezone. Cached; the database is
+the truth."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ class GuildSettings:
     mentor_role_id: int | None = None
     grants_reviewer_role_id: int | None = None
     calendar_enabled: bool = False
+    #: The server's default timezone (an IANA key), for members who set none.
+    timezone: str | None = None
 
     def channel(self, which: Channel) -> int | None:
         value: int | None = getattr(self, _CHANNEL_COLUMNS[which])

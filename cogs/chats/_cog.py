@@ -18,6 +18,7 @@ from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
 from bot.timezones import Timezone
+from bot.timezones import zone_for
 from bot.ui import Interaction
 from bot.ui import show_page
 from cogs.chats import _logic as logic
@@ -116,7 +117,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         weekday="Day of the week of the chat",
         week="Which week of the month: 1 to 4, or last",
         time="Local start time, HH:MM",
-        timezone="IANA timezone of the start time, for example Europe/Paris",
+        timezone="Timezone of the start time (default: yours, or the server's)",
         duration="Length in minutes (at most 720)",
         channel="Voice or stage channel where the chat happens",
         url="Link to an external meeting, instead of a channel",
@@ -134,8 +135,8 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         weekday: app_commands.Choice[int],
         week: str,
         time: str,
-        timezone: Timezone,
         duration: int,
+        timezone: Timezone | None = None,
         channel: VoiceOrStage | None = None,
         url: str | None = None,
         lead_days: int = 7,
@@ -149,7 +150,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             weekday=weekday.value,
             week=week,
             time=time,
-            zone=timezone,
+            zone=await zone_for(interaction, timezone),
             duration=duration,
             place=place(channel, url),
             lead_days=lead_days,
@@ -186,7 +187,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         series="The series to change",
         name="New name",
         time="New local start time, HH:MM",
-        timezone="New IANA timezone",
+        timezone="New timezone: a city, country or zone name",
         duration="New length in minutes",
         channel="New voice or stage channel",
         url="New external meeting link",

@@ -21,6 +21,7 @@ from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clip
 from bot.timezones import Timezone
+from bot.timezones import zone_for
 from bot.ui import Interaction
 from bot.ui import show_page
 from cogs.events import _queries as q
@@ -71,7 +72,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
     @app_commands.command(name="create")
     @app_commands.describe(
         kind="What sort of event it is",
-        timezone="The timezone you will type the times in, e.g. Europe/Paris",
+        timezone="The timezone of the times you will type (default: yours, or the server's)",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @requires(Role.ORGANISER)
@@ -79,18 +80,19 @@ class EventsCog(commands.GroupCog, group_name="event"):
         self,
         interaction: Interaction,
         kind: app_commands.Choice[str],
-        timezone: Timezone,
+        timezone: Timezone | None = None,
     ) -> None:
         """Describe a new community event and preview it before publishing."""
         assert interaction.guild_id is not None
         await self.engine.events_channel(interaction.guild_id)
+        zone = await zone_for(interaction, timezone)
 
         async def open_form(target: Interaction) -> None:
             async def submitted(inner: Interaction, values: FormValues) -> None:
-                await self._create_submitted(inner, values, kind.value, timezone)
+                await self._create_submitted(inner, values, kind.value, zone)
 
             await target.response.send_modal(
-                EventForm(editing=False, on_submit=submitted, timezone=timezone.key)
+                EventForm(editing=False, on_submit=submitted, timezone=zone.key)
             )
 
         if not await self.engine.ask_code(interaction, open_form):

@@ -19,7 +19,9 @@ from bot.refusals import Refused
 from bot.replies import reply
 from bot.safety import clean_text
 from bot.safety import clip
+from bot.timezones import default_zone
 from bot.timezones import Timezone
+from bot.timezones import zone_for
 from bot.ui import Interaction
 from bot.ui import show_page
 from bot.ui import view_of
@@ -78,7 +80,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     @app_commands.describe(
         topics="Topics you mentor, comma-separated (for example flask, testing)",
         languages="Languages you speak, comma-separated",
-        timezone="Your timezone, for example Europe/Paris",
+        timezone="Your timezone (a new profile starts with the one you set, or the server's)",
         capacity="How many mentees you take at once",
         available="Whether you take new mentees now (off pauses you)",
     )
@@ -99,6 +101,9 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             v is not None for v in (topics, languages, timezone, capacity, available)
         )
         if changing:
+            if timezone is None and current is None:
+                found = await default_zone(self.bot, guild_id, interaction.user.id)
+                timezone = found[0] if found is not None else None
             current = logic.updated_profile(
                 current,
                 guild_id=guild_id,
@@ -184,7 +189,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     @app_commands.describe(
         topics="What you want help with, comma-separated (for example flask, first-contribution)",
         goal="What you would like to achieve (only your mentor and organisers see it)",
-        timezone="Your timezone, for example America/New_York",
+        timezone="Your timezone (default: the one you set, or the server's)",
         languages="Languages you are comfortable in, comma-separated",
     )
     async def request(
@@ -192,11 +197,12 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         interaction: Interaction,
         topics: str,
         goal: str,
-        timezone: Timezone,
+        timezone: Timezone | None = None,
         languages: str | None = None,
     ) -> None:
         """Ask for a mentor."""
         guild_id = guild_of(interaction)
+        zone = await zone_for(interaction, timezone)
         slugs = self.parse_topics(topics)
         spoken = logic.parse_languages(languages) if languages is not None else ()
         cleaned = logic.check_goal(clean_text(goal))
@@ -206,7 +212,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             mentee_id=interaction.user.id,
             topics=slugs,
             goal=cleaned,
-            timezone=timezone.key,
+            timezone=zone.key,
             languages=spoken,
             now=now_ts(),
         )

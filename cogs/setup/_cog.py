@@ -1,4 +1,5 @@
-"""/setup: configure channels, roles and language (members who can manage the server)."""
+"""/setup: configure channels, roles, language and timezone (members who can manage the
+server)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import timezones
 from bot.app import PalletsBot
 from bot.calendar import feed_path
 from bot.guilds import Channel
@@ -18,6 +20,7 @@ from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
 from bot.refusals import Refused
 from bot.replies import reply
+from bot.timezones import Timezone
 from bot.ui import Interaction
 from cogs.setup import _render as render
 from cogs.setup._logic import chosen
@@ -138,6 +141,17 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             for code in available_languages()
             if current.lower() in code.lower()
         ][:25]
+
+    @app_commands.command(name="timezone")
+    @app_commands.describe(
+        timezone="The server's city, country or timezone, for example Paris or CET"
+    )
+    async def timezone(self, interaction: Interaction, timezone: Timezone) -> None:
+        """Choose the server's timezone, for members who have not set their own."""
+        assert interaction.guild_id is not None
+        await self.bot.guild_config.update(interaction.guild_id, timezone=timezone.key)
+        label = timezones.label(timezone.key, timezones.language_of(interaction))
+        await reply(interaction, render.timezone_saved(label))
 
     @app_commands.command(name="calendar")
     @app_commands.describe(

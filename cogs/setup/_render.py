@@ -98,6 +98,14 @@ def log_note(readable_by_everyone: bool) -> str:
     )
 
 
+def timezone_saved(zone: str) -> str:
+    return _(
+        "The server's timezone is now {zone}: commands use it when a member gives none "
+        "and has not set their own with /timezone set.",
+        zone=zone,
+    )
+
+
 def describe(settings: GuildSettings) -> str:
     """A readable summary of a guild's settings (channels and roles as mentions)."""
     unset = _("not set")
@@ -122,6 +130,7 @@ def describe(settings: GuildSettings) -> str:
         _("Mentor role: {value}", value=role(Role.MENTOR)),
         _("Grants reviewer role: {value}", value=role(Role.GRANTS_REVIEWER)),
         _("Language: {value}", value=settings.language or unset),
+        _("Timezone: {value}", value=settings.timezone or unset),
         _(
             "Calendar feed: {value}",
             value=_("on") if settings.calendar_enabled else _("off"),

@@ -114,6 +114,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "grant": ("grant",),
     "mentor": ("mentor",),
     "ext": ("ext",),
+    "time": ("timezone", "upcoming"),
 }
 
 #: Who runs a command: the admin passes every role check; these need the owner.
@@ -162,7 +163,14 @@ async def _extensions(scene: Scene) -> tuple[str, ...]:
 VALID: dict[str, Valid] = {
     "series": _series,
     "grant": _grants,
-    "timezone": ("Europe/Paris", "UTC", "America/New_York", "Asia/Kolkata"),
+    "timezone": (
+        "Europe/Paris",
+        "UTC",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Paris",
+        "München",
+    ),
     "time": ("18:00", "00:00", "23:59", "7:05"),
     "date": ("2026-03-12", "2026-01-02", "2027-02-28"),
     "week": ("1", "2", "4", "last"),

@@ -74,6 +74,11 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "setup language":             (D,     D,    D,     D,     D,        D,       A),
     "setup calendar":             (D,     D,    D,     D,     D,        D,       A),
     "setup show":                 (D,     D,    D,     D,     D,        D,       A),
+    "setup timezone":             (D,     D,    D,     D,     D,        D,       A),
+    "timezone set":               (A,     A,    A,     A,     A,        A,       A),
+    "timezone show":              (A,     A,    A,     A,     A,        A,       A),
+    "timezone clear":             (A,     A,    A,     A,     A,        A,       A),
+    "upcoming":                   (A,     A,    A,     A,     A,        A,       A),
     "chat series-create":         (D,     D,    D,     D,     A,        D,       A),
     "chat series-list":           (D,     D,    D,     D,     A,        D,       A),
     "chat series-edit":           (D,     D,    D,     D,     A,        D,       A),
@@ -363,6 +368,11 @@ ARGS: dict[str, Args] = {
     "setup language": in_general(language="fr"),
     "setup calendar": in_general(enabled=True),
     "setup show": in_general(),
+    "setup timezone": in_general(timezone="Europe/Lisbon"),
+    "timezone set": in_general(timezone="Europe/Paris"),
+    "timezone show": in_general(),
+    "timezone clear": in_general(),
+    "upcoming": in_general(),
     "chat series-create": lambda s: (
         s.world.general,
         {

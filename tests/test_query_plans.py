@@ -103,7 +103,18 @@ CASES = [
         uses="triage_questions_unanswered",
     ),
     Case(
-        "triage digest: solved yesterday",
+        "triage digest: all unanswered, counted",
+        triage.UNANSWERED_COUNT,
+        uses="triage_questions_unanswered",
+        whole_guild="the partial index holds only the unanswered, nothing else",
+    ),
+    Case(
+        "triage digest: unanswered crossing an age",
+        triage.UNANSWERED_CREATED_BETWEEN,
+        uses="triage_questions_unanswered",
+    ),
+    Case(
+        "triage digest: solved since the last",
         triage.SOLVED_BETWEEN,
         uses="triage_questions_solved",
     ),
@@ -173,6 +184,7 @@ CASES = [
     Case("mentorship queue: page", mentorship.REQUESTS_BY_ID),
     Case("mentorship: digest's unclaimed", mentorship.UNCLAIMED),
     Case("mentorship: digest's unclaimed count", mentorship.UNCLAIMED_COUNT),
+    Case("mentorship: digest's fingerprint", mentorship.WAITING_SINCE),
     Case("mentorship: stats counts", mentorship.STATS_COUNTS),
     Case(
         "mentorship: stats waits",

@@ -46,7 +46,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         questions="The forum where members ask questions",
         events="Where community events are announced",
         mentorship="Where mentoring pairs get their private threads",
-        helpers="Where helpers get the daily digest",
+        helpers="Where helpers get the questions digest",
         log="Where the bot tells organisers what needs attention",
     )
     async def channels(

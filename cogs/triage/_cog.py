@@ -21,6 +21,7 @@ from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clean_text
 from bot.safety import mention_only
+from bot.timezones import Timezone
 from bot.ui import Interaction
 from bot.ui import show_page
 from cogs.triage import _logic as logic
@@ -244,6 +245,53 @@ class TriageCog(commands.Cog, name="Triage"):
         since = now_ts() - days * logic.DAY
         result = await q.stats(self.bot.db, interaction.guild_id, since)
         await reply(interaction, embed=render.stats_embed(result, days))
+
+    @triage.command(name="digest")
+    @requires(Role.HELPER, Role.ORGANISER)
+    @app_commands.describe(
+        time="Local time the digest is checked, HH:MM (default 09:00)",
+        days="Days of the week it is checked, for example mon, wed, fri",
+        timezone="The timezone of that time (default: the server's, else UTC)",
+    )
+    async def digest(
+        self,
+        interaction: Interaction,
+        time: str | None = None,
+        days: str | None = None,
+        timezone: Timezone | None = None,
+    ) -> None:
+        """Show or set when the helpers' digest comes."""
+        assert interaction.guild_id is not None
+        current = await self.engine.digest_schedule(interaction.guild_id)
+        stored = (await q.digest_row(self.bot.db, interaction.guild_id)).schedule
+        if time is None and days is None and timezone is None:
+            next_at = logic.next_digest_ts(now_ts(), current)
+            await reply(interaction, render.digest_schedule_text(current, next_at))
+            return
+        schedule = logic.DigestSchedule(
+            at=logic.parse_digest_time(time) if time is not None else current.at,
+            days=(
+                logic.parse_digest_days(days, render.day_names())
+                if days is not None
+                else current.days
+            ),
+            # Left out, a timezone never chosen stays "the server's".
+            timezone=timezone.key if timezone is not None else stored.timezone,
+        )
+        next_at = await self.engine.set_digest_schedule(interaction.guild_id, schedule)
+        shown = await self.engine.digest_schedule(interaction.guild_id)
+        await reply(
+            interaction, render.digest_schedule_text(shown, next_at, saved=True)
+        )
+
+    @digest.autocomplete("days")
+    async def _days_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in render.day_choices(current)
+        ]
 
     @triage.command(name="tag-rule-add")
     @requires(Role.HELPER, Role.ORGANISER)

@@ -5,7 +5,9 @@ Timed work, by kind (each registered on the scheduler by :meth:`TriageEngine.reg
 - ``triage.nudge``: a week after the first answer (and after the asker last spoke),
   one message asks the asker whether the question is solved. Nothing is closed.
 - ``triage.archive``: a solved post that stayed quiet for a day is archived.
-- ``triage.digest``: the helpers' daily digest, a chain of one job per guild.
+- ``triage.digest``: the helpers' digest, a chain of one job per guild, at the
+  guild's time and days (``/triage digest``); it posts only when something changed
+  since the last one (:class:`logic.DigestNews`).
 
 Every job key and outbox key is written by one function below (``nudge_key`` ...);
 cancelling a post's jobs uses the matching prefix function.
@@ -18,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -721,8 +724,19 @@ class TriageEngine:
                 render.archive_failed_notice(thread.mention),
             )
 
+    async def digest_schedule(self, guild_id: int) -> logic.DigestSchedule:
+        """When the guild's digest comes; with no timezone of its own, in the
+        server's (``/setup timezone``), else UTC."""
+        schedule = (await q.digest_row(self.db, guild_id)).schedule
+        if schedule.timezone:
+            return schedule
+        server = (await self.bot.guild_config.get(guild_id)).timezone
+        return replace(schedule, timezone=server or "UTC")
+
     async def ensure_digest(self, guild_id: int) -> None:
-        due = logic.next_digest_ts(now_ts())
+        """Plan the guild's next digest, at its own time and days."""
+        schedule = await self.digest_schedule(guild_id)
+        due = logic.next_digest_ts(now_ts(), schedule)
         await self.bot.schedule(
             DIGEST, digest_key(guild_id, due), from_ts(due), guild_id=guild_id
         )
@@ -732,8 +746,18 @@ class TriageEngine:
         for guild_id in await q.guilds_with_questions(self.db):
             await self.ensure_digest(guild_id)
 
+    async def set_digest_schedule(
+        self, guild_id: int, schedule: logic.DigestSchedule
+    ) -> int:
+        """Save when the digest comes; the planned one moves. Return the next time."""
+        await q.set_digest_schedule(self.db, guild_id, schedule)
+        await self.bot.scheduler.cancel_prefix(digest_prefix(guild_id))
+        await self.ensure_digest(guild_id)
+        return logic.next_digest_ts(now_ts(), await self.digest_schedule(guild_id))
+
     async def on_digest(self, job: Job) -> None:
-        """The helpers' daily digest; the next one is planned whatever happens."""
+        """The helpers' digest, when something changed; the next one is planned
+        whatever happens."""
         assert job.guild_id is not None
         guild_id = job.guild_id
         now = to_ts(job.due_at)
@@ -742,16 +766,24 @@ class TriageEngine:
             channel_id = settings.channel(Channel.HELPERS)
             if channel_id is None or settings.channel(Channel.QUESTIONS) is None:
                 return
-            digest = await self.digest(guild_id, now)
-            if not digest.empty:
-                await self.bot.outbox.send(
-                    job.key,
-                    channel_id,
-                    guild_id=guild_id,
-                    embed=render.digest_embed(digest),
-                )
+            row = await q.digest_row(self.db, guild_id)
+            news = await self.news(guild_id, row, now)
+            since = row.last_at if row.last_at is not None else now - logic.DAY
+            digest = await self.digest(guild_id, now, since, first=row.last_at is None)
+            if digest.empty if row.last_at is None else not news.anything:
+                # Nothing changed since the last digest: a copy of it helps nobody.
+                log.info("no digest for guild %s: nothing changed", guild_id)
+                return
+            await self.bot.outbox.send(
+                job.key,
+                channel_id,
+                guild_id=guild_id,
+                embed=render.digest_embed(digest),
+            )
+            await q.record_digest(self.db, guild_id, now, news.unanswered)
         finally:
-            next_due = logic.next_digest_ts(max(now, now_ts()))
+            schedule = await self.digest_schedule(guild_id)
+            next_due = logic.next_digest_ts(max(now, now_ts()), schedule)
             await self.bot.schedule(
                 DIGEST,
                 digest_key(guild_id, next_due),
@@ -759,10 +791,31 @@ class TriageEngine:
                 guild_id=guild_id,
             )
 
-    async def digest(self, guild_id: int, now: int) -> logic.Digest:
-        """What the digest posted at ``now`` says."""
-        day_start = now - now % logic.DAY
-        new, new_total = await q.new_since(self.db, guild_id, now - logic.DAY)
+    async def news(self, guild_id: int, row: q.DigestRow, now: int) -> logic.DigestNews:
+        """What changed since the last digest (counted in SQL, never loaded)."""
+        unanswered = await q.unanswered_count(self.db, guild_id)
+        if row.last_at is None:
+            return logic.DigestNews(unanswered=unanswered)
+        since = row.last_at
+        crossed = 0
+        for after, until in logic.crossings(since, now):
+            crossed += await q.unanswered_created_between(
+                self.db, guild_id, after, until
+            )
+        _, new = await q.new_since(self.db, guild_id, since, limit=0)
+        return logic.DigestNews(
+            new=new,
+            solved=await q.solved_between(self.db, guild_id, since, now),
+            crossed=crossed,
+            unanswered=unanswered,
+            last_unanswered=row.last_unanswered,
+        )
+
+    async def digest(
+        self, guild_id: int, now: int, since: int, *, first: bool = False
+    ) -> logic.Digest:
+        """What the digest posted at ``now`` says, about what happened ``since``."""
+        new, new_total = await q.new_since(self.db, guild_id, since)
         unanswered, unanswered_total = await q.unanswered_before(
             self.db, guild_id, now - logic.UNANSWERED_AFTER
         )
@@ -771,8 +824,7 @@ class TriageEngine:
             unanswered=unanswered,
             new_total=new_total,
             unanswered_total=unanswered_total,
-            solved_yesterday=await q.solved_between(
-                self.db, guild_id, day_start - logic.DAY, day_start
-            ),
+            solved=await q.solved_between(self.db, guild_id, since, now),
             top_helpers=await q.top_helpers(self.db, guild_id, now - 7 * logic.DAY),
+            since=None if first else since,
         )

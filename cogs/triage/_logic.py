@@ -10,10 +10,14 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import quote
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from bot.paths import DATA_DIR
 from bot.refusals import Refused
@@ -32,7 +36,7 @@ MAX_SOLUTION = 2000
 
 #: How many similar solved questions the checklist suggests.
 MAX_SUGGESTIONS = 3
-#: Questions the daily digest lists by name in each section (the rest are counted).
+#: Questions the digest lists by name in each section (the rest are counted).
 DIGEST_LISTED = 10
 #: How many words of a new question are searched for.
 MAX_QUERY_TERMS = 24
@@ -379,6 +383,10 @@ class Problem(StrEnum):
     ONLY_ASKER_CONFIRMS = "only-asker-confirms"
     ONLY_ASKER_ANSWERS = "only-asker-answers"
     ONLY_ASKER_OR_HELPER_REOPENS = "only-asker-or-helper-reopens"
+    #: ``time``: what was typed for the digest's time of day.
+    BAD_DIGEST_TIME = "bad-digest-time"
+    #: ``days``: what was typed for the digest's days of the week.
+    BAD_DIGEST_DAYS = "bad-digest-days"
 
 
 # -- closing ---------------------------------------------------------------------------
@@ -535,25 +543,132 @@ class Digest:
     #: The first :data:`DIGEST_LISTED` of each list, and how many there are in all.
     new: list[DigestItem] = field(default_factory=list)
     unanswered: list[DigestItem] = field(default_factory=list)
-    solved_yesterday: int = 0
+    #: Solved since the last digest.
+    solved: int = 0
     top_helpers: list[tuple[int, int]] = field(default_factory=list)
     new_total: int = 0
     unanswered_total: int = 0
+    #: When the last digest was posted (None: this is the first one).
+    since: int | None = None
 
     @property
     def empty(self) -> bool:
         return not (
-            self.new_total
-            or self.unanswered_total
-            or self.solved_yesterday
-            or self.top_helpers
+            self.new_total or self.unanswered_total or self.solved or self.top_helpers
         )
 
 
-def next_digest_ts(now: int, hour: int = 9) -> int:
-    """The next ``hour``:00 UTC strictly after ``now``."""
-    today = now - now % DAY + hour * 3600
-    return today if today > now else today + DAY
+#: An unanswered question is news again once it has waited this many days.
+AGE_THRESHOLDS = (1, 3, 7, 14, 30)
+#: Every day of the week (0 is Monday, as in :meth:`datetime.date.weekday`).
+ALL_DAYS = frozenset(range(7))
+#: The digest's days as stored and as the autocomplete offers them.
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_PRESETS = {
+    "daily": ALL_DAYS,
+    "weekdays": frozenset(range(5)),
+    "weekends": frozenset({5, 6}),
+}
+_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSchedule:
+    """When a guild's helpers get the digest: a local time, days, a timezone
+    (as stored, "" is the server's; the engine fills it in before use)."""
+
+    at: time = time(9, 0)
+    days: frozenset[int] = ALL_DAYS
+    timezone: str = "UTC"
+
+
+def next_digest_ts(now: int, schedule: DigestSchedule | None = None) -> int:
+    """The next digest time strictly after ``now`` (UTC epoch seconds).
+
+    The time is local to the schedule's timezone, so a 09:00 digest stays at 09:00
+    across daylight saving time; a time the clocks skip that day moves forward.
+    """
+    schedule = schedule or DigestSchedule()
+    zone = ZoneInfo(schedule.timezone or "UTC")
+    today = datetime.fromtimestamp(now, zone).date()
+    for offset in range(8):
+        day = today + timedelta(days=offset)
+        if day.weekday() not in schedule.days:
+            continue
+        moment = int(datetime.combine(day, schedule.at, tzinfo=zone).timestamp())
+        if moment > now:
+            return moment
+    raise ValueError("a digest schedule needs at least one day")
+
+
+def parse_digest_time(text: str) -> time:
+    """``09:00`` (or ``9.00``, ``9h00``) as a time of day, or a refusal."""
+    found = _TIME.match(text)
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        raise Refused(Problem.BAD_DIGEST_TIME, time=text[:20])
+    return time(int(found[1]), int(found[2]))
+
+
+def parse_digest_days(text: str, names: Mapping[str, int]) -> frozenset[int]:
+    """Days of the week from what a member typed or chose.
+
+    ``names`` maps every name a day may go by (lower case: ``mon``, ``monday`` and
+    the member's own language's names) to its number; ``daily``, ``weekdays`` and
+    ``weekends`` are understood too. Refused when a word is none of them.
+    """
+    days: set[int] = set()
+    words = [w for w in re.split(r"[,;/\s]+", text.strip().lower()) if w]
+    for word in words:
+        if word in DAY_PRESETS:
+            days |= DAY_PRESETS[word]
+        elif word in names:
+            days.add(names[word])
+        else:
+            raise Refused(Problem.BAD_DIGEST_DAYS, days=text[:60])
+    if not days:
+        raise Refused(Problem.BAD_DIGEST_DAYS, days=text[:60])
+    return frozenset(days)
+
+
+def days_key(days: Iterable[int]) -> str:
+    """Days as the autocomplete's value and the command's canonical input."""
+    return ",".join(DAY_KEYS[d] for d in sorted(days))
+
+
+def crossings(since: int, now: int) -> list[tuple[int, int]]:
+    """For each age threshold, the creation times that reach it in (since, now].
+
+    A question created at ``c`` turns ``T`` days old at ``c + T``; it crossed the
+    threshold since the last digest when ``since < c + T <= now``.
+    """
+    return [
+        (since - days * DAY, now - days * DAY) for days in AGE_THRESHOLDS if now > since
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestNews:
+    """What happened since the last digest; nothing at all means no digest."""
+
+    new: int = 0
+    solved: int = 0
+    crossed: int = 0
+    unanswered: int = 0
+    last_unanswered: int | None = None
+
+    @property
+    def anything(self) -> bool:
+        """A new question, one solved, one answered or closed (fewer unanswered), or
+        one crossing an age threshold."""
+        return bool(
+            self.new
+            or self.solved
+            or self.crossed
+            or (
+                self.last_unanswered is not None
+                and self.unanswered != self.last_unanswered
+            )
+        )
 
 
 def clip_text(text: str, limit: int) -> str:

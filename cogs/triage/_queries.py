@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import time
 
 from bot.db import Database
 from bot.db import record
 from bot.db import Row
 from cogs.triage._logic import DIGEST_LISTED
 from cogs.triage._logic import DigestItem
+from cogs.triage._logic import DigestSchedule
 from cogs.triage._logic import fts_phrase
 
 _OPEN = "'open'"
@@ -452,6 +454,83 @@ SOLVED_BETWEEN = (
 
 async def solved_between(db: Database, guild_id: int, start: int, end: int) -> int:
     return int(await db.fetchval(SOLVED_BETWEEN, (guild_id, start, end)))
+
+
+UNANSWERED_COUNT = (
+    "SELECT count(*) FROM triage_questions INDEXED BY triage_questions_unanswered "
+    "WHERE guild_id = ? AND state = 'open' AND first_response_at IS NULL"
+)
+UNANSWERED_CREATED_BETWEEN = (
+    "SELECT count(*) FROM triage_questions INDEXED BY triage_questions_unanswered "
+    "WHERE guild_id = ? AND state = 'open' AND first_response_at IS NULL "
+    "AND created_at > ? AND created_at <= ?"
+)
+
+
+async def unanswered_count(db: Database, guild_id: int) -> int:
+    """Open questions nobody answered yet, whatever their age."""
+    return int(await db.fetchval(UNANSWERED_COUNT, (guild_id,)))
+
+
+async def unanswered_created_between(
+    db: Database, guild_id: int, after: int, until: int
+) -> int:
+    """Open unanswered questions created in (``after``, ``until``]."""
+    return int(await db.fetchval(UNANSWERED_CREATED_BETWEEN, (guild_id, after, until)))
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRow:
+    """A guild's digest schedule and what its last digest saw."""
+
+    schedule: DigestSchedule
+    last_at: int | None
+    last_unanswered: int | None
+
+
+async def digest_row(db: Database, guild_id: int) -> DigestRow:
+    row = await db.fetchone(
+        "SELECT * FROM triage_digest WHERE guild_id = ?", (guild_id,)
+    )
+    if row is None:
+        return DigestRow(DigestSchedule(timezone=""), None, None)
+    hour, minute = (int(part) for part in row["local_time"].split(":"))
+    return DigestRow(
+        DigestSchedule(
+            at=time(hour, minute),
+            days=frozenset(int(d) for d in row["days"]),
+            timezone=row["timezone"] or "",
+        ),
+        row["last_at"],
+        row["last_unanswered"],
+    )
+
+
+async def set_digest_schedule(
+    db: Database, guild_id: int, schedule: DigestSchedule
+) -> None:
+    await db.execute(
+        "INSERT INTO triage_digest (guild_id, local_time, days, timezone) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+        "local_time = excluded.local_time, days = excluded.days, "
+        "timezone = excluded.timezone",
+        (
+            guild_id,
+            f"{schedule.at.hour:02d}:{schedule.at.minute:02d}",
+            "".join(str(d) for d in sorted(schedule.days)),
+            schedule.timezone or None,
+        ),
+    )
+
+
+async def record_digest(db: Database, guild_id: int, at: int, unanswered: int) -> None:
+    """Remember the digest posted at ``at``: the next one says what changed since."""
+    await db.execute(
+        "INSERT INTO triage_digest (guild_id, last_at, last_unanswered) "
+        "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+        "last_at = excluded.last_at, last_unanswered = excluded.last_unanswered",
+        (guild_id, at, unanswered),
+    )
 
 
 TOP_HELPERS = (

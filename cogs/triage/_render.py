@@ -11,17 +11,27 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
+from babel import Locale
 
 from bot.clock import discord_timestamp
 from bot.i18n import _
+from bot.i18n import babel_locale
+from bot.i18n import format_list
 from bot.i18n import format_number
 from bot.i18n import ngettext
 from bot.refusals import explains
+from bot.refusals import Refused
 from bot.safety import quote
+from cogs.triage._logic import ALL_DAYS
 from cogs.triage._logic import CloseReason
+from cogs.triage._logic import DAY_KEYS
+from cogs.triage._logic import DAY_PRESETS
+from cogs.triage._logic import days_key
 from cogs.triage._logic import Digest
 from cogs.triage._logic import DIGEST_LISTED
+from cogs.triage._logic import DigestSchedule
 from cogs.triage._logic import LinkProblem
+from cogs.triage._logic import parse_digest_days
 from cogs.triage._logic import Problem
 from cogs.triage._logic import QUEUE_PAGE_SIZE
 from cogs.triage._queries import QueueItem
@@ -37,6 +47,17 @@ def thread_link(thread_id: int) -> str:
 def refusal(code: Problem, details: Mapping[str, object]) -> str:
     if code is Problem.UNKNOWN_TAG:
         return _("Unknown tag. Known tags: {tags}", tags=str(details["tags"]))
+    if code is Problem.BAD_DIGEST_TIME:
+        return _(
+            "{time} is not a time of day: write it as HH:MM, for example 09:00.",
+            time=quote(str(details["time"])),
+        )
+    if code is Problem.BAD_DIGEST_DAYS:
+        return _(
+            "I do not understand the days {days}: choose from the list, or write "
+            "day names separated by commas, for example mon, wed, fri.",
+            days=quote(str(details["days"])),
+        )
     sentences = {
         Problem.NOT_A_QUESTION: _("Use this inside a post in the questions forum."),
         Problem.DELETED: _("This post was deleted."),
@@ -261,9 +282,22 @@ def queue_embed(
 
 def digest_embed(digest: Digest) -> discord.Embed:
     embed = discord.Embed(title=_("Questions digest"))
+    if digest.since is not None:
+        embed.description = _(
+            "What changed since the last digest ({when}).",
+            when=discord_timestamp(digest.since, "f"),
+        )
 
     def listing(items: Sequence[Any], total: int) -> str:
-        shown = [f"- {thread_link(i.thread_id)}" for i in items[:DIGEST_LISTED]]
+        shown = [
+            "- "
+            + _(
+                "{thread}, asked {when}",
+                thread=thread_link(i.thread_id),
+                when=discord_timestamp(i.created_at, "R"),
+            )
+            for i in items[:DIGEST_LISTED]
+        ]
         if total > len(shown):
             more = total - len(shown)
             shown.append(ngettext("and {count} more", "and {count} more", more))
@@ -286,8 +320,10 @@ def digest_embed(digest: Digest) -> discord.Embed:
         inline=False,
     )
     embed.add_field(
-        name=_("Solved yesterday"),
-        value=format_number(digest.solved_yesterday),
+        name=_("Solved since the last digest")
+        if digest.since is not None
+        else _("Solved in the last day"),
+        value=format_number(digest.solved),
         inline=False,
     )
     helpers = "\n".join(
@@ -304,6 +340,64 @@ def digest_embed(digest: Digest) -> discord.Embed:
         name=_("Top helpers this week"), value=helpers or _("None"), inline=False
     )
     return embed
+
+
+# -- the digest's schedule ------------------------------------------------------------------
+def day_names() -> dict[str, int]:
+    """Every name a day goes by, lower case: ``mon``, English names, and the active
+    language's (what a member may type for the digest's days)."""
+    names: dict[str, int] = {key: index for index, key in enumerate(DAY_KEYS)}
+    for locale in (Locale("en"), babel_locale()):
+        for width in ("wide", "abbreviated"):
+            for index, name in locale.days["format"][width].items():
+                names.setdefault(name.lower().rstrip("."), index)
+    return names
+
+
+def describe_days(days: frozenset[int]) -> str:
+    """The days of the week, in the active language."""
+    if days == ALL_DAYS:
+        return _("every day")
+    wide = babel_locale().days["format"]["wide"]
+    return format_list([wide[day] for day in sorted(days)])
+
+
+def day_choices(current: str) -> list[tuple[str, str]]:
+    """What the days option suggests, as (shown, value): what was typed first when
+    it reads as days, then every day, weekdays, weekends and each day alone."""
+    typed = current.strip().lower()
+
+    def choice(days: frozenset[int]) -> tuple[str, str]:
+        return describe_days(days)[:100], days_key(days)
+
+    choices: list[tuple[str, str]] = []
+    if typed:
+        try:
+            choices.append(choice(parse_digest_days(typed, day_names())))
+        except Refused:
+            pass
+    presets = [DAY_PRESETS["daily"], DAY_PRESETS["weekdays"], DAY_PRESETS["weekends"]]
+    for days in presets + [frozenset({day}) for day in range(7)]:
+        shown = choice(days)
+        if shown not in choices and (not typed or typed in shown[0].lower()):
+            choices.append(shown)
+    return choices[:25]
+
+
+def digest_schedule_text(
+    schedule: DigestSchedule, next_at: int, *, saved: bool = False
+) -> str:
+    text = _(
+        "The helpers' digest is checked at {time} ({timezone}), {days}, and posted "
+        "only when something changed since the last one: a new question, one "
+        "answered or solved, or one unanswered for 1, 3, 7, 14 or 30 days. Next "
+        "check: {when}.",
+        time=f"{schedule.at.hour:02d}:{schedule.at.minute:02d}",
+        timezone=schedule.timezone,
+        days=describe_days(schedule.days),
+        when=discord_timestamp(next_at, "F"),
+    )
+    return (_("Saved.") + " " + text) if saved else text
 
 
 def duration(seconds: float | None) -> str:

@@ -53,6 +53,17 @@ async def tour(t: Tour) -> None:
     t.chapter("Questions: nudges, never closing")
     await t.send(w.helper, second, "Does it work with a commit?")
     t.say(
-        "Time passes: the helpers get a daily digest; Bob gets one nudge after a week."
+        "Helpers choose when their digest comes; it is posted only when something "
+        "changed since the last one (a new question, one answered or solved, one "
+        "waiting 1, 3, 7, 14 or 30 days):"
     )
+    await t.slash(
+        w.helper,
+        w.general,
+        "triage digest",
+        time="09:00",
+        days="mon,tue,wed,thu,fri",
+        timezone="Europe/Paris",
+    )
+    t.say("Time passes: a few digests, not one a day; Bob gets one nudge after a week.")
     await t.advance(days=8)

@@ -6,8 +6,8 @@ The expected outcome of each cell is written down here, from the product's rules
 - ``/setup *``: members who can manage the server (admin) only.
 - Chats: organisers run series, skips, reschedules and notes; everyone reads, proposes
   and votes; only organisers pin or remove a topic.
-- Triage: helpers (and organisers) close, escalate, see the queue and stats and edit
-  tag rules; ``/solved`` by the asker or a helper solves, by anyone else it only asks
+- Triage: helpers (and organisers) close, escalate, see the queue and stats, edit
+  tag rules and set when their digest comes; ``/solved`` by the asker or a helper solves, by anyone else it only asks
   the asker; reopening is for the asker or a helper.
 - Events: organisers create; the event's organiser or any organiser edits and cancels;
   everyone reads and RSVPs.
@@ -101,6 +101,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "triage tag-rule-add":        (D,     D,    A,     D,     A,        D,       A),
     "triage tag-rule-remove":     (D,     D,    A,     D,     A,        D,       A),
     "triage tag-rules":           (D,     D,    A,     D,     A,        D,       A),
+    "triage digest":              (D,     D,    A,     D,     A,        D,       A),
     "event create":               (D,     D,    D,     D,     A,        D,       A),
     "event edit":                 (D,     D,    D,     D,     A,        D,       A),
     "event cancel":               (D,     D,    D,     D,     A,        D,       A),
@@ -407,6 +408,7 @@ ARGS: dict[str, Args] = {
     "triage tag-rule-add": in_general(tag="Flask", keyword="werkzeugish"),
     "triage tag-rule-remove": in_general(tag="Flask", keyword="seeded"),
     "triage tag-rules": in_general(),
+    "triage digest": in_general(time="10:00"),
     "event create": in_general(kind="meetup", timezone="Europe/Paris"),
     "event edit": lambda s: (s.world.general, {"event": s.event}),
     "event cancel": lambda s: (s.world.general, {"event": s.draft}),

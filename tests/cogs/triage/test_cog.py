@@ -527,7 +527,87 @@ async def test_daily_digest_lists_new_unanswered_solved_and_helpers(
     assert f"<#{solved.id}>" not in str(
         second_fields["1 unanswered for more than a day"]
     )
-    assert second_fields["Solved yesterday"] == "1"
+    # the first digest counts the day's solved question; the second, none since
+    assert first_fields["Solved in the last day"] == "1"
+    assert second_fields["Solved since the last digest"] == "0"
+
+
+def digests(world: World) -> list[discord.Message]:
+    return [m for m in world.helpers.history() if m.embeds]
+
+
+async def test_digest_posts_only_when_something_changed(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    waiting = await post_question(world, world.bob, "Click option parsing", "click")
+    # A month with one question nobody answers: news on the first day, then only
+    # when it has waited 1, 3, 7, 14 and 30 days: six digests, not thirty-one.
+    await simcord_env.advance_time(31 * DAY)
+    await simcord_env.settle()
+    posted = digests(world)
+    days = [(m.created_at.day, m.created_at.hour) for m in posted]
+    assert days == [(1, 9), (2, 9), (4, 9), (8, 9), (15, 9), (31, 9)]
+    for message in posted:
+        fields = {f.name: str(f.value) for f in message.embeds[0].fields}
+        listed = "\n".join(fields.values())
+        # each question is listed with its age (a Discord timestamp, relative)
+        assert f"<#{waiting.id}>, asked <t:" in listed and ":R>" in listed
+    assert "What changed since the last digest" in str(posted[-1].embeds[0].description)
+    # an answer is news once; then nothing changes and nothing is posted
+    await world.helper.send(waiting, "Use click.Choice for that.")
+    await simcord_env.advance_time(5 * DAY)
+    await simcord_env.settle()
+    assert len(digests(world)) == 7
+    last = {f.name: str(f.value) for f in digests(world)[-1].embeds[0].fields}
+    assert f"<#{waiting.id}>" not in "\n".join(last.values())
+
+
+async def test_digest_time_and_days_are_set_per_server(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await post_question(world, world.bob, "Click option parsing", "click")
+    shown = await world.helper.slash(world.general, "triage digest")
+    assert "09:00 (UTC), every day" in str(shown.response.content)  # type: ignore[union-attr]
+    # without a timezone of its own, the digest follows the server's
+    await world.admin.slash(world.general, "setup timezone", timezone="Asia/Tokyo")
+    shown = await world.helper.slash(world.general, "triage digest")
+    assert "09:00 (Asia/Tokyo), every day" in str(shown.response.content)  # type: ignore[union-attr]
+    bad_time = await world.helper.slash(world.general, "triage digest", time="25:00")
+    assert "HH:MM" in str(bad_time.response.content)  # type: ignore[union-attr]
+    bad_days = await world.helper.slash(world.general, "triage digest", days="someday")
+    assert "do not understand the days" in str(bad_days.response.content)  # type: ignore[union-attr]
+    refused = await world.alice.slash(world.general, "triage digest", time="10:00")
+    assert "helper" in str(refused.response.content)  # type: ignore[union-attr]
+    assert (
+        await bot_of(simcord_env).db.fetchval("SELECT count(*) FROM triage_digest") == 0
+    )
+    choices = await world.helper.autocomplete(
+        world.general, "triage digest", "days", "mon, wed"
+    )
+    assert choices[0] == {"name": "Monday and Wednesday", "value": "mon,wed"}
+    saved = await world.helper.slash(
+        world.general,
+        "triage digest",
+        time="18:30",
+        days="mon,wed",
+        timezone="Europe/Paris",
+    )
+    content = str(saved.response.content)  # type: ignore[union-attr]
+    assert "18:30 (Europe/Paris), Monday and Wednesday" in content
+    # 18:30 in Paris is 17:30 UTC; the first Monday is 2026-01-05
+    monday = 1767634200
+    assert f"<t:{monday}:F>" in content
+    pending = await bot_of(simcord_env).db.fetchall(
+        "SELECT due_at FROM jobs WHERE kind = 'triage.digest' AND state = 'pending'"
+    )
+    assert [row["due_at"] for row in pending] == [monday]
+    await simcord_env.advance_time(monday - simcord_env.now().timestamp() - 60)
+    await simcord_env.settle()
+    assert digests(world) == []
+    await simcord_env.advance_time(120)
+    await simcord_env.settle()
+    [digest] = digests(world)
+    assert (digest.created_at.weekday(), digest.created_at.hour) == (0, 17)
 
 
 async def test_stats_counts_states_and_times(

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.refusals import Refused
 from cogs.triage import _logic as logic
 
 RULES = logic.load_rules()
@@ -225,3 +226,46 @@ def test_next_digest_and_median() -> None:
     assert logic.next_digest_ts(9 * 3600) == logic.DAY + 9 * 3600
     assert logic.median([]) is None
     assert logic.median([1, 3, 100]) == 3
+
+
+def test_the_digest_keeps_its_local_time_across_daylight_saving() -> None:
+    paris = logic.DigestSchedule(
+        at=logic.parse_digest_time("9:00"),
+        days=frozenset({0}),
+        timezone="Europe/Paris",
+    )
+    # Mondays: 2026-03-23 (CET, UTC+1) and 2026-03-30 (CEST, UTC+2)
+    before = logic.next_digest_ts(1774051200, paris)  # Sat 2026-03-21 00:00 UTC
+    after = logic.next_digest_ts(before, paris)
+    assert before == 1774252800  # 08:00 UTC
+    assert after == 1774854000  # 07:00 UTC
+
+
+@pytest.mark.parametrize("text", ["", "25:00", "9", "09:60", "noon"])
+def test_a_digest_time_that_is_not_one_is_refused(text: str) -> None:
+    with pytest.raises(Refused) as refused:
+        logic.parse_digest_time(text)
+    assert refused.value.code is logic.Problem.BAD_DIGEST_TIME
+
+
+def test_digest_days_read_names_keys_and_presets() -> None:
+    names = {"mon": 0, "monday": 0, "wed": 2, "mittwoch": 2, "fri": 4}
+    assert logic.parse_digest_days("Monday, mittwoch", names) == {0, 2}
+    assert logic.parse_digest_days("weekdays", names) == set(range(5))
+    assert logic.days_key(logic.parse_digest_days("fri mon", names)) == "mon,fri"
+    for text in ("", "someday", "mon, funday"):
+        with pytest.raises(Refused):
+            logic.parse_digest_days(text, names)
+
+
+def test_news_is_anything_that_changed_since_the_last_digest() -> None:
+    assert not logic.DigestNews(unanswered=3, last_unanswered=3).anything
+    assert logic.DigestNews(unanswered=2, last_unanswered=3).anything
+    assert logic.DigestNews(new=1, unanswered=3, last_unanswered=3).anything
+    assert logic.DigestNews(crossed=1, unanswered=3, last_unanswered=3).anything
+    # a question asked at c turns 3 days old at c + 3 days: in (since, now] or not
+    since, now = 10 * logic.DAY, 11 * logic.DAY
+    windows = dict(zip(logic.AGE_THRESHOLDS, logic.crossings(since, now), strict=True))
+    after, until = windows[3]
+    assert after < 7 * logic.DAY + 1 <= until
+    assert not after < 7 * logic.DAY <= until

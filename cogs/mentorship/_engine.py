@@ -587,11 +587,19 @@ class MentorshipEngine:
         await self.ensure_digest(guild_id)
         settings = await self.bot.guild_config.get(guild_id)
         log_channel = settings.channel(Channel.LOG)
-        cutoff = now_ts() - int(logic.UNCLAIMED_AFTER.total_seconds())
+        now = now_ts()
+        cutoff = now - int(logic.UNCLAIMED_AFTER.total_seconds())
         waiting, total = await q.unclaimed(
             self.db, guild_id, cutoff, logic.DIGEST_LISTED
         )
         if log_channel is None or not waiting:
+            return
+        fingerprint = logic.digest_fingerprint(
+            await q.waiting_since(self.db, guild_id, cutoff), now
+        )
+        if fingerprint == await q.digest_fingerprint(self.db, guild_id):
+            # The same requests, waiting no longer than a threshold: a copy of last
+            # week's digest would be noise.
             return
         mentors = await q.available_mentors(self.db, guild_id)
         at = utcnow()
@@ -607,3 +615,4 @@ class MentorshipEngine:
             guild_id=guild_id,
             embed=render.digest_embed(self.topics, waiting, suggestions, total),
         )
+        await q.record_digest(self.db, guild_id, fingerprint, now)

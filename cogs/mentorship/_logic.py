@@ -8,6 +8,7 @@ words it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import statistics
 import tomllib
 from collections.abc import Iterable
@@ -514,6 +515,25 @@ def next_digest_at(now: datetime) -> datetime:
     while monday <= now:
         monday += timedelta(days=7)
     return monday
+
+
+#: A request still waiting after each of these ages is news again (days).
+WAIT_THRESHOLDS = (7, 14, 28, 56)
+
+
+def digest_fingerprint(waiting: Iterable[tuple[int, int]], now_ts: int) -> str:
+    """What a digest of these ``(request id, created_at)`` would say, in short.
+
+    Two digests with the same fingerprint list the same requests at the same stage
+    of waiting: the second would be a copy. A request claimed, withdrawn or new, or
+    one that has now waited 2, 4 or 8 weeks, changes it.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    for request_id, created_at in sorted(waiting):
+        waited = (now_ts - created_at) // 86_400
+        stage = sum(waited >= days for days in WAIT_THRESHOLDS)
+        digest.update(f"{request_id}:{stage};".encode())
+    return digest.hexdigest()
 
 
 def median_seconds(values: Sequence[int]) -> int | None:

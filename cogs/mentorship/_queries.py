@@ -413,6 +413,40 @@ async def close_pairing(
 
 
 # -- check-ins and feedback -------------------------------------------------------
+WAITING_SINCE = (
+    "SELECT id, created_at FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
+    "AND created_at <= ?"
+)
+
+
+async def waiting_since(
+    db: Database, guild_id: int, cutoff: int
+) -> list[tuple[int, int]]:
+    """Every open request made by ``cutoff``: (id, created_at), for the digest's
+    fingerprint (two integers a request: the queue's size at most)."""
+    rows = await db.fetchall(WAITING_SINCE, (guild_id, cutoff))
+    return [(row["id"], row["created_at"]) for row in rows]
+
+
+async def digest_fingerprint(db: Database, guild_id: int) -> str | None:
+    """The fingerprint of the last digest posted (None: none yet)."""
+    value = await db.fetchval(
+        "SELECT digest_fingerprint FROM mentor_settings WHERE guild_id = ?",
+        (guild_id,),
+    )
+    return None if value is None else str(value)
+
+
+async def record_digest(db: Database, guild_id: int, fingerprint: str, at: int) -> None:
+    await db.execute(
+        "INSERT INTO mentor_settings (guild_id, digest_fingerprint, digest_at) "
+        "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+        "digest_fingerprint = excluded.digest_fingerprint, "
+        "digest_at = excluded.digest_at",
+        (guild_id, fingerprint, at),
+    )
+
+
 async def checkin_days(db: Database, guild_id: int) -> int:
     value = await db.fetchval(
         "SELECT checkin_days FROM mentor_settings WHERE guild_id = ?", (guild_id,)

@@ -564,6 +564,25 @@ async def test_weekly_digest_lists_week_old_requests_with_suggestions(
     assert len([m for m in world.log.history() if m.embeds]) == 1
 
 
+async def test_mentoring_digest_is_posted_only_when_the_waiting_list_changed(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor, topics="flask")
+    await make_request(world, world.alice, topics="flask")
+    # Mondays 12 Jan (waited 11 days), 19 Jan (18: past two weeks), 26 Jan (25),
+    # 2 Feb (32: past four weeks), 9 Feb (39): the same request at the same stage
+    # is not news, so weeks 3 and 5 post nothing.
+    await advance(simcord_env, 39 * DAY + 10 * 3600)
+    posted = [m for m in world.log.history() if m.embeds]
+    assert [m.created_at.day for m in posted] == [12, 19, 2]
+    # a new request past a week is news again
+    await make_request(world, world.bob, topics="flask")
+    await advance(simcord_env, 14 * DAY)
+    posted = [m for m in world.log.history() if m.embeds]
+    assert len(posted) == 4
+    assert f"<@{world.bob.id}>" in (posted[-1].embeds[0].description or "")
+
+
 async def test_release_needs_a_note_within_limits_and_changes_nothing(
     simcord_env: simcord.Env, world: World
 ) -> None:

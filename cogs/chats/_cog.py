@@ -43,6 +43,8 @@ WEEKDAYS = [
     )
 ]
 CADENCES = [
+    app_commands.Choice(name="weekly", value="weekly"),
+    app_commands.Choice(name="fortnightly", value="fortnightly"),
     app_commands.Choice(name="monthly", value="monthly"),
     app_commands.Choice(name="quarterly", value="quarterly"),
 ]
@@ -115,14 +117,14 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         name="Name of the series, for example Flask chat",
         cadence="How often the chat happens",
         weekday="Day of the week of the chat",
-        week="Which week of the month: 1 to 4, or last",
+        week="Which week of the month: 1 to 4, or last (monthly and quarterly)",
         time="Local start time, HH:MM",
         timezone="Timezone of the start time (default: yours, or the server's)",
         duration="Length in minutes (at most 720)",
         channel="Voice or stage channel where the chat happens",
         url="Link to an external meeting, instead of a channel",
         lead_days="How many days ahead the Discord event and announcement appear",
-        reminders="Hours before the start to remind, comma separated (default 24,1)",
+        reminders="When to remind before the start, like 24h,1h, or none (default 24h,1h)",
     )
     @app_commands.choices(cadence=CADENCES)
     @app_commands.choices(weekday=WEEKDAYS)
@@ -133,14 +135,14 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         name: str,
         cadence: app_commands.Choice[str],
         weekday: app_commands.Choice[int],
-        week: str,
         time: str,
         duration: int,
         timezone: Timezone | None = None,
+        week: str | None = None,
         channel: VoiceOrStage | None = None,
         url: str | None = None,
         lead_days: int = 7,
-        reminders: str = "24,1",
+        reminders: str = "24h,1h",
     ) -> None:
         """Create a recurring community chat."""
         assert interaction.guild_id is not None
@@ -192,7 +194,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         channel="New voice or stage channel",
         url="New external meeting link",
         lead_days="New number of days ahead the event appears",
-        reminders="New reminder hours before the start, comma separated",
+        reminders="New reminders before the start, like 24h,1h, or none",
     )
     @requires(Role.ORGANISER)
     async def series_edit(
@@ -217,7 +219,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             name=name or current.name,
             cadence=current.cadence.value,
             weekday=current.weekday,
-            week=str(current.week),
+            week=None if current.week is None else str(current.week),
             time=time or current.local_time,
             zone=timezone or ZoneInfo(current.timezone),
             duration=duration if duration is not None else current.duration_minutes,
@@ -233,8 +235,10 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             if reminders is not None
             else logic.format_reminders(current.reminder_hours),
             now=utcnow(),
+            month_phase=current.month_phase,
+            anchor=current.anchor,
         )
-        for fixed in ("cadence", "weekday", "week", "month_phase"):
+        for fixed in ("cadence", "weekday", "week", "month_phase", "anchor"):
             values.pop(fixed)
         if name:
             await self._check_name_free(interaction, values["name"], current.id)

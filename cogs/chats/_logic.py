@@ -1,15 +1,15 @@
 """Community chats without Discord: recurrence, validation, agenda ranking.
 
-Everything here is pure: datetimes in, datetimes out. Occurrences are computed in the
-series' own IANA timezone and converted to UTC, so a 17:00 Europe/Paris chat is 17:00
-Paris time in January and in July. A local time that does not exist on some date of
-the series (the spring-forward gap) or exists twice (the fall-back hour) is refused
-when the series is created, rather than silently moved.
+Everything here is pure: datetimes in, datetimes out. Occurrences come from the one
+recurrence of chats and events (:mod:`bot.recurrence`), in the series' own IANA
+timezone, so a 17:00 Europe/Paris chat is 17:00 Paris time in January and in July. A
+local time that does not exist on some date of the series (the spring-forward gap) or
+exists twice (the fall-back hour) is refused when the series is created, rather than
+silently moved.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -18,16 +18,28 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from datetime import UTC
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot import recurrence
+from bot import reminders as offsets
+from bot.recurrence import CHECK_YEARS
+from bot.recurrence import classify_local
+from bot.recurrence import Frequency
+from bot.recurrence import local_to_utc
+from bot.recurrence import LocalTimeKind
+from bot.recurrence import nth_weekday
+from bot.recurrence import Rule
 from bot.refusals import Refused
 
-#: How far ahead a new series' local time is checked against DST transitions. The
-#: weekday/date pattern of a year repeats within 28 years, and zone rules change
-#: more often than that, so ten years is what can usefully be promised.
-CHECK_YEARS = 10
+__all__ = [
+    "CHECK_YEARS",
+    "LocalTimeKind",
+    "classify_local",
+    "local_to_utc",
+    "nth_weekday",
+]
+
 MAX_DURATION_MINUTES = 12 * 60
 MAX_LEAD_DAYS = 60
 MAX_REMINDERS = 4
@@ -44,18 +56,28 @@ TOPICS_PAGE = 10
 
 
 class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
 
     @property
+    def monthly(self) -> bool:
+        """Whether the chats fall on a week of the month (else on every nth week)."""
+        return self in (Cadence.MONTHLY, Cadence.QUARTERLY)
+
+    @property
     def step(self) -> int:
-        return 1 if self is Cadence.MONTHLY else 3
+        """Weeks (weekly cadences) or months (monthly ones) from one chat to the next."""
+        return _STEPS[self]
 
 
-class LocalTimeKind(StrEnum):
-    OK = "ok"
-    NONEXISTENT = "nonexistent"
-    AMBIGUOUS = "ambiguous"
+_STEPS = {
+    Cadence.WEEKLY: 1,
+    Cadence.FORTNIGHTLY: 2,
+    Cadence.MONTHLY: 1,
+    Cadence.QUARTERLY: 3,
+}
 
 
 class Problem(StrEnum):
@@ -65,6 +87,7 @@ class Problem(StrEnum):
     NONEXISTENT_TIME = "nonexistent_time"
     AMBIGUOUS_TIME = "ambiguous_time"
     BAD_WEEK = "bad_week"
+    NO_WEEK = "no_week"
     BAD_DURATION = "bad_duration"
     BAD_LEAD = "bad_lead"
     BAD_REMINDERS = "bad_reminders"
@@ -106,29 +129,6 @@ def parse_local_time(text: str) -> time:
     return time(hour, minute)
 
 
-def classify_local(moment: datetime, tz: ZoneInfo) -> LocalTimeKind:
-    """Say whether the naive wall time ``moment`` exists once, never, or twice in ``tz``."""
-    naive = moment.replace(tzinfo=None)
-    first = naive.replace(tzinfo=tz, fold=0)
-    second = naive.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() == second.utcoffset():
-        return LocalTimeKind.OK
-    back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    if back != naive:
-        return LocalTimeKind.NONEXISTENT
-    return LocalTimeKind.AMBIGUOUS
-
-
-def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of wall time ``at`` on ``day`` in ``tz``.
-
-    Series are checked for gaps and overlaps when created; should zone rules change
-    later, a nonexistent time maps forward past the gap and an ambiguous one to its
-    first instance (``fold=0``), which is what a person would expect.
-    """
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-
-
 # -- the recurrence --------------------------------------------------------------------
 def parse_week(text: str) -> int:
     """``1``..``4`` (or first..fourth), or ``last`` (-1)."""
@@ -141,62 +141,55 @@ def parse_week(text: str) -> int:
     raise Refused(Problem.BAD_WEEK, week=text)
 
 
-def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
-    """The ``week``-th (1..4, or -1 for last) ``weekday`` (Monday 0) of a month."""
-    if week == -1:
-        last = calendar.monthrange(year, month)[1]
-        day = date(year, month, last)
-        return day - timedelta(days=(day.weekday() - weekday) % 7)
-    if week not in (1, 2, 3, 4):
-        raise Refused(Problem.BAD_WEEK, week=str(week))
-    first = date(year, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
-
-
 @dataclass(frozen=True, slots=True)
 class Recurrence:
+    """A series' rule as chats store it; :attr:`rule` is the shared one."""
+
     cadence: Cadence
     weekday: int
-    week: int
+    week: int | None
     at: time
     timezone: str
     #: For quarterly series: months m with (m - 1) % 3 == phase.
     month_phase: int = 0
+    #: For fortnightly series: the date of the first chat (fixes which weeks).
+    anchor: date | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def months(self, start_year: int, start_month: int) -> Iterator[tuple[int, int]]:
-        """The series' months from (start_year, start_month) on, forever."""
-        year, month = start_year, start_month
-        while True:
-            if self.cadence is Cadence.MONTHLY or (month - 1) % 3 == self.month_phase:
-                yield year, month
-            month += 1
-            if month > 12:
-                year, month = year + 1, 1
+    @property
+    def rule(self) -> Rule:
+        if self.cadence.monthly:
+            return Rule(
+                Frequency.MONTHLY,
+                self.at,
+                self.timezone,
+                self.cadence.step,
+                weekday=self.weekday,
+                week=self.week,
+                anchor=date(recurrence.EPOCH.year, self.month_phase + 1, 1),
+            )
+        return Rule(
+            Frequency.WEEKLY,
+            self.at,
+            self.timezone,
+            self.cadence.step,
+            weekday=self.weekday,
+            anchor=self.anchor or recurrence.EPOCH,
+        )
 
     def local_dates(self, after: datetime) -> Iterator[date]:
-        """The series' dates, starting with the month of ``after`` in the series' zone."""
-        local = after.astimezone(self.tz)
-        for year, month in self.months(local.year, local.month):
-            yield nth_weekday(year, month, self.weekday, self.week)
+        """The series' dates, from the local date of ``after`` on."""
+        return self.rule.local_dates(after)
 
     def occurrences(self, after: datetime, count: int) -> list[datetime]:
         """The next ``count`` UTC starts strictly after ``after``."""
-        out: list[datetime] = []
-        tz = self.tz
-        for day in self.local_dates(after):
-            start = local_to_utc(day, self.at, tz)
-            if start > after:
-                out.append(start)
-                if len(out) >= count:
-                    break
-        return out
+        return self.rule.occurrences(after, count)
 
     def next_after(self, after: datetime) -> datetime:
-        return self.occurrences(after, 1)[0]
+        return self.rule.next_after(after)
 
 
 def check_recurrence(rec: Recurrence, now: datetime, years: int = CHECK_YEARS) -> None:
@@ -204,27 +197,34 @@ def check_recurrence(rec: Recurrence, now: datetime, years: int = CHECK_YEARS) -
 
     The first offending date is named, so the organiser can pick another time.
     """
-    tz = rec.tz
-    horizon = now + timedelta(days=366 * years)
-    for day in rec.local_dates(now):
-        if datetime.combine(day, rec.at, tzinfo=UTC) > horizon:
-            return
-        kind = classify_local(datetime.combine(day, rec.at), tz)
-        if kind is LocalTimeKind.NONEXISTENT:
-            raise Refused(
-                Problem.NONEXISTENT_TIME, date=day.isoformat(), time=_hm(rec.at)
-            )
-        if kind is LocalTimeKind.AMBIGUOUS:
-            raise Refused(
-                Problem.AMBIGUOUS_TIME, date=day.isoformat(), time=_hm(rec.at)
-            )
+    bad = recurrence.first_unsafe(rec.rule, now, years)
+    if bad is None:
+        return
+    day, kind = bad
+    problem = (
+        Problem.NONEXISTENT_TIME
+        if kind is LocalTimeKind.NONEXISTENT
+        else Problem.AMBIGUOUS_TIME
+    )
+    raise Refused(problem, date=day.isoformat(), time=_hm(rec.at))
 
 
 def phase_for(cadence: Cadence, now: datetime, tz: ZoneInfo) -> int:
     """A quarterly series starts in the current quarter-month of its zone."""
-    if cadence is Cadence.MONTHLY:
+    if cadence is not Cadence.QUARTERLY:
         return 0
     return (now.astimezone(tz).month - 1) % 3
+
+
+def anchor_for(
+    cadence: Cadence, weekday: int, at: time, zone: ZoneInfo, now: datetime
+) -> date | None:
+    """A fortnightly series starts with the first such weekday after ``now``: its
+    weeks are counted from that date's week."""
+    if cadence is not Cadence.FORTNIGHTLY:
+        return None
+    first = Rule(Frequency.WEEKLY, at, zone.key, weekday=weekday).next_after(now)
+    return first.astimezone(zone).date()
 
 
 def _hm(at: time) -> str:
@@ -243,17 +243,17 @@ def check_duration(minutes: int) -> timedelta:
 
 
 def parse_reminders(text: str) -> tuple[int, ...]:
-    """``"24,1"`` as (24, 1): hours before the start, largest first, no repeats."""
-    hours: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not part.isdecimal() or not 1 <= int(part) <= MAX_REMINDER_HOURS:
-            raise Refused(Problem.BAD_REMINDERS, reminders=text)
-        hours.add(int(part))
-    if len(hours) > MAX_REMINDERS:
+    """``"24,1"`` or ``"24h, 1h"`` as (24, 1): whole hours before the start, largest
+    first, no repeats; ``none`` for none (see :mod:`bot.reminders`)."""
+    try:
+        minutes = offsets.parse_offsets(
+            text, most=MAX_REMINDERS, longest=MAX_REMINDER_HOURS * 60
+        )
+    except ValueError:
+        raise Refused(Problem.BAD_REMINDERS, reminders=text) from None
+    if any(m % 60 for m in minutes):
         raise Refused(Problem.BAD_REMINDERS, reminders=text)
-    return tuple(sorted(hours, reverse=True))
+    return tuple(m // 60 for m in minutes)
 
 
 def format_reminders(hours: Iterable[int]) -> str:
@@ -343,7 +343,7 @@ def series_values(
     name: str,
     cadence: str,
     weekday: int,
-    week: str,
+    week: str | None,
     time: str,
     zone: ZoneInfo,
     duration: int,
@@ -351,21 +351,33 @@ def series_values(
     lead_days: int,
     reminders: str,
     now: datetime,
+    month_phase: int | None = None,
+    anchor: date | None = None,
 ) -> dict[str, object]:
-    """Check a series as an organiser describes it; return its stored columns."""
+    """Check a series as an organiser describes it; return its stored columns.
+
+    ``month_phase`` and ``anchor`` are an existing series' (an edit keeps which
+    months or weeks it falls in); a new series takes them from ``now``.
+    """
     clean_name = check_name(name)
+    kind = Cadence(cadence)
     at = parse_local_time(time)
-    week_number = parse_week(week)
+    week_number: int | None = None
+    if kind.monthly:
+        if week is None or not week.strip():
+            raise Refused(Problem.NO_WEEK)
+        week_number = parse_week(week)
     check_duration(duration)
     hours = parse_reminders(reminders)
     check_lead(lead_days, hours)
     rec = Recurrence(
-        Cadence(cadence),
+        kind,
         weekday,
         week_number,
         at,
         zone.key,
-        phase_for(Cadence(cadence), now, zone),
+        phase_for(kind, now, zone) if month_phase is None else month_phase,
+        anchor or anchor_for(kind, weekday, at, zone, now),
     )
     check_recurrence(rec, now)
     return {
@@ -376,6 +388,7 @@ def series_values(
         "local_time": format_time(at),
         "timezone": zone.key,
         "month_phase": rec.month_phase,
+        "anchor": rec.anchor.isoformat() if rec.anchor else None,
         "duration_minutes": duration,
         "lead_days": lead_days,
         "reminder_hours": format_reminders(hours),

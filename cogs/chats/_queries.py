@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,13 @@ class Series:
     name: str
     cadence: Cadence
     weekday: int
-    week: int
+    #: The week of the month (1..4, -1 for the last) of monthly cadences.
+    week: int | None
     local_time: str
     timezone: str
     month_phase: int
+    #: The first chat's local date, for cadences counted in weeks.
+    anchor: date | None
     duration_minutes: int
     location_kind: str
     channel_id: int | None
@@ -46,6 +50,7 @@ class Series:
             parse_local_time(self.local_time),
             self.timezone,
             self.month_phase,
+            self.anchor,
         )
 
     @classmethod
@@ -55,6 +60,7 @@ class Series:
             cls,
             row,
             cadence=Cadence(row["cadence"]),
+            anchor=date.fromisoformat(row["anchor"]) if row["anchor"] else None,
             reminder_hours=hours,
             paused=bool(row["paused"]),
         )

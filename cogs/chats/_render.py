@@ -50,6 +50,9 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             "The week of the month must be 1, 2, 3, 4 or last, not {week}.",
             week=p.get("week"),
         ),
+        Problem.NO_WEEK: lambda: _(
+            "Say which week of the month the chat is in: 1, 2, 3, 4 or last."
+        ),
         Problem.BAD_DURATION: lambda: _(
             "A chat lasts between 1 minute and 12 hours (720 minutes)."
         ),
@@ -58,7 +61,7 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             limit=logic.MAX_LEAD_DAYS,
         ),
         Problem.BAD_REMINDERS: lambda: _(
-            "Reminders are up to {count} numbers of hours before the start, between 1 and {max}, separated by commas, like 24,1.",
+            "Reminders are up to {count} whole hours before the start, at most {max}, separated by commas, like 24h,1h; or none.",
             count=logic.MAX_REMINDERS,
             max=logic.MAX_REMINDER_HOURS,
         ),
@@ -150,13 +153,21 @@ def rule_text(series: Series) -> str:
         _("Saturday"),
         _("Sunday"),
     ]
-    template = (
-        _("every month, on the {week} {weekday}, at {time} {timezone}")
-        if series.cadence is Cadence.MONTHLY
-        else _("every three months, on the {week} {weekday}, at {time} {timezone}")
-    )
+    templates = {
+        Cadence.WEEKLY: lambda: _("every week, on {weekday}, at {time} {timezone}"),
+        Cadence.FORTNIGHTLY: lambda: _(
+            "every two weeks, on {weekday}, at {time} {timezone}"
+        ),
+        Cadence.MONTHLY: lambda: _(
+            "every month, on the {week} {weekday}, at {time} {timezone}"
+        ),
+        Cadence.QUARTERLY: lambda: _(
+            "every three months, on the {week} {weekday}, at {time} {timezone}"
+        ),
+    }
+    template = templates[series.cadence]()
     return template.format(
-        week=ordinals[series.week],
+        week=ordinals[series.week] if series.week is not None else "",
         weekday=days[series.weekday],
         time=series.local_time,
         timezone=series.timezone,

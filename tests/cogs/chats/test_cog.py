@@ -755,3 +755,68 @@ async def test_topics_page_forward_and_back_and_across_a_restart(
     await restart(simcord_env, settings)
     again = await world.carol.click(page, label="Next")
     assert "Page 2 of 2" in shown(again, page) and "12. " in shown(again, page)
+
+
+# -- weekly and fortnightly series --------------------------------------------------------------
+async def test_fortnightly_series_meets_every_other_week_at_local_time(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    # Tuesdays at 18:30 Paris, every other week, from the first Tuesday (6 January);
+    # announced 2 days ahead, with no reminders at all.
+    result = await create_series(
+        world,
+        name="Werkzeug hour",
+        cadence="fortnightly",
+        weekday=1,
+        week=None,
+        time="18:30",
+        lead_days=2,
+        reminders="none",
+    )
+    assert "every two weeks, on Tuesday, at 18:30 Europe/Paris" in reply_text(result)
+    first = datetime(2026, 1, 6, 17, 30, tzinfo=UTC)
+    assert f"<t:{int(first.timestamp())}:F>" in reply_text(result)
+    await advance_to(simcord_env, 5 * DAY + 19 * HOUR)  # 6 Jan 19:00 UTC: over
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    assert series.week is None and series.anchor is not None
+    following = await q.upcoming(db, series.id)
+    assert following is not None
+    assert following.start == datetime(2026, 1, 20, 17, 30, tzinfo=UTC)
+    [event] = events(simcord_env, world)
+    assert event.scheduled_start_time.startswith("2026-01-06T17:30")
+    assert not [t for t in texts(world.announcements) if "starts" in t]
+
+
+async def test_weekly_series_and_a_monthly_one_without_its_week(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    weekly = await create_series(
+        world, name="Office hours", cadence="weekly", weekday=4, week=None
+    )
+    assert "every week, on Friday, at 17:00" in reply_text(weekly)
+    refused = await create_series(world, name="Monthly", week=None)
+    assert "which week of the month" in reply_text(refused)
+    db = await db_of(simcord_env)
+    assert [s.name for s in await q.all_series(db, world.guild.id)] == ["Office hours"]
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None and occ.start == datetime(2026, 1, 2, 16, tzinfo=UTC)
+    simcord_env.check_errors = False  # the refusal above is the point
+
+
+async def test_edit_reminders_to_none_and_back(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    edited = await world.organiser.slash(
+        world.general, "chat series-edit", series="Flask chat", reminders="none"
+    )
+    assert "Saved" in reply_text(edited)
+    await advance_to(simcord_env, TO_REMINDER_1 + 600)
+    assert not [t for t in texts(world.announcements) if "starts" in t]
+    bad = await world.organiser.slash(
+        world.general, "chat series-edit", series="Flask chat", reminders="90m"
+    )
+    assert "whole hours" in reply_text(bad)
+    simcord_env.check_errors = False

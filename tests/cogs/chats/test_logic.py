@@ -35,7 +35,9 @@ DST_ZONES = [
 ZONES = [*DST_ZONES, "UTC", "Asia/Kolkata", "Asia/Tokyo", "Asia/Kathmandu"]
 
 zones = st.sampled_from(ZONES)
-cadences = st.sampled_from(list(Cadence))
+#: Cadences that fall on a week of the month (weekly ones are tested on their own).
+cadences = st.sampled_from([c for c in Cadence if c.monthly])
+weekly_cadences = st.sampled_from([c for c in Cadence if not c.monthly])
 weekdays = st.integers(0, 6)
 weeks = st.sampled_from([1, 2, 3, 4, -1])
 times = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
@@ -92,11 +94,34 @@ def test_occurrences_keep_the_local_rule(
 
 
 @settings(max_examples=150, deadline=None)
-@given(zones, cadences, weekdays, weeks, times, moments)
+@given(zones, weekly_cadences, weekdays, times, moments, st.integers(0, 13))
+def test_weekly_occurrences_keep_the_weekday_the_step_and_the_local_time(
+    name: str, cadence: Cadence, weekday: int, at: time, now: datetime, shift: int
+) -> None:
+    tz = ZoneInfo(name)
+    anchor = now.astimezone(tz).date() + timedelta(days=shift)
+    rec = Recurrence(cadence, weekday, None, at, name, anchor=anchor)
+    starts = rec.occurrences(now, 8)
+    assert len(starts) == 8 and starts == sorted(starts) and starts[0] > now
+    days = [start.astimezone(tz).date() for start in starts]
+    assert all(day.weekday() == weekday and day >= anchor for day in days)
+    assert {(b - a).days for a, b in zip(days, days[1:], strict=False)} == {
+        7 * cadence.step
+    }
+    # fortnightly weeks are counted from the anchor's week
+    monday = anchor - timedelta(days=anchor.weekday())
+    assert all((day - monday).days // 7 % cadence.step == 0 for day in days)
+    for start, day in zip(starts, days, strict=True):
+        if logic.classify_local(datetime.combine(day, at), tz) is LocalTimeKind.OK:
+            assert start.astimezone(tz).time() == at
+
+
+@settings(max_examples=150, deadline=None)
+@given(zones, st.sampled_from(list(Cadence)), weekdays, weeks, times, moments)
 def test_accepted_series_never_lands_in_a_gap_or_overlap(
     name: str, cadence: Cadence, weekday: int, week: int, at: time, now: datetime
 ) -> None:
-    rec = Recurrence(cadence, weekday, week, at, name)
+    rec = Recurrence(cadence, weekday, week if cadence.monthly else None, at, name)
     tz = ZoneInfo(name)
     try:
         logic.check_recurrence(rec, now, years=3)
@@ -182,6 +207,62 @@ def test_first_sunday_0130_new_york_in_november_is_refused_as_ambiguous() -> Non
     assert caught.value.details["date"] == "2026-11-01"
 
 
+def test_weekly_sunday_0230_paris_is_refused_on_the_first_spring_sunday() -> None:
+    rec = Recurrence(Cadence.WEEKLY, 6, None, time(2, 30), "Europe/Paris")
+    with pytest.raises(Refused) as caught:
+        logic.check_recurrence(rec, datetime(2026, 1, 1, tzinfo=UTC))
+    assert caught.value.code is Problem.NONEXISTENT_TIME
+    assert caught.value.details["date"] == "2026-03-29"
+
+
+def test_fortnightly_series_starts_on_the_next_weekday_and_skips_a_week() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2026, 1, 1, tzinfo=UTC)  # a Thursday
+    values = logic.series_values(
+        name="Flask chat",
+        cadence="fortnightly",
+        weekday=1,
+        week=None,
+        time="18:30",
+        zone=paris,
+        duration=60,
+        place={"location_kind": "external"},
+        lead_days=3,
+        reminders="none",
+        now=now,
+    )
+    assert values["anchor"] == "2026-01-06" and values["week"] is None
+    assert values["reminder_hours"] == ""
+    rec = Recurrence(
+        Cadence.FORTNIGHTLY,
+        1,
+        None,
+        time(18, 30),
+        "Europe/Paris",
+        anchor=date(2026, 1, 6),
+    )
+    days = [s.astimezone(paris).date().isoformat() for s in rec.occurrences(now, 3)]
+    assert days == ["2026-01-06", "2026-01-20", "2026-02-03"]
+
+
+def test_monthly_series_without_a_week_is_refused() -> None:
+    with pytest.raises(Refused) as caught:
+        logic.series_values(
+            name="Flask chat",
+            cadence="monthly",
+            weekday=1,
+            week=None,
+            time="18:30",
+            zone=ZoneInfo("UTC"),
+            duration=60,
+            place={},
+            lead_days=3,
+            reminders="24",
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    assert caught.value.code is Problem.NO_WEEK
+
+
 def test_quarterly_series_keeps_its_phase() -> None:
     tz = ZoneInfo("UTC")
     phase = logic.phase_for(Cadence.QUARTERLY, datetime(2026, 2, 1, tzinfo=UTC), tz)
@@ -249,7 +330,10 @@ def test_duration_zero_or_over_12_hours_is_refused(minutes: int) -> None:
 def test_reminders_parse_and_validate() -> None:
     assert logic.parse_reminders("1, 24") == (24, 1)
     assert logic.parse_reminders("") == ()
-    for bad in ("0", "x", "1,2,3,4,5", "500"):
+    assert logic.parse_reminders("24h,1h") == (24, 1)
+    assert logic.parse_reminders("none") == ()
+    assert logic.parse_reminders("2d") == (48,)
+    for bad in ("0", "x", "1,2,3,4,5", "500", "30m", "1h30"):
         with pytest.raises(Refused):
             logic.parse_reminders(bad)
     with pytest.raises(Refused) as caught:

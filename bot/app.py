@@ -16,6 +16,7 @@ from discord.ext import commands
 
 import cogs
 from bot import backups
+from bot import happenings
 from bot import i18n
 from bot import logs
 from bot import ui
@@ -135,6 +136,7 @@ class PalletsBot(commands.Bot):
         await self.db.migrate()
         await self.tree.set_translator(BabelTranslator())
         self.add_dynamic_items(*ui.PERSISTENT_ITEMS)
+        happenings.listen_for_interest(self)
         for name in cog_names():
             await self.load_extension(name)
         await self.scheduler.start()

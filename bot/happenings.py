@@ -16,6 +16,11 @@ same for every happening live here, so they behave the same everywhere:
   members rely on.
 - :func:`refresh_post` redraws an announcement. The database stays the truth: a post
   that cannot be redrawn is logged, and the next change redraws it.
+- Discord's own "Interested" on a scheduled event counts as interest (chats) or as
+  going (events): :func:`listen_for_interest` turns the gateway's
+  ``GUILD_SCHEDULED_EVENT_USER_ADD``/``_REMOVE`` into the bot event
+  ``pallets_event_interest(guild_id, event_id, user_id, added)``, so the bot's list
+  and Discord's are one.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 import discord
+from discord.ext import commands
 
 from bot import i18n
 from bot.errors import RetryLater
@@ -237,6 +243,52 @@ async def fetch_event(
         return await guild.fetch_scheduled_event(event_id)
     except discord.NotFound:
         return None
+
+
+#: The bot event a member's "Interested" on a Discord event becomes; listeners take
+#: ``(guild_id, scheduled_event_id, user_id, added)``.
+INTEREST_EVENT = "pallets_event_interest"
+_INTEREST_GATEWAY = {
+    "GUILD_SCHEDULED_EVENT_USER_ADD": True,
+    "GUILD_SCHEDULED_EVENT_USER_REMOVE": False,
+}
+
+
+def listen_for_interest(bot: commands.Bot) -> None:
+    """Dispatch :data:`INTEREST_EVENT` for every Interested added or removed.
+
+    discord.py's own ``on_scheduled_event_user_add`` is dropped when the member is
+    not in its cache, which without the members intent (the bot asks for none) is
+    most of the time; the gateway payload carries the ids, which is all the jobs
+    need. So the parsers of those two gateway events are wrapped, once, before the
+    gateway connects; discord.py's own handling still runs after.
+    """
+    parsers: dict[str, Callable[[Any], None]] = bot._connection.parsers  # noqa: SLF001
+    for name, added in _INTEREST_GATEWAY.items():
+        original = parsers[name]
+        if getattr(original, "pallets_interest", False):
+            continue
+
+        def parse(
+            data: Any,
+            original: Callable[[Any], None] = original,
+            added: bool = added,
+        ) -> None:
+            try:
+                ids = (
+                    int(data["guild_id"]),
+                    int(data["guild_scheduled_event_id"]),
+                    int(data["user_id"]),
+                )
+            except (KeyError, TypeError, ValueError):
+                log.warning("scheduled event interest without ids: %s", data)
+            else:
+                if bot.user is None or ids[2] != bot.user.id:
+                    bot.dispatch(INTEREST_EVENT, *ids, added)
+            original(data)
+
+        parse.pallets_interest = True  # type: ignore[attr-defined]
+        parsers[name] = parse
 
 
 async def refresh_post(

@@ -73,6 +73,13 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         self.engine.unregister()
         self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
+    @commands.Cog.listener()
+    async def on_pallets_event_interest(
+        self, guild_id: int, event_id: int, user_id: int, added: bool
+    ) -> None:
+        """Discord's own Interested on a chat's event counts as interest."""
+        await self.engine.discord_interest(guild_id, event_id, user_id, added)
+
     # -- helpers ------------------------------------------------------------------------------
     async def _series(self, interaction: Interaction, name: str) -> Series:
         assert interaction.guild_id is not None

@@ -291,8 +291,11 @@ class ChatEngine:
     ) -> discord.Embed:
         proposals = await q.proposals(self.db, occ.id)
         interest = await q.interest_count(self.db, occ.id)
+        following = None
+        if not occ.upcoming:
+            following = await q.upcoming(self.db, series.id)
         with guild_language():
-            return render.announcement(series, occ, proposals, interest)
+            return render.announcement(series, occ, proposals, interest, following)
 
     async def refresh_announcement(self, occ_id: int) -> None:
         """Bring the announcement in line with the occurrence (agenda, time, state)."""
@@ -389,10 +392,11 @@ class ChatEngine:
         series, occ = found
         await self.complete_event(occ, retry=happenings.may_retry(job))
         await q.set_status(self.db, occ.id, "done")
-        await self.refresh_announcement(occ.id)
         fresh = await q.series_by_id(self.db, series.id)
         if fresh is not None:
             await self.ensure_next(fresh)
+        # After planning the next: the ended announcement says when it is.
+        await self.refresh_announcement(occ.id)
 
     async def complete_event(self, occ: Occurrence, *, retry: bool = False) -> None:
         event = await self._event(occ)
@@ -421,8 +425,9 @@ class ChatEngine:
         await self.cancel_work(occ)
         await q.set_status(self.db, occ.id, "skipped")
         await self.cancel_event(occ)
-        await self.refresh_announcement(occ.id)
-        return await self.ensure_next(series)
+        following = await self.ensure_next(series)
+        await self.refresh_announcement(occ.id)  # says when the next one is
+        return following
 
     async def reschedule(
         self, series: Series, occ: Occurrence, start: datetime
@@ -564,8 +569,23 @@ class ChatEngine:
         """The Interested button."""
         occ = await self._open_occurrence(occurrence_id)
         now_in = await q.toggle_interest(self.db, occ.id, interaction.user.id)
-        await reply(interaction, render.interest_changed(now_in))
+        if now_in is None:
+            raise Refused(Problem.INTERESTED_ON_DISCORD)
+        series = await q.series_by_id(self.db, occ.series_id)
+        reminded = series is not None and bool(series.reminder_hours)
+        await reply(interaction, render.interest_changed(now_in, reminded=reminded))
         await self.refresh_announcement(occ.id)
+
+    async def discord_interest(
+        self, guild_id: int, event_id: int, user_id: int, added: bool
+    ) -> None:
+        """A member marked or un-marked Interested on a chat's Discord event: the
+        bot's list follows, so there is one list."""
+        occ = await q.occurrence_by_event(self.db, guild_id, event_id)
+        if occ is None or not occ.upcoming or occ.voting_closed:
+            return
+        if await q.set_discord_interest(self.db, occ.id, user_id, added):
+            await self.refresh_announcement(occ.id)
 
     async def open_proposal_form(
         self, interaction: Interaction, occurrence_id: int

@@ -112,6 +112,7 @@ class Problem(StrEnum):
     VOTING_CLOSED = "voting_closed"
     PROPOSALS_LIMIT = "proposals_limit"
     TOPIC_REMOVED = "topic_removed"
+    INTERESTED_ON_DISCORD = "interested_on_discord"
 
 
 # -- local times ----------------------------------------------------------------------

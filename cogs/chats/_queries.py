@@ -316,6 +316,17 @@ async def event_taken(db: Database, guild_id: int, event_id: int) -> bool:
     return value is not None
 
 
+async def occurrence_by_event(
+    db: Database, guild_id: int, event_id: int
+) -> Occurrence | None:
+    """The occurrence whose Discord event is ``event_id``."""
+    row = await db.fetchone(
+        "SELECT * FROM chat_occurrences WHERE guild_id = ? AND event_id = ?",
+        (guild_id, event_id),
+    )
+    return Occurrence.from_row(row) if row else None
+
+
 async def set_announcement(
     db: Database, occurrence_id: int, channel_id: int, message_id: int
 ) -> None:
@@ -382,14 +393,27 @@ async def count_history(db: Database, guild_id: int, now: int) -> int:
 
 
 # -- interest ------------------------------------------------------------------------------
-async def toggle_interest(db: Database, occurrence_id: int, user_id: int) -> bool:
-    """Flip the member's interest; return whether they are now interested."""
+async def toggle_interest(
+    db: Database, occurrence_id: int, user_id: int
+) -> bool | None:
+    """Flip the member's interest; return whether they are now interested.
+
+    ``None``, changing nothing, when their interest came from Discord's own
+    Interested: only un-marking it there takes it away.
+    """
     async with db.transaction() as tx:
-        gone = await tx.execute(
-            "DELETE FROM chat_interest WHERE occurrence_id = ? AND user_id = ?",
+        row = await tx.fetchone(
+            "SELECT via_discord FROM chat_interest "
+            "WHERE occurrence_id = ? AND user_id = ?",
             (occurrence_id, user_id),
         )
-        if gone.rowcount:
+        if row is not None and row["via_discord"]:
+            return None
+        if row is not None:
+            await tx.execute(
+                "DELETE FROM chat_interest WHERE occurrence_id = ? AND user_id = ?",
+                (occurrence_id, user_id),
+            )
             return False
         await tx.execute(
             "INSERT INTO chat_interest (occurrence_id, user_id, created_at) "
@@ -397,6 +421,32 @@ async def toggle_interest(db: Database, occurrence_id: int, user_id: int) -> boo
             (occurrence_id, user_id, now_ts()),
         )
     return True
+
+
+async def set_discord_interest(
+    db: Database, occurrence_id: int, user_id: int, added: bool
+) -> bool:
+    """Follow Discord's Interested; return whether the list changed."""
+    async with db.transaction() as tx:
+        if not added:
+            gone = await tx.execute(
+                "DELETE FROM chat_interest WHERE occurrence_id = ? AND user_id = ?",
+                (occurrence_id, user_id),
+            )
+            return bool(gone.rowcount)
+        added_now = await tx.execute(
+            "INSERT INTO chat_interest (occurrence_id, user_id, created_at, via_discord) "
+            "VALUES (?, ?, ?, 1) ON CONFLICT (occurrence_id, user_id) DO NOTHING",
+            (occurrence_id, user_id, now_ts()),
+        )
+        if added_now.rowcount:
+            return True
+        await tx.execute(
+            "UPDATE chat_interest SET via_discord = 1 "
+            "WHERE occurrence_id = ? AND user_id = ?",
+            (occurrence_id, user_id),
+        )
+    return False
 
 
 async def interested(db: Database, occurrence_id: int) -> list[int]:

@@ -117,6 +117,9 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             logic.PROPOSALS_PER_MEMBER,
         ),
         Problem.TOPIC_REMOVED: lambda: _("This topic was removed."),
+        Problem.INTERESTED_ON_DISCORD: lambda: _(
+            "You marked Interested on the chat's Discord event: un-mark it there and the list here follows."
+        ),
     }
     return texts[code]()
 
@@ -202,7 +205,11 @@ def interest_text(count: int) -> str:
 
 # -- posts -------------------------------------------------------------------------------------
 def announcement(
-    series: Series, occ: Occurrence, proposals: list[Proposal], interest: int
+    series: Series,
+    occ: Occurrence,
+    proposals: list[Proposal],
+    interest: int,
+    following: Occurrence | None = None,
 ) -> discord.Embed:
     if occ.status == "skipped":
         title = _("Skipped: {name}", name=series.name)
@@ -217,6 +224,8 @@ def announcement(
             when=when_text(occ),
             where=where(series),
         )
+    if following is not None and not occ.upcoming:
+        description += "\n" + _("Next chat: {when}.", when=when_text(following))
     embed = discord.Embed(title=title, description=description)
     lines = topic_lines(proposals)
     embed.add_field(
@@ -432,9 +441,11 @@ def proposed(occ: Occurrence) -> str:
     )
 
 
-def interest_changed(interested: bool) -> str:
-    if interested:
+def interest_changed(interested: bool, *, reminded: bool = True) -> str:
+    if interested and reminded:
         return _("You are interested: I will remind you by DM before the chat starts.")
+    if interested:
+        return _("You are interested.")
     return _("You are no longer marked as interested.")
 
 

@@ -77,9 +77,17 @@ async def tour(t: Tour) -> None:
     )
     await _advance_until(t, occ.starts_at - series.lead_days * 86400 + 60)
 
-    t.say("Members mark their interest and propose topics.")
+    t.say(
+        "Members mark their interest, with the button or with Discord's own "
+        "Interested on the event: it is one list."
+    )
     await t.click(w.alice, _latest(t, embeds=True), "Interested")
-    await t.click(w.bob, _latest(t, embeds=True), "Interested")
+    opened = await q.occurrence(t.bot.db, occ.id)
+    if opened is not None and opened.event_id is not None:
+        t.say("bob marks Interested on the Discord event:")
+        t.mark()
+        await w.bob.subscribe_event(opened.event_id)
+        t.show_activity()
     await t.slash(w.alice, w.general, "chat propose", title="Async views in Flask")
     first = _latest(t, embeds=False)
     await t.slash(
@@ -115,4 +123,23 @@ async def tour(t: Tour) -> None:
         {"summary": "Async views: use async def with ASGI. Big apps: blueprints."},
     )
     await t.slash(w.alice, w.general, "chat history")
+
+    t.say(
+        "Series can also meet every week or every other week, and choose their "
+        "reminders (here none: Discord's own notification is enough)."
+    )
+    await t.slash(
+        w.organiser,
+        w.general,
+        "chat series-create",
+        name="Werkzeug hour",
+        cadence="fortnightly",
+        weekday=1,
+        time="18:30",
+        timezone="Europe/Paris",
+        duration=60,
+        channel=w.voice,
+        lead_days=3,
+        reminders="none",
+    )
     await t.slash(w.organiser, w.general, "chat series-list")

@@ -21,3 +21,7 @@ ALTER TABLE chat_series RENAME COLUMN week_new TO week;
 
 -- The local date of a fortnightly series' first chat: its weeks count from there.
 ALTER TABLE chat_series ADD COLUMN anchor TEXT;                 -- 'YYYY-MM-DD'
+
+-- Discord's own "Interested" on a chat's Discord event counts as interest: the row
+-- says so, and only un-marking it in Discord takes it away (one list, not two).
+ALTER TABLE chat_interest ADD COLUMN via_discord INTEGER NOT NULL DEFAULT 0;

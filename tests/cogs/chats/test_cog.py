@@ -150,6 +150,8 @@ async def test_at_the_end_the_event_completes_voting_closes_and_next_is_planned(
     assert event.status == 3  # completed
     ended = announcement(world)
     assert (ended.embeds[0].title or "").startswith("Ended")
+    feb = int(datetime(2026, 2, 12, 16, tzinfo=UTC).timestamp())
+    assert f"Next chat: <t:{feb}:F>" in (ended.embeds[0].description or "")
     late_vote = await world.bob.click(proposal_message, label="Upvote (0)")
     assert "closed" in reply_text(late_vote)
     db = await db_of(simcord_env)
@@ -242,10 +244,11 @@ async def test_skip_cancels_the_event_and_plans_the_next_chat(
     [event] = events(simcord_env, world)
     assert event.status == 4  # cancelled
     assert (announcement(world).embeds[0].title or "").startswith("Skipped")
+    feb = int(datetime(2026, 2, 12, 16, tzinfo=UTC).timestamp())
+    assert f"Next chat: <t:{feb}:F>" in str(announcement(world).embeds[0].description)
     await advance_to(simcord_env, TO_END)
     assert not [t for t in texts(world.announcements) if "starts" in t]
     nxt = await world.alice.slash(world.general, "chat next")
-    feb = int(datetime(2026, 2, 12, 16, tzinfo=UTC).timestamp())
     message = nxt.response
     assert message is not None
     assert f"<t:{feb}:F>" in str(message.embeds[0].fields[0].value)
@@ -820,3 +823,39 @@ async def test_edit_reminders_to_none_and_back(
     )
     assert "whole hours" in reply_text(bad)
     simcord_env.check_errors = False
+
+
+# -- Discord's own Interested ----------------------------------------------------------------------
+async def test_discords_interested_is_the_same_list_as_the_button(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """simcord delivers GUILD_SCHEDULED_EVENT_USER_ADD/REMOVE as Discord does when a
+    member marks Interested; the bot has no members intent, so the member is not in
+    discord.py's cache (its own user_add event would be dropped) and still counts."""
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    [event] = events(simcord_env, world)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    assert bot.get_user(world.alice.id) is None  # not cached: no members intent
+    await world.alice.subscribe_event(event.id)
+    await world.bob.click(announcement(world), label="Interested")
+    assert "2 members interested" in (announcement(world).embeds[0].footer.text or "")
+    db = await db_of(simcord_env)
+    [occ] = await q.upcoming_in_guild(db, world.guild.id)
+    assert sorted(await q.interested(db, occ.id)) == sorted(
+        [world.alice.id, world.bob.id]
+    )
+    # The button cannot take away what Discord says: un-mark it there.
+    refused = await world.alice.click(announcement(world), label="Interested")
+    assert "un-mark it there" in reply_text(refused)
+    assert len(await q.interested(db, occ.id)) == 2
+    await world.alice.unsubscribe_event(event.id)
+    assert await q.interested(db, occ.id) == [world.bob.id]
+    assert "1 member interested" in (announcement(world).embeds[0].footer.text or "")
+    # Marked again, she gets the reminder DM like anyone interested.
+    await world.alice.subscribe_event(event.id)
+    await advance_to(simcord_env, TO_REMINDER_24)
+    dms = [t for t in texts(world.alice.user.dm_channel) if t.startswith("Reminder:")]
+    assert len(dms) == 1
+    simcord_env.check_errors = False  # the refusal above is the point

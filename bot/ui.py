@@ -30,7 +30,9 @@ import discord
 from bot.errors import report
 from bot.errors import UserError
 from bot.i18n import _
+from bot.replies import defer
 from bot.replies import reply
+from bot.safety import fit_content
 from bot.safety import fit_embed
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ UiInteraction = discord.Interaction[Any]
 
 #: What a click runs: ``handler(interaction, *args)``, args parsed from the custom_id.
 Action = Callable[..., Awaitable[None]]
+#: What a short-lived button runs, given by whoever builds its view.
+OnClick = Callable[["Interaction"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +296,101 @@ def page_bounds(number: int, total: int, size: int) -> tuple[int, int, int]:
     count = max((total + size - 1) // size, 1)
     number = min(max(number, 0), count - 1)
     return number, count, number * size
+
+
+# -- confirm what the bot understood ------------------------------------------------------
+class ConfirmView(View):
+    """Confirm or Edit, under what the bot understood and before anything is saved.
+
+    Short-lived and only ever shown to the member who asked (ephemeral). ``confirm``
+    does the work and answers with :func:`answer`, which turns this message into the
+    result; ``edit`` opens the form again with what the member typed.
+    """
+
+    def __init__(self, *, confirm: OnClick, edit: OnClick) -> None:
+        super().__init__(timeout=900)
+        self._confirm = confirm
+        self._edit = edit
+        self._confirmed = False
+        yes: discord.ui.Button[ConfirmView] = discord.ui.Button(
+            label=_("Confirm"), style=discord.ButtonStyle.success
+        )
+        change: discord.ui.Button[ConfirmView] = discord.ui.Button(
+            label=_("Edit"), style=discord.ButtonStyle.secondary
+        )
+        yes.callback = self._yes  # type: ignore[method-assign]
+        change.callback = self._change  # type: ignore[method-assign]
+        self.add_item(yes)
+        self.add_item(change)
+
+    async def _yes(self, interaction: UiInteraction) -> None:
+        if self._confirmed:
+            raise UserError(_("This is already confirmed."))
+        self._confirmed = True
+        try:
+            await self._confirm(interaction)
+        except BaseException:
+            self._confirmed = False  # refused: the member may edit and try again
+            raise
+        self.stop()
+
+    async def _change(self, interaction: UiInteraction) -> None:
+        if self._confirmed:
+            raise UserError(_("This is already confirmed."))
+        await self._edit(interaction)
+
+
+def _from_own_message(interaction: Interaction) -> bool:
+    """A click (or a form opened by one) on the member's own ephemeral message."""
+    message = interaction.message
+    return (
+        interaction.type
+        in (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        and message is not None
+        and message.flags.ephemeral
+    )
+
+
+async def hold(interaction: Interaction) -> None:
+    """Acknowledge before slow work; a click on the member's own message keeps it."""
+    if interaction.response.is_done():
+        return
+    if _from_own_message(interaction):
+        await interaction.response.defer()
+    else:
+        await defer(interaction)
+
+
+async def answer(
+    interaction: Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: View | None = None,
+) -> None:
+    """Reply; from the member's own message (a confirmation), turn it into the answer."""
+    if not _from_own_message(interaction):
+        await reply(interaction, content, embed=embed, view=view)
+        return
+    embeds = [fit_embed(embed)] if embed is not None else []
+    if interaction.response.is_done():
+        await interaction.edit_original_response(
+            content=fit_content(content), embeds=embeds, view=view
+        )
+    else:
+        await interaction.response.edit_message(
+            content=fit_content(content), embeds=embeds, view=view
+        )
+
+
+async def ask_to_confirm(
+    interaction: Interaction, content: str, *, confirm: OnClick, edit: OnClick
+) -> None:
+    """Show ``content`` (what the bot understood) with Confirm and Edit.
+
+    After an edit (a form opened from Edit), the same message is updated in place.
+    """
+    await answer(interaction, content, view=ConfirmView(confirm=confirm, edit=edit))
 
 
 PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (PageButton,)

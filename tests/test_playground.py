@@ -168,10 +168,11 @@ async def test_text_options_stay_text_and_numbers_become_numbers() -> None:
         'olivia /chat series-create name:"Tea chat" cadence:monthly weekday:Friday '
         'week:1 time:18:00 timezone:Europe/Paris duration:60 channel:"Flask chats"'
     )
-    text = await _prompt(typed)
+    text = await _prompt(typed, "olivia click Confirm")
     out = _after(text, typed)
-    assert "Created the series Tea chat" in out, out
+    assert "This is what I understood" in out, out
     assert "expects" not in out
+    assert "Created the series Tea chat" in _after(text, "olivia click Confirm")
 
 
 async def test_advance_takes_weeks_and_refuses_going_back() -> None:
@@ -204,6 +205,7 @@ async def test_click_a_button_by_its_label_and_fill_a_form_by_field_names() -> N
     text = await _prompt(
         'olivia /chat series-create name:"Flask chat" cadence:monthly weekday:3 '
         'week:2 time:17:00 timezone:Europe/Paris duration:60 channel:"Flask chats"',
+        "olivia click Confirm",
         "advance 17h",
         "alice click Interested",
         "bob click interested in #announcements",

@@ -203,6 +203,46 @@ async def open_event_form(
     return shown
 
 
+def has_button(message: Any, label: str) -> bool:
+    """Whether ``message`` (a simcord message) carries a button labelled ``label``."""
+    for row in getattr(message, "components", None) or []:
+        data = row if isinstance(row, dict) else row.to_dict()
+        if any(child.get("label") == label for child in data.get("components", [])):
+            return True
+    return False
+
+
+async def confirm_understood(
+    member: MemberActor, result: simcord.InteractionResult
+) -> simcord.InteractionResult:
+    """Press Confirm under what the bot understood (a date typed in a form or an
+    option) and return what that answered; a refusal is returned as it came."""
+    if result.response is None or not has_button(result.response, "Confirm"):
+        return result
+    return await member.click(result.response, label="Confirm")
+
+
+async def create_chat_series(
+    world: World, member: MemberActor | None = None, **overrides: Any
+) -> simcord.InteractionResult:
+    """Run ``/chat series-create`` with :func:`monthly_chat`'s options (an override of
+    ``None`` leaves that option out) and confirm the first chat the bot shows."""
+    member = member or world.organiser
+    options = {
+        k: v for k, v in monthly_chat(world, **overrides).items() if v is not None
+    }
+    shown = await member.slash(world.general, "chat series-create", **options)
+    return await confirm_understood(member, shown)
+
+
+async def submit_event_form(
+    member: MemberActor, shown: simcord.InteractionResult, values: dict[str, str]
+) -> simcord.InteractionResult:
+    """Fill in the event form and confirm the times the bot read: the result carries
+    the preview with its Publish button (or the refusal)."""
+    return await confirm_understood(member, await member.submit_modal(shown, values))
+
+
 async def configure_world(world: World) -> None:
     """Run ``/setup channels`` and ``/setup roles`` as the admin."""
     await world.admin.slash(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import dates
 from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.clock import utcnow
@@ -17,8 +19,12 @@ from bot.permissions import requires
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
+from bot.timezones import language_of
 from bot.timezones import Timezone
 from bot.timezones import zone_for
+from bot.ui import answer
+from bot.ui import ask_to_confirm
+from bot.ui import hold
 from bot.ui import Interaction
 from bot.ui import show_page
 from cogs.chats import _logic as logic
@@ -32,7 +38,10 @@ from cogs.chats._views import ConfirmDeleteView
 from cogs.chats._views import HISTORY
 from cogs.chats._views import NotesModal
 from cogs.chats._views import PERSISTENT_ITEMS
+from cogs.chats._views import time_label
 from cogs.chats._views import TOPICS
+from cogs.chats._views import when_label
+from cogs.chats._views import WhenForm
 
 VoiceOrStage = discord.VoiceChannel | discord.StageChannel
 
@@ -152,27 +161,52 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         reminders: str = "24h,1h",
     ) -> None:
         """Create a recurring community chat."""
-        assert interaction.guild_id is not None
-        values = logic.series_values(
-            name=name,
-            cadence=cadence.value,
-            weekday=weekday.value,
-            week=week,
-            time=time,
-            zone=await zone_for(interaction, timezone),
-            duration=duration,
-            place=place(channel, url),
-            lead_days=lead_days,
-            reminders=reminders,
-            now=utcnow(),
-        )
+        options = {
+            "name": name,
+            "cadence": cadence.value,
+            "weekday": weekday.value,
+            "week": week,
+            "zone": await zone_for(interaction, timezone),
+            "duration": duration,
+            "place": place(channel, url),
+            "lead_days": lead_days,
+            "reminders": reminders,
+        }
+        await self._create_typed(interaction, options, time)
+
+    async def _create_typed(
+        self, interaction: Interaction, options: dict[str, Any], time: str
+    ) -> None:
+        """Check the series, show its first chat; create it only once confirmed."""
+        values = logic.series_values(time=time, now=utcnow(), **options)
         await self._check_name_free(interaction, values["name"])
-        series = await q.create_series(
-            self.bot.db, interaction.guild_id, created_by=interaction.user.id, **values
+        first = logic.first_start(values, utcnow())
+
+        async def confirm(clicked: Interaction) -> None:
+            await require_role(clicked, Role.ORGANISER)
+            assert clicked.guild_id is not None
+            await self._check_name_free(clicked, values["name"])
+            series = await q.create_series(
+                self.bot.db, clicked.guild_id, created_by=clicked.user.id, **values
+            )
+            occ = await self.engine.ensure_next(series)
+            assert occ is not None
+            await answer(clicked, render.created(series, occ))
+
+        async def edit(clicked: Interaction) -> None:
+            async def again(inner: Interaction, text: str) -> None:
+                await self._create_typed(inner, options, text)
+
+            await clicked.response.send_modal(
+                WhenForm(label=time_label(), typed=time, on_submit=again)
+            )
+
+        await ask_to_confirm(
+            interaction,
+            render.first_understood(str(values["timezone"]), first),
+            confirm=confirm,
+            edit=edit,
         )
-        occ = await self.engine.ensure_next(series)
-        assert occ is not None
-        await reply(interaction, render.created(series, occ))
 
     @series_create.autocomplete("week")
     async def _create_week(
@@ -320,7 +354,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
     @app_commands.command(name="reschedule")
     @app_commands.describe(
         series="The series whose next chat moves",
-        date="New date in the series' timezone, YYYY-MM-DD",
+        date="New date, in the series' timezone: fri, tomorrow 18:00, 2026-03-05...",
         time="New local start time, HH:MM (default: the usual time)",
     )
     @requires(Role.ORGANISER)
@@ -328,14 +362,44 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         self, interaction: Interaction, series: str, date: str, time: str | None = None
     ) -> None:
         """Move the next chat of a series to another time."""
-        found, occ = await self._planned(interaction, series)
-        start = logic.parse_local_datetime(
-            date, time or found.local_time, ZoneInfo(found.timezone)
+        await self._reschedule_typed(interaction, series, f"{date} {time or ''}")
+
+    async def _reschedule_typed(
+        self, interaction: Interaction, name: str, typed: str
+    ) -> None:
+        """Read the new time, show it as understood; move only once confirmed."""
+        found, _occ = await self._planned(interaction, name)
+        start = dates.parse(
+            typed,
+            ZoneInfo(found.timezone),
+            utcnow(),
+            language=language_of(interaction),
+            default_time=logic.parse_local_time(found.local_time),
         )
         logic.check_future(start, utcnow())
-        await defer(interaction)  # moving the event and editing posts is slow
-        moved = await self.engine.reschedule(found, occ, start)
-        await reply(interaction, render.moved(moved))
+
+        async def confirm(clicked: Interaction) -> None:
+            await require_role(clicked, Role.ORGANISER)
+            series, occ = await self._planned(clicked, name)
+            logic.check_future(start, utcnow())
+            await hold(clicked)  # moving the event and editing posts is slow
+            moved = await self.engine.reschedule(series, occ, start)
+            await answer(clicked, render.moved(moved))
+
+        async def edit(clicked: Interaction) -> None:
+            async def again(inner: Interaction, text: str) -> None:
+                await self._reschedule_typed(inner, name, text)
+
+            await clicked.response.send_modal(
+                WhenForm(label=when_label(), typed=typed.strip(), on_submit=again)
+            )
+
+        await ask_to_confirm(
+            interaction,
+            render.move_understood(found, start),
+            confirm=confirm,
+            edit=edit,
+        )
 
     @app_commands.command(name="notes")
     @app_commands.describe(series="The series whose latest chat the notes are for")

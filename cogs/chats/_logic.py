@@ -397,6 +397,22 @@ def series_values(
     }
 
 
+def first_start(values: dict[str, object], now: datetime) -> datetime:
+    """The first chat of a series described by :func:`series_values`' columns."""
+    week = values["week"]
+    anchor = values["anchor"]
+    rec = Recurrence(
+        Cadence(str(values["cadence"])),
+        int(str(values["weekday"])),
+        None if week is None else int(str(week)),
+        parse_local_time(str(values["local_time"])),
+        str(values["timezone"]),
+        int(str(values["month_phase"])),
+        None if anchor is None else date.fromisoformat(str(anchor)),
+    )
+    return rec.next_after(now)
+
+
 #: How far ahead a chat may be moved (its event, reminders and end stay datable).
 MAX_MOVE_AHEAD = timedelta(days=366)
 
@@ -406,28 +422,6 @@ def check_future(moment: datetime, now: datetime) -> None:
         raise Refused(Problem.PAST_TIME)
     if moment - now > MAX_MOVE_AHEAD:
         raise Refused(Problem.TOO_FAR, days=MAX_MOVE_AHEAD.days)
-
-
-def parse_local_datetime(day: str, at: str, tz: ZoneInfo) -> datetime:
-    """``2026-03-05`` and ``17:00`` in ``tz`` as UTC, refusing gaps and overlaps."""
-    try:
-        parsed = date.fromisoformat(day.strip())
-    except ValueError as exc:
-        raise Refused(Problem.BAD_TIME, time=f"{day} {at}") from exc
-    clock = parse_local_time(at)
-    try:
-        kind = classify_local(datetime.combine(parsed, clock), tz)
-        start = local_to_utc(parsed, clock, tz)
-    except OverflowError as exc:
-        # Years 1 and 9999 can leave Python's calendar once moved to UTC.
-        raise Refused(Problem.BAD_TIME, time=f"{day} {at}") from exc
-    if kind is LocalTimeKind.NONEXISTENT:
-        raise Refused(
-            Problem.NONEXISTENT_TIME, date=parsed.isoformat(), time=_hm(clock)
-        )
-    if kind is LocalTimeKind.AMBIGUOUS:
-        raise Refused(Problem.AMBIGUOUS_TIME, date=parsed.isoformat(), time=_hm(clock))
-    return start
 
 
 # -- timed work of one occurrence ------------------------------------------------------------

@@ -7,9 +7,11 @@ caller picks the member's or the guild's), no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import discord
 
+from bot import dates
 from bot import happenings
 from bot.clock import discord_timestamp
 from bot.i18n import _
@@ -420,6 +422,16 @@ def skipped(occ: Occurrence, following: Occurrence | None) -> str:
         when=when_text(occ),
         next=when_text(following),
     )
+
+
+def move_understood(series: Series, start: datetime) -> str:
+    """Where the next chat would move, for the organiser to confirm."""
+    return dates.understood([(_("New start"), start)], series.timezone)
+
+
+def first_understood(zone: str, start: datetime) -> str:
+    """The first chat of a new series, for the organiser to confirm."""
+    return dates.understood([(_("First chat"), start)], zone)
 
 
 def moved(occ: Occurrence) -> str:

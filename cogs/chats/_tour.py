@@ -33,12 +33,15 @@ async def tour(t: Tour) -> None:
         "An organiser creates a monthly chat: second Thursday, 17:00 Paris time, in "
         "the voice channel. The event and announcement open 7 days ahead."
     )
-    await t.slash(
+    shown = await t.slash(
         w.organiser,
         w.general,
         "chat series-create",
         **monthly_chat(w, name=SERIES),
     )
+    t.say("The bot shows the first chat as it understood it; she confirms.")
+    if shown.response is not None:
+        await t.click(w.organiser, shown.response, "Confirm")
     t.say("A member without the organiser role cannot create one:")
     await t.slash(
         w.alice,

@@ -42,6 +42,7 @@ TOPICS = "chats.topics"
 OnProposal = Callable[[Interaction, int, str, str], Awaitable[None]]
 OnNotes = Callable[[Interaction, int, str], Awaitable[None]]
 OnClick = Callable[[Interaction], Awaitable[None]]
+OnText = Callable[[Interaction, str], Awaitable[None]]
 
 
 def _button(
@@ -198,6 +199,36 @@ class NotesModal(Modal):
 
     async def on_submit(self, interaction: UiInteraction, /) -> None:
         await self._on_submit(interaction, self.occurrence_id, self.summary.value)
+
+
+class WhenForm(Modal):
+    """Edit what was typed for a date or time (opened from Edit under what the bot
+    understood); ``on_submit`` reads it again."""
+
+    def __init__(self, *, label: str, typed: str, on_submit: OnText) -> None:
+        super().__init__(title=clip(_("Change the time"), MODAL_TITLE_LIMIT))
+        self._on_submit = on_submit
+        self.when: discord.ui.TextInput[WhenForm] = discord.ui.TextInput(
+            label=clip(label, 45),
+            custom_id="when",
+            max_length=40,
+            default=typed[:40],
+            placeholder=_("e.g. fri 18:00, tomorrow 17:30 or 2026-03-05 17:00"),
+        )
+        self.add_item(self.when)
+
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
+        await self._on_submit(interaction, self.when.value)
+
+
+def when_label() -> str:
+    """The field of the reschedule form."""
+    return _("New date and time")
+
+
+def time_label() -> str:
+    """The field of the series form."""
+    return _("Local start time, HH:MM")
 
 
 class ConfirmDeleteView(View):

@@ -20,13 +20,18 @@ from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
 from bot.safety import clip
+from bot.timezones import language_of
 from bot.timezones import Timezone
 from bot.timezones import zone_for
+from bot.ui import answer
+from bot.ui import ask_to_confirm
+from bot.ui import hold
 from bot.ui import Interaction
 from bot.ui import show_page
 from cogs.events import _queries as q
 from cogs.events import _render as render
 from cogs.events._engine import EventEngine
+from cogs.events._logic import EventDraft
 from cogs.events._logic import load_checklist
 from cogs.events._logic import local_input
 from cogs.events._logic import Problem
@@ -101,17 +106,42 @@ class EventsCog(commands.GroupCog, group_name="event"):
     async def _create_submitted(
         self, interaction: Interaction, values: FormValues, kind: str, zone: ZoneInfo
     ) -> None:
-        draft = validate_event(values, kind=kind, timezone=zone, now=utcnow())
-        assert interaction.guild_id is not None
-        event = await q.create_draft(
-            self.bot.db, interaction.guild_id, interaction.user.id, draft
+        """Read the form, show the times as understood; save only once confirmed."""
+        draft = validate_event(
+            values,
+            kind=kind,
+            timezone=zone,
+            now=utcnow(),
+            language=language_of(interaction),
         )
-        checks = run_checklist(event.description, event.location, load_checklist())
-        await reply(
-            interaction,
-            render.preview_text(checks),
-            embed=render.event_embed(event, None, self.engine.code_of_conduct()),
-            view=publish_view(event.id),
+
+        async def confirm(clicked: Interaction) -> None:
+            if draft.starts_at <= utcnow():
+                raise Refused(Problem.START_IN_PAST)
+            assert clicked.guild_id is not None
+            event = await q.create_draft(
+                self.bot.db, clicked.guild_id, clicked.user.id, draft
+            )
+            checks = run_checklist(event.description, event.location, load_checklist())
+            await answer(
+                clicked,
+                render.preview_text(checks),
+                embed=render.event_embed(event, None, self.engine.code_of_conduct()),
+                view=publish_view(event.id),
+            )
+
+        async def edit(clicked: Interaction) -> None:
+            async def again(inner: Interaction, changed: FormValues) -> None:
+                await self._create_submitted(inner, changed, kind, zone)
+
+            await clicked.response.send_modal(
+                EventForm(
+                    editing=False, on_submit=again, defaults=values, timezone=zone.key
+                )
+            )
+
+        await ask_to_confirm(
+            interaction, render.times_understood(draft), confirm=confirm, edit=edit
         )
 
     # -- editing and cancelling ------------------------------------------------------------------
@@ -148,6 +178,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
     async def _edit_submitted(
         self, interaction: Interaction, event_id: int, values: FormValues, zone: str
     ) -> None:
+        """Save a changed event; new times are shown as understood and confirmed first."""
         before = await self.engine.for_organiser(interaction, event_id)
         if before.cancelled:
             raise Refused(Problem.WAS_CANCELLED)
@@ -158,14 +189,42 @@ class EventsCog(commands.GroupCog, group_name="event"):
             timezone=zone,
             now=now,
             check_start_in_future=False,
+            language=language_of(interaction),
         )
         moved = (draft.starts_at, draft.ends_at) != (before.starts_at, before.ends_at)
         if moved and draft.starts_at <= now:
             raise Refused(Problem.START_IN_PAST)
-        await defer(interaction)
+        if not moved:
+            await self._save_edit(interaction, event_id, draft)
+            return
+
+        async def confirm(clicked: Interaction) -> None:
+            if draft.starts_at <= utcnow():
+                raise Refused(Problem.START_IN_PAST)
+            await self._save_edit(clicked, event_id, draft)
+
+        async def edit(clicked: Interaction) -> None:
+            async def again(inner: Interaction, changed: FormValues) -> None:
+                await self._edit_submitted(inner, event_id, changed, zone)
+
+            await clicked.response.send_modal(
+                EventForm(editing=True, on_submit=again, defaults=values, timezone=zone)
+            )
+
+        await ask_to_confirm(
+            interaction, render.times_understood(draft), confirm=confirm, edit=edit
+        )
+
+    async def _save_edit(
+        self, interaction: Interaction, event_id: int, draft: EventDraft
+    ) -> None:
+        before = await self.engine.for_organiser(interaction, event_id)
+        if before.cancelled:
+            raise Refused(Problem.WAS_CANCELLED)
+        await hold(interaction)
         after = await q.update_event(self.bot.db, before.id, draft)
         told = await self.engine.edited(before, after)
-        await reply(
+        await answer(
             interaction,
             render.updated_text(after, going_told=told),
             embed=render.event_embed(after, None, None),

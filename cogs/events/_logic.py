@@ -1,4 +1,4 @@
-"""Events: parsing and checking what organisers type.
+"""Events: checking what organisers type.
 
 Pure: no Discord, no database, no wording. A refusal is a :class:`Refused` naming a
 :class:`Problem`, raised before anything is changed; ``_render`` words it.
@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
-from datetime import UTC
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import dates
 from bot.paths import DATA_DIR
 from bot.refusals import Refused
 from bot.safety import clean_text
@@ -34,7 +34,6 @@ PAGE_SIZE = 5
 REMIND_DM_BEFORE = timedelta(hours=24)
 REMIND_CHANNEL_BEFORE = timedelta(hours=1)
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
 _MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _ROLE_MENTION = re.compile(r"<@&\d+>")
 
@@ -56,9 +55,6 @@ class Rsvp(StrEnum):
 class Problem(StrEnum):
     """Why an event, or something done to one, was refused; ``_render`` words it."""
 
-    BAD_TIME = "bad_time"
-    NONEXISTENT_TIME = "nonexistent_time"
-    AMBIGUOUS_TIME = "ambiguous_time"
     MASS_MENTION = "mass_mention"
     NO_TITLE = "no_title"
     TITLE_TOO_LONG = "title_too_long"
@@ -149,37 +145,7 @@ def run_checklist(
     return results
 
 
-# -- parsing what organisers type ----------------------------------------------------------
-def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
-    """Turn ``2026-03-14 18:00`` in ``zone`` into an aware UTC datetime.
-
-    Local times that do not exist (skipped by a daylight-saving change) or happen
-    twice (repeated by one) are refused: the organiser must say which they mean.
-    """
-    cleaned = text.strip()
-    naive = None
-    for fmt in _DATE_FORMATS:
-        try:
-            naive = datetime.strptime(cleaned, fmt)  # noqa: DTZ007 - zone attached below
-            break
-        except ValueError:
-            continue
-    if naive is None:
-        raise Refused(Problem.BAD_TIME, text=clip_for_message(cleaned))
-    first = naive.replace(tzinfo=zone, fold=0)
-    second = naive.replace(tzinfo=zone, fold=1)
-    try:
-        round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    except OverflowError:
-        # Years 1 and 9999 can leave Python's calendar once moved to UTC.
-        raise Refused(Problem.BAD_TIME, text=clip_for_message(cleaned)) from None
-    if round_trip != naive:
-        raise Refused(Problem.NONEXISTENT_TIME, text=cleaned, zone=zone.key)
-    if first.utcoffset() != second.utcoffset():
-        raise Refused(Problem.AMBIGUOUS_TIME, text=cleaned, zone=zone.key)
-    return first.astimezone(UTC)
-
-
+# -- checking what organisers type ---------------------------------------------------------
 def clip_for_message(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -210,10 +176,14 @@ def validate_event(
     timezone: ZoneInfo | str,
     now: datetime,
     check_start_in_future: bool = True,
+    language: str | None = None,
 ) -> EventDraft:
     """Check everything an organiser typed; refuse the first problem.
 
     ``timezone`` is a zone the ``Timezone`` option found, or an event's stored one.
+    Times are read by :func:`bot.dates.parse` in the organiser's ``language``; the
+    end is read from the start ("21:00" is that evening, "in 3 hours" three hours
+    after the start).
     """
     title = clean_text(values.get("title", ""))
     description = clean_text(values.get("description", ""))
@@ -235,8 +205,8 @@ def validate_event(
     except ValueError as error:
         raise Refused(Problem.UNKNOWN_KIND) from error
     zone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
-    starts_at = parse_local_time(values.get("start", ""), zone)
-    ends_at = parse_local_time(values.get("end", ""), zone)
+    starts_at = dates.parse(values.get("start", ""), zone, now, language=language)
+    ends_at = dates.parse(values.get("end", ""), zone, starts_at, language=language)
     if ends_at <= starts_at:
         raise Refused(Problem.ENDS_BEFORE_START)
     if ends_at - starts_at > MAX_LENGTH:
@@ -257,7 +227,7 @@ def validate_event(
 
 
 def local_input(moment: datetime, zone_name: str) -> str:
-    """The inverse of :func:`parse_local_time`, to prefill the edit form."""
+    """A moment as the form shows it, to prefill the edit form (read back as itself)."""
     return moment.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M")
 
 

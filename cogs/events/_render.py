@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import discord
 
+from bot import dates
 from bot import happenings
 from bot.clock import discord_timestamp
 from bot.i18n import _
@@ -20,6 +21,7 @@ from bot.refusals import explains
 from bot.safety import quote
 from cogs.events._logic import CheckResult
 from cogs.events._logic import CodeOfConduct
+from cogs.events._logic import EventDraft
 from cogs.events._logic import is_url
 from cogs.events._logic import Kind
 from cogs.events._logic import Problem
@@ -68,25 +70,6 @@ def _where(event: Event) -> str:
 @explains(Problem)
 def refusal(code: Problem, details: Mapping[str, object]) -> str:
     d = details
-    if code is Problem.BAD_TIME:
-        return _(
-            "I could not read the time {text}: write it like 2026-03-14 18:00.",
-            text=d["text"],
-        )
-    if code is Problem.NONEXISTENT_TIME:
-        return _(
-            "{text} does not exist in {zone} (the clocks skip it for daylight "
-            "saving time). Pick another time.",
-            text=d["text"],
-            zone=d["zone"],
-        )
-    if code is Problem.AMBIGUOUS_TIME:
-        return _(
-            "{text} happens twice in {zone} (the clocks go back). Pick a time "
-            "outside that hour.",
-            text=d["text"],
-            zone=d["zone"],
-        )
     texts = {
         Problem.MASS_MENTION: lambda: _(
             "Please remove @everyone, @here and role mentions from the text."
@@ -174,6 +157,13 @@ def info_text(event: Event, mine: Rsvp | None) -> str | None:
     if link:
         text = f"{text}\n{link}" if text else link
     return text
+
+
+def times_understood(draft: EventDraft) -> str:
+    """The start and end as the bot read them, for the organiser to confirm."""
+    return dates.understood(
+        [(_("Start"), draft.starts_at), (_("End"), draft.ends_at)], draft.timezone
+    )
 
 
 def calendar_name(server: str) -> str:

@@ -3,30 +3,27 @@ member asks for an event grant and a reviewer decides."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from datetime import timedelta
-from datetime import UTC
 
-from bot.clock import utcnow
+from bot.clock import from_ts
 from bot.devtools.playground import Tour
 
 ORDER = 30
 
 
-def _local(hours: float) -> str:
-    return (utcnow() + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
-
-
 async def tour(t: Tour) -> None:
     w = t.world
     t.chapter("Community events")
+    t.say(
+        "Olivia sets her own timezone once, typing her city: every command that "
+        "needs a timezone uses it from now on."
+    )
+    await t.slash(w.organiser, w.general, "timezone set", timezone="Paris")
     t.say("A member without the organiser role cannot announce events:")
-    await t.slash(w.alice, w.general, "event create", kind="meetup", timezone="UTC")
+    await t.slash(w.alice, w.general, "event create", kind="meetup")
 
     t.say("An organiser starts an event; first they accept the code of conduct.")
-    shown = await t.slash(
-        w.organiser, w.general, "event create", kind="sprint", timezone="UTC"
-    )
+    shown = await t.slash(w.organiser, w.general, "event create", kind="sprint")
     if shown.modal is None and shown.response is not None:
         shown = await t.click(
             w.organiser, shown.response, "I accept the code of conduct"
@@ -35,16 +32,21 @@ async def tour(t: Tour) -> None:
         "title": "Flask sprint",
         "description": "Fix issues together. Step-free venue (accessibility). "
         "Contact: olivia.",
-        "start": _local(30),
-        "end": _local(33),
+        "start": "tomorrow 18:00",
+        "end": "21:00",
         "location": "https://meet.example/flask-sprint",
     }
-    t.say("A start that is not after the end is refused:")
-    await t.submit(w.organiser, shown, {**form, "end": form["start"]})
-    shown = await t.slash(
-        w.organiser, w.general, "event create", kind="sprint", timezone="UTC"
+    t.say("She types the dates the way she says them. A typo is blamed on the date:")
+    await t.submit(w.organiser, shown, {**form, "start": "tomorow 18:00"})
+    shown = await t.slash(w.organiser, w.general, "event create", kind="sprint")
+    understood = await t.submit(w.organiser, shown, form)
+    if understood.response is None:
+        return
+    t.say(
+        "The bot shows what it understood, as Discord timestamps each member reads "
+        "in their own time; nothing is saved until she confirms."
     )
-    preview = await t.submit(w.organiser, shown, form)
+    preview = await t.click(w.organiser, understood.response, "Confirm")
     if preview.response is None:
         return
     t.say("The preview shows the quality checklist; publishing posts the event.")
@@ -65,9 +67,14 @@ async def tour(t: Tour) -> None:
 
     t.say("The organiser moves the event an hour later; Going members are told once.")
     edit = await t.slash(w.organiser, w.general, "event edit", event=1)
-    moved = {**form, "start": _local(31), "end": _local(34)}
-    await t.submit(w.organiser, edit, moved)
-    starts = datetime.strptime(moved["start"], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    moved = await t.submit(
+        w.organiser, edit, {**form, "start": "tomorrow 19:00", "end": "22:00"}
+    )
+    if moved.response is not None:
+        await t.click(w.organiser, moved.response, "Confirm")
+    starts = from_ts(
+        int(await t.bot.db.fetchval("SELECT starts_at FROM events WHERE id = 1"))
+    )
     t.say("A day before it starts, a reminder DM goes to Alice (Bob turned them off):")
     await t.advance_to(int((starts - timedelta(days=1)).timestamp()) + 60)
     t.say("An hour before it starts, a post in the events channel:")

@@ -34,6 +34,8 @@ PUBLISH = "events.publish"
 RSVP = "events.rsvp"
 #: The paged list of upcoming events.
 LIST = "events.list"
+#: Room for "day after tomorrow 18:00" and "Thursday, March 5th 2026 5:30 pm".
+FIELD_LIMIT = 40
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -52,7 +54,11 @@ class EventForm(Modal):
         super().__init__(title=title[:45], timeout=900)
         self._on_submit = on_submit
         values = defaults or {}
-        example = _("e.g. 2026-03-14 18:00 ({timezone})", timezone=timezone)
+        example = _(
+            "e.g. tomorrow 18:00, fri 17:30 or 2026-03-14 18:00 ({timezone})",
+            timezone=timezone,
+        )
+        until = _("e.g. 21:00, in 3 hours or 2026-03-14 21:00")
         self.event_title: discord.ui.TextInput[EventForm] = discord.ui.TextInput(
             label=_("Title"),
             custom_id="title",
@@ -71,15 +77,15 @@ class EventForm(Modal):
         self.start: discord.ui.TextInput[EventForm] = discord.ui.TextInput(
             label=_("Start"),
             custom_id="start",
-            max_length=20,
+            max_length=FIELD_LIMIT,
             placeholder=example[:100],
             default=values.get("start"),
         )
         self.end: discord.ui.TextInput[EventForm] = discord.ui.TextInput(
             label=_("End"),
             custom_id="end",
-            max_length=20,
-            placeholder=example[:100],
+            max_length=FIELD_LIMIT,
+            placeholder=until[:100],
             default=values.get("end"),
         )
         self.location: discord.ui.TextInput[EventForm] = discord.ui.TextInput(

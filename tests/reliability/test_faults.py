@@ -54,9 +54,11 @@ from simcord.http import router
 from bot.app import create_bot
 from bot.app import PalletsBot
 from bot.devtools.testing import build_world
-from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import confirm_understood
+from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import post_question
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.errors import is_expected
 from bot.scheduler import MAX_ATTEMPTS
@@ -276,11 +278,7 @@ CHAT_REMIND_24 = 6 * DAY + 16 * HOUR + 60
 
 async def chat_series(ctx: Ctx) -> None:
     world = ctx.world
-    result = await world.organiser.slash(
-        world.general,
-        "chat series-create",
-        **monthly_chat(world),
-    )
+    result = await create_chat_series(world)
     assert result.response is not None or result.followups
 
 
@@ -385,7 +383,7 @@ EVENT_FORM = {
 async def publish_event(ctx: Ctx) -> None:
     world = ctx.world
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, EVENT_FORM)
+    preview = await submit_event_form(world.organiser, shown, EVENT_FORM)
     assert preview.response is not None
     await world.organiser.click(preview.response, label="Publish")
     await ctx.env.settle()
@@ -1005,9 +1003,10 @@ async def chat_skip(ctx: Ctx) -> simcord.InteractionResult:
 
 
 async def chat_reschedule(ctx: Ctx) -> simcord.InteractionResult:
-    return await ctx.world.organiser.slash(
+    shown = await ctx.world.organiser.slash(
         ctx.world.general, "chat reschedule", series="Flask chat", date="2026-01-09"
     )
+    return await confirm_understood(ctx.world.organiser, shown)
 
 
 async def chat_propose(ctx: Ctx) -> simcord.InteractionResult:
@@ -1293,7 +1292,7 @@ async def checklist_posted(ctx: Ctx) -> None:
 async def event_form(ctx: Ctx) -> None:
     world = ctx.world
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, EVENT_FORM)
+    preview = await submit_event_form(world.organiser, shown, EVENT_FORM)
     ctx.extra["preview"] = preview
     ctx.path = f"/guilds/{world.guild.id}/scheduled-events"
 

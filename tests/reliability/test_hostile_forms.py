@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from bot import errors as bot_errors
 from bot.app import PalletsBot
-from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import set_member_locale
 from bot.devtools.testing import World
 from bot.errors import is_expected
@@ -152,11 +152,7 @@ async def judge(
 @pytest.fixture
 async def chat_took_place(simcord_env: simcord.Env, world: World) -> int:
     """A Flask chat that has taken place; return its occurrence id."""
-    await world.organiser.slash(
-        world.general,
-        "chat series-create",
-        **monthly_chat(world),
-    )
+    await create_chat_series(world)
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
     await bot.scheduler.cancel_prefix("extwatch:")

@@ -76,10 +76,12 @@ from hypothesis.control import currently_in_test_context
 
 from bot import errors as bot_errors
 from bot.app import PalletsBot
+from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import monthly_chat
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import post_question
 from bot.devtools.testing import set_member_locale
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.errors import is_expected
 from bot.github import GitHub
@@ -296,12 +298,7 @@ async def scene(
     group = callspec.params.get("group") if callspec else None
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
-    org = world.organiser
-    await org.slash(
-        world.general,
-        "chat series-create",
-        **monthly_chat(world),
-    )
+    await create_chat_series(world)
     await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
     question = await post_question(
         world, world.bob, "Flask session lost", "My Flask session is empty."
@@ -349,9 +346,8 @@ async def scene(
     if group == "chat":
         # The first Flask chat takes place (so it takes notes), and a second series
         # is announced at once (its announcement offers the proposal form).
-        await org.slash(
-            world.general,
-            "chat series-create",
+        await create_chat_series(
+            world,
             name="Werkzeug chat",
             cadence="monthly",
             weekday=3,
@@ -360,6 +356,7 @@ async def scene(
             timezone="UTC",
             duration=60,
             url="https://meet.example.org/werkzeug",
+            channel=None,
             lead_days=30,
         )
         await simcord_env.advance_time(8 * 24 * 3600)
@@ -866,18 +863,7 @@ async def test_a_chat_moved_to_the_ends_of_the_calendar_is_refused(
     """Hostile dates: the local time (or the end) fell outside years 1 to 9999
     once converted to UTC, and the command crashed."""
     scene = light_scene(world, _hooks)
-    await world.organiser.slash(
-        world.general,
-        "chat series-create",
-        name="Flask chat",
-        cadence="monthly",
-        weekday=3,
-        week="2",
-        time=time,
-        timezone=timezone,
-        duration=60,
-        channel=world.voice,
-    )
+    await create_chat_series(world, time=time, timezone=timezone)
     result = await judge(
         scene,
         f"reschedule to {date}",
@@ -990,7 +976,7 @@ async def test_cancelling_an_event_under_way_ends_its_discord_event(
         "end": "2026-01-02 18:00",
         "location": "Lyon",
     }
-    preview = await world.organiser.submit_modal(shown, form)
+    preview = await submit_event_form(world.organiser, shown, form)
     assert preview.response is not None
     await world.organiser.click(preview.response, label="Publish")
     event_id = await scene.bot.db.fetchval("SELECT max(id) FROM events")

@@ -51,9 +51,10 @@ from discord import app_commands
 from simcord.backend.access import can_access_channel
 
 from bot import PalletsBot
-from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import post_question
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
@@ -223,7 +224,7 @@ def bot_of(env: simcord.Env) -> PalletsBot:
 
 async def publish_event(world: World) -> int:
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, EVENT_FORM)
+    preview = await submit_event_form(world.organiser, shown, EVENT_FORM)
     assert preview.response is not None
     await world.organiser.click(preview.response, label="Publish")
     return await last_id(world, "events")
@@ -233,7 +234,7 @@ async def draft_event(world: World) -> int:
     shown = await world.organiser.slash(
         world.general, "event create", kind="meetup", timezone="Europe/Paris"
     )
-    await world.organiser.submit_modal(shown, {**EVENT_FORM, "title": "Draft"})
+    await submit_event_form(world.organiser, shown, {**EVENT_FORM, "title": "Draft"})
     return await last_id(world, "events")
 
 
@@ -261,11 +262,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
         int(setup["id"]), {m: True for m in world.members().values()}
     )
     org = world.organiser
-    await org.slash(
-        world.general,
-        "chat series-create",
-        **monthly_chat(world, name=SERIES),
-    )
+    await create_chat_series(world, org, name=SERIES)
     await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
     proposal = last_with(world.announcements, "Blueprints at scale")
     event = await publish_event(world)

@@ -11,6 +11,7 @@ import simcord
 
 from bot.app import PalletsBot
 from bot.devtools.testing import close_dms
+from bot.devtools.testing import confirm_understood
 from bot.devtools.testing import monthly_chat
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
@@ -42,7 +43,8 @@ async def create_series(world: World, **overrides: Any) -> Any:
     }
     options.update(overrides)
     options = {k: v for k, v in options.items() if v is not None}
-    return await world.organiser.slash(world.general, "chat series-create", **options)
+    shown = await world.organiser.slash(world.general, "chat series-create", **options)
+    return await confirm_understood(world.organiser, shown)
 
 
 async def advance_to(env: simcord.Env, seconds_from_start: int) -> None:
@@ -208,13 +210,14 @@ async def test_reschedule_moves_event_announcement_and_reminders(
 ) -> None:
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
-    result = await world.organiser.slash(
+    shown = await world.organiser.slash(
         world.general,
         "chat reschedule",
         series="Flask chat",
         date="2026-01-15",
         time="18:00",
     )
+    result = await confirm_understood(world.organiser, shown)
     new_start = datetime(2026, 1, 15, 17, tzinfo=UTC)
     assert "Moved the chat" in reply_text(result)
     [event] = events(simcord_env, world)
@@ -859,3 +862,81 @@ async def test_discords_interested_is_the_same_list_as_the_button(
     dms = [t for t in texts(world.alice.user.dm_channel) if t.startswith("Reminder:")]
     assert len(dms) == 1
     simcord_env.check_errors = False  # the refusal above is the point
+
+
+# -- dates typed naturally, confirmed before anything moves ---------------------------------
+async def test_reschedule_reads_a_typed_date_and_moves_only_once_confirmed(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    # Thursday 2026-01-01: "fri 18:00" is Friday 2026-01-02, 18:00 Paris (17:00 UTC).
+    shown = await world.organiser.slash(
+        world.general, "chat reschedule", series="Flask chat", date="fri 18:00"
+    )
+    friday = int(datetime(2026, 1, 2, 17, tzinfo=UTC).timestamp())
+    understood = reply_text(shown)
+    assert f"<t:{friday}:F> (<t:{friday}:R>)" in understood
+    assert "typed in Europe/Paris" in understood
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None and occ.start == START  # nothing moved yet
+
+    # Edit: the form holds what was typed; a date alone keeps the usual time (17:00).
+    assert shown.response is not None
+    form = await world.organiser.click(shown.response, label="Edit")
+    assert form.modal is not None and "fri 18:00" in str(form.modal)
+    edited = await world.organiser.submit_modal(form, {"when": "2026-01-15"})
+    assert edited.response is not None and edited.response.id == shown.response.id
+    thursday = int(datetime(2026, 1, 15, 16, tzinfo=UTC).timestamp())
+    assert f"<t:{thursday}:F>" in reply_text(edited)
+
+    moved = await world.organiser.click(edited.response, label="Confirm")
+    assert "Moved the chat" in reply_text(moved)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None and occ.start == datetime(2026, 1, 15, 16, tzinfo=UTC)
+
+
+async def test_a_bad_date_is_blamed_on_the_date_and_a_dst_gap_says_so(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    cases = [
+        ({"date": "2026-02-30"}, "2026-02-30 is not a date in the calendar"),
+        ({"date": "2026-03-05", "time": "25:00"}, "25:00 is not a time of day"),
+        ({"date": "someday"}, "could not read “someday"),
+        ({"date": "2026-03-29", "time": "02:30"}, "02:30 does not exist on 2026-03-29"),
+        ({"date": "2026-10-25", "time": "02:30"}, "02:30 happens twice on 2026-10-25"),
+    ]
+    for options, expected in cases:
+        result = await world.organiser.slash(
+            world.general, "chat reschedule", series="Flask chat", **options
+        )
+        assert expected in reply_text(result), (options, reply_text(result))
+    db = await db_of(simcord_env)
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None and occ.start == START
+    simcord_env.check_errors = False  # refusals, reported as designed
+
+
+async def test_a_new_series_shows_its_first_chat_and_is_made_only_once_confirmed(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    shown = await world.organiser.slash(
+        world.general, "chat series-create", **monthly_chat(world)
+    )
+    start = int(START.timestamp())
+    assert f"**First chat**: <t:{start}:F> (<t:{start}:R>)" in reply_text(shown)
+    db = await db_of(simcord_env)
+    assert await q.all_series(db, world.guild.id) == []
+    assert shown.response is not None
+    form = await world.organiser.click(shown.response, label="Edit")
+    edited = await world.organiser.submit_modal(form, {"when": "18:30"})
+    later = int(datetime(2026, 1, 8, 17, 30, tzinfo=UTC).timestamp())
+    assert f"<t:{later}:F>" in reply_text(edited)
+    assert edited.response is not None
+    created = await world.organiser.click(edited.response, label="Confirm")
+    assert "Created the series Flask chat" in reply_text(created)
+    [series] = await q.all_series(db, world.guild.id)
+    assert series.local_time == "18:30"

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from bot import dates
 from bot import timezones
 from bot.refusals import Refused
 from cogs.chats import _logic as logic
@@ -46,6 +47,9 @@ moments = st.datetimes(
     max_value=datetime(2035, 12, 31),  # noqa: DTZ001
     timezones=st.just(UTC),
 )
+
+#: Before every date these tests type (the wall times read are all ahead of it).
+LONG_AGO = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 def transitions(tz: ZoneInfo, year: int) -> list[datetime]:
@@ -165,18 +169,14 @@ def test_wall_times_around_dst_transitions_are_classified(
         wall += timedelta(minutes=inside)
         assert logic.classify_local(wall, tz) is LocalTimeKind.NONEXISTENT
         with pytest.raises(Refused) as caught:
-            logic.parse_local_datetime(
-                wall.date().isoformat(), wall.strftime("%H:%M"), tz
-            )
-        assert caught.value.code is Problem.NONEXISTENT_TIME
+            dates.parse(f"{wall:%Y-%m-%d %H:%M}", tz, LONG_AGO)
+        assert caught.value.code is dates.Problem.NONEXISTENT
     else:  # fall back: wall times repeated
         wall = change.astimezone(tz).replace(tzinfo=None) + timedelta(minutes=inside)
         assert logic.classify_local(wall, tz) is LocalTimeKind.AMBIGUOUS
         with pytest.raises(Refused) as caught:
-            logic.parse_local_datetime(
-                wall.date().isoformat(), wall.strftime("%H:%M"), tz
-            )
-        assert caught.value.code is Problem.AMBIGUOUS_TIME
+            dates.parse(f"{wall:%Y-%m-%d %H:%M}", tz, LONG_AGO)
+        assert caught.value.code is dates.Problem.AMBIGUOUS
     # an hour either side of the transition is an ordinary wall time
     for outside in (change - timedelta(hours=3), change + timedelta(hours=3)):
         plain = outside.astimezone(tz).replace(tzinfo=None)

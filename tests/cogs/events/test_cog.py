@@ -13,7 +13,9 @@ import simcord
 
 from bot import PalletsBot
 from bot.devtools import testing
+from bot.devtools.testing import member_locale
 from bot.devtools.testing import open_event_form
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.errors import UserError
 from bot.refusals import Refused
@@ -35,7 +37,7 @@ async def publish_event(
     env: simcord.Env, world: World, **changes: str
 ) -> tuple[int, Any]:
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, {**FORM, **changes})
+    preview = await submit_event_form(world.organiser, shown, {**FORM, **changes})
     assert preview.response is not None, preview
     published = await world.organiser.click(msg(preview), label="Publish")
     await env.settle()
@@ -149,7 +151,7 @@ async def test_code_of_conduct_is_required_then_recorded_per_version(
         world.general, "event create", kind="meetup", timezone="Europe/Paris"
     )
     assert again.modal is not None  # accepted once, not asked again
-    preview = await world.organiser.submit_modal(again, FORM)
+    preview = await submit_event_form(world.organiser, again, FORM)
     assert "Quality checklist" in text(preview)
 
     # The code of conduct changes before the draft is published: asked again.
@@ -184,13 +186,16 @@ async def test_bad_event_input_is_refused_and_changes_nothing(
         ({"start": "2025-12-30 18:00"}, "in the past"),
         ({"start": "2026-03-29 02:30", "end": "2026-03-29 05:00"}, "does not exist"),
         ({"start": "2026-10-25 02:30", "end": "2026-10-25 05:00"}, "happens twice"),
-        ({"start": "tomorrow"}, "could not read"),
+        ({"start": "tomorrow"}, "Add a time to “tomorrow”"),
+        ({"start": "someday 18:00"}, "could not read “someday 18:00”"),
+        ({"start": "2026-02-30 18:00"}, "2026-02-30 is not a date"),
+        ({"start": "2026-03-05 25:00"}, "25:00 is not a time of day"),
         ({"title": "   "}, "needs a title"),
         ({"description": "Come along @everyone"}, "@everyone"),
     ]
     for changes, expected in cases:
         shown = await open_event_form(world)
-        result = await world.organiser.submit_modal(shown, {**FORM, **changes})
+        result = await submit_event_form(world.organiser, shown, {**FORM, **changes})
         assert result.ephemeral
         assert expected in text(result), (changes, text(result))
     assert await event_count(simcord_env) == 0
@@ -290,8 +295,10 @@ async def test_edit_time_tells_going_members_once_and_moves_everything(
     await world.carol.click(fresh(world, message), label="Maybe (0)")
     shown = await world.organiser.slash(world.general, "event edit", event=event_id)
     assert shown.modal is not None
-    edited = await world.organiser.submit_modal(
-        shown, {**FORM, "start": "2026-01-11 18:00", "end": "2026-01-11 21:00"}
+    edited = await submit_event_form(
+        world.organiser,
+        shown,
+        {**FORM, "start": "2026-01-11 18:00", "end": "2026-01-11 21:00"},
     )
     assert "updated" in text(edited)
     await simcord_env.advance_time(5)
@@ -318,7 +325,8 @@ async def test_edit_time_tells_going_members_once_and_moves_everything(
     assert states[remind_dm_key(event_id, old_time)] == "cancelled"
     # A title-only edit tells nobody; a restart repeats nothing.
     shown = await world.organiser.slash(world.general, "event edit", event=event_id)
-    await world.organiser.submit_modal(
+    await submit_event_form(
+        world.organiser,
         shown,
         {
             **FORM,
@@ -392,8 +400,10 @@ async def test_calendar_parses_and_keeps_uids_across_edits(
     assert uid.startswith(f"event-{event_id}-")
     assert before[0].decoded("DTSTART") == datetime(2026, 1, 10, 17, tzinfo=UTC)
     shown = await world.organiser.slash(world.general, "event edit", event=event_id)
-    await world.organiser.submit_modal(
-        shown, {**FORM, "start": "2026-01-12 18:00", "end": "2026-01-12 21:00"}
+    await submit_event_form(
+        world.organiser,
+        shown,
+        {**FORM, "start": "2026-01-12 18:00", "end": "2026-01-12 21:00"},
     )
     after = ics_events(
         simcord_env, await world.alice.slash(world.general, "event calendar")
@@ -443,7 +453,7 @@ async def test_publish_interrupted_by_a_crash_finishes_once_after_restart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, FORM)
+    preview = await submit_event_form(world.organiser, shown, FORM)
 
     async def crash(*args: Any) -> None:
         raise RuntimeError("power cut")
@@ -562,3 +572,56 @@ async def test_list_turns_to_page_two_and_back_and_survives_a_restart(
     again = page_of(await world.alice.click(back, label="Next"), back)
     assert "Page 2 of 2" in str(again.embeds[0].footer.text)
     assert "Meetup 15" in str(again.embeds[0].description)
+
+
+async def test_typed_times_are_shown_as_understood_and_saved_only_once_confirmed(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    # Thursday 2026-01-01 00:00 UTC; Olivia set her timezone once, by her city.
+    await world.organiser.slash(world.general, "timezone set", timezone="Paris")
+    shown = await world.organiser.slash(world.general, "event create", kind="sprint")
+    assert shown.response is not None
+    shown = await world.organiser.click(
+        shown.response, label="I accept the code of conduct"
+    )
+    typed = {**FORM, "start": "tomorrow 18:00", "end": "21:00"}
+    understood = await world.organiser.submit_modal(shown, typed)
+    start = int(datetime(2026, 1, 2, 17, tzinfo=UTC).timestamp())
+    end = int(datetime(2026, 1, 2, 20, tzinfo=UTC).timestamp())
+    assert f"**Start**: <t:{start}:F> (<t:{start}:R>)" in text(understood)
+    assert f"**End**: <t:{end}:F> (<t:{end}:R>)" in text(understood)
+    assert "typed in Europe/Paris" in text(understood)
+    assert await event_count(simcord_env) == 0  # nothing saved before confirming
+
+    # Edit opens the form with what was typed; the answer replaces the last one.
+    form = await world.organiser.click(msg(understood), label="Edit")
+    assert form.modal is not None and "tomorrow 18:00" in str(form.modal)
+    edited = await world.organiser.submit_modal(
+        form, {**typed, "start": "fri 17:30", "end": "in 3 hours"}
+    )
+    assert msg(edited).id == msg(understood).id
+    friday = int(datetime(2026, 1, 2, 16, 30, tzinfo=UTC).timestamp())
+    assert f"<t:{friday}:F>" in text(edited)
+    preview = await world.organiser.click(msg(edited), label="Confirm")
+    assert "Quality checklist" in text(preview)
+    assert await event_count(simcord_env) == 1
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    stored = await bot.db.fetchval("SELECT starts_at FROM events")
+    assert stored == friday
+
+
+async def test_a_member_types_times_in_their_own_language(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    shown = await open_event_form(world)
+    with member_locale(world.organiser, "de"):
+        understood = await world.organiser.submit_modal(
+            shown, {**FORM, "start": "Freitag um 18 Uhr", "end": "21 Uhr"}
+        )
+        friday = int(datetime(2026, 1, 2, 17, tzinfo=UTC).timestamp())
+        assert "Das habe ich verstanden" in text(understood)
+        assert f"**Beginn**: <t:{friday}:F>" in text(understood)
+        preview = await world.organiser.click(msg(understood), label="Bestätigen")
+    assert preview.response is not None
+    assert await event_count(simcord_env) == 1

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import dates
 from bot import timezones
 from bot.refusals import explain
 from bot.refusals import Refused
@@ -23,7 +24,6 @@ from cogs.events._logic import load_checklist
 from cogs.events._logic import load_code_of_conduct
 from cogs.events._logic import local_input
 from cogs.events._logic import PAGE_SIZE
-from cogs.events._logic import parse_local_time
 from cogs.events._logic import run_checklist
 from cogs.events._logic import validate_event
 
@@ -48,35 +48,50 @@ FORM = {
 }
 
 
+# The form's times are read by bot.dates (tests/test_dates.py); here, what the events
+# job adds: the zone of the form, the end read from the start, the prefill round trip.
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def read(text: str, zone: ZoneInfo = PARIS) -> datetime:
+    return dates.parse(text, zone, LONG_AGO)
+
+
 def test_local_time_is_read_in_the_given_zone() -> None:
-    assert parse_local_time("2026-03-14 18:00", PARIS) == datetime(
-        2026, 3, 14, 17, tzinfo=UTC
-    )
-    assert parse_local_time("2026-07-14T18:00", PARIS) == datetime(
-        2026, 7, 14, 16, tzinfo=UTC
-    )
+    assert read("2026-03-14 18:00") == datetime(2026, 3, 14, 17, tzinfo=UTC)
+    assert read("2026-07-14T18:00") == datetime(2026, 7, 14, 16, tzinfo=UTC)
 
 
 def test_nonexistent_local_time_is_refused() -> None:
     with refused("does not exist"):
-        parse_local_time("2026-03-29 02:30", PARIS)
+        read("2026-03-29 02:30")
     with refused("does not exist"):
-        parse_local_time("2026-03-08 02:30", ZoneInfo("America/New_York"))
+        read("2026-03-08 02:30", ZoneInfo("America/New_York"))
 
 
 def test_ambiguous_local_time_is_refused() -> None:
     with refused("happens twice"):
-        parse_local_time("2026-10-25 02:30", PARIS)
+        read("2026-10-25 02:30")
 
 
 def test_unreadable_time_is_refused() -> None:
     with refused("could not read"):
-        parse_local_time("14/03/2026 6pm", PARIS)
+        read("le 14 du mois prochain")
+
+
+def test_the_end_is_read_from_the_start() -> None:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    values = {**FORM, "start": "2026-03-14 18:00", "end": "21:00"}
+    draft = validate_event(values, kind="sprint", timezone=PARIS, now=now)
+    assert draft.ends_at == datetime(2026, 3, 14, 20, tzinfo=UTC)
+    values["end"] = "in 3 hours"
+    draft = validate_event(values, kind="sprint", timezone=PARIS, now=now)
+    assert draft.ends_at == datetime(2026, 3, 14, 20, tzinfo=UTC)
 
 
 @given(
     st.datetimes(
-        min_value=datetime(2000, 1, 1),  # noqa: DTZ001 - local wall time
+        min_value=datetime(2000, 1, 2),  # noqa: DTZ001 - local wall time
         max_value=datetime(2040, 1, 1),  # noqa: DTZ001
     ),
     st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"]),
@@ -84,7 +99,7 @@ def test_unreadable_time_is_refused() -> None:
 def test_parsed_time_round_trips_or_is_refused(moment: datetime, zone: str) -> None:
     text = moment.strftime("%Y-%m-%d %H:%M")
     try:
-        parsed = parse_local_time(text, ZoneInfo(zone))
+        parsed = read(text, ZoneInfo(zone))
     except Refused:
         return  # a skipped or repeated local time
     assert parsed.tzinfo is UTC

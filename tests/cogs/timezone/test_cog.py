@@ -8,8 +8,8 @@ from typing import Any
 import simcord
 
 from bot.app import PalletsBot
+from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import member_locale
-from bot.devtools.testing import monthly_chat
 from bot.devtools.testing import World
 
 
@@ -91,11 +91,7 @@ async def test_the_members_zone_then_the_servers_is_the_default_of_every_command
     await world.organiser.slash(
         world.general, "timezone set", timezone="America/New_York"
     )
-    options = monthly_chat(world)
-    del options["timezone"]
-    created = await world.organiser.slash(
-        world.general, "chat series-create", **options
-    )
+    created = await create_chat_series(world, timezone=None)
     assert "America/New_York" in text(created)
     assert await db.fetchval("SELECT timezone FROM chat_series") == "America/New_York"
     form = await world.organiser.slash(world.general, "event create", kind="sprint")

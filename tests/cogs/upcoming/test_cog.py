@@ -16,9 +16,10 @@ import simcord
 from bot import web
 from bot.app import PalletsBot
 from bot.devtools import testing
-from bot.devtools.testing import monthly_chat
+from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import restart
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.settings import Settings
 
@@ -47,7 +48,7 @@ def ts(moment: datetime, style: str) -> str:
 
 async def publish_event(world: World, **changes: str) -> None:
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, {**FORM, **changes})
+    preview = await submit_event_form(world.organiser, shown, {**FORM, **changes})
     assert preview.response is not None, preview
     await world.organiser.click(preview.response, label="Publish")
 
@@ -62,9 +63,7 @@ async def test_upcoming_lists_chats_and_events_in_order_in_the_readers_time(
 ) -> None:
     empty = await world.alice.slash(world.general, "upcoming")
     assert "Nothing is planned yet." in description(empty)
-    await world.organiser.slash(
-        world.general, "chat series-create", **monthly_chat(world)
-    )
+    await create_chat_series(world)
     await publish_event(world)
     await simcord_env.settle()
 
@@ -95,11 +94,7 @@ async def test_upcoming_pages_forward_and_back_and_survives_a_restart(
 ) -> None:
     # Four series, three chats each in the calendar: twelve entries, two pages.
     for number, week in enumerate(("1", "2", "3", "4")):
-        await world.organiser.slash(
-            world.general,
-            "chat series-create",
-            **monthly_chat(world, name=f"Chat {number}", week=week),
-        )
+        await create_chat_series(world, name=f"Chat {number}", week=week)
     first = await world.alice.slash(world.general, "upcoming")
     assert first.response is not None
     assert len(description(first).splitlines()) == 10
@@ -133,9 +128,7 @@ def vevents(data: bytes) -> list[tuple[str, str, datetime, datetime, str, int]]:
 async def test_the_calendar_file_and_the_feed_hold_the_same_entries(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    await world.organiser.slash(
-        world.general, "chat series-create", **monthly_chat(world)
-    )
+    await create_chat_series(world)
     await publish_event(world)
     await world.admin.slash(world.general, "setup calendar", enabled=True)
     bot = simcord_env.bot

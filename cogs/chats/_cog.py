@@ -256,36 +256,78 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         changes = (name, time, timezone, duration, channel, url, lead_days, reminders)
         if all(value is None for value in changes):
             raise Refused(Problem.NOTHING_TO_CHANGE)
-        values = logic.series_values(
-            name=name or current.name,
-            cadence=current.cadence.value,
-            weekday=current.weekday,
-            week=None if current.week is None else str(current.week),
-            time=time or current.local_time,
-            zone=timezone or ZoneInfo(current.timezone),
-            duration=duration if duration is not None else current.duration_minutes,
-            place=place(channel, url)
+        options = {
+            "name": name or current.name,
+            "zone": timezone or ZoneInfo(current.timezone),
+            "duration": duration if duration is not None else current.duration_minutes,
+            "place": place(channel, url)
             if channel is not None or url
             else {
                 "location_kind": current.location_kind,
                 "channel_id": current.channel_id,
                 "location_url": current.location_url,
             },
-            lead_days=lead_days if lead_days is not None else current.lead_days,
-            reminders=reminders
+            "lead_days": lead_days if lead_days is not None else current.lead_days,
+            "reminders": reminders
             if reminders is not None
             else logic.format_reminders(current.reminder_hours),
+        }
+        moves = time is not None or timezone is not None
+        await self._edit_typed(
+            interaction, current.name, options, time or current.local_time, moves
+        )
+
+    async def _edit_typed(
+        self,
+        interaction: Interaction,
+        series: str,
+        options: dict[str, Any],
+        time: str,
+        moves: bool,
+    ) -> None:
+        """Check the changes; a new time or zone is shown as understood first."""
+        current = await self._series(interaction, series)
+        values = logic.series_values(
+            cadence=current.cadence.value,
+            weekday=current.weekday,
+            week=None if current.week is None else str(current.week),
+            time=time,
             now=utcnow(),
             month_phase=current.month_phase,
             anchor=current.anchor,
+            **options,
         )
+        if options["name"] != current.name:
+            await self._check_name_free(interaction, values["name"], current.id)
+        next_start = await self.engine.next_under(current, values) if moves else None
         for fixed in ("cadence", "weekday", "week", "month_phase", "anchor"):
             values.pop(fixed)
-        if name:
-            await self._check_name_free(interaction, values["name"], current.id)
-        updated = await q.update_series(self.bot.db, current.id, **values)
-        occ = await self.engine.replan(updated)
-        await reply(interaction, render.saved(updated, occ))
+
+        async def confirm(clicked: Interaction) -> None:
+            await require_role(clicked, Role.ORGANISER)
+            found = await self._series(clicked, series)
+            updated = await q.update_series(self.bot.db, found.id, **values)
+            occ = await self.engine.replan(updated)
+            await answer(clicked, render.saved(updated, occ))
+
+        if next_start is None:
+            await confirm(interaction)
+            return
+
+        async def edit(clicked: Interaction) -> None:
+            async def again(inner: Interaction, text: str) -> None:
+                await self._edit_typed(inner, series, options, text, moves)
+
+            await clicked.response.send_modal(
+                WhenForm(label=time_label(), typed=time, on_submit=again)
+            )
+
+        await ask_to_confirm(
+            interaction,
+            render.next_understood(str(values["timezone"]), next_start),
+            confirm=confirm,
+            edit=edit,
+        )
 
     @app_commands.command(name="series-pause")
     @app_commands.describe(series="The series to pause")

@@ -470,6 +470,19 @@ class ChatEngine:
                 await self.cancel_event(occ)
         await q.delete_series(self.db, series.id)
 
+    async def next_under(self, series: Series, values: dict[str, object]) -> datetime:
+        """The next chat a series would have with the columns ``values``, as
+        :meth:`replan` (or, after an announced chat, :meth:`ensure_next` when it
+        ends) would plan it: an announced chat keeps its time."""
+        after = utcnow()
+        occ = await q.upcoming(self.db, series.id)
+        if occ is not None and occ.status != "planned":
+            after = max(after, occ.end)
+        closed = await q.last_closed_slot(self.db, series.id)
+        if closed is not None and from_ts(closed) > after:
+            after = from_ts(closed)
+        return logic.first_start(values, after)
+
     async def replan(self, series: Series) -> Occurrence | None:
         """After an edit: move a not-yet-announced occurrence to the new rule."""
         occ = await q.upcoming(self.db, series.id)

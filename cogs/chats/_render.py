@@ -434,6 +434,11 @@ def first_understood(zone: str, start: datetime) -> str:
     return dates.understood([(_("First chat"), start)], zone)
 
 
+def next_understood(zone: str, start: datetime) -> str:
+    """The next chat at a series' new time, for the organiser to confirm."""
+    return dates.understood([(_("Next chat"), start)], zone)
+
+
 def moved(occ: Occurrence) -> str:
     return _(
         "Moved the chat to {when}. The Discord event, the announcement and the reminders follow.",

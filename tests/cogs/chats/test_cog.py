@@ -638,13 +638,14 @@ async def test_edit_moves_the_planned_chat_to_the_new_time(
         world.general, "chat series-edit", series="Flask chat", timezone="Nowhere/x"
     )
     assert "Unknown timezone" in reply_text(bad)
-    edited = await world.organiser.slash(
+    shown = await world.organiser.slash(
         world.general,
         "chat series-edit",
         series="Flask chat",
         time="18:30",
         timezone="America/New_York",
     )
+    edited = await confirm_understood(world.organiser, shown)
     assert "Saved the series" in reply_text(edited)
     db = await db_of(simcord_env)
     [series] = await q.all_series(db, world.guild.id)
@@ -940,3 +941,35 @@ async def test_a_new_series_shows_its_first_chat_and_is_made_only_once_confirmed
     assert "Created the series Flask chat" in reply_text(created)
     [series] = await q.all_series(db, world.guild.id)
     assert series.local_time == "18:30"
+
+
+async def test_a_new_time_for_a_series_shows_the_next_chat_before_it_is_saved(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await create_series(world)
+    db = await db_of(simcord_env)
+    shown = await world.organiser.slash(
+        world.general, "chat series-edit", series="Flask chat", time="18:00"
+    )
+    next_chat = int(datetime(2026, 1, 8, 17, tzinfo=UTC).timestamp())
+    assert f"**Next chat**: <t:{next_chat}:F>" in reply_text(shown)
+    [series] = await q.all_series(db, world.guild.id)
+    assert series.local_time == "17:00"  # nothing saved yet
+    assert shown.response is not None
+    saved = await world.organiser.click(shown.response, label="Confirm")
+    assert "Saved the series Flask chat" in reply_text(saved)
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert series.local_time == "18:00"
+    assert occ is not None and occ.start == datetime(2026, 1, 8, 17, tzinfo=UTC)
+
+    # Once announced, a chat keeps its time: the new one starts with the following.
+    await advance_to(simcord_env, TO_OPEN + HOUR)  # opened at 17:00 UTC, 7 days ahead
+    again = await world.organiser.slash(
+        world.general, "chat series-edit", series="Flask chat", time="19:00"
+    )
+    february = int(datetime(2026, 2, 12, 18, tzinfo=UTC).timestamp())
+    assert f"**Next chat**: <t:{february}:F>" in reply_text(again)
+    assert again.response is not None
+    kept = await world.organiser.click(again.response, label="Confirm")
+    assert "keeps its time" in reply_text(kept)

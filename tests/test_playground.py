@@ -78,7 +78,10 @@ def test_durations_read_as_words(tour_run: TourRun) -> None:
     assert not re.findall(
         r"\d\.\d+ (?:minutes|hours|days)|\b1 (?:minutes|hours|days)", text
     )
-    assert "... 16 hours and 1 minute pass ..." in text
+    assert "... 16 hours pass ..." in text
+    # Reminders read as their reader sees them on arrival, not a minute later.
+    assert "Reminder: Flask chat starts in 1 hour," in text
+    assert "59 minutes" not in text
     assert span_words(timedelta(hours=16, seconds=61)) == "16 hours and 1 minute"
     assert span_words(timedelta(days=1, hours=3, minutes=58)) == (
         "1 day, 3 hours and 58 minutes"
@@ -127,7 +130,7 @@ def test_narration_announces_what_the_next_step_shows(tour_run: TourRun) -> None
     assert len(advances) == 1, block
     shown = "\n".join(block)
     assert "bot sends a DM to alice:" in shown
-    assert "Reminder: Flask sprint starts in 24 hours" in shown
+    assert "Reminder: Flask sprint starts in 1 day" in shown
     assert "DM to bob" not in shown  # he turned them off
 
 

@@ -368,11 +368,12 @@ def form_fields(modal: dict[str, Any]) -> list[FormField]:
 
 
 def _relative(delta: timedelta) -> str:
+    """A Discord relative timestamp as a reader sees it: "in 1 hour", "2 days ago"."""
     seconds = delta.total_seconds()
-    amount = abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if amount >= size:
-            count = round(amount / size)
+    minutes = round(abs(seconds) / 60)
+    for unit, size in (("day", 1440), ("hour", 60), ("minute", 1)):
+        if minutes >= size:
+            count = round(minutes / size)
             text = f"{count} {unit}{'s' if count != 1 else ''}"
             return f"in {text}" if seconds > 0 else f"{text} ago"
     return "now"

@@ -78,7 +78,7 @@ async def tour(t: Tour) -> None:
     t.say(
         "Time passes until the chat opens: the Discord event and announcement appear."
     )
-    await _advance_until(t, occ.starts_at - series.lead_days * 86400 + 60)
+    await _advance_until(t, occ.starts_at - series.lead_days * 86400 + 1)
 
     t.say(
         "Members mark their interest, with the button or with Discord's own "
@@ -112,12 +112,12 @@ async def tour(t: Tour) -> None:
         "A day before the chat, a reminder in the announcements channel, and a DM to "
         "each member who pressed Interested:"
     )
-    await _advance_until(t, occ.starts_at - 24 * 3600 + 60)
+    await _advance_until(t, occ.starts_at - 24 * 3600 + 1)
     t.say("And an hour before:")
-    await _advance_until(t, occ.starts_at - 3600 + 60)
+    await _advance_until(t, occ.starts_at - 3600 + 1)
 
     t.say("The chat ends: the event completes, voting closes, the next one is planned.")
-    await _advance_until(t, occ.ends_at + 60)
+    await _advance_until(t, occ.ends_at + 1)
     t.say("The organiser writes the notes; they go in a thread on the announcement.")
     shown = await t.slash(w.organiser, w.general, "chat notes", series=SERIES)
     await t.submit(

@@ -76,9 +76,9 @@ async def tour(t: Tour) -> None:
         int(await t.bot.db.fetchval("SELECT starts_at FROM events WHERE id = 1"))
     )
     t.say("A day before it starts, a reminder DM goes to Alice (Bob turned them off):")
-    await t.advance_to(int((starts - timedelta(days=1)).timestamp()) + 60)
+    await t.advance_to(int((starts - timedelta(days=1)).timestamp()) + 1)
     t.say("An hour before it starts, a post in the events channel:")
-    await t.advance_to(int((starts - timedelta(hours=1)).timestamp()) + 60)
+    await t.advance_to(int((starts - timedelta(hours=1)).timestamp()) + 1)
     await t.slash(w.alice, w.general, "event calendar")
 
     t.chapter("Event grants")

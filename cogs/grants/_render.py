@@ -196,11 +196,24 @@ def list_embed(grants: Sequence[Grant]) -> discord.Embed:
 
 def decided(grant: Grant) -> str:
     """The reviewer's confirmation of a decision."""
-    return _(
-        "{reference} is now {state}. The requester is told by DM (mentioned in the "
-        "events channel if their DMs are closed) and sees it with /grant status.",
-        reference=reference(grant.id),
-        state=state_label(grant.state),
+    ref = reference(grant.id)
+    news = {
+        State.APPROVED: _("{reference} is approved.", reference=ref),
+        State.REJECTED: _("{reference} is rejected.", reference=ref),
+        State.NEEDS_INFO: _(
+            "{reference} now waits for more information from the requester.",
+            reference=ref,
+        ),
+        State.PENDING: _("{reference} is waiting for review again.", reference=ref),
+    }[State(grant.state)]
+    return " ".join(
+        (
+            news,
+            _(
+                "The requester is told by DM (mentioned in the events channel if "
+                "their DMs are closed) and sees it with /grant status."
+            ),
+        )
     )
 
 

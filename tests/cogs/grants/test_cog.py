@@ -131,7 +131,7 @@ async def test_reviewer_decides_once_and_requester_is_told(
     decided = await world.reviewer.slash(
         world.general, "grant review", id="G-1", decision="approve", note="Enjoy"
     )
-    assert "approved" in text(decided)
+    assert text(decided).startswith("G-1 is approved.")
     await simcord_env.settle()
     messages = dms(world.alice)
     assert len(messages) == 1 and "approved" in messages[0] and "Enjoy" in messages[0]
@@ -198,7 +198,7 @@ async def test_needs_info_can_be_answered_by_requester_only(
     asked = await world.reviewer.slash(
         world.general, "grant review", id="1", decision="needs-info", note="Budget?"
     )
-    assert "needs more information" in text(asked)
+    assert "G-1 now waits for more information from the requester." in text(asked)
     await simcord_env.settle()
     assert "Budget?" in dms(world.alice)[0]
     stranger = await world.bob.slash(

@@ -19,6 +19,7 @@ from bot import backups
 from bot import happenings
 from bot import i18n
 from bot import logs
+from bot import start_here
 from bot import ui
 from bot.calendar import CalendarSources
 from bot.db import Database
@@ -135,7 +136,7 @@ class PalletsBot(commands.Bot):
         await self.db.open()
         await self.db.migrate()
         await self.tree.set_translator(BabelTranslator())
-        self.add_dynamic_items(*ui.PERSISTENT_ITEMS)
+        self.add_dynamic_items(*ui.PERSISTENT_ITEMS, *start_here.PERSISTENT_ITEMS)
         happenings.listen_for_interest(self)
         for name in cog_names():
             await self.load_extension(name)

@@ -31,6 +31,8 @@ class Role(StrEnum):
     HELPER = "helper"
     MENTOR = "mentor"
     GRANTS_REVIEWER = "grants_reviewer"
+    #: Not a permission: the role members opt in to, pinged for new releases.
+    RELEASES = "releases"
 
 
 _CHANNEL_COLUMNS = {
@@ -46,6 +48,7 @@ _ROLE_COLUMNS = {
     Role.HELPER: "helper_role_id",
     Role.MENTOR: "mentor_role_id",
     Role.GRANTS_REVIEWER: "grants_reviewer_role_id",
+    Role.RELEASES: "release_role_id",
 }
 
 
@@ -66,6 +69,10 @@ class GuildSettings:
     calendar_enabled: bool = False
     #: The server's default timezone (an IANA key), for members who set none.
     timezone: str | None = None
+    release_role_id: int | None = None
+    #: The "start here" message organisers placed with /setup start-here.
+    start_channel_id: int | None = None
+    start_message_id: int | None = None
 
     def channel(self, which: Channel) -> int | None:
         value: int | None = getattr(self, _CHANNEL_COLUMNS[which])

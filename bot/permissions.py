@@ -33,6 +33,7 @@ def role_label(role: Role) -> str:
         Role.HELPER: _("helper"),
         Role.MENTOR: _("mentor"),
         Role.GRANTS_REVIEWER: _("grants reviewer"),
+        Role.RELEASES: _("release announcements"),
     }
     return labels[role]
 

@@ -3,6 +3,7 @@ server)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import discord
@@ -16,11 +17,14 @@ from bot.guilds import Channel
 from bot.guilds import GuildSettings
 from bot.guilds import Role
 from bot.i18n import available_languages
+from bot.i18n import guild_language
 from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
 from bot.refusals import Refused
 from bot.replies import reply
 from bot.timezones import Timezone
+from bot.start_here import start_embed
+from bot.start_here import start_view
 from bot.ui import Interaction
 from cogs.setup import _render as render
 from cogs.setup._logic import chosen
@@ -87,6 +91,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         helper="Triages and closes questions",
         mentor="Can claim mentees",
         grants_reviewer="Reviews event grant requests",
+        releases="The role members opt in to; release announcements ping it",
     )
     async def roles(
         self,
@@ -95,6 +100,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         helper: discord.Role | None = None,
         mentor: discord.Role | None = None,
         grants_reviewer: discord.Role | None = None,
+        releases: discord.Role | None = None,
     ) -> None:
         """Choose the roles that may organise, help, mentor and review grants."""
         roles = {
@@ -102,6 +108,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             Role.HELPER: helper,
             Role.MENTOR: mentor,
             Role.GRANTS_REVIEWER: grants_reviewer,
+            Role.RELEASES: releases,
         }
         if any(role is not None and role.is_default() for role in roles.values()):
             raise Refused(Problem.EVERYONE_ROLE)
@@ -172,6 +179,30 @@ class SetupCog(commands.GroupCog, group_name="setup"):
             web_server=self.bot.settings.http_port is not None,
         )
         await reply(interaction, text)
+
+    @app_commands.command(name="start-here")
+    @app_commands.describe(channel="Where newcomers land, e.g. #welcome or #start-here")
+    async def start_here(
+        self, interaction: Interaction, channel: discord.TextChannel
+    ) -> None:
+        """Place the "start here" message with its buttons (moves it if placed)."""
+        assert interaction.guild_id is not None
+        config = self.bot.guild_config
+        settings = await config.get(interaction.guild_id)
+        with guild_language():
+            embed = start_embed(settings)
+            view = start_view()
+        message = await channel.send(embed=embed, view=view)
+        old = (settings.start_channel_id, settings.start_message_id)
+        await config.update(
+            interaction.guild_id,
+            start_channel_id=channel.id,
+            start_message_id=message.id,
+        )
+        if old[0] is not None and old[1] is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.bot.http.delete_message(old[0], old[1])
+        await reply(interaction, render.start_placed(channel.id))
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:

@@ -106,6 +106,13 @@ def timezone_saved(zone: str) -> str:
     )
 
 
+def start_placed(channel_id: int) -> str:
+    return _(
+        "The start-here message is in <#{channel}>. Running this again moves it.",
+        channel=channel_id,
+    )
+
+
 def describe(settings: GuildSettings) -> str:
     """A readable summary of a guild's settings (channels and roles as mentions)."""
     unset = _("not set")
@@ -129,6 +136,7 @@ def describe(settings: GuildSettings) -> str:
         _("Helper role: {value}", value=role(Role.HELPER)),
         _("Mentor role: {value}", value=role(Role.MENTOR)),
         _("Grants reviewer role: {value}", value=role(Role.GRANTS_REVIEWER)),
+        _("Release announcements role: {value}", value=role(Role.RELEASES)),
         _("Language: {value}", value=settings.language or unset),
         _("Timezone: {value}", value=settings.timezone or unset),
         _(

@@ -14,6 +14,15 @@ def text(result: Any) -> str:
     return str(result.response.content)
 
 
+def response(result: simcord.InteractionResult) -> Any:
+    assert result.response is not None, result
+    return result.response
+
+
+def embed_text(result: simcord.InteractionResult) -> str:
+    return str(response(result).embeds[0].description)
+
+
 def dms(member: Any) -> list[str]:
     try:
         channel = member.user.dm_channel
@@ -45,7 +54,7 @@ async def test_task_from_post_to_accepted(
     assert "#1" in text(posted) and posted.response.ephemeral
 
     listed = await world.alice.slash(world.general, "contribute task list")
-    assert "Translate the Flask tutorial" in listed.response.embeds[0].description
+    assert "Translate the Flask tutorial" in embed_text(listed)
 
     claimed = await world.alice.slash(world.general, "contribute task claim", task="1")
     assert "#1 is yours" in text(claimed)
@@ -110,7 +119,7 @@ async def test_only_mentors_and_organisers_post_tasks(
         description="Anything",
         kind="other",
     )
-    assert refused.response.ephemeral
+    assert response(refused).ephemeral
     assert await task_state(simcord_env) is None
 
 
@@ -139,7 +148,7 @@ async def test_member_leaves_a_task_and_mentor_withdraws_it(
     assert "open again" in text(left)
     assert await task_state(simcord_env) == "open"
     stranger = await world.bob.slash(world.general, "contribute task drop", task="1")
-    assert stranger.response.ephemeral and await task_state(simcord_env) == "open"
+    assert response(stranger).ephemeral and await task_state(simcord_env) == "open"
     gone = await world.mentor.slash(world.general, "contribute task drop", task="1")
     assert "withdrawn" in text(gone)
     assert await task_state(simcord_env) == "withdrawn"
@@ -149,6 +158,7 @@ async def test_task_list_pages(simcord_env: simcord.Env, world: World) -> None:
     for n in range(12):
         await post(world, title=f"Task number {n}")
     listed = await world.alice.slash(world.general, "contribute task list")
-    assert "Page 1 of 2" in listed.response.embeds[0].footer.text
-    turned = await world.alice.click(listed.response, label="Next")
-    assert turned is not None
+    assert "Page 1 of 2" in response(listed).embeds[0].footer.text
+    turned = await world.alice.click(response(listed), label="Next")
+    assert "Task number 1" in embed_text(turned)
+    assert "Page 2 of 2" in response(turned).embeds[0].footer.text

@@ -88,11 +88,15 @@ class VolunteerForm(Modal):
         self.extension: discord.ui.TextInput[VolunteerForm] | None = None
         if kind == "caretaker":
             self.extension = discord.ui.TextInput(
-                label=_("Which extension?"), max_length=100, placeholder="Flask-Mail"
+                label=_("Which extension?"),
+                custom_id="extension",
+                max_length=100,
+                placeholder="Flask-Mail",
             )
             self.add_item(self.extension)
         self.note: discord.ui.TextInput[VolunteerForm] = discord.ui.TextInput(
             label=_("What you would like to do, and how much time"),
+            custom_id="note",
             style=discord.TextStyle.paragraph,
             max_length=500,
             required=False,

@@ -292,8 +292,11 @@ class ContributeEngine:
         """At start-up: resume polling and the monthly thanks where the job is used."""
         used = await q.used_guilds(self.db)
         for guild in self.bot.guilds:
-            if (await self.bot.guild_config.get(guild.id)).release_role_id:
+            settings = await self.bot.guild_config.get(guild.id)
+            if settings.release_role_id:
                 used[guild.id] = True
+            elif settings.start_message_id:
+                used.setdefault(guild.id, False)
         for guild_id, github in used.items():
             await self.ensure_guild(guild_id, github=github)
 

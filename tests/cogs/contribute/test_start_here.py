@@ -45,7 +45,7 @@ async def test_start_here_is_placed_with_five_ways_in(
     labels = [
         child.label
         for row in message.components
-        for child in row.children  # type: ignore[union-attr]
+        for child in row.children
     ]
     assert labels == [
         "Ask a question",

@@ -42,11 +42,7 @@ async def test_start_here_is_placed_with_five_ways_in(
     simcord_env: simcord.Env, world: World
 ) -> None:
     message = await place(world)
-    labels = [
-        child.label
-        for row in message.components
-        for child in row.children
-    ]
+    labels = [child.label for row in message.components for child in row.children]
     assert labels == [
         "Ask a question",
         "I want to contribute",

@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, str] = {
     "read_message_history": "find the answer a thank-you is for; open the notes thread",
     "create_events": "the Discord events of chats and community events",
     "connect": "a chat's Discord event in a voice channel (Discord requires it)",
+    "manage_roles": "give and take the opt-in release role, and an accepted "
+    "volunteer's helper role",
 }
 
 #: What Discord also requires to schedule an event in a Stage channel. Not asked for

@@ -96,6 +96,12 @@ def _needed(entry: Any, run: TourRun) -> set[str]:
         return {"view_channel", "create_public_threads"}
     if (method, route) == ("PUT", "/channels/{id}/thread-members/{id}"):
         return {"view_channel", "send_messages_in_threads"}
+    if route == "/guilds/{id}/members/{id}/roles/{id}" and method in ("PUT", "DELETE"):
+        # The opt-in release role and an accepted volunteer's helper role; Discord
+        # also needs the bot's highest role above the role it gives.
+        return {"manage_roles"}
+    if (method, route) == ("DELETE", "/channels/{id}/messages/{id}"):
+        return {"view_channel"}  # its own message (a start-here message moved)
     if route.startswith("/guilds/{id}/scheduled-events"):
         # Create Events creates events and edits or deletes the bot's own; it edits
         # no other (chats adopt only an event whose creator is the bot).

@@ -83,7 +83,10 @@ async def _tree_messages() -> list[_Found]:
             await command.get_translated_payload(bot.tree, recorder)
     return [
         _Found(message, context, f"command tree ({location})")
-        for (message, context), location in sorted(recorder.found.items())
+        # One word may be a command name and a choice ("help"): contexts may be None.
+        for (message, context), location in sorted(
+            recorder.found.items(), key=lambda item: (item[0][0], item[0][1] or "")
+        )
     ]
 
 

@@ -36,7 +36,12 @@ from cogs.contribute._logic import TaskKind
 from cogs.contribute._logic import TaskState
 from cogs.contribute._views import PERSISTENT_ITEMS
 
-KindOption = Literal["first", "help", "docs"]
+KindOption = Literal["good-first-issue", "help-wanted", "docs"]
+KINDS: dict[str, Kind] = {
+    "good-first-issue": Kind.FIRST,
+    "help-wanted": Kind.HELP,
+    "docs": Kind.DOCS,
+}
 TaskKindOption = Literal["docs", "translation", "triage", "review", "other"]
 Choices = list[app_commands.Choice[str]]
 
@@ -166,11 +171,11 @@ class ContributeCog(commands.Cog, name="Contribute"):
         await self.engine.ensure_guild(interaction.guild_id)
         if project and catalogue().by_name(project) is None:
             raise Refused(Problem.UNKNOWN_PROJECT, name=project[:40])
-        wanted = Kind(kind) if kind else None
+        wanted = KINDS[kind] if kind else None
         if not await self.engine.listed(interaction.guild_id, project, wanted):
             await reply(interaction, render.no_issues(project))
             return
-        arg = f"{(project or '').lower()}|{kind or ''}"
+        arg = f"{(project or '').lower()}|{wanted.value if wanted else ''}"
         await show_page(interaction, ISSUES_PAGES, 0, arg)
 
     @contribute.command(name="claim")
@@ -235,9 +240,9 @@ class ContributeCog(commands.Cog, name="Contribute"):
         assert interaction.guild_id is not None
         chosen = parse_labels(labels)
         repo = await self.engine.set_labels(
-            interaction.guild_id, project, Kind(kind), chosen
+            interaction.guild_id, project, KINDS[kind], chosen
         )
-        await reply(interaction, render.labels_saved(repo, Kind(kind), chosen))
+        await reply(interaction, render.labels_saved(repo, KINDS[kind], chosen))
 
     @contribute.command(name="allow")
     @app_commands.describe(

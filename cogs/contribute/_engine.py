@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -76,7 +77,6 @@ from cogs.contribute._logic import label_map
 from cogs.contribute._logic import LINK_LIMIT
 from cogs.contribute._logic import merge_thanks
 from cogs.contribute._logic import month_bounds
-from cogs.contribute._logic import newcomer_query
 from cogs.contribute._logic import next_recognition
 from cogs.contribute._logic import normalise_version
 from cogs.contribute._logic import NOTE_LIMIT
@@ -84,7 +84,6 @@ from cogs.contribute._logic import PALLETS_ORGS
 from cogs.contribute._logic import parse_issue
 from cogs.contribute._logic import Problem
 from cogs.contribute._logic import PrState
-from cogs.contribute._logic import pull_request_query
 from cogs.contribute._logic import reachable
 from cogs.contribute._logic import REFERENCE_QUIET
 from cogs.contribute._logic import referenced_issues
@@ -229,7 +228,14 @@ class Offline:
     async def issue(self, ref: IssueRef) -> IssueInfo | None:
         raise Unreachable("no GitHub client")
 
-    async def search(self, query: str, *, limit: int) -> list[IssueInfo]:
+    async def newcomer_issues(
+        self, orgs: Sequence[str], labels: Sequence[str], *, limit: int
+    ) -> list[IssueInfo]:
+        raise Unreachable("no GitHub client")
+
+    async def pulls_since(
+        self, orgs: Sequence[str], since: datetime, *, limit: int
+    ) -> list[IssueInfo]:
         raise Unreachable("no GitHub client")
 
     async def latest_release(self, repo: str) -> None:
@@ -465,8 +471,8 @@ class ContributeEngine:
     async def refresh_issues(self) -> int:
         overrides = (await q.label_overrides(self.db)).values()
         labels = search_labels(catalogue().labels, overrides)
-        issues = await self.source.search(
-            newcomer_query(PALLETS_ORGS, labels), limit=SEARCH_LIMIT
+        issues = await self.source.newcomer_issues(
+            PALLETS_ORGS, labels, limit=SEARCH_LIMIT
         )
         issues = [i for i in issues if not i.is_pull and i.state == "open"]
         await q.store_issues(self.db, issues, now_ts())
@@ -478,9 +484,7 @@ class ContributeEngine:
         by_ref: dict[IssueRef, list[Claim]] = {}
         for claim in claims:
             by_ref.setdefault(claim.ref, []).append(claim)
-        pulls = await self.source.search(
-            pull_request_query(PALLETS_ORGS, since), limit=SEARCH_LIMIT
-        )
+        pulls = await self.source.pulls_since(PALLETS_ORGS, since, limit=SEARCH_LIMIT)
         for pull in pulls:
             if not pull.is_pull:
                 continue

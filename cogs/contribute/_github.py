@@ -1,7 +1,8 @@
 """What the contribute job asks GitHub and PyPI, behind one narrow interface.
 
-The engine only knows :class:`Source`: an issue by reference, one search, a
-repository's latest release, a package's latest version on PyPI. :class:`BotSource`
+The engine only knows :class:`Source`: an issue by reference, the newcomer issues
+and the recently updated pull requests of the Pallets organisations (one search
+each), a repository's latest release, a package's latest version on PyPI. :class:`BotSource`
 answers it with the bot's shared GitHub client (``bot.github``); tests and the
 playground point that client at the fake upstream server. Failures come back as two
 outcomes only: ``None`` (missing, or private: nothing to say) or :class:`Unreachable`
@@ -10,7 +11,9 @@ outcomes only: ``None`` (missing, or private: nothing to say) or :class:`Unreach
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from cogs.contribute._logic import IssueInfo
@@ -38,8 +41,15 @@ class Source(Protocol):
     async def issue(self, ref: IssueRef) -> IssueInfo | None:
         """The issue or pull request, or None when it is missing or private."""
 
-    async def search(self, query: str, *, limit: int) -> list[IssueInfo]:
-        """Issues and pull requests matching ``query``, newest activity first."""
+    async def newcomer_issues(
+        self, orgs: Sequence[str], labels: Sequence[str], *, limit: int
+    ) -> list[IssueInfo]:
+        """Open issues with any of ``labels`` across ``orgs``: one search request."""
+
+    async def pulls_since(
+        self, orgs: Sequence[str], since: datetime, *, limit: int
+    ) -> list[IssueInfo]:
+        """Pull requests updated since ``since`` across ``orgs``: one search request."""
 
     async def latest_release(self, repo: str) -> ReleaseInfo | None:
         """The newest published, non-prerelease GitHub release, if any."""

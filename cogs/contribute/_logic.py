@@ -349,13 +349,6 @@ def search_labels(
     return sorted(labels)
 
 
-def newcomer_query(orgs: Iterable[str], labels: Iterable[str]) -> str:
-    """One search for open newcomer issues across ``orgs`` (labels are OR-ed)."""
-    quoted = ",".join(f'"{label}"' for label in labels)
-    owners = " ".join(f"org:{org}" for org in orgs)
-    return f"is:issue is:open archived:false {owners} label:{quoted}"
-
-
 def pull_request_query(orgs: Iterable[str], since: datetime) -> str:
     """One search for pull requests updated since ``since`` across ``orgs``."""
     owners = " ".join(f"org:{org}" for org in orgs)

@@ -77,7 +77,6 @@ class Problem(StrEnum):
     NOT_ON_BOARD = "not_on_board"
     ALREADY_ON_BOARD = "already_on_board"
     BOARD_FULL = "board_full"
-    NO_ANNOUNCEMENTS = "no_announcements"
     NO_RELEASE_ROLE = "no_release_role"
     ALREADY_VOLUNTEERED = "already_volunteered"
     OWN_OFFER = "own_offer"

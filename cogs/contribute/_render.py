@@ -18,7 +18,6 @@ from bot.i18n import ngettext
 from bot.refusals import explains
 from bot.safety import clip
 from bot.safety import quote
-from cogs.contribute._logic import ClaimState
 from cogs.contribute._logic import IssueInfo
 from cogs.contribute._logic import Kind
 from cogs.contribute._logic import Problem
@@ -164,10 +163,6 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             return _("{ref} is already on the board.", ref=d["ref"])
         case Problem.BOARD_FULL:
             return _("The board is full: at most {limit} issues.", limit=d["limit"])
-        case Problem.NO_ANNOUNCEMENTS:
-            return _(
-                "No announcements channel is set: ask an organiser (/setup channels)."
-            )
         case Problem.NO_RELEASE_ROLE:
             return _(
                 "Release notifications are not set up here yet: an organiser chooses "
@@ -566,17 +561,6 @@ def task_posted(task: Task) -> str:
     )
 
 
-def task_post_public(task: Task) -> str:
-    return _(
-        "New task #{id} ({kind}), mentored by <@{mentor}>: {title}. Claim it with "
-        "/contribute task claim.",
-        id=task.id,
-        kind=task_kind_label(task.kind),
-        mentor=task.mentor_id,
-        title=quote(task.title),
-    )
-
-
 def task_claimed(task: Task) -> str:
     return _(
         "Task #{id} is yours. When it is done, send the link with /contribute task "
@@ -664,8 +648,7 @@ def board_embed(
     lines = []
     for ref, url, issue_title, claim in rows:
         who = (
-            _("<@{user}>", user=claim.user_id)
-            + (" · " + pr_text(claim) if claim.pr_url else "")
+            f"<@{claim.user_id}>" + (" · " + pr_text(claim) if claim.pr_url else "")
             if claim
             else _("free")
         )
@@ -805,14 +788,3 @@ def recognition_post(month: str, people: Sequence[Thanks]) -> str:
     lines += ["- " + thanks_line(thanks) for thanks in people]
     lines.append(_("Don't want to be named here? /contribute thanks public:False."))
     return "\n".join(lines)
-
-
-def claim_state_label(state: ClaimState) -> str:
-    labels = {
-        ClaimState.ACTIVE: _("active"),
-        ClaimState.RELEASED: _("released"),
-        ClaimState.EXPIRED: _("lapsed"),
-        ClaimState.MERGED: _("merged"),
-        ClaimState.CLOSED: _("closed"),
-    }
-    return labels[state]

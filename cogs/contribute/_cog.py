@@ -168,9 +168,9 @@ class ContributeCog(commands.Cog, name="Contribute"):
     ) -> None:
         """Show open issues for newcomers across pallets and pallets-eco."""
         assert interaction.guild_id is not None
-        await self.engine.ensure_guild(interaction.guild_id)
         if project and catalogue().by_name(project) is None:
             raise Refused(Problem.UNKNOWN_PROJECT, name=project[:40])
+        await self.engine.ensure_guild(interaction.guild_id)
         wanted = KINDS[kind] if kind else None
         if not await self.engine.listed(interaction.guild_id, project, wanted):
             await reply(interaction, render.no_issues(project))
@@ -184,8 +184,8 @@ class ContributeCog(commands.Cog, name="Contribute"):
     async def claim(self, interaction: Interaction, issue: str) -> None:
         """Claim an issue so others see you are on it."""
         assert interaction.guild_id is not None
-        await self.engine.ensure_guild(interaction.guild_id)
         made = await self.engine.claim(interaction.guild_id, interaction.user.id, issue)
+        await self.engine.ensure_guild(interaction.guild_id)
         await reply(interaction, render.claimed(made))
 
     @contribute.command(name="release")
@@ -299,7 +299,6 @@ class ContributeCog(commands.Cog, name="Contribute"):
     ) -> None:
         """Post a task that is not code (docs, translation, triage, review)."""
         assert interaction.guild_id is not None
-        await self.engine.ensure_guild(interaction.guild_id, github=False)
         posted = await self.engine.post_task(
             interaction.guild_id,
             interaction.user.id,
@@ -308,6 +307,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
             TaskKind(kind),
             mentor or interaction.user,
         )
+        await self.engine.ensure_guild(interaction.guild_id, github=False)
         await reply(interaction, render.task_posted(posted))
 
     @task.command(name="list")

@@ -206,6 +206,10 @@ def help_call_key(call_id: int) -> str:
     return f"contribute:help-call:{call_id}"
 
 
+def help_dm_key(call_id: int, mentor_id: int) -> str:
+    return f"contribute:dm:help-call:{call_id}:{mentor_id}"
+
+
 def offer_post_key(offer_id: int) -> str:
     return f"contribute:offer:{offer_id}"
 
@@ -956,40 +960,39 @@ class ContributeEngine:
         call_id = await q.add_help_call(
             self.db, event.id, interaction.guild_id, interaction.user.id, cleaned
         )
-        settings = await self.bot.guild_config.get(interaction.guild_id)
-        mentor_role = settings.role(Role.MENTOR)
         await reply(interaction, render.help_called())
         with guild_language():
-            text = render.help_call(interaction.user.id, cleaned, mentor_role)
+            text = render.help_call(interaction.user.id, cleaned)
             view = view_of(HelpAnswerButton(call_id))
-        mentions = discord.AllowedMentions(
-            everyone=False,
-            users=False,
-            replied_user=False,
-            roles=[discord.Object(mentor_role)] if mentor_role else False,
-        )
+        # No role ping (the release role is the only one the bot pings): the call
+        # is posted here, and the mentors on duty, who picked the board's issues,
+        # hear of it by DM.
         await self.bot.outbox.send(
             help_call_key(call_id),
             interaction.channel_id,
             guild_id=interaction.guild_id,
             content=text,
             view=view,
-            allowed_mentions=mentions,
         )
+        on_duty = {i.picked_by for i in await q.board_issues(self.db, event.id)}
+        for mentor_id in sorted(on_duty - {interaction.user.id}):
+            await self._dm(
+                mentor_id,
+                interaction.guild_id,
+                help_dm_key(call_id, mentor_id),
+                render.help_call_dm(
+                    interaction.user.id, interaction.channel_id, event.title
+                ),
+            )
 
     async def on_help_answer(self, interaction: Interaction, call_id: int) -> None:
         await require_role(interaction, Role.MENTOR, Role.ORGANISER)
-        caller = await q.answer_help_call(self.db, call_id, interaction.user.id)
-        if caller is None:
-            await reply(interaction, render.help_answered(interaction.user.id))
-            return
+        if await q.answer_help_call(self.db, call_id, interaction.user.id) is None:
+            raise Refused(Problem.HELP_TAKEN)
+        original = interaction.message.content if interaction.message else ""
         with guild_language():
-            text = render.help_answered(interaction.user.id)
-        await interaction.response.edit_message(view=None)
-        await interaction.followup.send(
-            text,
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(caller)]),
-        )
+            text = f"{original}\n{render.help_answered(interaction.user.id)}"
+        await interaction.response.edit_message(content=text, view=None)
 
     async def on_wrap(self, job: Job) -> None:
         """After the sprint: what was merged, and thanks to each contributor."""
@@ -1160,13 +1163,13 @@ class ContributeEngine:
         member = interaction.user
         if role_id is None or not isinstance(member, discord.Member):
             raise Refused(Problem.NO_RELEASE_ROLE)
-        await self.ensure_guild(interaction.guild_id)
         role = discord.Object(role_id)
         has = any(r.id == role_id for r in member.roles)
         if has:
             await member.remove_roles(role, reason="release notifications: opted out")
         else:
             await member.add_roles(role, reason="release notifications: opted in")
+        await self.ensure_guild(interaction.guild_id)
         await reply(interaction, render.role_toggled(not has))
 
     async def on_start_volunteer(self, interaction: Interaction) -> None:

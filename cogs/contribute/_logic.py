@@ -78,6 +78,7 @@ class Problem(StrEnum):
     ALREADY_ON_BOARD = "already_on_board"
     BOARD_FULL = "board_full"
     NO_RELEASE_ROLE = "no_release_role"
+    HELP_TAKEN = "help_taken"
     ALREADY_VOLUNTEERED = "already_volunteered"
     OWN_OFFER = "own_offer"
     OFFER_DECIDED = "offer_decided"

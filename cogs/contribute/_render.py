@@ -168,6 +168,8 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
                 "Release notifications are not set up here yet: an organiser chooses "
                 "the role with /setup roles."
             )
+        case Problem.HELP_TAKEN:
+            return _("Another mentor is already on it.")
         case Problem.ALREADY_VOLUNTEERED:
             return _("Your offer is already waiting for an organiser.")
         case Problem.OWN_OFFER:
@@ -687,9 +689,8 @@ def unpicked(ref: str) -> str:
     return _("{ref} is off the board.", ref=ref)
 
 
-def help_call(user_id: int, note: str, mentor_role: int | None) -> str:
-    who = f"<@&{mentor_role}>" if mentor_role else _("Mentors")
-    text = _("{who}: <@{user}> asks for help at the sprint.", who=who, user=user_id)
+def help_call(user_id: int, note: str) -> str:
+    text = _("<@{user}> asks a mentor on duty for help.", user=user_id)
     if note:
         text += "\n> " + quote(clip(note, 500))
     return text
@@ -697,6 +698,15 @@ def help_call(user_id: int, note: str, mentor_role: int | None) -> str:
 
 def help_called() -> str:
     return _("The mentors on duty were told; one will come to you here.")
+
+
+def help_call_dm(user_id: int, channel_id: int, title: str) -> str:
+    return _(
+        "<@{user}> asks for help at the sprint {title}, in <#{channel}>.",
+        user=user_id,
+        title=quote(title),
+        channel=channel_id,
+    )
 
 
 def help_answered(mentor_id: int) -> str:

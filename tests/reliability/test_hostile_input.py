@@ -117,6 +117,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "mentor": ("mentor",),
     "ext": ("ext",),
     "time": ("timezone", "upcoming"),
+    "contribute": ("contribute",),
 }
 
 #: Who runs a command: the admin passes every role check; these need the owner.

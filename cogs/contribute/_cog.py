@@ -349,9 +349,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
     async def task_submit(self, interaction: Interaction, task: str, link: str) -> None:
         """Hand in your task with a link; the mentor reviews it."""
         assert interaction.guild_id is not None
-        sent = await self.engine.submit_task(
-            interaction.guild_id, interaction.user.id, task, link
-        )
+        sent = await self.engine.submit_task(interaction, task, link)
         await reply(interaction, render.task_submitted(sent))
 
     @task.command(name="review")
@@ -371,9 +369,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         """Accept a submitted task, or ask for changes."""
         assert interaction.guild_id is not None
         accept = decision == "accept"
-        done = await self.engine.review_task(
-            interaction.guild_id, interaction.user.id, task, accept, note
-        )
+        done = await self.engine.review_task(interaction, task, accept, note)
         await reply(interaction, render.task_reviewed(done, accept))
 
     @task.command(name="drop")

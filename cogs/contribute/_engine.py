@@ -37,11 +37,13 @@ from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
+from bot.errors import NotAllowed
 from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import format_date
 from bot.i18n import guild_language
 from bot.i18n import use_language
+from bot.permissions import has_role
 from bot.permissions import require_role
 from bot.refusals import Refused
 from bot.replies import reply
@@ -737,11 +739,13 @@ class ContributeEngine:
         )
         return moved
 
-    async def submit_task(
-        self, guild_id: int, user_id: int, text: str, link: str
-    ) -> Task:
+    async def submit_task(self, interaction: Interaction, text: str, link: str) -> Task:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
         task = await self.find_task(guild_id, text)
-        check_submission(user_id, task.state, task.claimant_id)
+        if task.claimant_id != interaction.user.id:
+            raise NotAllowed(render.refusal(Problem.NOT_YOUR_TASK, {}))
+        check_submission(task.state)
         cleaned = check_link(link)
         moved = await q.move_task(
             self.db,
@@ -761,11 +765,18 @@ class ContributeEngine:
         return moved
 
     async def review_task(
-        self, guild_id: int, user_id: int, text: str, accept: bool, note: str
+        self, interaction: Interaction, text: str, accept: bool, note: str
     ) -> Task:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
         task = await self.find_task(guild_id, text)
+        settings = await self.bot.guild_config.get(guild_id)
+        if task.mentor_id != interaction.user.id and not has_role(
+            interaction.user, settings, Role.ORGANISER
+        ):
+            raise NotAllowed(render.refusal(Problem.NOT_TASK_MENTOR, {}))
         cleaned = check_text(note, limit=NOTE_LIMIT, required=False)
-        check_review(user_id, task.state, task.mentor_id, accept, cleaned)
+        check_review(task.state, accept, cleaned)
         moved = await q.move_task(
             self.db,
             task.id,

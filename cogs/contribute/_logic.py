@@ -454,19 +454,14 @@ def check_task_claim(member_id: int, state: TaskState, mentor_id: int) -> None:
         raise Refused(Problem.OWN_TASK)
 
 
-def check_submission(member_id: int, state: TaskState, claimant_id: int | None) -> None:
-    if claimant_id != member_id or state not in (
-        TaskState.CLAIMED,
-        TaskState.SUBMITTED,
-    ):
+def check_submission(state: TaskState) -> None:
+    """The claimant hands in (the engine checks who): only a task in hand."""
+    if state not in (TaskState.CLAIMED, TaskState.SUBMITTED):
         raise Refused(Problem.NOT_YOUR_TASK)
 
 
-def check_review(
-    member_id: int, state: TaskState, mentor_id: int, accept: bool, note: str
-) -> None:
-    if member_id != mentor_id:
-        raise Refused(Problem.NOT_TASK_MENTOR)
+def check_review(state: TaskState, accept: bool, note: str) -> None:
+    """The mentor (or an organiser: the engine checks who) decides a submission."""
     if state is not TaskState.SUBMITTED:
         raise Refused(Problem.NOTHING_SUBMITTED)
     if not accept and not note:

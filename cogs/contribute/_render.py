@@ -144,7 +144,7 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
         case Problem.OWN_TASK:
             return _("You mentor this task, so you cannot claim it.")
         case Problem.NOT_TASK_MENTOR:
-            return _("Only the task's mentor can review it.")
+            return _("Only the task's mentor or an organiser can review it.")
         case Problem.NOT_YOUR_TASK:
             return _("You are not on this task.")
         case Problem.NOTHING_SUBMITTED:

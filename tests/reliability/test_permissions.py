@@ -18,6 +18,13 @@ The expected outcome of each cell is written down here, from the product's rules
   cancels, sees their own status and ends their own pairing. Check-in and feedback
   buttons are for the pair alone.
 - Extension watch: everyone reads; organisers add, remove and refresh.
+- Contributing: everyone lists, claims and releases issues, works on tasks and asks
+  for help at a sprint; mentors and organisers post tasks and keep sprint boards;
+  organisers choose labels, allowed owners and claim days. A task's claimant alone
+  submits it; its mentor (or an organiser) reviews it; the claimant leaves it or the
+  mentor (or an organiser) withdraws it. An offer to volunteer is decided by
+  organisers in the log channel; a sprint's call for help is taken by a mentor or an
+  organiser; the start-here buttons are everyone's.
 
 Members who can manage the server pass every role check (``bot.permissions``). The
 "owner" is the member a thing belongs to: bob asked the question, filed the grant
@@ -80,6 +87,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "timezone show":              (A,     A,    A,     A,     A,        A,       A),
     "timezone clear":             (A,     A,    A,     A,     A,        A,       A),
     "upcoming":                   (A,     A,    A,     A,     A,        A,       A),
+    "setup start-here":           (D,     D,    D,     D,     D,        D,       A),
     "chat series-create":         (D,     D,    D,     D,     A,        D,       A),
     "chat series-list":           (D,     D,    D,     D,     A,        D,       A),
     "chat series-edit":           (D,     D,    D,     D,     A,        D,       A),
@@ -132,6 +140,26 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "ext watch-add":              (D,     D,    D,     D,     A,        D,       A),
     "ext watch-remove":           (D,     D,    D,     D,     A,        D,       A),
     "ext refresh":                (D,     D,    D,     D,     A,        D,       A),
+    "contribute issues":          (A,     A,    A,     A,     A,        A,       A),
+    "contribute claim":           (A,     A,    A,     A,     A,        A,       A),
+    "contribute release":         (A,     A,    A,     A,     A,        A,       A),
+    "contribute mine":            (A,     A,    A,     A,     A,        A,       A),
+    "contribute thanks":          (A,     A,    A,     A,     A,        A,       A),
+    "contribute labels":          (D,     D,    D,     D,     A,        D,       A),
+    "contribute allow":           (D,     D,    D,     D,     A,        D,       A),
+    "contribute claim-days":      (D,     D,    D,     D,     A,        D,       A),
+    "contribute task post":       (D,     D,    D,     A,     A,        D,       A),
+    "contribute task list":       (A,     A,    A,     A,     A,        A,       A),
+    "contribute task show":       (A,     A,    A,     A,     A,        A,       A),
+    "contribute task claim":      (A,     A,    A,     A,     A,        A,       A),
+    "contribute task submit":     (D,     A,    D,     D,     D,        D,       D),
+    "contribute task review":     (D,     D,    D,     A,     A,        D,       A),
+    "contribute task drop":       (D,     A,    D,     A,     A,        D,       A),
+    "contribute sprint board":    (D,     D,    D,     A,     A,        D,       A),
+    "contribute sprint pick":     (D,     D,    D,     A,     A,        D,       A),
+    "contribute sprint unpick":   (D,     D,    D,     A,     A,        D,       A),
+    "contribute sprint claim":    (A,     A,    A,     A,     A,        A,       A),
+    "contribute sprint help":     (A,     A,    A,     A,     A,        A,       A),
 }
 
 #: Commands whose permission depends on an option: the outcome for
@@ -152,6 +180,9 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "triage still need help":     (D,     A,    D,     D,     D,        D,       D),
     "mentorship check-in":        (H,     A,    H,     A,     D,        H,       H),
     "mentorship feedback":        (H,     A,    H,     A,     D,        H,       H),
+    "start here contribute":      (A,     A,    A,     A,     A,        A,       A),
+    "contribute accept offer":    (H,     H,    H,     H,     A,        H,       A),
+    "contribute on it":           (D,     D,    D,     A,     A,        D,       A),
 }
 # fmt: on
 # Not in the tables: buttons only ever shown ephemeral to the member who ran the
@@ -193,6 +224,12 @@ class Scene:
     nudge: discord.Message
     checkin: discord.Message
     feedback: discord.Message
+    start_here: discord.Message
+    offer: discord.Message
+    help_call: discord.Message
+    #: A task bob holds (mentored by the mentor), and an open one.
+    held_task: int
+    open_task: int
 
 
 SERIES = "Flask chat"
@@ -331,6 +368,34 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     pair_thread = [t for t in world.mentorship.threads if t.id != thread.id][0]
     await world.carol.slash(world.general, "mentor request", **mentee)
     open_request = await last_id(world, "mentor_requests")
+    # Contributing: the start-here message, bob's offer to help (in the log channel),
+    # two tasks (bob holds the first) and bob's call for help at the sprint.
+    await world.admin.slash(
+        world.general, "setup start-here", channel=world.announcements
+    )
+    start_here = last_with_buttons(world.announcements)
+    volunteer = await world.bob.click(start_here, label="Volunteer")
+    assert volunteer.response is not None
+    form = await world.bob.click(
+        volunteer.response, label="Answer questions as a helper"
+    )
+    await world.bob.submit_modal(form, {"note": "Evenings"})
+    offer = last_with(world.log, "offers to answer questions")
+    for title in ("Review the Flask-Mail README", "Triage ten questions"):
+        await world.mentor.slash(
+            world.general,
+            "contribute task post",
+            title=title,
+            description="See the task's mentor.",
+            kind="review",
+        )
+    open_task = await last_id(world, "contribute_tasks")
+    held_task = open_task - 1
+    await world.bob.slash(world.general, "contribute task claim", task=str(held_task))
+    await world.bob.slash(
+        world.general, "contribute sprint help", event=str(event), note="Tests fail"
+    )
+    help_call = last_with(world.general, "asks a mentor on duty")
     return Scene(
         world=world,
         question=question,
@@ -346,7 +411,28 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
         nudge=nudge,
         checkin=checkin,
         feedback=feedback,
+        start_here=start_here,
+        offer=offer,
+        help_call=help_call,
+        held_task=held_task,
+        open_task=open_task,
     )
+
+
+def last_with_buttons(*channels: simcord.ChannelHandle) -> discord.Message:
+    """The start-here message: the last one with its buttons in ``channels``."""
+    found = [
+        m
+        for channel in channels
+        for m in channel.history()
+        if any(
+            (button.custom_id or "").startswith("pallets:start:")
+            for row in m.components
+            for button in row.children
+        )
+    ]
+    assert found, "no start-here message"
+    return max(found, key=lambda m: m.id)
 
 
 # -- valid options for each command ------------------------------------------------------
@@ -371,6 +457,7 @@ ARGS: dict[str, Args] = {
     "timezone show": in_general(),
     "timezone clear": in_general(),
     "upcoming": in_general(),
+    "setup start-here": lambda s: (s.world.general, {"channel": s.world.general}),
     "chat series-create": lambda s: (
         s.world.general,
         {
@@ -443,6 +530,45 @@ ARGS: dict[str, Args] = {
     "ext watch-add": in_general(name="Flask-Matrix"),
     "ext watch-remove": in_general(name="Flask-Login"),
     "ext refresh": in_general(name="Flask-Login"),
+    "contribute issues": in_general(),
+    "contribute claim": in_general(issue="pallets/flask#5000"),
+    "contribute release": in_general(issue="pallets/flask#5000"),
+    "contribute mine": in_general(),
+    "contribute thanks": in_general(public=False),
+    "contribute labels": in_general(
+        project="flask", kind="docs", labels="documentation"
+    ),
+    "contribute allow": in_general(owner="django", allowed=True),
+    "contribute claim-days": in_general(days=7),
+    "contribute task post": in_general(
+        title="Translate the tutorial", description="Into German.", kind="translation"
+    ),
+    "contribute task list": in_general(),
+    "contribute task show": lambda s: (s.world.general, {"task": str(s.open_task)}),
+    "contribute task claim": lambda s: (s.world.general, {"task": str(s.open_task)}),
+    "contribute task submit": lambda s: (
+        s.world.general,
+        {"task": str(s.held_task), "link": "https://example.org/review"},
+    ),
+    "contribute task review": lambda s: (
+        s.world.general,
+        {"task": str(s.held_task), "decision": "accept"},
+    ),
+    "contribute task drop": lambda s: (s.world.general, {"task": str(s.held_task)}),
+    "contribute sprint board": lambda s: (s.world.general, {"event": str(s.event)}),
+    "contribute sprint pick": lambda s: (
+        s.world.general,
+        {"event": str(s.event), "issue": "pallets/flask#5000"},
+    ),
+    "contribute sprint unpick": lambda s: (
+        s.world.general,
+        {"event": str(s.event), "issue": "pallets/flask#5000"},
+    ),
+    "contribute sprint claim": lambda s: (
+        s.world.general,
+        {"event": str(s.event), "issue": "pallets/flask#5000"},
+    ),
+    "contribute sprint help": lambda s: (s.world.general, {"event": str(s.event)}),
 }
 
 VARIANT_ARGS: dict[str, tuple[str, Args]] = {
@@ -480,6 +606,13 @@ CLICKS: dict[str, Click] = {
     "triage still need help": lambda s: (s.nudge, {"label": "Still need help"}),
     "mentorship check-in": lambda s: (s.checkin, {"label": "Need help"}),
     "mentorship feedback": lambda s: (s.feedback, {"label": "Give feedback"}),
+    # Found afresh: the admin's /setup start-here cell moves the message.
+    "start here contribute": lambda s: (
+        last_with_buttons(s.world.general, s.world.announcements),
+        {"custom_id": "pallets:start:contribute"},
+    ),
+    "contribute accept offer": lambda s: (s.offer, {"label": "Accept"}),
+    "contribute on it": lambda s: (s.help_call, {"label": "I'm on it"}),
 }
 
 

@@ -80,7 +80,7 @@ async def test_task_from_post_to_accepted(
     stranger = await world.mentor2.slash(
         world.general, "contribute task review", task="1", decision="accept"
     )
-    assert "Only the task's mentor" in text(stranger)
+    assert "Only the task's mentor or an organiser" in text(stranger)
     no_note = await world.mentor.slash(
         world.general, "contribute task review", task="1", decision="changes"
     )

@@ -425,11 +425,7 @@ def last_with_buttons(*channels: simcord.ChannelHandle) -> discord.Message:
         m
         for channel in channels
         for m in channel.history()
-        if any(
-            (button.custom_id or "").startswith("pallets:start:")
-            for row in m.components
-            for button in row.children
-        )
+        if "pallets:start:contribute" in buttons_of(m)
     ]
     assert found, "no start-here message"
     return max(found, key=lambda m: m.id)
@@ -579,6 +575,13 @@ VARIANT_ARGS: dict[str, tuple[str, Args]] = {
 }
 
 Click = Callable[[Scene], tuple[Any, dict[str, str]]]
+
+
+def buttons_of(message: Any) -> list[str]:
+    """The custom ids of a message's buttons."""
+    return [
+        button.custom_id or "" for row in message.components for button in row.children
+    ]
 
 
 def custom_id(message: Any, prefix: str) -> dict[str, str]:

@@ -144,6 +144,8 @@ class Issue:
     updated_at: int | None
     closed_at: int | None
     comments: int
+    #: The text (Markdown), "" when there is none: a pull request's "Fixes #12".
+    body: str = ""
 
     @property
     def ref(self) -> str:
@@ -660,6 +662,7 @@ def parse_issue(data: Mapping[str, Any], repo: str | None) -> Issue:
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
         comments=int(data.get("comments") or 0),
+        body=str(data.get("body") or ""),
     )
 
 

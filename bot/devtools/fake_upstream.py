@@ -699,6 +699,8 @@ class Query:
     #: Each entry is one label: qualifier, satisfied by any of its labels.
     labels: list[list[str]] = field(default_factory=list)
     author: str | None = None
+    #: ``updated:>=2026-01-01T00:00:00Z``: last activity at or after this.
+    updated_since: datetime | None = None
 
     def matches(self, repo: FakeRepo, issue: FakeIssue) -> bool:
         if self.orgs and repo.owner.lower() not in self.orgs:
@@ -713,6 +715,10 @@ class Query:
             return False
         if self.author is not None and issue.author.lower() != self.author:
             return False
+        if self.updated_since is not None:
+            updated = issue.updated or issue.created or datetime(2025, 1, 1, tzinfo=UTC)
+            if updated < self.updated_since:
+                return False
         have = {label.lower() for label in issue.labels}
         return all(any(label in have for label in group) for group in self.labels)
 
@@ -740,6 +746,10 @@ def parse_query(text: str) -> Query:
             query.labels.append([part for part in value.split(",") if part])
         elif key == "author":
             query.author = value
+        elif key == "updated" and value.startswith(">="):
+            query.updated_since = datetime.fromisoformat(
+                value[2:].upper().replace("Z", "+00:00")
+            )
         else:
             raise ValueError(f"unknown qualifier {key}")
     return query

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -57,6 +55,7 @@ from bot.ui import page_bounds
 from bot.ui import view_of
 from cogs.contribute import _queries as q
 from cogs.contribute import _render as render
+from cogs.contribute._github import BotSource
 from cogs.contribute._github import Source
 from cogs.contribute._github import Unreachable
 from cogs.contribute._logic import catalogue
@@ -227,34 +226,10 @@ def next_slot(after: datetime, step: timedelta) -> datetime:
     return from_ts(ts)
 
 
-@dataclass(frozen=True, slots=True)
-class Offline:
-    """The source used before GitHub is reachable at all: every question fails soft."""
-
-    async def issue(self, ref: IssueRef) -> IssueInfo | None:
-        raise Unreachable("no GitHub client")
-
-    async def newcomer_issues(
-        self, orgs: Sequence[str], labels: Sequence[str], *, limit: int
-    ) -> list[IssueInfo]:
-        raise Unreachable("no GitHub client")
-
-    async def pulls_since(
-        self, orgs: Sequence[str], since: datetime, *, limit: int
-    ) -> list[IssueInfo]:
-        raise Unreachable("no GitHub client")
-
-    async def latest_release(self, repo: str) -> None:
-        raise Unreachable("no GitHub client")
-
-    async def pypi_release(self, package: str) -> None:
-        raise Unreachable("no PyPI client")
-
-
 class ContributeEngine:
     def __init__(self, bot: PalletsBot, source: Source | None = None) -> None:
         self.bot = bot
-        self.source: Source = source or Offline()
+        self.source: Source = source or BotSource(bot)
         #: (channel, reference) -> when it was last answered there (epoch s).
         self._answered: dict[tuple[int, str], int] = {}
         self._polling = False
@@ -320,10 +295,10 @@ class ContributeEngine:
         await self.bot.schedule(
             RECOGNITION_KIND, recognition_key(guild_id, due), due, guild_id=guild_id
         )
-        if github and not self._polling and not isinstance(self.source, Offline):
+        if github and not self._polling:
             self._polling = True
-            await self.schedule_poll(utcnow(), first=True)
-            await self.schedule_releases(utcnow(), first=True)
+            await self.schedule_poll(utcnow())
+            await self.schedule_releases(utcnow())
 
     def poll_every(self) -> timedelta:
         return timedelta(minutes=POLL_MINUTES_TOKEN if self.has_token else POLL_MINUTES)
@@ -331,12 +306,10 @@ class ContributeEngine:
     def releases_every(self) -> timedelta:
         return timedelta(hours=RELEASE_HOURS_TOKEN if self.has_token else RELEASE_HOURS)
 
-    async def schedule_poll(self, after: datetime, *, first: bool = False) -> None:
-        due = (
-            after + timedelta(seconds=5)
-            if first
-            else next_slot(after, self.poll_every())
-        )
+    async def schedule_poll(self, after: datetime) -> None:
+        """The next poll, on a fixed grid (every 20 or 5 minutes): scheduling it
+        twice, or again after a restart, names the same job."""
+        due = next_slot(after, self.poll_every())
         await self.bot.schedule(
             POLL_KIND,
             poll_key(due),
@@ -345,12 +318,8 @@ class ContributeEngine:
             payload={"since": to_ts(after - POLL_OVERLAP)},
         )
 
-    async def schedule_releases(self, after: datetime, *, first: bool = False) -> None:
-        due = (
-            after + timedelta(seconds=30)
-            if first
-            else next_slot(after, self.releases_every())
-        )
+    async def schedule_releases(self, after: datetime) -> None:
+        due = next_slot(after, self.releases_every())
         await self.bot.schedule(RELEASES_KIND, releases_key(due), due, guild_id=None)
 
     # -- references --------------------------------------------------------------------------------

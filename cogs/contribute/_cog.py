@@ -18,6 +18,7 @@ from bot.clock import now_ts
 from bot.guilds import Role
 from bot.permissions import requires
 from bot.refusals import Refused
+from bot.replies import defer
 from bot.replies import reply
 from bot.ui import Interaction
 from bot.ui import show_page
@@ -184,6 +185,8 @@ class ContributeCog(commands.Cog, name="Contribute"):
     async def claim(self, interaction: Interaction, issue: str) -> None:
         """Claim an issue so others see you are on it."""
         assert interaction.guild_id is not None
+        # GitHub is asked first: acknowledge now, so a slow answer never times out.
+        await defer(interaction)
         made = await self.engine.claim(interaction.guild_id, interaction.user.id, issue)
         await self.engine.ensure_guild(interaction.guild_id)
         await reply(interaction, render.claimed(made))
@@ -399,6 +402,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
     ) -> None:
         """Put an issue on a sprint's board."""
         assert interaction.guild_id is not None
+        await defer(interaction)
         ref = await self.engine.pick(
             interaction.guild_id, interaction.user.id, event, issue
         )
@@ -424,6 +428,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
     ) -> None:
         """Claim an issue on a sprint's board (one person per issue)."""
         assert interaction.guild_id is not None
+        await defer(interaction)
         made = await self.engine.sprint_claim(
             interaction.guild_id, interaction.user.id, event, issue
         )

@@ -140,8 +140,13 @@ START_ACTIONS = tuple(action_name(choice) for choice in Choice)
 
 
 # -- job keys (one function per key) ---------------------------------------------------------
+def poll_prefix() -> str:
+    """The start of every poll's key."""
+    return "contribute:poll:"
+
+
 def poll_key(due: datetime) -> str:
-    return f"contribute:poll:{to_ts(due)}"
+    return f"{poll_prefix()}{to_ts(due)}"
 
 
 def releases_key(due: datetime) -> str:

@@ -395,7 +395,7 @@ def claim_days_saved(days: int) -> str:
 def release_post(project: Project, version: str, url: str, role_id: int | None) -> str:
     text = _(
         "{project} {version} is out. What changed: {url}",
-        project=project.name.capitalize() if project.name.islower() else project.name,
+        project=project.pypi or project.name,
         version=version,
         url=url,
     )

@@ -406,6 +406,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         ref = await self.engine.pick(
             interaction.guild_id, interaction.user.id, event, issue
         )
+        await self.engine.ensure_guild(interaction.guild_id)
         await reply(interaction, render.picked(ref))
 
     @sprint.command(name="unpick")
@@ -432,6 +433,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         made = await self.engine.sprint_claim(
             interaction.guild_id, interaction.user.id, event, issue
         )
+        await self.engine.ensure_guild(interaction.guild_id)
         await reply(interaction, render.claimed(made))
 
     @sprint.command(name="help")

@@ -58,7 +58,9 @@ async def test_a_new_release_is_announced_once_pinging_only_the_opt_in_role(
     sent = [
         e.json
         for e in simcord_env.http_requests
-        if e.method == "POST" and isinstance(e.json, dict) and e.json.get("content") == post
+        if e.method == "POST"
+        and isinstance(e.json, dict)
+        and e.json.get("content") == post
     ]
     assert sent[0]["allowed_mentions"] == {"parse": [], "roles": [role.id]}
     # Announced once, however often the bot looks again.

@@ -915,6 +915,71 @@ def org_repos(org: str, names: Iterable[str], now: datetime) -> list[FakeRepo]:
     return [FakeRepo(f"{org}/{name}", pushed=now - timedelta(days=7)) for name in names]
 
 
+def pallets_world(fake: FakeApis, now: datetime) -> FakeApis:
+    """What the contributing job's tests and tour see of GitHub, relative to ``now``.
+
+    Newcomer issues in pallets/flask and pallets-eco/flask-wtf (labelled good first
+    issue, docs, help wanted), a closed one, an open pull request, a private
+    repository, one outside the Pallets organisations, Flask's 3.1.0 release, and
+    click on PyPI without GitHub releases.
+    """
+
+    def ago(days: float) -> datetime:
+        return now - timedelta(days=days)
+
+    flask = fake.repo("pallets/flask")
+    flask.add_issue(
+        FakeIssue(
+            5000,
+            "Document the application factory's config loading",
+            "davidism",
+            labels=["good first issue", "docs"],
+            updated=ago(1),
+        )
+    )
+    flask.add_issue(
+        FakeIssue(
+            5001,
+            "Explain blueprint url_prefix",
+            "pgjones",
+            labels=["docs"],
+            updated=ago(3),
+        )
+    )
+    flask.add_issue(
+        FakeIssue(
+            4999,
+            "Old typo",
+            "davidism",
+            labels=["good first issue"],
+            state="closed",
+            updated=ago(30),
+        )
+    )
+    flask.add_issue(
+        FakeIssue(
+            5002, "Fix typo in the quickstart", "newcomer", is_pull=True, updated=ago(2)
+        )
+    )
+    flask.releases.append(FakeRelease("3.1.0", ago(60), "davidism"))
+    fake.repo("pallets-eco/flask-wtf").add_issue(
+        FakeIssue(
+            123,
+            "CSRF token docs are unclear",
+            "azmeuk",
+            labels=["help wanted"],
+            updated=ago(2),
+        )
+    )
+    secret = fake.add_repo(FakeRepo("pallets/secret", private=True))
+    secret.add_issue(FakeIssue(1, "Private", "davidism"))
+    fake.repo("django/django").add_issue(
+        FakeIssue(1, "Outside the Pallets orgs", "someone")
+    )
+    fake.add(FakePackage("click", "8.1.8", ago(90), [], "pallets/click"))
+    return fake
+
+
 async def use_fake(bot: PalletsBot, fake: FakeApis) -> None:
     """Point a running bot's upstream URLs and its GitHub client at ``fake``."""
     bot.settings = bot.settings.model_copy(

@@ -149,8 +149,13 @@ def poll_key(due: datetime) -> str:
     return f"{poll_prefix()}{to_ts(due)}"
 
 
+def releases_prefix() -> str:
+    """The start of every release check's key."""
+    return "contribute:releases:"
+
+
 def releases_key(due: datetime) -> str:
-    return f"contribute:releases:{to_ts(due)}"
+    return f"{releases_prefix()}{to_ts(due)}"
 
 
 def remind_key(claim_id: int, expires_at: datetime) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -43,6 +44,7 @@ from bot.i18n import guild_language
 from bot.i18n import use_language
 from bot.permissions import has_role
 from bot.permissions import require_role
+from bot.reach import Fallback
 from bot.refusals import Refused
 from bot.replies import reply
 from bot.safety import NO_MENTIONS
@@ -501,7 +503,7 @@ class ContributeEngine:
                 updated.user_id,
                 updated.guild_id,
                 linked_dm_key(claim.id, pull.ref),
-                render.pull_linked(updated),
+                lambda: render.pull_linked(updated),
             )
         elif state is PrState.MERGED:
             await self.merged(updated)
@@ -516,7 +518,7 @@ class ContributeEngine:
             claim.user_id,
             claim.guild_id,
             merged_dm_key(claim.id),
-            render.merged_thanks(claim),
+            lambda: render.merged_thanks(claim),
         )
         if await q.is_quiet(self.db, claim.guild_id, claim.user_id):
             return
@@ -631,7 +633,7 @@ class ContributeEngine:
                 claim.user_id,
                 claim.guild_id,
                 remind_dm_key(claim.id, claim.expires_at),
-                render.claim_reminder(claim),
+                lambda: render.claim_reminder(claim),
             )
 
     async def on_expire(self, job: Job) -> None:
@@ -644,14 +646,29 @@ class ContributeEngine:
             claim.user_id,
             claim.guild_id,
             lapsed_dm_key(claim.id),
-            render.claim_lapsed(claim),
+            lambda: render.claim_lapsed(claim),
         )
         await self.refresh_board_of(claim)
 
-    async def _dm(self, user_id: int, guild_id: int, key: str, text: str) -> None:
-        # DMs speak the guild's language: the bot does not keep members' locales.
+    async def _dm(
+        self,
+        user_id: int,
+        guild_id: int,
+        key: str,
+        words: Callable[[], str],
+        *,
+        fallback: Fallback | None = None,
+    ) -> None:
+        """DM a member once, through ``bot.reach`` (closed DMs are never silent).
+
+        The words are drawn in the guild's language: the recipient is often not the
+        member whose interaction this is, and the bot keeps no member's locale.
+        """
         with use_language(await self.bot.guild_language(guild_id)):
-            await self.bot.outbox.send_dm(key, user_id, guild_id=guild_id, content=text)
+            text = words()
+        await self.bot.reach.dm(
+            key, user_id, guild_id=guild_id, content=text, fallback=fallback
+        )
 
     # -- settings ---------------------------------------------------------------------------------
     async def set_labels(
@@ -714,7 +731,7 @@ class ContributeEngine:
             task.mentor_id,
             guild_id,
             task_dm_key(task.id, "claimed"),
-            render.task_claimed_dm(moved, user_id),
+            lambda: render.task_claimed_dm(moved, user_id),
         )
         return moved
 
@@ -739,7 +756,7 @@ class ContributeEngine:
             task.mentor_id,
             guild_id,
             task_dm_key(task.id, "submitted"),
-            render.task_submitted_dm(moved),
+            lambda: render.task_submitted_dm(moved),
         )
         return moved
 
@@ -770,7 +787,7 @@ class ContributeEngine:
             moved.claimant_id,
             guild_id,
             task_dm_key(task.id, "reviewed"),
-            render.task_review_dm(moved, accept, cleaned),
+            lambda: render.task_review_dm(moved, accept, cleaned),
         )
         return moved
 
@@ -953,6 +970,7 @@ class ContributeEngine:
         await reply(interaction, render.help_called())
         with guild_language():
             text = render.help_call(interaction.user.id, cleaned)
+            call_text = render.help_call(interaction.user.id, "")
             view = view_of(HelpAnswerButton(call_id))
         # No role ping (the release role is the only one the bot pings): the call
         # is posted here, and the mentors on duty, who picked the board's issues,
@@ -965,14 +983,15 @@ class ContributeEngine:
             view=view,
         )
         on_duty = {i.picked_by for i in await q.board_issues(self.db, event.id)}
-        for mentor_id in sorted(on_duty - {interaction.user.id}):
+        caller, channel = interaction.user.id, interaction.channel_id
+        for mentor_id in sorted(on_duty - {caller}):
             await self._dm(
                 mentor_id,
                 interaction.guild_id,
                 help_dm_key(call_id, mentor_id),
-                render.help_call_dm(
-                    interaction.user.id, interaction.channel_id, event.title
-                ),
+                lambda: render.help_call_dm(caller, channel, event.title),
+                # A mentor whose DMs are closed is mentioned beside the call.
+                fallback=Fallback(channel, call_text),
             )
 
     async def on_help_answer(self, interaction: Interaction, call_id: int) -> None:
@@ -1233,7 +1252,7 @@ class ContributeEngine:
             decided.user_id,
             interaction.guild_id,
             offer_dm_key(offer_id),
-            render.offer_answer_dm(decided.kind, decided.extension, approve),
+            lambda: render.offer_answer_dm(decided.kind, decided.extension, approve),
         )
 
     # -- members --------------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
 from bot.refusals import Refused
 from bot.replies import reply
-from bot.timezones import Timezone
 from bot.start_here import start_embed
 from bot.start_here import start_view
+from bot.timezones import Timezone
 from bot.ui import Interaction
 from cogs.setup import _render as render
 from cogs.setup._logic import chosen

@@ -1060,8 +1060,9 @@ class ContributeEngine:
                 continue
             if first_look:
                 continue  # what was out before the bot looked is not news
-            for guild in self.bot.guilds:
-                await self.announce_release(guild.id, project.repo, version, url)
+            # Only servers that use the job (a /contribute command, a release role).
+            for guild_id in sorted(await q.used_guilds(self.db)):
+                await self.announce_release(guild_id, project.repo, version, url)
 
     async def announce_release(
         self, guild_id: int, repo: str, version: str, url: str

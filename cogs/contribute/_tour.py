@@ -14,6 +14,7 @@ from bot.devtools.fake_upstream import FakeIssue
 from bot.devtools.fake_upstream import FakeRelease
 from bot.devtools.fake_upstream import pallets_world
 from bot.devtools.fake_upstream import use_fake
+from bot.devtools.testing import has_button
 from bot.devtools.testing import open_event_form
 from cogs.contribute._cog import ContributeCog
 from cogs.contribute._engine import poll_prefix
@@ -200,7 +201,10 @@ async def _sprint(t: Tour) -> None:
         "end": f"{start + timedelta(hours=3):%Y-%m-%d %H}:00",
         "location": "https://meet.example/pallets-sprint",
     }
-    preview = await t.submit(w.organiser, shown, form)
+    understood = await t.submit(w.organiser, shown, form)
+    preview = understood
+    if understood.response is not None and has_button(understood.response, "Confirm"):
+        preview = await t.click(w.organiser, understood.response, "Confirm")
     assert preview.response is not None
     await t.click(w.organiser, preview.response, "Publish")
     sprints = await records.sprints(t.bot.db, w.guild.id, ending_after=now_ts())

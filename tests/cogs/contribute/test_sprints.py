@@ -17,6 +17,7 @@ from bot.clock import utcnow
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.fake_upstream import FakeIssue
 from bot.devtools.testing import open_event_form
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import test_settings as make_settings
 from bot.devtools.testing import World
 from cogs.contribute._engine import poll_prefix
@@ -52,7 +53,7 @@ def dms(member: Any) -> list[str]:
 
 async def publish_sprint(env: simcord.Env, world: World) -> str:
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, SPRINT)
+    preview = await submit_event_form(world.organiser, shown, SPRINT)
     assert preview.response is not None
     await world.organiser.click(preview.response, label="Publish")
     value = await env.bot.db.fetchval("SELECT max(id) FROM events")  # type: ignore[attr-defined]

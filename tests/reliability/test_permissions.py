@@ -66,6 +66,10 @@ from bot.devtools.testing import World
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
 from bot.ui import view_of
+from cogs.contribute._github import BotSource
+from cogs.contribute._github import Unreachable
+from cogs.contribute._logic import IssueInfo
+from cogs.contribute._logic import IssueRef
 from cogs.extwatch._engine import ExtWatchEngine
 from cogs.extwatch._engine import RefreshResult
 from cogs.triage._views import NeedHelpButton
@@ -732,12 +736,20 @@ def _record_button_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_upstream_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """/ext refresh and watch-add check PyPI and GitHub; the matrix is about who may."""
+    """/ext refresh and watch-add check PyPI and GitHub, /contribute claim asks GitHub
+    for the issue; the matrix is about who may."""
 
     async def refresh(self: ExtWatchEngine, packages: dict[str, str | None]) -> Any:
         return RefreshResult(checked=len(packages))
 
     monkeypatch.setattr(ExtWatchEngine, "refresh", refresh)
+
+    # /contribute claim and the sprint's pick and claim ask GitHub for the issue;
+    # here GitHub is simply out of reach, at once (no retries against a closed port).
+    async def issue(self: BotSource, ref: IssueRef) -> IssueInfo | None:
+        raise Unreachable("not in the permission matrix")
+
+    monkeypatch.setattr(BotSource, "issue", issue)
 
 
 ACTORS = {

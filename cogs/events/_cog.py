@@ -31,12 +31,17 @@ from bot.ui import show_page
 from cogs.events import _queries as q
 from cogs.events import _render as render
 from cogs.events._engine import EventEngine
+from cogs.events._logic import event_options
 from cogs.events._logic import EventDraft
+from cogs.events._logic import EventOptions
 from cogs.events._logic import load_checklist
 from cogs.events._logic import local_input
+from cogs.events._logic import MAX_CAPACITY
 from cogs.events._logic import Problem
 from cogs.events._logic import run_checklist
 from cogs.events._logic import validate_event
+from cogs.events._logic import with_options
+from cogs.events._views import ATTENDEES
 from cogs.events._views import EventForm
 from cogs.events._views import FormValues
 from cogs.events._views import LIST
@@ -69,6 +74,13 @@ class EventsCog(commands.GroupCog, group_name="event"):
         self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
     @commands.Cog.listener()
+    async def on_pallets_event_interest(
+        self, guild_id: int, event_id: int, user_id: int, added: bool
+    ) -> None:
+        """Discord's own Interested on an event's Discord event counts as Going."""
+        await self.engine.discord_interest(guild_id, event_id, user_id, added)
+
+    @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:
         """Finish publishing that a crash interrupted."""
         await self.engine.recover()
@@ -78,6 +90,9 @@ class EventsCog(commands.GroupCog, group_name="event"):
     @app_commands.describe(
         kind="What sort of event it is",
         timezone="The timezone of the times you will type (default: yours, or the server's)",
+        capacity="How many places there are; the others wait in line (default: no limit)",
+        reminders="When members going get a DM, like 24h,1h, or none (default 24h)",
+        channel_reminders="When the events channel is reminded, like 1h, or none (default 1h)",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @requires(Role.ORGANISER)
@@ -86,15 +101,23 @@ class EventsCog(commands.GroupCog, group_name="event"):
         interaction: Interaction,
         kind: app_commands.Choice[str],
         timezone: Timezone | None = None,
+        capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
+        reminders: str | None = None,
+        channel_reminders: str | None = None,
     ) -> None:
         """Describe a new community event and preview it before publishing."""
         assert interaction.guild_id is not None
         await self.engine.events_channel(interaction.guild_id)
+        options = event_options(
+            reminders=reminders,
+            channel_reminders=channel_reminders,
+            capacity=capacity,
+        )
         zone = await zone_for(interaction, timezone)
 
         async def open_form(target: Interaction) -> None:
             async def submitted(inner: Interaction, values: FormValues) -> None:
-                await self._create_submitted(inner, values, kind.value, zone)
+                await self._create_submitted(inner, values, kind.value, zone, options)
 
             await target.response.send_modal(
                 EventForm(editing=False, on_submit=submitted, timezone=zone.key)
@@ -104,7 +127,12 @@ class EventsCog(commands.GroupCog, group_name="event"):
             await open_form(interaction)
 
     async def _create_submitted(
-        self, interaction: Interaction, values: FormValues, kind: str, zone: ZoneInfo
+        self,
+        interaction: Interaction,
+        values: FormValues,
+        kind: str,
+        zone: ZoneInfo,
+        options: EventOptions,
     ) -> None:
         """Read the form, show the times as understood; save only once confirmed."""
         draft = validate_event(
@@ -114,6 +142,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
             now=utcnow(),
             language=language_of(interaction),
         )
+        draft = with_options(draft, options)
 
         async def confirm(clicked: Interaction) -> None:
             if draft.starts_at <= utcnow():
@@ -132,7 +161,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
 
         async def edit(clicked: Interaction) -> None:
             async def again(inner: Interaction, changed: FormValues) -> None:
-                await self._create_submitted(inner, changed, kind, zone)
+                await self._create_submitted(inner, changed, kind, zone, options)
 
             await clicked.response.send_modal(
                 EventForm(
@@ -149,14 +178,29 @@ class EventsCog(commands.GroupCog, group_name="event"):
     @app_commands.describe(
         event="The event to change",
         timezone="The timezone of the times in the form (default: the event's own)",
+        capacity="New number of places (0: no limit); more places go to the waitlist",
+        reminders="New times members going get a DM, like 24h,1h, or none",
+        channel_reminders="New times the events channel is reminded, like 1h, or none",
     )
     async def edit(
-        self, interaction: Interaction, event: int, timezone: Timezone | None = None
+        self,
+        interaction: Interaction,
+        event: int,
+        timezone: Timezone | None = None,
+        capacity: app_commands.Range[int, 0, MAX_CAPACITY] | None = None,
+        reminders: str | None = None,
+        channel_reminders: str | None = None,
     ) -> None:
-        """Change an event's details or time."""
+        """Change an event's details, time, places or reminders."""
         current = await self.engine.for_organiser(interaction, event)
         if current.cancelled:
             raise Refused(Problem.WAS_CANCELLED)
+        options = event_options(
+            reminders=reminders,
+            channel_reminders=channel_reminders,
+            capacity=capacity,
+            current=current.options,
+        )
         zone = timezone.key if timezone else current.timezone
         defaults = {
             "title": current.title,
@@ -167,7 +211,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
         }
 
         async def submitted(inner: Interaction, values: FormValues) -> None:
-            await self._edit_submitted(inner, current.id, values, zone)
+            await self._edit_submitted(inner, current.id, values, zone, options)
 
         await interaction.response.send_modal(
             EventForm(
@@ -176,7 +220,12 @@ class EventsCog(commands.GroupCog, group_name="event"):
         )
 
     async def _edit_submitted(
-        self, interaction: Interaction, event_id: int, values: FormValues, zone: str
+        self,
+        interaction: Interaction,
+        event_id: int,
+        values: FormValues,
+        zone: str,
+        options: EventOptions,
     ) -> None:
         """Save a changed event; new times are shown as understood and confirmed first."""
         before = await self.engine.for_organiser(interaction, event_id)
@@ -195,17 +244,17 @@ class EventsCog(commands.GroupCog, group_name="event"):
         if moved and draft.starts_at <= now:
             raise Refused(Problem.START_IN_PAST)
         if not moved:
-            await self._save_edit(interaction, event_id, draft)
+            await self._save_edit(interaction, event_id, draft, options)
             return
 
         async def confirm(clicked: Interaction) -> None:
             if draft.starts_at <= utcnow():
                 raise Refused(Problem.START_IN_PAST)
-            await self._save_edit(clicked, event_id, draft)
+            await self._save_edit(clicked, event_id, draft, options)
 
         async def edit(clicked: Interaction) -> None:
             async def again(inner: Interaction, changed: FormValues) -> None:
-                await self._edit_submitted(inner, event_id, changed, zone)
+                await self._edit_submitted(inner, event_id, changed, zone, options)
 
             await clicked.response.send_modal(
                 EventForm(editing=True, on_submit=again, defaults=values, timezone=zone)
@@ -216,7 +265,11 @@ class EventsCog(commands.GroupCog, group_name="event"):
         )
 
     async def _save_edit(
-        self, interaction: Interaction, event_id: int, draft: EventDraft
+        self,
+        interaction: Interaction,
+        event_id: int,
+        draft: EventDraft,
+        options: EventOptions,
     ) -> None:
         before = await self.engine.for_organiser(interaction, event_id)
         if before.cancelled:
@@ -224,6 +277,7 @@ class EventsCog(commands.GroupCog, group_name="event"):
         await hold(interaction)
         after = await q.update_event(self.bot.db, before.id, draft)
         told = await self.engine.edited(before, after)
+        after = await self.engine.change_options(after, options)
         await answer(
             interaction,
             render.updated_text(after, going_told=told),
@@ -287,13 +341,21 @@ class EventsCog(commands.GroupCog, group_name="event"):
             raise Refused(Problem.NO_EVENT, id=event)
         counts = await q.rsvp_counts(self.bot.db, found.id)
         mine = await q.rsvp_of(self.bot.db, found.id, interaction.user.id)
+        _, _, position = await q.standing(self.bot.db, found.id, interaction.user.id)
         await reply(
             interaction,
-            render.info_text(found, mine),
+            render.info_text(found, mine, position),
             embed=render.event_embed(found, counts, self.engine.code_of_conduct()),
         )
 
+    @app_commands.command(name="attendees")
+    @app_commands.describe(event="The event whose attendees to show")
+    async def attendees(self, interaction: Interaction, event: int) -> None:
+        """See who is going, maybe going and waiting (organisers and attendees)."""
+        await show_page(interaction, ATTENDEES, 0, str(event))
+
     @info.autocomplete("event")
+    @attendees.autocomplete("event")
     async def _info_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[int]]:

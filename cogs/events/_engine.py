@@ -43,16 +43,21 @@ from bot.ui import Page
 from bot.ui import page_bounds
 from cogs.events import _queries as q
 from cogs.events import _render as render
+from cogs.events._logic import ATTENDEES_PAGE
 from cogs.events._logic import CodeOfConduct
+from cogs.events._logic import DM_REMINDERS
+from cogs.events._logic import EventOptions
 from cogs.events._logic import is_url
 from cogs.events._logic import load_code_of_conduct
 from cogs.events._logic import PAGE_SIZE
+from cogs.events._logic import POST_REMINDERS
 from cogs.events._logic import Problem
 from cogs.events._logic import Reminder
 from cogs.events._logic import reminders_due
 from cogs.events._logic import Rsvp
 from cogs.events._queries import Event
 from cogs.events._views import AcceptCodeView
+from cogs.events._views import ATTENDEES
 from cogs.events._views import LIST
 from cogs.events._views import PUBLISH
 from cogs.events._views import RSVP
@@ -77,19 +82,33 @@ def _reminder_prefix(which: str, event_id: int) -> str:
     return f"events:{which}:{event_id}:"
 
 
-def remind_dm_key(event_id: int, starts_at: datetime) -> str:
-    """The job sending the day-before DMs of an event starting at ``starts_at``."""
-    return f"{_reminder_prefix('remind24', event_id)}{to_ts(starts_at)}"
+def remind_dm_key(
+    event_id: int, starts_at: datetime, minutes: int = DM_REMINDERS[0]
+) -> str:
+    """The job sending the DMs ``minutes`` before an event starting at ``starts_at``.
+
+    The day-before DM keeps the key it always had, so jobs planned before events
+    chose their reminders are still found (and cancelled) by it.
+    """
+    if minutes == DM_REMINDERS[0]:
+        return f"{_reminder_prefix('remind24', event_id)}{to_ts(starts_at)}"
+    return f"{_reminder_prefix('remind', event_id)}dm{minutes}:{to_ts(starts_at)}"
 
 
-def remind_dm_send_key(event_id: int, starts_at: datetime, user_id: int) -> str:
-    """One member's day-before DM (an outbox send)."""
-    return f"{remind_dm_key(event_id, starts_at)}:{user_id}"
+def remind_dm_send_key(
+    event_id: int, starts_at: datetime, user_id: int, minutes: int = DM_REMINDERS[0]
+) -> str:
+    """One member's reminder DM (an outbox send)."""
+    return f"{remind_dm_key(event_id, starts_at, minutes)}:{user_id}"
 
 
-def remind_channel_key(event_id: int, starts_at: datetime) -> str:
-    """The job (and its outbox send) posting the hour-before reminder."""
-    return f"{_reminder_prefix('remind1', event_id)}{to_ts(starts_at)}"
+def remind_channel_key(
+    event_id: int, starts_at: datetime, minutes: int = POST_REMINDERS[0]
+) -> str:
+    """The job (and its outbox send) posting the reminder ``minutes`` before."""
+    if minutes == POST_REMINDERS[0]:
+        return f"{_reminder_prefix('remind1', event_id)}{to_ts(starts_at)}"
+    return f"{_reminder_prefix('remind', event_id)}post{minutes}:{to_ts(starts_at)}"
 
 
 def reminder_prefixes(event_id: int) -> tuple[str, ...]:
@@ -97,6 +116,7 @@ def reminder_prefixes(event_id: int) -> tuple[str, ...]:
     return (
         _reminder_prefix("remind24", event_id),
         _reminder_prefix("remind1", event_id),
+        _reminder_prefix("remind", event_id),
     )
 
 
@@ -115,21 +135,42 @@ def notify_send_key(change: str, event_id: int, revision: int, user_id: int) -> 
     return f"events:{change}:{event_id}:{revision}:{user_id}"
 
 
+def promoted_key(event_id: int, entry: int, user_id: int) -> str:
+    """Telling a member their wait is over: one per time they waited (an outbox send)."""
+    return f"events:promoted:{event_id}:{entry}:{user_id}"
+
+
+def waiting_key(event_id: int, entry: int, user_id: int) -> str:
+    """Telling a member whose Discord Interested put them in line (an outbox send)."""
+    return f"events:waiting:{event_id}:{entry}:{user_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderPlan:
     kind: str
     key: str
     due_at: datetime
+    minutes: int = 0
 
 
 def reminder_plan(
-    event_id: int, starts_at: datetime, now: datetime
+    event_id: int,
+    starts_at: datetime,
+    now: datetime,
+    *,
+    dm: tuple[int, ...] = DM_REMINDERS,
+    post: tuple[int, ...] = POST_REMINDERS,
 ) -> list[ReminderPlan]:
     """The reminder jobs still worth scheduling for an event starting at ``starts_at``."""
     keys = {Reminder.DM: remind_dm_key, Reminder.CHANNEL: remind_channel_key}
     return [
-        ReminderPlan(KINDS[reminder], keys[reminder](event_id, starts_at), due_at)
-        for reminder, due_at in reminders_due(starts_at, now)
+        ReminderPlan(
+            KINDS[reminder],
+            keys[reminder](event_id, starts_at, minutes),
+            due_at,
+            minutes,
+        )
+        for reminder, minutes, due_at in reminders_due(starts_at, now, dm=dm, post=post)
     ]
 
 
@@ -153,12 +194,13 @@ class EventEngine:
         self.bot.actions.register(PUBLISH, self.publish)
         self.bot.actions.register(RSVP, self.rsvp)
         self.bot.actions.register_pages(LIST, self.list_page)
+        self.bot.actions.register_pages(ATTENDEES, self.attendees_page)
         self.bot.calendar_sources.register("events", self.calendar_source)
 
     def unregister(self) -> None:
         for kind in (REMIND_DM, REMIND_CHANNEL, NOTIFY):
             self.bot.scheduler.unregister(kind)
-        self.bot.actions.unregister(PUBLISH, RSVP, LIST)
+        self.bot.actions.unregister(PUBLISH, RSVP, LIST, ATTENDEES)
         self.bot.calendar_sources.unregister("events")
 
     # -- who may do what -------------------------------------------------------------------
@@ -285,13 +327,28 @@ class EventEngine:
                 log.warning("could not finish publishing event %s", event.id)
 
     async def schedule_reminders(self, event: Event) -> None:
-        for plan in reminder_plan(event.id, event.starts_at, utcnow()):
+        plans = reminder_plan(
+            event.id,
+            event.starts_at,
+            utcnow(),
+            dm=event.dm_reminders,
+            post=event.post_reminders,
+        )
+        for plan in plans:
+            # Late by more than part of its lead, a reminder no longer helps: a day-
+            # before DM may come 12 hours late, an hour-before post 50 minutes late.
+            share = 0.5 if plan.kind == REMIND_DM else 5 / 6
             await self.bot.schedule(
                 plan.kind,
                 plan.key,
                 plan.due_at,
                 guild_id=event.guild_id,
-                payload={"event_id": event.id, "starts_at": to_ts(event.starts_at)},
+                payload={
+                    "event_id": event.id,
+                    "starts_at": to_ts(event.starts_at),
+                    "minutes": plan.minutes,
+                },
+                catch_up=timedelta(minutes=plan.minutes * share),
             )
 
     async def cancel_reminders(self, event: Event) -> None:
@@ -410,9 +467,13 @@ class EventEngine:
             },
         )
 
-    # -- RSVPs and the announcement ----------------------------------------------------------------
+    # -- RSVPs, the waitlist and the announcement ------------------------------------------------
     async def rsvp(self, interaction: Interaction, event_id: int, state: Rsvp) -> None:
-        """An RSVP button: save the member's answer, then redraw the counts."""
+        """An RSVP button: save the member's answer, then redraw the counts.
+
+        Going to a full event puts the member in line; leaving gives the place to
+        the first in line, who is told.
+        """
         assert interaction.guild_id is not None
         event = await q.get_event(self.db, interaction.guild_id, event_id)
         if event is None or event.cancelled:
@@ -421,10 +482,108 @@ class EventEngine:
             raise Refused(Problem.NOT_PUBLISHED)
         if event.ends_at <= utcnow():
             raise Refused(Problem.OVER)
-        await q.set_rsvp(self.db, event.id, interaction.user.id, state)
-        await reply(interaction, render.rsvp_text(state, event))
+        if state is not Rsvp.GOING:
+            _, via_discord, _ = await q.standing(self.db, event.id, interaction.user.id)
+            if via_discord:
+                # One list: Discord's Interested says going until it is un-marked.
+                raise Refused(Problem.INTERESTED_ON_DISCORD)
+        answer = await q.answer(
+            self.db, event.id, interaction.user.id, state, capacity=event.capacity
+        )
+        if answer.state == "waiting":
+            await reply(interaction, render.waiting_text(event, answer.position or 0))
+        else:
+            await reply(interaction, render.rsvp_text(state, event))
         # After the answer: the edit is a Discord call, and the RSVP is already saved.
-        await self.refresh_announcement(event)
+        await self.after_answer(event, answer)
+
+    async def discord_interest(
+        self, guild_id: int, scheduled_event_id: int, user_id: int, added: bool
+    ) -> None:
+        """A member marked or un-marked Interested on an event's Discord event: it
+        counts as Going (or as leaving), so the bot's list and Discord's are one."""
+        event = await q.event_by_scheduled(self.db, guild_id, scheduled_event_id)
+        if event is None or not event.published or event.ends_at <= utcnow():
+            return
+        answer = await q.answer(
+            self.db,
+            event.id,
+            user_id,
+            Rsvp.GOING if added else None,
+            capacity=event.capacity,
+            via_discord=True,
+        )
+        if answer.state == "waiting" and answer.entry is not None:
+            # They believe they are going: say they are in line, once.
+            with guild_language():
+                text = render.waiting_dm(event, answer.position or 0)
+            await self.bot.reach.dm(
+                waiting_key(event.id, answer.entry, user_id),
+                user_id,
+                guild_id=event.guild_id,
+                content=text,
+            )
+        await self.after_answer(event, answer)
+
+    async def after_answer(self, event: Event, answer: q.Answer) -> None:
+        """Tell members who got a place, then redraw the counts."""
+        for user_id, entry in answer.promoted:
+            await self.tell_promoted(event, user_id, entry)
+        if answer.changed or answer.promoted:
+            await self.refresh_announcement(event)
+
+    async def tell_promoted(self, event: Event, user_id: int, entry: int) -> None:
+        """A place freed up and is theirs: a DM, or a mention under the announcement
+        when their DMs are closed (``bot.reach``)."""
+        with guild_language():
+            text = render.promoted_dm(event)
+            public = render.promoted_mention(event)
+        await self.bot.reach.dm(
+            promoted_key(event.id, entry, user_id),
+            user_id,
+            guild_id=event.guild_id,
+            content=text,
+            fallback=Fallback(event.channel_id, public),
+        )
+
+    async def change_options(self, event: Event, options: EventOptions) -> Event:
+        """New reminders or capacity: plan the reminders again; more places go to
+        the waitlist in order."""
+        if options == event.options:
+            return event
+        after = await q.set_options(self.db, event.id, options)
+        if not after.published:
+            return after
+        if (after.dm_reminders, after.post_reminders) != (
+            event.dm_reminders,
+            event.post_reminders,
+        ):
+            # A cancelled job is never revived, so only the dropped ones are
+            # cancelled; the kept ones stay as they are.
+            kept = {
+                plan.key
+                for plan in reminder_plan(
+                    after.id,
+                    after.starts_at,
+                    utcnow(),
+                    dm=after.dm_reminders,
+                    post=after.post_reminders,
+                )
+            }
+            dropped = reminder_plan(
+                event.id,
+                event.starts_at,
+                utcnow(),
+                dm=event.dm_reminders,
+                post=event.post_reminders,
+            )
+            for plan in dropped:
+                if plan.key not in kept:
+                    await self.bot.scheduler.cancel(plan.key)
+            await self.schedule_reminders(after)
+        promoted = await q.fill_places(self.db, after.id, after.capacity)
+        await self.after_answer(after, q.Answer("none", promoted=promoted))
+        return after
 
     async def refresh_announcement(self, event: Event) -> None:
         # The database stays the truth: a stale announcement refuses RSVPs.
@@ -442,6 +601,49 @@ class EventEngine:
         )
 
     # -- reading ------------------------------------------------------------------------------
+    async def may_see_attendees(self, interaction: Interaction, event: Event) -> None:
+        """Organisers, the event's organiser, and members who answered Going or Maybe
+        or wait in line see who is going; others are refused."""
+        if interaction.user.id == event.organiser_id:
+            return
+        settings = await self.bot.guild_config.get(event.guild_id)
+        if has_role(interaction.user, settings, Role.ORGANISER):
+            return
+        state, _, _ = await q.standing(self.db, event.id, interaction.user.id)
+        if state not in ("going", "maybe", "waiting"):
+            raise NotAllowed(render.not_attending())
+
+    async def attendees_page(
+        self, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        """Page ``number`` of who is going to event ``arg`` (``/event attendees``);
+        the right to see it is checked on every page."""
+        assert interaction.guild_id is not None
+        event = (
+            await q.get_event(self.db, interaction.guild_id, int(arg))
+            if arg.isdecimal()
+            else None
+        )
+        if event is None or event.state == "draft":
+            raise Refused(Problem.NO_EVENT, id=arg)
+        await self.may_see_attendees(interaction, event)
+        found = await q.attendees(self.db, event.id)
+        entries = [
+            (kind, user_id, place)
+            for kind, members in (
+                ("going", found.going),
+                ("maybe", found.maybe),
+                ("waiting", found.waiting),
+            )
+            for place, user_id in enumerate(members, start=1)
+        ]
+        number, count, offset = page_bounds(number, len(entries), ATTENDEES_PAGE)
+        counts = await q.rsvp_counts(self.db, event.id)
+        embed = render.attendees_embed(
+            event, counts, entries[offset : offset + ATTENDEES_PAGE]
+        )
+        return Page(embed, number, count)
+
     async def list_page(self, interaction: Interaction, number: int, arg: str) -> Page:
         """Page ``number`` of the guild's upcoming events (``/event list``)."""
         assert interaction.guild_id is not None
@@ -504,11 +706,16 @@ class EventEngine:
             return
         members = await q.going_members(self.db, event.id, skip_opted_out=True)
         text = render.reminder_dm(event)
+        # Planned before events chose their reminders: the day-before DM.
+        minutes = int(job.payload.get("minutes", DM_REMINDERS[0]))
         # Members whose DMs are closed are mentioned under the announcement instead.
         await self.bot.reach.dm_each(
-            remind_dm_key(event.id, event.starts_at),
+            remind_dm_key(event.id, event.starts_at, minutes),
             [
-                (remind_dm_send_key(event.id, event.starts_at, user_id), user_id)
+                (
+                    remind_dm_send_key(event.id, event.starts_at, user_id, minutes),
+                    user_id,
+                )
                 for user_id in members
             ],
             guild_id=event.guild_id,
@@ -520,8 +727,9 @@ class EventEngine:
         event = await self._current_for_job(job)
         if event is None or event.channel_id is None:
             return
+        minutes = int(job.payload.get("minutes", POST_REMINDERS[0]))
         await self.bot.outbox.send(
-            remind_channel_key(event.id, event.starts_at),
+            remind_channel_key(event.id, event.starts_at, minutes),
             event.channel_id,
             guild_id=event.guild_id,
             content=render.reminder_post(event),

@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import dates
+from bot import reminders as offsets
 from bot.paths import DATA_DIR
 from bot.refusals import Refused
 from bot.safety import clean_text
@@ -31,8 +33,19 @@ MAX_AHEAD = timedelta(days=2 * 365)
 #: The longest event (a conference week with sprints).
 MAX_LENGTH = timedelta(days=14)
 PAGE_SIZE = 5
-REMIND_DM_BEFORE = timedelta(hours=24)
-REMIND_CHANNEL_BEFORE = timedelta(hours=1)
+#: Members a page of /event attendees names.
+ATTENDEES_PAGE = 40
+#: Every event's reminders unless its organiser chose others: a DM to members going a
+#: day before, a post in the events channel an hour before (minutes).
+DM_REMINDERS = (24 * 60,)
+POST_REMINDERS = (60,)
+REMIND_DM_BEFORE = timedelta(minutes=DM_REMINDERS[0])
+REMIND_CHANNEL_BEFORE = timedelta(minutes=POST_REMINDERS[0])
+#: Reminders per kind, and how long before the start the earliest may be.
+MOST_REMINDERS = 4
+LONGEST_REMINDER = 7 * 24 * 60
+#: The most places an event may have.
+MAX_CAPACITY = 10_000
 
 _MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _ROLE_MENTION = re.compile(r"<@&\d+>")
@@ -74,6 +87,9 @@ class Problem(StrEnum):
     START_PASSED = "start_passed"
     RSVPS_CLOSED = "rsvps_closed"
     NOT_PUBLISHED = "not_published"
+    BAD_REMINDERS = "bad_reminders"
+    BAD_CAPACITY = "bad_capacity"
+    INTERESTED_ON_DISCORD = "interested_on_discord"
     OVER = "over"
 
 
@@ -167,6 +183,11 @@ class EventDraft:
     ends_at: datetime
     timezone: str
     location: str
+    #: Minutes before the start: DMs to members going, posts in the channel.
+    dm_reminders: tuple[int, ...] = DM_REMINDERS
+    post_reminders: tuple[int, ...] = POST_REMINDERS
+    #: The most members going (None: no limit); the rest wait in line.
+    capacity: int | None = None
 
 
 def validate_event(
@@ -243,12 +264,76 @@ class Reminder(StrEnum):
     CHANNEL = "channel"
 
 
-BEFORE = {Reminder.DM: REMIND_DM_BEFORE, Reminder.CHANNEL: REMIND_CHANNEL_BEFORE}
+def parse_reminders(text: str) -> tuple[int, ...]:
+    """What an organiser typed for an event's reminders, as minutes before the start
+    (see :mod:`bot.reminders`: ``24h,1h``, ``30m``, ``none``)."""
+    try:
+        return offsets.parse_offsets(
+            text, most=MOST_REMINDERS, longest=LONGEST_REMINDER
+        )
+    except ValueError:
+        raise Refused(
+            Problem.BAD_REMINDERS, text=clip_for_message(text), most=MOST_REMINDERS
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class EventOptions:
+    """What an organiser sets with the command's options rather than the form."""
+
+    dm_reminders: tuple[int, ...] = DM_REMINDERS
+    post_reminders: tuple[int, ...] = POST_REMINDERS
+    capacity: int | None = None
+
+
+def event_options(
+    *,
+    reminders: str | None,
+    channel_reminders: str | None,
+    capacity: int | None,
+    current: EventOptions | None = None,
+) -> EventOptions:
+    """Read the options; those not given keep ``current`` (or the defaults).
+
+    A capacity of 0 removes the limit.
+    """
+    base = current or EventOptions()
+    if capacity is not None and not 0 <= capacity <= MAX_CAPACITY:
+        raise Refused(Problem.BAD_CAPACITY, most=MAX_CAPACITY)
+    return EventOptions(
+        dm_reminders=base.dm_reminders
+        if reminders is None
+        else parse_reminders(reminders),
+        post_reminders=base.post_reminders
+        if channel_reminders is None
+        else parse_reminders(channel_reminders),
+        capacity=base.capacity if capacity is None else (capacity or None),
+    )
+
+
+def with_options(draft: EventDraft, options: EventOptions) -> EventDraft:
+    return replace(
+        draft,
+        dm_reminders=options.dm_reminders,
+        post_reminders=options.post_reminders,
+        capacity=options.capacity,
+    )
 
 
 def reminders_due(
-    starts_at: datetime, now: datetime
-) -> list[tuple[Reminder, datetime]]:
-    """The reminders still worth scheduling for an event starting at ``starts_at``."""
-    due = [(reminder, starts_at - before) for reminder, before in BEFORE.items()]
-    return [(reminder, at) for reminder, at in due if at > now]
+    starts_at: datetime,
+    now: datetime,
+    *,
+    dm: tuple[int, ...] = DM_REMINDERS,
+    post: tuple[int, ...] = POST_REMINDERS,
+) -> list[tuple[Reminder, int, datetime]]:
+    """The reminders still worth scheduling for an event starting at ``starts_at``:
+    which kind, how many minutes before, and when."""
+    due = [(Reminder.DM, minutes) for minutes in dm] + [
+        (Reminder.CHANNEL, minutes) for minutes in post
+    ]
+    return [
+        (reminder, minutes, starts_at - timedelta(minutes=minutes))
+        for reminder, minutes in due
+        if starts_at - timedelta(minutes=minutes) > now
+    ]

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import reminders as offsets
 from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.db import Database
 from bot.db import record
 from bot.db import Row
+from bot.db import Transaction
 from cogs.events._logic import EventDraft
+from cogs.events._logic import EventOptions
 from cogs.events._logic import Rsvp
 
 
@@ -33,6 +36,11 @@ class Event:
     scheduled_event_id: int | None
     revision: int
     updated_at: datetime
+    #: Minutes before the start: DMs to members going, and posts in the channel.
+    dm_reminders: tuple[int, ...]
+    post_reminders: tuple[int, ...]
+    #: The most members going (None: no limit).
+    capacity: int | None
 
     @property
     def published(self) -> bool:
@@ -42,6 +50,10 @@ class Event:
     def cancelled(self) -> bool:
         return self.state == "cancelled"
 
+    @property
+    def options(self) -> EventOptions:
+        return EventOptions(self.dm_reminders, self.post_reminders, self.capacity)
+
     @classmethod
     def from_row(cls, row: Row) -> Event:
         return record(
@@ -50,6 +62,8 @@ class Event:
             starts_at=from_ts(row["starts_at"]),
             ends_at=from_ts(row["ends_at"]),
             updated_at=from_ts(row["updated_at"]),
+            dm_reminders=offsets.from_text(row["dm_reminders"]),
+            post_reminders=offsets.from_text(row["post_reminders"]),
         )
 
 
@@ -58,6 +72,33 @@ class RsvpCounts:
     going: int = 0
     maybe: int = 0
     not_going: int = 0
+    #: Members on the waitlist.
+    waiting: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Where a member stands after answering, and who got a place because of it."""
+
+    #: ``going``, ``maybe``, ``not_going``, ``waiting``, or ``none`` (no answer).
+    state: str
+    #: Their place in line, when ``waiting`` (from 1).
+    position: int | None = None
+    #: Members moved from the waitlist to Going: (user id, waitlist entry id).
+    promoted: tuple[tuple[int, int], ...] = ()
+    #: Whether anything changed.
+    changed: bool = True
+    #: The waitlist entry made by this answer (one per time in line).
+    entry: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attendees:
+    """Who answered, in the order they did; the waitlist in its order."""
+
+    going: list[int]
+    maybe: list[int]
+    waiting: list[int]
 
 
 # -- code of conduct -----------------------------------------------------------------------
@@ -86,8 +127,9 @@ async def create_draft(
     async with db.transaction() as tx:
         row = await tx.fetchone(
             "INSERT INTO events (guild_id, organiser_id, title, description, kind, "
-            "starts_at, ends_at, timezone, location, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            "starts_at, ends_at, timezone, location, dm_reminders, post_reminders, "
+            "capacity, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (
                 guild_id,
                 organiser_id,
@@ -98,6 +140,9 @@ async def create_draft(
                 to_ts(draft.ends_at),
                 draft.timezone,
                 draft.location,
+                offsets.to_text(draft.dm_reminders),
+                offsets.to_text(draft.post_reminders),
+                draft.capacity,
                 now,
                 now,
             ),
@@ -131,6 +176,35 @@ async def set_announcement(
         "UPDATE events SET channel_id = ?, message_id = ? WHERE id = ?",
         (channel_id, message_id, event_id),
     )
+
+
+async def event_by_scheduled(
+    db: Database, guild_id: int, scheduled_event_id: int
+) -> Event | None:
+    """The event whose Discord event is ``scheduled_event_id``."""
+    row = await db.fetchone(
+        "SELECT * FROM events WHERE guild_id = ? AND scheduled_event_id = ?",
+        (guild_id, scheduled_event_id),
+    )
+    return Event.from_row(row) if row else None
+
+
+async def set_options(db: Database, event_id: int, options: EventOptions) -> Event:
+    """Change an event's reminders and capacity (nothing members are told of)."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE events SET dm_reminders = ?, post_reminders = ?, capacity = ?, "
+            "updated_at = ? WHERE id = ? RETURNING *",
+            (
+                offsets.to_text(options.dm_reminders),
+                offsets.to_text(options.post_reminders),
+                options.capacity,
+                now_ts(),
+                event_id,
+            ),
+        )
+    assert row is not None
+    return Event.from_row(row)
 
 
 async def set_scheduled_event(
@@ -250,12 +324,202 @@ async def events_for_autocomplete(
 
 # -- RSVPs -------------------------------------------------------------------------------------
 async def set_rsvp(db: Database, event_id: int, user_id: int, state: Rsvp) -> None:
+    """Record an answer as it is, with no capacity to respect (an event without one)."""
     await db.execute(
         "INSERT INTO event_rsvps (event_id, user_id, state, updated_at) "
         "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, user_id) DO UPDATE SET "
         "state = excluded.state, updated_at = excluded.updated_at",
         (event_id, user_id, state.value, now_ts()),
     )
+
+
+async def answer(
+    db: Database,
+    event_id: int,
+    user_id: int,
+    wanted: Rsvp | None,
+    *,
+    capacity: int | None,
+    via_discord: bool = False,
+) -> Answer:
+    """Record a member's answer, keeping the event within ``capacity``.
+
+    Going to a full event puts the member on the waitlist; a member going who stops
+    going gives their place to the first in line. ``wanted=None`` takes the answer
+    away (Discord's Interested un-marked). One transaction, so two members cannot
+    take the last place, and nobody is promoted twice.
+    """
+    now = now_ts()
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "SELECT state FROM event_rsvps WHERE event_id = ? AND user_id = ?",
+            (event_id, user_id),
+        )
+        before = row["state"] if row else None
+        waiting = await tx.fetchone(
+            "SELECT id FROM event_waitlist WHERE event_id = ? AND user_id = ?",
+            (event_id, user_id),
+        )
+        if wanted is Rsvp.GOING:
+            if before == Rsvp.GOING.value or waiting is not None:
+                if via_discord:
+                    await _mark_discord(tx, event_id, user_id)
+                position = await _position(tx, event_id, user_id)
+                state = "waiting" if position is not None else Rsvp.GOING.value
+                return Answer(state, position, changed=False)
+            going = await tx.fetchval(
+                "SELECT count(*) FROM event_rsvps WHERE event_id = ? AND state = 'going'",
+                (event_id,),
+            )
+            if capacity is None or going < capacity:
+                await _upsert(tx, event_id, user_id, Rsvp.GOING.value, now, via_discord)
+                return Answer(Rsvp.GOING.value)
+            await tx.execute(
+                "DELETE FROM event_rsvps WHERE event_id = ? AND user_id = ?",
+                (event_id, user_id),
+            )
+            joined = await tx.execute(
+                "INSERT INTO event_waitlist (event_id, user_id, via_discord, joined_at) "
+                "VALUES (?, ?, ?, ?)",
+                (event_id, user_id, int(via_discord), now),
+            )
+            return Answer(
+                "waiting",
+                await _position(tx, event_id, user_id),
+                entry=joined.lastrowid,
+            )
+        await tx.execute(
+            "DELETE FROM event_waitlist WHERE event_id = ? AND user_id = ?",
+            (event_id, user_id),
+        )
+        if wanted is None:
+            await tx.execute(
+                "DELETE FROM event_rsvps WHERE event_id = ? AND user_id = ?",
+                (event_id, user_id),
+            )
+            state = "none"
+        else:
+            await _upsert(tx, event_id, user_id, wanted.value, now, False)
+            state = wanted.value
+        promoted: tuple[tuple[int, int], ...] = ()
+        if before == Rsvp.GOING.value:
+            promoted = await _promote(tx, event_id, capacity, now)
+        changed = before != (None if wanted is None else wanted.value) or bool(waiting)
+        return Answer(state, promoted=promoted, changed=changed)
+
+
+async def _upsert(
+    tx: Transaction,
+    event_id: int,
+    user_id: int,
+    state: str,
+    now: int,
+    via_discord: bool,
+) -> None:
+    await tx.execute(
+        "INSERT INTO event_rsvps (event_id, user_id, state, updated_at, via_discord) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, user_id) DO UPDATE SET "
+        "state = excluded.state, updated_at = excluded.updated_at, "
+        "via_discord = excluded.via_discord",
+        (event_id, user_id, state, now, int(via_discord)),
+    )
+
+
+async def _mark_discord(tx: Transaction, event_id: int, user_id: int) -> None:
+    for table in ("event_rsvps", "event_waitlist"):
+        await tx.execute(
+            f"UPDATE {table} SET via_discord = 1 WHERE event_id = ? AND user_id = ?",
+            (event_id, user_id),
+        )
+
+
+async def _position(tx: Transaction, event_id: int, user_id: int) -> int | None:
+    value = await tx.fetchval(
+        "SELECT (SELECT count(*) FROM event_waitlist AS o "
+        "WHERE o.event_id = w.event_id AND o.id <= w.id) "
+        "FROM event_waitlist AS w WHERE w.event_id = ? AND w.user_id = ?",
+        (event_id, user_id),
+    )
+    return None if value is None else int(value)
+
+
+async def _promote(
+    tx: Transaction, event_id: int, capacity: int | None, now: int
+) -> tuple[tuple[int, int], ...]:
+    """Give free places to the waitlist, first come first served."""
+    promoted: list[tuple[int, int]] = []
+    while True:
+        going = await tx.fetchval(
+            "SELECT count(*) FROM event_rsvps WHERE event_id = ? AND state = 'going'",
+            (event_id,),
+        )
+        if capacity is not None and going >= capacity:
+            break
+        first = await tx.fetchone(
+            "SELECT id, user_id, via_discord FROM event_waitlist WHERE event_id = ? "
+            "ORDER BY id LIMIT 1",
+            (event_id,),
+        )
+        if first is None:
+            break
+        await tx.execute("DELETE FROM event_waitlist WHERE id = ?", (first["id"],))
+        await _upsert(
+            tx, event_id, first["user_id"], "going", now, bool(first["via_discord"])
+        )
+        promoted.append((int(first["user_id"]), int(first["id"])))
+    return tuple(promoted)
+
+
+async def fill_places(
+    db: Database, event_id: int, capacity: int | None
+) -> tuple[tuple[int, int], ...]:
+    """After the capacity grew (or went): promote from the waitlist."""
+    async with db.transaction() as tx:
+        return await _promote(tx, event_id, capacity, now_ts())
+
+
+async def standing(
+    db: Database, event_id: int, user_id: int
+) -> tuple[str, bool, int | None]:
+    """A member's answer (``none`` if they gave none, ``waiting`` if in line), whether
+    it came from Discord's Interested, and their place in line."""
+    row = await db.fetchone(
+        "SELECT state, via_discord FROM event_rsvps WHERE event_id = ? AND user_id = ?",
+        (event_id, user_id),
+    )
+    if row is not None:
+        return row["state"], bool(row["via_discord"]), None
+    row = await db.fetchone(
+        "SELECT w.via_discord, (SELECT count(*) FROM event_waitlist AS o "
+        "WHERE o.event_id = w.event_id AND o.id <= w.id) AS position "
+        "FROM event_waitlist AS w WHERE w.event_id = ? AND w.user_id = ?",
+        (event_id, user_id),
+    )
+    if row is not None:
+        return "waiting", bool(row["via_discord"]), int(row["position"])
+    return "none", False, None
+
+
+async def attendees(db: Database, event_id: int) -> Attendees:
+    rows = await db.fetchall(
+        "SELECT user_id, state FROM event_rsvps WHERE event_id = ? "
+        "AND state IN ('going', 'maybe') ORDER BY updated_at, rowid",
+        (event_id,),
+    )
+    waiting = await db.fetchall(
+        "SELECT user_id FROM event_waitlist WHERE event_id = ? ORDER BY id",
+        (event_id,),
+    )
+    return Attendees(
+        going=[row["user_id"] for row in rows if row["state"] == "going"],
+        maybe=[row["user_id"] for row in rows if row["state"] == "maybe"],
+        waiting=[row["user_id"] for row in waiting],
+    )
+
+
+RSVP_COUNTS = (
+    "SELECT state, count(*) AS n FROM event_rsvps WHERE event_id = ? GROUP BY state"
+)
 
 
 async def rsvp_of(db: Database, event_id: int, user_id: int) -> Rsvp | None:
@@ -266,9 +530,7 @@ async def rsvp_of(db: Database, event_id: int, user_id: int) -> Rsvp | None:
     return Rsvp(value) if value else None
 
 
-RSVP_COUNTS = (
-    "SELECT state, count(*) AS n FROM event_rsvps WHERE event_id = ? GROUP BY state"
-)
+WAITING_COUNT = "SELECT count(*) FROM event_waitlist WHERE event_id = ?"
 
 
 async def rsvp_counts(db: Database, event_id: int) -> RsvpCounts:
@@ -278,6 +540,7 @@ async def rsvp_counts(db: Database, event_id: int) -> RsvpCounts:
         going=counts.get("going", 0),
         maybe=counts.get("maybe", 0),
         not_going=counts.get("not_going", 0),
+        waiting=int(await db.fetchval(WAITING_COUNT, (event_id,))),
     )
 
 

@@ -108,8 +108,29 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
         Problem.RSVPS_CLOSED: lambda: _("This event was cancelled: RSVPs are closed."),
         Problem.NOT_PUBLISHED: lambda: _("This event is not published yet."),
         Problem.OVER: lambda: _("This event is over."),
+        Problem.BAD_REMINDERS: lambda: _(
+            "I could not read the reminders {text}: write up to {most} times before "
+            "the start, like 24h,1h or 30m, or none.",
+            text=d["text"],
+            most=d["most"],
+        ),
+        Problem.BAD_CAPACITY: lambda: _(
+            "An event has between 1 and {most} places (0 removes the limit).",
+            most=d["most"],
+        ),
+        Problem.INTERESTED_ON_DISCORD: lambda: _(
+            "You marked Interested on the event's Discord event, which counts as "
+            "going: un-mark it there and your answer here follows."
+        ),
     }
     return texts[code]()
+
+
+def not_attending() -> str:
+    return _(
+        "Only the organisers and the members going, maybe going or waiting can see "
+        "who is going."
+    )
 
 
 def not_organiser() -> str:
@@ -151,8 +172,12 @@ def cancelled_text(event: Event) -> str:
     return _("Event {id} is cancelled.", id=event.id)
 
 
-def info_text(event: Event, mine: Rsvp | None) -> str | None:
+def info_text(
+    event: Event, mine: Rsvp | None, position: int | None = None
+) -> str | None:
     text = _("Your answer: {answer}", answer=rsvp_label(mine)) if mine else None
+    if position is not None:
+        text = _("You are number {position} on the waitlist.", position=position)
     link = message_link(event)
     if link:
         text = f"{text}\n{link}" if text else link
@@ -303,6 +328,102 @@ def change_notice(event: Event, change: str) -> str:
     return f"{text}\n{link}" if link else text
 
 
+def attendance_text(event: Event, counts: RsvpCounts) -> str:
+    if event.capacity is None:
+        return _(
+            "Going: {going} · Maybe: {maybe} · Not going: {not_going}",
+            going=counts.going,
+            maybe=counts.maybe,
+            not_going=counts.not_going,
+        )
+    return _(
+        "Going: {going} of {capacity} places · Maybe: {maybe} · Not going: "
+        "{not_going} · Waitlist: {waiting}",
+        going=counts.going,
+        capacity=event.capacity,
+        maybe=counts.maybe,
+        not_going=counts.not_going,
+        waiting=counts.waiting,
+    )
+
+
+# -- the waitlist and who is going ----------------------------------------------------------
+def waiting_text(event: Event, position: int) -> str:
+    """The reply to Going when the event is full."""
+    return _(
+        "{title} is full: you are number {position} on the waitlist. If a place "
+        "frees up it is yours, and I will tell you.",
+        title=event.title,
+        position=position,
+    )
+
+
+def waiting_dm(event: Event, position: int) -> str:
+    """A member whose Discord Interested came when the event was full."""
+    text = _(
+        "You marked Interested on {title}, which is full: you are number "
+        "{position} on the waitlist. If a place frees up it is yours, and I will "
+        "tell you.",
+        title=event.title,
+        position=position,
+    )
+    link = message_link(event)
+    return f"{text}\n{link}" if link else text
+
+
+def promoted_dm(event: Event) -> str:
+    text = _(
+        "A place freed up at {title} ({start}): it is yours, you are going. If "
+        "you cannot come after all, answer Not going so the next in line gets it.",
+        title=event.title,
+        start=discord_timestamp(event.starts_at, "F"),
+    )
+    link = message_link(event)
+    return f"{text}\n{link}" if link else text
+
+
+def promoted_mention(event: Event) -> str:
+    """Said in the events channel to a member whose DMs are closed (public)."""
+    return _(
+        "A place freed up at {title}: it is yours, you are going.",
+        title=quote(event.title),
+    )
+
+
+def attendees_embed(
+    event: Event,
+    counts: RsvpCounts,
+    entries: list[tuple[str, int, int]],
+) -> discord.Embed:
+    """A page of who is going: ``entries`` are (``going``/``maybe``/``waiting``,
+    member, place in that list from 1) in list order. Mentions in an embed show
+    members' names and ping nobody."""
+    headings = {
+        "going": _("Going: {count}", count=counts.going)
+        if event.capacity is None
+        else _(
+            "Going: {count} of {capacity}",
+            count=counts.going,
+            capacity=event.capacity,
+        ),
+        "maybe": _("Maybe: {count}", count=counts.maybe),
+        "waiting": _("Waitlist: {count}", count=counts.waiting),
+    }
+    lines: list[str] = []
+    shown: str | None = None
+    for kind, user_id, place in entries:
+        if kind != shown:
+            lines.append(f"**{headings[kind]}**")
+            shown = kind
+        lines.append(f"{place}. <@{user_id}>" if kind == "waiting" else f"<@{user_id}>")
+    if not lines:
+        lines.append(_("Nobody has answered yet."))
+    return discord.Embed(
+        title=_("Who is going: {title}", title=quote(event.title)),
+        description="\n".join(lines),
+    )
+
+
 # -- embeds -------------------------------------------------------------------------------------
 def event_embed(
     event: Event, counts: RsvpCounts | None, coc: CodeOfConduct | None
@@ -333,15 +454,7 @@ def event_embed(
     embed.add_field(name=_("Where"), value=_where(event), inline=False)
     embed.add_field(name=_("Organiser"), value=f"<@{event.organiser_id}>")
     if counts is not None and not event.cancelled:
-        embed.add_field(
-            name=_("Attendance"),
-            value=_(
-                "Going: {going} · Maybe: {maybe} · Not going: {not_going}",
-                going=counts.going,
-                maybe=counts.maybe,
-                not_going=counts.not_going,
-            ),
-        )
+        embed.add_field(name=_("Attendance"), value=attendance_text(event, counts))
     if coc is not None:
         embed.add_field(
             name=_("Code of conduct"),

@@ -36,6 +36,8 @@ RSVP = "events.rsvp"
 LIST = "events.list"
 #: Room for "day after tomorrow 18:00" and "Thursday, March 5th 2026 5:30 pm".
 FIELD_LIMIT = 40
+#: The paged list of who is going to an event (its id is the list's argument).
+ATTENDEES = "events.attendees"
 
 
 # -- the form --------------------------------------------------------------------------------

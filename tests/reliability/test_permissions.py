@@ -10,7 +10,7 @@ The expected outcome of each cell is written down here, from the product's rules
   tag rules and set when their digest comes; ``/solved`` by the asker or a helper solves, by anyone else it only asks
   the asker; reopening is for the asker or a helper.
 - Events: organisers create; the event's organiser or any organiser edits and cancels;
-  everyone reads and RSVPs.
+  everyone reads and RSVPs; organisers and the members who answered see who is going.
 - Grants: everyone may ask; reviewers list and review; the history is for the requester
   and reviewers; only the requester answers.
 - Mentorship: mentors keep a profile, see the queue, claim and release; organisers see
@@ -122,6 +122,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "event info":                 (A,     A,    A,     A,     A,        A,       A),
     "event calendar":             (A,     A,    A,     A,     A,        A,       A),
     "event reminders":            (A,     A,    A,     A,     A,        A,       A),
+    "event attendees":            (D,     D,    D,     D,     A,        D,       A),
     "grant request":              (A,     A,    A,     A,     A,        A,       A),
     "grant status":               (A,     A,    A,     A,     A,        A,       A),
     "grant answer":               (D,     A,    D,     D,     D,        D,       D),
@@ -500,6 +501,7 @@ ARGS: dict[str, Args] = {
     "event info": lambda s: (s.world.general, {"event": s.event}),
     "event calendar": in_general(),
     "event reminders": in_general(),
+    "event attendees": lambda s: (s.world.general, {"event": s.event}),
     "grant request": in_general(),
     "grant status": in_general(),
     "grant answer": lambda s: (s.world.general, {"id": s.grant, "answer": "Lyon"}),

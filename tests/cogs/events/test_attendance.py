@@ -9,6 +9,7 @@ import simcord
 
 from bot import PalletsBot
 from bot.devtools import testing
+from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from cogs.events import _queries as q
 from cogs.events._engine import remind_channel_key
@@ -37,7 +38,7 @@ async def publish(
             msg(shown), label="I accept the code of conduct"
         )
     assert shown.modal is not None, shown
-    preview = await world.organiser.submit_modal(shown, {**FORM, **form})
+    preview = await submit_event_form(world.organiser, shown, {**FORM, **form})
     await world.organiser.click(msg(preview), label="Publish")
     await env.settle()
     message = world.events.last_message

@@ -202,6 +202,48 @@ class DynamicButton(
         await interaction.client.actions.run(self.action, interaction, *self.args)
 
 
+class DynamicSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"(?!)",  # matches nothing: only subclasses are registered
+):
+    """A persistent select menu: like :class:`DynamicButton`, its ``custom_id``
+    carries what it acts on, and a choice runs ``bot.actions.run(action,
+    interaction, *args, values)`` with the chosen values (strings).
+
+    Subclasses declare ``template=r"pallets:<job>:<action>:(?P<id>[0-9]+)"``, the
+    :attr:`action` and :attr:`args`, and draw their options in ``__init__`` (after a
+    restart the select is rebuilt from its id alone: the options are the message's).
+    """
+
+    action: ClassVar[str] = ""
+    args: tuple[Any, ...] = ()
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: UiInteraction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        (value,) = match.groups()
+        return cls(int(value))  # type: ignore[arg-type]  # subclasses take an id
+
+    async def interaction_check(self, interaction: UiInteraction, /) -> bool:
+        await enter_interaction(interaction)
+        return True
+
+    async def callback(self, interaction: UiInteraction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = [str(v) for v in data.get("values", [])]
+        try:
+            await interaction.client.actions.run(
+                self.action, interaction, *self.args, values
+            )
+        except Exception as error:  # noqa: BLE001 - every error is reported once
+            await report(interaction, error)
+
+
 # -- the one paginator -----------------------------------------------------------------
 _PAGE_ARG = re.compile(r"[^:]{0,40}")
 

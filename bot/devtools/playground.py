@@ -267,6 +267,20 @@ class Tour:
         self.show_activity()
         return result
 
+    async def select(
+        self, member: simcord.MemberActor, message: Any, values: list[str], shown: str
+    ) -> simcord.InteractionResult:
+        """Choose ``values`` in the message's select menu (``shown``: what the member
+        picks, in words)."""
+        self._echo(f"{self._actor(member)} chooses {shown}")
+        self.mark()
+        result = await member.select(message, values)
+        before = self._seen_requests
+        self._show_result(member, result, clicked=getattr(message, "id", None))
+        self._seen_requests = before
+        self.show_activity()
+        return result
+
     async def submit(
         self, member: simcord.MemberActor, shown: Any, values: dict[str, Any]
     ) -> simcord.InteractionResult:
@@ -386,6 +400,9 @@ def button_labels(components: Any) -> list[str]:
         for child in children:
             if isinstance(child, dict) and child.get("label"):
                 labels.append(str(child["label"]))
+            elif isinstance(child, dict) and child.get("type") == 3:  # a select menu
+                options = ", ".join(str(o["label"]) for o in child.get("options", []))
+                labels.append(f"{child.get('placeholder') or ''} ({options})".strip())
     return labels
 
 

@@ -34,6 +34,7 @@ from cogs.mentorship._engine import QUEUE_PAGES
 from cogs.mentorship._logic import Problem
 from cogs.mentorship._views import FeedbackButton
 from cogs.mentorship._views import MatchConfirmButton
+from cogs.mentorship._views import MatchPickSelect
 
 
 @app_commands.guild_only()
@@ -143,6 +144,17 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     ) -> None:
         """Take on a mentee's open request."""
         await self.engine.claim(interaction, request)
+
+    @claim.autocomplete("request")
+    async def _claim_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return [
+            app_commands.Choice(
+                name=render.request_choice(self.engine.topics, r), value=r.id
+            )
+            for r in await self.engine.claim_choices(interaction, current)
+        ]
 
     @app_commands.command(name="release")
     @app_commands.describe(
@@ -290,5 +302,8 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             interaction,
             render.confirm_first(),
             embed=render.proposal_embed(proposed.pairs, proposed.left),
-            view=view_of(MatchConfirmButton(proposed.id)),
+            view=view_of(
+                MatchConfirmButton(proposed.id),
+                MatchPickSelect(proposed.id, render.pair_options(proposed.pairs)),
+            ),
         )

@@ -29,6 +29,7 @@ from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.paths import DATA_DIR
+from bot.permissions import has_role
 from bot.permissions import require_role
 from bot.refusals import Refused
 from bot.replies import defer
@@ -55,6 +56,7 @@ from cogs.mentorship._views import ClaimButton
 from cogs.mentorship._views import FeedbackButton
 from cogs.mentorship._views import FeedbackModal
 from cogs.mentorship._views import MatchConfirmButton
+from cogs.mentorship._views import MatchPickSelect
 from cogs.mentorship._views import PERSISTENT_ITEMS
 
 if TYPE_CHECKING:
@@ -65,6 +67,8 @@ CHECKIN = "mentorship.checkin"
 DIGEST = "mentorship.digest"
 #: The ranked queue's pages, for ``bot.ui.show_page``.
 QUEUE_PAGES = "mentorship.queue"
+#: Requests of the ranked queue /mentor claim suggests from (it shows 25).
+CLAIM_CHOICES = 100
 #: Changed requests above which the index is reloaded rather than patched.
 QUEUE_PATCH_LIMIT = 2000
 
@@ -149,6 +153,7 @@ class MentorshipEngine:
         self.bot.actions.register(CheckinButton.action, self.answer_checkin)
         self.bot.actions.register(FeedbackButton.action, self.open_feedback)
         self.bot.actions.register(MatchConfirmButton.action, self.confirm_match)
+        self.bot.actions.register(MatchPickSelect.action, self.confirm_some)
         self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
 
     def unregister(self) -> None:
@@ -209,11 +214,37 @@ class MentorshipEngine:
             raise Refused(Problem.QUEUE_EMPTY)
         pages = page_count(total)
         return Page(
-            render.queue_embed(self.topics, shown, number, pages),
+            render.queue_embed(self.topics, shown),
             number,
             pages,
             items=tuple(ClaimButton(r.id) for r in shown),
         )
+
+    async def claim_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[MentorRequest]:
+        """What /mentor claim suggests: the member's queue, best fit first (a mentor
+        with a profile only; nobody else is shown anyone's request)."""
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            return []
+        settings = await self.bot.guild_config.get(guild_id)
+        if not has_role(interaction.user, settings, Role.MENTOR):
+            return []
+        mentor = await q.profile(self.db, guild_id, interaction.user.id)
+        if mentor is None:
+            return []
+        _page, shown, _total = await self.queue_page(
+            mentor, utcnow(), 0, size=CLAIM_CHOICES
+        )
+        typed = current.strip().lstrip("#").lower()
+        return [
+            r
+            for r in shown
+            if not typed
+            or str(r.id).startswith(typed)
+            or any(typed in topic for topic in r.topics)
+        ][:25]
 
     async def warm_queue(self, guild_id: int) -> None:
         """Build the guild's queue index ahead of the first /mentor queue."""
@@ -547,17 +578,32 @@ class MentorshipEngine:
         )
 
     async def confirm_match(self, interaction: Interaction, proposal_id: int) -> None:
-        """Make the proposed pairs, each as a claim would (a changed one is skipped)."""
+        """Confirm all: make every pair still proposed (a changed one is skipped)."""
+        await self._confirm(interaction, proposal_id, None)
+
+    async def confirm_some(
+        self, interaction: Interaction, proposal_id: int, values: list[str]
+    ) -> None:
+        """The organiser chose some pairs (by request id): make only those."""
+        chosen = {int(v) for v in values if v.isdecimal()}
+        if not chosen:
+            raise Refused(Problem.PROPOSAL_DONE)
+        await self._confirm(interaction, proposal_id, chosen)
+
+    async def _confirm(
+        self, interaction: Interaction, proposal_id: int, chosen: set[int] | None
+    ) -> None:
+        """Make the chosen pairs of a proposal, each as a claim would."""
         await require_role(interaction, Role.ORGANISER)
         guild_id = guild_of(interaction)
         channel = await self.mentorship_channel(guild_id)
         await defer(interaction)
-        proposal = await q.take_proposal(self.db, guild_id, proposal_id)
-        if proposal is None:
+        proposal = await q.take_proposal(self.db, guild_id, proposal_id, chosen)
+        if proposal is None or not proposal.pairs:
             raise Refused(Problem.PROPOSAL_DONE)
         made, skipped = 0, 0
         trouble: discord.HTTPException | None = None
-        for request_id, mentor_id in proposal.pairs:
+        for index, (request_id, mentor_id) in enumerate(proposal.pairs):
             pairing = await q.claim(self.db, guild_id, request_id, mentor_id, now_ts())
             request = await q.request(self.db, guild_id, request_id)
             if pairing is None or request is None:
@@ -567,7 +613,9 @@ class MentorshipEngine:
                 await self.open_pair_space(channel, pairing, request)
             except discord.HTTPException as error:
                 await q.undo_claim(self.db, pairing, now_ts())
-                # The next thread would fail the same way: stop, say why.
+                # The next thread would fail the same way: stop, say why, and keep
+                # the pairs not made in the proposal for when it is fixed.
+                await q.give_back_pairs(self.db, proposal.id, proposal.pairs[index:])
                 trouble = error
                 break
             made += 1

@@ -536,21 +536,52 @@ async def save_proposal(
 
 
 async def take_proposal(
-    db: Database, guild_id: int, proposal_id: int
+    db: Database, guild_id: int, proposal_id: int, request_ids: set[int] | None = None
 ) -> Proposal | None:
-    """Mark a proposal confirmed and return it; None if unknown or already done."""
+    """Take the pairs of ``request_ids`` (every pair: None) out of a proposal and
+    return them; the proposal is confirmed once none is left. None if it is unknown
+    or already confirmed; no pairs when those were taken already."""
     async with db.transaction() as tx:
         row = await tx.fetchone(
-            "UPDATE mentor_match_proposals SET state = 'confirmed' "
-            "WHERE id = ? AND guild_id = ? AND state = 'proposed' RETURNING *",
+            "SELECT * FROM mentor_match_proposals "
+            "WHERE id = ? AND guild_id = ? AND state = 'proposed'",
             (proposal_id, guild_id),
         )
-    if row is None:
-        return None
-    pairs: list[Any] = json.loads(row["pairs"])
+        if row is None:
+            return None
+        stored: list[Any] = json.loads(row["pairs"])
+        pairs = [(int(a), int(b)) for a, b in stored]
+        taken = [p for p in pairs if request_ids is None or p[0] in request_ids]
+        left = [p for p in pairs if p not in taken]
+        await tx.execute(
+            "UPDATE mentor_match_proposals SET pairs = ?, state = ? WHERE id = ?",
+            (json.dumps(left), "proposed" if left else "confirmed", proposal_id),
+        )
     return Proposal(
         id=row["id"],
         guild_id=row["guild_id"],
-        pairs=[(int(a), int(b)) for a, b in pairs],
-        state=row["state"],
+        pairs=taken,
+        state="proposed" if left else "confirmed",
     )
+
+
+async def give_back_pairs(
+    db: Database, proposal_id: int, pairs: list[tuple[int, int]]
+) -> None:
+    """Put pairs that could not be made back into their proposal, to confirm later."""
+    if not pairs:
+        return
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "SELECT pairs FROM mentor_match_proposals WHERE id = ?", (proposal_id,)
+        )
+        if row is None:
+            return
+        stored: list[Any] = json.loads(row["pairs"])
+        left = [(int(a), int(b)) for a, b in stored]
+        left += [p for p in pairs if p not in left]
+        await tx.execute(
+            "UPDATE mentor_match_proposals SET pairs = ?, state = 'proposed' "
+            "WHERE id = ?",
+            (json.dumps(left), proposal_id),
+        )

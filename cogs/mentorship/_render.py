@@ -234,12 +234,11 @@ def status(
 
 # -- the queue ------------------------------------------------------------------------
 def queue_embed(
-    topics: Sequence[Topic], shown: Sequence[MentorRequest], number: int, pages: int
+    topics: Sequence[Topic], shown: Sequence[MentorRequest]
 ) -> discord.Embed:
-    """Page ``number`` (from 0) of a mentor's ranked queue; goals are never shown."""
-    embed = discord.Embed(
-        title=_("Open requests (page {page} of {pages})", page=number + 1, pages=pages)
-    )
+    """One page of a mentor's ranked queue; goals are never shown."""
+    # The page is told once, in the paginator's footer ("Page 1 of 3").
+    embed = discord.Embed(title=_("Open requests, best fit for you first"))
     for request in shown:
         embed.add_field(
             name=_("Request #{id}", id=request.id),
@@ -412,7 +411,31 @@ def no_pairs_to_propose() -> str:
 
 
 def confirm_first() -> str:
-    return _("Nothing is created until you confirm.")
+    return _(
+        "Nothing is created until you confirm: all the pairs, or only those you "
+        "choose in the list."
+    )
+
+
+def pair_options(
+    pairs: Sequence[tuple[MentorRequest, MentorProfile, Fit]],
+) -> list[tuple[int, str, str]]:
+    """Each proposed pair as the list to choose from offers it: (request id, label,
+    description); the embed above names the mentee and the mentor."""
+    return [
+        (
+            request.id,
+            _("Request #{id}", id=request.id),
+            ngettext(
+                "{count} shared topic, {hours} h apart",
+                "{count} shared topics, {hours} h apart",
+                fit.overlap,
+                count=fit.overlap,
+                hours=round(-fit.closeness / 60, 1),
+            ),
+        )
+        for request, _mentor, fit in pairs
+    ]
 
 
 def proposal_embed(
@@ -500,4 +523,17 @@ def digest_embed(
         lines.append(ngettext("and {count} more", "and {count} more", more))
     return discord.Embed(
         title=_("Mentoring: unclaimed requests"), description="\n".join(lines)
+    )
+
+
+def request_choice(topics: Sequence[Topic], request: MentorRequest) -> str:
+    """A request as /mentor claim suggests it (no goal: only the pair sees that)."""
+    return clip(
+        _(
+            "#{id} · {topics} · {timezone}",
+            id=request.id,
+            topics=topic_names(topics, request.topics),
+            timezone=request.timezone,
+        ),
+        100,
     )

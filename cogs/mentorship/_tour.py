@@ -98,12 +98,22 @@ async def tour(t: Tour) -> None:
         await t.click(w.alice, checkin, "Need help")
 
     t.say(
-        "An organiser proposes a cohort assignment; nothing is created until Confirm."
+        "An organiser proposes a cohort assignment; nothing is created until they "
+        "confirm all the pairs, or only those they choose in the list."
     )
     proposal = await t.slash(w.organiser, w.general, "mentor match")
     shown = _last_followup(proposal)
     if shown is not None and shown.components:
-        await t.click(w.organiser, shown, "Confirm")
+        options = [
+            option["value"]
+            for row in shown.components
+            for child in row["components"]
+            for option in child.get("options", [])
+        ]
+        if options:
+            await t.select(
+                w.organiser, shown, options[:1], f"request #{options[0]} only"
+            )
 
     t.say("Alice and Maya finish; both are asked for optional feedback.")
     ended = await t.slash(w.alice, w.general, "mentor end")

@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
 from bot.i18n import _
+from bot.safety import clip
+from bot.safety import SELECT_OPTION_LIMIT
 from bot.ui import DynamicButton
+from bot.ui import DynamicSelect
 from bot.ui import Interaction
 from bot.ui import Modal
 from bot.ui import UiInteraction
@@ -88,14 +92,48 @@ class FeedbackButton(
 class MatchConfirmButton(
     DynamicButton, template=r"pallets:mentorship:match:(?P<id>[0-9]+)"
 ):
+    """Make every pair of a proposal still waiting."""
+
     action = "mentorship.match_confirm"
 
     def __init__(self, proposal_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label=_("Confirm"),
+                label=_("Confirm all"),
                 style=discord.ButtonStyle.success,
                 custom_id=f"pallets:mentorship:match:{proposal_id}",
+            )
+        )
+        self.args = (proposal_id,)
+
+
+class MatchPickSelect(
+    DynamicSelect, template=r"pallets:mentorship:match-pick:(?P<id>[0-9]+)"
+):
+    """Make only the chosen pairs of a proposal (each option is a request id)."""
+
+    action = "mentorship.match_pick"
+
+    def __init__(
+        self, proposal_id: int, options: Sequence[tuple[int, str, str]] = ()
+    ) -> None:
+        """``options``: (request id, label, description) per proposed pair."""
+        choices = [
+            discord.SelectOption(
+                label=clip(label, SELECT_OPTION_LIMIT),
+                value=str(request_id),
+                description=clip(description, SELECT_OPTION_LIMIT) or None,
+            )
+            for request_id, label, description in options[:25]
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"pallets:mentorship:match-pick:{proposal_id}",
+                placeholder=_("Or confirm only some pairs…"),
+                min_values=1,
+                max_values=max(len(choices), 1),
+                options=choices
+                or [discord.SelectOption(label="-", value="0")],  # rebuilt from id
             )
         )
         self.args = (proposal_id,)
@@ -126,9 +164,10 @@ class FeedbackModal(Modal):
 
 
 #: The persistent buttons, registered with ``bot.add_dynamic_items`` by the engine.
-PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
+PERSISTENT_ITEMS: tuple[type[DynamicButton | DynamicSelect], ...] = (
     ClaimButton,
     CheckinButton,
     FeedbackButton,
     MatchConfirmButton,
+    MatchPickSelect,
 )

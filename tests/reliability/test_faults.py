@@ -1720,7 +1720,7 @@ async def test_a_refused_thread_stops_a_mentoring_match_and_says_why(
         path = f"/channels/{world.mentorship.id}/threads"
         env.inject_error("POST", path, status=403, code=50013, times=None)
         start = len(calls)
-        confirm = await world.organiser.click(message, label="Confirm")
+        confirm = await world.organiser.click(message, label="Confirm all")
         assert len(matching(calls[start:], "POST", path)) == 1
         shown = " ".join(
             m.content or "" for m in [confirm.response, *confirm.followups] if m

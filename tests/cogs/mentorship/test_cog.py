@@ -167,13 +167,43 @@ async def test_queue_pages_with_next_button(
     for member in members:
         await make_request(world, member)
     result = await world.mentor.slash(world.general, "mentor queue")
-    assert "page 1 of 2" in text_of(result)
     assert result.response is not None
+    # the page is told once: in the shared footer, not again in the title
+    [embed] = result.response.embeds
+    assert embed.footer.text == "Page 1 of 2"
+    assert "page" not in (embed.title or "").lower()
     await world.mentor.click(result.response, label="Next")
     page = simcord_env.backend.get_message(
         result.response.channel_id, result.response.id
     )
-    assert "page 2 of 2" in str(page.embeds), page.embeds
+    assert "Page 2 of 2" in str(page.embeds), page.embeds
+
+
+async def test_claim_suggests_the_mentors_queue_best_fit_first(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor, topics="testing")
+    flask = await make_request(world, world.alice, topics="flask")
+    testing_id = await make_request(world, world.bob, topics="testing")
+    choices = await world.mentor.autocomplete(
+        world.general, "mentor claim", "request", ""
+    )
+    assert [c["value"] for c in choices] == [testing_id, flask]
+    assert choices[0]["name"].startswith(f"#{testing_id} · ")
+    assert GOAL not in str(choices)
+    typed = await world.mentor.autocomplete(
+        world.general, "mentor claim", "request", "fla"
+    )
+    assert [c["value"] for c in typed] == [flask]
+    # nobody without the mentor role (or a profile) is shown anyone's request
+    assert (
+        await world.carol.autocomplete(world.general, "mentor claim", "request", "")
+        == []
+    )
+    assert (
+        await world.mentor2.autocomplete(world.general, "mentor claim", "request", "")
+        == []
+    )
 
 
 def labels_of(message: Any) -> list[str]:
@@ -200,13 +230,13 @@ async def test_queue_pages_turn_after_a_restart_and_keep_their_claim_buttons(
     # The new bot has never seen this message: its buttons still turn the page.
     await world.mentor.click(result.response, label="Next")
     page = simcord_env.backend.get_message(channel_id, message_id)
-    assert "page 2 of 2" in str(page.embeds), page.embeds
+    assert "Page 2 of 2" in str(page.embeds), page.embeds
     # Equal fit: the longest wait first, so the newest request is alone on page 2.
     assert f"Claim #{ids[-1]}" in labels_of(page)
     assert f"Claim #{ids[0]}" not in labels_of(page)
     await world.mentor.click(result.response, label="Previous")
     page = simcord_env.backend.get_message(channel_id, message_id)
-    assert "page 1 of 2" in str(page.embeds), page.embeds
+    assert "Page 1 of 2" in str(page.embeds), page.embeds
     assert f"Claim #{ids[0]}" in labels_of(page)
     claimed = await world.mentor.click(result.response, label=f"Claim #{ids[0]}")
     assert "You are now mentoring" in text_of(claimed)
@@ -538,12 +568,54 @@ async def test_match_proposes_and_creates_pairs_only_on_confirm(
     assert f"<@{world.bob.id}> with <@{world.mentor.id}>" in text
     assert f"<@{world.alice.id}> with <@{world.mentor2.id}>" in text
     assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
-    confirm = await world.organiser.click(shown(proposal), label="Confirm")
+    confirm = await world.organiser.click(shown(proposal), label="Confirm all")
     assert "2 pairs created" in text_of(confirm)
     assert len(world.mentorship.threads) == 2
-    twice = await world.organiser.click(shown(proposal), label="Confirm")
+    twice = await world.organiser.click(shown(proposal), label="Confirm all")
     assert "already confirmed" in text_of(twice)
     assert len(await rows(simcord_env, "SELECT * FROM mentor_pairings")) == 2
+
+
+async def test_match_makes_only_the_pairs_the_organiser_chooses(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await make_profile(world, world.mentor, topics="flask, jinja", capacity=1)
+    await make_profile(world, world.mentor2, topics="flask", capacity=1)
+    alice = await make_request(world, world.alice, topics="flask, jinja")
+    bob = await make_request(world, world.bob, topics="jinja")
+    proposal = await world.organiser.slash(world.general, "mentor match")
+    message = shown(proposal)
+    [select] = [
+        c for row in message.components for c in row["components"] if c["type"] == 3
+    ]
+    options = {o["value"]: o for o in select["options"]}
+    assert set(options) == {str(alice), str(bob)}
+    assert options[str(bob)]["label"] == f"Request #{bob}"
+    await testing.restart(simcord_env, settings)  # the list outlives a restart
+    picked = await world.organiser.select(message, [str(bob)])
+    assert "1 pair created" in text_of(picked)
+    pairs = await rows(simcord_env, "SELECT mentee_id, mentor_id FROM mentor_pairings")
+    assert [tuple(p) for p in pairs] == [(world.bob.id, world.mentor.id)]
+    again = await world.organiser.select(message, [str(bob)])
+    assert "already confirmed" in text_of(again)
+    # the rest is confirmed later, and only once
+    rest = await world.organiser.click(message, label="Confirm all")
+    assert "1 pair created" in text_of(rest)
+    done = await world.organiser.click(message, label="Confirm all")
+    assert "already confirmed" in text_of(done)
+    assert len(await rows(simcord_env, "SELECT * FROM mentor_pairings")) == 2
+
+
+async def test_a_match_choice_checks_the_organiser_role_again(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await make_profile(world, world.mentor, topics="jinja", capacity=1)
+    bob = await make_request(world, world.bob, topics="jinja")
+    proposal = await world.organiser.slash(world.general, "mentor match")
+    await world.admin.slash(world.general, "setup roles", organiser=world.helper_role)
+    refused = await world.organiser.select(shown(proposal), [str(bob)])
+    assert "organiser role" in text_of(refused)
+    assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
 
 
 async def test_weekly_digest_lists_week_old_requests_with_suggestions(

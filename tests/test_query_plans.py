@@ -205,6 +205,11 @@ CASES = [
         uses="event_grants_state",
     ),
     Case("grants: mine", grants.OF_REQUESTER, uses="event_grants_requester"),
+    Case(
+        "grants: mine, counted",
+        grants.COUNT_OF_REQUESTER,
+        uses="event_grants_requester",
+    ),
 ]
 
 

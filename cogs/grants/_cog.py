@@ -18,8 +18,10 @@ from cogs.grants import _render as render
 from cogs.grants._engine import GrantsEngine
 from cogs.grants._engine import LIST_PAGES
 from cogs.grants._engine import LISTS
+from cogs.grants._engine import STATUS_PAGES
 from cogs.grants._logic import Decision
 from cogs.grants._logic import Problem
+from cogs.grants._logic import reference
 from cogs.grants._views import GrantForm
 
 DECISION_CHOICES = [
@@ -59,13 +61,12 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
     async def status(self, interaction: Interaction) -> None:
         """Show your own grant requests and their decisions."""
         assert interaction.guild_id is not None
-        grants = await q.of_requester(
+        if not await q.count_of_requester(
             self.bot.db, interaction.guild_id, interaction.user.id
-        )
-        if not grants:
+        ):
             await reply(interaction, render.no_requests_yet())
             return
-        await reply(interaction, embed=render.status_embed(grants))
+        await show_page(interaction, STATUS_PAGES)
 
     @app_commands.command(name="answer")
     @app_commands.rename(grant="id")
@@ -98,6 +99,26 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
             )
         trail = await q.audit_trail(self.bot.db, found.id)
         await reply(interaction, embed=render.history_embed(found, trail))
+
+    async def _choices(
+        self, interaction: Interaction, current: str, which: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=render.choice_label(g), value=reference(g.id))
+            for g in await self.engine.choices(interaction, current, which=which)
+        ]
+
+    @answer.autocomplete("grant")
+    async def _answer_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._choices(interaction, current, "answer")
+
+    @history.autocomplete("grant")
+    async def _history_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._choices(interaction, current, "history")
 
     # -- reviewers ---------------------------------------------------------------------------
     @app_commands.command(name="list")
@@ -138,3 +159,9 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
             found, interaction.user.id, Decision(decision.value), note
         )
         await reply(interaction, render.decided(updated))
+
+    @review.autocomplete("grant")
+    async def _review_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._choices(interaction, current, "review")

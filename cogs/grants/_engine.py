@@ -23,6 +23,7 @@ from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.i18n import resolve
 from bot.i18n import use_language
+from bot.permissions import has_role
 from bot.permissions import require_role
 from bot.reach import Fallback
 from bot.refusals import Refused
@@ -40,6 +41,7 @@ from cogs.grants._logic import Field
 from cogs.grants._logic import NOTE_LIMIT
 from cogs.grants._logic import parse_reference
 from cogs.grants._logic import Problem
+from cogs.grants._logic import reference
 from cogs.grants._logic import State
 from cogs.grants._logic import validate_request
 from cogs.grants._queries import Grant
@@ -52,9 +54,13 @@ if TYPE_CHECKING:
 TELL_KIND = "grants.tell"
 #: The reviewers' list, paged with ``bot.ui.show_page``; its arg is the filter.
 LIST_PAGES = "grants.list"
+#: A requester's own requests (/grant status), paged.
+STATUS_PAGES = "grants.status"
 #: Requests a page of the reviewers' list shows (each line is up to ~350 characters,
 #: and an embed's description holds 4,096).
 LIST_PAGE_SIZE = 10
+#: Requests read to suggest ids from (the option shows 25 of them).
+CHOICES_READ = 200
 #: Which requests each filter of /grant list shows.
 LISTS: dict[str, tuple[State, ...]] = {
     "open": (State.PENDING, State.NEEDS_INFO),
@@ -85,10 +91,11 @@ class GrantsEngine:
         self.bot.scheduler.register(TELL_KIND, self.on_tell, catch_up=timedelta(days=2))
         self.bot.actions.register(GrantForm.action, self.on_request_form)
         self.bot.actions.register_pages(LIST_PAGES, self.list_page)
+        self.bot.actions.register_pages(STATUS_PAGES, self.status_page)
 
     def unregister(self) -> None:
         self.bot.scheduler.unregister(TELL_KIND)
-        self.bot.actions.unregister(GrantForm.action, LIST_PAGES)
+        self.bot.actions.unregister(GrantForm.action, LIST_PAGES, STATUS_PAGES)
 
     # -- finding ------------------------------------------------------------------------
     async def by_reference(self, guild_id: int, text: str) -> Grant:
@@ -100,6 +107,41 @@ class GrantsEngine:
         if found is None:
             raise Refused(Problem.NO_SUCH_GRANT, reference=text[:20])
         return found
+
+    async def choices(
+        self, interaction: Interaction, current: str, *, which: str
+    ) -> list[Grant]:
+        """The requests an id option suggests (at most 25), matching ``current``.
+
+        ``which``: ``"answer"`` (the member's own requests waiting for an answer),
+        ``"history"`` (the member's own, or every request for a reviewer) or
+        ``"review"`` (open requests, for reviewers only). Nobody is offered a
+        request they may not act on.
+        """
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            return []
+        settings = await self.bot.guild_config.get(guild_id)
+        reviewer = has_role(interaction.user, settings, Role.GRANTS_REVIEWER)
+        if which == "review" and not reviewer:
+            return []
+        if which == "review" or (which == "history" and reviewer):
+            states = LISTS["open"] if which == "review" else tuple(State)
+            found = await q.by_states(self.db, guild_id, states, limit=CHOICES_READ)
+        else:
+            found = await q.of_requester(
+                self.db, guild_id, interaction.user.id, limit=CHOICES_READ
+            )
+            if which == "answer":
+                found = [g for g in found if g.state is State.NEEDS_INFO]
+        typed = current.strip().lower()
+        return [
+            grant
+            for grant in found
+            if not typed
+            or typed in reference(grant.id).lower()
+            or typed in grant.event_text.lower()
+        ][:25]
 
     # -- requesters -----------------------------------------------------------------------
     async def on_request_form(
@@ -209,6 +251,20 @@ class GrantsEngine:
             self.db, interaction.guild_id, states, limit=LIST_PAGE_SIZE, offset=offset
         )
         return Page(render.list_embed(grants), number, count)
+
+    async def status_page(
+        self, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        """Page ``number`` of the member's own requests, newest first (only ever the
+        clicker's own: the list holds no one else's id)."""
+        assert interaction.guild_id is not None
+        user_id = interaction.user.id
+        total = await q.count_of_requester(self.db, interaction.guild_id, user_id)
+        number, count, offset = page_bounds(number, total, LIST_PAGE_SIZE)
+        grants = await q.of_requester(
+            self.db, interaction.guild_id, user_id, limit=LIST_PAGE_SIZE, offset=offset
+        )
+        return Page(render.status_embed(grants), number, count)
 
     # -- telling the requester ------------------------------------------------------------
     async def on_tell(self, job: Job) -> None:

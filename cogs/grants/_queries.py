@@ -179,15 +179,27 @@ async def count_by_states(
 
 OF_REQUESTER = (
     "SELECT * FROM event_grants WHERE guild_id = ? AND requester_id = ? "
-    "ORDER BY id DESC LIMIT ?"
+    "ORDER BY id DESC LIMIT ? OFFSET ?"
+)
+COUNT_OF_REQUESTER = (
+    "SELECT count(*) FROM event_grants WHERE guild_id = ? AND requester_id = ?"
 )
 
 
 async def of_requester(
-    db: Database, guild_id: int, requester_id: int, *, limit: int = 25
+    db: Database,
+    guild_id: int,
+    requester_id: int,
+    *,
+    limit: int = 25,
+    offset: int = 0,
 ) -> list[Grant]:
-    rows = await db.fetchall(OF_REQUESTER, (guild_id, requester_id, limit))
+    rows = await db.fetchall(OF_REQUESTER, (guild_id, requester_id, limit, offset))
     return [Grant.from_row(row) for row in rows]
+
+
+async def count_of_requester(db: Database, guild_id: int, requester_id: int) -> int:
+    return int(await db.fetchval(COUNT_OF_REQUESTER, (guild_id, requester_id)))
 
 
 async def decide(

@@ -280,3 +280,17 @@ def grant_line(
     if with_note and grant.note:
         line += "\n" + _("  Note: {note}", note=clip(quote(grant.note), 300))
     return line
+
+
+def choice_label(grant: Grant) -> str:
+    """A request as an id option suggests it (Discord shows 100 characters)."""
+    return clip(
+        _(
+            "{reference} · {amount} · {event} · {state}",
+            reference=reference(grant.id),
+            amount=format_currency(grant.amount, grant.currency),
+            event=grant.event_text,
+            state=state_label(grant.state),
+        ),
+        100,
+    )

@@ -171,6 +171,14 @@ async def test_reviewer_turns_the_list_to_page_two_and_back_across_a_restart(
     assert "**G-12**" in (second.description or "")
     assert "**G-1**" not in (second.description or "")
 
+    mine = await world.alice.slash(world.general, "grant status")
+    assert mine.response is not None
+    assert mine.response.embeds[0].footer.text == "Page 1 of 2"
+    assert "**G-12**" in str(mine.response.embeds[0].description)
+    older = await world.alice.click(mine.response, label="Next")
+    assert older.response is not None
+    assert "**G-1**" in str(older.response.embeds[0].description)
+
     await restart(simcord_env, settings)
     back = await world.reviewer.click(turned.response, label="Previous")
     assert back.response is not None
@@ -310,3 +318,28 @@ async def test_a_dm_that_gets_through_again_forgets_the_closed_dms(
     assert any("approved" in m for m in dms(world.alice))
     shown = await world.admin.slash(world.general, "setup show")
     assert "could not be reached by DM: 0" in text(shown)
+
+
+async def test_grant_ids_are_offered_only_to_who_may_use_them(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await request(world, world.alice)
+    await request(world, world.bob, event="Sprint Berlin")
+    await world.reviewer.slash(
+        world.general, "grant review", id="G-1", decision="needs-info", note="When?"
+    )
+    await simcord_env.settle()
+
+    async def offered(member: Any, command: str, typed: str = "") -> list[str]:
+        choices = await member.autocomplete(world.general, command, "id", typed)
+        return [c["value"] for c in choices]
+
+    assert await offered(world.alice, "grant answer") == ["G-1"]
+    assert await offered(world.bob, "grant answer") == []
+    assert await offered(world.bob, "grant history") == ["G-2"]
+    assert await offered(world.reviewer, "grant history") == ["G-1", "G-2"]
+    assert await offered(world.reviewer, "grant review") == ["G-1", "G-2"]
+    assert await offered(world.reviewer, "grant review", "berlin") == ["G-2"]
+    assert await offered(world.alice, "grant review") == []
+    choices = await world.alice.autocomplete(world.general, "grant answer", "id", "")
+    assert choices[0]["name"].startswith("G-1 · €1,500.00 · FlaskCon Lyon")

@@ -38,6 +38,7 @@ from cogs.chats._views import ConfirmDeleteView
 from cogs.chats._views import HISTORY
 from cogs.chats._views import NotesModal
 from cogs.chats._views import PERSISTENT_ITEMS
+from cogs.chats._views import SERIES
 from cogs.chats._views import time_label
 from cogs.chats._views import TOPICS
 from cogs.chats._views import when_label
@@ -218,12 +219,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
     @requires(Role.ORGANISER)
     async def series_list(self, interaction: Interaction) -> None:
         """List this server's chat series."""
-        assert interaction.guild_id is not None
-        found = [
-            (series, await q.upcoming(self.bot.db, series.id))
-            for series in await q.all_series(self.bot.db, interaction.guild_id)
-        ]
-        await reply(interaction, render.series_list(found))
+        await show_page(interaction, SERIES)
 
     @app_commands.command(name="series-edit")
     @app_commands.describe(

@@ -54,6 +54,7 @@ from cogs.chats._views import proposal_view
 from cogs.chats._views import PROPOSE
 from cogs.chats._views import ProposeModal
 from cogs.chats._views import REMOVE
+from cogs.chats._views import SERIES
 from cogs.chats._views import TOPICS
 from cogs.chats._views import VOTE
 
@@ -138,13 +139,14 @@ class ChatEngine:
         actions.register(REMOVE, self.remove_topic)
         actions.register_pages(HISTORY, self.history_page)
         actions.register_pages(TOPICS, self.topics_page)
+        actions.register_pages(SERIES, self.series_page)
         self.bot.calendar_sources.register("chats", self.calendar_source)
 
     def unregister(self) -> None:
         for kind in (OPEN, REMIND, END):
             self.bot.scheduler.unregister(kind)
         self.bot.actions.unregister(
-            INTEREST, PROPOSE, VOTE, PIN, REMOVE, HISTORY, TOPICS
+            INTEREST, PROPOSE, VOTE, PIN, REMOVE, HISTORY, TOPICS, SERIES
         )
         self.bot.calendar_sources.unregister("chats")
 
@@ -712,6 +714,21 @@ class ChatEngine:
         proposals = await q.proposals(self.db, occ.id) if occ is not None else []
         number, count, offset = page_bounds(number, len(proposals), logic.TOPICS_PAGE)
         return Page(render.topics_page(occ, proposals, offset), number, count)
+
+    async def series_page(
+        self, interaction: Interaction, number: int, arg: str
+    ) -> Page:
+        """Page ``number`` of the guild's series (``/chat series-list``, organisers:
+        a click after a restart is checked like the command)."""
+        await require_role(interaction, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        every = await q.all_series(self.db, interaction.guild_id)
+        number, count, offset = page_bounds(number, len(every), logic.SERIES_PAGE)
+        found = [
+            (series, await q.upcoming(self.db, series.id))
+            for series in every[offset : offset + logic.SERIES_PAGE]
+        ]
+        return Page(render.series_page(found, len(every)), number, count)
 
     # -- calendar ---------------------------------------------------------------------------------
     async def calendar_source(

@@ -53,6 +53,8 @@ AGENDA_SIZE = 5
 #: Lines a page of /chat history and of /chat topics shows.
 HISTORY_PAGE = 15
 TOPICS_PAGE = 10
+#: Series a page of /chat series-list shows.
+SERIES_PAGE = 10
 
 
 class Cadence(StrEnum):

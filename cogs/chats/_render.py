@@ -348,6 +348,16 @@ def created(series: Series, occ: Occurrence) -> str:
     )
 
 
+def series_page(
+    found: list[tuple[Series, Occurrence | None]], total: int
+) -> discord.Embed:
+    """A page of /chat series-list."""
+    return discord.Embed(
+        title=ngettext("{count} chat series", "{count} chat series", total),
+        description=series_list(found),
+    )
+
+
 def series_list(found: list[tuple[Series, Occurrence | None]]) -> str:
     lines = []
     for series, occ in found:

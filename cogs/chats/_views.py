@@ -37,6 +37,7 @@ REMOVE = "chats.remove"
 #: The paged lists.
 HISTORY = "chats.history"
 TOPICS = "chats.topics"
+SERIES = "chats.series"
 
 #: What a form calls with what was typed.
 OnProposal = Callable[[Interaction, int, str, str], Awaitable[None]]

@@ -29,6 +29,7 @@ from cogs.triage import _queries as q
 from cogs.triage import _render as render
 from cogs.triage._engine import not_allowed
 from cogs.triage._engine import QUEUE
+from cogs.triage._engine import RULES
 from cogs.triage._engine import TriageEngine
 from cogs.triage._logic import Problem
 from cogs.triage._views import confirm_view
@@ -340,5 +341,7 @@ class TriageCog(commands.Cog, name="Triage"):
     async def tag_rules(self, interaction: Interaction) -> None:
         """List the keyword rules helpers added."""
         assert interaction.guild_id is not None
-        rules = await q.tag_rules(self.bot.db, interaction.guild_id)
-        await reply(interaction, render.rules_text(rules))
+        if not await q.tag_rules(self.bot.db, interaction.guild_id):
+            await reply(interaction, render.no_rules_text())
+            return
+        await show_page(interaction, RULES)

@@ -69,6 +69,10 @@ DIGEST = "triage.digest"
 ARCHIVE = "triage.archive"
 #: The paged list of /triage queue (see :func:`bot.ui.show_page`).
 QUEUE = "triage.queue"
+#: The paged list of /triage tag-rules.
+RULES = "triage.rules"
+#: Keyword rules a page of /triage tag-rules shows.
+RULES_PAGE = 20
 
 
 # -- keys: one function each ------------------------------------------------------------
@@ -152,11 +156,14 @@ class TriageEngine:
         self.bot.actions.register(CONFIRM_SOLVED, self.confirm_solved)
         self.bot.actions.register(STILL_NEED_HELP, self.still_need_help)
         self.bot.actions.register_pages(QUEUE, self.queue_page)
+        self.bot.actions.register_pages(RULES, self.rules_page)
 
     def unregister(self) -> None:
         for kind in (NUDGE, DIGEST, ARCHIVE):
             self.bot.scheduler.unregister(kind)
-        self.bot.actions.unregister(SOLVE, CONFIRM_SOLVED, STILL_NEED_HELP, QUEUE)
+        self.bot.actions.unregister(
+            SOLVE, CONFIRM_SOLVED, STILL_NEED_HELP, QUEUE, RULES
+        )
 
     # -- reading --------------------------------------------------------------------------
     async def forum_id(self, guild_id: int) -> int | None:
@@ -647,6 +654,15 @@ class TriageEngine:
                 self.db, interaction.guild_id, tag, offset=offset, limit=size
             )
         return Page(render.queue_embed(items, tag, page, total), page, count)
+
+    async def rules_page(self, interaction: Interaction, number: int, arg: str) -> Page:
+        """Page ``number`` of /triage tag-rules (checked like the command)."""
+        await require_role(interaction, Role.HELPER, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        rules = await q.tag_rules(self.db, interaction.guild_id)
+        page, count, offset = page_bounds(number, len(rules), RULES_PAGE)
+        shown = rules[offset : offset + RULES_PAGE]
+        return Page(render.rules_embed(shown, len(rules)), page, count)
 
     # -- timed work ------------------------------------------------------------------------
     async def schedule_nudge(self, thread_id: int, guild_id: int) -> None:

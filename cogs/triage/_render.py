@@ -240,10 +240,22 @@ def rule_removed_text() -> str:
     return _("Rule removed.")
 
 
-def rules_text(rules: Sequence[tuple[str, str]]) -> str:
-    if not rules:
-        return _("No rules yet; only the shipped ones apply.")
-    return "\n".join(f"- {quote(tag)}: {quote(keyword)}" for tag, keyword in rules)
+def no_rules_text() -> str:
+    return _("No rules yet; only the shipped ones apply.")
+
+
+def rules_embed(rules: Sequence[tuple[str, str]], total: int) -> discord.Embed:
+    """A page of the keyword rules helpers added."""
+    return discord.Embed(
+        title=ngettext(
+            "{count} keyword rule helpers added",
+            "{count} keyword rules helpers added",
+            total,
+        ),
+        description="\n".join(
+            f"- {quote(tag)}: {quote(keyword)}" for tag, keyword in rules
+        ),
+    )
 
 
 def queue_embed(

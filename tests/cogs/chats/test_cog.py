@@ -973,3 +973,24 @@ async def test_a_new_time_for_a_series_shows_the_next_chat_before_it_is_saved(
     assert again.response is not None
     kept = await world.organiser.click(again.response, label="Confirm")
     assert "keeps its time" in reply_text(kept)
+
+
+async def test_series_list_pages_and_its_pages_check_the_role_again(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    for n in range(11):
+        await create_series(world, name=f"Chat {n:02d}")
+    listed = await world.organiser.slash(world.general, "chat series-list")
+    assert listed.response is not None
+    [first] = listed.response.embeds
+    assert first.title == "11 chat series"
+    assert first.footer.text == "Page 1 of 2"
+    assert "Chat 00" in str(first.description) and "Chat 10" not in str(
+        first.description
+    )
+    await restart(simcord_env, settings)
+    turned = await world.organiser.click(listed.response, label="Next")
+    assert "Chat 10" in reply_text(turned)
+    await world.admin.slash(world.general, "setup roles", organiser=world.helper_role)
+    refused = await world.organiser.click(listed.response, label="Previous")
+    assert "organiser" in reply_text(refused)

@@ -640,7 +640,8 @@ async def test_helper_keyword_rule_tags_new_questions(
     )
     assert "Flask-Login" in tag_names(simcord_env, world, thread)
     listed = await world.helper.slash(world.general, "triage tag-rules")
-    assert listed.response is not None and "remember" in listed.response.content
+    assert listed.response is not None
+    assert "remember" in str(listed.response.embeds[0].description)
     removed = await world.helper.slash(
         world.general,
         "triage tag-rule-remove",
@@ -648,6 +649,29 @@ async def test_helper_keyword_rule_tags_new_questions(
         keyword="remember_me",
     )
     assert removed.response is not None and "removed" in removed.response.content
+
+
+async def test_tag_rules_page_and_the_pages_check_the_role_again(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    for n in range(25):
+        await world.helper.slash(
+            world.general, "triage tag-rule-add", tag="Flask", keyword=f"word{n:02d}"
+        )
+    listed = await world.helper.slash(world.general, "triage tag-rules")
+    assert listed.response is not None
+    [first] = listed.response.embeds
+    assert first.title == "25 keyword rules helpers added"
+    assert first.footer.text == "Page 1 of 2"
+    assert "word00" in str(first.description) and "word24" not in str(first.description)
+    await restart(simcord_env, settings)
+    turned = await world.helper.click(listed.response, label="Next")
+    assert turned.response is not None
+    assert "word24" in str(turned.response.embeds[0].description)
+    await world.admin.slash(world.general, "setup roles", helper=world.mentor_role)
+    refused = await world.helper.click(listed.response, label="Previous")
+    assert refused.response is not None and not refused.response.embeds
+    assert "helper" in str(refused.response.content)
 
 
 async def test_solved_outside_a_question_is_refused(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import discord
 import pytest
 import simcord
 
@@ -121,3 +122,38 @@ async def test_setup_is_per_guild(
         await simcord_bot.guild_config.get(second.id)
     ).announcements_channel_id is None
     assert (await simcord_bot.guild_config.get(first.guild.id)).announcements_channel_id
+
+
+async def test_setup_lists_the_permissions_the_bot_lacks_per_channel(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    shown = await world.admin.slash(world.general, "setup show")
+    assert shown.response is not None
+    assert "I have every permission I need" in shown.response.content
+    bot_user = simcord_env.bot.user
+    assert bot_user is not None
+    quiet = world.guild.create_text_channel(
+        "quiet-announcements",
+        overwrites={
+            bot_user: discord.PermissionOverwrite(
+                send_messages=False, create_public_threads=False
+            )
+        },
+    )
+    plain = world.guild.create_text_channel(
+        "plain-helpers",
+        overwrites={bot_user: discord.PermissionOverwrite(embed_links=False)},
+    )
+    saved = await world.admin.slash(
+        world.general, "setup channels", announcements=quiet, helpers=plain
+    )
+    assert saved.response is not None
+    text = saved.response.content
+    # without Send Messages, Discord takes Embed Links away too
+    assert (
+        f"- <#{quiet.id}> (announcements): Send Messages, Embed Links, "
+        "Create Public Threads" in text
+    )
+    assert f"- <#{plain.id}> (helpers): Embed Links" in text
+    assert f"<#{world.events.id}>" not in text.split("I am missing")[1]
+    assert "Edit Channel > Permissions" in text

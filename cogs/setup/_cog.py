@@ -27,8 +27,11 @@ from bot.start_here import start_view
 from bot.timezones import Timezone
 from bot.ui import Interaction
 from cogs.setup import _render as render
+from cogs.setup._logic import CHANNEL_NEEDS
 from cogs.setup._logic import chosen
+from cogs.setup._logic import missing
 from cogs.setup._logic import Problem
+from cogs.setup._logic import SERVER_NEEDS
 
 
 @app_commands.guild_only()
@@ -82,7 +85,10 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         assert interaction.guild_id is not None
         settings = await config.update(interaction.guild_id, **changes)
         await reply(
-            interaction, render.channels_saved(settings, self._log_is_public(settings))
+            interaction,
+            render.channels_saved(settings, self._log_is_public(settings))
+            + "\n"
+            + self._permissions(settings),
         )
 
     @app_commands.command(name="roles")
@@ -212,8 +218,39 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         unreachable = await self.bot.reach.count(interaction.guild_id)
         await reply(
             interaction,
-            render.summary(settings, self._log_is_public(settings), unreachable),
+            render.summary(settings, self._log_is_public(settings), unreachable)
+            + "\n"
+            + self._permissions(settings),
         )
+
+    def _permissions(self, settings: GuildSettings) -> str:
+        """What the bot lacks in each configured channel (read from Discord's cache
+        of its role and the channels' overwrites), worded with the fix."""
+        guild = self.bot.get_guild(settings.guild_id)
+        me = guild.me if guild is not None else None
+        if guild is None or me is None:
+            return ""
+        lacking: dict[Channel, list[str]] = {}
+        gone: list[Channel] = []
+        ids: dict[Channel, int] = {}
+        for which, needed in CHANNEL_NEEDS.items():
+            channel_id = settings.channel(which)
+            if channel_id is None:
+                continue
+            channel = guild.get_channel(channel_id)
+            if channel is None:
+                gone.append(which)
+                continue
+            perms = channel.permissions_for(me)
+            granted = {name: bool(getattr(perms, name)) for name in needed}
+            if names := missing(needed, granted):
+                lacking[which] = names
+                ids[which] = channel_id
+        server = missing(
+            SERVER_NEEDS,
+            {name: bool(getattr(me.guild_permissions, name)) for name in SERVER_NEEDS},
+        )
+        return render.permission_report(lacking, gone, server, ids)
 
     def _log_is_public(self, settings: GuildSettings) -> bool:
         """Whether the guild has a log channel that every member can read."""

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
+from bot.guilds import Channel
 from bot.refusals import Refused
 
 K = TypeVar("K")
@@ -30,3 +31,48 @@ def chosen(values: Mapping[K, int | None], nothing: Problem) -> dict[K, int]:
     if not picked:
         raise Refused(nothing)
     return picked
+
+
+#: What the bot needs in each channel it is given (``discord.Permissions`` names),
+#: for the work it does there.
+CHANNEL_NEEDS: dict[Channel, tuple[str, ...]] = {
+    # announcements, reminders; the chat's thread for topics, notes and mentions
+    Channel.ANNOUNCEMENTS: (
+        "view_channel",
+        "send_messages",
+        "embed_links",
+        "read_message_history",
+        "create_public_threads",
+        "send_messages_in_threads",
+    ),
+    # the checklist, tags (and creating missing ones), closing and archiving
+    Channel.QUESTIONS: (
+        "view_channel",
+        "send_messages_in_threads",
+        "read_message_history",
+        "manage_threads",
+        "manage_channels",
+    ),
+    Channel.EVENTS: (
+        "view_channel",
+        "send_messages",
+        "embed_links",
+        "read_message_history",
+    ),
+    # each pair's private thread, with the pair added to it
+    Channel.MENTORSHIP: (
+        "view_channel",
+        "create_private_threads",
+        "send_messages_in_threads",
+        "manage_threads",
+    ),
+    Channel.HELPERS: ("view_channel", "send_messages", "embed_links"),
+    Channel.LOG: ("view_channel", "send_messages", "embed_links"),
+}
+#: What the bot needs server-wide: the Discord events of chats and events.
+SERVER_NEEDS: tuple[str, ...] = ("create_events",)
+
+
+def missing(needed: tuple[str, ...], granted: Mapping[str, bool]) -> list[str]:
+    """The permissions of ``needed`` that ``granted`` lacks, in ``needed``'s order."""
+    return [name for name in needed if not granted.get(name, False)]

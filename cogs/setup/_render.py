@@ -145,3 +145,81 @@ def describe(settings: GuildSettings) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def permission_name(name: str) -> str:
+    """A permission as Discord's settings name it, in the reader's language."""
+    names = {
+        "view_channel": _("View Channels"),
+        "send_messages": _("Send Messages"),
+        "embed_links": _("Embed Links"),
+        "read_message_history": _("Read Message History"),
+        "create_public_threads": _("Create Public Threads"),
+        "create_private_threads": _("Create Private Threads"),
+        "send_messages_in_threads": _("Send Messages in Threads"),
+        "manage_threads": _("Manage Threads"),
+        "manage_channels": _("Manage Channels"),
+        "create_events": _("Create Events"),
+    }
+    return names.get(name) or name.replace("_", " ").title()
+
+
+def channel_name(which: Channel) -> str:
+    names = {
+        Channel.ANNOUNCEMENTS: _("announcements"),
+        Channel.QUESTIONS: _("questions forum"),
+        Channel.EVENTS: _("events"),
+        Channel.MENTORSHIP: _("mentorship"),
+        Channel.HELPERS: _("helpers"),
+        Channel.LOG: _("log"),
+    }
+    return names[which]
+
+
+def permission_report(
+    lacking: Mapping[Channel, list[str]],
+    gone: list[Channel],
+    server: list[str],
+    ids: Mapping[Channel, int],
+) -> str:
+    """What the bot cannot do where it was told to work, and how to fix it.
+
+    ``lacking``: per configured channel, the permissions missing there;
+    ``gone``: configured channels that no longer exist; ``server``: server-wide
+    permissions missing.
+    """
+    if not lacking and not gone and not server:
+        return _("I have every permission I need in the channels above.")
+    lines = [_("I am missing permissions, so some work will fail:")]
+    for which, names in lacking.items():
+        lines.append(
+            _(
+                "- {channel} ({purpose}): {permissions}",
+                channel=f"<#{ids[which]}>",
+                purpose=channel_name(which),
+                permissions=", ".join(permission_name(name) for name in names),
+            )
+        )
+    for which in gone:
+        lines.append(
+            _(
+                "- the {purpose} channel no longer exists: choose another with "
+                "/setup channels",
+                purpose=channel_name(which),
+            )
+        )
+    if server:
+        lines.append(
+            _(
+                "- the whole server: {permissions}",
+                permissions=", ".join(permission_name(name) for name in server),
+            )
+        )
+    lines.append(
+        _(
+            "To fix it, allow these for my role: in the channel's Edit Channel > "
+            "Permissions (or in Server Settings > Roles for the whole server). Run "
+            "/setup show again to check."
+        )
+    )
+    return "\n".join(lines)

@@ -106,8 +106,8 @@ def test_the_tour_has_a_member_whose_discord_speaks_french(tour_run: TourRun) ->
         refusal = i18n.ngettext(
             "Only members with the {roles} role can do that.",
             "Only members with one of these roles can do that: {roles}.",
-            2,
-            roles=i18n.format_list([i18n._("helper"), i18n._("organiser")], "or"),
+            1,
+            roles=i18n._("mentor"),
         )
     assert "chloe (fr) in #general: /chat next" in text
     assert f"[{title}]" in text

@@ -6,12 +6,15 @@ import simcord
 
 from bot import i18n
 from bot.devtools.testing import member_locale
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 from bot.guilds import Role
 from bot.permissions import refusal_for
 
 
 async def _refusal(world: World, member: simcord.MemberActor, command: str) -> str:
+    # /triage is hidden from members: shown to everyone, the bot itself refuses.
+    show_to_everyone(world, "triage")
     result = await member.slash(world.general, command)
     assert result.ephemeral and result.response is not None
     return result.response.content

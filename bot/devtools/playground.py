@@ -480,6 +480,11 @@ async def _setup_tour(t: Tour) -> None:
         mentor=w.mentor_role,
         grants_reviewer=w.reviewer_role,
     )
+    testing.grant_commands(w)
+    t.say(
+        "Helpers' commands (/triage) are hidden from members; in Server Settings > "
+        "Integrations the admin shows them to the Helpers and Organisers roles."
+    )
     t.say(
         "Public posts (announcements, reminders, digests) use the server's language; "
         "replies only one member sees use that member's. There is no Italian yet:"
@@ -507,8 +512,8 @@ async def _french_tour(t: Tour) -> None:
     )
     await t.slash(chloe, w.general, "chat next")
     await t.slash(chloe, w.general, "ext status", name="Flask-Login")
-    t.say("A refusal names the roles in French too:")
-    await t.slash(chloe, w.general, "triage queue")
+    t.say("A refusal names the role in French too:")
+    await t.slash(chloe, w.general, "mentor queue")
     t.say("Her question gets the public checklist in the server's language:")
     await t.post_question(
         chloe,

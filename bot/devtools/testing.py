@@ -243,8 +243,39 @@ async def submit_event_form(
     return await confirm_understood(member, await member.submit_modal(shown, values))
 
 
+#: Commands Discord hides from members by default (``default_permissions``), and
+#: the roles a server admin shows them to in Server Settings > Integrations, as the
+#: README's set-up says.
+GRANTED_COMMANDS: dict[str, tuple[str, ...]] = {
+    "triage": ("helper_role", "organiser_role"),
+}
+
+
+def grant_commands(world: World) -> None:
+    """Show the hidden commands to the roles that use them (the admin's step in
+    Server Settings > Integrations)."""
+    backend = world.env.backend
+    for name, roles in GRANTED_COMMANDS.items():
+        command = backend.commands.get(None, {}).get((name, 1))
+        if command is None:
+            continue  # that job is not loaded here
+        world.guild.set_command_permissions(
+            int(command["id"]), {getattr(world, role): True for role in roles}
+        )
+
+
+def show_to_everyone(world: World, name: str) -> None:
+    """Show a hidden command to every member of the world, as an admin might by
+    mistake: the bot's own role check must still refuse."""
+    command = world.env.backend.commands[None][(name, 1)]
+    world.guild.set_command_permissions(
+        int(command["id"]), {member: True for member in world.members().values()}
+    )
+
+
 async def configure_world(world: World) -> None:
-    """Run ``/setup channels`` and ``/setup roles`` as the admin."""
+    """Run ``/setup channels`` and ``/setup roles`` as the admin, and show the hidden
+    commands to the roles that use them."""
     await world.admin.slash(
         world.general,
         "setup channels",
@@ -263,6 +294,7 @@ async def configure_world(world: World) -> None:
         mentor=world.mentor_role,
         grants_reviewer=world.reviewer_role,
     )
+    grant_commands(world)
 
 
 _member_locales: dict[int, str] = {}

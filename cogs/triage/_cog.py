@@ -48,10 +48,15 @@ CloseReasonOption = Literal[
 class TriageCog(commands.Cog, name="Triage"):
     """The questions forum: tags, checklist, solved state, queue and digest."""
 
+    # Every /triage command is a helper's: Discord shows the group only to members
+    # who can manage the server (who pass every role check) until an admin grants it
+    # to the helper role in Server Settings > Integrations. The role check in each
+    # command stays the guard: visibility is only the client's.
     triage = app_commands.Group(
         name="triage",
         description="Triage questions in the questions forum",
         guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
     )
 
     def __init__(self, bot: PalletsBot) -> None:
@@ -181,7 +186,8 @@ class TriageCog(commands.Cog, name="Triage"):
         await reply(interaction, text, ephemeral=False)
         await self.engine.tidy_closed(question)
 
-    @triage.command(name="reopen")
+    @app_commands.command(name="reopen")
+    @app_commands.guild_only()
     async def reopen(self, interaction: Interaction) -> None:
         """Reopen this solved or closed question."""
         question = await self.engine.question_here(interaction)
@@ -212,6 +218,9 @@ class TriageCog(commands.Cog, name="Triage"):
     async def _tag_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        return self._tags(current)
+
+    def _tags(self, current: str) -> list[app_commands.Choice[str]]:
         names = [n for n in self.rules.names() if current.lower() in n.lower()]
         return [app_commands.Choice(name=n, value=n) for n in names[:25]]
 
@@ -345,3 +354,24 @@ class TriageCog(commands.Cog, name="Triage"):
             await reply(interaction, render.no_rules_text())
             return
         await show_page(interaction, RULES)
+
+    @tag_rule_add.autocomplete("tag")
+    @tag_rule_remove.autocomplete("tag")
+    async def _rule_tag_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self._tags(current)
+
+    @tag_rule_remove.autocomplete("keyword")
+    async def _rule_keyword_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The keywords helpers added (for the tag chosen, when one is)."""
+        assert interaction.guild_id is not None
+        tag = str(getattr(interaction.namespace, "tag", "") or "").lower()
+        rules = await q.tag_rules(self.bot.db, interaction.guild_id)
+        return [
+            app_commands.Choice(name=f"{name}: {keyword}"[:100], value=keyword)
+            for name, keyword in rules
+            if (not tag or name.lower() == tag) and current.lower() in keyword
+        ][:25]

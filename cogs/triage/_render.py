@@ -196,7 +196,7 @@ def closed_text(
         lines.append(_("See {link}", link=link))
     if note:
         lines.append(_("Note: {note}", note=quote(note)))
-    lines.append(_("If this is wrong, run /triage reopen."))
+    lines.append(_("If this is wrong, run /reopen."))
     return "\n".join(lines)
 
 

@@ -107,11 +107,11 @@ EXAMPLES = int(os.environ.get("PALLETS_HOSTILE_EXAMPLES", "5"))
 # hunt grows the watch list that /ext refresh goes through, on a busy machine.
 pytestmark = pytest.mark.simcord(settle_timeout=60)
 
-#: One world each; ``solved`` is a question command and goes with triage.
+#: One world each; ``solved`` and ``reopen`` are question commands and go with triage.
 GROUPS: dict[str, tuple[str, ...]] = {
     "setup": ("setup",),
     "chat": ("chat",),
-    "triage": ("triage", "solved"),
+    "triage": ("triage", "solved", "reopen"),
     "event": ("event",),
     "grant": ("grant",),
     "mentor": ("mentor",),

@@ -61,6 +61,7 @@ from bot import PalletsBot
 from bot.devtools.testing import create_chat_series
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import post_question
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.errors import NotAllowed
@@ -107,7 +108,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "chat topics":                (A,     A,    A,     A,     A,        A,       A),
     "solved":                     (ASK,   A,    A,     ASK,   A,        ASK,     A),
     "triage close":               (D,     D,    A,     D,     A,        D,       A),
-    "triage reopen":              (D,     A,    A,     D,     A,        D,       A),
+    "reopen":                     (D,     A,    A,     D,     A,        D,       A),
     "triage queue":               (D,     D,    A,     D,     A,        D,       A),
     "triage escalate":            (D,     D,    A,     D,     A,        D,       A),
     "triage stats":               (D,     D,    A,     D,     A,        D,       A),
@@ -298,11 +299,10 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     The asker, requester and mentee is bob; the matrix's plain member is alice, who
     has no part in any of it.
     """
-    # /setup is hidden by default_permissions; make it visible, so the bot must refuse.
-    setup = env.backend.commands[None][("setup", 1)]
-    world.guild.set_command_permissions(
-        int(setup["id"]), {m: True for m in world.members().values()}
-    )
+    # /setup and /triage are hidden by default_permissions; make them visible to
+    # everyone, so the bot must refuse.
+    for hidden in ("setup", "triage"):
+        show_to_everyone(world, hidden)
     org = world.organiser
     await create_chat_series(world, org, name=SERIES)
     await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
@@ -486,7 +486,7 @@ ARGS: dict[str, Args] = {
     "chat topics": in_general(),
     "solved": lambda s: (s.question, {}),
     "triage close": lambda s: (s.question, {"reason": "off-topic"}),
-    "triage reopen": lambda s: (s.question, {}),
+    "reopen": lambda s: (s.question, {}),
     "triage queue": in_general(),
     "triage escalate": lambda s: (s.question, {"repo": "pallets/flask"}),
     "triage stats": in_general(),

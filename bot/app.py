@@ -24,6 +24,7 @@ from bot import ui
 from bot.calendar import CalendarSources
 from bot.db import Database
 from bot.errors import report
+from bot.extensions import Extensions
 from bot.github import GitHub
 from bot.guilds import GuildConfig
 from bot.http_cache import HttpCache
@@ -118,6 +119,8 @@ class PalletsBot(commands.Bot):
         #: DMs with a fallback when a member's DMs are closed (see bot.reach).
         self.reach = Reach(self)
         self.metrics = Metrics()
+        #: Each server's extensions: what the watch watches and triage tags.
+        self.flask_extensions = Extensions(self.db)
         token = settings.github_token
         #: The one GitHub client (conditional requests cached in SQLite, rate
         #: limits respected); jobs ask it, never GitHub directly.

@@ -35,11 +35,6 @@ from cogs.triage._logic import Problem
 from cogs.triage._views import confirm_view
 from cogs.triage._views import PERSISTENT_ITEMS
 
-REPO_CHOICES = [
-    app_commands.Choice(name=repo, value=repo)
-    for repo in sorted(set(logic.load_rules().repos()))
-][:25]
-
 CloseReasonOption = Literal[
     "duplicate", "moved-to-github", "off-topic", "not-reproducible", "wontfix", "other"
 ]
@@ -62,7 +57,6 @@ class TriageCog(commands.Cog, name="Triage"):
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
         self.engine = TriageEngine(bot)
-        self.rules = self.engine.rules
 
     async def cog_load(self) -> None:
         self.engine.register()
@@ -218,10 +212,14 @@ class TriageCog(commands.Cog, name="Triage"):
     async def _tag_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self._tags(current)
+        return await self._tags(interaction, current)
 
-    def _tags(self, current: str) -> list[app_commands.Choice[str]]:
-        names = [n for n in self.rules.names() if current.lower() in n.lower()]
+    async def _tags(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        rules = await self.engine.tag_rules(interaction.guild_id)
+        names = [n for n in rules.names() if current.lower() in n.lower()]
         return [app_commands.Choice(name=n, value=n) for n in names[:25]]
 
     @triage.command(name="escalate")
@@ -229,18 +227,27 @@ class TriageCog(commands.Cog, name="Triage"):
     @app_commands.describe(
         repo="The GitHub repository (guessed from the tags if left out)"
     )
-    @app_commands.choices(repo=REPO_CHOICES)
     async def escalate(self, interaction: Interaction, repo: str | None = None) -> None:
         """Build a prefilled GitHub issue for this question."""
         question = await self.engine.question_here(interaction)
         tags = await q.question_tags(self.bot.db, question.thread_id)
-        repo = repo or logic.guess_repo(self.rules, tags)
+        rules = await self.engine.tag_rules(question.guild_id)
+        repo = repo.strip().lower() if repo else logic.guess_repo(rules, tags)
         if repo is None:
             raise Refused(Problem.NO_REPO)
-        if not logic.ALLOWED_REPO.match(repo):
+        if not logic.ALLOWED_REPO.match(repo) or repo not in rules.repos():
             raise Refused(Problem.REPO_NOT_ALLOWED)
         url = await self.engine.escalate(question, repo, interaction.user.id)
         await reply(interaction, embed=render.escalation_embed(repo, url))
+
+    @escalate.autocomplete("repo")
+    async def _repo_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        rules = await self.engine.tag_rules(interaction.guild_id)
+        repos = sorted({r for r in rules.repos() if current.lower() in r.lower()})
+        return [app_commands.Choice(name=r, value=r) for r in repos[:25]]
 
     @triage.command(name="stats")
     @requires(Role.HELPER, Role.ORGANISER)
@@ -312,9 +319,11 @@ class TriageCog(commands.Cog, name="Triage"):
         self, interaction: Interaction, tag: str, keyword: str
     ) -> None:
         """Tag questions containing a keyword with a library tag."""
-        rule = self.rules.find(tag)
+        assert interaction.guild_id is not None
+        rules = await self.engine.tag_rules(interaction.guild_id)
+        rule = rules.find(tag)
         if rule is None:
-            raise Refused(Problem.UNKNOWN_TAG, tags=", ".join(self.rules.names()))
+            raise Refused(Problem.UNKNOWN_TAG, tags=", ".join(rules.names()))
         keyword = keyword.strip().lower()
         if not logic.valid_keyword(keyword):
             raise Refused(Problem.BAD_KEYWORD)
@@ -337,8 +346,8 @@ class TriageCog(commands.Cog, name="Triage"):
         self, interaction: Interaction, tag: str, keyword: str
     ) -> None:
         """Remove a keyword rule a helper added."""
-        rule = self.rules.find(tag)
         assert interaction.guild_id is not None
+        rule = (await self.engine.tag_rules(interaction.guild_id)).find(tag)
         if rule is None or not await q.remove_tag_rule(
             self.bot.db, interaction.guild_id, rule.name, keyword.strip().lower()
         ):
@@ -360,7 +369,7 @@ class TriageCog(commands.Cog, name="Triage"):
     async def _rule_tag_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self._tags(current)
+        return await self._tags(interaction, current)
 
     @tag_rule_remove.autocomplete("keyword")
     async def _rule_keyword_autocomplete(

@@ -113,6 +113,11 @@ def thanks_key(thread_id: int) -> str:
     return f"triage:thanks:{thread_id}"
 
 
+def risk_note_key(thread_id: int) -> str:
+    """The outbox key of the note about an extension at risk under a post (once)."""
+    return f"triage:risk-note:{thread_id}"
+
+
 def nudge_message_key(thread_id: int) -> str:
     """The outbox key of the nudge message (one per post, ever)."""
     return f"triage:nudge:{thread_id}"
@@ -134,6 +139,8 @@ class TriageEngine:
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
+        #: The shipped rules: the state tags (Solved, Closed). The library tags and
+        #: escalation targets come from the server's extension registry (rules()).
         self.rules = logic.load_rules()
         #: One retag at a time, so two posts cannot both create a missing forum tag.
         self._tag_lock = asyncio.Lock()
@@ -166,6 +173,12 @@ class TriageEngine:
         )
 
     # -- reading --------------------------------------------------------------------------
+    async def tag_rules(self, guild_id: int) -> logic.TagRules:
+        """The server's tag rules, from its extension registry (edits apply at once)."""
+        return logic.rules_from(
+            await self.bot.flask_extensions.tagged(guild_id), self.rules
+        )
+
     async def forum_id(self, guild_id: int) -> int | None:
         return (await self.bot.guild_config.get(guild_id)).channel(Channel.QUESTIONS)
 
@@ -388,7 +401,8 @@ class TriageEngine:
     ) -> None:
         text = f"{question.title}\n{body}"
         extra = await q.tag_rules(self.db, question.guild_id)
-        wanted = logic.match_tags(self.rules, text, extra)
+        rules = await self.tag_rules(question.guild_id)
+        wanted = logic.match_tags(rules, text, extra)
         names = await self.retag(question, thread, add=wanted)
         library = {name.lower() for name in wanted}
         await q.set_library_tags(
@@ -409,6 +423,28 @@ class TriageEngine:
                 f"reply:{error.status}",
                 render.reply_failed_notice(thread.mention, error.status),
             )
+            return
+        await self._risk_note(question, names)
+
+    async def _risk_note(self, question: q.Question, tags: Sequence[str]) -> None:
+        """One short note under a question whose tags name an extension at risk."""
+        wanted = {tag.lower() for tag in tags}
+        risky = [
+            entry
+            for entry in await self.bot.flask_extensions.tagged(question.guild_id)
+            if entry.tag and entry.tag.lower() in wanted and entry.user_risks()
+        ]
+        if not risky:
+            return
+        try:
+            await self.bot.outbox.send(
+                risk_note_key(question.thread_id),
+                question.thread_id,
+                guild_id=question.guild_id,
+                content=render.risk_note(risky),
+            )
+        except (discord.Forbidden, discord.NotFound):
+            log.warning("could not add the risk note to %s", question.thread_id)
 
     async def _reply(self, question: q.Question, message: discord.Message) -> None:
         first = await q.record_reply(

@@ -19,6 +19,9 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from bot.extensions import ESCALATION_REPO
+from bot.extensions import Extension
+from bot.extensions import Kind as ExtensionKind
 from bot.paths import DATA_DIR
 from bot.refusals import Refused
 
@@ -65,13 +68,26 @@ class TagRule:
     keywords: tuple[str, ...] = ()
     patterns: tuple[re.Pattern[str], ...] = ()
     repo: str | None = None
+    #: An extension's rule (a library's never gives way to another rule).
+    extension: bool = False
+    #: The keywords that name the extension itself; the others only hint at it.
+    names: frozenset[str] = frozenset()
 
     def matches(self, text: str, extra_keywords: Iterable[str] = ()) -> bool:
+        return self.match(text, extra_keywords) is not None
+
+    def match(self, text: str, extra_keywords: Iterable[str] = ()) -> bool | None:
+        """None: no match; True: the text names it; False: only hints at it."""
         lowered = text.lower()
+        hinted = False
         for keyword in (*self.keywords, *extra_keywords):
             if keyword_pattern(keyword).search(lowered):
-                return True
-        return any(pattern.search(text) for pattern in self.patterns)
+                if keyword in self.names:
+                    return True
+                hinted = True
+        if hinted or any(pattern.search(text) for pattern in self.patterns):
+            return False
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +123,7 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return pattern
 
 
-ALLOWED_REPO = re.compile(r"^pallets(-eco)?/[a-z0-9][a-z0-9._-]*$")
+ALLOWED_REPO = ESCALATION_REPO
 
 
 def load_rules(path: Path = RULES_PATH) -> TagRules:
@@ -143,15 +159,67 @@ def load_rules(path: Path = RULES_PATH) -> TagRules:
 def match_tags(
     rules: TagRules, text: str, extra: Sequence[tuple[str, str]] = ()
 ) -> list[str]:
-    """Library tag names for ``text``, in rule order; ``extra`` is (tag, keyword)."""
+    """Library tag names for ``text``, in rule order; ``extra`` is (tag, keyword).
+
+    A more specific extension wins over one the text only hints at: a question that
+    names Flask-Alembic is not also tagged Flask-Migrate for saying "alembic", and
+    one that names Flask-SQLAlchemy-Lite not Flask-SQLAlchemy for "db.session".
+    """
     extra_by_tag: dict[str, list[str]] = {}
     for tag, keyword in extra:
         extra_by_tag.setdefault(tag.lower(), []).append(keyword)
+    found = [
+        (rule, named)
+        for rule in rules.rules
+        if (named := rule.match(text, extra_by_tag.get(rule.name.lower(), ())))
+        is not None
+    ]
+    named_words = [
+        word.replace("_", "-")
+        for rule, named in found
+        if named and rule.extension
+        for word in rule.names
+    ]
     return [
         rule.name
-        for rule in rules.rules
-        if rule.matches(text, extra_by_tag.get(rule.name.lower(), ()))
+        for rule, named in found
+        if named or not rule.extension or not _shadowed(rule, named_words)
     ]
+
+
+def _shadowed(rule: TagRule, named_words: Sequence[str]) -> bool:
+    """Whether an extension that was only hinted at is part of a named one's name."""
+    hints = [k.replace("_", "-") for k in rule.keywords if k not in rule.names]
+    return any(hint in word and hint != word for hint in hints for word in named_words)
+
+
+def rules_from(entries: Iterable[Extension], state: TagRules | None = None) -> TagRules:
+    """The tag rules of a server's extension registry (state tags from ``state``)."""
+    rules = []
+    for entry in entries:
+        if not entry.tag:
+            continue
+        patterns = []
+        for pattern in entry.patterns:
+            try:
+                patterns.append(re.compile(pattern, re.IGNORECASE))
+            except re.error:
+                continue  # a bad pattern costs its rule a pattern, not the forum
+        rules.append(
+            TagRule(
+                name=entry.tag[:TAG_NAME_LIMIT],
+                keywords=tuple(k.lower() for k in entry.keywords),
+                patterns=tuple(patterns),
+                repo=entry.escalation_repo,
+                extension=entry.kind is ExtensionKind.EXTENSION,
+                names=frozenset(entry.names & set(entry.keywords)),
+            )
+        )
+    return TagRules(
+        tuple(rules),
+        solved=state.solved if state else "Solved",
+        closed=state.closed if state else "Closed",
+    )
 
 
 def valid_keyword(keyword: str) -> bool:

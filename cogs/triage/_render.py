@@ -14,6 +14,8 @@ import discord
 from babel import Locale
 
 from bot.clock import discord_timestamp
+from bot.extensions import Extension
+from bot.extensions import risk_text
 from bot.i18n import _
 from bot.i18n import babel_locale
 from bot.i18n import format_list
@@ -495,3 +497,29 @@ def archive_failed_notice(thread: str) -> str:
         "Manage Threads in the questions forum.",
         thread=thread,
     )
+
+
+def risk_note(entries: Sequence[Extension]) -> str:
+    """The note under a question about extensions at risk: why, and what instead."""
+    lines = []
+    for entry in entries:
+        reasons = "; ".join(risk_text(risk) for risk in entry.user_risks())
+        if entry.alternative:
+            lines.append(
+                _(
+                    "Heads-up: {name} is at risk ({reasons}). Consider {alternative} "
+                    "instead.",
+                    name=entry.display_name,
+                    reasons=reasons,
+                    alternative=entry.alternative,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "Heads-up: {name} is at risk ({reasons}).",
+                    name=entry.display_name,
+                    reasons=reasons,
+                )
+            )
+    return "\n".join(lines)

@@ -8,6 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.extensions import Extension
+from bot.extensions import Kind
+from bot.extensions import load_seed
 from bot.refusals import Refused
 from cogs.triage import _logic as logic
 
@@ -269,3 +272,66 @@ def test_news_is_anything_that_changed_since_the_last_digest() -> None:
     after, until = windows[3]
     assert after < 7 * logic.DAY + 1 <= until
     assert not after < 7 * logic.DAY <= until
+
+
+def _registry_rules() -> logic.TagRules:
+    entries = [
+        Extension(
+            guild_id=1,
+            package=s.package,
+            display_name=s.display_name,
+            repo=s.repo,
+            docs_url=None,
+            tag=s.tag,
+            keywords=s.keywords,
+            patterns=s.patterns,
+            kind=s.kind,
+            pypi=s.pypi,
+            watched=s.kind is Kind.EXTENSION,
+            notes="",
+            alternative=None,
+            min_caretakers=None,
+            risks=(),
+            position=s.position,
+            source="seed",
+            added_by=None,
+            added_at=0,
+        )
+        for s in load_seed()
+    ]
+    return logic.rules_from(entries, RULES)
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "not_wanted"),
+    [
+        (
+            "Flask-SQLAlchemy-Lite: db.session differs per request",
+            "SQLAlchemy-Lite",
+            "Flask-SQLAlchemy",
+        ),
+        (
+            "flask_alembic makes an empty alembic revision",
+            "Flask-Alembic",
+            "Flask-Migrate",
+        ),
+        ("flask db upgrade fails with alembic", "Flask-Migrate", "Flask-Alembic"),
+        ("db.session.add does not commit", "Flask-SQLAlchemy", "SQLAlchemy-Lite"),
+        ("from flask_mail import Mail", "Flask-Mail", None),
+    ],
+)
+def test_a_named_extension_wins_over_one_only_hinted_at(
+    text: str, wanted: str, not_wanted: str | None
+) -> None:
+    found = logic.match_tags(_registry_rules(), text)
+    assert wanted in found
+    if not_wanted is not None:
+        assert not_wanted not in found
+
+
+def test_registry_rules_escalate_to_pallets_repositories_only() -> None:
+    rules = _registry_rules()
+    assert "pallets-eco/flask-mail" in rules.repos()
+    assert "pallets/flask" in rules.repos()
+    assert "maxcountryman/flask-login" not in rules.repos()
+    assert logic.guess_repo(rules, ["Flask-Mail", "Flask"]) == "pallets-eco/flask-mail"

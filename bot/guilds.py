@@ -22,6 +22,8 @@ class Channel(StrEnum):
     MENTORSHIP = "mentorship"
     HELPERS = "helpers"
     LOG = "log"
+    #: Where members read about extensions at risk (public).
+    EXTENSIONS = "extensions"
 
 
 class Role(StrEnum):
@@ -42,6 +44,7 @@ _CHANNEL_COLUMNS = {
     Channel.MENTORSHIP: "mentorship_channel_id",
     Channel.HELPERS: "helpers_channel_id",
     Channel.LOG: "log_channel_id",
+    Channel.EXTENSIONS: "extensions_channel_id",
 }
 _ROLE_COLUMNS = {
     Role.ORGANISER: "organiser_role_id",
@@ -73,6 +76,7 @@ class GuildSettings:
     #: The "start here" message organisers placed with /setup start-here.
     start_channel_id: int | None = None
     start_message_id: int | None = None
+    extensions_channel_id: int | None = None
 
     def channel(self, which: Channel) -> int | None:
         value: int | None = getattr(self, _CHANNEL_COLUMNS[which])

@@ -122,6 +122,23 @@ class Settings(BaseSettings):
     flask_major_version: int = Field(
         default=3, ge=1, description="The current Flask major version."
     )
+    ext_org: str = Field(
+        default="pallets-eco",
+        description="The GitHub organisation whose every repository is watched "
+        "(read weekly from GitHub); empty: none.",
+    )
+    ext_min_caretakers: int = Field(
+        default=2,
+        ge=0,
+        description="Active caretakers an extension of that organisation should have "
+        "(organisers set another number per extension).",
+    )
+    ext_inactive_months: int = Field(
+        default=6,
+        ge=1,
+        description="Months without GitHub activity after which a caretaker is asked "
+        "whether they are still in.",
+    )
 
     @field_validator("default_locale")
     @classmethod

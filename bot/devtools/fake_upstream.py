@@ -883,6 +883,28 @@ def ecosystem(now: datetime) -> Ecosystem:
         FakeRepo("corydolphin/flask-cors", pushed=ago(10), open_issues=20, open_prs=5),
         FakeRepo("example/flask-old", pushed=ago(150)),
     ]
+    # Flask, Werkzeug and Jinja themselves (not on the watch list): the watch
+    # follows their releases. Flask-Classful excludes the next Flask minor.
+    packages += [
+        FakePackage(
+            "Flask",
+            "3.1.1",
+            ago(200),
+            ["Werkzeug>=3.1", "Jinja2>=3.1.2"],
+            "pallets/flask",
+        ),
+        FakePackage(
+            "Werkzeug", "3.1.3", ago(180), ["MarkupSafe>=2.1.1"], "pallets/werkzeug"
+        ),
+        FakePackage("Jinja2", "3.1.6", ago(150), ["MarkupSafe>=2.0"], "pallets/jinja"),
+        FakePackage(
+            "Flask-Classful",
+            "0.16.0",
+            ago(50),
+            ["Flask>=2.0,<3.2"],
+            "pallets-eco/flask-classful",
+        ),
+    ]
     known = {normalise_name(p.name) for p in packages}
     repo_names = {r.full_name.lower() for r in repos}
     for index, (display, repo_name) in enumerate(shipped_watchlist()):
@@ -890,12 +912,15 @@ def ecosystem(now: datetime) -> Ecosystem:
             continue
         packages.append(
             FakePackage(
-                display, "2.0.0", ago(60 + 7 * index), ["Flask>=2.3"], repo_name
+                display, "2.0.0", ago(30 + 3 * (index % 20)), ["Flask>=2.3"], repo_name
             )
         )
-        if repo_name and repo_name.lower() not in repo_names:
-            repo_names.add(repo_name.lower())
-            repos.append(FakeRepo(repo_name, pushed=ago(7), open_issues=15, open_prs=4))
+    for package in packages:
+        if package.repo and package.repo.lower() not in repo_names:
+            repo_names.add(package.repo.lower())
+            repos.append(
+                FakeRepo(package.repo, pushed=ago(7), open_issues=15, open_prs=4)
+            )
     people = itertools.cycle(["davidism", "ThiefMaster", "pgjones", "greyli"])
     for repo in repos:
         if repo.archived:

@@ -19,9 +19,11 @@ services only the extension watch uses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
+from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -119,6 +121,7 @@ class ApiClient:
         self._sleep = sleep
         self._now = now
         self._session: aiohttp.ClientSession | None = None
+        self._users = 0
         #: host -> epoch second when its rate limit resets
         self._blocked_until: dict[str, int] = {}
         self.requests = 0
@@ -127,6 +130,22 @@ class ApiClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[ApiClient]:
+        """Use the client for a batch; its connection closes when the last one ends.
+
+        The watch asks in weekly and three-hourly batches: nothing is gained by
+        keeping a session open between them, and an open one outlives a bot that
+        stops without unloading its cogs.
+        """
+        self._users += 1
+        try:
+            yield self
+        finally:
+            self._users -= 1
+            if self._users == 0:
+                await self.close()
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

@@ -1,74 +1,100 @@
-"""What the extension watch does: keep each server's watch list, fetch, assess, tell.
+"""What the extension watch does: keep the list, fetch, assess, tell, and steward.
 
-- **The watch list** of a server is seeded from the shipped file on its first use of
-  /ext, which also starts its weekly check; a server that never uses /ext never
-  causes a request to PyPI, GitHub or OSV.
-- **Fetching** asks PyPI, GitHub and OSV about packages and keeps the answers in
-  SQLite. Each source is fetched and stored on its own: a GitHub outage leaves the
-  PyPI data fresh and the GitHub data as it was, marked stale with the reason.
-  GitHub is asked through the bot's client (``bot.github``), PyPI and OSV through
-  ``_client.py``; both keep ETags in SQLite (``bot.http_cache``).
-- **Assessing** reads only the cache (``_logic.assess``), so /ext status answers at
-  once, without the network.
-- **The weekly check** (Monday 06:00 UTC, timed work ``extwatch.weekly``) refreshes
-  the list and posts the status changes to the log channel, once (outbox).
+- **The list** of a server is its extension registry (``bot.flask_extensions``), seeded
+  from the shipped files on first use; the first /ext command also starts the
+  weekly check, so a server that never uses /ext never causes a request upstream.
+  The weekly check reads the pallets-eco organisation's repositories from GitHub and
+  adds the new ones (announced to organisers once).
+- **Fetching** (``_fetch.py``) keeps what PyPI, OSV and GitHub said in SQLite;
+  **assessing** reads only that cache (``_logic.assess``), so /ext status answers
+  at once. When GitHub's rate limit runs out, the rest is fetched again after the
+  reset (timed work ``extwatch.resume``).
+- **The weekly check** (Monday 06:00 UTC, ``extwatch.weekly``) posts status changes
+  to the log channel, once (outbox).
+- **Stewardship**: caretakers (a roster per extension; offers of help decided by
+  organisers with buttons; quiet caretakers asked by DM whether they are still in),
+  a policy (at least N active caretakers) whose breach is a risk, adoption cases,
+  and followers. Each new risk is an alert: one fan-out job (``extwatch.alert``)
+  tells the followers by DM and posts it in the public extensions channel, once.
+- **Flask, Werkzeug and Jinja releases** are checked every few hours
+  (``extwatch.releases``): a new major or minor release lists the watched extensions
+  whose declared requirement excludes it, the same day.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field
+from collections.abc import Iterable
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 import discord
 
+from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.clock import to_ts
 from bot.clock import utcnow
 from bot.db import Database
-from bot.github import GitHub
+from bot.extensions import Extension
+from bot.extensions import FOLLOWED
+from bot.extensions import Kind as ExtensionKind
+from bot.extensions import Risk
 from bot.github import GitHubError
-from bot.github import Kind
 from bot.guilds import Channel
+from bot.guilds import Role
 from bot.http_cache import HttpCache
+from bot.i18n import guild_language
+from bot.i18n import use_language
+from bot.permissions import require_role
 from bot.refusals import Refused
+from bot.safety import mention_only
 from bot.scheduler import Job
-from bot.settings import Settings
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
 from cogs.extwatch import _queries as q
 from cogs.extwatch import _render as render
 from cogs.extwatch._client import ApiClient
-from cogs.extwatch._client import FailureKind
 from cogs.extwatch._client import FetchError
+from cogs.extwatch._fetch import pypi_project
+from cogs.extwatch._fetch import refresh_packages
+from cogs.extwatch._fetch import RefreshResult
 from cogs.extwatch._logic import assess
 from cogs.extwatch._logic import Assessment
+from cogs.extwatch._logic import caretaker_risk
+from cogs.extwatch._logic import CaretakerRole
 from cogs.extwatch._logic import Change
-from cogs.extwatch._logic import github_info
-from cogs.extwatch._logic import GithubInfo
-from cogs.extwatch._logic import MalformedData
+from cogs.extwatch._logic import check_step
+from cogs.extwatch._logic import CORE_PACKAGES
+from cogs.extwatch._logic import excludes
+from cogs.extwatch._logic import health_risks
+from cogs.extwatch._logic import Help
+from cogs.extwatch._logic import Hours
+from cogs.extwatch._logic import is_feature_release
 from cogs.extwatch._logic import next_weekly
 from cogs.extwatch._logic import normalise_name
-from cogs.extwatch._logic import parse_osv
-from cogs.extwatch._logic import parse_pypi
+from cogs.extwatch._logic import Policy
 from cogs.extwatch._logic import Problem
+from cogs.extwatch._logic import role_for
+from cogs.extwatch._logic import Roster
+from cogs.extwatch._logic import roster
 from cogs.extwatch._logic import shown_name
 from cogs.extwatch._logic import Status
 from cogs.extwatch._logic import status_change
 from cogs.extwatch._logic import STATUS_ORDER
+from cogs.extwatch._logic import Step
+from cogs.extwatch._logic import STEPS
 from cogs.extwatch._logic import Thresholds
-from cogs.extwatch._logic import to_json
 from cogs.extwatch._queries import Cached
 from cogs.extwatch._queries import Watched
-from cogs.extwatch._watchlist import load_watchlist
+from cogs.extwatch._render import Stewardship
+from cogs.extwatch._views import OFFER
+from cogs.extwatch._views import offer_view
+from cogs.extwatch._views import STILL_IN
+from cogs.extwatch._views import still_in_view
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -76,16 +102,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WEEKLY_KIND = "extwatch.weekly"
+ALERT_KIND = "extwatch.alert"
+RESUME_KIND = "extwatch.resume"
+RELEASES_KIND = "extwatch.releases"
+TELL_KIND = "extwatch.tell"
 #: The report, paged with ``bot.ui.show_page``.
 REPORT_PAGES = "extwatch.report"
 REPORT_PAGE_SIZE = 10
-#: How many packages are fetched at once.
-CONCURRENCY = 4
+#: How often Flask, Werkzeug and Jinja are checked for a new release.
+RELEASES_EVERY = timedelta(hours=3)
 
 #: A watched extension, assessed from the cache, with the cached data.
 Assessed = tuple[Watched, Assessment, Cached]
 
 
+# -- keys: one function each ------------------------------------------------------------
 def weekly_prefix(guild_id: int) -> str:
     """The start of every weekly check's key of a server."""
     return f"extwatch:weekly:{guild_id}:"
@@ -101,6 +132,62 @@ def changes_key(guild_id: int, due: datetime) -> str:
     return f"extwatch:changes:{guild_id}:{to_ts(due)}"
 
 
+def resume_key(guild_id: int, due: int) -> str:
+    """The fetch of what the rate limit left out, after it resets."""
+    return f"extwatch:resume:{guild_id}:{due}"
+
+
+def org_new_key(guild_id: int, repo: str) -> str:
+    """The outbox key of the notice that a new organisation repository is watched."""
+    return f"extwatch:org-new:{guild_id}:{repo.lower()}"
+
+
+def alert_job_key(alert_id: int) -> str:
+    """The fan-out of one alert (followers' DMs and the public post)."""
+    return f"extwatch:alert:{alert_id}"
+
+
+def alert_post_key(alert_id: int) -> str:
+    return f"extwatch:alert-post:{alert_id}"
+
+
+def alert_dm_key(alert_id: int, user_id: int) -> str:
+    return f"extwatch:alert-dm:{alert_id}:{user_id}"
+
+
+def offer_post_key(offer_id: int) -> str:
+    """The outbox key of an offer of help shown to organisers."""
+    return f"extwatch:offer:{offer_id}"
+
+
+def tell_key(offer_id: int) -> str:
+    """The job that tells a volunteer the organisers' answer."""
+    return f"extwatch:tell:{offer_id}"
+
+
+def answer_dm_key(offer_id: int) -> str:
+    return f"extwatch:answer-dm:{offer_id}"
+
+
+def answer_fallback_key(offer_id: int) -> str:
+    """The answer posted where they volunteered, when their DMs are closed."""
+    return f"extwatch:answer-post:{offer_id}"
+
+
+def still_in_key(caretaker_id: int, asked_at: int) -> str:
+    """The DM asking a quiet caretaker whether they are still in."""
+    return f"extwatch:still-in:{caretaker_id}:{asked_at}"
+
+
+def releases_key(due: int) -> str:
+    """The check of Flask, Werkzeug and Jinja due at ``due`` (all servers at once)."""
+    return f"extwatch:releases:{due}"
+
+
+def release_post_key(guild_id: int, package: str, version: str) -> str:
+    return f"extwatch:release:{guild_id}:{package}:{version}"
+
+
 class ExtWatchEngine:
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
@@ -111,14 +198,20 @@ class ExtWatchEngine:
         return self.bot.db
 
     def register(self) -> None:
-        self.bot.scheduler.register(
-            WEEKLY_KIND, self.on_weekly, catch_up=timedelta(days=2)
-        )
+        scheduler = self.bot.scheduler
+        scheduler.register(WEEKLY_KIND, self.on_weekly, catch_up=timedelta(days=2))
+        scheduler.register(ALERT_KIND, self.on_alert, catch_up=timedelta(days=7))
+        scheduler.register(RESUME_KIND, self.on_resume, catch_up=timedelta(days=1))
+        scheduler.register(RELEASES_KIND, self.on_releases, catch_up=timedelta(hours=6))
+        scheduler.register(TELL_KIND, self.on_tell, catch_up=timedelta(days=7))
         self.bot.actions.register_pages(REPORT_PAGES, self.report_page)
+        self.bot.actions.register(OFFER, self.on_offer)
+        self.bot.actions.register(STILL_IN, self.on_still_in)
 
     def unregister(self) -> None:
-        self.bot.scheduler.unregister(WEEKLY_KIND)
-        self.bot.actions.unregister(REPORT_PAGES)
+        for kind in (WEEKLY_KIND, ALERT_KIND, RESUME_KIND, RELEASES_KIND, TELL_KIND):
+            self.bot.scheduler.unregister(kind)
+        self.bot.actions.unregister(REPORT_PAGES, OFFER, STILL_IN)
 
     async def close(self) -> None:
         await self.client.close()
@@ -131,18 +224,40 @@ class ExtWatchEngine:
             flask_major=s.flask_major_version,
         )
 
-    # -- the watch list -------------------------------------------------------------------
+    def policy(self, item: Watched | Extension) -> Policy:
+        """How many active caretakers ``item`` should have."""
+        s = self.bot.settings
+        minimum = item.min_caretakers
+        if minimum is None:
+            in_org = bool(s.ext_org) and (item.repo or "").lower().startswith(
+                s.ext_org.lower() + "/"
+            )
+            minimum = s.ext_min_caretakers if in_org else 0
+        return Policy(minimum=minimum, inactive_months=s.ext_inactive_months)
+
+    # -- the list ---------------------------------------------------------------------------
     async def ensure_guild(self, guild_id: int) -> None:
-        """On a server's first use: seed its watch list and start the weekly check."""
-        if await q.seed(self.db, guild_id, load_watchlist()):
+        """On a server's first use: its registry, the weekly and the release checks."""
+        await self.bot.flask_extensions.ensure(guild_id)
+        if await q.mark_seeded(self.db, guild_id):
             await self.schedule_weekly(guild_id, utcnow())
+            await self.schedule_releases(now_ts())
 
     async def watched(self, guild_id: int, name: str) -> Watched:
         """The watched extension a member named, or a refusal."""
-        item = await q.get_watched(self.db, guild_id, normalise_name(name.strip()))
+        entry = await self.bot.flask_extensions.find(guild_id, name)
+        package = entry.package if entry else normalise_name(name.strip())
+        item = await q.get_watched(self.db, guild_id, package)
         if item is None:
             raise Refused(Problem.NOT_WATCHED, name=shown_name(name))
         return item
+
+    async def extension(self, guild_id: int, name: str) -> Extension:
+        """An extension the server knows (watched or not), or a refusal."""
+        entry = await self.bot.flask_extensions.find(guild_id, name)
+        if entry is None or entry.kind is not ExtensionKind.EXTENSION:
+            raise Refused(Problem.UNKNOWN_EXTENSION, name=shown_name(name))
+        return entry
 
     async def add(
         self,
@@ -153,17 +268,43 @@ class ExtWatchEngine:
         notes: str,
         added_by: int,
     ) -> None:
-        """Watch a new extension (checked by the caller: ``_logic.check_new_watch``)."""
-        if not await q.add_watched(
-            self.db, guild_id, package, display_name, repo, notes, added_by
-        ):
-            raise Refused(Problem.ALREADY_WATCHED, name=display_name)
+        """Watch an extension (checked by the caller: ``_logic.check_new_watch``)."""
+        registry = self.bot.flask_extensions
+        known = await registry.find(guild_id, package)
+        if known is not None:
+            if known.watched or known.kind is not ExtensionKind.EXTENSION:
+                raise Refused(Problem.ALREADY_WATCHED, name=display_name)
+            changes: dict[str, Any] = {"watched": True}
+            if repo:
+                changes["repo"] = repo
+            if notes:
+                changes["notes"] = notes
+            await registry.update(guild_id, known.package, **changes)
+            return
+        await registry.add(
+            guild_id,
+            package=package,
+            display_name=display_name,
+            repo=repo,
+            notes=notes,
+            source="organiser",
+            added_by=added_by,
+        )
 
     async def remove(self, guild_id: int, name: str) -> Watched:
-        """Stop watching the extension a member named; return what was removed."""
+        """Stop watching the extension a member named (its forum tag stays)."""
         item = await self.watched(guild_id, name)
-        await q.remove_watched(self.db, guild_id, item.package)
+        await self.bot.flask_extensions.update(guild_id, item.package, watched=False)
         return item
+
+    async def edit(self, guild_id: int, name: str, **changes: Any) -> Extension:
+        """Change what the registry says about an extension; applies at once."""
+        entry = await self.extension(guild_id, name)
+        if not changes:
+            raise Refused(Problem.NOTHING_TO_CHANGE)
+        return await self.bot.flask_extensions.update(
+            guild_id, entry.package, **changes
+        )
 
     # -- assessing from the cache -----------------------------------------------------------
     async def assessments(self, guild_id: int) -> list[Assessed]:
@@ -176,13 +317,30 @@ class ExtWatchEngine:
             out.append((item, assess(cache.evidence(), limits, now), cache))
         return out
 
+    async def stewardship(self, item: Watched, cache: Cached) -> Stewardship:
+        people = await q.caretakers(self.db, item.guild_id, item.package)
+        policy = self.policy(item)
+        activity = cache.activity()
+        now = now_ts()
+        state = roster(people, activity, policy, now)
+        return Stewardship(
+            caretakers=tuple(people),
+            roster=state,
+            activity=activity,
+            policy=policy,
+            followers=len(await q.followers(self.db, item.guild_id, item.package)),
+            adoption=await q.latest_adoption(self.db, item.guild_id, item.package),
+            risk=caretaker_risk(state, activity, policy, now),
+        )
+
     async def status_embed(self, guild_id: int, name: str) -> discord.Embed:
-        """An extension's health, reasons, latest release and links, from the cache."""
+        """An extension's health, caretakers and activity, from the cache."""
         item = await self.watched(guild_id, name)
         cache = await q.cached(self.db, item.package, item.repo)
         now = now_ts()
         assessment = assess(cache.evidence(), self.thresholds(), now)
-        return render.status_embed(item, assessment, cache, now)
+        steward = await self.stewardship(item, cache)
+        return render.status_embed(item, assessment, cache, now, steward)
 
     async def report_page(
         self, interaction: Interaction, number: int, arg: str
@@ -196,18 +354,36 @@ class ExtWatchEngine:
         rows.sort(key=lambda r: (order[r[1].status], r[0].display_name.lower()))
         counts = Counter(assessment.status for _item, assessment, _cache in rows)
         number, count, offset = page_bounds(number, len(rows), REPORT_PAGE_SIZE)
+        keepers = await q.caretaker_counts(self.db, interaction.guild_id)
         shown = [
             (item, assessment, bool(cache.stale))
             for item, assessment, cache in rows[offset : offset + REPORT_PAGE_SIZE]
         ]
-        return Page(render.report_embed(shown, counts), number, count)
+        wanted = {item.package: self.policy(item).minimum for item, _a, _s in shown}
+        return Page(render.report_embed(shown, counts, keepers, wanted), number, count)
 
     # -- fetching -------------------------------------------------------------------------
     async def refresh(self, packages: dict[str, str | None]) -> RefreshResult:
         """Fetch ``packages`` (name -> GitHub repo) into the cache."""
-        return await refresh_packages(
-            self.db, self.client, self.bot.github, self.bot.settings, packages
-        )
+        activity, no_pypi = set(), set()
+        for guild_id in await q.seeded_guilds(self.db):
+            for item in await q.watched(self.db, guild_id):
+                if item.package not in packages:
+                    continue
+                if self.policy(item).minimum > 0:
+                    activity.add(item.package)
+                if not item.pypi:
+                    no_pypi.add(item.package)
+        async with self.client.batch():
+            return await refresh_packages(
+                self.db,
+                self.client,
+                self.bot.github,
+                self.bot.settings,
+                packages,
+                activity=activity,
+                no_pypi=no_pypi,
+            )
 
     async def refresh_watched(
         self, guild_id: int, items: list[Watched]
@@ -223,7 +399,71 @@ class ExtWatchEngine:
             )
             if item.package in wanted and change is not None:
                 changes.append(change)
+        await self.update_alerts(guild_id, wanted)
         return result, changes
+
+    async def sync_org(self, guild_id: int) -> list[str]:
+        """Add the organisation's repositories the list lacks; return their names."""
+        org = self.bot.settings.ext_org
+        if not org:
+            return []
+        try:
+            repos = await self.bot.github.org_repositories(org)
+        except GitHubError as error:
+            log.warning("extension watch: could not list %s: %s", org, error)
+            return []
+        registry = self.bot.flask_extensions
+        added = []
+        for repo in repos:
+            if repo.fork or repo.name.startswith("."):
+                continue
+            if await registry.by_repo(guild_id, repo.full_name) is not None:
+                continue
+            try:
+                async with self.client.batch():
+                    found = await pypi_project(
+                        self.client, self.bot.settings, repo.name
+                    )
+            except FetchError:
+                found = (repo.name, "")  # unknown: assume a package of that name
+            display = found[0] if found else repo.name
+            entry = await registry.add(
+                guild_id,
+                package=normalise_name(display),
+                display_name=display,
+                repo=repo.full_name,
+                source="org",
+                pypi=found is not None,
+            )
+            if entry is None:
+                continue
+            added.append(entry.display_name)
+            with guild_language():
+                text = render.org_new_notice(entry.display_name, repo.full_name, org)
+            await self._tell_organisers(
+                guild_id, org_new_key(guild_id, repo.full_name), text
+            )
+        return added
+
+    async def _tell_organisers(
+        self, guild_id: int, key: str, text: str, view: discord.ui.View | None = None
+    ) -> int | None:
+        """Post in the log channel once (outbox); the message id, or None."""
+        settings = await self.bot.guild_config.get(guild_id)
+        channel_id = settings.channel(Channel.LOG)
+        if channel_id is None:
+            return None
+        delivery = await self.bot.outbox.send(
+            key, channel_id, guild_id=guild_id, content=text, view=view
+        )
+        return delivery.message_id
+
+    async def public_channel(self, guild_id: int) -> int | None:
+        """Where members read about extensions: its channel, else announcements."""
+        settings = await self.bot.guild_config.get(guild_id)
+        return settings.channel(Channel.EXTENSIONS) or settings.channel(
+            Channel.ANNOUNCEMENTS
+        )
 
     # -- the weekly check -----------------------------------------------------------------
     async def schedule_weekly(self, guild_id: int, after: datetime) -> None:
@@ -233,9 +473,12 @@ class ExtWatchEngine:
         )
 
     async def start_weekly_checks(self) -> None:
-        """At start-up: make sure every server that uses the watch has its check."""
-        for guild_id in await q.seeded_guilds(self.db):
+        """At start-up: make sure every server that uses the watch has its checks."""
+        guilds = await q.seeded_guilds(self.db)
+        for guild_id in guilds:
             await self.schedule_weekly(guild_id, utcnow())
+        if guilds:
+            await self.schedule_releases(now_ts())
 
     async def on_weekly(self, job: Job) -> None:
         guild_id = job.guild_id
@@ -243,8 +486,10 @@ class ExtWatchEngine:
             return
         # Next week first, so a failure this week never stops the checks.
         await self.schedule_weekly(guild_id, job.due_at)
+        await self.bot.flask_extensions.ensure(guild_id)
+        await self.sync_org(guild_id)
         items = await q.watched(self.db, guild_id)
-        await self.refresh({item.package: item.repo for item in items})
+        result = await self.refresh({item.package: item.repo for item in items})
         changes: list[Change] = []
         current: dict[str, Status] = {}
         for item, assessment, _cache in await self.assessments(guild_id):
@@ -253,129 +498,402 @@ class ExtWatchEngine:
             if change is not None:
                 changes.append(change)
         if changes:
+            await self._tell_organisers(
+                guild_id,
+                changes_key(guild_id, job.due_at),
+                render.changes_post(changes),
+            )
+        await q.set_reported(self.db, guild_id, current)
+        await self.update_alerts(guild_id)
+        # (refresh() may be stubbed to fetch nothing, and then returns nothing.)
+        if isinstance(result, RefreshResult) and result.retry_at:
+            left = [
+                package
+                for package, failed in result.failures.items()
+                if "rate_limited" in failed.values()
+            ]
+            due = result.retry_at + 60
+            await self.bot.schedule(
+                RESUME_KIND,
+                resume_key(guild_id, due),
+                from_ts(due),
+                guild_id=guild_id,
+                payload={"packages": sorted(left)},
+            )
+
+    async def on_resume(self, job: Job) -> None:
+        """Fetch what the rate limit left out, after it reset."""
+        guild_id = job.guild_id
+        if guild_id is None:
+            return
+        wanted = set(job.payload.get("packages", []))
+        items = [i for i in await q.watched(self.db, guild_id) if i.package in wanted]
+        await self.refresh({item.package: item.repo for item in items})
+        await self.update_alerts(guild_id, wanted)
+
+    # -- risks and alerts -----------------------------------------------------------------
+    async def update_alerts(
+        self, guild_id: int, packages: Iterable[str] | None = None
+    ) -> None:
+        """Publish each extension's risks; raise an alert for each new one, once.
+
+        The first assessment of an extension is a baseline, recorded silently (as
+        the weekly post's first statuses are); later, each risk that appears is one
+        alert, told to followers and the public channel by an ``extwatch.alert`` job.
+        """
+        only = set(packages) if packages is not None else None
+        now = now_ts()
+        published: dict[str, list[Risk]] = {}
+        for item, assessment, cache in await self.assessments(guild_id):
+            if only is not None and item.package not in only:
+                continue
+            if assessment.status is Status.UNKNOWN and not cache.activity():
+                continue  # nothing fetched yet: nothing to judge
+            risks = health_risks(assessment)
+            people = await q.caretakers(self.db, guild_id, item.package)
+            policy = self.policy(item)
+            state = roster(people, cache.activity(), policy, now)
+            risk = caretaker_risk(state, cache.activity(), policy, now)
+            if risk is not None:
+                risks.append(risk)
+            published[item.package] = risks
+            first = await q.take_baseline(self.db, guild_id, item.package)
+            await self._raise_and_clear(
+                guild_id, item.package, risks, announce=not first
+            )
+            await self._ask_quiet_caretakers(guild_id, item, state)
+        await self.bot.flask_extensions.set_risks(guild_id, published)
+
+    async def _raise_and_clear(
+        self, guild_id: int, package: str, risks: list[Risk], *, announce: bool
+    ) -> None:
+        current = {risk.flag.value: risk for risk in risks}
+        for alert in await q.open_alerts(self.db, guild_id, package):
+            if alert.flag not in current:
+                await q.clear_alert(self.db, alert.id)
+        for flag, risk in current.items():
+            alert_id = await q.raise_alert(
+                self.db,
+                guild_id,
+                package,
+                flag,
+                dict(risk.detail),
+                announced=announce and risk.flag in FOLLOWED,
+            )
+            if alert_id is not None and announce and risk.flag in FOLLOWED:
+                await self.bot.schedule(
+                    ALERT_KIND,
+                    alert_job_key(alert_id),
+                    utcnow(),
+                    guild_id=guild_id,
+                    payload={"alert": alert_id},
+                )
+
+    async def reassess(self, guild_id: int, package: str) -> None:
+        """A roster changed: judge that extension's caretakers again now."""
+        await self.update_alerts(guild_id, {package})
+
+    async def on_alert(self, job: Job) -> None:
+        """Tell an alert to the public channel and to each follower, once each."""
+        alert = await q.get_alert(self.db, int(job.payload["alert"]))
+        if alert is None or job.guild_id is None:
+            return
+        entry = await self.bot.flask_extensions.find(alert.guild_id, alert.package)
+        if entry is None:
+            return
+        risk = Risk.from_json({"flag": alert.flag, **alert.detail})
+        channel_id = await self.public_channel(alert.guild_id)
+        if channel_id is not None:
+            await self.bot.outbox.send(
+                alert_post_key(alert.id),
+                channel_id,
+                guild_id=alert.guild_id,
+                content=render.alert_post(entry, risk),
+            )
+        text = render.alert_dm(entry, risk)
+        for user_id in await q.followers(self.db, alert.guild_id, alert.package):
+            await self.bot.outbox.send_dm(
+                alert_dm_key(alert.id, user_id),
+                user_id,
+                guild_id=alert.guild_id,
+                content=text,
+            )
+
+    # -- caretakers ---------------------------------------------------------------------------
+    async def _ask_quiet_caretakers(
+        self, guild_id: int, item: Watched, state: Roster
+    ) -> None:
+        """Ask each caretaker with no activity for months whether they are still in."""
+        for person in state.to_ask:
+            asked_at = now_ts()
+            if not await q.mark_asked(self.db, person.id, asked_at):
+                continue
+            with guild_language():
+                text = render.still_in_question(item.display_name, person)
+            delivery = await self.bot.outbox.send_dm(
+                still_in_key(person.id, asked_at),
+                person.user_id,
+                guild_id=guild_id,
+                content=text,
+                view=still_in_view(person.id),
+            )
+            if delivery.failed:
+                await self.bot.notices.post(
+                    guild_id, render.still_in_unreachable(item.display_name, person)
+                )
+
+    async def on_still_in(
+        self, interaction: Interaction, caretaker_id: int, still_in: bool
+    ) -> None:
+        """A caretaker's answer to "are you still in?"."""
+        person = await q.get_caretaker(self.db, caretaker_id)
+        if person is None:
+            raise Refused(Problem.NOT_CARETAKER)
+        if interaction.user.id != person.user_id:
+            raise Refused(Problem.NOT_YOURS)
+        if still_in:
+            await q.confirm_caretaker(self.db, person.id)
+        else:
+            await q.step_down(self.db, person.id)
+        entry = await self.bot.flask_extensions.find(person.guild_id, person.package)
+        name = entry.display_name if entry else person.package
+        await interaction.response.edit_message(
+            content=render.still_in_answered(name, still_in), view=None
+        )
+        await self.reassess(person.guild_id, person.package)
+
+    async def caretaker_add(
+        self,
+        guild_id: int,
+        name: str,
+        member: discord.abc.User,
+        role: CaretakerRole,
+        github: str | None,
+        by_id: int,
+    ) -> Extension:
+        entry = await self.extension(guild_id, name)
+        if not await q.add_caretaker(
+            self.db, guild_id, entry.package, member.id, github, role, by_id
+        ):
+            raise Refused(Problem.ALREADY_CARETAKER, name=entry.display_name)
+        await self.reassess(guild_id, entry.package)
+        return entry
+
+    async def caretaker_remove(
+        self, guild_id: int, name: str, member: discord.abc.User
+    ) -> Extension:
+        entry = await self.extension(guild_id, name)
+        if not await q.remove_caretaker(self.db, guild_id, entry.package, member.id):
+            raise Refused(Problem.NOT_CARETAKER)
+        await self.reassess(guild_id, entry.package)
+        return entry
+
+    async def volunteer(
+        self,
+        interaction: Interaction,
+        name: str,
+        help: Help,
+        hours: Hours,
+        github: str | None,
+    ) -> str:
+        """Record an offer of help and show it to organisers; the volunteer's reply."""
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        entry = await self.extension(guild_id, name)
+        user = interaction.user
+        if any(
+            p.user_id == user.id
+            for p in await q.caretakers(self.db, guild_id, entry.package)
+        ):
+            raise Refused(Problem.ALREADY_CARETAKER, name=entry.display_name)
+        offer_id = await q.add_offer(
+            self.db,
+            guild_id,
+            entry.package,
+            user.id,
+            github,
+            help,
+            hours,
+            interaction.channel_id,
+        )
+        if offer_id is None:
+            raise Refused(Problem.ALREADY_OFFERED, name=entry.display_name)
+        with guild_language():
+            text = render.offer_post(entry, user.id, help, hours, github)
+            view = offer_view(offer_id)
+        await self._tell_organisers(guild_id, offer_post_key(offer_id), text, view)
+        return render.offer_recorded(entry.display_name)
+
+    async def on_offer(
+        self, interaction: Interaction, offer_id: int, accept: bool
+    ) -> None:
+        """An organiser accepts or declines an offer of help."""
+        await require_role(interaction, Role.ORGANISER)
+        offer = await q.get_offer(self.db, offer_id)
+        if offer is None or offer.guild_id != interaction.guild_id:
+            raise Refused(Problem.OFFER_DECIDED)
+        if offer.user_id == interaction.user.id:
+            raise Refused(Problem.OWN_OFFER)
+        if offer.state != "pending":
+            raise Refused(Problem.OFFER_DECIDED)
+        if accept and not await q.add_caretaker(
+            self.db,
+            offer.guild_id,
+            offer.package,
+            offer.user_id,
+            offer.github,
+            role_for(offer.help),
+            interaction.user.id,
+        ):
+            await q.decide_offer(self.db, offer.id, False, interaction.user.id)
+            raise Refused(Problem.ALREADY_CARETAKER, name=offer.package)
+        if not await q.decide_offer(self.db, offer.id, accept, interaction.user.id):
+            raise Refused(Problem.OFFER_DECIDED)
+        entry = await self.bot.flask_extensions.find(offer.guild_id, offer.package)
+        name = entry.display_name if entry else offer.package
+        with guild_language():
+            decided = render.offer_decided(
+                name, offer.user_id, accept, interaction.user.id
+            )
+        await interaction.response.edit_message(content=decided, view=None)
+        await self.bot.schedule(
+            TELL_KIND,
+            tell_key(offer.id),
+            utcnow(),
+            guild_id=offer.guild_id,
+            payload={"offer": offer.id},
+        )
+        if accept:
+            await self.reassess(offer.guild_id, offer.package)
+
+    async def on_tell(self, job: Job) -> None:
+        """Tell a volunteer the answer by DM, or where they asked when DMs are closed."""
+        offer = await q.get_offer(self.db, int(job.payload["offer"]))
+        if offer is None or offer.state == "pending":
+            return
+        entry = await self.bot.flask_extensions.find(offer.guild_id, offer.package)
+        name = entry.display_name if entry else offer.package
+        accepted = offer.state == "accepted"
+        delivery = await self.bot.outbox.send_dm(
+            answer_dm_key(offer.id),
+            offer.user_id,
+            guild_id=offer.guild_id,
+            content=render.offer_answer(name, accepted),
+        )
+        if delivery.failed and offer.channel_id is not None:
+            await self.bot.outbox.send(
+                answer_fallback_key(offer.id),
+                offer.channel_id,
+                guild_id=offer.guild_id,
+                content=render.offer_answer_fallback(name, accepted, offer.user_id),
+                allowed_mentions=mention_only(discord.Object(offer.user_id)),
+            )
+
+    # -- followers ------------------------------------------------------------------------------
+    async def follow(self, guild_id: int, name: str, user_id: int) -> Extension:
+        entry = await self.extension(guild_id, name)
+        if not await q.follow(self.db, guild_id, entry.package, user_id):
+            raise Refused(Problem.ALREADY_FOLLOWING, name=entry.display_name)
+        return entry
+
+    async def unfollow(self, guild_id: int, name: str, user_id: int) -> Extension:
+        entry = await self.extension(guild_id, name)
+        if not await q.unfollow(self.db, guild_id, entry.package, user_id):
+            raise Refused(Problem.NOT_FOLLOWING, name=entry.display_name)
+        return entry
+
+    # -- adoption -------------------------------------------------------------------------------
+    async def adoption(self, guild_id: int, name: str) -> discord.Embed:
+        entry = await self.extension(guild_id, name)
+        case = await q.latest_adoption(self.db, guild_id, entry.package)
+        if case is None:
+            raise Refused(Problem.NO_CASE, name=entry.display_name)
+        return render.adoption_embed(entry, case)
+
+    async def adoption_open(self, guild_id: int, name: str, by_id: int) -> Extension:
+        entry = await self.extension(guild_id, name)
+        org = self.bot.settings.ext_org
+        if org and entry.in_org(org):
+            raise Refused(Problem.IN_ORG, name=entry.display_name, org=org)
+        if await q.open_adoption(self.db, guild_id, entry.package, by_id) is None:
+            raise Refused(Problem.CASE_OPEN, name=entry.display_name)
+        return entry
+
+    async def adoption_step(
+        self,
+        guild_id: int,
+        name: str,
+        step: Step,
+        note: str,
+        repo: str | None,
+        by_id: int,
+    ) -> discord.Embed:
+        entry = await self.extension(guild_id, name)
+        case = await q.latest_adoption(self.db, guild_id, entry.package)
+        if case is None or case.state != "open":
+            raise Refused(Problem.NO_CASE, name=entry.display_name)
+        check_step((s.step for s in case.steps), step)
+        if step is Step.REPOSITORY and repo:
+            entry = await self.bot.flask_extensions.update(
+                guild_id, entry.package, repo=repo
+            )
+        await q.record_step(self.db, case.id, step, by_id, note, last=step is STEPS[-1])
+        updated = await q.latest_adoption(self.db, guild_id, entry.package)
+        assert updated is not None
+        return render.adoption_embed(entry, updated)
+
+    # -- Flask, Werkzeug and Jinja releases ----------------------------------------------------
+    async def schedule_releases(self, after: int) -> None:
+        step = int(RELEASES_EVERY.total_seconds())
+        due = (after // step + 1) * step
+        await self.bot.schedule(
+            RELEASES_KIND, releases_key(due), from_ts(due), guild_id=None
+        )
+
+    async def on_releases(self, job: Job) -> None:
+        """A new major or minor release: list the extensions that exclude it."""
+        await self.schedule_releases(to_ts(job.due_at))
+        for package in CORE_PACKAGES:
+            try:
+                async with self.client.batch():
+                    found = await pypi_project(self.client, self.bot.settings, package)
+            except FetchError as error:
+                log.warning("extension watch: %s release check: %s", package, error)
+                continue
+            if found is None:
+                continue
+            display, version = found
+            before = await q.core_release(self.db, package)
+            if before is not None and is_feature_release(before, version):
+                for guild_id in await q.seeded_guilds(self.db):
+                    await self._tell_release(guild_id, package, display, version)
+            if before != version:
+                await q.set_core_release(self.db, package, version)
+
+    async def _tell_release(
+        self, guild_id: int, package: str, display: str, version: str
+    ) -> None:
+        excluded = []
+        for item in await q.watched(self.db, guild_id):
+            cache = await q.cached(self.db, item.package, None)
+            pypi = cache.evidence().pypi
+            spec = pypi.spec_for(package) if pypi is not None else None
+            if excludes(spec, version):
+                excluded.append((item.display_name, spec or ""))
+        if not excluded:
+            return
+        channel_id = await self.public_channel(guild_id)
+        if channel_id is None:
             settings = await self.bot.guild_config.get(guild_id)
             channel_id = settings.channel(Channel.LOG)
-            if channel_id is not None:
-                await self.bot.outbox.send(
-                    changes_key(guild_id, job.due_at),
-                    channel_id,
-                    guild_id=guild_id,
-                    content=render.changes_post(changes),
-                )
-        await q.set_reported(self.db, guild_id, current)
-
-
-# -- fetching into the cache -------------------------------------------------------------
-@dataclass(slots=True)
-class RefreshResult:
-    checked: int = 0
-    #: package -> source -> failure kind
-    failures: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    @property
-    def failed_packages(self) -> int:
-        return len(self.failures)
-
-
-async def refresh_packages(
-    db: Database,
-    client: ApiClient,
-    github: GitHub,
-    settings: Settings,
-    packages: Mapping[str, str | None],
-) -> RefreshResult:
-    """Fetch every package in ``packages`` (name -> GitHub repo) into the cache."""
-    result = RefreshResult()
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(package: str, repo: str | None) -> None:
-        async with gate:
-            failures = await refresh_package(
-                db, client, github, settings, package, repo
-            )
-        result.checked += 1
-        if failures:
-            result.failures[package] = failures
-
-    await asyncio.gather(*(one(p, r) for p, r in sorted(packages.items())))
-    return result
-
-
-async def refresh_package(
-    db: Database,
-    client: ApiClient,
-    github: GitHub,
-    settings: Settings,
-    package: str,
-    repo: str | None,
-) -> dict[str, str]:
-    """Fetch one package; return the failed sources with the kind of failure."""
-    failures: dict[str, str] = {}
-    base = settings.pypi_base_url.rstrip("/")
-    version: str | None = None
-    try:
-        answer = await client.get_json(f"{base}/pypi/{quote(package)}/json")
-        pypi = parse_pypi(answer.data, settings.flask_major_version)
-        version = pypi.version
-        await q.save_good(db, package, "pypi", to_json(pypi), now=now_ts())
-    except FetchError as error:
-        if error.kind is FailureKind.NOT_FOUND:
-            await q.save_good(db, package, "pypi", None, now=now_ts())
-        else:
-            failures["pypi"] = await _failed(db, package, "pypi", error)
-    except MalformedData as error:
-        failures["pypi"] = await _failed(db, package, "pypi", _malformed(error))
-    if version is None:
-        # OSV needs the latest version: fall back to the last one known.
-        snapshot = (await q.cached(db, package, None)).snapshots.get("pypi")
-        if snapshot is not None and snapshot.data is not None:
-            version = snapshot.data.get("version")
-    if version is not None:
-        try:
-            osv_base = settings.osv_api_url.rstrip("/")
-            answer = await client.post_json(
-                f"{osv_base}/v1/query",
-                {"package": {"name": package, "ecosystem": "PyPI"}, "version": version},
-            )
-            osv = parse_osv(answer.data, version)
-            await q.save_good(db, package, "osv", to_json(osv), now=now_ts())
-        except FetchError as error:
-            failures["osv"] = await _failed(db, package, "osv", error)
-        except MalformedData as error:
-            failures["osv"] = await _failed(db, package, "osv", _malformed(error))
-    if repo:
-        try:
-            info = await _fetch_github(github, repo)
-            await q.save_good(db, package, "github", to_json(info), now=now_ts())
-            await q.add_backlog_sample(db, repo, info.backlog, now=now_ts())
-        except GitHubError as error:
-            if error.kind is Kind.NOT_FOUND:
-                await q.save_good(db, package, "github", None, now=now_ts())
-            else:
-                log.warning("extension watch: %s github failed: %s", package, error)
-                await q.save_failure(db, package, "github", error.cause, now=now_ts())
-                failures["github"] = error.cause
-    return failures
-
-
-async def _fetch_github(github: GitHub, repo: str) -> GithubInfo:
-    repository = await github.repository(repo)
-    open_prs = await github.open_pull_count(repo)
-    return github_info(
-        full_name=repository.full_name,
-        pushed_at=repository.pushed_at,
-        archived=repository.archived,
-        open_items=repository.open_issues_count,
-        open_prs=open_prs,
-        html_url=repository.html_url,
-    )
-
-
-def _malformed(error: MalformedData) -> FetchError:
-    return FetchError(FailureKind.MALFORMED, str(error))
-
-
-async def _failed(db: Database, package: str, source: str, error: FetchError) -> str:
-    log.warning("extension watch: %s %s failed: %s", package, source, error)
-    await q.save_failure(db, package, source, error.kind.value, now=now_ts())
-    return error.kind.value
+        if channel_id is None:
+            return
+        language = await self.bot.guild_language(guild_id)
+        with use_language(language):
+            text = render.release_post(display, version, excluded)
+        await self.bot.outbox.send(
+            release_post_key(guild_id, package, version),
+            channel_id,
+            guild_id=guild_id,
+            content=text,
+        )

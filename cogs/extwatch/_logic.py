@@ -29,6 +29,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from bot.extensions import Flag
+from bot.extensions import normalise_name as normalise_name
+from bot.extensions import parse_repo as parse_repo
+from bot.extensions import Risk
+from bot.extensions import TAG_NAME_LIMIT
 from bot.refusals import Refused
 from bot.safety import clean_text
 from bot.safety import clip
@@ -52,6 +57,26 @@ class Problem(StrEnum):
     INVALID_NAME = "invalid_name"
     NOT_GITHUB = "not_github"
     ALREADY_WATCHED = "already_watched"
+    #: ``name``: not an extension the server knows.
+    UNKNOWN_EXTENSION = "unknown_extension"
+    BAD_GITHUB_USER = "bad_github_user"
+    BAD_URL = "bad_url"
+    BAD_TAG = "bad_tag"
+    NOTHING_TO_CHANGE = "nothing_to_change"
+    ALREADY_OFFERED = "already_offered"
+    ALREADY_CARETAKER = "already_caretaker"
+    NOT_CARETAKER = "not_caretaker"
+    OWN_OFFER = "own_offer"
+    OFFER_DECIDED = "offer_decided"
+    NOT_YOURS = "not_yours"
+    ALREADY_FOLLOWING = "already_following"
+    NOT_FOLLOWING = "not_following"
+    IN_ORG = "in_org"
+    CASE_OPEN = "case_open"
+    NO_CASE = "no_case"
+    STEP_DONE = "step_done"
+    #: ``step``: the step that has to come first.
+    STEP_ORDER = "step_order"
 
 
 class Status(StrEnum):
@@ -109,6 +134,11 @@ class PypiInfo:
     accepts_flask: bool | None
     summary: str = ""
     project_url: str = ""
+    #: The requirement on each Pallets library it needs (package -> specifier).
+    requires: tuple[tuple[str, str], ...] = ()
+
+    def spec_for(self, package: str) -> str | None:
+        return dict(self.requires).get(package)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,27 +321,21 @@ def group_by_status(
 
 # -- names ------------------------------------------------------------------------------
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_REPO = re.compile(
-    r"^(?:https?://(?:www\.)?github\.com/)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/"
-    r"([A-Za-z0-9._-]{1,100}?)(?:\.git)?/?$"
-)
-
-
-def normalise_name(name: str) -> str:
-    """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+_GITHUB_USER = re.compile(r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
 
 
 def valid_package_name(name: str) -> bool:
     return len(name) <= 100 and _NAME.match(name) is not None
 
 
-def parse_repo(text: str) -> str | None:
-    """``owner/name`` from ``owner/name`` or a github.com URL; None when not one."""
-    match = _REPO.match(text.strip())
-    if match is None or match.group(2) in {".", ".."}:
+def github_user(text: str | None) -> str | None:
+    """A GitHub handle from ``octocat`` or ``@octocat``; a refusal when not one."""
+    if text is None or not text.strip():
         return None
-    return f"{match.group(1)}/{match.group(2)}"
+    match = _GITHUB_USER.match(text.strip())
+    if match is None:
+        raise Refused(Problem.BAD_GITHUB_USER, name=shown_name(text))
+    return match.group(1)
 
 
 def shown_name(text: str) -> str:
@@ -330,19 +354,30 @@ def check_new_watch(name: str, repo: str | None) -> tuple[str, str | None]:
 
 
 # -- PyPI -------------------------------------------------------------------------------
+#: The Pallets libraries whose releases the watch follows (PyPI names).
+CORE_PACKAGES = ("flask", "werkzeug", "jinja2")
+
+
 def flask_requirement(requires_dist: Iterable[str]) -> str | None:
     """The specifier of the unconditional Flask requirement ("" for any), or None."""
+    return core_requirements(requires_dist).get("flask")
+
+
+def core_requirements(requires_dist: Iterable[str]) -> dict[str, str]:
+    """The unconditional requirement on each of :data:`CORE_PACKAGES` ("" for any)."""
+    found: dict[str, str] = {}
     for line in requires_dist:
         try:
             requirement = Requirement(line)
         except InvalidRequirement:
             continue
-        if canonicalize_name(requirement.name) != "flask":
+        name = canonicalize_name(requirement.name)
+        if name not in CORE_PACKAGES or name in found:
             continue
         if requirement.marker is not None and "extra" in str(requirement.marker):
             continue  # an optional feature, not what installing the package needs
-        return str(requirement.specifier)
-    return None
+        found[name] = str(requirement.specifier)
+    return found
 
 
 def accepts_major(spec: str, major: int) -> bool | None:
@@ -419,7 +454,8 @@ def parse_pypi(data: object, flask_major: int) -> PypiInfo:
             )
             if ts is not None:
                 uploads.append(ts)
-    spec = flask_requirement(requires)
+    specs = core_requirements(requires)
+    spec = specs.get("flask")
     accepts = None if spec is None else accepts_major(spec, flask_major)
     if spec is None:
         accepts = None
@@ -433,6 +469,7 @@ def parse_pypi(data: object, flask_major: int) -> PypiInfo:
         accepts_flask=accepts,
         summary=summary if isinstance(summary, str) else "",
         project_url=project_url if isinstance(project_url, str) else "",
+        requires=tuple(sorted(specs.items())),
     )
 
 
@@ -499,7 +536,9 @@ def to_json(record: PypiInfo | GithubInfo | OsvInfo) -> dict[str, Any]:
 
 
 def pypi_from_json(data: Mapping[str, Any]) -> PypiInfo:
-    return PypiInfo(**data)
+    values = dict(data)
+    values["requires"] = tuple(tuple(pair) for pair in values.get("requires", ()))
+    return PypiInfo(**values)
 
 
 def github_from_json(data: Mapping[str, Any]) -> GithubInfo:
@@ -543,3 +582,251 @@ def next_weekly(after: datetime) -> datetime:
     if slot <= after:
         slot += timedelta(days=7)
     return slot
+
+
+# -- stewardship ------------------------------------------------------------------------
+class Help(StrEnum):
+    """What kind of help a volunteer offers."""
+
+    MAINTAIN = "maintain"
+    TRIAGE = "triage"
+    REVIEW = "review"
+    DOCS = "docs"
+    RELEASE = "release"
+
+
+class Hours(StrEnum):
+    """How much time a volunteer offers."""
+
+    FEW = "few"  # a few hours a month
+    WEEKLY = "weekly"  # a few hours a week
+    MORE = "more"  # more than that
+
+
+class CaretakerRole(StrEnum):
+    LEAD = "lead"
+    MAINTAINER = "maintainer"
+    TRIAGER = "triager"
+
+
+def role_for(help: Help) -> CaretakerRole:
+    """The role an accepted offer starts with."""
+    if help in (Help.MAINTAIN, Help.RELEASE):
+        return CaretakerRole.MAINTAINER
+    return CaretakerRole.TRIAGER
+
+
+@dataclass(frozen=True, slots=True)
+class Caretaker:
+    id: int
+    guild_id: int
+    package: str
+    user_id: int
+    github: str | None
+    role: CaretakerRole
+    since: int
+    confirmed_at: int | None
+    asked_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Who committed and released lately on a repository."""
+
+    #: (author login or name, epoch seconds), newest first.
+    commits: tuple[tuple[str, int], ...] = ()
+    #: (author login, tag, epoch seconds), newest first.
+    releases: tuple[tuple[str, str, int], ...] = ()
+
+    def last_seen(self) -> dict[str, int]:
+        """Each author's latest commit or release (logins lowercased)."""
+        seen: dict[str, int] = {}
+        for who, when in self.commits:
+            seen[who.lower()] = max(seen.get(who.lower(), 0), when)
+        for who, _tag, when in self.releases:
+            seen[who.lower()] = max(seen.get(who.lower(), 0), when)
+        return seen
+
+    def authors(self, since: int) -> set[str]:
+        found = {who.lower() for who, when in self.commits if when >= since}
+        found |= {who.lower() for who, _tag, when in self.releases if when >= since}
+        return found
+
+
+def activity_to_json(activity: Activity) -> dict[str, Any]:
+    return {
+        "commits": [list(c) for c in activity.commits],
+        "releases": [list(r) for r in activity.releases],
+    }
+
+
+def activity_from_json(data: Mapping[str, Any]) -> Activity:
+    return Activity(
+        commits=tuple((str(w), int(t)) for w, t in data.get("commits", [])),
+        releases=tuple(
+            (str(w), str(tag), int(t)) for w, tag, t in data.get("releases", [])
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How many active caretakers an extension should have, and what "active" is."""
+
+    minimum: int
+    inactive_months: int = 6
+    #: Days a caretaker has to answer "are you still in?" before counting as gone.
+    answer_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The caretakers of an extension, sorted by what their activity says."""
+
+    active: tuple[Caretaker, ...]
+    #: Asked whether they are still in, no answer yet (still counted active).
+    waiting: tuple[Caretaker, ...]
+    #: No activity, asked, no answer in time.
+    inactive: tuple[Caretaker, ...]
+    #: To ask now (counted active until they answer or the time runs out).
+    to_ask: tuple[Caretaker, ...]
+
+
+def roster(
+    caretakers: Sequence[Caretaker],
+    activity: Activity | None,
+    policy: Policy,
+    now: int,
+) -> Roster:
+    """Who is active: new, confirmed, or seen on GitHub within the months."""
+    window = policy.inactive_months * MONTH
+    seen = activity.last_seen() if activity is not None else {}
+    active, waiting, inactive, to_ask = [], [], [], []
+    for person in caretakers:
+        recent = [person.since, person.confirmed_at or 0]
+        if person.github:
+            recent.append(seen.get(person.github.lower(), 0))
+        if activity is None or now - max(recent) < window:
+            active.append(person)
+        elif person.asked_at is not None and now - person.asked_at < window:
+            if now - person.asked_at < policy.answer_days * DAY:
+                waiting.append(person)
+            else:
+                inactive.append(person)
+        else:
+            to_ask.append(person)
+    return Roster(tuple(active), tuple(waiting), tuple(inactive), tuple(to_ask))
+
+
+def caretaker_risk(
+    state: Roster, activity: Activity | None, policy: Policy, now: int
+) -> Risk | None:
+    """ "Needs caretakers", and why, when the policy asks for some."""
+    if policy.minimum <= 0:
+        return None
+    if state.inactive:
+        who = ", ".join(p.github or str(p.user_id) for p in state.inactive)
+        return Risk(
+            Flag.NEEDS_CARETAKERS,
+            {"why": "inactive", "who": who, "months": policy.inactive_months},
+        )
+    have = len(state.active) + len(state.waiting) + len(state.to_ask)
+    if have < policy.minimum:
+        return Risk(
+            Flag.NEEDS_CARETAKERS,
+            {"why": "short", "have": have, "wanted": policy.minimum},
+        )
+    if activity is not None:
+        since = now - int(policy.inactive_months * MONTH)
+        recent = [c for c in activity.commits if c[1] >= since]
+        if len(recent) >= 2 and len(activity.authors(since)) == 1:
+            return Risk(Flag.NEEDS_CARETAKERS, {"why": "one_person"})
+    return None
+
+
+def health_risks(assessment: Assessment) -> list[Risk]:
+    """The risks members hear about, from the health assessment's reasons."""
+    risks: list[Risk] = []
+    for reason in assessment.reasons:
+        values = dict(reason.values)
+        if reason.code is ReasonCode.VULNERABLE:
+            risks.append(Risk(Flag.VULNERABLE, values))
+        elif reason.code is ReasonCode.ARCHIVED:
+            risks.append(Risk(Flag.ARCHIVED))
+        elif reason.code is ReasonCode.INCOMPATIBLE:
+            risks.append(Risk(Flag.INCOMPATIBLE, values))
+        elif reason.code is ReasonCode.NO_RELEASE_RISK:
+            risks.append(Risk(Flag.ABANDONED, values))
+    return risks
+
+
+# -- adoption ------------------------------------------------------------------------------
+class Step(StrEnum):
+    """What an adoption takes, in order."""
+
+    CONTACT = "contact"
+    ANSWER = "answer"
+    REPOSITORY = "repository"
+    PYPI = "pypi"
+    CI = "ci"
+    RELEASE = "release"
+
+
+STEPS = tuple(Step)
+
+
+def check_step(done: Iterable[Step], step: Step) -> None:
+    """Refuse a step already recorded, or one whose earlier steps are missing."""
+    finished = set(done)
+    if step in finished:
+        raise Refused(Problem.STEP_DONE, step=step.value)
+    for earlier in STEPS[: STEPS.index(step)]:
+        if earlier not in finished:
+            raise Refused(Problem.STEP_ORDER, step=earlier.value)
+
+
+# -- what organisers edit ----------------------------------------------------------------
+_URL = re.compile(r"^https://[^\s/$.?#][^\s]*$")
+
+
+def check_url(text: str) -> str:
+    url = text.strip()
+    if len(url) > 300 or not _URL.match(url):
+        raise Refused(Problem.BAD_URL, url=shown_name(url))
+    return url
+
+
+def check_tag(text: str) -> str:
+    tag = clean_text(text).strip()
+    if not 1 <= len(tag) <= TAG_NAME_LIMIT:
+        raise Refused(Problem.BAD_TAG, tag=shown_name(text))
+    return tag
+
+
+def parse_keywords(text: str) -> tuple[str, ...]:
+    """Comma-separated keywords, lowercased, each 2 to 40 characters."""
+    words = [clean_text(w).strip().lower() for w in text.split(",")]
+    kept = tuple(dict.fromkeys(w[:40] for w in words if len(w) >= 2))
+    return kept[:20]
+
+
+# -- Flask, Werkzeug and Jinja releases ----------------------------------------------------
+def is_feature_release(before: str, after: str) -> bool:
+    """Whether ``after`` is a new major or minor final release compared to ``before``."""
+    try:
+        old, new = Version(before), Version(after)
+    except InvalidVersion:
+        return False
+    if new.is_prerelease or new.is_devrelease:
+        return False
+    return (new.major, new.minor) > (old.major, old.minor)
+
+
+def excludes(spec: str | None, version: str) -> bool:
+    """Whether a declared requirement ``spec`` leaves ``version`` out."""
+    if spec is None or spec == "":
+        return False
+    try:
+        return not SpecifierSet(spec).contains(Version(version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return False

@@ -55,6 +55,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         mentorship="Where mentoring pairs get their private threads",
         helpers="Where helpers get the questions digest",
         log="Where the bot tells organisers what needs attention",
+        extensions="Where members read about extensions at risk (a public channel)",
     )
     async def channels(
         self,
@@ -65,6 +66,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         mentorship: discord.TextChannel | None = None,
         helpers: discord.TextChannel | None = None,
         log: discord.TextChannel | None = None,
+        extensions: discord.TextChannel | None = None,
     ) -> None:
         """Choose the channels the bot works in."""
         config = self.bot.guild_config
@@ -78,6 +80,7 @@ class SetupCog(commands.GroupCog, group_name="setup"):
                     Channel.MENTORSHIP: mentorship,
                     Channel.HELPERS: helpers,
                     Channel.LOG: log,
+                    Channel.EXTENSIONS: extensions,
                 }.items()
             },
             Problem.NO_CHANNEL,

@@ -132,6 +132,7 @@ def describe(settings: GuildSettings) -> str:
         _("Mentorship: {value}", value=channel(Channel.MENTORSHIP)),
         _("Helpers: {value}", value=channel(Channel.HELPERS)),
         _("Log: {value}", value=channel(Channel.LOG)),
+        _("Extensions: {value}", value=channel(Channel.EXTENSIONS)),
         _("Organiser role: {value}", value=role(Role.ORGANISER)),
         _("Helper role: {value}", value=role(Role.HELPER)),
         _("Mentor role: {value}", value=role(Role.MENTOR)),

@@ -6,16 +6,25 @@ from typing import Any
 
 import pytest
 
+from bot.extensions import Flag
+from bot.refusals import Refused
 from cogs.extwatch._logic import accepts_major
+from cogs.extwatch._logic import Activity
 from cogs.extwatch._logic import age_parts
 from cogs.extwatch._logic import assess
+from cogs.extwatch._logic import Caretaker
+from cogs.extwatch._logic import caretaker_risk
+from cogs.extwatch._logic import CaretakerRole
+from cogs.extwatch._logic import check_step
 from cogs.extwatch._logic import DAY
 from cogs.extwatch._logic import Evidence
+from cogs.extwatch._logic import excludes
 from cogs.extwatch._logic import flask_requirement
 from cogs.extwatch._logic import github_from_json
 from cogs.extwatch._logic import github_info
 from cogs.extwatch._logic import GithubInfo
 from cogs.extwatch._logic import group_by_status
+from cogs.extwatch._logic import is_feature_release
 from cogs.extwatch._logic import MalformedData
 from cogs.extwatch._logic import MONTH
 from cogs.extwatch._logic import next_weekly
@@ -25,11 +34,14 @@ from cogs.extwatch._logic import OsvInfo
 from cogs.extwatch._logic import parse_osv
 from cogs.extwatch._logic import parse_pypi
 from cogs.extwatch._logic import parse_repo
+from cogs.extwatch._logic import Policy
 from cogs.extwatch._logic import pypi_from_json
 from cogs.extwatch._logic import PypiInfo
 from cogs.extwatch._logic import ReasonCode
+from cogs.extwatch._logic import roster
 from cogs.extwatch._logic import Status
 from cogs.extwatch._logic import status_change
+from cogs.extwatch._logic import Step
 from cogs.extwatch._logic import Thresholds
 from cogs.extwatch._logic import to_json
 from cogs.extwatch._logic import valid_package_name
@@ -367,3 +379,114 @@ def test_age_parts() -> None:
     assert age_parts(30) == ("minutes", 1)
     assert age_parts(3 * 3600 + 5) == ("hours", 3)
     assert age_parts(3 * DAY) == ("days", 3)
+
+
+# -- stewardship ---------------------------------------------------------------------------
+
+NOW = 1_800_000_000
+POLICY = Policy(minimum=2, inactive_months=6, answer_days=14)
+
+
+def keeper(
+    ident: int,
+    github: str | None,
+    *,
+    since_days: int = 400,
+    asked_days: int | None = None,
+    confirmed_days: int | None = None,
+) -> Caretaker:
+    return Caretaker(
+        id=ident,
+        guild_id=1,
+        package="flask-mail",
+        user_id=100 + ident,
+        github=github,
+        role=CaretakerRole.MAINTAINER,
+        since=NOW - since_days * DAY,
+        confirmed_at=None if confirmed_days is None else NOW - confirmed_days * DAY,
+        asked_at=None if asked_days is None else NOW - asked_days * DAY,
+    )
+
+
+ACTIVE = Activity(commits=(("davidism", NOW - 10 * DAY), ("pgjones", NOW - 20 * DAY)))
+
+
+def test_a_caretaker_seen_on_github_new_or_confirmed_is_active() -> None:
+    people = [
+        keeper(1, "davidism"),
+        keeper(2, None, since_days=30),
+        keeper(3, "quiet", confirmed_days=20),
+    ]
+    state = roster(people, ACTIVE, POLICY, NOW)
+    assert [p.id for p in state.active] == [1, 2, 3]
+    assert caretaker_risk(state, ACTIVE, POLICY, NOW) is None
+
+
+def test_a_quiet_caretaker_is_asked_then_waited_for_then_inactive() -> None:
+    ask = roster([keeper(1, "davidism"), keeper(2, "ghost")], ACTIVE, POLICY, NOW)
+    assert [p.id for p in ask.to_ask] == [2]
+    assert caretaker_risk(ask, ACTIVE, POLICY, NOW) is None  # ask first
+    waiting = roster(
+        [keeper(1, "davidism"), keeper(2, "ghost", asked_days=5)], ACTIVE, POLICY, NOW
+    )
+    assert [p.id for p in waiting.waiting] == [2]
+    assert caretaker_risk(waiting, ACTIVE, POLICY, NOW) is None
+    gone = roster(
+        [keeper(1, "davidism"), keeper(2, "ghost", asked_days=15)], ACTIVE, POLICY, NOW
+    )
+    risk = caretaker_risk(gone, ACTIVE, POLICY, NOW)
+    assert risk is not None and risk.flag is Flag.NEEDS_CARETAKERS
+    assert dict(risk.detail) == {"why": "inactive", "who": "ghost", "months": 6}
+
+
+def test_a_short_roster_or_one_author_needs_caretakers() -> None:
+    short = roster([keeper(1, "davidism")], ACTIVE, POLICY, NOW)
+    risk = caretaker_risk(short, ACTIVE, POLICY, NOW)
+    assert risk is not None and dict(risk.detail) == {
+        "why": "short",
+        "have": 1,
+        "wanted": 2,
+    }
+    solo = Activity(
+        commits=(("solo", NOW - DAY), ("solo", NOW - 2 * DAY)),
+        releases=(("solo", "1.0", NOW - DAY),),
+    )
+    people = [keeper(1, "solo"), keeper(2, None, since_days=10)]
+    risk = caretaker_risk(roster(people, solo, POLICY, NOW), solo, POLICY, NOW)
+    assert risk is not None and dict(risk.detail) == {"why": "one_person"}
+    none = Policy(minimum=0)
+    assert caretaker_risk(roster([], None, none, NOW), None, none, NOW) is None
+
+
+def test_adoption_steps_go_in_order() -> None:
+    check_step([], Step.CONTACT)
+    check_step([Step.CONTACT], Step.ANSWER)
+    with pytest.raises(Refused) as early:
+        check_step([Step.CONTACT], Step.PYPI)
+    assert early.value.details == {"step": "answer"}
+    with pytest.raises(Refused) as twice:
+        check_step([Step.CONTACT], Step.CONTACT)
+    assert twice.value.code.value == "step_done"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("3.1.1", "3.2.0", True),
+        ("3.1.1", "4.0.0", True),
+        ("3.1.1", "3.1.2", False),
+        ("3.1.1", "3.2.0rc1", False),
+        ("3.2.0", "3.1.9", False),
+        ("3.1", "not a version", False),
+    ],
+)
+def test_feature_releases(before: str, after: str, expected: bool) -> None:
+    assert is_feature_release(before, after) is expected
+
+
+def test_a_declared_requirement_excludes_a_version_or_not() -> None:
+    assert excludes(">=2.0,<3.2", "3.2.0")
+    assert not excludes(">=2.0,<3.2", "3.1.5")
+    assert not excludes("", "3.2.0")
+    assert not excludes(None, "3.2.0")
+    assert not excludes("garbage", "3.2.0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot import Settings
@@ -15,7 +16,8 @@ from bot.github import GitHub
 from bot.http_cache import HttpCache
 from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
-from cogs.extwatch._engine import refresh_package
+from cogs.extwatch._fetch import refresh_package
+from tests.cogs.extwatch.conftest import START
 
 
 @pytest.fixture
@@ -80,7 +82,10 @@ async def test_unchanged_answers_come_back_as_304(
     hub: GitHub,
     fake: FakeApis,
     settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Both refreshes in the same second of the bot's clock, however busy the machine.
+    monkeypatch.setattr(discord.utils, "utcnow", lambda: START)
     repo = "pallets-eco/flask-sqlalchemy"
     await refresh_package(db, client, hub, settings, "flask-sqlalchemy", repo)
     await refresh_package(db, client, hub, settings, "flask-sqlalchemy", repo)

@@ -588,8 +588,8 @@ async def grant_told(ctx: Ctx) -> bool:
 
 
 # extwatch: the weekly check (Monday 06:00) posts status changes to the log
-# channel. The upstream fetch is not what is tested here: it is stubbed, and one
-# change is made up.
+# channel. The upstream fetches (packages, the organisation's listing, Flask's
+# releases) are not what is tested here: they are stubbed, and one change is made up.
 async def extwatch_used(ctx: Ctx) -> None:
     from cogs.extwatch import _engine as ext
     from cogs.extwatch._logic import Change
@@ -603,8 +603,16 @@ async def extwatch_used(ctx: Ctx) -> None:
             return None
         return Change(package, Status.HEALTHY, Status.AT_RISK, ())
 
+    async def no_listing(self: Any, guild_id: int) -> list[str]:
+        return []
+
+    async def no_release(*args: Any) -> None:
+        return None
+
     assert ctx.monkeypatch is not None
     ctx.monkeypatch.setattr(ext.ExtWatchEngine, "refresh", no_fetch)
+    ctx.monkeypatch.setattr(ext.ExtWatchEngine, "sync_org", no_listing)
+    ctx.monkeypatch.setattr(ext, "pypi_project", no_release)
     ctx.monkeypatch.setattr(ext, "status_change", one_change)
     await ctx.world.alice.slash(ctx.world.general, "ext status", name="Flask-Login")
     ctx.target = ctx.world.log.id
@@ -1114,7 +1122,7 @@ async def upstream_marked(ctx: Ctx) -> None:
     records where it started in the same log, and fetches nothing.
     """
     from cogs.extwatch import _engine as ext
-    from cogs.extwatch._engine import RefreshResult
+    from cogs.extwatch._fetch import RefreshResult
 
     made: list[Call] = ctx.extra["calls"]
 
@@ -1122,8 +1130,12 @@ async def upstream_marked(ctx: Ctx) -> None:
         made.append(Call(discord.utils.utcnow().timestamp(), "GET", "/upstream"))
         return RefreshResult(checked=len(packages))
 
+    async def no_listing(self: Any, guild_id: int) -> list[str]:
+        return []
+
     assert ctx.monkeypatch is not None
     ctx.monkeypatch.setattr(ext.ExtWatchEngine, "refresh", fetch)
+    ctx.monkeypatch.setattr(ext.ExtWatchEngine, "sync_org", no_listing)
     ctx.method = "GET"
     ctx.path = "/upstream"
 

@@ -158,7 +158,7 @@ async def _grants(scene: Scene) -> tuple[str, ...]:
 
 async def _extensions(scene: Scene) -> tuple[str, ...]:
     rows = await scene.bot.db.fetchall(
-        "SELECT display_name AS name FROM extwatch_watch LIMIT 5"
+        "SELECT display_name AS name FROM extensions WHERE watched = 1 LIMIT 5"
     )
     return tuple(r["name"] for r in rows) or ("Flask-Login",)
 
@@ -209,8 +209,11 @@ VALID_IDS: dict[str, str] = {
     "event": "SELECT id FROM events",
     "request": "SELECT id FROM mentor_requests",
 }
-#: What a URL built from a member's text may contain: no spaces, controls or query.
-SAFE_URL = re.compile(r"http://127\.0\.0\.1:9/[A-Za-z0-9._~%/-]+(\?[a-z_=&0-9]+)?")
+#: What a URL built from a member's text may contain: no spaces or controls, and a
+#: query only of the bot's own encoded parameters (such as a commit date).
+SAFE_URL = re.compile(
+    r"http://127\.0\.0\.1:9/[A-Za-z0-9._~%/-]+(\?[A-Za-z_=&0-9%.-]+)?"
+)
 #: Buttons that open a form, clicked after the group's commands: (who, id prefix).
 FORM_BUTTONS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "chat": ((("admin", "alice"), "pallets:chats:propose:"),),
@@ -326,8 +329,10 @@ async def scene(
         goal="Ship a PR",
         timezone="Europe/Paris",
     )
-    # Extension checks would fetch from upstream on their own schedule; only the
-    # commands matter here.
+    # The server uses the watch (its first /ext command fills the list), and its
+    # checks would fetch from upstream on their own schedule; only the commands
+    # matter here.
+    await world.alice.slash(world.general, "ext report")
     await bot.scheduler.cancel_prefix("extwatch:")
     if group == "forum":
         # A solved question, so a new one's search for similar ones finds candidates.

@@ -17,7 +17,9 @@ The expected outcome of each cell is written down here, from the product's rules
   stats, set check-ins, match, and look up a member's status; every member asks,
   cancels, sees their own status and ends their own pairing. Check-in and feedback
   buttons are for the pair alone.
-- Extension watch: everyone reads; organisers add, remove and refresh.
+- Extension watch: everyone reads, follows, volunteers and sees adoption cases;
+  organisers add, remove, refresh and edit extensions, keep the caretaker rosters and
+  record adoption steps; only organisers accept or decline an offer of help.
 - Contributing: everyone lists, claims and releases issues, works on tasks and asks
   for help at a sprint; mentors and organisers post tasks and keep sprint boards;
   organisers choose labels, allowed owners and claim days. A task's claimant alone
@@ -72,7 +74,7 @@ from cogs.contribute._github import Unreachable
 from cogs.contribute._logic import IssueInfo
 from cogs.contribute._logic import IssueRef
 from cogs.extwatch._engine import ExtWatchEngine
-from cogs.extwatch._engine import RefreshResult
+from cogs.extwatch._fetch import RefreshResult
 from cogs.triage._views import NeedHelpButton
 
 A, D, ASK, H = "allow", "deny", "ask", "hidden"
@@ -166,6 +168,15 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "contribute sprint unpick":   (D,     D,    D,     A,     A,        D,       A),
     "contribute sprint claim":    (A,     A,    A,     A,     A,        A,       A),
     "contribute sprint help":     (A,     A,    A,     A,     A,        A,       A),
+    "ext edit":                   (D,     D,    D,     D,     A,        D,       A),
+    "ext volunteer":              (A,     A,    A,     A,     A,        A,       A),
+    "ext caretaker-add":          (D,     D,    D,     D,     A,        D,       A),
+    "ext caretaker-remove":       (D,     D,    D,     D,     A,        D,       A),
+    "ext follow":                 (A,     A,    A,     A,     A,        A,       A),
+    "ext unfollow":               (A,     A,    A,     A,     A,        A,       A),
+    "ext adoption":               (A,     A,    A,     A,     A,        A,       A),
+    "ext adoption-open":          (D,     D,    D,     D,     A,        D,       A),
+    "ext adoption-step":          (D,     D,    D,     D,     A,        D,       A),
 }
 
 #: Commands whose permission depends on an option: the outcome for
@@ -571,6 +582,21 @@ ARGS: dict[str, Args] = {
         {"event": str(s.event), "issue": "pallets/flask#5000"},
     ),
     "contribute sprint help": lambda s: (s.world.general, {"event": str(s.event)}),
+    "ext edit": in_general(name="Flask-Login", alternative="Flask-Security-Too"),
+    "ext volunteer": in_general(name="Flask-Login", help="docs", hours="few"),
+    "ext caretaker-add": lambda s: (
+        s.world.general,
+        {"name": "Flask-Login", "member": s.world.carol, "role": "triager"},
+    ),
+    "ext caretaker-remove": lambda s: (
+        s.world.general,
+        {"name": "Flask-Login", "member": s.world.carol},
+    ),
+    "ext follow": in_general(name="Flask-Login"),
+    "ext unfollow": in_general(name="Flask-Login"),
+    "ext adoption": in_general(name="Flask-Login"),
+    "ext adoption-open": in_general(name="Flask-Login"),
+    "ext adoption-step": in_general(name="Flask-Login", step="contact"),
 }
 
 VARIANT_ARGS: dict[str, tuple[str, Args]] = {

@@ -49,8 +49,8 @@ from bot.http_cache import HttpCache
 from bot.i18n import guild_language
 from bot.i18n import use_language
 from bot.permissions import require_role
+from bot.reach import Fallback
 from bot.refusals import Refused
-from bot.safety import mention_only
 from bot.scheduler import Job
 from bot.ui import Interaction
 from bot.ui import Page
@@ -167,11 +167,6 @@ def tell_key(offer_id: int) -> str:
 
 def answer_dm_key(offer_id: int) -> str:
     return f"extwatch:answer-dm:{offer_id}"
-
-
-def answer_fallback_key(offer_id: int) -> str:
-    """The answer posted where they volunteered, when their DMs are closed."""
-    return f"extwatch:answer-post:{offer_id}"
 
 
 def still_in_key(caretaker_id: int, asked_at: int) -> str:
@@ -610,14 +605,15 @@ class ExtWatchEngine:
                 guild_id=alert.guild_id,
                 content=render.alert_post(entry, risk),
             )
-        text = render.alert_dm(entry, risk)
-        for user_id in await q.followers(self.db, alert.guild_id, alert.package):
-            await self.bot.outbox.send_dm(
-                alert_dm_key(alert.id, user_id),
-                user_id,
-                guild_id=alert.guild_id,
-                content=text,
-            )
+        followers = await q.followers(self.db, alert.guild_id, alert.package)
+        await self.bot.reach.dm_each(
+            alert_job_key(alert.id),
+            [(alert_dm_key(alert.id, user_id), user_id) for user_id in followers],
+            guild_id=alert.guild_id,
+            content=render.alert_dm(entry, risk),
+            # Followers whose DMs are closed are mentioned under the public post.
+            fallback=Fallback(channel_id, render.alert_mention(entry.display_name)),
+        )
 
     # -- caretakers ---------------------------------------------------------------------------
     async def _ask_quiet_caretakers(
@@ -630,7 +626,8 @@ class ExtWatchEngine:
                 continue
             with guild_language():
                 text = render.still_in_question(item.display_name, person)
-            delivery = await self.bot.outbox.send_dm(
+            # No public place to mention them: organisers are asked to ask instead.
+            delivery = await self.bot.reach.dm(
                 still_in_key(person.id, asked_at),
                 person.user_id,
                 guild_id=guild_id,
@@ -773,21 +770,14 @@ class ExtWatchEngine:
             return
         entry = await self.bot.flask_extensions.find(offer.guild_id, offer.package)
         name = entry.display_name if entry else offer.package
-        accepted = offer.state == "accepted"
-        delivery = await self.bot.outbox.send_dm(
+        text = render.offer_answer(name, offer.state == "accepted")
+        await self.bot.reach.dm(
             answer_dm_key(offer.id),
             offer.user_id,
             guild_id=offer.guild_id,
-            content=render.offer_answer(name, accepted),
+            content=text,
+            fallback=Fallback(offer.channel_id, text),
         )
-        if delivery.failed and offer.channel_id is not None:
-            await self.bot.outbox.send(
-                answer_fallback_key(offer.id),
-                offer.channel_id,
-                guild_id=offer.guild_id,
-                content=render.offer_answer_fallback(name, accepted, offer.user_id),
-                allowed_mentions=mention_only(discord.Object(offer.user_id)),
-            )
 
     # -- followers ------------------------------------------------------------------------------
     async def follow(self, guild_id: int, name: str, user_id: int) -> Extension:

@@ -638,6 +638,11 @@ def alert_dm(entry: Extension, risk: Risk) -> str:
     )
 
 
+def alert_mention(name: str) -> str:
+    """Under the public post, for followers whose DMs are closed."""
+    return _("An extension you follow changed: {name}, above.", name=name)
+
+
 def still_in_question(name: str, person: Caretaker) -> str:
     return _(
         "Hello! You look after {name}, and GitHub shows no activity from you on its "
@@ -717,16 +722,6 @@ def offer_answer(name: str, accepted: bool) -> str:
         "Thank you for offering to help with {name}. Organisers cannot take it up "
         "this time; other extensions may need you: /ext report.",
         name=name,
-    )
-
-
-def offer_answer_fallback(name: str, accepted: bool, user_id: int) -> str:
-    """Where they volunteered, when their DMs are closed."""
-    return (
-        f"<@{user_id}> "
-        + offer_answer(name, accepted)
-        + " "
-        + _("(I could not send you a direct message.)")
     )
 
 

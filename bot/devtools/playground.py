@@ -580,7 +580,9 @@ async def run_playground(
             public_url="https://pallets-bot.example.org",
         )
         bot = create_bot(settings)
-        env = simcord.Env(bot)
+        # The extension watch's weekly check fetches a few hundred answers from the
+        # fake upstream on loopback: real I/O that simcord waits for as it settles.
+        env = simcord.Env(bot, settle_timeout=120)
         await env.start()
         t: Tour | None = None
         try:

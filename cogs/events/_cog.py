@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import discord
@@ -14,8 +15,6 @@ from bot.calendar import feed_url
 from bot.calendar import to_ics
 from bot.calendar import upcoming
 from bot.clock import utcnow
-from bot.guilds import Role
-from bot.permissions import requires
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -32,11 +31,13 @@ from cogs.events import _queries as q
 from cogs.events import _render as render
 from cogs.events._engine import EventEngine
 from cogs.events._logic import event_options
+from cogs.events._logic import event_rule
 from cogs.events._logic import EventDraft
 from cogs.events._logic import EventOptions
 from cogs.events._logic import load_checklist
 from cogs.events._logic import local_input
 from cogs.events._logic import MAX_CAPACITY
+from cogs.events._logic import MAX_EVERY
 from cogs.events._logic import Problem
 from cogs.events._logic import run_checklist
 from cogs.events._logic import validate_event
@@ -48,6 +49,16 @@ from cogs.events._views import LIST
 from cogs.events._views import PERSISTENT_ITEMS
 from cogs.events._views import publish_view
 
+REPEAT_CHOICES = [
+    app_commands.Choice(name="weekly", value="weekly"),
+    app_commands.Choice(name="monthly on the same day", value="monthly_date"),
+    app_commands.Choice(
+        name="monthly on the same weekday (e.g. 2nd Thursday)", value="monthly_weekday"
+    ),
+    app_commands.Choice(name="monthly on the last such weekday", value="monthly_last"),
+    app_commands.Choice(name="quarterly", value="quarterly"),
+]
+
 KIND_CHOICES = [
     app_commands.Choice(name="conference", value="conference"),
     app_commands.Choice(name="sprint", value="sprint"),
@@ -55,6 +66,14 @@ KIND_CHOICES = [
     app_commands.Choice(name="online talk", value="online_talk"),
     app_commands.Choice(name="other", value="other"),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Repeating:
+    """The create command's repeat options, carried to the form's answer."""
+
+    repeat: str | None
+    every: int
 
 
 @app_commands.guild_only()
@@ -93,9 +112,10 @@ class EventsCog(commands.GroupCog, group_name="event"):
         capacity="How many places there are; the others wait in line (default: no limit)",
         reminders="When members going get a DM, like 24h,1h, or none (default 24h)",
         channel_reminders="When the events channel is reminded, like 1h, or none (default 1h)",
+        repeat="Repeat the event from its first date (default: once)",
+        every="Every how many weeks or months it repeats (default 1)",
     )
-    @app_commands.choices(kind=KIND_CHOICES)
-    @requires(Role.ORGANISER)
+    @app_commands.choices(kind=KIND_CHOICES, repeat=REPEAT_CHOICES)
     async def create(
         self,
         interaction: Interaction,
@@ -104,8 +124,10 @@ class EventsCog(commands.GroupCog, group_name="event"):
         capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
         reminders: str | None = None,
         channel_reminders: str | None = None,
+        repeat: app_commands.Choice[str] | None = None,
+        every: app_commands.Range[int, 1, MAX_EVERY] = 1,
     ) -> None:
-        """Describe a new community event and preview it before publishing."""
+        """Describe a new event; organisers publish it, members submit it for review."""
         assert interaction.guild_id is not None
         await self.engine.events_channel(interaction.guild_id)
         options = event_options(
@@ -114,10 +136,13 @@ class EventsCog(commands.GroupCog, group_name="event"):
             capacity=capacity,
         )
         zone = await zone_for(interaction, timezone)
+        repeats = Repeating(repeat.value if repeat else None, every)
 
         async def open_form(target: Interaction) -> None:
             async def submitted(inner: Interaction, values: FormValues) -> None:
-                await self._create_submitted(inner, values, kind.value, zone, options)
+                await self._create_submitted(
+                    inner, values, kind.value, zone, options, repeats
+                )
 
             await target.response.send_modal(
                 EventForm(editing=False, on_submit=submitted, timezone=zone.key)
@@ -133,8 +158,10 @@ class EventsCog(commands.GroupCog, group_name="event"):
         kind: str,
         zone: ZoneInfo,
         options: EventOptions,
+        repeats: Repeating,
     ) -> None:
-        """Read the form, show the times as understood; save only once confirmed."""
+        """Read the form, show the times (and next dates) as understood; save only
+        once confirmed."""
         draft = validate_event(
             values,
             kind=kind,
@@ -143,25 +170,27 @@ class EventsCog(commands.GroupCog, group_name="event"):
             language=language_of(interaction),
         )
         draft = with_options(draft, options)
+        rule = event_rule(repeats.repeat, repeats.every, draft.starts_at, zone.key)
+        understood = render.times_understood(draft)
+        if rule is not None:
+            understood += "\n" + render.repeats_text(
+                rule.occurrences(draft.starts_at, 3)
+            )
 
         async def confirm(clicked: Interaction) -> None:
             if draft.starts_at <= utcnow():
                 raise Refused(Problem.START_IN_PAST)
             assert clicked.guild_id is not None
             event = await q.create_draft(
-                self.bot.db, clicked.guild_id, clicked.user.id, draft
+                self.bot.db, clicked.guild_id, clicked.user.id, draft, rule=rule
             )
-            checks = run_checklist(event.description, event.location, load_checklist())
-            await answer(
-                clicked,
-                render.preview_text(checks),
-                embed=render.event_embed(event, None, self.engine.code_of_conduct()),
-                view=publish_view(event.id),
-            )
+            await self._show_preview(clicked, event)
 
         async def edit(clicked: Interaction) -> None:
             async def again(inner: Interaction, changed: FormValues) -> None:
-                await self._create_submitted(inner, changed, kind, zone, options)
+                await self._create_submitted(
+                    inner, changed, kind, zone, options, repeats
+                )
 
             await clicked.response.send_modal(
                 EventForm(
@@ -169,8 +198,18 @@ class EventsCog(commands.GroupCog, group_name="event"):
                 )
             )
 
-        await ask_to_confirm(
-            interaction, render.times_understood(draft), confirm=confirm, edit=edit
+        await ask_to_confirm(interaction, understood, confirm=confirm, edit=edit)
+
+    async def _show_preview(self, interaction: Interaction, event: q.Event) -> None:
+        """The draft with the checklist: Publish for organisers, Submit for review
+        for other members."""
+        review = not await self.engine.is_organiser(interaction)
+        checks = run_checklist(event.description, event.location, load_checklist())
+        await answer(
+            interaction,
+            render.preview_text(checks, review=review),
+            embed=render.event_embed(event, None, self.engine.code_of_conduct()),
+            view=publish_view(event.id, review=review),
         )
 
     # -- editing and cancelling ------------------------------------------------------------------
@@ -278,6 +317,9 @@ class EventsCog(commands.GroupCog, group_name="event"):
         after = await q.update_event(self.bot.db, before.id, draft)
         told = await self.engine.edited(before, after)
         after = await self.engine.change_options(after, options)
+        if after.state == "draft" and after.review != "pending":
+            await self._show_preview(interaction, after)
+            return
         await answer(
             interaction,
             render.updated_text(after, going_told=told),
@@ -285,18 +327,56 @@ class EventsCog(commands.GroupCog, group_name="event"):
         )
 
     @app_commands.command(name="cancel")
-    @app_commands.describe(event="The event to cancel")
-    async def cancel(self, interaction: Interaction, event: int) -> None:
+    @app_commands.describe(
+        event="The event to cancel",
+        series="For a repeating event: stop repeating too (default: only this date)",
+    )
+    async def cancel(
+        self, interaction: Interaction, event: int, series: bool = False
+    ) -> None:
         """Cancel an event and tell the members who are going."""
         current = await self.engine.for_organiser(interaction, event)
         if current.cancelled:
             raise Refused(Problem.ALREADY_CANCELLED)
+        if series and current.series_id is None:
+            raise Refused(Problem.NOT_A_SERIES)
         await defer(interaction)
         cancelled = await q.cancel_event(self.bot.db, current.id)
         if cancelled is None:
             raise Refused(Problem.ALREADY_CANCELLED)
+        if series and current.series_id is not None:
+            await q.stop_series(self.bot.db, current.series_id)
         await self.engine.cancelled(cancelled, was_published=current.published)
-        await reply(interaction, render.cancelled_text(cancelled))
+        await reply(
+            interaction, render.cancelled_text(cancelled, series_stopped=series)
+        )
+
+    # -- after the event -------------------------------------------------------------------------
+    @app_commands.command(name="links")
+    @app_commands.describe(event="The event that took place")
+    async def links(self, interaction: Interaction, event: int) -> None:
+        """Add the recording or slides of an event that took place."""
+        await self.engine.ask_for_links(interaction, event)
+
+    @app_commands.command(name="feedback")
+    @app_commands.describe(event="The event you went to")
+    async def feedback(self, interaction: Interaction, event: int) -> None:
+        """Tell the organisers how an event you went to was."""
+        await self.engine.ask_for_feedback(interaction, event)
+
+    @links.autocomplete("event")
+    @feedback.autocomplete("event")
+    async def _past_event_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        assert interaction.guild_id is not None
+        events = await q.recent_events(self.bot.db, interaction.guild_id, utcnow())
+        needle = current.lower()
+        return [
+            app_commands.Choice(name=clip(f"{e.id}: {e.title}", 100), value=e.id)
+            for e in events
+            if needle in f"{e.id} {e.title}".lower()
+        ]
 
     @edit.autocomplete("event")
     @cancel.autocomplete("event")
@@ -337,15 +417,28 @@ class EventsCog(commands.GroupCog, group_name="event"):
         """Show an event's details and attendance."""
         assert interaction.guild_id is not None
         found = await q.get_event(self.bot.db, interaction.guild_id, event)
-        if found is None or found.state == "draft":
+        own = found is not None and found.organiser_id == interaction.user.id
+        if found is None or (found.state == "draft" and not own):
             raise Refused(Problem.NO_EVENT, id=event)
         counts = await q.rsvp_counts(self.bot.db, found.id)
         mine = await q.rsvp_of(self.bot.db, found.id, interaction.user.id)
         _, _, position = await q.standing(self.bot.db, found.id, interaction.user.id)
+        lines = [
+            render.info_text(found, mine, position),
+            render.review_state_text(found),
+        ]
+        if found.ends_at <= utcnow() and (
+            own or await self.engine.is_organiser(interaction)
+        ):
+            feedback = await q.feedback_of(self.bot.db, found.id)
+            lines.append(render.feedback_summary(feedback))
+        following = await q.next_in_series(self.bot.db, found)
         await reply(
             interaction,
-            render.info_text(found, mine, position),
-            embed=render.event_embed(found, counts, self.engine.code_of_conduct()),
+            "\n".join(line for line in lines if line) or None,
+            embed=render.event_embed(
+                found, counts, self.engine.code_of_conduct(), following=following
+            ),
         )
 
     @app_commands.command(name="attendees")

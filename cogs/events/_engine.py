@@ -11,6 +11,7 @@ time is never repeated.
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -30,6 +31,7 @@ from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.permissions import has_role
+from bot.permissions import require_role
 from bot.reach import Fallback
 from bot.refusals import Refused
 from bot.replies import defer
@@ -38,6 +40,8 @@ from bot.safety import clip
 from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
 from bot.scheduler import Job
+from bot.ui import answer
+from bot.ui import hold
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
@@ -48,20 +52,37 @@ from cogs.events._logic import CodeOfConduct
 from cogs.events._logic import DM_REMINDERS
 from cogs.events._logic import EventOptions
 from cogs.events._logic import is_url
+from cogs.events._logic import load_checklist
 from cogs.events._logic import load_code_of_conduct
+from cogs.events._logic import next_date
 from cogs.events._logic import PAGE_SIZE
 from cogs.events._logic import POST_REMINDERS
 from cogs.events._logic import Problem
+from cogs.events._logic import read_feedback
+from cogs.events._logic import read_link
 from cogs.events._logic import Reminder
 from cogs.events._logic import reminders_due
 from cogs.events._logic import Rsvp
+from cogs.events._logic import run_checklist
 from cogs.events._queries import Event
 from cogs.events._views import AcceptCodeView
+from cogs.events._views import APPROVE
 from cogs.events._views import ATTENDEES
+from cogs.events._views import DECLINE
+from cogs.events._views import FEEDBACK
+from cogs.events._views import feedback_form
+from cogs.events._views import feedback_view
+from cogs.events._views import FormValues
+from cogs.events._views import LINKS
+from cogs.events._views import links_form
+from cogs.events._views import links_view
 from cogs.events._views import LIST
 from cogs.events._views import PUBLISH
+from cogs.events._views import reason_form
+from cogs.events._views import review_view
 from cogs.events._views import RSVP
 from cogs.events._views import rsvp_view
+from cogs.events._views import SUBMIT
 from cogs.events._views import Then
 
 if TYPE_CHECKING:
@@ -72,6 +93,7 @@ log = logging.getLogger(__name__)
 REMIND_DM = "events.remind_dm"
 REMIND_CHANNEL = "events.remind_channel"
 NOTIFY = "events.notify"
+AFTER = "events.after"
 KINDS = {Reminder.DM: REMIND_DM, Reminder.CHANNEL: REMIND_CHANNEL}
 #: Ended events stay in the calendar file this long, so apps keep them.
 CALENDAR_PAST = timedelta(days=30)
@@ -145,6 +167,38 @@ def waiting_key(event_id: int, entry: int, user_id: int) -> str:
     return f"events:waiting:{event_id}:{entry}:{user_id}"
 
 
+def after_key(event_id: int, ends_at: datetime) -> str:
+    """The job run when an event ends: the next date, links, feedback."""
+    return f"events:after:{event_id}:{to_ts(ends_at)}"
+
+
+def ask_links_key(event_id: int) -> str:
+    """Asking the organiser for the recording and slides (an outbox send)."""
+    return f"events:ask-links:{event_id}"
+
+
+def ask_feedback_key(event_id: int, user_id: int | None = None) -> str:
+    """Asking a member who went for feedback (an outbox send; without a member:
+    the group, for the mention of those whose DMs are closed)."""
+    base = f"events:ask-feedback:{event_id}"
+    return base if user_id is None else f"{base}:{user_id}"
+
+
+def links_key(event_id: int, user_id: int, revision: str) -> str:
+    """Telling a member who went that links were added (once per set of links)."""
+    return f"events:links:{event_id}:{revision}:{user_id}"
+
+
+def review_key(event_id: int, round_: int) -> str:
+    """The post asking organisers to review a member's event (an outbox send)."""
+    return f"events:review:{event_id}:{round_}"
+
+
+def decision_key(event_id: int, review: str, round_: int) -> str:
+    """Telling the member the organisers' decision (an outbox send)."""
+    return f"events:decision:{event_id}:{review}:{round_}"
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderPlan:
     kind: str
@@ -191,16 +245,24 @@ class EventEngine:
             REMIND_CHANNEL, self.on_remind_channel, catch_up=timedelta(minutes=50)
         )
         scheduler.register(NOTIFY, self.on_notify, catch_up=timedelta(days=2))
+        scheduler.register(AFTER, self.on_after, catch_up=timedelta(days=7))
         self.bot.actions.register(PUBLISH, self.publish)
         self.bot.actions.register(RSVP, self.rsvp)
+        self.bot.actions.register(SUBMIT, self.submit)
+        self.bot.actions.register(APPROVE, self.approve)
+        self.bot.actions.register(DECLINE, self.decline)
+        self.bot.actions.register(LINKS, self.ask_for_links)
+        self.bot.actions.register(FEEDBACK, self.ask_for_feedback)
         self.bot.actions.register_pages(LIST, self.list_page)
         self.bot.actions.register_pages(ATTENDEES, self.attendees_page)
         self.bot.calendar_sources.register("events", self.calendar_source)
 
     def unregister(self) -> None:
-        for kind in (REMIND_DM, REMIND_CHANNEL, NOTIFY):
+        for kind in (REMIND_DM, REMIND_CHANNEL, NOTIFY, AFTER):
             self.bot.scheduler.unregister(kind)
-        self.bot.actions.unregister(PUBLISH, RSVP, LIST, ATTENDEES)
+        self.bot.actions.unregister(
+            PUBLISH, RSVP, LIST, ATTENDEES, SUBMIT, APPROVE, DECLINE, LINKS, FEEDBACK
+        )
         self.bot.calendar_sources.unregister("events")
 
     # -- who may do what -------------------------------------------------------------------
@@ -254,6 +316,11 @@ class EventEngine:
             raise NotAllowed(render.not_organiser())
         return event
 
+    async def is_organiser(self, interaction: Interaction) -> bool:
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_config.get(interaction.guild_id)
+        return has_role(interaction.user, settings, Role.ORGANISER)
+
     # -- publishing ---------------------------------------------------------------------------
     async def publish(self, interaction: Interaction, event_id: int) -> None:
         """The Publish button: announce, create the Discord event, plan reminders."""
@@ -262,6 +329,8 @@ class EventEngine:
             raise Refused(Problem.ALREADY_PUBLISHED)
         if event.cancelled:
             raise Refused(Problem.WAS_CANCELLED)
+        if not await self.is_organiser(interaction):
+            raise Refused(Problem.NEEDS_APPROVAL)
         if event.starts_at <= utcnow():
             raise Refused(Problem.START_PASSED)
         channel_id = await self.events_channel(event.guild_id)
@@ -311,6 +380,17 @@ class EventEngine:
         if event.scheduled_event_id is None:
             await self.create_discord_event(event, tell=tell)
         await self.schedule_reminders(event)
+        await self.schedule_after(event)
+
+    async def schedule_after(self, event: Event) -> None:
+        """When it ends: the next date of a series, links and feedback asked for."""
+        await self.bot.schedule(
+            AFTER,
+            after_key(event.id, event.ends_at),
+            event.ends_at,
+            guild_id=event.guild_id,
+            payload={"event_id": event.id, "ends_at": to_ts(event.ends_at)},
+        )
 
     async def recover(self) -> None:
         """Finish publishing that a crash interrupted (each step is idempotent)."""
@@ -430,6 +510,7 @@ class EventEngine:
             return False
         await self.cancel_reminders(after)
         await self.schedule_reminders(after)
+        await self.schedule_after(after)
         await self.queue_notice(after, "time")
         return True
 
@@ -588,9 +669,14 @@ class EventEngine:
     async def refresh_announcement(self, event: Event) -> None:
         # The database stays the truth: a stale announcement refuses RSVPs.
         counts = await q.rsvp_counts(self.db, event.id)
+        over = event.ends_at <= utcnow()
+        following = await q.next_in_series(self.db, event) if over else None
         with guild_language():
-            embed = render.event_embed(event, counts, self.code_of_conduct())
-            view = rsvp_view(event, counts)
+            embed = render.event_embed(
+                event, counts, self.code_of_conduct(), following=following
+            )
+            # Over: no more answers, so no buttons.
+            view = None if over else rsvp_view(event, counts)
         await happenings.refresh_post(
             self.bot,
             event.guild_id,
@@ -685,6 +771,270 @@ class EventEngine:
                 )
             )
         return entries
+
+    # -- members' events: submitted, approved or declined ---------------------------------------
+    async def submit(self, interaction: Interaction, event_id: int) -> None:
+        """A member's Submit for review: the draft waits for an organiser, who sees
+        it in the log channel with the checklist and Approve / Decline."""
+        event = await self.for_organiser(interaction, event_id)
+        if event.published:
+            raise Refused(Problem.ALREADY_PUBLISHED)
+        if event.cancelled:
+            raise Refused(Problem.WAS_CANCELLED)
+        if event.review == "pending":
+            raise Refused(Problem.ALREADY_SUBMITTED)
+        if event.starts_at <= utcnow():
+            raise Refused(Problem.START_PASSED)
+        await self.events_channel(event.guild_id)
+        settings = await self.bot.guild_config.get(event.guild_id)
+        log_channel = settings.channel(Channel.LOG)
+        if log_channel is None:
+            raise Refused(Problem.NO_REVIEW_CHANNEL)
+        await defer(interaction)
+        submitted = await q.submit(self.db, event.id)
+        if submitted is None:
+            raise Refused(Problem.ALREADY_SUBMITTED)
+        checks = run_checklist(event.description, event.location, load_checklist())
+        with guild_language():
+            content = render.review_post(submitted, checks)
+            embed = render.event_embed(submitted, None, None)
+            view = review_view(submitted.id)
+        await self.bot.outbox.send(
+            review_key(submitted.id, submitted.revision),
+            log_channel,
+            guild_id=submitted.guild_id,
+            content=content,
+            embed=embed,
+            view=view,
+        )
+        await reply(interaction, render.submitted_text())
+
+    async def _pending(self, interaction: Interaction, event_id: int) -> Event:
+        await require_role(interaction, Role.ORGANISER)
+        assert interaction.guild_id is not None
+        event = await q.get_event(self.db, interaction.guild_id, event_id)
+        if event is None:
+            raise Refused(Problem.NO_EVENT, id=event_id)
+        if event.review != "pending" or event.state != "draft":
+            raise Refused(Problem.NOT_PENDING)
+        return event
+
+    async def approve(self, interaction: Interaction, event_id: int) -> None:
+        """An organiser approves a member's event: it is published as any other."""
+        event = await self._pending(interaction, event_id)
+        if event.starts_at <= utcnow():
+            raise Refused(Problem.START_PASSED)
+        channel_id = await self.events_channel(event.guild_id)
+        await defer(interaction)
+        decided = await q.decide(
+            self.db, event.id, interaction.user.id, "approved", None
+        )
+        # The member accepted the code of conduct before writing it.
+        published = (
+            await q.mark_published(self.db, event.id, self.code_of_conduct().version)
+            if decided
+            else None
+        )
+        if published is None:
+            raise Refused(Problem.NOT_PENDING)
+        await self.bring_up_to_date(published, channel_id)
+        refreshed = await q.get_event(self.db, event.guild_id, event.id)
+        assert refreshed is not None
+        link = render.message_link(refreshed) or f"<#{channel_id}>"
+        with guild_language():
+            text = render.approved_dm(refreshed, link)
+            decided_text = render.review_decided(
+                refreshed, interaction.user.id, approved=True
+            )
+        await self.bot.reach.dm(
+            decision_key(event.id, "approved", event.revision),
+            event.organiser_id,
+            guild_id=event.guild_id,
+            content=text,
+        )
+        await self._close_review(interaction.message, decided_text)
+        await reply(interaction, render.published_text(link))
+
+    async def decline(self, interaction: Interaction, event_id: int) -> None:
+        """An organiser declines a member's event, with a reason the member reads."""
+        await self._pending(interaction, event_id)
+        message = interaction.message
+
+        async def submitted(inner: Interaction, values: FormValues) -> None:
+            reason = values.get("reason", "").strip()
+            if not reason:
+                raise Refused(Problem.NOT_PENDING)
+            await self._pending(inner, event_id)
+            decided = await q.decide(
+                self.db, event_id, inner.user.id, "declined", reason[:1000]
+            )
+            if decided is None:
+                raise Refused(Problem.NOT_PENDING)
+            with guild_language():
+                text = render.declined_dm(decided)
+                public = render.declined_mention(decided)
+                decided_text = render.review_decided(
+                    decided, inner.user.id, approved=False
+                )
+            settings = await self.bot.guild_config.get(decided.guild_id)
+            await self.bot.reach.dm(
+                decision_key(decided.id, "declined", decided.revision),
+                decided.organiser_id,
+                guild_id=decided.guild_id,
+                content=text,
+                fallback=Fallback(settings.channel(Channel.EVENTS), public),
+            )
+            await self._close_review(message, decided_text)
+            await reply(inner, decided_text)
+
+        await interaction.response.send_modal(reason_form(submitted))
+
+    async def _close_review(self, message: discord.Message | None, text: str) -> None:
+        """The review post says who decided, and loses its buttons."""
+        if message is None:
+            return
+        try:
+            await message.edit(content=clip(text, 2000), view=None)
+        except discord.HTTPException as error:
+            log.warning("could not close the review post: %s", error)
+
+    # -- after the event --------------------------------------------------------------------------
+    async def continue_series(self, event: Event) -> Event | None:
+        """The next date of ``event``'s series, published now if not yet made."""
+        if event.series_id is None:
+            return None
+        existing = await q.next_in_series(self.db, event)
+        series = await q.get_series(self.db, event.series_id)
+        if existing is not None or series is None or series.stopped:
+            return existing
+        settings = await self.bot.guild_config.get(event.guild_id)
+        channel_id = settings.channel(Channel.EVENTS)
+        if channel_id is None:
+            return None
+        start, end = next_date(
+            series.rule, event.starts_at, event.ends_at - event.starts_at, utcnow()
+        )
+        following = await q.add_date(self.db, event, start, end)
+        await self.bring_up_to_date(following, channel_id, tell=False)
+        return await q.get_event(self.db, event.guild_id, following.id)
+
+    async def on_after(self, job: Job) -> None:
+        """An event ended: its next date, the organiser asked for the recording
+        and slides, the members who went asked for feedback."""
+        if job.guild_id is None:
+            return
+        event = await q.get_event(self.db, job.guild_id, int(job.payload["event_id"]))
+        if event is None or to_ts(event.ends_at) != int(job.payload["ends_at"]):
+            return  # moved: the job for the new end is its own
+        following = await self.continue_series(event)
+        if not event.published:
+            return
+        await self.refresh_announcement(event)
+        await self.bot.reach.dm(
+            ask_links_key(event.id),
+            event.organiser_id,
+            guild_id=event.guild_id,
+            content=render.ask_links_dm(event),
+            view=links_view(event.id),
+            fallback=Fallback(event.channel_id, render.ask_links_mention(event)),
+        )
+        unreachable = []
+        for user_id in await q.going_members(self.db, event.id, skip_opted_out=False):
+            delivery = await self.bot.reach.dm(
+                ask_feedback_key(event.id, user_id),
+                user_id,
+                guild_id=event.guild_id,
+                content=render.feedback_dm(event, following),
+                view=feedback_view(event.id),
+            )
+            if delivery.failed is not None:
+                unreachable.append(user_id)
+        if unreachable:
+            await self.bot.reach.mention(
+                ask_feedback_key(event.id),
+                unreachable,
+                guild_id=event.guild_id,
+                fallback=Fallback(event.channel_id, render.feedback_mention(event)),
+            )
+
+    async def ask_for_links(self, interaction: Interaction, event_id: int) -> None:
+        """The organiser's form for the recording and slides links."""
+        event = await self._ended(interaction, event_id, links=True)
+
+        async def submitted(inner: Interaction, values: FormValues) -> None:
+            await self.save_links(inner, event.id, values)
+
+        await interaction.response.send_modal(links_form(submitted, event))
+
+    async def save_links(
+        self, interaction: Interaction, event_id: int, values: FormValues
+    ) -> None:
+        recording = read_link(values.get("recording", ""))
+        slides = read_link(values.get("slides", ""))
+        if recording is None and slides is None:
+            raise Refused(Problem.NO_LINKS)
+        event = await self._ended(interaction, event_id, links=True)
+        await hold(interaction)
+        after = await q.set_links(self.db, event.id, recording, slides)
+        await self.refresh_announcement(after)
+        with guild_language():
+            text = render.links_dm(after)
+        links = f"{after.recording_url or ''}|{after.slides_url or ''}"
+        revision = str(zlib.crc32(links.encode()))
+        # Members who went learn of the links once per set (DMs closed: the
+        # announcement shows them).
+        await self.bot.reach.dm_each(
+            f"events:links:{after.id}:{revision}",
+            [
+                (links_key(after.id, user_id, revision), user_id)
+                for user_id in await q.going_members(
+                    self.db, after.id, skip_opted_out=True
+                )
+            ],
+            guild_id=after.guild_id,
+            content=text,
+        )
+        await answer(interaction, render.links_saved(after))
+
+    async def _may_add_links(self, interaction: Interaction, event: Event) -> None:
+        """The event's organiser (also from the DM asking them), or an organiser."""
+        if interaction.user.id == event.organiser_id:
+            return
+        if interaction.guild_id is None or not await self.is_organiser(interaction):
+            raise NotAllowed(render.not_organiser())
+
+    async def _ended(
+        self, interaction: Interaction, event_id: int, *, links: bool = False
+    ) -> Event:
+        """An event that took place; from a DM's button, found by its id alone.
+        ``links``: only for those who may add its links (checked first)."""
+        event = (
+            await q.event_by_id(self.db, event_id)
+            if interaction.guild_id is None
+            else await q.get_event(self.db, interaction.guild_id, event_id)
+        )
+        if event is None or event.state == "draft":
+            raise Refused(Problem.NO_EVENT, id=event_id)
+        if links:
+            await self._may_add_links(interaction, event)
+        if event.ends_at > utcnow():
+            raise Refused(Problem.NOT_OVER)
+        return event
+
+    async def ask_for_feedback(self, interaction: Interaction, event_id: int) -> None:
+        """The feedback form, for members who were going."""
+        event = await self._ended(interaction, event_id)
+        if await q.rsvp_of(self.db, event.id, interaction.user.id) is not Rsvp.GOING:
+            raise Refused(Problem.NOT_ATTENDED)
+
+        async def submitted(inner: Interaction, values: FormValues) -> None:
+            rating, comment = read_feedback(
+                values.get("rating", ""), values.get("comment", "")
+            )
+            await q.save_feedback(self.db, event.id, inner.user.id, rating, comment)
+            await reply(inner, render.feedback_thanks())
+
+        await interaction.response.send_modal(feedback_form(submitted))
 
     # -- timed work ------------------------------------------------------------------------------
     async def _current_for_job(self, job: Job) -> Event | None:

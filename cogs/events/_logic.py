@@ -21,6 +21,10 @@ from zoneinfo import ZoneInfo
 from bot import dates
 from bot import reminders as offsets
 from bot.paths import DATA_DIR
+from bot.recurrence import first_unsafe
+from bot.recurrence import Repeat
+from bot.recurrence import Rule
+from bot.recurrence import rule_from_first
 from bot.refusals import Refused
 from bot.safety import clean_text
 from bot.safety import EVENT_DESCRIPTION_LIMIT
@@ -91,6 +95,18 @@ class Problem(StrEnum):
     BAD_CAPACITY = "bad_capacity"
     INTERESTED_ON_DISCORD = "interested_on_discord"
     OVER = "over"
+    CANNOT_REPEAT = "cannot_repeat"
+    REPEAT_DST = "repeat_dst"
+    NOT_OVER = "not_over"
+    NOT_ATTENDED = "not_attended"
+    BAD_RATING = "bad_rating"
+    BAD_LINK = "bad_link"
+    NO_LINKS = "no_links"
+    NOT_PENDING = "not_pending"
+    ALREADY_SUBMITTED = "already_submitted"
+    NO_REVIEW_CHANNEL = "no_review_channel"
+    NEEDS_APPROVAL = "needs_approval"
+    NOT_A_SERIES = "not_a_series"
 
 
 # -- code of conduct and checklist -------------------------------------------------------
@@ -337,3 +353,74 @@ def reminders_due(
         for reminder, minutes in due
         if starts_at - timedelta(minutes=minutes) > now
     ]
+
+
+# -- repeating events ------------------------------------------------------------------------
+#: The most weeks or months between two dates of a repeating event.
+MAX_EVERY = 12
+
+
+def event_rule(
+    repeat: str | None, every: int, starts_at: datetime, timezone: str
+) -> Rule | None:
+    """The repeat rule whose first date is ``starts_at`` (``None``: no repeat).
+
+    Refused when the first date cannot start such a rule (the 31st monthly, a fifth
+    Thursday) or when the local start time falls in a DST change on a later date
+    (it would move or happen twice): the organiser picks another time, as for chats.
+    """
+    if repeat is None:
+        return None
+    if not 1 <= every <= MAX_EVERY:
+        raise Refused(Problem.CANNOT_REPEAT, trouble="every", most=MAX_EVERY)
+    rule = rule_from_first(Repeat(repeat), starts_at, timezone, every=every)
+    if not isinstance(rule, Rule):
+        raise Refused(Problem.CANNOT_REPEAT, trouble=rule.value, most=MAX_EVERY)
+    unsafe = first_unsafe(rule, starts_at)
+    if unsafe is not None:
+        day, kind = unsafe
+        raise Refused(Problem.REPEAT_DST, day=day.isoformat(), kind=kind.value)
+    return rule
+
+
+def next_date(
+    rule: Rule, after: datetime, length: timedelta, now: datetime
+) -> tuple[datetime, datetime]:
+    """The start and end of the first date of ``rule`` after the date starting at
+    ``after``, skipping dates already over by ``now`` (the bot was down)."""
+    start = rule.next_after(after)
+    while start + length <= now:
+        start = rule.next_after(start)
+    return start, start + length
+
+
+# -- after the event -------------------------------------------------------------------------
+LINK_LIMIT = 300
+COMMENT_LIMIT = 1000
+
+
+def read_link(text: str) -> str | None:
+    """A recording or slides link as typed: ``None`` when empty; refused unless an
+    http(s) link without spaces."""
+    link = text.strip()
+    if not link:
+        return None
+    if not is_url(link) or len(link) > LINK_LIMIT or any(c.isspace() for c in link):
+        raise Refused(Problem.BAD_LINK, limit=LINK_LIMIT)
+    return link
+
+
+def read_feedback(rating: str, comment: str) -> tuple[int, str]:
+    """A star rating 1 to 5 ("4", "4/5", "****") and a comment (may be empty)."""
+    typed = rating.strip()
+    stars = typed.count("*") + typed.count("\u2605")
+    if stars and not typed.strip("*\u2605 "):
+        value = stars
+    else:
+        match = re.fullmatch(r"([1-5])\s*(?:/\s*5)?", typed)
+        if match is None:
+            raise Refused(Problem.BAD_RATING)
+        value = int(match.group(1))
+    if not 1 <= value <= 5:
+        raise Refused(Problem.BAD_RATING)
+    return value, clean_text(comment)[:COMMENT_LIMIT]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from datetime import datetime
+from datetime import time
 
 from bot import reminders as offsets
 from bot.clock import from_ts
@@ -13,6 +15,7 @@ from bot.db import Database
 from bot.db import record
 from bot.db import Row
 from bot.db import Transaction
+from bot.recurrence import Rule
 from cogs.events._logic import EventDraft
 from cogs.events._logic import EventOptions
 from cogs.events._logic import Rsvp
@@ -41,6 +44,14 @@ class Event:
     post_reminders: tuple[int, ...]
     #: The most members going (None: no limit).
     capacity: int | None
+    #: The repeating event it is a date of, if any.
+    series_id: int | None
+    recording_url: str | None
+    slides_url: str | None
+    #: A member's submission: ``pending``, ``approved`` or ``declined`` (None: an
+    #: organiser's own event).
+    review: str | None
+    review_reason: str | None
 
     @property
     def published(self) -> bool:
@@ -121,15 +132,35 @@ async def accept(db: Database, guild_id: int, user_id: int, version: str) -> Non
 
 # -- events ------------------------------------------------------------------------------------
 async def create_draft(
-    db: Database, guild_id: int, organiser_id: int, draft: EventDraft
+    db: Database,
+    guild_id: int,
+    organiser_id: int,
+    draft: EventDraft,
+    *,
+    rule: Rule | None = None,
 ) -> Event:
+    """A draft event; with ``rule``, the first date of a new repeating event."""
     now = now_ts()
     async with db.transaction() as tx:
+        series_id = None
+        if rule is not None:
+            series_id = await tx.fetchval(
+                "INSERT INTO event_series (guild_id, rule, at, timezone, anchor, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    guild_id,
+                    rule.rrule_text(),
+                    rule.at.strftime("%H:%M"),
+                    rule.timezone,
+                    rule.anchor.isoformat(),
+                    now,
+                ),
+            )
         row = await tx.fetchone(
             "INSERT INTO events (guild_id, organiser_id, title, description, kind, "
             "starts_at, ends_at, timezone, location, dm_reminders, post_reminders, "
-            "capacity, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            "capacity, created_at, updated_at, series_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (
                 guild_id,
                 organiser_id,
@@ -145,6 +176,7 @@ async def create_draft(
                 draft.capacity,
                 now,
                 now,
+                series_id,
             ),
         )
     assert row is not None
@@ -155,6 +187,12 @@ async def get_event(db: Database, guild_id: int, event_id: int) -> Event | None:
     row = await db.fetchone(
         "SELECT * FROM events WHERE id = ? AND guild_id = ?", (event_id, guild_id)
     )
+    return Event.from_row(row) if row else None
+
+
+async def event_by_id(db: Database, event_id: int) -> Event | None:
+    """An event by id alone: for buttons in DMs, which carry no server."""
+    row = await db.fetchone("SELECT * FROM events WHERE id = ?", (event_id,))
     return Event.from_row(row) if row else None
 
 
@@ -583,3 +621,148 @@ async def toggle_reminder_optout(db: Database, guild_id: int, user_id: int) -> b
             (guild_id, user_id, now_ts()),
         )
     return True
+
+
+# -- repeating events ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Series:
+    id: int
+    rule: Rule
+    stopped: bool
+
+
+async def get_series(db: Database, series_id: int) -> Series | None:
+    row = await db.fetchone("SELECT * FROM event_series WHERE id = ?", (series_id,))
+    if row is None:
+        return None
+    rule = Rule.from_rrule_text(
+        row["rule"],
+        at=time.fromisoformat(row["at"]),
+        timezone=row["timezone"],
+        anchor=date.fromisoformat(row["anchor"]),
+    )
+    return Series(row["id"], rule, bool(row["stopped"]))
+
+
+async def stop_series(db: Database, series_id: int) -> None:
+    await db.execute("UPDATE event_series SET stopped = 1 WHERE id = ?", (series_id,))
+
+
+async def next_in_series(db: Database, event: Event) -> Event | None:
+    """The published date of ``event``'s series after it, if there is one."""
+    if event.series_id is None:
+        return None
+    row = await db.fetchone(
+        "SELECT * FROM events WHERE series_id = ? AND starts_at > ? "
+        "AND state = 'published' ORDER BY starts_at LIMIT 1",
+        (event.series_id, to_ts(event.starts_at)),
+    )
+    return Event.from_row(row) if row else None
+
+
+async def add_date(
+    db: Database, template: Event, starts_at: datetime, ends_at: datetime
+) -> Event:
+    """The published date of ``template``'s series starting at ``starts_at``: made
+    from ``template`` (the date before), or the one already made (idempotent)."""
+    now = now_ts()
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO events (guild_id, organiser_id, title, description, kind, "
+            "starts_at, ends_at, timezone, location, state, dm_reminders, "
+            "post_reminders, capacity, series_id, coc_version, review, created_at, "
+            "updated_at) "
+            "SELECT guild_id, organiser_id, title, description, kind, ?, ?, timezone, "
+            "location, 'published', dm_reminders, post_reminders, capacity, "
+            "series_id, coc_version, review, ?, ? FROM events WHERE id = ? "
+            "ON CONFLICT DO NOTHING",
+            (to_ts(starts_at), to_ts(ends_at), now, now, template.id),
+        )
+        row = await tx.fetchone(
+            "SELECT * FROM events WHERE series_id = ? AND starts_at = ?",
+            (template.series_id, to_ts(starts_at)),
+        )
+    assert row is not None
+    return Event.from_row(row)
+
+
+# -- after the event -----------------------------------------------------------------------
+async def set_links(
+    db: Database, event_id: int, recording: str | None, slides: str | None
+) -> Event:
+    """Keep the links given; an empty one keeps what was there."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE events SET recording_url = coalesce(?, recording_url), "
+            "slides_url = coalesce(?, slides_url), updated_at = ? "
+            "WHERE id = ? RETURNING *",
+            (recording, slides, now_ts(), event_id),
+        )
+    assert row is not None
+    return Event.from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    user_id: int
+    rating: int
+    comment: str
+
+
+async def save_feedback(
+    db: Database, event_id: int, user_id: int, rating: int, comment: str
+) -> None:
+    await db.execute(
+        "INSERT INTO event_feedback (event_id, user_id, rating, comment, at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, user_id) DO UPDATE SET "
+        "rating = excluded.rating, comment = excluded.comment, at = excluded.at",
+        (event_id, user_id, rating, comment, now_ts()),
+    )
+
+
+async def feedback_of(db: Database, event_id: int) -> list[Feedback]:
+    rows = await db.fetchall(
+        "SELECT user_id, rating, comment FROM event_feedback WHERE event_id = ? "
+        "ORDER BY at, user_id",
+        (event_id,),
+    )
+    return [Feedback(r["user_id"], r["rating"], r["comment"]) for r in rows]
+
+
+# -- members' submissions ------------------------------------------------------------------
+async def submit(db: Database, event_id: int) -> Event | None:
+    """A member's draft now waits for an organiser; ``None`` when it was not a
+    draft waiting for nothing (or declined, then changed)."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE events SET review = 'pending', review_reason = NULL, "
+            "reviewer_id = NULL, updated_at = ? WHERE id = ? AND state = 'draft' "
+            "AND (review IS NULL OR review = 'declined') RETURNING *",
+            (now_ts(), event_id),
+        )
+    return Event.from_row(row) if row else None
+
+
+async def decide(
+    db: Database, event_id: int, reviewer_id: int, review: str, reason: str | None
+) -> Event | None:
+    """Approve or decline a pending submission; ``None`` when it was not pending
+    (another organiser decided first)."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone(
+            "UPDATE events SET review = ?, review_reason = ?, reviewer_id = ?, "
+            "updated_at = ? WHERE id = ? AND state = 'draft' AND review = 'pending' "
+            "RETURNING *",
+            (review, reason, reviewer_id, now_ts(), event_id),
+        )
+    return Event.from_row(row) if row else None
+
+
+async def recent_events(db: Database, guild_id: int, now: datetime) -> list[Event]:
+    """Published events that ended in the last 30 days, latest first."""
+    rows = await db.fetchall(
+        "SELECT * FROM events WHERE guild_id = ? AND state = 'published' "
+        "AND ends_at <= ? AND ends_at > ? ORDER BY ends_at DESC LIMIT 25",
+        (guild_id, to_ts(now), to_ts(now) - 30 * 86400),
+    )
+    return [Event.from_row(row) for row in rows]

@@ -7,6 +7,8 @@ member's or the guild's), no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import datetime
 from datetime import timedelta
 
 import discord
@@ -27,6 +29,7 @@ from cogs.events._logic import Kind
 from cogs.events._logic import Problem
 from cogs.events._logic import Rsvp
 from cogs.events._queries import Event
+from cogs.events._queries import Feedback
 from cogs.events._queries import RsvpCounts
 
 _ONE_DAY = timedelta(days=1)
@@ -122,8 +125,59 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             "You marked Interested on the event's Discord event, which counts as "
             "going: un-mark it there and your answer here follows."
         ),
+        Problem.CANNOT_REPEAT: lambda: _repeat_trouble(d),
+        Problem.REPEAT_DST: lambda: _(
+            "On {day} the clocks change at that time, so the event would move or "
+            "happen twice: pick another start time for a repeating event.",
+            day=d["day"],
+        ),
+        Problem.NOT_OVER: lambda: _("This event is not over yet."),
+        Problem.NOT_ATTENDED: lambda: _(
+            "Only members who were going can give feedback on this event."
+        ),
+        Problem.BAD_RATING: lambda: _("Give a rating from 1 to 5."),
+        Problem.BAD_LINK: lambda: _(
+            "A link starts with https:// and has at most {limit} characters.",
+            limit=d["limit"],
+        ),
+        Problem.NO_LINKS: lambda: _("Give a recording link, a slides link or both."),
+        Problem.NOT_PENDING: lambda: _(
+            "This event is not waiting for review (another organiser decided)."
+        ),
+        Problem.ALREADY_SUBMITTED: lambda: _(
+            "This event was already sent to the organisers."
+        ),
+        Problem.NO_REVIEW_CHANNEL: lambda: _(
+            "Organisers review members' events in the log channel, and none is set: "
+            "ask a server manager to set one with /setup."
+        ),
+        Problem.NEEDS_APPROVAL: lambda: _(
+            "An organiser approves members' events: press Submit for review."
+        ),
+        Problem.NOT_A_SERIES: lambda: _("This event does not repeat."),
     }
     return texts[code]()
+
+
+def _repeat_trouble(d: Mapping[str, object]) -> str:
+    texts = {
+        "day_not_every_month": lambda: _(
+            "Not every month has that day: start a monthly event on the 1st to the "
+            "28th, or repeat it on a weekday of the month."
+        ),
+        "no_fifth_weekday": lambda: _(
+            "Not every month has a fifth such weekday: choose the last weekday of "
+            "the month instead."
+        ),
+        "not_last_weekday": lambda: _(
+            "That date is not the last such weekday of its month."
+        ),
+        "every": lambda: _(
+            "A repeating event repeats every 1 to {most} weeks or months.",
+            most=d["most"],
+        ),
+    }
+    return texts[str(d["trouble"])]()
 
 
 def not_attending() -> str:
@@ -138,12 +192,193 @@ def not_organiser() -> str:
 
 
 # -- replies -----------------------------------------------------------------------------------
-def preview_text(checks: list[CheckResult]) -> str:
+def preview_text(checks: list[CheckResult], *, review: bool = False) -> str:
+    first = (
+        _(
+            "Here is the preview, and the organisers' checklist for a good event. "
+            "Nothing is posted until an organiser approves it: press Submit for "
+            "review when it is ready."
+        )
+        if review
+        else _("Here is the preview. Nothing is posted until you press Publish.")
+    )
+    return first + "\n" + checklist_text(checks)
+
+
+def submitted_text() -> str:
+    return _(
+        "Sent to the organisers. I will tell you when one of them approves or "
+        "declines it; /event info shows where it stands."
+    )
+
+
+def review_post(event: Event, checks: list[CheckResult]) -> str:
+    """In the log channel: a member's event waits for an organiser."""
     return (
-        _("Here is the preview. Nothing is posted until you press Publish.")
+        _(
+            "<@{member}> submitted an event for review (event {id}). Approve it to "
+            "publish it as it is, or decline it with a reason the member reads.",
+            member=event.organiser_id,
+            id=event.id,
+        )
         + "\n"
         + checklist_text(checks)
     )
+
+
+def review_decided(event: Event, reviewer: int, *, approved: bool) -> str:
+    if approved:
+        return _(
+            "Approved by <@{reviewer}>: event {id} is published.",
+            reviewer=reviewer,
+            id=event.id,
+        )
+    return _(
+        "Declined by <@{reviewer}>: {reason}",
+        reviewer=reviewer,
+        reason=quote(event.review_reason or ""),
+    )
+
+
+def approved_dm(event: Event, link: str) -> str:
+    return _(
+        "Good news: an organiser approved your event {title}, and it is published: "
+        "{link}",
+        title=event.title,
+        link=link,
+    )
+
+
+def declined_dm(event: Event) -> str:
+    return _(
+        "An organiser did not approve your event {title}. Their reason: {reason}\n"
+        "You can change it with /event edit {id} and submit it again.",
+        title=event.title,
+        reason=event.review_reason or "",
+        id=event.id,
+    )
+
+
+def declined_mention(event: Event) -> str:
+    return _(
+        "An organiser reviewed your event {title}: /event info {id} shows their "
+        "answer.",
+        title=quote(event.title),
+        id=event.id,
+    )
+
+
+def review_state_text(event: Event) -> str | None:
+    """Where a member's submission stands, for /event info."""
+    if event.review == "pending":
+        return _("Waiting for an organiser's approval.")
+    if event.review == "declined":
+        return _(
+            "Declined by an organiser: {reason}\nChange it with /event edit and "
+            "submit it again.",
+            reason=quote(event.review_reason or ""),
+        )
+    return None
+
+
+def repeats_text(upcoming: Sequence[datetime]) -> str:
+    """The next dates of a new repeating event, to confirm with its times."""
+    return _(
+        "Repeats: {dates}, and so on.",
+        dates=", ".join(discord_timestamp(moment, "D") for moment in upcoming),
+    )
+
+
+# -- after the event -----------------------------------------------------------------------------
+def next_date_text(following: Event) -> str:
+    text = _(
+        "Next date: {start} ({relative})",
+        start=discord_timestamp(following.starts_at, "F"),
+        relative=discord_timestamp(following.starts_at, "R"),
+    )
+    link = message_link(following)
+    return f"{text}\n{link}" if link else text
+
+
+def ask_links_dm(event: Event) -> str:
+    return _(
+        "{title} has ended: thank you for organising it! If there is a recording "
+        "or slides, add their links with the button below (or /event links {id}): "
+        "they go on the announcement, and the members who went are told.",
+        title=event.title,
+        id=event.id,
+    )
+
+
+def ask_links_mention(event: Event) -> str:
+    return _(
+        "{title} has ended: add the recording or slides link with /event links {id}.",
+        title=quote(event.title),
+        id=event.id,
+    )
+
+
+def feedback_dm(event: Event, following: Event | None) -> str:
+    text = _(
+        "Thank you for coming to {title}! How was it? Press Give feedback: two "
+        "questions, for the organisers only.",
+        title=event.title,
+    )
+    if following is not None:
+        text += "\n" + next_date_text(following)
+    return text
+
+
+def feedback_mention(event: Event) -> str:
+    return _(
+        "Thank you for coming to {title}! Tell the organisers how it was with "
+        "/event feedback {id}.",
+        title=quote(event.title),
+        id=event.id,
+    )
+
+
+def links_dm(event: Event) -> str:
+    """To members who went: the recording or slides are there."""
+    text = _("The links from {title}:", title=event.title)
+    return text + "\n" + _links(event)
+
+
+def _links(event: Event) -> str:
+    lines = []
+    if event.recording_url:
+        lines.append(_("Recording: {link}", link=event.recording_url))
+    if event.slides_url:
+        lines.append(_("Slides: {link}", link=event.slides_url))
+    return "\n".join(lines)
+
+
+def links_saved(event: Event) -> str:
+    return _("Saved: the links are on the announcement of {title}.", title=event.title)
+
+
+def feedback_thanks() -> str:
+    return _("Thank you! The organisers will read it.")
+
+
+def feedback_summary(feedback: Sequence[Feedback]) -> str:
+    """For the event's organisers, in /event info."""
+    if not feedback:
+        return _("No feedback yet.")
+    average = sum(f.rating for f in feedback) / len(feedback)
+    text = ngettext(
+        "{count} member gave feedback, {average} of 5 on average.",
+        "{count} members gave feedback, {average} of 5 on average.",
+        len(feedback),
+        count=len(feedback),
+        average=f"{average:.1f}",
+    )
+    comments = [
+        f"- {f.rating}/5 <@{f.user_id}>: {quote(f.comment)}"
+        for f in feedback
+        if f.comment
+    ]
+    return "\n".join([text, *comments[:10]])
 
 
 def published_text(link: str) -> str:
@@ -168,8 +403,13 @@ def updated_text(event: Event, *, going_told: bool) -> str:
     return text
 
 
-def cancelled_text(event: Event) -> str:
-    return _("Event {id} is cancelled.", id=event.id)
+def cancelled_text(event: Event, *, series_stopped: bool = False) -> str:
+    text = _("Event {id} is cancelled.", id=event.id)
+    if series_stopped:
+        text += "\n" + _("It was the last date: the event no longer repeats.")
+    elif event.series_id is not None:
+        text += "\n" + _("The event still repeats: the next date comes after it.")
+    return text
 
 
 def info_text(
@@ -426,7 +666,11 @@ def attendees_embed(
 
 # -- embeds -------------------------------------------------------------------------------------
 def event_embed(
-    event: Event, counts: RsvpCounts | None, coc: CodeOfConduct | None
+    event: Event,
+    counts: RsvpCounts | None,
+    coc: CodeOfConduct | None,
+    *,
+    following: Event | None = None,
 ) -> discord.Embed:
     """The announcement (and preview and info) of an event."""
     title = quote(event.title)
@@ -455,6 +699,13 @@ def event_embed(
     embed.add_field(name=_("Organiser"), value=f"<@{event.organiser_id}>")
     if counts is not None and not event.cancelled:
         embed.add_field(name=_("Attendance"), value=attendance_text(event, counts))
+    links = _links(event)
+    if links:
+        embed.add_field(name=_("Recording and slides"), value=links, inline=False)
+    if following is not None:
+        embed.add_field(
+            name=_("Repeats"), value=next_date_text(following), inline=False
+        )
     if coc is not None:
         embed.add_field(
             name=_("Code of conduct"),

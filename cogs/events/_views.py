@@ -19,6 +19,8 @@ from bot.ui import UiInteraction
 from bot.ui import View
 from bot.ui import view_of
 from cogs.events._logic import CodeOfConduct
+from cogs.events._logic import COMMENT_LIMIT
+from cogs.events._logic import LINK_LIMIT
 from cogs.events._logic import LOCATION_LIMIT
 from cogs.events._logic import Rsvp
 from cogs.events._queries import Event
@@ -38,6 +40,12 @@ LIST = "events.list"
 FIELD_LIMIT = 40
 #: The paged list of who is going to an event (its id is the list's argument).
 ATTENDEES = "events.attendees"
+#: A member's draft sent to the organisers; their answer; after the event.
+SUBMIT = "events.submit"
+APPROVE = "events.approve"
+DECLINE = "events.decline"
+LINKS = "events.links"
+FEEDBACK = "events.feedback"
 
 
 # -- the form --------------------------------------------------------------------------------
@@ -209,8 +217,187 @@ def rsvp_view(event: Event, counts: RsvpCounts) -> View | None:
     )
 
 
-def publish_view(event_id: int) -> View:
-    return view_of(PublishButton(event_id))
+def publish_view(event_id: int, *, review: bool = False) -> View:
+    """Publish for organisers; Submit for review for other members."""
+    return view_of(SubmitButton(event_id) if review else PublishButton(event_id))
 
 
-PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (PublishButton, RsvpButton)
+def _button(
+    label: str, custom_id: str, style: discord.ButtonStyle
+) -> discord.ui.Button[Any]:
+    return discord.ui.Button(label=label, style=style, custom_id=custom_id)
+
+
+class SubmitButton(DynamicButton, template=r"pallets:events:submit:(?P<id>[0-9]+)"):
+    action = SUBMIT
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(
+            _button(
+                _("Submit for review"),
+                f"pallets:events:submit:{event_id}",
+                discord.ButtonStyle.success,
+            )
+        )
+        self.args = (event_id,)
+
+
+class ApproveButton(DynamicButton, template=r"pallets:events:approve:(?P<id>[0-9]+)"):
+    action = APPROVE
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(
+            _button(
+                _("Approve and publish"),
+                f"pallets:events:approve:{event_id}",
+                discord.ButtonStyle.success,
+            )
+        )
+        self.args = (event_id,)
+
+
+class DeclineButton(DynamicButton, template=r"pallets:events:decline:(?P<id>[0-9]+)"):
+    action = DECLINE
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(
+            _button(
+                _("Decline"),
+                f"pallets:events:decline:{event_id}",
+                discord.ButtonStyle.danger,
+            )
+        )
+        self.args = (event_id,)
+
+
+class LinksButton(DynamicButton, template=r"pallets:events:links:(?P<id>[0-9]+)"):
+    action = LINKS
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(
+            _button(
+                _("Add recording or slides"),
+                f"pallets:events:links:{event_id}",
+                discord.ButtonStyle.primary,
+            )
+        )
+        self.args = (event_id,)
+
+
+class FeedbackButton(DynamicButton, template=r"pallets:events:feedback:(?P<id>[0-9]+)"):
+    action = FEEDBACK
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(
+            _button(
+                _("Give feedback"),
+                f"pallets:events:feedback:{event_id}",
+                discord.ButtonStyle.primary,
+            )
+        )
+        self.args = (event_id,)
+
+
+def review_view(event_id: int) -> View:
+    return view_of(ApproveButton(event_id), DeclineButton(event_id))
+
+
+def links_view(event_id: int) -> View:
+    return view_of(LinksButton(event_id))
+
+
+def feedback_view(event_id: int) -> View:
+    return view_of(FeedbackButton(event_id))
+
+
+# -- small forms ------------------------------------------------------------------------------
+class FieldsForm(Modal):
+    """A form of a few text fields, read back by their custom ids."""
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[discord.ui.TextInput[Any]],
+        on_submit: OnSubmit,
+    ) -> None:
+        super().__init__(title=title[:45], timeout=900)
+        self._fields = fields
+        self._on_submit = on_submit
+        for item in fields:
+            self.add_item(item)
+
+    async def on_submit(self, interaction: UiInteraction, /) -> None:
+        await self._on_submit(
+            interaction, {item.custom_id: item.value for item in self._fields}
+        )
+
+
+def reason_form(on_submit: OnSubmit) -> FieldsForm:
+    """Why an organiser declines a member's event (the member reads it)."""
+    return FieldsForm(
+        _("Decline the event"),
+        [
+            discord.ui.TextInput(
+                label=_("Reason (the member reads it)"),
+                custom_id="reason",
+                style=discord.TextStyle.paragraph,
+                max_length=COMMENT_LIMIT,
+            )
+        ],
+        on_submit,
+    )
+
+
+def links_form(on_submit: OnSubmit, event: Event) -> FieldsForm:
+    return FieldsForm(
+        _("Recording and slides"),
+        [
+            discord.ui.TextInput(
+                label=_("Recording link"),
+                custom_id="recording",
+                required=False,
+                max_length=LINK_LIMIT,
+                default=event.recording_url,
+            ),
+            discord.ui.TextInput(
+                label=_("Slides link"),
+                custom_id="slides",
+                required=False,
+                max_length=LINK_LIMIT,
+                default=event.slides_url,
+            ),
+        ],
+        on_submit,
+    )
+
+
+def feedback_form(on_submit: OnSubmit) -> FieldsForm:
+    return FieldsForm(
+        _("How was it?"),
+        [
+            discord.ui.TextInput(
+                label=_("Rating, 1 (poor) to 5 (great)"),
+                custom_id="rating",
+                max_length=5,
+            ),
+            discord.ui.TextInput(
+                label=_("What should the organisers keep or change?"),
+                custom_id="comment",
+                style=discord.TextStyle.paragraph,
+                required=False,
+                max_length=COMMENT_LIMIT,
+            ),
+        ],
+        on_submit,
+    )
+
+
+PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
+    PublishButton,
+    RsvpButton,
+    SubmitButton,
+    ApproveButton,
+    DeclineButton,
+    LinksButton,
+    FeedbackButton,
+)

@@ -9,8 +9,10 @@ The expected outcome of each cell is written down here, from the product's rules
 - Triage: helpers (and organisers) close, escalate, see the queue and stats, edit
   tag rules and set when their digest comes; ``/solved`` by the asker or a helper solves, by anyone else it only asks
   the asker; reopening is for the asker or a helper.
-- Events: organisers create; the event's organiser or any organiser edits and cancels;
-  everyone reads and RSVPs; organisers and the members who answered see who is going.
+- Events: everyone creates (an organiser publishes, a member submits for an
+  organiser's approval); the event's organiser or any organiser edits and cancels, and
+  adds the recording and slides; everyone reads and RSVPs, and gives feedback on an
+  event they went to; organisers and the members who answered see who is going.
 - Grants: everyone may ask; reviewers list and review; the history is for the requester
   and reviewers; only the requester answers.
 - Mentorship: mentors keep a profile, see the queue, claim and release; organisers see
@@ -118,7 +120,7 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "triage tag-rule-remove":     (D,     D,    A,     D,     A,        D,       A),
     "triage tag-rules":           (D,     D,    A,     D,     A,        D,       A),
     "triage digest":              (D,     D,    A,     D,     A,        D,       A),
-    "event create":               (D,     D,    D,     D,     A,        D,       A),
+    "event create":               (A,     A,    A,     A,     A,        A,       A),
     "event edit":                 (D,     D,    D,     D,     A,        D,       A),
     "event cancel":               (D,     D,    D,     D,     A,        D,       A),
     "event list":                 (A,     A,    A,     A,     A,        A,       A),
@@ -126,6 +128,8 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "event calendar":             (A,     A,    A,     A,     A,        A,       A),
     "event reminders":            (A,     A,    A,     A,     A,        A,       A),
     "event attendees":            (D,     D,    D,     D,     A,        D,       A),
+    "event links":                (D,     D,    D,     D,     A,        D,       A),
+    "event feedback":             (A,     A,    A,     A,     A,        A,       A),
     "grant request":              (A,     A,    A,     A,     A,        A,       A),
     "grant status":               (A,     A,    A,     A,     A,        A,       A),
     "grant answer":               (D,     A,    D,     D,     D,        D,       D),
@@ -204,8 +208,10 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 # fmt: on
 # Not in the tables: buttons only ever shown ephemeral to the member who ran the
 # command (claim and pages under /mentor queue, the match confirmation, Publish under
-# an event preview, the series delete confirmation, the code of conduct). Nobody else
-# can see them to click; their handlers check the role again all the same.
+# an event preview, the series delete confirmation, the code of conduct), and those
+# in DMs (an event's links and feedback). Nobody else can see them to click; their
+# handlers check the role again all the same. A member's event is approved or declined
+# in the organisers' log channel, and those handlers check the organiser role.
 
 PERMISSION_WORDS = ("Only members with", "manage the server", "Only the ")
 
@@ -513,6 +519,8 @@ ARGS: dict[str, Args] = {
     "event calendar": in_general(),
     "event reminders": in_general(),
     "event attendees": lambda s: (s.world.general, {"event": s.event}),
+    "event links": lambda s: (s.world.general, {"event": s.event}),
+    "event feedback": lambda s: (s.world.general, {"event": s.event}),
     "grant request": in_general(),
     "grant status": in_general(),
     "grant answer": lambda s: (s.world.general, {"id": s.grant, "answer": "Lyon"}),

@@ -1,5 +1,7 @@
-"""Playground: an organiser announces a sprint, members RSVP, reminders go out, a
-member asks for an event grant and a reviewer decides."""
+"""Playground: an organiser announces a weekly sprint, members RSVP, reminders go
+out; after it the next date appears, the organiser adds the recording and members
+give feedback; a member submits a meetup an organiser approves; a member asks for an
+event grant and a reviewer decides."""
 
 from __future__ import annotations
 
@@ -19,11 +21,10 @@ async def tour(t: Tour) -> None:
         "needs a timezone uses it from now on."
     )
     await t.slash(w.organiser, w.general, "timezone set", timezone="Paris")
-    t.say("A member without the organiser role cannot announce events:")
-    await t.slash(w.alice, w.general, "event create", kind="meetup")
-
-    t.say("An organiser starts an event; first they accept the code of conduct.")
-    shown = await t.slash(w.organiser, w.general, "event create", kind="sprint")
+    t.say("An organiser starts a weekly event; first they accept the code of conduct.")
+    shown = await t.slash(
+        w.organiser, w.general, "event create", kind="sprint", repeat="weekly"
+    )
     if shown.modal is None and shown.response is not None:
         shown = await t.click(
             w.organiser, shown.response, "I accept the code of conduct"
@@ -38,13 +39,15 @@ async def tour(t: Tour) -> None:
     }
     t.say("She types the dates the way she says them. A typo is blamed on the date:")
     await t.submit(w.organiser, shown, {**form, "start": "tomorow 18:00"})
-    shown = await t.slash(w.organiser, w.general, "event create", kind="sprint")
+    shown = await t.slash(
+        w.organiser, w.general, "event create", kind="sprint", repeat="weekly"
+    )
     understood = await t.submit(w.organiser, shown, form)
     if understood.response is None:
         return
     t.say(
-        "The bot shows what it understood, as Discord timestamps each member reads "
-        "in their own time; nothing is saved until she confirms."
+        "The bot shows what it understood and the next dates, as Discord timestamps "
+        "each member reads in their own time; nothing is saved until she confirms."
     )
     preview = await t.click(w.organiser, understood.response, "Confirm")
     if preview.response is None:
@@ -80,6 +83,71 @@ async def tour(t: Tour) -> None:
     t.say("An hour before it starts, a post in the events channel:")
     await t.advance_to(int((starts - timedelta(hours=1)).timestamp()) + 1)
     await t.slash(w.alice, w.general, "event calendar")
+
+    ends = from_ts(
+        int(await t.bot.db.fetchval("SELECT ends_at FROM events WHERE id = 1"))
+    )
+    t.say(
+        "When it ends, next week's sprint is announced; Olivia is asked for the "
+        "recording and slides, and Alice, who went, for feedback:"
+    )
+    await t.advance_to(int(ends.timestamp()) + 1)
+    shown = await t.slash(w.organiser, w.general, "event links", event=1)
+    await t.submit(
+        w.organiser,
+        shown,
+        {"recording": "https://video.example/flask-sprint", "slides": ""},
+    )
+    shown = await t.slash(w.alice, w.general, "event feedback", event=1)
+    await t.submit(w.alice, shown, {"rating": "5", "comment": "More sprints, please!"})
+    await t.slash(w.organiser, w.general, "event info", event=1)
+    following = await t.bot.db.fetchval(
+        "SELECT id FROM events WHERE series_id IS NOT NULL AND id != 1 "
+        "ORDER BY starts_at LIMIT 1"
+    )
+    if following is not None:
+        t.say("Olivia ends the series with next week's date:")
+        await t.slash(
+            w.organiser,
+            w.general,
+            "event cancel",
+            event=int(following),
+            series=True,
+        )
+
+    t.chapter("A member's event")
+    t.say(
+        "Alice, who is not an organiser, writes up a meetup: she accepts the code "
+        "of conduct, sees the checklist, and submits it for review."
+    )
+    shown = await t.slash(
+        w.alice, w.general, "event create", kind="meetup", timezone="Lyon"
+    )
+    if shown.modal is None and shown.response is not None:
+        shown = await t.click(w.alice, shown.response, "I accept the code of conduct")
+    understood = await t.submit(
+        w.alice,
+        shown,
+        {
+            "title": "Lyon Flask meetup",
+            "description": "Talks and pizza. Step-free room (accessibility). "
+            "Contact: alice.",
+            "start": "tomorrow 19:00",
+            "end": "21:30",
+            "location": "Lyon, La Cordée",
+        },
+    )
+    if understood.response is None:
+        return
+    preview = await t.click(w.alice, understood.response, "Confirm")
+    if preview.response is None:
+        return
+    await t.click(w.alice, preview.response, "Submit for review")
+    review = w.log.last_message
+    if review is None:
+        return
+    t.say("Olivia approves it in the log channel: it is published, and Alice is told.")
+    await t.click(w.organiser, review, "Approve and publish")
 
     t.chapter("Event grants")
     t.say("Alice asks the workgroup to fund a meetup:")

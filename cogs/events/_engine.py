@@ -861,9 +861,7 @@ class EventEngine:
         message = interaction.message
 
         async def submitted(inner: Interaction, values: FormValues) -> None:
-            reason = values.get("reason", "").strip()
-            if not reason:
-                raise Refused(Problem.NOT_PENDING)
+            reason = values.get("reason", "").strip() or "-"
             await self._pending(inner, event_id)
             decided = await q.decide(
                 self.db, event_id, inner.user.id, "declined", reason[:1000]
@@ -915,6 +913,8 @@ class EventEngine:
             series.rule, event.starts_at, event.ends_at - event.starts_at, utcnow()
         )
         following = await q.add_date(self.db, event, start, end)
+        if not following.published:
+            return None  # made before, then cancelled on its own
         await self.bring_up_to_date(following, channel_id, tell=False)
         return await q.get_event(self.db, event.guild_id, following.id)
 

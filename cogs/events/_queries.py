@@ -269,7 +269,10 @@ async def update_event(db: Database, event_id: int, draft: EventDraft) -> Event:
     async with db.transaction() as tx:
         row = await tx.fetchone(
             "UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, "
-            "timezone = ?, location = ?, revision = revision + 1, updated_at = ? "
+            "timezone = ?, location = ?, revision = revision + 1, updated_at = ?, "
+            # A submission changed while it waits is submitted again: the
+            # organisers approve what they read.
+            "review = CASE WHEN review = 'pending' THEN NULL ELSE review END "
             "WHERE id = ? RETURNING *",
             (
                 draft.title,

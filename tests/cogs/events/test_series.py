@@ -286,6 +286,30 @@ async def test_a_member_submits_an_event_that_waits_for_an_organiser(
     expect_refusals(simcord_env)
 
 
+async def test_a_submission_changed_while_waiting_must_be_submitted_again(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    shown = await world.alice.slash(
+        world.general, "event create", kind="meetup", timezone="Europe/Paris"
+    )
+    shown = await world.alice.click(msg(shown), label="I accept the code of conduct")
+    preview = await submit_event_form(world.alice, shown, FORM)
+    await world.alice.click(msg(preview), label="Submit for review")
+    await simcord_env.settle()
+    review = world.log.last_message
+    assert review is not None
+    [event_id] = [
+        row["id"] for row in await db(simcord_env).fetchall("SELECT id FROM events")
+    ]
+    shown = await world.alice.slash(world.general, "event edit", event=event_id)
+    again = await world.alice.submit_modal(shown, {**FORM, "title": "Something else"})
+    assert "Submit for review" in str(msg(again).components)
+    stale = await world.organiser.click(review, label="Approve and publish")
+    assert "not waiting for review" in text(stale)
+    assert posted(world) is None
+    expect_refusals(simcord_env)
+
+
 def fresh_log(world: World, message: Any) -> Any:
     for candidate in world.log.history():
         if candidate.id == message.id:

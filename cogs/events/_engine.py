@@ -846,11 +846,13 @@ class EventEngine:
             decided_text = render.review_decided(
                 refreshed, interaction.user.id, approved=True
             )
+        # Nothing private in it: the announcement is public.
         await self.bot.reach.dm(
             decision_key(event.id, "approved", event.revision),
             event.organiser_id,
             guild_id=event.guild_id,
             content=text,
+            fallback=Fallback(refreshed.channel_id, text),
         )
         await self._close_review(interaction.message, decided_text)
         await reply(interaction, render.published_text(link))

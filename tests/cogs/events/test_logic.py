@@ -19,11 +19,14 @@ from bot.refusals import Refused
 from bot.ui import page_bounds
 from cogs.events._engine import remind_dm_key
 from cogs.events._engine import reminder_plan
+from cogs.events._logic import event_rule
 from cogs.events._logic import Kind
 from cogs.events._logic import load_checklist
 from cogs.events._logic import load_code_of_conduct
 from cogs.events._logic import local_input
+from cogs.events._logic import next_date
 from cogs.events._logic import PAGE_SIZE
+from cogs.events._logic import read_feedback
 from cogs.events._logic import run_checklist
 from cogs.events._logic import validate_event
 
@@ -203,3 +206,75 @@ def test_checklist_texts_are_marked_for_translation() -> None:
         if item.hint:
             texts.add(item.hint)
     assert texts <= set(_CHECKLIST_MESSAGES)
+
+
+# -- repeat rules -----------------------------------------------------------------------------
+def _paris(*args: int) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.mark.parametrize(
+    ("repeat", "every", "first", "expected"),
+    [
+        # Every two weeks on Tuesday, across the spring change (29 March).
+        (
+            "weekly",
+            2,
+            _paris(2026, 3, 17, 18, 30),
+            [_paris(2026, 3, 31, 18, 30), _paris(2026, 4, 14, 18, 30)],
+        ),
+        # Monthly on the 15th, 17:00 local winter and summer.
+        (
+            "monthly_date",
+            1,
+            _paris(2026, 2, 15, 17, 0),
+            [_paris(2026, 3, 15, 17, 0), _paris(2026, 4, 15, 17, 0)],
+        ),
+        # The last Friday of the month.
+        (
+            "monthly_last",
+            1,
+            _paris(2026, 1, 30, 18, 0),
+            [_paris(2026, 2, 27, 18, 0), _paris(2026, 3, 27, 18, 0)],
+        ),
+        # Quarterly on the first Wednesday.
+        (
+            "quarterly",
+            1,
+            _paris(2026, 1, 7, 19, 0),
+            [_paris(2026, 4, 1, 19, 0), _paris(2026, 7, 1, 19, 0)],
+        ),
+    ],
+)
+def test_event_repeat_rules_keep_the_local_time(
+    repeat: str, every: int, first: datetime, expected: list[datetime]
+) -> None:
+    rule = event_rule(repeat, every, first.astimezone(UTC), "Europe/Paris")
+    assert rule is not None
+    assert rule.occurrences(first.astimezone(UTC), 2) == [
+        moment.astimezone(UTC) for moment in expected
+    ]
+
+
+def test_next_date_skips_dates_already_over() -> None:
+    rule = event_rule("weekly", 1, datetime(2026, 1, 1, 17, tzinfo=UTC), "UTC")
+    assert rule is not None
+    start, end = next_date(
+        rule,
+        datetime(2026, 1, 1, 17, tzinfo=UTC),
+        timedelta(hours=2),
+        datetime(2026, 1, 20, tzinfo=UTC),  # the bot was down for weeks
+    )
+    assert (start, end) == (
+        datetime(2026, 1, 22, 17, tzinfo=UTC),
+        datetime(2026, 1, 22, 19, tzinfo=UTC),
+    )
+
+
+def test_a_rating_is_read_as_people_type_it() -> None:
+    assert read_feedback("4", " ok ") == (4, "ok")
+    assert read_feedback("4/5", "") == (4, "")
+    assert read_feedback("***", "") == (3, "")
+    for bad in ("0", "6", "great", "", "4.5"):
+        with pytest.raises(Refused):
+            read_feedback(bad, "")

@@ -602,3 +602,62 @@ async def test_what_githubs_rate_limit_left_out_is_fetched_after_the_reset(
         )
         == 0
     )
+
+
+# -- the weekly check -------------------------------------------------------------------------
+async def test_the_weekly_check_adds_new_organisation_repositories_and_tells_once(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.alice.slash(world.general, "ext report")  # the server uses the watch
+    await simcord_env.advance_time(4 * DAY + 6 * 3600 + 60)  # the first weekly check
+    assert not [t for t in texts(world.log) if t.startswith("New in pallets-eco")]
+
+    # During the week, the organisation takes in a new extension.
+    fake.add(
+        FakePackage(
+            "Flask-Newbie", "0.1.0", START, ["Flask>=3"], "pallets-eco/flask-newbie"
+        )
+    )
+    fake.add_repo(FakeRepo("pallets-eco/flask-newbie", pushed=START))
+    await simcord_env.advance_time(7 * DAY)
+
+    notices = [t for t in texts(world.log) if t.startswith("New in pallets-eco")]
+    assert len(notices) == 1
+    assert "Flask-Newbie" in notices[0]
+    entry = await bot_of(simcord_env).flask_extensions.by_repo(
+        world.guild.id, "pallets-eco/flask-newbie"
+    )
+    assert entry is not None and entry.watched
+    status = text_of(
+        await world.bob.slash(world.general, "ext status", name="Flask-Newbie")
+    )
+    assert "Flask-Newbie" in status and "not checked yet" not in status.lower()
+    await simcord_env.advance_time(7 * DAY)
+    assert len([t for t in texts(world.log) if t.startswith("New in pallets-eco")]) == 1
+
+
+async def test_an_archived_extension_reaches_its_followers_once_from_the_weekly_check(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    public = await extensions_channel(world)
+    await world.carol.slash(world.general, "ext follow", name="Flask-SQLAlchemy")
+    await simcord_env.advance_time(4 * DAY + 6 * 3600 + 60)  # first check: a baseline
+    assert not [t for t in texts(public) if "Flask-SQLAlchemy" in t]
+    assert not [
+        t for t in texts(world.carol.user.dm_channel) if "Flask-SQLAlchemy" in t
+    ]
+
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
+    await simcord_env.advance_time(7 * DAY)
+
+    posts = [t for t in texts(public) if "Flask-SQLAlchemy" in t]
+    assert len(posts) == 1 and "archived" in posts[0]
+    dms = [t for t in texts(world.carol.user.dm_channel) if "Flask-SQLAlchemy" in t]
+    assert len(dms) == 1 and "archived" in dms[0]
+    assert any("Flask-SQLAlchemy" in t for t in texts(world.log))  # organisers too
+    await simcord_env.advance_time(7 * DAY)
+    assert len([t for t in texts(public) if "Flask-SQLAlchemy" in t]) == 1
+    assert (
+        len([t for t in texts(world.carol.user.dm_channel) if "Flask-SQLAlchemy" in t])
+        == 1
+    )

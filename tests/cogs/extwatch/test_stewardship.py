@@ -6,6 +6,7 @@ loopback. Each test is one "done when" item of the issue, or the bad input aroun
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from bot.devtools.fake_upstream import FakeCommit
 from bot.devtools.fake_upstream import FakePackage
 from bot.devtools.fake_upstream import FakeRelease
 from bot.devtools.fake_upstream import FakeRepo
+from bot.devtools.fake_upstream import vulnerability
 from bot.devtools.testing import post_question
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
@@ -636,8 +638,29 @@ async def test_the_weekly_check_adds_new_organisation_repositories_and_tells_onc
     assert len([t for t in texts(world.log) if t.startswith("New in pallets-eco")]) == 1
 
 
-async def test_an_archived_extension_reaches_its_followers_once_from_the_weekly_check(
-    simcord_env: simcord.Env, world: World, fake: FakeApis
+def archive(fake: FakeApis) -> None:
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
+
+
+def disclose(fake: FakeApis) -> None:
+    fake.packages["flask-sqlalchemy"].vulns = [
+        vulnerability("PYSEC-2026-1", "CVE-2026-0001", "Session fixation")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("happen", "reason"),
+    [
+        (archive, "its repository is archived"),
+        (disclose, "a known vulnerability in its latest release (CVE-2026-0001)"),
+    ],
+)
+async def test_a_new_risk_reaches_followers_once_from_the_weekly_check(
+    simcord_env: simcord.Env,
+    world: World,
+    fake: FakeApis,
+    happen: Callable[[FakeApis], None],
+    reason: str,
 ) -> None:
     public = await extensions_channel(world)
     await world.carol.slash(world.general, "ext follow", name="Flask-SQLAlchemy")
@@ -647,13 +670,13 @@ async def test_an_archived_extension_reaches_its_followers_once_from_the_weekly_
         t for t in texts(world.carol.user.dm_channel) if "Flask-SQLAlchemy" in t
     ]
 
-    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
+    happen(fake)
     await simcord_env.advance_time(7 * DAY)
 
     posts = [t for t in texts(public) if "Flask-SQLAlchemy" in t]
-    assert len(posts) == 1 and "archived" in posts[0]
+    assert len(posts) == 1 and reason in posts[0]
     dms = [t for t in texts(world.carol.user.dm_channel) if "Flask-SQLAlchemy" in t]
-    assert len(dms) == 1 and "archived" in dms[0]
+    assert len(dms) == 1 and reason in dms[0]
     assert any("Flask-SQLAlchemy" in t for t in texts(world.log))  # organisers too
     await simcord_env.advance_time(7 * DAY)
     assert len([t for t in texts(public) if "Flask-SQLAlchemy" in t]) == 1

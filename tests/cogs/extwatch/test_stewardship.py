@@ -574,6 +574,35 @@ async def test_a_new_flask_minor_release_lists_the_extensions_that_exclude_it(
     assert len([t for t in texts(public) if "is out" in t]) == 1
 
 
+async def test_a_new_werkzeug_minor_release_lists_the_extensions_pinned_below_it(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    public = await extensions_channel(world)
+    fake.add(
+        FakePackage(
+            "Flask-Pinned",
+            "1.0.0",
+            START,
+            ["Flask>=3", "Werkzeug<3.2,>=3.0"],
+            "example/flask-pinned",
+        )
+    )
+    fake.add_repo(FakeRepo("example/flask-pinned", pushed=START))
+    await world.organiser.slash(
+        world.general, "ext watch-add", name="Flask-Pinned", repo="example/flask-pinned"
+    )
+    await simcord_env.advance_time(3 * 3600 + 60)  # first check: a baseline
+
+    fake.packages["jinja2"].version = "3.1.7"  # a patch: nothing to say
+    fake.packages["werkzeug"].version = "3.2.0"
+    await simcord_env.advance_time(3 * 3600)
+
+    posts = [t for t in texts(public) if "is out" in t]
+    assert len(posts) == 1
+    assert posts[0].startswith("Werkzeug 3.2.0 is out. 1 watched extension")
+    assert "• Flask-Pinned (Werkzeug<3.2,>=3.0)" in posts[0]
+
+
 async def test_what_githubs_rate_limit_left_out_is_fetched_after_the_reset(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:

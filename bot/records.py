@@ -91,12 +91,16 @@ async def mentoring(
 async def caretaking(
     db: Database, guild_id: int, start: int, end: int
 ) -> dict[int, int]:
-    """Extensions each member cared for in [start, end).
+    """Extensions each member cared for at some time in [start, end).
 
-    The seam for extension stewardship (issue 17): its caretaker rosters are not on
-    main yet, so this answers nothing. When they land, read the roster here (members
-    with an active caretaker role during the month) and the recognition post thanks
-    them with no other change.
+    Read from extension stewardship's rosters (``ext_caretakers``): a member counts
+    for an extension when they were on its roster during the period, whatever their
+    role (lead, maintainer or triager).
     """
-    del db, guild_id, start, end
-    return {}
+    rows = await db.fetchall(
+        "SELECT user_id, count(DISTINCT package) AS n FROM ext_caretakers "
+        "WHERE guild_id = ? AND since < ? AND (left_at IS NULL OR left_at >= ?) "
+        "GROUP BY user_id",
+        (guild_id, end, start),
+    )
+    return {row["user_id"]: row["n"] for row in rows}

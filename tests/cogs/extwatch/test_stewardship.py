@@ -447,6 +447,44 @@ async def test_commits_and_releases_from_one_person_need_caretakers(
     assert "2 commits by 1 person in 6 months" in status
 
 
+async def test_the_monthly_thanks_name_the_caretakers(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    # The server uses the contributing job, whose monthly post thanks everyone.
+    await world.mentor.slash(
+        world.general,
+        "contribute task post",
+        title="Review the Flask-Mail README",
+        description="Read it as a newcomer would.",
+        kind="review",
+    )
+    for name in ("Flask-Mail", "Flask-Admin"):
+        await world.organiser.slash(
+            world.general,
+            "ext caretaker-add",
+            name=name,
+            member=world.carol,
+            role="maintainer",
+        )
+    await world.organiser.slash(
+        world.general,
+        "ext caretaker-add",
+        name="Flask-Mail",
+        member=world.bob,
+        role="triager",
+    )
+    await simcord_env.advance_time(DAY)
+    await world.organiser.slash(
+        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.bob
+    )
+    # The thanks for January come on the first of February.
+    await simcord_env.advance_time(32 * DAY)
+    (post,) = [m.content for m in world.announcements.history() if m.content]
+    assert "January 2026" in post
+    assert f"<@{world.carol.id}> cared for 2 extensions" in post
+    assert f"<@{world.bob.id}> cared for 1 extension" in post
+
+
 async def test_following_twice_or_unfollowing_a_stranger_is_refused(
     simcord_env: simcord.Env, world: World
 ) -> None:

@@ -258,6 +258,27 @@ async def test_a_member_volunteers_and_is_accepted(
     assert accepted.response.components == []  # decided: no more buttons
 
 
+async def test_the_caretaker_minimum_is_a_policy_per_extension(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await world.organiser.slash(world.general, "ext refresh")
+
+    async def status(name: str) -> str:
+        return text_of(await world.bob.slash(world.general, "ext status", name=name))
+
+    assert "Needs caretakers" in await status("Flask-Mail")  # pallets-eco: 2
+    assert "Needs caretakers" not in await status("Flask-Login")  # outside: none
+    await world.organiser.slash(
+        world.general, "ext edit", name="Flask-Login", caretakers=1
+    )
+    await world.organiser.slash(
+        world.general, "ext edit", name="Flask-Mail", caretakers=0
+    )
+    login = await status("Flask-Login")
+    assert "Needs caretakers" in login and "0 active of the 1" in login
+    assert "Needs caretakers" not in await status("Flask-Mail")
+
+
 async def test_an_organiser_cannot_accept_their_own_offer(
     simcord_env: simcord.Env, world: World
 ) -> None:

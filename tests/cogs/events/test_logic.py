@@ -209,8 +209,8 @@ def test_checklist_texts_are_marked_for_translation() -> None:
 
 
 # -- repeat rules -----------------------------------------------------------------------------
-def _paris(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo("Europe/Paris"))
+def _paris(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.mark.parametrize(

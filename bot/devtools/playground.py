@@ -268,13 +268,19 @@ class Tour:
         return result
 
     async def select(
-        self, member: simcord.MemberActor, message: Any, values: list[str], shown: str
+        self,
+        member: simcord.MemberActor,
+        message: Any,
+        values: list[str],
+        shown: str,
+        *,
+        custom_id: str | None = None,
     ) -> simcord.InteractionResult:
         """Choose ``values`` in the message's select menu (``shown``: what the member
-        picks, in words)."""
+        picks, in words; ``custom_id``: which menu, when there are several)."""
         self._echo(f"{self._actor(member)} chooses {shown}")
         self.mark()
-        result = await member.select(message, values)
+        result = await member.select(message, values, custom_id=custom_id)
         before = self._seen_requests
         self._show_result(member, result, clicked=getattr(message, "id", None))
         self._seen_requests = before

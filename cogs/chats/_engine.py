@@ -29,6 +29,7 @@ from bot.db import Database
 from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
+from bot.permissions import has_role
 from bot.permissions import require_role
 from bot.reach import Fallback
 from bot.refusals import Refused
@@ -39,6 +40,7 @@ from bot.scheduler import Job
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
+from bot.ui import show_page
 from cogs.chats import _logic as logic
 from cogs.chats import _queries as q
 from cogs.chats import _render as render
@@ -50,11 +52,15 @@ from cogs.chats._views import announcement_view
 from cogs.chats._views import HISTORY
 from cogs.chats._views import INTEREST
 from cogs.chats._views import PIN
+from cogs.chats._views import PIN_PICK
 from cogs.chats._views import proposal_view
 from cogs.chats._views import PROPOSE
 from cogs.chats._views import ProposeModal
 from cogs.chats._views import REMOVE
+from cogs.chats._views import REMOVE_PICK
 from cogs.chats._views import SERIES
+from cogs.chats._views import TopicPinSelect
+from cogs.chats._views import TopicRemoveSelect
 from cogs.chats._views import TOPICS
 from cogs.chats._views import VOTE
 
@@ -137,6 +143,8 @@ class ChatEngine:
         actions.register(VOTE, self.toggle_vote)
         actions.register(PIN, self.toggle_pin)
         actions.register(REMOVE, self.remove_topic)
+        actions.register(PIN_PICK, self.pin_chosen)
+        actions.register(REMOVE_PICK, self.remove_chosen)
         actions.register_pages(HISTORY, self.history_page)
         actions.register_pages(TOPICS, self.topics_page)
         actions.register_pages(SERIES, self.series_page)
@@ -146,7 +154,16 @@ class ChatEngine:
         for kind in (OPEN, REMIND, END):
             self.bot.scheduler.unregister(kind)
         self.bot.actions.unregister(
-            INTEREST, PROPOSE, VOTE, PIN, REMOVE, HISTORY, TOPICS, SERIES
+            INTEREST,
+            PROPOSE,
+            VOTE,
+            PIN,
+            REMOVE,
+            PIN_PICK,
+            REMOVE_PICK,
+            HISTORY,
+            TOPICS,
+            SERIES,
         )
         self.bot.calendar_sources.unregister("chats")
 
@@ -242,6 +259,14 @@ class ChatEngine:
             await q.set_announcement(
                 self.db, occ.id, delivery.channel_id, delivery.message_id
             )
+        # Topics proposed before the announcement join it now, in its thread.
+        waiting = [
+            p for p in await q.proposals(self.db, occ.id) if p.message_id is None
+        ]
+        for proposal in waiting:
+            await self.post_proposal(series, occ, proposal)
+        if waiting:
+            await self.refresh_announcement(occ.id)
 
     async def create_event(
         self, series: Series, occ: Occurrence, *, retry: bool = False
@@ -620,7 +645,8 @@ class ChatEngine:
     async def propose(
         self, interaction: Interaction, occ: Occurrence, title: str, details: str
     ) -> None:
-        """Add a member's topic and post it with its vote buttons."""
+        """Add a member's topic and post it, with its vote button, in the chat's
+        thread (once the chat is announced: until then it waits on the agenda)."""
         clean_title = logic.check_text(title, logic.TITLE_LIMIT, required=True)
         clean_details = logic.check_text(details, logic.DETAILS_LIMIT)
         if occ.voting_closed:
@@ -636,27 +662,44 @@ class ChatEngine:
         )
         proposal = await q.proposal(self.db, proposal_id)
         assert proposal is not None
-        settings = await self.bot.guild_config.get(occ.guild_id)
-        channel_id = settings.channel(Channel.ANNOUNCEMENTS)
-        if channel_id is not None:
+        thread_id = await self.post_proposal(series, occ, proposal)
+        await reply(interaction, render.proposed(occ, thread_id))
+        await self.refresh_announcement(occ.id)
+
+    async def post_proposal(
+        self, series: Series, occ: Occurrence, proposal: Proposal
+    ) -> int | None:
+        """Post a topic in the thread on the chat's announcement, once; return the
+        thread (None before the announcement, or when Discord refused: the topic is
+        on the agenda all the same, and is posted when the chat opens)."""
+        try:
+            thread_id = await self.chat_thread(series, occ)
+            if thread_id is None:
+                return None
             with guild_language():
                 content = render.proposal_post(
-                    series, occ, interaction.user.mention, clean_title, clean_details
+                    series,
+                    occ,
+                    f"<@{proposal.author_id}>",
+                    proposal.title,
+                    proposal.details,
                 )
                 view = proposal_view(proposal)
             delivery = await self.bot.outbox.send(
                 proposal_key(proposal.id),
-                channel_id,
+                thread_id,
                 guild_id=occ.guild_id,
                 content=content,
                 view=view,
             )
-            if delivery.message_id is not None and delivery.channel_id is not None:
-                await q.set_proposal_message(
-                    self.db, proposal.id, delivery.channel_id, delivery.message_id
-                )
-        await reply(interaction, render.proposed(occ))
-        await self.refresh_announcement(occ.id)
+        except discord.HTTPException as error:
+            log.warning("could not post topic %s: %s", proposal.id, error)
+            return None
+        if delivery.message_id is not None and delivery.channel_id is not None:
+            await q.set_proposal_message(
+                self.db, proposal.id, delivery.channel_id, delivery.message_id
+            )
+        return thread_id
 
     async def toggle_vote(self, interaction: Interaction, proposal_id: int) -> None:
         """The Upvote button: count or withdraw the member's vote."""
@@ -707,13 +750,95 @@ class ChatEngine:
     async def topics_page(
         self, interaction: Interaction, number: int, arg: str
     ) -> Page:
-        """Page ``number`` of the topics of occurrence ``arg`` (``/chat topics``)."""
+        """Page ``number`` of the topics of occurrence ``arg`` (``/chat topics``);
+        organisers get menus to pin and remove the page's topics while voting is open."""
         occ = await q.occurrence(self.db, int(arg)) if arg.isdecimal() else None
         if occ is not None and occ.guild_id != interaction.guild_id:
             occ = None  # a custom_id from another server shows nothing of it
         proposals = await q.proposals(self.db, occ.id) if occ is not None else []
         number, count, offset = page_bounds(number, len(proposals), logic.TOPICS_PAGE)
-        return Page(render.topics_page(occ, proposals, offset), number, count)
+        embed = render.topics_page(occ, proposals, offset)
+        if occ is None or not occ.upcoming or occ.voting_closed or not proposals:
+            return Page(embed, number, count)
+        settings = await self.bot.guild_config.get(occ.guild_id)
+        if not has_role(interaction.user, settings, Role.ORGANISER):
+            return Page(embed, number, count)
+        by_id = {p.id: p for p in proposals}
+        shown = [
+            by_id[topic.id]
+            for topic in logic.rank(p.topic for p in proposals)[
+                offset : offset + logic.TOPICS_PAGE
+            ]
+        ]
+        with guild_language():
+            items = (TopicPinSelect(occ.id, shown), TopicRemoveSelect(occ.id, shown))
+        return Page(embed, number, count, items)
+
+    async def _chosen(
+        self, interaction: Interaction, occurrence_id: int, values: list[str]
+    ) -> tuple[Occurrence, list[Proposal]]:
+        """The live topics an organiser chose in a menu under /chat topics."""
+        await require_role(interaction, Role.ORGANISER)
+        occ = await self._open_occurrence(occurrence_id)
+        if occ.guild_id != interaction.guild_id:
+            raise Refused(Problem.VOTING_CLOSED)
+        chosen = []
+        for value in values:
+            proposal = (
+                await q.proposal(self.db, int(value)) if value.isdecimal() else None
+            )
+            if (
+                proposal is not None
+                and not proposal.removed
+                and proposal.occurrence_id == occ.id
+            ):
+                chosen.append(proposal)
+        if not chosen:
+            raise Refused(Problem.TOPIC_REMOVED)
+        return occ, chosen
+
+    async def pin_chosen(
+        self, interaction: Interaction, occurrence_id: int, values: list[str]
+    ) -> None:
+        """Pin the chosen topics (or unpin those already pinned)."""
+        occ, chosen = await self._chosen(interaction, occurrence_id, values)
+        for proposal in chosen:
+            await q.set_proposal_flags(self.db, proposal.id, pinned=not proposal.pinned)
+        await self._after_pick(interaction, occ)
+        pinned = [p for p in chosen if not p.pinned]
+        await reply(
+            interaction, render.pins_changed(len(pinned), len(chosen) - len(pinned))
+        )
+
+    async def remove_chosen(
+        self, interaction: Interaction, occurrence_id: int, values: list[str]
+    ) -> None:
+        """Take the chosen topics off the agenda; their posts in the thread say so."""
+        occ, chosen = await self._chosen(interaction, occurrence_id, values)
+        for proposal in chosen:
+            await q.set_proposal_flags(self.db, proposal.id, removed=True)
+            await self._mark_removed(proposal)
+        await self._after_pick(interaction, occ)
+        await reply(interaction, render.topics_removed(len(chosen)))
+
+    async def _after_pick(self, interaction: Interaction, occ: Occurrence) -> None:
+        """Redraw the organiser's list (from its first page) and the agenda."""
+        await show_page(interaction, TOPICS, 0, str(occ.id), edit=True)
+        await self.refresh_announcement(occ.id)
+
+    async def _mark_removed(self, proposal: Proposal) -> None:
+        if proposal.channel_id is None or proposal.message_id is None:
+            return
+        with guild_language():
+            content = render.removed_post()
+        message = self.bot.get_partial_messageable(
+            proposal.channel_id, guild_id=proposal.guild_id
+        ).get_partial_message(proposal.message_id)
+        try:
+            await message.edit(content=content, view=None)
+        except discord.HTTPException as error:
+            # the agenda is the truth; a post that cannot be edited is only stale
+            log.info("could not mark topic %s removed: %s", proposal.id, error)
 
     async def series_page(
         self, interaction: Interaction, number: int, arg: str

@@ -230,13 +230,17 @@ def announcement(
         description += "\n" + _("Next chat: {when}.", when=when_text(following))
     embed = discord.Embed(title=title, description=description)
     lines = topic_lines(proposals)
-    embed.add_field(
-        name=_("Agenda"),
-        value="\n".join(lines)
+    agenda = (
+        "\n".join(lines)
         if lines
-        else _("No topics yet: press Propose a topic to add one."),
-        inline=False,
+        else _("No topics yet: press Propose a topic to add one.")
     )
+    if occ.notes_thread_id is not None and occ.upcoming:
+        agenda += "\n" + _(
+            "Each topic is in {thread}: vote there.",
+            thread=f"<#{occ.notes_thread_id}>",
+        )
+    embed.add_field(name=_("Agenda"), value=agenda, inline=False)
     embed.set_footer(text=interest_text(interest))
     return embed
 
@@ -461,10 +465,18 @@ def notes_saved() -> str:
 
 
 # -- replies to members ------------------------------------------------------------------------
-def proposed(occ: Occurrence) -> str:
+def proposed(occ: Occurrence, thread_id: int | None) -> str:
+    if thread_id is None:
+        return _(
+            "Your topic is on the agenda of the chat on {when}. Members can upvote it "
+            "in the chat's thread once the chat is announced.",
+            when=when_text(occ),
+        )
     return _(
-        "Your topic is proposed for the chat on {when}. Members can upvote it.",
+        "Your topic is proposed for the chat on {when}. Members can upvote it in "
+        "{thread}.",
         when=when_text(occ),
+        thread=f"<#{thread_id}>",
     )
 
 
@@ -490,6 +502,36 @@ def pin_changed(pinned: bool) -> str:
 
 def topic_removed() -> str:
     return _("Topic removed from the agenda.")
+
+
+def pins_changed(pinned: int, unpinned: int) -> str:
+    """After an organiser's choice in the pin menu under /chat topics."""
+    parts = []
+    if pinned:
+        parts.append(
+            ngettext(
+                "Pinned {count} topic: it stays at the top of the agenda.",
+                "Pinned {count} topics: they stay at the top of the agenda.",
+                pinned,
+            )
+        )
+    if unpinned:
+        parts.append(
+            ngettext(
+                "Unpinned {count} topic: it is ranked by votes again.",
+                "Unpinned {count} topics: they are ranked by votes again.",
+                unpinned,
+            )
+        )
+    return "\n".join(parts)
+
+
+def topics_removed(count: int) -> str:
+    return ngettext(
+        "Removed {count} topic from the agenda.",
+        "Removed {count} topics from the agenda.",
+        count,
+    )
 
 
 def next_chats(

@@ -19,10 +19,19 @@ async def _advance_until(t: Tour, ts: int) -> None:
         await t.advance(minutes=seconds / 60)
 
 
-def _latest(t: Tour, *, embeds: bool) -> Any:
+def _announcement(t: Tour) -> Any:
     for message in reversed(t.world.announcements.history()):
-        if bool(message.embeds) == embeds:
+        if message.embeds:
             return message
+    return None
+
+
+def _latest_topic(t: Tour) -> Any:
+    """The newest topic posted in the thread on the chat's announcement."""
+    for thread in reversed(t.world.announcements.threads):
+        for message in reversed(thread.history()):
+            if message.components:
+                return message
     return None
 
 
@@ -84,15 +93,19 @@ async def tour(t: Tour) -> None:
         "Members mark their interest, with the button or with Discord's own "
         "Interested on the event: it is one list."
     )
-    await t.click(w.alice, _latest(t, embeds=True), "Interested")
+    await t.click(w.alice, _announcement(t), "Interested")
     opened = await q.occurrence(t.bot.db, occ.id)
     if opened is not None and opened.event_id is not None:
         t.say("bob marks Interested on the Discord event:")
         t.mark()
         await w.bob.subscribe_event(opened.event_id)
         t.show_activity()
+    t.say(
+        "Topics go in a thread on the announcement, which keeps one live agenda; "
+        "the channel gets no post per topic."
+    )
     await t.slash(w.alice, w.general, "chat propose", title="Async views in Flask")
-    first = _latest(t, embeds=False)
+    first = _latest_topic(t)
     await t.slash(
         w.bob,
         w.general,
@@ -100,12 +113,24 @@ async def tour(t: Tour) -> None:
         title="Structuring big apps",
         details="Blueprints, app factories, where to put things",
     )
-    second = _latest(t, embeds=False)
+    second = _latest_topic(t)
     t.say("Votes: one per member per topic; pressing again withdraws it.")
     await t.click(w.carol, second, "Upvote (0)")
-    await t.click(w.alice, _latest(t, embeds=False), "Upvote (1)")
+    await t.click(w.alice, _latest_topic(t), "Upvote (1)")
     await t.click(w.bob, first, "Upvote (0)")
     await t.slash(w.carol, w.general, "chat topics")
+    t.say("Organisers pin or remove topics from the same list, with two menus.")
+    listed = await t.slash(w.organiser, w.general, "chat topics")
+    if listed.response is not None:
+        proposals = await q.proposals(t.bot.db, occ.id)
+        [asked] = [p for p in proposals if p.title == "Async views in Flask"]
+        await t.select(
+            w.organiser,
+            listed.response,
+            [str(asked.id)],
+            "to pin Async views in Flask",
+            custom_id=f"pallets:chats:pin-pick:{occ.id}",
+        )
     await t.slash(w.carol, w.general, "chat next")
 
     t.say(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -18,7 +19,9 @@ from bot.i18n import guild_language
 from bot.safety import BUTTON_LABEL_LIMIT
 from bot.safety import clip
 from bot.safety import MODAL_TITLE_LIMIT
+from bot.safety import SELECT_OPTION_LIMIT
 from bot.ui import DynamicButton
+from bot.ui import DynamicSelect
 from bot.ui import Interaction
 from bot.ui import Modal
 from bot.ui import UiInteraction
@@ -34,6 +37,8 @@ PROPOSE = "chats.propose"
 VOTE = "chats.vote"
 PIN = "chats.pin"
 REMOVE = "chats.remove"
+PIN_PICK = "chats.pin-pick"
+REMOVE_PICK = "chats.remove-pick"
 #: The paged lists.
 HISTORY = "chats.history"
 TOPICS = "chats.topics"
@@ -133,6 +138,8 @@ class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
         self.args = (proposal_id,)
 
 
+# Posts made before topics moved to the chat's thread carry Pin and Remove buttons:
+# they keep working (for organisers), but new posts only have Upvote.
 class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
     action = PIN
 
@@ -162,19 +169,67 @@ class RemoveButton(DynamicButton, template=r"pallets:chats:remove:(?P<id>[0-9]+)
 
 
 def proposal_view(proposal: Proposal) -> View:
-    return view_of(
-        VoteButton(proposal.id, proposal.votes),
-        PinButton(proposal.id),
-        RemoveButton(proposal.id),
-    )
+    """A topic's post in the chat's thread: members vote; organisers pin and remove
+    from /chat topics, so nobody sees buttons they may not press."""
+    return view_of(VoteButton(proposal.id, proposal.votes))
 
 
-PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (
+def _topic_options(topics: Sequence[Proposal]) -> list[discord.SelectOption]:
+    return [
+        discord.SelectOption(label=clip(p.title, SELECT_OPTION_LIMIT), value=str(p.id))
+        for p in topics[:25]
+    ] or [discord.SelectOption(label="-", value="0")]  # rebuilt from the id alone
+
+
+class TopicPinSelect(DynamicSelect, template=r"pallets:chats:pin-pick:(?P<id>[0-9]+)"):
+    """Under an organiser's /chat topics: pin or unpin the chosen topics of the
+    occurrence in the custom_id (each option is a proposal id)."""
+
+    action = PIN_PICK
+
+    def __init__(self, occurrence_id: int, topics: Sequence[Proposal] = ()) -> None:
+        options = _topic_options(topics)
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"pallets:chats:pin-pick:{occurrence_id}",
+                placeholder=_("Pin or unpin topics…"),
+                min_values=1,
+                max_values=len(options),
+                options=options,
+            )
+        )
+        self.args = (occurrence_id,)
+
+
+class TopicRemoveSelect(
+    DynamicSelect, template=r"pallets:chats:remove-pick:(?P<id>[0-9]+)"
+):
+    """Under an organiser's /chat topics: take the chosen topics off the agenda."""
+
+    action = REMOVE_PICK
+
+    def __init__(self, occurrence_id: int, topics: Sequence[Proposal] = ()) -> None:
+        options = _topic_options(topics)
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"pallets:chats:remove-pick:{occurrence_id}",
+                placeholder=_("Remove topics from the agenda…"),
+                min_values=1,
+                max_values=len(options),
+                options=options,
+            )
+        )
+        self.args = (occurrence_id,)
+
+
+PERSISTENT_ITEMS: tuple[type[DynamicButton | DynamicSelect], ...] = (
     InterestButton,
     ProposeButton,
     VoteButton,
     PinButton,
     RemoveButton,
+    TopicPinSelect,
+    TopicRemoveSelect,
 )
 
 

@@ -5,7 +5,7 @@ The expected outcome of each cell is written down here, from the product's rules
 
 - ``/setup *``: members who can manage the server (admin) only.
 - Chats: organisers run series, skips, reschedules and notes; everyone reads, proposes
-  and votes; only organisers pin or remove a topic.
+  and votes; only organisers pin or remove a topic (menus under their /chat topics).
 - Triage: helpers (and organisers) close, escalate, see the queue and stats, edit
   tag rules and set when their digest comes; ``/solved`` by the asker or a helper solves, by anyone else it only asks
   the asker; reopening is for the asker or a helper.
@@ -193,8 +193,6 @@ VARIANTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 #:                                 member owner  helper mentor organiser reviewer admin
 BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "chats vote":                 (A,     A,    A,     A,     A,        A,       A),
-    "chats pin":                  (D,     D,    D,     D,     A,        D,       A),
-    "chats remove":               (D,     D,    D,     D,     A,        D,       A),
     "events going":               (A,     A,    A,     A,     A,        A,       A),
     "triage mark solved":         (D,     A,    A,     D,     A,        D,       A),
     "triage confirm solved":      (D,     A,    D,     D,     D,        D,       D),
@@ -207,11 +205,12 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 }
 # fmt: on
 # Not in the tables: buttons only ever shown ephemeral to the member who ran the
-# command (claim and pages under /mentor queue, the match confirmation, Publish under
-# an event preview, the series delete confirmation, the code of conduct), and those
-# in DMs (an event's links and feedback). Nobody else can see them to click; their
-# handlers check the role again all the same. A member's event is approved or declined
-# in the organisers' log channel, and those handlers check the organiser role.
+# command (claim and pages under /mentor queue, the match confirmation, the pin and
+# remove menus under an organiser's /chat topics, Publish under an event preview, the
+# series delete confirmation, the code of conduct), and those in DMs (an event's links
+# and feedback). Nobody else can see them to click; their handlers check the role
+# again all the same. A member's event is approved or declined in the organisers' log
+# channel, and those handlers check the organiser role.
 
 PERMISSION_WORDS = ("Only members with", "manage the server", "Only the ")
 
@@ -321,9 +320,11 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     for hidden in ("setup", "triage"):
         show_to_everyone(world, hidden)
     org = world.organiser
-    await create_chat_series(world, org, name=SERIES)
+    # Announced at once (the chat is 8 days away), so topics go in its thread.
+    await create_chat_series(world, org, name=SERIES, lead_days=8)
     await world.bob.slash(world.general, "chat propose", title="Blueprints at scale")
-    proposal = last_with(world.announcements, "Blueprints at scale")
+    [topics] = world.announcements.threads
+    proposal = last_with(topics, "Blueprints at scale")
     event = await publish_event(world)
     draft = await draft_event(world)
     announcement = world.events.last_message
@@ -638,8 +639,6 @@ def custom_id(message: Any, prefix: str) -> dict[str, str]:
 
 CLICKS: dict[str, Click] = {
     "chats vote": lambda s: (s.proposal, custom_id(s.proposal, "pallets:chats:vote:")),
-    "chats pin": lambda s: (s.proposal, {"label": "Pin"}),
-    "chats remove": lambda s: (s.proposal, {"label": "Remove"}),
     "events going": lambda s: (
         s.announcement,
         custom_id(s.announcement, f"pallets:events:rsvp:{s.event}:going"),

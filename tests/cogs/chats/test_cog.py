@@ -78,6 +78,16 @@ def announcement(world: World) -> discord.Message:
     raise AssertionError("no announcement")
 
 
+def topic_posts(world: World) -> list[discord.Message]:
+    """The topics posted in the thread on the chat's announcement, oldest first."""
+    [thread] = world.announcements.threads
+    return [m for m in thread.history() if m.components]
+
+
+def last_topic(world: World) -> discord.Message:
+    return topic_posts(world)[-1]
+
+
 def reply_text(result: Any) -> str:
     """The ephemeral answer to an interaction (after any message update): its text,
     and its embeds' for a list that pages."""
@@ -144,8 +154,7 @@ async def test_at_the_end_the_event_completes_voting_closes_and_next_is_planned(
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
     await world.alice.slash(world.general, "chat propose", title="Async views")
-    proposal_message = world.announcements.last_message
-    assert proposal_message is not None
+    proposal_message = last_topic(world)
 
     await advance_to(simcord_env, TO_END)
     [event] = events(simcord_env, world)
@@ -300,20 +309,17 @@ async def test_votes_from_several_members_are_counted_and_ranked(
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
     await world.alice.slash(world.general, "chat propose", title="Async views")
-    first = world.announcements.last_message
+    first = last_topic(world)
     await world.bob.slash(
         world.general, "chat propose", title="Blueprints", details="How to split"
     )
-    second = world.announcements.last_message
-    assert first is not None and second is not None
+    second = last_topic(world)
     await world.alice.click(second, label="Upvote (0)")
     await world.carol.click(second, label="Upvote (1)")
     await world.bob.click(first, label="Upvote (0)")
-    toggled = await world.carol.click(
-        world.announcements.history()[-1], label="Upvote (2)"
-    )
+    toggled = await world.carol.click(last_topic(world), label="Upvote (2)")
     assert "withdrawn" in reply_text(toggled)
-    await world.carol.click(world.announcements.history()[-1], label="Upvote (1)")
+    await world.carol.click(last_topic(world), label="Upvote (1)")
     agenda = str(announcement(world).embeds[0].fields[0].value)
     assert agenda.index("Blueprints: 2 votes") < agenda.index("Async views: 1 vote")
     topics = await world.helper.slash(world.general, "chat topics")
@@ -340,30 +346,144 @@ async def test_propose_button_opens_a_form(
     assert "Testing with pytest" in str(announcement(world).embeds[0].fields[0].value)
 
 
-async def test_organisers_pin_and_remove_topics_members_cannot(
+def menus(message: Any) -> dict[str, dict[str, str]]:
+    """The select menus under an answer: custom_id without its id -> {value: label}."""
+    return {
+        item["custom_id"].rsplit(":", 1)[0]: {
+            option["value"]: option["label"] for option in item["options"]
+        }
+        for row in message.components
+        for item in row["components"]
+        if "options" in item
+    }
+
+
+def occ_id(message: Any) -> str:
+    """The occurrence the menus under an answer act on."""
+    [custom_id] = [
+        item["custom_id"]
+        for row in message.components
+        for item in row["components"]
+        if item.get("custom_id", "").startswith("pallets:chats:pin-pick:")
+    ]
+    return str(custom_id.rsplit(":", 1)[1])
+
+
+async def test_topics_live_in_the_announcements_thread_not_in_the_channel(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
-    await world.alice.slash(world.general, "chat propose", title="Popular")
-    popular = world.announcements.last_message
-    await world.alice.slash(world.general, "chat propose", title="Quiet")
-    quiet = world.announcements.last_message
-    await world.alice.slash(world.general, "chat propose", title="Spam")
-    spam = world.announcements.last_message
-    assert popular is not None and quiet is not None and spam is not None
+    proposed = await world.alice.slash(
+        world.general, "chat propose", title="Async views", details="In Flask 3"
+    )
+    await world.bob.click(announcement(world), label="Propose a topic")
+    # no post of its own in the channel: only the announcement has buttons there
+    assert [m.id for m in world.announcements.history() if m.components] == [
+        announcement(world).id
+    ]
+    assert not [m for m in world.announcements.history() if "Topic" in m.content]
+    [thread] = world.announcements.threads
+    assert f"Members can upvote it in <#{thread.id}>" in reply_text(proposed)
+    [post] = topic_posts(world)
+    assert "**Async views**" in post.content and "In Flask 3" in post.content
+    rows: list[Any] = post.components
+    labels = [item.label for row in rows for item in row.children]
+    assert labels == ["Upvote (0)"]  # nobody sees buttons they may not press
+    agenda = str(announcement(world).embeds[0].fields[0].value)
+    assert "1. Async views: 0 votes" in agenda
+    assert f"Each topic is in <#{thread.id}>: vote there." in agenda
+    await world.bob.click(post, label="Upvote (0)")
+    assert "Async views: 1 vote" in str(announcement(world).embeds[0].fields[0].value)
+
+
+async def test_topics_proposed_before_the_announcement_join_its_thread(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    early = await world.alice.slash(world.general, "chat propose", title="Early bird")
+    assert "once the chat is announced" in reply_text(early)
+    assert world.announcements.threads == []
+    await advance_to(simcord_env, TO_OPEN)
+    [post] = topic_posts(world)
+    assert "**Early bird**" in post.content and f"<@{world.alice.id}>" in post.content
+    assert "Early bird: 0 votes" in str(announcement(world).embeds[0].fields[0].value)
+    await restart(simcord_env, settings)
+    assert len(topic_posts(world)) == 1  # posted once
+
+
+async def test_organisers_pin_and_remove_topics_from_the_list_members_cannot(
+    simcord_env: simcord.Env, world: World, settings: Settings
+) -> None:
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN)
+    for title in ("Popular", "Quiet", "Spam"):
+        await world.alice.slash(world.general, "chat propose", title=title)
+    popular, quiet, spam = topic_posts(world)
     await world.bob.click(popular, label="Upvote (0)")
-    refused = await world.alice.click(quiet, label="Pin")
-    assert "organiser" in reply_text(refused)
-    await world.organiser.click(quiet, label="Pin")
-    await world.organiser.click(spam, label="Remove")
+    db = await db_of(simcord_env)
+    ids = {
+        p.title: str(p.id) for p in await q.proposals(db, (await occ_of(db, world)).id)
+    }
+
+    as_member = await world.alice.slash(world.general, "chat topics")
+    assert as_member.response is not None and menus(as_member.response) == {}
+    listed = await world.organiser.slash(world.general, "chat topics")
+    page = listed.response
+    assert page is not None and page.ephemeral
+    assert set(menus(page)) == {"pallets:chats:pin-pick", "pallets:chats:remove-pick"}
+    assert menus(page)["pallets:chats:pin-pick"] == {
+        ids["Popular"]: "Popular",
+        ids["Quiet"]: "Quiet",
+        ids["Spam"]: "Spam",
+    }
+    await restart(simcord_env, settings)  # the menus outlive a restart
+    pinned = await world.organiser.select(
+        page, [ids["Quiet"]], custom_id=f"pallets:chats:pin-pick:{occ_id(page)}"
+    )
+    assert "Pinned 1 topic" in "\n".join(texts_of(pinned))
+    removed = await world.organiser.select(
+        page, [ids["Spam"]], custom_id=f"pallets:chats:remove-pick:{occ_id(page)}"
+    )
+    assert "Removed 1 topic" in "\n".join(texts_of(removed))
     agenda = str(announcement(world).embeds[0].fields[0].value)
     assert agenda.index("Quiet") < agenda.index("Popular")
     assert "Spam" not in agenda
+    [spam_now] = [
+        m for m in world.announcements.threads[0].history() if m.id == spam.id
+    ]
+    assert "removed by an organiser" in spam_now.content and not spam_now.components
+    # the list the organiser holds was redrawn: Spam is gone from it and its menus
+    assert "Spam" not in str(page.embeds[0].description)
+    assert ids["Spam"] not in menus(page)["pallets:chats:remove-pick"]
+
+    # a menu checks the role again when it is used
+    await world.admin.slash(world.general, "setup roles", organiser=world.helper_role)
+    refused = await world.organiser.select(
+        page, [ids["Popular"]], custom_id=f"pallets:chats:remove-pick:{occ_id(page)}"
+    )
+    assert "organiser" in "\n".join(texts_of(refused))
+    assert "Popular" in str(announcement(world).embeds[0].fields[0].value)
     fourth = await world.alice.slash(world.general, "chat propose", title="More")
     assert "proposed" in reply_text(fourth)
     fifth = await world.alice.slash(world.general, "chat propose", title="Too many")
     assert "3 topics per chat" in reply_text(fifth)
+
+
+async def occ_of(db: Any, world: World) -> Any:
+    [series] = await q.all_series(db, world.guild.id)
+    occ = await q.upcoming(db, series.id)
+    assert occ is not None
+    return occ
+
+
+def texts_of(result: Any) -> list[str]:
+    """Every ephemeral text of an interaction's answers."""
+    return [
+        str(m.content)
+        for m in [result.response, *result.followups]
+        if m is not None and m.content
+    ]
 
 
 async def test_notes_are_posted_as_a_thread_on_the_announcement(
@@ -614,8 +734,7 @@ async def test_buttons_keep_working_after_a_restart(
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
     await world.alice.slash(world.general, "chat propose", title="Async views")
-    proposal_message = world.announcements.last_message
-    assert proposal_message is not None
+    proposal_message = last_topic(world)
     await restart(simcord_env, settings)
     voted = await world.bob.click(proposal_message, label="Upvote (0)")
     assert "counts" in reply_text(voted)

@@ -147,6 +147,17 @@ class TriageCog(commands.Cog, name="Triage"):
             allowed_mentions=mention_only(discord.Object(question.author_id)),
         )
 
+    @solved.autocomplete("answer")
+    async def _answer_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=str(message_id))
+            for message_id, label in await self.engine.answer_choices(
+                interaction, current
+            )
+        ]
+
     # -- closing and reopening -----------------------------------------------------------
     @triage.command(name="close")
     @requires(Role.HELPER, Role.ORGANISER)

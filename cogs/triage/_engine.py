@@ -488,6 +488,34 @@ class TriageEngine:
                 return message
         return None
 
+    async def answer_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[tuple[int, str]]:
+        """What ``/solved answer:`` suggests in a question's thread: the latest replies
+        by others than the asker (by the helper chosen, when one is), newest first,
+        as (message id, label)."""
+        question = await q.get_question(self.db, interaction.channel_id or 0)
+        if question is None or question.guild_id != interaction.guild_id:
+            return []
+        thread = await self.thread(question.thread_id)
+        if thread is None:
+            return []
+        helper_id = getattr(getattr(interaction.namespace, "helper", None), "id", None)
+        needle = current.strip().lower()
+        found: list[tuple[int, str]] = []
+        async for message in thread.history(limit=50):
+            if message.author.bot or message.author.id == question.author_id:
+                continue
+            if helper_id is not None and message.author.id != helper_id:
+                continue
+            label = render.answer_choice(message.author.display_name, message.content)
+            if needle and needle not in label.lower() and needle not in str(message.id):
+                continue
+            found.append((message.id, label))
+            if len(found) == 25:
+                break
+        return found
+
     async def solve(
         self,
         interaction: Interaction,

@@ -23,6 +23,7 @@ from bot.i18n import format_number
 from bot.i18n import ngettext
 from bot.refusals import explains
 from bot.refusals import Refused
+from bot.safety import clip
 from bot.safety import quote
 from cogs.triage._logic import ALL_DAYS
 from cogs.triage._logic import CloseReason
@@ -523,3 +524,9 @@ def risk_note(entries: Sequence[Extension]) -> str:
                 )
             )
     return "\n".join(lines)
+
+
+def answer_choice(author: str, content: str) -> str:
+    """A reply as ``/solved answer:`` suggests it: who wrote it and how it starts."""
+    text = " ".join(content.split()) or "…"
+    return clip(f"{author}: {text}", 100)

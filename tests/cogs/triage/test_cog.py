@@ -742,6 +742,31 @@ async def test_helper_solves_with_an_answer_link_and_the_author_is_thanked(
     assert again.ephemeral
 
 
+async def test_solved_suggests_the_replies_that_could_be_the_answer(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    thread = await post_question(world, world.alice, SQLA_TITLE, SQLA_BODY)
+    answer = await world.bob.send(thread, "Add db.session.commit() at the end.")
+    await world.alice.send(thread, "Where exactly?")  # the asker's own: not offered
+    other = await world.carol.send(thread, "+1, same problem here")
+    choices = await world.helper.autocomplete(thread, "solved", "answer", "")
+    assert [c["value"] for c in choices] == [str(other.id), str(answer.id)]
+    assert choices[1]["name"] == "bob: Add db.session.commit() at the end."
+    typed = await world.helper.autocomplete(thread, "solved", "answer", "commit")
+    assert [c["value"] for c in typed] == [str(answer.id)]
+    by_helper = await world.helper.autocomplete(
+        thread, "solved", "answer", "", helper=world.carol
+    )
+    assert [c["value"] for c in by_helper] == [str(other.id)]
+    # the suggestion is what /solved takes: the bare id of the message
+    result = await world.helper.slash(thread, "solved", answer=str(answer.id))
+    assert f"<@{world.bob.id}>" in (result.response.content if result.response else "")
+    row = await question_row(simcord_env, thread.id)
+    assert row["solution"] == "Add db.session.commit() at the end."
+    outside = await world.helper.autocomplete(world.general, "solved", "answer", "")
+    assert outside == []
+
+
 async def test_forum_tags_are_created_once_and_stay_within_20(
     simcord_env: simcord.Env, world: World
 ) -> None:

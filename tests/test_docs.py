@@ -75,6 +75,39 @@ async def test_command_reference_names_what_discord_receives(
     assert ("id", True) in [(n, r) for n, r, _t in documented["grant review"]]
 
 
+#: A command as the prose writes it: `/setup roles releases:`, `/setup calendar enabled:True`.
+_MENTION = re.compile(
+    r"`/(?P<path>[a-z-]+(?: [a-z-]+)*)(?: (?P<option>[a-z_]+):[^`]*)?`"
+)
+#: Web paths the prose names, not commands.
+_WEB_PATHS = {"metrics", "healthz"}
+
+
+async def test_commands_the_readme_and_docs_name_are_the_bots(
+    simcord_env: simcord.Env,
+) -> None:
+    """The README and the docs name commands and options as members see them, and
+    only ones that exist: a renamed or removed command fails here."""
+    leaves = dict(commands_doc.leaves(_synced(simcord_env)))
+    pages = [ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+    pages += sorted((ROOT / "docs").glob("*.md"))
+    seen = 0
+    for page in pages:
+        for match in _MENTION.finditer(page.read_text("utf-8")):
+            path, option = match["path"], match["option"]
+            if path in _WEB_PATHS or path.startswith(("var", "usr", "etc")):
+                continue
+            seen += 1
+            known = path in leaves or any(
+                leaf.startswith(f"{path} ") for leaf in leaves
+            )
+            assert known, f"{page.name} names /{path}, which is no command"
+            if option is not None:
+                names = [o["name"] for o in commands_doc.value_options(leaves[path])]
+                assert option in names, f"{page.name}: /{path} has no option {option}"
+    assert seen > 20
+
+
 def test_every_test_the_reliability_page_names_exists() -> None:
     """docs/reliability.md maps each guarantee to a test: a renamed test breaks it."""
     page = (ROOT / "docs" / "reliability.md").read_text("utf-8")

@@ -59,6 +59,15 @@ def test_playground_tour_runs_every_step_and_shows_setup(tour_run: TourRun) -> N
     assert "Traceback" not in text
 
 
+def test_the_tour_prints_no_daily_digest(tour_run: TourRun) -> None:
+    """The tour spans about eight weeks of the server's life: the helpers' digest
+    comes when something changed, not every morning (it once printed 31)."""
+    text = click.unstyle(tour_run.text)
+    digests = text.count("[Questions digest]")
+    assert 1 <= digests <= 8, digests
+    assert "posted only when something changed" in text
+
+
 def test_tour_steps_are_ordered() -> None:
     orders = [order for order, _name, _step in tour_steps()]
     assert orders == sorted(orders)

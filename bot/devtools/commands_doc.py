@@ -108,7 +108,10 @@ def render_payload(payload: list[dict[str, Any]]) -> str:
             for option in command.get("options", [])
         )
         if grouped:
-            out.append(f"{command['description']}{_who(command)}\n")
+            description = command["description"]
+            if _who(command) and not description.endswith("."):
+                description += "."  # the sentence that follows needs its own
+            out.append(f"{description}{_who(command)}\n")
         for path, leaf in leaves([command]):
             who = "" if grouped else _who(command)
             out.append(f"- **/{path}**: {leaf['description']}{who}")

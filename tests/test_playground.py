@@ -177,7 +177,7 @@ async def test_the_tours_members_are_known_by_name() -> None:
 
 async def test_text_options_stay_text_and_numbers_become_numbers() -> None:
     typed = (
-        'olivia /chat series-create name:"Tea chat" cadence:monthly weekday:Friday '
+        'olivia /chat-admin series-create name:"Tea chat" cadence:monthly weekday:Friday '
         'week:1 time:18:00 timezone:Europe/Paris duration:60 channel:"Flask chats"'
     )
     text = await _prompt(typed, "olivia click Confirm")
@@ -215,7 +215,7 @@ async def test_a_misspelt_command_gets_a_suggestion_not_an_exception_name() -> N
 
 async def test_click_a_button_by_its_label_and_fill_a_form_by_field_names() -> None:
     text = await _prompt(
-        'olivia /chat series-create name:"Flask chat" cadence:monthly weekday:3 '
+        'olivia /chat-admin series-create name:"Flask chat" cadence:monthly weekday:3 '
         'week:2 time:17:00 timezone:Europe/Paris duration:60 channel:"Flask chats"',
         "olivia click Confirm",
         "advance 17h",

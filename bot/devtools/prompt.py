@@ -35,14 +35,14 @@ Type a line, then Enter. Members: olivia (organiser), hugo (helper), maya and mi
 
   <member> /<command> [option:value ...]   run a slash command (in #general)
       alice /chat next
-      olivia /chat series-create name:"Tea chat" cadence:monthly weekday:Friday week:1 time:18:00 timezone:Europe/Paris duration:60 channel:"Flask chats"
+      olivia /chat-admin series-create name:"Tea chat" cadence:monthly weekday:Friday week:1 time:18:00 timezone:Europe/Paris duration:60 channel:"Flask chats"
   <member> in <channel or thread> /<command> ...   run it somewhere else
       bob in "db.session.add does not save my user" /solved
   <member> click <label> [in <channel>]    press a button on the last message that has it
       alice click Interested
       bob click Going in #events
   <member> fill <field>:<value> ...        fill in and send the form the bot showed them
-      olivia /chat notes series:"Flask chat"
+      olivia /chat-admin notes series:"Flask chat"
       olivia fill summary:"We talked about async views."
   <member> asks "<title>" <text>           open a post in the questions forum
       carol asks "Jinja loop variable" How do I get the index in a for loop?

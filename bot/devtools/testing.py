@@ -168,7 +168,7 @@ async def build_world(
 
 
 def monthly_chat(world: World, **overrides: Any) -> dict[str, Any]:
-    """Options for ``/chat series-create``: a Flask chat on the second Thursday of each
+    """Options for ``/chat-admin series-create``: a Flask chat on the second Thursday of each
     month at 17:00 in Paris, in the voice channel; ``overrides`` change any of them."""
     options: dict[str, Any] = {
         "name": "Flask chat",
@@ -225,13 +225,13 @@ async def confirm_understood(
 async def create_chat_series(
     world: World, member: MemberActor | None = None, **overrides: Any
 ) -> simcord.InteractionResult:
-    """Run ``/chat series-create`` with :func:`monthly_chat`'s options (an override of
+    """Run ``/chat-admin series-create`` with :func:`monthly_chat`'s options (an override of
     ``None`` leaves that option out) and confirm the first chat the bot shows."""
     member = member or world.organiser
     options = {
         k: v for k, v in monthly_chat(world, **overrides).items() if v is not None
     }
-    shown = await member.slash(world.general, "chat series-create", **options)
+    shown = await member.slash(world.general, "chat-admin series-create", **options)
     return await confirm_understood(member, shown)
 
 
@@ -248,6 +248,7 @@ async def submit_event_form(
 #: README's set-up says.
 GRANTED_COMMANDS: dict[str, tuple[str, ...]] = {
     "triage": ("helper_role", "organiser_role"),
+    "chat-admin": ("organiser_role",),
 }
 
 

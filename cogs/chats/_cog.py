@@ -1,4 +1,5 @@
-"""/chat: recurring community chats, their topics, reminders and notes."""
+"""/chat (every member: what is next, topics, past chats) and /chat-admin (organisers:
+series, skips, moves and notes)."""
 
 from __future__ import annotations
 
@@ -67,9 +68,22 @@ def place(channel: VoiceOrStage | None, url: str | None) -> dict[str, object]:
     return logic.location(kind, channel.id if channel else None, url)
 
 
-@app_commands.guild_only()
-class ChatsCog(commands.GroupCog, group_name="chat"):
-    """Run recurring community chats."""
+class ChatsCog(commands.Cog, name="Chats"):
+    """Recurring community chats: members' /chat, organisers' /chat-admin."""
+
+    chat = app_commands.Group(
+        name="chat", description="Run recurring community chats.", guild_only=True
+    )
+    # Every /chat-admin command is an organiser's: Discord shows the group only to
+    # members who can manage the server until an admin grants it to the organiser
+    # role in Server Settings > Integrations. The role check in each command stays
+    # the guard: visibility is only the client's.
+    admin = app_commands.Group(
+        name="chat-admin",
+        description="Organise the community chats: series, skips, moves and notes",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
@@ -129,7 +143,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             raise Refused(Problem.SERIES_EXISTS, name=name)
 
     # -- organisers: series ---------------------------------------------------------------
-    @app_commands.command(name="series-create")
+    @admin.command(name="series-create")
     @app_commands.describe(
         name="Name of the series, for example Flask chat",
         cadence="How often the chat happens",
@@ -215,13 +229,13 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=w, value=w) for w in WEEK_VALUES]
 
-    @app_commands.command(name="series-list")
+    @admin.command(name="series-list")
     @requires(Role.ORGANISER)
     async def series_list(self, interaction: Interaction) -> None:
         """List this server's chat series."""
         await show_page(interaction, SERIES)
 
-    @app_commands.command(name="series-edit")
+    @admin.command(name="series-edit")
     @app_commands.describe(
         series="The series to change",
         name="New name",
@@ -325,7 +339,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             edit=edit,
         )
 
-    @app_commands.command(name="series-pause")
+    @admin.command(name="series-pause")
     @app_commands.describe(series="The series to pause")
     @requires(Role.ORGANISER)
     async def series_pause(self, interaction: Interaction, series: str) -> None:
@@ -336,7 +350,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         still = await self.engine.pause(found)
         await reply(interaction, render.paused(found, still))
 
-    @app_commands.command(name="series-resume")
+    @admin.command(name="series-resume")
     @app_commands.describe(series="The series to resume")
     @requires(Role.ORGANISER)
     async def series_resume(self, interaction: Interaction, series: str) -> None:
@@ -348,7 +362,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         assert occ is not None
         await reply(interaction, render.resumed(found, occ))
 
-    @app_commands.command(name="series-delete")
+    @admin.command(name="series-delete")
     @app_commands.describe(series="The series to delete")
     @requires(Role.ORGANISER)
     async def series_delete(self, interaction: Interaction, series: str) -> None:
@@ -379,7 +393,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         )
 
     # -- organisers: one occurrence -----------------------------------------------------------
-    @app_commands.command(name="skip")
+    @admin.command(name="skip")
     @app_commands.describe(series="The series whose next chat is skipped")
     @requires(Role.ORGANISER)
     async def skip(self, interaction: Interaction, series: str) -> None:
@@ -389,7 +403,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         following = await self.engine.skip(found, occ)
         await reply(interaction, render.skipped(occ, following))
 
-    @app_commands.command(name="reschedule")
+    @admin.command(name="reschedule")
     @app_commands.describe(
         series="The series whose next chat moves",
         date="New date, in the series' timezone: fri, tomorrow 18:00, 2026-03-05...",
@@ -439,7 +453,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             edit=edit,
         )
 
-    @app_commands.command(name="notes")
+    @admin.command(name="notes")
     @app_commands.describe(series="The series whose latest chat the notes are for")
     @requires(Role.ORGANISER)
     async def notes(self, interaction: Interaction, series: str) -> None:
@@ -453,12 +467,12 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         )
 
     # -- everyone --------------------------------------------------------------------------------
-    @app_commands.command(name="history")
+    @chat.command(name="history")
     async def history(self, interaction: Interaction) -> None:
         """List past chats with links to their notes."""
         await show_page(interaction, HISTORY)
 
-    @app_commands.command(name="next")
+    @chat.command(name="next")
     async def next(self, interaction: Interaction) -> None:
         """Show the next chat of each series, in your own time."""
         assert interaction.guild_id is not None
@@ -475,7 +489,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
             raise Refused(Problem.NOTHING_PLANNED)
         await reply(interaction, embed=render.next_chats(found))
 
-    @app_commands.command(name="propose")
+    @chat.command(name="propose")
     @app_commands.describe(
         title="The topic, in a line",
         details="More about it (optional)",
@@ -492,7 +506,7 @@ class ChatsCog(commands.GroupCog, group_name="chat"):
         occ = await self._next_for(interaction, series)
         await self.engine.propose(interaction, occ, title, details or "")
 
-    @app_commands.command(name="topics")
+    @chat.command(name="topics")
     @app_commands.describe(series="Which series (default: the next chat)")
     async def topics(self, interaction: Interaction, series: str | None = None) -> None:
         """Show the topics proposed for the next chat, with their votes."""

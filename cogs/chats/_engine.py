@@ -843,7 +843,7 @@ class ChatEngine:
     async def series_page(
         self, interaction: Interaction, number: int, arg: str
     ) -> Page:
-        """Page ``number`` of the guild's series (``/chat series-list``, organisers:
+        """Page ``number`` of the guild's series (``/chat-admin series-list``, organisers:
         a click after a restart is checked like the command)."""
         await require_role(interaction, Role.ORGANISER)
         assert interaction.guild_id is not None

@@ -53,7 +53,7 @@ AGENDA_SIZE = 5
 #: Lines a page of /chat history and of /chat topics shows.
 HISTORY_PAGE = 15
 TOPICS_PAGE = 10
-#: Series a page of /chat series-list shows.
+#: Series a page of /chat-admin series-list shows.
 SERIES_PAGE = 10
 
 

@@ -355,7 +355,7 @@ def created(series: Series, occ: Occurrence) -> str:
 def series_page(
     found: list[tuple[Series, Occurrence | None]], total: int
 ) -> discord.Embed:
-    """A page of /chat series-list."""
+    """A page of /chat-admin series-list."""
     return discord.Embed(
         title=ngettext("{count} chat series", "{count} chat series", total),
         description=series_list(found),
@@ -390,7 +390,7 @@ def saved(series: Series, still: Occurrence | None) -> str:
     )
     if still is not None and still.status == "open":
         text = _(
-            "{saved} The chat already announced for {when} keeps its time; use /chat reschedule to move it.",
+            "{saved} The chat already announced for {when} keeps its time; use /chat-admin reschedule to move it.",
             saved=text,
             when=when_text(still),
         )
@@ -401,7 +401,7 @@ def paused(series: Series, still: Occurrence | None) -> str:
     if still is None:
         return _("{name} is paused.", name=series.name)
     return _(
-        "{name} is paused. The chat already announced for {when} still takes place; skip it with /chat skip.",
+        "{name} is paused. The chat already announced for {when} still takes place; skip it with /chat-admin skip.",
         name=series.name,
         when=when_text(still),
     )

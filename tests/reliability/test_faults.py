@@ -993,8 +993,9 @@ async def chat_opened(ctx: Ctx) -> None:
 
 async def chat_opened_post(ctx: Ctx) -> None:
     await chat_opened(ctx)
+    # a topic goes in the thread on the announcement, which the first one opens
     ctx.method = "POST"
-    ctx.path = f"/channels/{ctx.world.announcements.id}/messages"
+    ctx.path = f"/channels/{ctx.world.announcements.id}/messages/*/threads"
 
 
 async def chat_over(ctx: Ctx) -> None:
@@ -1006,13 +1007,16 @@ async def chat_over(ctx: Ctx) -> None:
 
 async def chat_skip(ctx: Ctx) -> simcord.InteractionResult:
     return await ctx.world.organiser.slash(
-        ctx.world.general, "chat skip", series="Flask chat"
+        ctx.world.general, "chat-admin skip", series="Flask chat"
     )
 
 
 async def chat_reschedule(ctx: Ctx) -> simcord.InteractionResult:
     shown = await ctx.world.organiser.slash(
-        ctx.world.general, "chat reschedule", series="Flask chat", date="2026-01-09"
+        ctx.world.general,
+        "chat-admin reschedule",
+        series="Flask chat",
+        date="2026-01-09",
     )
     return await confirm_understood(ctx.world.organiser, shown)
 
@@ -1025,7 +1029,7 @@ async def chat_propose(ctx: Ctx) -> simcord.InteractionResult:
 
 async def chat_delete(ctx: Ctx) -> simcord.InteractionResult:
     asked = await ctx.world.organiser.slash(
-        ctx.world.general, "chat series-delete", series="Flask chat"
+        ctx.world.general, "chat-admin series-delete", series="Flask chat"
     )
     assert asked.response is not None
     return await ctx.world.organiser.click(asked.response, label="Delete the series")
@@ -1033,7 +1037,7 @@ async def chat_delete(ctx: Ctx) -> simcord.InteractionResult:
 
 async def chat_notes(ctx: Ctx) -> simcord.InteractionResult:
     form = await ctx.world.organiser.slash(
-        ctx.world.general, "chat notes", series="Flask chat"
+        ctx.world.general, "chat-admin notes", series="Flask chat"
     )
     assert form.modal is not None
     return await ctx.world.organiser.submit_modal(form, {"summary": "We met."})

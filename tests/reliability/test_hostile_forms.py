@@ -1,8 +1,8 @@
-"""Hostile values in the chat notes form and at the mentoring check-in.
+"""Hostile values in the chat-admin notes form and at the mentoring check-in.
 
 The wide run (``test_hostile_input.py``) reaches these only by chance. Here each is
 opened the way a member does. Neither has a button that opens a form: the notes
-form opens from ``/chat notes`` (an organiser, after a chat took place), and the
+form opens from ``/chat-admin notes`` (an organiser, after a chat took place), and the
 mentoring check-in is answered with its two buttons, "Going well" and "Need help",
 in the pair's private thread (no text field: the pairs' hostile goals, given at
 request time, are the text it meets, and the members click in several languages).
@@ -148,7 +148,7 @@ async def judge(
     return result, bool(errors)
 
 
-# -- the chat notes form ---------------------------------------------------------------
+# -- the chat-admin notes form ---------------------------------------------------------------
 @pytest.fixture
 async def chat_took_place(simcord_env: simcord.Env, world: World) -> int:
     """A Flask chat that has taken place; return its occurrence id."""
@@ -213,8 +213,10 @@ async def test_hostile_chat_notes_are_refused_or_stored_as_given(
     shown, refused = await judge(
         simcord_env,
         reported,
-        "/chat notes",
-        lambda: world.organiser.slash(world.general, "chat notes", series="Flask chat"),
+        "/chat-admin notes",
+        lambda: world.organiser.slash(
+            world.general, "chat-admin notes", series="Flask chat"
+        ),
     )
     assert not refused and shown.modal is not None
     posted_at = {t.id: len(t.history()) for t in world.announcements.threads}

@@ -110,7 +110,7 @@ pytestmark = pytest.mark.simcord(settle_timeout=60)
 #: One world each; ``solved`` and ``reopen`` are question commands and go with triage.
 GROUPS: dict[str, tuple[str, ...]] = {
     "setup": ("setup",),
-    "chat": ("chat",),
+    "chat": ("chat", "chat-admin"),
     "triage": ("triage", "solved", "reopen"),
     "event": ("event",),
     "grant": ("grant",),
@@ -876,7 +876,7 @@ async def test_a_chat_moved_to_the_ends_of_the_calendar_is_refused(
         partial(
             world.organiser.slash,
             world.general,
-            "chat reschedule",
+            "chat-admin reschedule",
             series="Flask chat",
             date=date,
         ),
@@ -920,7 +920,9 @@ async def test_a_superscript_digit_in_a_series_is_refused(
     result = await judge(
         scene,
         f"series with {options}",
-        partial(world.organiser.slash, world.general, "chat series-create", **values),
+        partial(
+            world.organiser.slash, world.general, "chat-admin series-create", **values
+        ),
     )
     assert result is not None and scene.reported, "refused"
 

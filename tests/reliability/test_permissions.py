@@ -97,15 +97,15 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "timezone clear":             (A,     A,    A,     A,     A,        A,       A),
     "upcoming":                   (A,     A,    A,     A,     A,        A,       A),
     "setup start-here":           (D,     D,    D,     D,     D,        D,       A),
-    "chat series-create":         (D,     D,    D,     D,     A,        D,       A),
-    "chat series-list":           (D,     D,    D,     D,     A,        D,       A),
-    "chat series-edit":           (D,     D,    D,     D,     A,        D,       A),
-    "chat series-pause":          (D,     D,    D,     D,     A,        D,       A),
-    "chat series-resume":         (D,     D,    D,     D,     A,        D,       A),
-    "chat series-delete":         (D,     D,    D,     D,     A,        D,       A),
-    "chat skip":                  (D,     D,    D,     D,     A,        D,       A),
-    "chat reschedule":            (D,     D,    D,     D,     A,        D,       A),
-    "chat notes":                 (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin series-create":   (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin series-list":     (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin series-edit":     (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin series-pause":    (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin series-resume":   (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin series-delete":   (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin skip":            (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin reschedule":      (D,     D,    D,     D,     A,        D,       A),
+    "chat-admin notes":           (D,     D,    D,     D,     A,        D,       A),
     "chat history":               (A,     A,    A,     A,     A,        A,       A),
     "chat next":                  (A,     A,    A,     A,     A,        A,       A),
     "chat propose":               (A,     A,    A,     A,     A,        A,       A),
@@ -315,9 +315,9 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     The asker, requester and mentee is bob; the matrix's plain member is alice, who
     has no part in any of it.
     """
-    # /setup and /triage are hidden by default_permissions; make them visible to
+    # /setup, /triage and /chat-admin are hidden by default_permissions; make them visible to
     # everyone, so the bot must refuse.
-    for hidden in ("setup", "triage"):
+    for hidden in ("setup", "triage", "chat-admin"):
         show_to_everyone(world, hidden)
     org = world.organiser
     # Announced at once (the chat is 8 days away), so topics go in its thread.
@@ -477,7 +477,7 @@ ARGS: dict[str, Args] = {
     "timezone clear": in_general(),
     "upcoming": in_general(),
     "setup start-here": lambda s: (s.world.general, {"channel": s.world.general}),
-    "chat series-create": lambda s: (
+    "chat-admin series-create": lambda s: (
         s.world.general,
         {
             "name": "Werkzeug chat",
@@ -490,14 +490,14 @@ ARGS: dict[str, Args] = {
             "channel": s.world.voice,
         },
     ),
-    "chat series-list": in_general(),
-    "chat series-edit": in_general(series=SERIES, duration=90),
-    "chat series-pause": in_general(series=SERIES),
-    "chat series-resume": in_general(series=SERIES),
-    "chat series-delete": in_general(series=SERIES),
-    "chat skip": in_general(series=SERIES),
-    "chat reschedule": in_general(series=SERIES, date="2026-01-09", time="18:00"),
-    "chat notes": in_general(series=SERIES),
+    "chat-admin series-list": in_general(),
+    "chat-admin series-edit": in_general(series=SERIES, duration=90),
+    "chat-admin series-pause": in_general(series=SERIES),
+    "chat-admin series-resume": in_general(series=SERIES),
+    "chat-admin series-delete": in_general(series=SERIES),
+    "chat-admin skip": in_general(series=SERIES),
+    "chat-admin reschedule": in_general(series=SERIES, date="2026-01-09", time="18:00"),
+    "chat-admin notes": in_general(series=SERIES),
     "chat history": in_general(),
     "chat next": in_general(),
     "chat propose": in_general(title="Typing Flask apps"),

@@ -14,6 +14,7 @@ from bot.devtools.testing import close_dms
 from bot.devtools.testing import confirm_understood
 from bot.devtools.testing import monthly_chat
 from bot.devtools.testing import restart
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 from bot.settings import Settings
 from cogs.chats import _queries as q
@@ -43,7 +44,9 @@ async def create_series(world: World, **overrides: Any) -> Any:
     }
     options.update(overrides)
     options = {k: v for k, v in options.items() if v is not None}
-    shown = await world.organiser.slash(world.general, "chat series-create", **options)
+    shown = await world.organiser.slash(
+        world.general, "chat-admin series-create", **options
+    )
     return await confirm_understood(world.organiser, shown)
 
 
@@ -221,7 +224,7 @@ async def test_reschedule_moves_event_announcement_and_reminders(
     await advance_to(simcord_env, TO_OPEN)
     shown = await world.organiser.slash(
         world.general,
-        "chat reschedule",
+        "chat-admin reschedule",
         series="Flask chat",
         date="2026-01-15",
         time="18:00",
@@ -250,7 +253,7 @@ async def test_skip_cancels_the_event_and_plans_the_next_chat(
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
     result = await world.organiser.slash(
-        world.general, "chat skip", series="Flask chat"
+        world.general, "chat-admin skip", series="Flask chat"
     )
     assert "Skipped" in reply_text(result)
     [event] = events(simcord_env, world)
@@ -269,13 +272,13 @@ async def test_skip_cancels_the_event_and_plans_the_next_chat(
 async def test_pause_and_resume(simcord_env: simcord.Env, world: World) -> None:
     await create_series(world)
     paused = await world.organiser.slash(
-        world.general, "chat series-pause", series="Flask chat"
+        world.general, "chat-admin series-pause", series="Flask chat"
     )
     assert "paused" in reply_text(paused)
     await advance_to(simcord_env, TO_OPEN)
     assert events(simcord_env, world) == []
     resumed = await world.organiser.slash(
-        world.general, "chat series-resume", series="Flask chat"
+        world.general, "chat-admin series-resume", series="Flask chat"
     )
     assert "is back" in reply_text(resumed)
     await advance_to(simcord_env, TO_OPEN + 60)
@@ -288,7 +291,7 @@ async def test_delete_asks_for_confirmation(
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
     asked = await world.organiser.slash(
-        world.general, "chat series-delete", series="Flask chat"
+        world.general, "chat-admin series-delete", series="Flask chat"
     )
     assert asked.response is not None
     db = await db_of(simcord_env)
@@ -491,12 +494,12 @@ async def test_notes_are_posted_as_a_thread_on_the_announcement(
 ) -> None:
     await create_series(world)
     early = await world.organiser.slash(
-        world.general, "chat notes", series="Flask chat"
+        world.general, "chat-admin notes", series="Flask chat"
     )
     assert "has taken place" in reply_text(early)
     await advance_to(simcord_env, TO_END)
     shown = await world.organiser.slash(
-        world.general, "chat notes", series="Flask chat"
+        world.general, "chat-admin notes", series="Flask chat"
     )
     assert shown.modal is not None
     saved = await world.organiser.submit_modal(
@@ -613,7 +616,7 @@ async def test_timezone_autocompletes_real_zone_names(
     simcord_env: simcord.Env, world: World
 ) -> None:
     choices = await world.organiser.autocomplete(
-        world.general, "chat series-create", "timezone", "paris"
+        world.general, "chat-admin series-create", "timezone", "paris"
     )
     assert [c["value"] for c in choices] == ["Europe/Paris"]
 
@@ -635,16 +638,22 @@ async def test_calendar_lists_upcoming_chats(
 async def test_member_without_organiser_role_is_refused(
     simcord_env: simcord.Env, world: World
 ) -> None:
+    # /chat-admin is hidden from members; shown to everyone, the bot itself refuses
+    show_to_everyone(world, "chat-admin")
     result = await world.alice.slash(
         world.general,
-        "chat series-create",
+        "chat-admin series-create",
         **monthly_chat(world, name="Rogue"),
     )
     assert "organiser" in reply_text(result)
     db = await db_of(simcord_env)
     assert await q.all_series(db, world.guild.id) == []
     await create_series(world)
-    for command in ("chat skip", "chat series-delete", "chat series-pause"):
+    for command in (
+        "chat-admin skip",
+        "chat-admin series-delete",
+        "chat-admin series-pause",
+    ):
         refused = await world.bob.slash(world.general, command, series="Flask chat")
         assert "organiser" in reply_text(refused)
     [series] = await q.all_series(db, world.guild.id)
@@ -685,7 +694,7 @@ async def test_bad_input_gets_a_clear_error_and_changes_nothing(
     clash = await create_series(world, name="flask CHAT")
     assert "already exists" in reply_text(clash)
     past = await world.organiser.slash(
-        world.general, "chat reschedule", series="Flask chat", date="2025-12-01"
+        world.general, "chat-admin reschedule", series="Flask chat", date="2025-12-01"
     )
     assert "already passed" in reply_text(past)
     mention = await world.alice.slash(
@@ -724,7 +733,7 @@ async def test_playground_tour_runs(
     assert "bot creates the Discord event 'Flask chat'" in transcript
     assert "Reminder: Flask chat" in transcript
     assert "Notes saved" in transcript
-    assert transcript.count("Only members with the organiser role") == 1
+    assert "/chat-admin" in transcript and "alice does not see it." in transcript
     assert "does not exist" in transcript
 
 
@@ -750,16 +759,19 @@ async def test_edit_moves_the_planned_chat_to_the_new_time(
 ) -> None:
     await create_series(world)
     nothing = await world.organiser.slash(
-        world.general, "chat series-edit", series="Flask chat"
+        world.general, "chat-admin series-edit", series="Flask chat"
     )
     assert "Nothing to change" in reply_text(nothing)
     bad = await world.organiser.slash(
-        world.general, "chat series-edit", series="Flask chat", timezone="Nowhere/x"
+        world.general,
+        "chat-admin series-edit",
+        series="Flask chat",
+        timezone="Nowhere/x",
     )
     assert "Unknown timezone" in reply_text(bad)
     shown = await world.organiser.slash(
         world.general,
-        "chat series-edit",
+        "chat-admin series-edit",
         series="Flask chat",
         time="18:30",
         timezone="America/New_York",
@@ -936,13 +948,13 @@ async def test_edit_reminders_to_none_and_back(
 ) -> None:
     await create_series(world)
     edited = await world.organiser.slash(
-        world.general, "chat series-edit", series="Flask chat", reminders="none"
+        world.general, "chat-admin series-edit", series="Flask chat", reminders="none"
     )
     assert "Saved" in reply_text(edited)
     await advance_to(simcord_env, TO_REMINDER_1 + 600)
     assert not [t for t in texts(world.announcements) if "starts" in t]
     bad = await world.organiser.slash(
-        world.general, "chat series-edit", series="Flask chat", reminders="90m"
+        world.general, "chat-admin series-edit", series="Flask chat", reminders="90m"
     )
     assert "whole hours" in reply_text(bad)
     simcord_env.check_errors = False
@@ -993,7 +1005,7 @@ async def test_reschedule_reads_a_typed_date_and_moves_only_once_confirmed(
     [series] = await q.all_series(db, world.guild.id)
     # Thursday 2026-01-01: "fri 18:00" is Friday 2026-01-02, 18:00 Paris (17:00 UTC).
     shown = await world.organiser.slash(
-        world.general, "chat reschedule", series="Flask chat", date="fri 18:00"
+        world.general, "chat-admin reschedule", series="Flask chat", date="fri 18:00"
     )
     friday = int(datetime(2026, 1, 2, 17, tzinfo=UTC).timestamp())
     understood = reply_text(shown)
@@ -1030,7 +1042,7 @@ async def test_a_bad_date_is_blamed_on_the_date_and_a_dst_gap_says_so(
     ]
     for options, expected in cases:
         result = await world.organiser.slash(
-            world.general, "chat reschedule", series="Flask chat", **options
+            world.general, "chat-admin reschedule", series="Flask chat", **options
         )
         assert expected in reply_text(result), (options, reply_text(result))
     db = await db_of(simcord_env)
@@ -1044,7 +1056,7 @@ async def test_a_new_series_shows_its_first_chat_and_is_made_only_once_confirmed
     simcord_env: simcord.Env, world: World
 ) -> None:
     shown = await world.organiser.slash(
-        world.general, "chat series-create", **monthly_chat(world)
+        world.general, "chat-admin series-create", **monthly_chat(world)
     )
     start = int(START.timestamp())
     assert f"**First chat**: <t:{start}:F> (<t:{start}:R>)" in reply_text(shown)
@@ -1068,7 +1080,7 @@ async def test_a_new_time_for_a_series_shows_the_next_chat_before_it_is_saved(
     await create_series(world)
     db = await db_of(simcord_env)
     shown = await world.organiser.slash(
-        world.general, "chat series-edit", series="Flask chat", time="18:00"
+        world.general, "chat-admin series-edit", series="Flask chat", time="18:00"
     )
     next_chat = int(datetime(2026, 1, 8, 17, tzinfo=UTC).timestamp())
     assert f"**Next chat**: <t:{next_chat}:F>" in reply_text(shown)
@@ -1085,7 +1097,7 @@ async def test_a_new_time_for_a_series_shows_the_next_chat_before_it_is_saved(
     # Once announced, a chat keeps its time: the new one starts with the following.
     await advance_to(simcord_env, TO_OPEN + HOUR)  # opened at 17:00 UTC, 7 days ahead
     again = await world.organiser.slash(
-        world.general, "chat series-edit", series="Flask chat", time="19:00"
+        world.general, "chat-admin series-edit", series="Flask chat", time="19:00"
     )
     february = int(datetime(2026, 2, 12, 18, tzinfo=UTC).timestamp())
     assert f"**Next chat**: <t:{february}:F>" in reply_text(again)
@@ -1099,7 +1111,7 @@ async def test_series_list_pages_and_its_pages_check_the_role_again(
 ) -> None:
     for n in range(11):
         await create_series(world, name=f"Chat {n:02d}")
-    listed = await world.organiser.slash(world.general, "chat series-list")
+    listed = await world.organiser.slash(world.general, "chat-admin series-list")
     assert listed.response is not None
     [first] = listed.response.embeds
     assert first.title == "11 chat series"
@@ -1113,3 +1125,24 @@ async def test_series_list_pages_and_its_pages_check_the_role_again(
     await world.admin.slash(world.general, "setup roles", organiser=world.helper_role)
     refused = await world.organiser.click(listed.response, label="Previous")
     assert "organiser" in reply_text(refused)
+
+
+async def test_chat_admin_is_hidden_from_members_until_the_server_grants_it(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    def sees(member: Any) -> set[str]:
+        return set(member.available_commands(world.general))
+
+    admin = simcord_env.backend.commands[None][("chat-admin", 1)]
+    # as Discord ships it: only members who can manage the server see /chat-admin
+    world.guild.set_command_permissions(int(admin["id"]), {})
+    assert not {c for c in sees(world.alice) if c.startswith("chat-admin")}
+    assert not {c for c in sees(world.organiser) if c.startswith("chat-admin")}
+    assert {"chat next", "chat propose", "chat topics", "chat history"} <= sees(
+        world.alice
+    )
+    assert "chat-admin series-create" in sees(world.admin)
+    # organisers are a role: the admin shows the group to it in Integrations
+    world.guild.set_command_permissions(int(admin["id"]), {world.organiser_role: True})
+    assert "chat-admin series-create" in sees(world.organiser)
+    assert not {c for c in sees(world.alice) if c.startswith("chat-admin")}

@@ -13,8 +13,10 @@ from bot.permissions import refusal_for
 
 
 async def _refusal(world: World, member: simcord.MemberActor, command: str) -> str:
-    # /triage is hidden from members: shown to everyone, the bot itself refuses.
+    # /triage and /mentor-admin are hidden from members: shown to everyone, the bot
+    # itself refuses.
     show_to_everyone(world, "triage")
+    show_to_everyone(world, "mentor-admin")
     result = await member.slash(world.general, command)
     assert result.ephemeral and result.response is not None
     return result.response.content
@@ -26,7 +28,7 @@ async def test_one_role_or_several_each_read_as_a_sentence(
     assert await _refusal(world, world.bob, "triage queue") == (
         "Only members with one of these roles can do that: helper or organiser."
     )
-    assert await _refusal(world, world.bob, "mentor stats") == (
+    assert await _refusal(world, world.bob, "mentor-admin stats") == (
         "Only members with the organiser role can do that."
     )
 

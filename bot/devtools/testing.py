@@ -249,6 +249,7 @@ async def submit_event_form(
 GRANTED_COMMANDS: dict[str, tuple[str, ...]] = {
     "triage": ("helper_role", "organiser_role"),
     "chat-admin": ("organiser_role",),
+    "mentor-admin": ("organiser_role",),
 }
 
 

@@ -37,9 +37,23 @@ from cogs.mentorship._views import MatchConfirmButton
 from cogs.mentorship._views import MatchPickSelect
 
 
-@app_commands.guild_only()
-class MentorshipCog(commands.GroupCog, group_name="mentor"):
-    """Mentoring: requests, mentors, private pair threads and check-ins."""
+class MentorshipCog(commands.Cog, name="Mentorship"):
+    """Mentoring: members' and mentors' /mentor, organisers' /mentor-admin."""
+
+    mentor = app_commands.Group(
+        name="mentor",
+        description="Mentoring: requests, mentors, private pair threads and check-ins.",
+        guild_only=True,
+    )
+    # Every /mentor-admin command is an organiser's: Discord shows the group only to
+    # members who can manage the server until an admin grants it to the organiser
+    # role in Server Settings > Integrations; each command checks the role itself.
+    admin = app_commands.Group(
+        name="mentor-admin",
+        description="Run the mentoring programme: matches, check-ins and numbers",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
@@ -77,7 +91,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         ]
 
     # -- mentors ----------------------------------------------------------------------
-    @app_commands.command(name="profile")
+    @mentor.command(name="profile")
     @app_commands.describe(
         topics="Topics you mentor, comma-separated (for example flask, testing)",
         languages="Languages you speak, comma-separated",
@@ -127,7 +141,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     profile.autocomplete("topics")(_topics_complete)
     profile.autocomplete("languages")(_languages_complete)
 
-    @app_commands.command(name="queue")
+    @mentor.command(name="queue")
     @app_commands.describe(page="Which page of the queue to show")
     @requires(Role.MENTOR)
     async def queue(
@@ -136,7 +150,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         """List open requests, best fit for you first."""
         await show_page(interaction, QUEUE_PAGES, page - 1)
 
-    @app_commands.command(name="claim")
+    @mentor.command(name="claim")
     @app_commands.describe(request="The request number shown in /mentor queue")
     @requires(Role.MENTOR)
     async def claim(
@@ -156,7 +170,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             for r in await self.engine.claim_choices(interaction, current)
         ]
 
-    @app_commands.command(name="release")
+    @mentor.command(name="release")
     @app_commands.describe(
         mentee="The mentee to hand back to the queue",
         note="A short note for the next mentor",
@@ -176,7 +190,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         await reply(interaction, render.released(mentee.id))
         await self.engine.post_released(pairing)
 
-    @app_commands.command(name="end")
+    @mentor.command(name="end")
     @app_commands.describe(
         mentee="Mentors: which mentee (leave empty if you have one, or you are the mentee)"
     )
@@ -197,7 +211,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         await self.engine.post_ended(pairing)
 
     # -- mentees ----------------------------------------------------------------------
-    @app_commands.command(name="request")
+    @mentor.command(name="request")
     @app_commands.describe(
         topics="What you want help with, comma-separated (for example flask, first-contribution)",
         goal="What you would like to achieve (only your mentor and organisers see it)",
@@ -236,7 +250,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
     request.autocomplete("topics")(_topics_complete)
     request.autocomplete("languages")(_languages_complete)
 
-    @app_commands.command(name="cancel")
+    @mentor.command(name="cancel")
     async def cancel(self, interaction: Interaction) -> None:
         """Withdraw your open mentoring request."""
         guild_id = guild_of(interaction)
@@ -248,7 +262,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             raise Refused(Problem.NO_OPEN_REQUEST)
         await reply(interaction, render.request_withdrawn())
 
-    @app_commands.command(name="status")
+    @mentor.command(name="status")
     @app_commands.describe(member="Organisers: whose request to show")
     async def status(
         self, interaction: Interaction, member: discord.Member | None = None
@@ -270,7 +284,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
             await self.engine.let_organiser_in(interaction.user, pairings)
 
     # -- organisers -------------------------------------------------------------------
-    @app_commands.command(name="stats")
+    @admin.command(name="stats")
     @requires(Role.ORGANISER)
     async def stats(self, interaction: Interaction) -> None:
         """Show mentoring numbers for organisers."""
@@ -278,7 +292,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         median = logic.median_seconds(numbers.waits)
         await reply(interaction, render.stats(numbers, median))
 
-    @app_commands.command(name="checkins")
+    @admin.command(name="checkins")
     @app_commands.describe(days="Days between check-in prompts for new pairings")
     @requires(Role.ORGANISER)
     async def checkins(
@@ -288,7 +302,7 @@ class MentorshipCog(commands.GroupCog, group_name="mentor"):
         await q.set_checkin_days(self.bot.db, guild_of(interaction), days)
         await reply(interaction, render.checkins_every(days))
 
-    @app_commands.command(name="match")
+    @admin.command(name="match")
     @requires(Role.ORGANISER)
     async def match(self, interaction: Interaction) -> None:
         """Propose the best assignment of open requests to available mentors."""

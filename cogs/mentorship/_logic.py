@@ -36,7 +36,7 @@ UNCLAIMED_AFTER = timedelta(days=7)
 QUEUE_PAGE_SIZE = 5
 #: Waiting requests the weekly digest names (an embed holds 4,096 characters).
 DIGEST_LISTED = 10
-#: Oldest open requests one /mentor match proposes pairs for (one line each).
+#: Oldest open requests one /mentor-admin match proposes pairs for (one line each).
 MATCH_COHORT = 25
 #: Half a day: the farthest two UTC offsets can be once the day wraps around.
 MAX_TZ_DISTANCE = 12 * 60

@@ -484,7 +484,7 @@ def match_result(
         text += " " + _(
             "Then Discord refused to open a private thread in {channel} (error "
             "{status}); the other requests stay in the queue. Check that my role "
-            "has Create Private Threads there, then run /mentor match again.",
+            "has Create Private Threads there, then run /mentor-admin match again.",
             channel=f"<#{channel_id}>",
             status=refused_status,
         )

@@ -101,7 +101,7 @@ async def tour(t: Tour) -> None:
         "An organiser proposes a cohort assignment; nothing is created until they "
         "confirm all the pairs, or only those they choose in the list."
     )
-    proposal = await t.slash(w.organiser, w.general, "mentor match")
+    proposal = await t.slash(w.organiser, w.general, "mentor-admin match")
     shown = _last_followup(proposal)
     if shown is not None and shown.components:
         options = [
@@ -123,6 +123,13 @@ async def tour(t: Tour) -> None:
         if form.modal is not None:
             await t.submit(w.alice, form, {"feedback": "Maya was patient and clear."})
 
-    t.say("Organisers see the numbers; members cannot:")
-    await t.slash(w.carol, w.general, "mentor stats")
-    await t.slash(w.organiser, w.general, "mentor stats")
+    hidden = not any(
+        name.startswith("mentor-admin")
+        for name in w.carol.available_commands(w.general)
+    )
+    t.say(
+        "Organisers see the numbers with /mentor-admin, which Discord shows to the "
+        "organiser role alone: "
+        + ("carol does not see it." if hidden else "carol sees it (unexpected!).")
+    )
+    await t.slash(w.organiser, w.general, "mentor-admin stats")

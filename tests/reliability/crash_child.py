@@ -170,7 +170,7 @@ async def seed_real_work(env: simcord.Env, world: World) -> list[dict[str, Any]]
     assert updated is not None
     await world.bob.click(updated, label="Going (1)")
     # A mentoring pair with a check-in every day.
-    await world.organiser.slash(world.general, "mentor checkins", days=1)
+    await world.organiser.slash(world.general, "mentor-admin checkins", days=1)
     await paired(world)
     # A question, so the daily triage digest (09:00 UTC) has something to say.
     await post_question(world, world.carol, "Blueprint import error", "Traceback...")

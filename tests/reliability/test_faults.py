@@ -1730,7 +1730,7 @@ async def test_a_refused_thread_stops_a_mentoring_match_and_says_why(
                 timezone="Europe/Berlin",
                 languages="English",
             )
-        proposal = await world.organiser.slash(world.general, "mentor match")
+        proposal = await world.organiser.slash(world.general, "mentor-admin match")
         message = proposal.followups[-1] if proposal.followups else proposal.response
         assert message is not None
         path = f"/channels/{world.mentorship.id}/threads"

@@ -114,7 +114,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "triage": ("triage", "solved", "reopen"),
     "event": ("event",),
     "grant": ("grant",),
-    "mentor": ("mentor",),
+    "mentor": ("mentor", "mentor-admin"),
     "ext": ("ext",),
     "time": ("timezone", "upcoming"),
     "contribute": ("contribute",),

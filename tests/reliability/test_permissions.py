@@ -144,9 +144,9 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "mentor request":             (A,     A,    A,     A,     A,        A,       A),
     "mentor cancel":              (A,     A,    A,     A,     A,        A,       A),
     "mentor status":              (A,     A,    A,     A,     A,        A,       A),
-    "mentor stats":               (D,     D,    D,     D,     A,        D,       A),
-    "mentor checkins":            (D,     D,    D,     D,     A,        D,       A),
-    "mentor match":               (D,     D,    D,     D,     A,        D,       A),
+    "mentor-admin stats":         (D,     D,    D,     D,     A,        D,       A),
+    "mentor-admin checkins":      (D,     D,    D,     D,     A,        D,       A),
+    "mentor-admin match":         (D,     D,    D,     D,     A,        D,       A),
     "ext status":                 (A,     A,    A,     A,     A,        A,       A),
     "ext report":                 (A,     A,    A,     A,     A,        A,       A),
     "ext watch-add":              (D,     D,    D,     D,     A,        D,       A),
@@ -315,9 +315,9 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     The asker, requester and mentee is bob; the matrix's plain member is alice, who
     has no part in any of it.
     """
-    # /setup, /triage and /chat-admin are hidden by default_permissions; make them visible to
-    # everyone, so the bot must refuse.
-    for hidden in ("setup", "triage", "chat-admin"):
+    # /setup, /triage and the -admin groups are hidden by default_permissions; make them
+    # visible to everyone, so the bot must refuse.
+    for hidden in ("setup", "triage", "chat-admin", "mentor-admin"):
         show_to_everyone(world, hidden)
     org = world.organiser
     # Announced at once (the chat is 8 days away), so topics go in its thread.
@@ -369,7 +369,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
         timezone="Europe/Paris",
         capacity=3,
     )
-    await org.slash(world.general, "mentor checkins", days=1)
+    await org.slash(world.general, "mentor-admin checkins", days=1)
     mentee = dict(topics="flask", goal="Ship a PR", timezone="Europe/Paris")
     await world.bob.slash(world.general, "mentor request", **mentee)
     await world.mentor.slash(
@@ -544,9 +544,9 @@ ARGS: dict[str, Args] = {
     ),
     "mentor cancel": in_general(),
     "mentor status": in_general(),
-    "mentor stats": in_general(),
-    "mentor checkins": in_general(days=7),
-    "mentor match": in_general(),
+    "mentor-admin stats": in_general(),
+    "mentor-admin checkins": in_general(days=7),
+    "mentor-admin match": in_general(),
     "ext status": in_general(name="Flask-Login"),
     "ext report": in_general(),
     "ext watch-add": in_general(name="Flask-Matrix"),

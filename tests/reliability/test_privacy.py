@@ -24,6 +24,7 @@ from simcord import MemberActor
 from simcord.backend.access import channel_accessible
 
 from bot import PalletsBot
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 from bot.errors import is_expected
 
@@ -85,7 +86,7 @@ async def run_flows(env: simcord.Env, world: World) -> simcord.ChannelHandle:
     await world.mentor.slash(
         world.general, "mentor profile", topics="flask, werkzeug", timezone="UTC"
     )
-    await world.organiser.slash(world.general, "mentor checkins", days=1)
+    await world.organiser.slash(world.general, "mentor-admin checkins", days=1)
     await world.bob.slash(
         world.general, "mentor request", topics="flask", goal=GOAL, timezone="UTC"
     )
@@ -199,8 +200,8 @@ def _refusals_are_expected(simcord_env: simcord.Env) -> Any:
 CAROL_READS: list[tuple[str, dict[str, Any]]] = [
     ("mentor status", {}),
     ("mentor queue", {}),
-    ("mentor stats", {}),
-    ("mentor match", {}),
+    ("mentor-admin stats", {}),
+    ("mentor-admin match", {}),
     ("mentor profile", {}),
     ("mentor end", {}),
     ("grant status", {}),
@@ -214,6 +215,7 @@ CAROL_READS: list[tuple[str, dict[str, Any]]] = [
 
 
 async def carol_reads(world: World) -> list[str]:
+    show_to_everyone(world, "mentor-admin")  # hidden from members; the bot refuses too
     replies = []
     for name, options in CAROL_READS:
         result = await world.carol.slash(world.general, name, **options)

@@ -429,7 +429,8 @@ async def test_goal_stays_private_from_a_third_member(
     status = await world.carol.slash(world.general, "mentor status", member=world.alice)
     assert GOAL not in text_of(status)
     assert "organiser role" in text_of(status)
-    stats = await world.carol.slash(world.general, "mentor stats")
+    testing.show_to_everyone(world, "mentor-admin")  # hidden; the bot refuses too
+    stats = await world.carol.slash(world.general, "mentor-admin stats")
     assert "organiser role" in text_of(stats)
     organiser_view = await world.organiser.slash(
         world.general, "mentor status", member=world.alice
@@ -491,18 +492,19 @@ async def test_need_help_alerts_organisers_in_the_log(
 async def test_checkin_interval_is_configurable(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    result = await world.organiser.slash(world.general, "mentor checkins", days=3)
+    result = await world.organiser.slash(world.general, "mentor-admin checkins", days=3)
     assert "every 3 days" in text_of(result)
     _request_id, thread = await paired(world)
     await advance(simcord_env, 3 * DAY + 60)
     assert len(checkins_in(thread)) == 1
     # A shorter interval set later counts from the last check-in: no burst.
-    await world.organiser.slash(world.general, "mentor checkins", days=1)
+    await world.organiser.slash(world.general, "mentor-admin checkins", days=1)
     await advance(simcord_env, 3 * DAY + 60)
     assert len(checkins_in(thread)) == 2
     await advance(simcord_env, 1 * DAY)
     assert len(checkins_in(thread)) == 3
-    refused = await world.alice.slash(world.general, "mentor checkins", days=1)
+    testing.show_to_everyone(world, "mentor-admin")  # hidden; the bot refuses too
+    refused = await world.alice.slash(world.general, "mentor-admin checkins", days=1)
     assert "organiser role" in text_of(refused)
 
 
@@ -544,7 +546,7 @@ async def test_end_closes_the_pairing_and_asks_both_for_feedback(
         await world.carol.click(ended, label="Give feedback")
     logged = [m for m in world.log.history() if "Alice was great" in (m.content or "")]
     assert len(logged) == 1
-    stats = await world.organiser.slash(world.general, "mentor stats")
+    stats = await world.organiser.slash(world.general, "mentor-admin stats")
     assert "Completed pairings: 1" in text_of(stats)
     assert "Active pairs: 0" in text_of(stats)
     assert "Median wait to be claimed" in text_of(stats)
@@ -560,9 +562,10 @@ async def test_match_proposes_and_creates_pairs_only_on_confirm(
     await make_profile(world, world.mentor2, topics="flask", capacity=1)
     await make_request(world, world.alice, topics="flask, jinja")
     await make_request(world, world.bob, topics="jinja")
-    refused = await world.alice.slash(world.general, "mentor match")
+    testing.show_to_everyone(world, "mentor-admin")  # hidden; the bot refuses too
+    refused = await world.alice.slash(world.general, "mentor-admin match")
     assert "organiser role" in text_of(refused)
-    proposal = await world.organiser.slash(world.general, "mentor match")
+    proposal = await world.organiser.slash(world.general, "mentor-admin match")
     text = text_of(proposal)
     assert "Proposed pairs" in text
     assert f"<@{world.bob.id}> with <@{world.mentor.id}>" in text
@@ -583,7 +586,7 @@ async def test_match_makes_only_the_pairs_the_organiser_chooses(
     await make_profile(world, world.mentor2, topics="flask", capacity=1)
     alice = await make_request(world, world.alice, topics="flask, jinja")
     bob = await make_request(world, world.bob, topics="jinja")
-    proposal = await world.organiser.slash(world.general, "mentor match")
+    proposal = await world.organiser.slash(world.general, "mentor-admin match")
     message = shown(proposal)
     [select] = [
         c for row in message.components for c in row["components"] if c["type"] == 3
@@ -611,7 +614,7 @@ async def test_a_match_choice_checks_the_organiser_role_again(
 ) -> None:
     await make_profile(world, world.mentor, topics="jinja", capacity=1)
     bob = await make_request(world, world.bob, topics="jinja")
-    proposal = await world.organiser.slash(world.general, "mentor match")
+    proposal = await world.organiser.slash(world.general, "mentor-admin match")
     await world.admin.slash(world.general, "setup roles", organiser=world.helper_role)
     refused = await world.organiser.select(shown(proposal), [str(bob)])
     assert "organiser role" in text_of(refused)
@@ -682,3 +685,20 @@ async def test_no_checkin_after_the_pairing_ended(
     await world.mentor.slash(world.general, "mentor end", mentee=world.alice)
     await advance(simcord_env, 30 * DAY)
     assert checkins_in(thread) == []
+
+
+async def test_mentor_admin_is_hidden_from_members_until_the_server_grants_it(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    def sees(member: simcord.MemberActor) -> set[str]:
+        return set(member.available_commands(world.general))
+
+    admin = simcord_env.backend.commands[None][("mentor-admin", 1)]
+    world.guild.set_command_permissions(int(admin["id"]), {})
+    assert not {c for c in sees(world.alice) if c.startswith("mentor-admin")}
+    assert not {c for c in sees(world.mentor) if c.startswith("mentor-admin")}
+    assert {"mentor request", "mentor status", "mentor queue"} <= sees(world.mentor)
+    assert "mentor-admin match" in sees(world.admin)
+    world.guild.set_command_permissions(int(admin["id"]), {world.organiser_role: True})
+    assert "mentor-admin stats" in sees(world.organiser)
+    assert not {c for c in sees(world.alice) if c.startswith("mentor-admin")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import discord
@@ -99,3 +100,22 @@ def join_lines(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:
         out.append(line)
         size += extra
     return "\n".join(out)
+
+
+_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_INLINE = re.compile(r"`[^`\n]*`")
+
+
+def without_code_and_quotes(text: str) -> str:
+    """The message with code blocks, inline code and quoted lines removed."""
+    text = _FENCE.sub(" ", text)
+    text = _INLINE.sub(" ", text)
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(">>> "):
+            break  # Discord's block quote runs to the end of the message
+        if stripped.startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept)

@@ -8,6 +8,10 @@ places it and the contributing job answers its clicks: a click runs the action
 core's "this button no longer works here".
 
 It needs no members intent: a click carries the member and their roles.
+
+The same way in answers a member who *writes* that they want to contribute
+(:func:`wants_to_contribute`): the contributing job replies with what the button shows,
+and triage gives such a forum post no bug-report checklist.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import discord
 from bot.guilds import Channel
 from bot.guilds import GuildSettings
 from bot.i18n import _
+from bot.safety import without_code_and_quotes
 from bot.ui import DynamicButton
 from bot.ui import Interaction
 from bot.ui import UiInteraction
@@ -36,6 +41,35 @@ class Choice(StrEnum):
     MENTOR = "mentor"
     NOTIFY = "notify"
     VOLUNTEER = "volunteer"
+
+
+#: "I want to contribute", "how can I contribute?", "any good first issue?" in the
+#: server's languages; a wish, not any use of the word ("thanks to all who contribute").
+_WISH = re.compile(
+    r"\b(?:"
+    # English
+    r"(?:want(?:s|ed)?|would like|'?d like|'?d love|looking|hoping|eager|keen"
+    r"|trying|planning|how (?:can|do|could|should|would)|where (?:can|do|should)"
+    r"|help me|get started|start(?:ing)?|begin(?:ning)?)"
+    r"(?: to)?(?: [\w']+){0,4} contribut(?:e|ing)\b"
+    r"|good[ -]first[ -]issues?\b"
+    # French
+    r"|(?:je veux|j'aimerais|je voudrais|comment|envie de)(?: [\w']+){0,4} contribuer\b"
+    # Spanish, Portuguese
+    r"|(?:quiero|quisiera|me gustar[ií]a|c[oó]mo|quero|queria|gostaria de)"
+    r"(?: [\w']+){0,4} contribuir\b"
+    # German
+    r"|(?:m[oö]chte|will|w[uü]rde gerne?|wie kann ich)(?: [\w']+){0,4}"
+    r" (?:beitragen|mitwirken|mithelfen|mitmachen)\b"
+    r")",
+    re.IGNORECASE,
+)
+
+
+def wants_to_contribute(text: str) -> bool:
+    """Whether a message asks how to start contributing (code and quotes aside)."""
+    plain = " ".join(without_code_and_quotes(text).split())
+    return _WISH.search(plain) is not None
 
 
 def action_name(choice: Choice) -> str:

@@ -95,6 +95,10 @@ class Actions:
             self._handlers.pop(name, None)
             self._pages.pop(name, None)
 
+    def __contains__(self, name: object) -> bool:
+        """Whether a loaded job answers the action ``name``."""
+        return name in self._handlers
+
     async def run(self, name: str, interaction: Interaction, *args: Any) -> None:
         """Run the handler registered as ``name`` (a job unloaded: a clear refusal)."""
         handler = self._handlers.get(name)

@@ -68,6 +68,28 @@ def test_the_tour_prints_no_daily_digest(tour_run: TourRun) -> None:
     assert "posted only when something changed" in text
 
 
+def test_the_tour_has_a_chapter_for_each_part_of_contributing(
+    tour_run: TourRun,
+) -> None:
+    text = tour_run.text
+    chapters = {
+        "Start here": "You will be pinged for new releases.",
+        "Tasks that are not code": "Task #1 is done. Thank you for mentoring!",
+        "GitHub in Discord": "open · good first issue, docs · by davidism",
+        "Issues for newcomers, and claims": "is already taken by @alice",
+        "A sprint board": "Set up flask: ```sh",
+        "Release announcements": "@Release pings Flask 3.1.1 is out.",
+        "Monthly thanks": "@alice merged their first pull request",
+    }
+    for title, shown in chapters.items():
+        start = text.index(f"== {title} ==")
+        end = text.index("\n== ", start + 1)
+        assert shown in text[start:end], title
+    claims = text[text.index("== Issues for newcomers, and claims ==") :]
+    wish = claims.index("carol writes in #general: Hi! How can I contribute to Flask?")
+    assert "[Contributing to Pallets]" in claims[wish : wish + 400]
+
+
 def test_tour_steps_are_ordered() -> None:
     orders = [order for order, _name, _step in tour_steps()]
     assert orders == sorted(orders)

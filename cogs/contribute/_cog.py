@@ -85,6 +85,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         await self.engine.answer_references(message)
+        await self.engine.answer_wish(message)
 
     # -- autocomplete -------------------------------------------------------------------------
     async def _issues(self, interaction: Interaction, current: str) -> Choices:

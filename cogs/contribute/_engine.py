@@ -47,10 +47,13 @@ from bot.permissions import require_role
 from bot.reach import Fallback
 from bot.refusals import Refused
 from bot.replies import reply
+from bot.safety import fit_embed
 from bot.safety import NO_MENTIONS
+from bot.safety import without_code_and_quotes
 from bot.scheduler import Job
 from bot.start_here import action_name
 from bot.start_here import Choice
+from bot.start_here import wants_to_contribute
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
@@ -80,12 +83,14 @@ from cogs.contribute._logic import label_map
 from cogs.contribute._logic import LINK_LIMIT
 from cogs.contribute._logic import merge_thanks
 from cogs.contribute._logic import month_bounds
+from cogs.contribute._logic import named_project
 from cogs.contribute._logic import next_recognition
 from cogs.contribute._logic import normalise_version
 from cogs.contribute._logic import NOTE_LIMIT
 from cogs.contribute._logic import PALLETS_ORGS
 from cogs.contribute._logic import parse_issue
 from cogs.contribute._logic import Problem
+from cogs.contribute._logic import Project
 from cogs.contribute._logic import PrState
 from cogs.contribute._logic import reachable
 from cogs.contribute._logic import REFERENCE_QUIET
@@ -227,6 +232,23 @@ def offer_post_key(offer_id: int) -> str:
     return f"contribute:offer:{offer_id}"
 
 
+def _members_words(message: discord.Message) -> discord.Guild | None:
+    """The server of a member's own message; None for a bot's, a DM, or a system
+    message (a thread's creation repeats its title in the parent channel)."""
+    if (
+        message.author.bot
+        or not message.content
+        or message.type not in (discord.MessageType.default, discord.MessageType.reply)
+    ):
+        return None
+    return message.guild
+
+
+def wish_post_key(thread_id: int) -> str:
+    """The way in, answered once under a forum post that asks how to contribute."""
+    return f"contribute:wish:{thread_id}"
+
+
 def offer_dm_key(offer_id: int) -> str:
     return f"contribute:dm:offer:{offer_id}"
 
@@ -337,12 +359,13 @@ class ContributeEngine:
     # -- references --------------------------------------------------------------------------------
     async def answer_references(self, message: discord.Message) -> None:
         """One compact reply for the GitHub references in a member's message."""
-        if message.guild is None or message.author.bot or not message.content:
+        guild = _members_words(message)
+        if guild is None:
             return
         refs = find_references(message.content, catalogue())
         if not refs:
             return
-        settings = await q.settings(self.db, message.guild.id)
+        settings = await q.settings(self.db, guild.id)
         now = now_ts()
         quiet = int(REFERENCE_QUIET.total_seconds())
         wanted = []
@@ -370,12 +393,73 @@ class ContributeEngine:
                 found.append(issue)
         self._forget_old(now)
         down_key = (message.channel.id, "github-down")
-        with use_language(await self.bot.guild_language(message.guild.id)):
+        with use_language(await self.bot.guild_language(guild.id)):
             if found:
                 await self._reply(message, embed=render.references_embed(found))
             elif unreachable and now - self._answered.get(down_key, -quiet) >= quiet:
                 self._answered[down_key] = now
                 await self._reply(message, content=render.github_unreachable())
+
+    async def answer_wish(self, message: discord.Message) -> None:
+        """ "I want to contribute": the way in the start-here button shows, in reply.
+
+        In a text channel at most once an hour; in a forum post once, to its author
+        (triage then posts no bug-report checklist). Other threads are conversations
+        already (a mentoring thread, a sprint's): nothing there.
+        """
+        guild = _members_words(message)
+        if guild is None:
+            return
+        channel = message.channel
+        text = message.content
+        forum_post = False
+        if isinstance(channel, discord.Thread):
+            if not isinstance(channel.parent, discord.ForumChannel):
+                return
+            if message.author.id != channel.owner_id:
+                return
+            text, forum_post = f"{channel.name}\n{text}", True
+        if not wants_to_contribute(text):
+            return
+        now, quiet = now_ts(), int(REFERENCE_QUIET.total_seconds())
+        key = (channel.id, "wish")
+        if not forum_post:
+            if now - self._answered.get(key, -quiet) < quiet:
+                return
+            self._answered[key] = now
+        guild_id = guild.id
+        await self.ensure_guild(guild_id)
+        named = named_project(without_code_and_quotes(text), catalogue())
+        issues = await self.newcomer_picks(guild_id, named)
+        with use_language(await self.bot.guild_language(guild_id)):
+            embed = render.contribute_answer(
+                issues, [named] if named else catalogue().projects
+            )
+        if not forum_post:
+            await self._reply(message, embed=embed)
+            return
+        try:
+            await self.bot.outbox.send(
+                wish_post_key(channel.id), channel.id, guild_id=guild_id, embed=embed
+            )
+        except discord.HTTPException as error:
+            log.info(
+                "could not answer a wish to contribute in %s: %s", channel.id, error
+            )
+
+    async def newcomer_picks(
+        self, guild_id: int, project: Project | None, limit: int = 5
+    ) -> list[IssueInfo]:
+        """A few issues to start with: good first issues first, of ``project`` when
+        it has newcomer issues, else of every project."""
+        tries: list[tuple[str | None, Kind | None]] = [(None, Kind.FIRST), (None, None)]
+        if project is not None:
+            tries = [(project.name, Kind.FIRST), (project.name, None), *tries]
+        for wanted, kind in tries:
+            rows = await self.listed(guild_id, wanted, kind)
+            if rows:
+                return [issue for issue, _kinds in rows[:limit]]
+        return []
 
     async def _reply(
         self,
@@ -386,7 +470,7 @@ class ContributeEngine:
     ) -> None:
         kwargs: dict[str, Any] = {"content": content}
         if embed is not None:
-            kwargs["embed"] = embed
+            kwargs["embed"] = fit_embed(embed)
         try:
             await message.reply(
                 **kwargs, mention_author=False, allowed_mentions=NO_MENTIONS
@@ -1153,13 +1237,9 @@ class ContributeEngine:
     async def on_start_contribute(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         await self.ensure_guild(interaction.guild_id)
-        rows = await self.listed(interaction.guild_id, None, Kind.FIRST)
-        rows = rows or await self.listed(interaction.guild_id, None, None)
+        issues = await self.newcomer_picks(interaction.guild_id, None)
         await reply(
-            interaction,
-            embed=render.contribute_answer(
-                [i for i, _k in rows[:5]], catalogue().projects
-            ),
+            interaction, embed=render.contribute_answer(issues, catalogue().projects)
         )
 
     async def on_start_mentor(self, interaction: Interaction) -> None:

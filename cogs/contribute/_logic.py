@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.paths import DATA_DIR
 from bot.refusals import Refused
 from bot.safety import clean_text
+from bot.safety import without_code_and_quotes
 
 PROJECTS_FILE = DATA_DIR / "contribute" / "projects.toml"
 #: The organisations whose repositories every server's references reach.
@@ -226,23 +227,18 @@ _FULL = re.compile(
 )
 _SHORT = re.compile(rf"(?<![\w/.#-])(?P<repo>{_NAME})#(?P<number>\d{{1,7}})\b")
 _BARE = re.compile(r"(?<![\w/.#&-])#(?P<number>\d{1,7})\b")
-_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
-_INLINE = re.compile(r"`[^`\n]*`")
 
 
-def without_code_and_quotes(text: str) -> str:
-    """The message with code blocks, inline code and quoted lines removed."""
-    text = _FENCE.sub(" ", text)
-    text = _INLINE.sub(" ", text)
-    kept: list[str] = []
-    for line in text.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(">>> "):
-            break  # Discord's block quote runs to the end of the message
-        if stripped.startswith(">"):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+def named_project(text: str, known: Catalogue) -> Project | None:
+    """The one project a message names ("contribute to Flask"), or None for none or
+    several. ``flask`` inside ``flask-wtf`` is not Flask."""
+    lowered = text.lower()
+    named = {
+        project
+        for project in known.projects
+        if re.search(rf"(?<![\w-]){re.escape(project.name)}(?![\w-])", lowered)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def find_references(

@@ -17,6 +17,7 @@ from bot.i18n import format_list
 from bot.i18n import ngettext
 from bot.refusals import explains
 from bot.safety import clip
+from bot.safety import EMBED_FIELD_VALUE_LIMIT
 from bot.safety import quote
 from cogs.contribute._logic import IssueInfo
 from cogs.contribute._logic import Kind
@@ -442,9 +443,14 @@ def contribute_answer(
         ),
     ]
     embed.description = "\n".join(lines)
-    guides = [f"[{p.name}]({p.guide})" for p in projects if p.guide]
+    guides = ""
+    for project in projects:
+        link = f"[{project.name}]({project.guide})" if project.guide else ""
+        joined = f"{guides} · {link}" if guides else link
+        if link and len(joined) <= EMBED_FIELD_VALUE_LIMIT:
+            guides = joined  # whole links only: a clipped one would not be a link
     if guides:
-        embed.add_field(name=_("Contributing guides"), value=" · ".join(guides))
+        embed.add_field(name=_("Contributing guides"), value=guides)
     return embed
 
 

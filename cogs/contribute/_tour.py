@@ -166,6 +166,12 @@ async def _claims(t: Tour, fake: FakeApis) -> None:
     await t.slash(w.alice, w.general, "contribute issues")
     await t.advance(minutes=21)
     await t.slash(w.alice, w.general, "contribute issues")
+    t.say(
+        "A newcomer who only writes that they want to contribute is shown the same "
+        "way in (once an hour in a channel; under a forum post, instead of the "
+        "checklist for reporting a bug):"
+    )
+    await t.send(w.carol, w.general, "Hi! How can I contribute to Flask?")
     await t.slash(w.alice, w.general, "contribute claim", issue="pallets/flask#5000")
     t.say("Bob sees it is taken; competing pull requests are avoided:")
     await t.slash(w.bob, w.general, "contribute claim", issue="pallets/flask#5000")

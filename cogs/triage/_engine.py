@@ -45,6 +45,9 @@ from bot.safety import clean_text
 from bot.safety import EMBED_DESCRIPTION_LIMIT
 from bot.safety import mention_only
 from bot.scheduler import Job
+from bot.start_here import action_name
+from bot.start_here import Choice
+from bot.start_here import wants_to_contribute
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
@@ -408,6 +411,13 @@ class TriageEngine:
         await q.set_library_tags(
             self.db, question.thread_id, [n for n in names if n.lower() in library]
         )
+        if (
+            wants_to_contribute(text)
+            and action_name(Choice.CONTRIBUTE) in self.bot.actions
+        ):
+            # Someone who wants to contribute gets the way in from the contributing
+            # job (newcomer issues, guides), not a checklist for reporting a bug.
+            return
         suggestions = await self.similar(question.guild_id, text, question.thread_id)
         try:
             await self.bot.outbox.send(

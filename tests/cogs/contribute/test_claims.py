@@ -19,6 +19,7 @@ from bot.devtools.testing import World
 from cogs.contribute._cog import ContributeCog
 from cogs.contribute._engine import ContributeEngine
 from cogs.contribute._engine import poll_prefix
+from cogs.contribute._logic import next_recognition
 
 pytestmark = pytest.mark.simcord(settle_timeout=60)
 DAY = 86400
@@ -223,6 +224,13 @@ async def test_a_pull_request_shows_on_the_claim_and_its_merge_is_celebrated(
     shout = world.announcements.last_message
     assert shout is not None
     assert f"<@{world.alice.id}>'s pull request for pallets/flask#5000" in shout.content
+    # The month's thanks name it, from the claim the bot recorded.
+    await engine_of(simcord_env).post_recognition(
+        world.guild.id, next_recognition(utcnow())
+    )
+    thanks = world.announcements.last_message
+    assert thanks is not None and "January 2026" in thanks.content
+    assert f"<@{world.alice.id}> merged their first pull request" in thanks.content
 
 
 async def test_members_who_opt_out_get_no_public_shout_out(

@@ -244,6 +244,10 @@ def _members_words(message: discord.Message) -> discord.Guild | None:
     return message.guild
 
 
+#: A forum post's opening: its author's messages this soon after it was created.
+OPENING = timedelta(minutes=10)
+
+
 def wish_post_key(thread_id: int) -> str:
     """The way in, answered once under a forum post that asks how to contribute."""
     return f"contribute:wish:{thread_id}"
@@ -418,6 +422,8 @@ class ContributeEngine:
                 return
             if message.author.id != channel.owner_id:
                 return
+            if message.created_at - discord.utils.snowflake_time(channel.id) > OPENING:
+                return  # later words in a post ("I'd like to contribute a fix")
             text, forum_post = f"{channel.name}\n{text}", True
         if not wants_to_contribute(text):
             return

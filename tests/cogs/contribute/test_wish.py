@@ -80,6 +80,10 @@ async def test_a_bug_report_in_the_forum_still_gets_the_checklist(
     )
     (answer,) = bot_says(thread)
     assert "Thanks for asking!" in answer and "Contributing to Pallets" not in answer
+    # Later in the thread, wanting to contribute the fix is a conversation.
+    await simcord_env.advance_time(11 * 60)
+    await world.carol.send(thread, "Found it! I'd like to contribute a fix.")
+    assert len(bot_says(thread)) == 1
 
 
 async def test_in_a_text_channel_once_an_hour_and_only_for_a_wish(

@@ -60,8 +60,9 @@ async def tour(t: Tour) -> None:
     t.chapter("Monthly thanks")
     t.say(
         "On the first of each month at 15:00 UTC the announcements channel thanks "
-        "who solved questions, mentored, completed tasks or merged pull requests "
-        "last month, from the bot's own records. Members who said /contribute "
+        "who solved questions, mentored, completed tasks, merged pull requests or "
+        "cared for extensions last month, from the bot's own records. Members who "
+        "said /contribute "
         "thanks public:False are left out, and with nobody to thank there is no post. "
         "The tour asks for this month's post now instead of waiting a month:"
     )

@@ -41,7 +41,8 @@ async def done_task(world: World, member: simcord.MemberActor, n: int) -> None:
 
 
 async def seed_other_jobs(env: simcord.Env, world: World) -> None:
-    """A question hugo solved and a mentee milo took, as those jobs record them."""
+    """A question solved, a mentee taken and extensions cared for, as those jobs
+    record them."""
     db = env.bot.db  # type: ignore[attr-defined]
     at = now_ts() + 4 * DAY
     await db.execute(
@@ -70,6 +71,17 @@ async def seed_other_jobs(env: simcord.Env, world: World) -> None:
         "claimed_at) VALUES (?, 1, ?, ?, ?)",
         (world.guild.id, world.mentor2.id, world.carol.id, at),
     )
+    # Carol takes on two extensions; she stepped down from a third in November.
+    for package, since, left in (
+        ("flask-mail", at, None),
+        ("flask-caching", at + DAY, None),
+        ("flask-login", at - 60 * DAY, at - 40 * DAY),
+    ):
+        await db.execute(
+            "INSERT INTO ext_caretakers (guild_id, package, user_id, role, since, "
+            "left_at) VALUES (?, ?, ?, 'maintainer', ?, ?)",
+            (world.guild.id, package, world.carol.id, since, left),
+        )
 
 
 async def test_monthly_thanks_names_who_helped_and_respects_opt_out(
@@ -92,6 +104,7 @@ async def test_monthly_thanks_names_who_helped_and_respects_opt_out(
     assert f"<@{world.mentor.id}> mentored 2 people" in post
     assert f"<@{world.helper.id}> solved 1 question" in post
     assert f"<@{world.mentor2.id}> mentored 1 person" in post
+    assert f"<@{world.carol.id}> cared for 2 extensions" in post
     assert f"<@{world.bob.id}>" not in post
     # Nobody is pinged by a thank-you.
     sent = [

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sqlite3
 from urllib.parse import parse_qs
 from urllib.parse import urlparse
@@ -130,6 +131,41 @@ def test_search_terms_drop_stopwords_and_split_names() -> None:
         "db",
         "session",
     ]
+
+
+def _reference_terms(text: str, limit: int) -> list[str]:
+    """search_terms as first written: whole names, split at - _ and ., deduplicated."""
+    seen: list[str] = []
+    for match in re.finditer(r"[^\W_]+(?:[-_.][^\W_]+)*", text.lower()):
+        for part in re.split(r"[-_.]", match.group(0)):
+            if len(part) < 2 or part in logic.STOPWORDS or part.isdigit():
+                continue
+            if part not in seen:
+                seen.append(part)
+                if len(seen) >= limit:
+                    return seen
+    return seen
+
+
+_WORDY = st.lists(
+    st.sampled_from([*"abcxyzAZ019-_. \n()'\"éßİ", "flask", "the", "db.session"]),
+    max_size=120,
+).map("".join)
+
+
+@given(_WORDY, st.integers(min_value=1, max_value=40))
+def test_search_terms_find_the_same_words_as_the_first_version(
+    text: str, limit: int
+) -> None:
+    assert logic.search_terms(text, limit) == _reference_terms(text, limit)
+    assert logic.word_set(text) == set(_reference_terms(text, 10**6))
+
+
+def test_search_terms_keep_the_first_of_repeats_in_a_long_post() -> None:
+    words = [f"name{i}" for i in range(3000)]
+    text = " ".join(words + words)
+    assert logic.search_terms(text, 10_000) == words
+    assert logic.word_set(text) == set(words)
 
 
 def test_closeness_needs_shared_words() -> None:

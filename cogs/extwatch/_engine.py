@@ -187,6 +187,8 @@ class ExtWatchEngine:
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
         self.client = ApiClient(HttpCache(bot.db))
+        #: Servers whose watch list is known to be seeded (it stays so).
+        self._seeded: set[int] = set()
 
     @property
     def db(self) -> Database:
@@ -232,11 +234,20 @@ class ExtWatchEngine:
 
     # -- the list ---------------------------------------------------------------------------
     async def ensure_guild(self, guild_id: int) -> None:
-        """On a server's first use: its registry, the weekly and the release checks."""
-        await self.bot.flask_extensions.ensure(guild_id)
-        if await q.mark_seeded(self.db, guild_id):
-            await self.schedule_weekly(guild_id, utcnow())
-            await self.schedule_releases(now_ts())
+        """On a server's first use: its registry, the weekly and the release checks.
+
+        Every /ext command and autocomplete keystroke passes here, so once a server
+        is known to be set up this is a set lookup, and after a restart one read: no
+        write, no file read.
+        """
+        if guild_id in self._seeded:
+            return
+        if not await q.is_seeded(self.db, guild_id):
+            await self.bot.flask_extensions.ensure(guild_id)
+            if await q.mark_seeded(self.db, guild_id):
+                await self.schedule_weekly(guild_id, utcnow())
+                await self.schedule_releases(now_ts())
+        self._seeded.add(guild_id)
 
     async def watched(self, guild_id: int, name: str) -> Watched:
         """The watched extension a member named, or a refusal."""

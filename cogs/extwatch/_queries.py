@@ -134,6 +134,16 @@ async def mark_seeded(db: Database, guild_id: int) -> bool:
     return done.rowcount == 1
 
 
+async def is_seeded(db: Database, guild_id: int) -> bool:
+    """Whether the server's registry is filled and its watch set up (one read)."""
+    row = await db.fetchone(
+        "SELECT EXISTS (SELECT 1 FROM extwatch_seeded WHERE guild_id = ?) "
+        "AND EXISTS (SELECT 1 FROM extensions_seeded WHERE guild_id = ?) AS done",
+        (guild_id, guild_id),
+    )
+    return row is not None and bool(row["done"])
+
+
 async def watched(db: Database, guild_id: int) -> list[Watched]:
     rows = await db.fetchall(
         _WATCHED + " ORDER BY e.display_name COLLATE NOCASE", (guild_id,)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import simcord
 
 from bot import Settings
 from bot.app import PalletsBot
 from bot.clock import from_ts
+from bot.db import Database
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.fake_upstream import Fault
 from bot.devtools.testing import restart
@@ -151,6 +154,32 @@ async def test_autocomplete_offers_the_watch_list(
     ]
     everything = await world.alice.autocomplete(world.general, "ext status", "name", "")
     assert len(everything) == 25  # Discord shows at most 25
+
+
+async def test_status_and_its_autocomplete_write_nothing_once_seeded(
+    simcord_env: simcord.Env,
+    world: World,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first use seeds the list (one write); a restarted bot finds it seeded.
+    await world.alice.slash(world.general, "ext status", name="Flask-Login")
+    bot = await restart(simcord_env, settings)
+    writes: list[str] = []
+    original = Database.transaction
+
+    def counted(self: Database) -> Any:
+        writes.append("transaction")
+        return original(self)
+
+    monkeypatch.setattr(Database, "transaction", counted)
+    for typed in ("f", "fl", "fla"):
+        await world.alice.autocomplete(world.general, "ext status", "name", typed)
+    result = await world.alice.slash(world.general, "ext status", name="Flask-Login")
+
+    assert "Flask-Login" in embed_text(result)
+    assert writes == []
+    assert await bot.db.fetchval("SELECT count(*) FROM extwatch_seeded") == 1
 
 
 async def test_report_is_grouped_worst_first_and_paginated(

@@ -18,6 +18,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -550,120 +551,295 @@ def unclaimed(requests: Iterable[MentorRequest], now_ts: int) -> list[MentorRequ
 
 
 # -- the queue, ranked in columns ----------------------------------------------------------
+#: A request as the queue index loads it: id, mentee, topics, timezone, languages
+#: and creation time (the goal is not ranked, so it is not read).
+QueueRow = tuple[int, int, tuple[str, ...], str, tuple[str, ...], int]
+
+#: Values with codes below this are bits of one integer; the rest (a community with
+#: more than 63 languages, say) are listed beside it.
+_MASK_BITS = 63
+#: The parts of a request's rank that depend on the mentor, packed in one integer:
+#: topic overlap above timezone closeness (0 to 720, 10 bits) above a shared language.
+_OVERLAP_SHIFT = 11
+_CLOSENESS_SHIFT = 1
+
+
+class _Codes:
+    """Integer codes for topics (or languages), and a set of them as a bit mask."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self._sets: dict[tuple[str, ...], tuple[int, tuple[int, ...]]] = {}
+
+    def encode(self, values: tuple[str, ...]) -> tuple[int, tuple[int, ...]]:
+        """The mask of the low codes of ``values`` and their high codes, sorted."""
+        found = self._sets.get(values)
+        if found is not None:
+            return found
+        mask, high = 0, set()
+        for value in values:
+            code = self.codes.setdefault(value, len(self.codes))
+            if code < _MASK_BITS:
+                mask |= 1 << code
+            else:
+                high.add(code)
+        found = self._sets[values] = (mask, tuple(sorted(high)))
+        return found
+
+    def known(self, values: Iterable[str]) -> tuple[int, list[int]]:
+        """The mask and high codes of the ``values`` some request holds."""
+        mask, high = 0, []
+        for value in set(values):
+            code = self.codes.get(value)
+            if code is None:
+                continue
+            if code < _MASK_BITS:
+                mask |= 1 << code
+            else:
+                high.append(code)
+        return mask, high
+
+
+class _Profiles:
+    """The distinct (topics, languages, timezone) of the requests: their "profiles".
+
+    What a mentor's ranking needs of a request besides its wait depends only on
+    these, and a queue of 500,000 requests holds far fewer distinct ones, so the
+    mentor-dependent part is computed once per profile. Code 0 stands for a removed
+    request.
+    """
+
+    def __init__(self) -> None:
+        self.topics = _Codes()
+        self.languages = _Codes()
+        self.zones: dict[str, int] = {}
+        self._codes: dict[tuple[Any, ...], int] = {}
+        # One entry per profile, code 0 (removed) included.
+        self._topic_masks: list[int] = [0]
+        self._language_masks: list[int] = [0]
+        self._zone_codes: list[int] = [0]
+        self._topic_high: list[tuple[int, ...]] = [()]
+        self._language_high: list[tuple[int, ...]] = [()]
+        self._built = 0
+        self.topic_mask = np.zeros(0, dtype=np.uint64)
+        self.language_mask = np.zeros(0, dtype=np.uint64)
+        self.zone = np.zeros(0, dtype=np.int32)
+        self.topic_high = np.zeros((0, 0), dtype=np.int32)
+        self.language_high = np.zeros((0, 0), dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self._zone_codes)
+
+    def code(
+        self, topics: tuple[str, ...], timezone: str, languages: tuple[str, ...]
+    ) -> int:
+        topic_mask, topic_high = self.topics.encode(topics)
+        language_mask, language_high = self.languages.encode(languages)
+        zone = self.zones.setdefault(timezone, len(self.zones))
+        key = (topic_mask, topic_high, language_mask, language_high, zone)
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = len(self._zone_codes)
+            self._topic_masks.append(topic_mask)
+            self._language_masks.append(language_mask)
+            self._zone_codes.append(zone)
+            self._topic_high.append(topic_high)
+            self._language_high.append(language_high)
+        return code
+
+    def build(self) -> None:
+        """Bring the profiles' columns up to date (after new profiles appeared)."""
+        if self._built == len(self._zone_codes):
+            return
+        self.topic_mask = np.array(self._topic_masks, dtype=np.uint64)
+        self.language_mask = np.array(self._language_masks, dtype=np.uint64)
+        self.zone = np.array(self._zone_codes, dtype=np.int32)
+        self.topic_high = _matrix(self._topic_high)
+        self.language_high = _matrix(self._language_high)
+        self._built = len(self._zone_codes)
+
+
+def _matrix(rows: list[tuple[int, ...]]) -> np.ndarray:
+    """Rows of codes, padded with -1 (no columns when every row is empty)."""
+    out = np.full((len(rows), max(map(len, rows), default=0)), -1, dtype=np.int32)
+    for i, codes in enumerate(rows):
+        if codes:
+            out[i, : len(codes)] = codes
+    return out
+
+
+def _held(
+    masks: np.ndarray, high: np.ndarray, wanted: tuple[int, list[int]]
+) -> np.ndarray:
+    """Per profile, how many of the wanted values (distinct) it holds."""
+    mask, high_codes = wanted
+    count: np.ndarray = np.bitwise_count(masks & np.uint64(mask)).astype(np.int64)
+    for code in high_codes:
+        if high.shape[1]:
+            count += (high == code).any(axis=1)
+    return count
+
+
 class QueueIndex:
     """One guild's open requests in numpy columns, to rank a mentor's queue quickly.
 
-    Ranks exactly as :func:`rank_queue` (its reference), but as a handful of vector
-    operations over integer codes instead of a :func:`fit` per request: ranking
-    50,000 open requests takes milliseconds. Requests come and go with :meth:`put`
-    and :meth:`discard`; new ones wait in a small buffer until the next ranking, and
-    removed ones are masked out until they are a large share of the rows.
+    Ranks exactly as :func:`rank_queue` (its reference). A request's rank for a
+    mentor is its fit (topic overlap, timezone closeness, a shared language, its
+    wait) and then its id. All but the wait depend only on the request's topics,
+    languages and timezone, of which a queue holds few distinct combinations, so
+    those are scored once per combination (see :class:`_Profiles`); the best
+    combinations, counted, say which requests can make the first ``stop``, and only
+    those are sorted exactly. Ranking 500,000 open requests takes milliseconds.
+
+    A big queue is loaded with :meth:`load` (rows straight from SQL, in slices the
+    caller yields between); later changes come with :meth:`put` and :meth:`discard`.
+    New requests wait in a small buffer until the next ranking; removed ones keep
+    their row (as profile 0) until they are a large share of the rows.
     """
 
     def __init__(self) -> None:
         #: The last change of the queue this index reflects (kept by the caller).
         self.seq = 0
-        self._topics: dict[str, int] = {}
-        self._languages: dict[str, int] = {}
-        self._zones: dict[str, int] = {}
-        self._rows: dict[int, int] = {}  # request id -> row of the columns
+        self._profiles = _Profiles()
+        #: Requests put since the last ranking (they replace any row of theirs).
         self._pending: dict[int, MentorRequest] = {}
+        self._staged: list[
+            tuple[int, int, int, int]
+        ] = []  # id, mentee, created, profile
+        # The columns have room to grow (doubling), so adding a slice of requests
+        # costs that slice, not a copy of the whole queue; rows past _size are
+        # unused. There is no id -> row dict: at 500,000 requests growing one stalls
+        # the event loop, and a vector search finds a batch of ids as fast.
+        self._size = 0
         self._ids = np.zeros(0, dtype=np.int64)
         self._mentees = np.zeros(0, dtype=np.int64)
         self._created = np.zeros(0, dtype=np.int64)
-        self._zone = np.zeros(0, dtype=np.int32)
-        self._topic = np.zeros((0, 0), dtype=np.int32)  # codes, -1 where none
-        self._language = np.zeros((0, 0), dtype=np.int32)
-        self._alive = np.zeros(0, dtype=bool)
+        self._profile = np.zeros(0, dtype=np.int32)  # 0: removed
+        #: Requests in the index per profile (none for profile 0).
+        self._counts = np.zeros(1, dtype=np.int64)
+        self._alive = 0
 
     def __len__(self) -> int:
-        return len(self._rows) + len(self._pending)
+        self.flush()
+        return self._alive
+
+    def holds(self, request_ids: Sequence[int]) -> list[bool]:
+        """Whether each of ``request_ids`` is in the index."""
+        self.flush()
+        n = self._size
+        found = set(
+            self._ids[:n][
+                np.isin(self._ids[:n], np.asarray(request_ids, dtype=np.int64))
+                & (self._profile[:n] != 0)
+            ].tolist()
+        )
+        return [request_id in found for request_id in request_ids]
 
     def put(self, request: MentorRequest) -> None:
         """Add an open request (replacing an earlier version of it)."""
-        self.discard(request.id)
         self._pending[request.id] = request
 
     def discard(self, request_id: int) -> None:
         """Forget a request that is no longer open (unknown ids are ignored)."""
-        if self._pending.pop(request_id, None) is not None:
+        self.discard_many([request_id])
+
+    def discard_many(self, request_ids: Sequence[int]) -> None:
+        """Forget requests that are no longer open (unknown ids are ignored)."""
+        for request_id in request_ids:
+            self._pending.pop(request_id, None)
+        self._place_staged()
+        if not request_ids or not self._size:
             return
-        row = self._rows.pop(request_id, None)
-        if row is not None:
-            self._alive[row] = False
-
-    @staticmethod
-    def _code(codes: dict[str, int], value: str) -> int:
-        return codes.setdefault(value, len(codes))
-
-    @staticmethod
-    def _matrix(rows: list[list[int]]) -> np.ndarray:
-        width = max((len(r) for r in rows), default=0)
-        out = np.full((len(rows), width), -1, dtype=np.int32)
-        for i, codes in enumerate(rows):
-            out[i, : len(codes)] = codes
-        return out
-
-    @staticmethod
-    def _widen(matrix: np.ndarray, width: int) -> np.ndarray:
-        if matrix.shape[1] >= width:
-            return matrix
-        return np.pad(
-            matrix, ((0, 0), (0, width - matrix.shape[1])), constant_values=-1
+        n = self._size
+        rows = np.flatnonzero(
+            np.isin(self._ids[:n], np.asarray(request_ids, dtype=np.int64))
         )
+        rows = rows[self._profile[rows] != 0]
+        np.subtract.at(self._counts, self._profile[rows], 1)
+        self._profile[rows] = 0
+        self._alive -= rows.size
+
+    def load(self, rows: Iterable[QueueRow]) -> None:
+        """Add requests that are not in the index yet (the first load, in slices:
+        call :meth:`flush` after each, so no step takes long)."""
+        code = self._profiles.code
+        self._staged.extend(
+            (request_id, mentee_id, created_at, code(topics, timezone, languages))
+            for request_id, mentee_id, topics, timezone, languages, created_at in rows
+        )
+
+    def _reserve(self, size: int) -> None:
+        capacity = self._ids.size
+        if size <= capacity:
+            return
+        capacity = max(size, 2 * capacity, 1024)
+        for name in ("_ids", "_mentees", "_created", "_profile"):
+            old: np.ndarray = getattr(self, name)
+            new = np.zeros(capacity, dtype=old.dtype)
+            new[: self._size] = old[: self._size]
+            setattr(self, name, new)
+
+    def _place_staged(self) -> None:
+        if not self._staged:
+            return
+        staged, self._staged = self._staged, []
+        start, end = self._size, self._size + len(staged)
+        self._reserve(end)
+        ids, mentees, created, profiles = zip(*staged, strict=True)
+        self._ids[start:end] = ids
+        self._mentees[start:end] = mentees
+        self._created[start:end] = created
+        self._profile[start:end] = profiles
+        self._size = end
+        self._alive += len(ids)
+        if len(self._profiles) > self._counts.size:
+            grown = max(len(self._profiles), 2 * self._counts.size)
+            self._counts = np.pad(self._counts, (0, grown - self._counts.size))
+        np.add.at(self._counts, self._profile[start:end], 1)
 
     def flush(self) -> None:
         """Move buffered requests into the columns; drop removed rows when many."""
-        if self._alive.size and self._alive.sum() * 2 < self._alive.size:
-            keep = np.flatnonzero(self._alive)
-            self._ids, self._mentees = self._ids[keep], self._mentees[keep]
-            self._created, self._zone = self._created[keep], self._zone[keep]
-            self._topic, self._language = self._topic[keep], self._language[keep]
-            self._alive = self._alive[keep]
-            self._rows = {int(i): row for row, i in enumerate(self._ids)}
-        if not self._pending:
-            return
-        new = list(self._pending.values())
-        self._pending = {}
-        start = self._ids.size
-        topic = self._matrix(
-            [[self._code(self._topics, t) for t in r.topics] for r in new]
-        )
-        language = self._matrix(
-            [[self._code(self._languages, lang) for lang in r.languages] for r in new]
-        )
-        t_width = max(topic.shape[1], self._topic.shape[1])
-        l_width = max(language.shape[1], self._language.shape[1])
-        self._topic = np.concatenate(
-            [self._widen(self._topic, t_width), self._widen(topic, t_width)]
-        )
-        self._language = np.concatenate(
-            [self._widen(self._language, l_width), self._widen(language, l_width)]
-        )
-        self._ids = np.concatenate([self._ids, [r.id for r in new]]).astype(np.int64)
-        self._mentees = np.concatenate(
-            [self._mentees, [r.mentee_id for r in new]]
-        ).astype(np.int64)
-        self._created = np.concatenate(
-            [self._created, [r.created_at for r in new]]
-        ).astype(np.int64)
-        self._zone = np.concatenate(
-            [self._zone, [self._code(self._zones, r.timezone) for r in new]]
-        ).astype(np.int32)
-        self._alive = np.concatenate([self._alive, np.ones(len(new), dtype=bool)])
-        for offset, request in enumerate(new):
-            self._rows[request.id] = start + offset
+        if self._pending:
+            pending, self._pending = self._pending, {}
+            self.discard_many(list(pending))
+            self.load(
+                (r.id, r.mentee_id, r.topics, r.timezone, r.languages, r.created_at)
+                for r in pending.values()
+            )
+        self._place_staged()
+        if self._size > 1024 and self._alive * 2 < self._size:
+            keep = np.flatnonzero(self._profile[: self._size])
+            for name in ("_ids", "_mentees", "_created", "_profile"):
+                setattr(self, name, getattr(self, name)[keep])
+            self._size = keep.size
 
-    def _any_of(
-        self, matrix: np.ndarray, codes: dict[str, int], values: Iterable[str]
-    ) -> np.ndarray:
-        """Per row, how many of ``values`` (distinct) the row holds."""
-        count = np.zeros(matrix.shape[0], dtype=np.int64)
-        for value in set(values):
-            code = codes.get(value)
-            if code is not None and matrix.shape[1]:
-                count += (matrix == code).any(axis=1)
-        return count
+    def _scores(self, mentor: MentorProfile, at: datetime) -> np.ndarray:
+        """Per profile, the mentor-dependent part of the rank (-1 for profile 0)."""
+        profiles = self._profiles
+        profiles.build()
+        overlap = _held(
+            profiles.topic_mask,
+            profiles.topic_high,
+            profiles.topics.known(mentor.topics),
+        )
+        shared = _held(
+            profiles.language_mask,
+            profiles.language_high,
+            profiles.languages.known(mentor.languages),
+        )
+        closeness = np.array(
+            [
+                MAX_TZ_DISTANCE - timezone_distance(mentor.timezone, zone, at)
+                for zone in profiles.zones
+            ],
+            dtype=np.int64,
+        )
+        score = overlap << _OVERLAP_SHIFT
+        if closeness.size:
+            score |= closeness[profiles.zone] << _CLOSENESS_SHIFT
+        score |= shared > 0
+        score[0] = -1
+        return score
 
     def rank(
         self, mentor: MentorProfile, at: datetime, stop: int | None = None
@@ -671,38 +847,33 @@ class QueueIndex:
         """Request ids best first for ``mentor`` (the first ``stop`` of them, or all),
         their own request left out, and how many there are in all."""
         self.flush()
-        rows = np.flatnonzero(self._alive & (self._mentees != mentor.user_id))
-        if rows.size == 0:
+        n = self._size
+        ids, mentees = self._ids[:n], self._mentees[:n]
+        created, profile = self._created[:n], self._profile[:n]
+        own = np.flatnonzero(mentees == mentor.user_id)
+        own = own[profile[own] != 0]
+        total = self._alive - own.size
+        if total <= 0:
             return np.zeros(0, dtype=np.int64), 0
-        overlap = self._any_of(self._topic[rows], self._topics, mentor.topics)
-        shared = (
-            self._any_of(self._language[rows], self._languages, mentor.languages) > 0
-        )
-        distance = np.array(
-            [timezone_distance(mentor.timezone, zone, at) for zone in self._zones],
-            dtype=np.int64,
-        )
-        closeness = MAX_TZ_DISTANCE - distance[self._zone[rows]]  # 0 to 720
-        waiting = np.minimum(
-            np.maximum(int(at.timestamp()) - self._created[rows], 0), 2**31 - 1
-        )
-        # One key ordered as Fit is (field by field; a wait of 68 years is the cap),
-        # negated so that the best sorts first; the request id breaks ties.
-        key = -(
-            (overlap << 42)
-            | (closeness << 32)
-            | (shared.astype(np.int64) << 31)
-            | waiting
-        )
-        ids = self._ids[rows]
-        if stop is not None and stop < rows.size:
-            # Only the first ``stop`` are needed: keep every row that ties or beats
-            # the stop-th key, then sort those few exactly.
-            cut = np.partition(key, stop - 1)[stop - 1]
-            near = np.flatnonzero(key <= cut)
-            key, ids = key[near], ids[near]
-        order = np.lexsort((ids, key))
-        if stop is not None:
-            order = order[:stop]
-        result: np.ndarray = ids[order]
-        return result, int(rows.size)
+        score = self._scores(mentor, at)
+        wanted = stop if stop is not None and stop < total else total
+        # How many requests score each value: the best values that hold ``wanted``
+        # requests are the only ones that can be shown.
+        per_profile = self._counts[: score.size].copy()
+        np.subtract.at(per_profile, profile[own], 1)
+        per_score = np.bincount(score[1:], weights=per_profile[1:])
+        from_best = np.cumsum(per_score[::-1])
+        cut = per_score.size - 1 - int(np.searchsorted(from_best, wanted))
+        rows = np.flatnonzero((score >= cut)[profile])
+        rows = rows[mentees[rows] != mentor.user_id]
+        # Then exactly as Fit orders: the score, the wait (68 years at most), the id.
+        waiting = np.clip(int(at.timestamp()) - created[rows], 0, 2**31 - 1)
+        key = (score[profile[rows]] << 31) | waiting
+        found = ids[rows]
+        if wanted < rows.size:
+            edge = np.partition(key, rows.size - wanted)[rows.size - wanted]
+            near = key >= edge
+            key, found = key[near], found[near]
+        order = np.lexsort((found, -key))[:wanted]
+        result: np.ndarray = found[order]
+        return result, total

@@ -118,3 +118,69 @@ def test_shortlisted_matching_reaches_the_optimum(
     assert logic.total_score(pairs, NOW) == _optimum(requests, mentors)
     taken = Counter(m.user_id for _r, m in pairs)
     assert all(taken[m.user_id] <= m.free for m in mentors)
+
+
+# Many distinct values: past the 63 that fit a bit mask, codes are listed beside it.
+MANY = tuple(f"value{i}" for i in range(80))
+many_requests_st = st.builds(
+    MentorRequest,
+    id=st.integers(1, 60),
+    guild_id=st.just(1),
+    mentee_id=st.integers(1, 8),
+    topics=st.lists(st.sampled_from(MANY[55:]), max_size=4).map(tuple),
+    goal=st.just("goal"),
+    timezone=st.sampled_from(ZONES),
+    languages=st.lists(st.sampled_from(MANY[55:]), max_size=3).map(tuple),
+    state=st.just("open"),
+    created_at=st.integers(NOW_TS - 40 * 86400, NOW_TS + 3600),
+)
+many_mentor_st = st.builds(
+    MentorProfile,
+    guild_id=st.just(1),
+    user_id=st.integers(1, 8),
+    topics=st.lists(st.sampled_from(MANY[55:]), max_size=6).map(tuple),
+    languages=st.lists(st.sampled_from(MANY[55:]), max_size=4).map(tuple),
+    timezone=st.sampled_from(ZONES),
+    capacity=st.just(3),
+    available=st.just(True),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(many_requests_st, max_size=50, unique_by=lambda r: r.id),
+    st.lists(st.integers(1, 60), max_size=20),
+    st.lists(many_requests_st, max_size=10),
+    many_mentor_st,
+)
+def test_loaded_index_ranks_as_rank_queue_with_many_distinct_values(
+    loaded: list[MentorRequest],
+    dropped: list[int],
+    changed: list[MentorRequest],
+    mentor: MentorProfile,
+) -> None:
+    # Values first seen in this order, so the later ones get codes past the masks.
+    index = QueueIndex()
+    first = MentorRequest(1000, 1, 99, MANY, "", "UTC", MANY, "open", NOW_TS)
+    index.put(first)
+    live = {first.id: first}
+    index.flush()
+    index.load(
+        (r.id, r.mentee_id, r.topics, r.timezone, r.languages, r.created_at)
+        for r in loaded
+    )
+    live.update({r.id: r for r in loaded})
+    index.flush()
+    index.discard_many(dropped)
+    for request_id in dropped:
+        live.pop(request_id, None)
+    for request in changed:
+        index.put(request)
+        live[request.id] = request
+    expected = [r.id for r in logic.rank_queue(mentor, live.values(), NOW)]
+    assert list(index.rank(mentor, NOW)[0]) == expected
+    for stop in (1, 5):
+        ranked, total = index.rank(mentor, NOW, stop)
+        assert list(ranked) == expected[:stop] and total == len(expected)
+    assert len(index) == len(live)
+    assert index.holds([*live, 999]) == [True] * len(live) + [False]

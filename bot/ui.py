@@ -331,8 +331,16 @@ async def show_page(
             text=_("Page {page} of {pages}", page=page.number + 1, pages=page.count)
         )
     view = page_view(name, page, arg)
-    if edit and not interaction.response.is_done():
-        await interaction.response.edit_message(embed=fit_embed(page.embed), view=view)
+    if edit:
+        # A loader that needed time acknowledged the click first (a deferred update).
+        if interaction.response.is_done():
+            await interaction.edit_original_response(
+                embed=fit_embed(page.embed), view=view
+            )
+        else:
+            await interaction.response.edit_message(
+                embed=fit_embed(page.embed), view=view
+            )
         return
     await reply(interaction, embed=page.embed, view=view, ephemeral=ephemeral)
 

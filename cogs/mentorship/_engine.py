@@ -13,6 +13,8 @@ function here: ``checkin_key``, ``digest_key``, ``welcome_key``...
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -71,6 +73,12 @@ QUEUE_PAGES = "mentorship.queue"
 CLAIM_CHOICES = 100
 #: Changed requests above which the index is reloaded rather than patched.
 QUEUE_PATCH_LIMIT = 2000
+#: Pages of a mentor's ranking computed at once, for Previous/Next.
+RANKED_KEPT = 10
+#: Mentors whose last ranking is kept.
+RANKINGS_KEPT = 256
+#: How long Previous/Next turn the ranking shown (an ephemeral reply's life).
+RANKING_LIFE = timedelta(minutes=15)
 
 
 # -- keys: one function each ---------------------------------------------------------------
@@ -132,12 +140,47 @@ class Proposed:
     left: int
 
 
+@dataclass(slots=True)
+class _Ranked:
+    """The first ``ids`` of a mentor's queue as ranked at ``at``, of ``total``."""
+
+    mentor: MentorProfile
+    at: datetime
+    ids: list[int]
+    total: int
+
+    def fits(self, mentor: MentorProfile, at: datetime) -> bool:
+        """Still the ranking for this profile, and recent enough to turn."""
+        was, now = self.mentor, mentor
+        same = (was.user_id, was.topics, was.languages, was.timezone) == (
+            now.user_id,
+            now.topics,
+            now.languages,
+            now.timezone,
+        )
+        return same and timedelta(0) <= at - self.at < RANKING_LIFE
+
+    @property
+    def complete(self) -> bool:
+        """Whether every request of the queue was ranked."""
+        return len(self.ids) >= self.total
+
+    def live(self, index: QueueIndex) -> tuple[list[int], int]:
+        """The ids still open, and the total less those that left."""
+        held = index.holds(self.ids)
+        live = [i for i, there in zip(self.ids, held, strict=True) if there]
+        return live, self.total - (len(self.ids) - len(live))
+
+
 class MentorshipEngine:
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
         self.topics = logic.load_topics(TOPICS_FILE.read_text("utf-8"))
         self._queues: dict[int, QueueIndex] = {}
+        self._loading: set[int] = set()
         self._queue_lock = asyncio.Lock()
+        #: The ranking each mentor was last shown, to turn its pages.
+        self._ranked: dict[tuple[int, int], _Ranked] = {}
 
     @property
     def db(self) -> Database:
@@ -172,29 +215,69 @@ class MentorshipEngine:
             await self.warm_queue(guild.id)
 
     # -- the ranked queue ---------------------------------------------------------------
+    def queue_ready(self, guild_id: int) -> bool:
+        """Whether the guild's queue index is loaded (a page then takes milliseconds)."""
+        return guild_id in self._queues and guild_id not in self._loading
+
     async def queue_page(
         self,
         mentor: MentorProfile,
         at: datetime,
         page: int,
         size: int = QUEUE_PAGE_SIZE,
+        *,
+        fresh: bool = True,
+        before_load: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[int, list[MentorRequest], int]:
         """One page of the open requests ranked for ``mentor`` (as ``rank_queue``).
 
         Returns the page number (clamped to the pages there are), its requests and
         how many requests the mentor's queue holds. The ranking runs over the guild's
         queue index, kept in step through the change log; only the page is read.
+
+        :param fresh: rank anew (a new /mentor queue). Otherwise the ranking the
+            mentor was shown is turned (Previous/Next): no new ranking, only the
+            requests that left the queue since are left out.
+        :param before_load: awaited before the index must first be (re)loaded,
+            which takes seconds at a big community's size (to acknowledge the
+            interaction in time).
         """
+        guild_id = mentor.guild_id
+        if before_load is not None and not self.queue_ready(guild_id):
+            await before_load()
+            before_load = None
         async with self._queue_lock:
-            index = await self._synced_queue(mentor.guild_id)
+            index = await self._synced_queue(guild_id, before_load)
+            ranked = None if fresh else self._ranked.get((guild_id, mentor.user_id))
+            if ranked is not None and not ranked.fits(mentor, at):
+                ranked = None
             number = max(page, 0)
-            ranked, total = index.rank(mentor, at, (number + 1) * size)
-            if number >= page_count(total, size):  # past the end: the last page
-                number = page_count(total, size) - 1
-                ranked, total = index.rank(mentor, at, (number + 1) * size)
-        ids = [int(i) for i in ranked[number * size : (number + 1) * size]]
-        shown = await q.requests_by_id(self.db, mentor.guild_id, ids)
+            if ranked is None:
+                ranked = self._rank(index, mentor, at, (number + 1) * size)
+            while True:
+                live, total = ranked.live(index)
+                number = min(number, page_count(total, size) - 1)  # past the end
+                need = (number + 1) * size
+                if len(live) >= min(need, total) or ranked.complete:
+                    break
+                # Beyond what was ranked (or requests left the queue): rank further.
+                ranked = self._rank(index, mentor, at, need + len(ranked.ids))
+        shown_ids = live[number * size : (number + 1) * size]
+        shown = await q.requests_by_id(self.db, guild_id, shown_ids)
         return number, shown, total
+
+    def _rank(
+        self, index: QueueIndex, mentor: MentorProfile, at: datetime, need: int
+    ) -> _Ranked:
+        """Rank the first ``need`` (at least a few pages) and keep them for paging."""
+        ids, total = index.rank(mentor, at, max(need, RANKED_KEPT * QUEUE_PAGE_SIZE))
+        ranked = _Ranked(mentor, at, ids.tolist(), total)
+        key = (mentor.guild_id, mentor.user_id)
+        self._ranked.pop(key, None)
+        self._ranked[key] = ranked
+        while len(self._ranked) > RANKINGS_KEPT:
+            del self._ranked[next(iter(self._ranked))]
+        return ranked
 
     async def queue_page_for(
         self, interaction: Interaction, number: int, arg: str
@@ -202,14 +285,26 @@ class MentorshipEngine:
         """Page ``number`` of the member's queue, best fit first (the page loader).
 
         Runs for /mentor queue and for each Previous/Next click, so the role is
-        checked again here.
+        checked again here. A click turns the ranking the mentor was shown.
         """
         await require_role(interaction, Role.MENTOR)
         guild_id = guild_of(interaction)
         mentor = await q.profile(self.db, guild_id, interaction.user.id)
         if mentor is None:
             raise Refused(Problem.NO_PROFILE)
-        number, shown, total = await self.queue_page(mentor, utcnow(), number)
+        clicked = interaction.type is discord.InteractionType.component
+
+        async def acknowledge() -> None:
+            # The index loads for seconds at 500,000 requests: answer Discord now.
+            if not interaction.response.is_done():
+                if clicked:
+                    await interaction.response.defer()
+                else:
+                    await defer(interaction)
+
+        number, shown, total = await self.queue_page(
+            mentor, utcnow(), number, fresh=not clicked, before_load=acknowledge
+        )
         if not total:
             raise Refused(Problem.QUEUE_EMPTY)
         pages = page_count(total)
@@ -251,7 +346,11 @@ class MentorshipEngine:
         async with self._queue_lock:
             await self._synced_queue(guild_id)
 
-    async def _synced_queue(self, guild_id: int) -> QueueIndex:
+    async def _synced_queue(
+        self,
+        guild_id: int,
+        before_load: Callable[[], Awaitable[None]] | None = None,
+    ) -> QueueIndex:
         lo, hi = await q.queue_change_bounds(self.db)
         index = self._queues.get(guild_id)
         if index is not None and index.seq >= lo - 1:
@@ -261,8 +360,7 @@ class MentorshipEngine:
                     index = None
                 else:
                     requests = await q.queue_reread(self.db, ids)
-                    for request_id in ids:
-                        index.discard(request_id)
+                    index.discard_many(ids)
                     for request in requests:
                         if request.state == "open" and request.guild_id == guild_id:
                             index.put(request)
@@ -271,13 +369,18 @@ class MentorshipEngine:
                 return index
         # First use in this process, or too far behind: read the whole queue once.
         # ``hi`` was read first, so a change made meanwhile is applied next time.
-        index = QueueIndex()
-        async for chunk in q.open_queue(self.db, guild_id):
-            for request in chunk:
-                index.put(request)
-            # A big queue loads in slices, so commands keep being answered.
-            index.flush()
-            await asyncio.sleep(0)
+        if before_load is not None:
+            await before_load()
+        self._loading.add(guild_id)
+        try:
+            index = QueueIndex()
+            async for chunk in q.open_queue(self.db, guild_id):
+                index.load(chunk)
+                index.flush()
+                # A big queue loads in slices, so commands keep being answered.
+                await asyncio.sleep(0)
+        finally:
+            self._loading.discard(guild_id)
         index.seq = hi
         self._queues[guild_id] = index
         return index

@@ -13,6 +13,7 @@ from bot.db import Row
 from cogs.mentorship._logic import DEFAULT_CHECKIN_DAYS
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
+from cogs.mentorship._logic import QueueRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +109,16 @@ QUEUE_CHANGES = (
 _QUEUE_COLUMNS = (
     "id, guild_id, mentee_id, topics, goal, timezone, languages, state, created_at"
 )
+# The open requests in the order of their index, a slice at a time: each slice
+# starts after the last one's (created_at, id), so none is read twice.
 QUEUE_LOAD = (
     "SELECT id, mentee_id, topics, timezone, languages, created_at "
-    "FROM mentor_requests WHERE guild_id = ? AND state = 'open'"
+    "FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
+    "AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?"
 )
-#: Requests indexed between two yields to the event loop while loading.
-QUEUE_LOAD_CHUNK = 2000
+#: Requests read (and indexed) between two yields to the event loop while loading:
+#: a slice costs about a millisecond of the loop's time.
+QUEUE_LOAD_CHUNK = 1000
 # CROSS JOIN keeps the listed ids outside: one primary-key lookup each, never a walk
 # of the guild's requests.
 QUEUE_REREAD = (
@@ -164,13 +169,14 @@ async def queue_reread(db: Database, ids: list[int]) -> list[MentorRequest]:
     return [_request(row) for row in rows]
 
 
-async def open_queue(db: Database, guild_id: int) -> AsyncIterator[list[MentorRequest]]:
-    """The guild's open requests (without goals), in slices of QUEUE_LOAD_CHUNK.
+async def open_queue(
+    db: Database, guild_id: int, chunk: int = QUEUE_LOAD_CHUNK
+) -> AsyncIterator[list[QueueRow]]:
+    """The guild's open requests as the queue index loads them, ``chunk`` at a time.
 
-    The caller indexes a slice before the next one is built, so a big queue loads
-    while commands keep being answered.
+    Each slice is one short read, so a big queue loads while commands keep being
+    answered (the caller yields between slices).
     """
-    rows = await db.fetchall(QUEUE_LOAD, (guild_id,))
     # Topic and language lists repeat a lot: parse each distinct text once.
     parsed: dict[str, tuple[str, ...]] = {}
 
@@ -180,21 +186,25 @@ async def open_queue(db: Database, guild_id: int) -> AsyncIterator[list[MentorRe
             value = parsed[text] = tuple(json.loads(text))
         return value
 
-    for start in range(0, len(rows), QUEUE_LOAD_CHUNK):
+    after: tuple[int, int] = (-(2**63), 0)
+    while True:
+        rows = await db.fetchall(QUEUE_LOAD, (guild_id, *after, chunk))
+        if not rows:
+            return
         yield [
-            MentorRequest(
-                id=row["id"],
-                guild_id=guild_id,
-                mentee_id=row["mentee_id"],
-                topics=parse(row["topics"]),
-                goal="",
-                timezone=row["timezone"],
-                languages=parse(row["languages"]),
-                state="open",
-                created_at=row["created_at"],
+            (
+                row["id"],
+                row["mentee_id"],
+                parse(row["topics"]),
+                row["timezone"],
+                parse(row["languages"]),
+                row["created_at"],
             )
-            for row in rows[start : start + QUEUE_LOAD_CHUNK]
+            for row in rows
         ]
+        if len(rows) < chunk:
+            return
+        after = (rows[-1]["created_at"], rows[-1]["id"])
 
 
 async def requests_by_id(

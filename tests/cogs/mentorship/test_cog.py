@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import discord
 import pytest
 import simcord
 
@@ -15,6 +16,9 @@ from bot.errors import UserError
 from bot.refusals import Refused
 from bot.settings import Settings
 from cogs.mentorship import _queries as q
+from cogs.mentorship._cog import MentorshipCog
+from cogs.mentorship._engine import MentorshipEngine
+from cogs.mentorship._logic import QueueIndex
 
 DAY = 86400
 GOAL = "Send my first pull request to Flask"
@@ -240,6 +244,87 @@ async def test_queue_pages_turn_after_a_restart_and_keep_their_claim_buttons(
     assert f"Claim #{ids[0]}" in labels_of(page)
     claimed = await world.mentor.click(result.response, label=f"Claim #{ids[0]}")
     assert "You are now mentoring" in text_of(claimed)
+
+
+def engine_of(env: simcord.Env) -> MentorshipEngine:
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    cog = bot.get_cog(MentorshipCog.__cog_name__)
+    assert isinstance(cog, MentorshipCog)
+    return cog.engine
+
+
+SEVEN = ("alice", "bob", "carol", "helper", "reviewer", "admin", "organiser")
+
+
+async def test_queue_pages_turn_the_ranking_shown_without_ranking_again(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_profile(world, world.mentor)
+    ids = [await make_request(world, getattr(world, name)) for name in SEVEN]
+    ranked: list[int] = []
+    original = QueueIndex.rank
+
+    def counted(self: QueueIndex, *args: Any, **kwargs: Any) -> Any:
+        ranked.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(QueueIndex, "rank", counted)
+    result = await world.mentor.slash(world.general, "mentor queue")
+    assert result.response is not None and len(ranked) == 1
+    # Another mentor takes the first request meanwhile: it leaves the pages.
+    await make_profile(world, world.mentor2)
+    taken = await world.mentor2.slash(world.general, "mentor claim", request=ids[0])
+    assert "You are now mentoring" in text_of(taken)
+    ranked.clear()
+    channel_id, message_id = result.response.channel_id, result.response.id
+    await world.mentor.click(result.response, label="Next")
+    page = simcord_env.backend.get_message(channel_id, message_id)
+    assert "page 2 of 2" in str(page.embeds), page.embeds
+    assert labels_of(page)[:1] == [f"Claim #{ids[6]}"]
+    await world.mentor.click(result.response, label="Previous")
+    back = simcord_env.backend.get_message(channel_id, message_id)
+    assert "page 1 of 2" in str(back.embeds), back.embeds
+    assert [f"Claim #{i}" for i in ids[1:6]] == labels_of(back)[:5]
+    assert ranked == []
+
+
+async def test_queue_answers_in_time_while_its_index_loads(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_profile(world, world.mentor)
+    for member in SEVEN[:6]:
+        await make_request(world, getattr(world, member))
+    engine = engine_of(simcord_env)
+    first = await world.mentor.slash(world.general, "mentor queue")
+    assert first.response is not None
+    # As after a restart at a big community's size: the index is not loaded yet,
+    # and loading takes seconds. The interaction is acknowledged before it loads.
+    timeline: list[str] = []
+    load = engine._synced_queue
+
+    async def loading(guild_id: int, before_load: Any = None) -> QueueIndex:
+        if guild_id not in engine._queues:
+            timeline.append("load")
+        return await load(guild_id, before_load)
+
+    original_defer = discord.InteractionResponse.defer
+
+    async def deferred(self: discord.InteractionResponse[Any], **kwargs: Any) -> Any:
+        timeline.append("acknowledge")
+        return await original_defer(self, **kwargs)
+
+    monkeypatch.setattr(discord.InteractionResponse, "defer", deferred)
+    monkeypatch.setattr(engine, "_synced_queue", loading)
+    engine._queues.clear()
+    result = await world.mentor.slash(world.general, "mentor queue")
+    assert "page 1 of 2" in text_of(result)
+    # A click while the index reloads: acknowledged, then the same message turns.
+    engine._queues.clear()
+    await world.mentor.click(first.response, label="Next")
+    page = simcord_env.backend.get_message(first.response.channel_id, first.response.id)
+    assert "page 2 of 2" in str(page.embeds), page.embeds
+    assert timeline == ["acknowledge", "load", "acknowledge", "load"]
 
 
 async def test_second_open_request_is_refused(

@@ -183,6 +183,11 @@ CASES = [
     Case("mentorship queue: re-read", mentorship.QUEUE_REREAD),
     Case("mentorship queue: page", mentorship.REQUESTS_BY_ID),
     Case("mentorship: digest's unclaimed", mentorship.UNCLAIMED),
+    Case(
+        "mentorship: digest's mentors, a slice",
+        mentorship.AVAILABLE_MENTORS_AFTER,
+        whole_guild="the digest scores every available mentor, a slice at a time",
+    ),
     Case("mentorship: digest's unclaimed count", mentorship.UNCLAIMED_COUNT),
     Case("mentorship: digest's fingerprint", mentorship.WAITING_SINCE),
     Case("mentorship: stats counts", mentorship.STATS_COUNTS),

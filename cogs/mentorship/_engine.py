@@ -752,14 +752,18 @@ class MentorshipEngine:
             # The same requests, waiting no longer than a threshold: a copy of last
             # week's digest would be noise.
             return
-        mentors = await q.available_mentors(self.db, guild_id)
+        # Every available mentor is scored for each listed request: in columns,
+        # built a slice at a time, so members' commands are answered meanwhile
+        # (a worker thread would hold the GIL, which stalls the loop as much).
+        pool = logic.MentorPool()
+        async for mentors in q.available_mentors_in_slices(self.db, guild_id):
+            pool.add(mentors)
+            await asyncio.sleep(0)
         at = utcnow()
-        # Scoring every mentor for each listed request is pure Python that takes
-        # half a second at a big community's size: off the event loop, so members'
-        # commands are not held up by the weekly digest.
-        suggestions = await asyncio.to_thread(
-            lambda: [logic.suggest_mentors(r, mentors, at) for r in waiting]
-        )
+        suggestions = []
+        for request in waiting:
+            suggestions.append(pool.suggest(request, at))
+            await asyncio.sleep(0)
         await self.bot.outbox.send(
             job.key,
             log_channel,

@@ -82,6 +82,13 @@ PROFILE = f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.user_id = ?"
 AVAILABLE_MENTORS = (
     f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.available = 1 ORDER BY p.user_id"
 )
+# The same, a slice at a time (after the last slice's user id).
+AVAILABLE_MENTORS_AFTER = (
+    f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.available = 1 AND p.user_id > ? "
+    "ORDER BY p.user_id LIMIT ?"
+)
+#: Mentors read per slice: a slice costs about a millisecond of the loop's time.
+MENTORS_CHUNK = 500
 OPEN_REQUESTS = (
     "SELECT * FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
     "ORDER BY created_at, id"
@@ -225,6 +232,21 @@ async def profile(db: Database, guild_id: int, user_id: int) -> MentorProfile | 
 async def available_mentors(db: Database, guild_id: int) -> list[MentorProfile]:
     rows = await db.fetchall(AVAILABLE_MENTORS, (guild_id,))
     return [_profile(row) for row in rows]
+
+
+async def available_mentors_in_slices(
+    db: Database, guild_id: int, chunk: int = MENTORS_CHUNK
+) -> AsyncIterator[list[MentorProfile]]:
+    """The available mentors, ``chunk`` at a time (the caller yields between)."""
+    after = -(2**63)
+    while True:
+        rows = await db.fetchall(AVAILABLE_MENTORS_AFTER, (guild_id, after, chunk))
+        if not rows:
+            return
+        yield [_profile(row) for row in rows]
+        if len(rows) < chunk:
+            return
+        after = rows[-1]["user_id"]
 
 
 async def save_profile(db: Database, profile: MentorProfile, now: int) -> None:

@@ -29,13 +29,20 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from bench.corpus import Corpus
 from bot.db import Database
 from bot.db import load_migrations
 from bot.db import Transaction
 from bot.paths import MIGRATIONS_DIR
+from cogs.triage._logic import MAX_BODY
+from cogs.triage._logic import MAX_SOLUTION
 
 #: Bump when the generated data changes, so cached files are rebuilt.
-SEED_VERSION = 2
+SEED_VERSION = 3
+
+#: What a seed holds: everything, or only what one figure reads at a scale too big
+#: to seed whole (30x for the search, 100x for the mentor queue).
+PARTS = ("all", "search", "mentor")
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 
@@ -53,6 +60,8 @@ FORUM_ID = 400_000_000_000_000_001
 CHANNEL_ID = 400_000_000_000_000_002
 
 BATCH = 20_000
+#: A forum post's title (Discord's limit); body and solution as the bot clips them.
+TITLE_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,11 +256,18 @@ def _user(i: int) -> int:
     return USER_BASE + i
 
 
-async def seed(path: Path, scale: float, *, log: bool = False) -> Counts:
-    """Create ``path`` with the bot's schema and ``scale`` times the 1x data."""
+async def seed(
+    path: Path, scale: float, *, part: str = "all", log: bool = False
+) -> Counts:
+    """Create ``path`` with the bot's schema and ``scale`` times the 1x data.
+
+    ``part`` "search" seeds the solved questions only (all the search reads),
+    "mentor" the mentoring tables only.
+    """
     counts = Counts.at(scale)
     rng = random.Random(20260101)
     text = Text(rng)
+    corpus = Corpus(random.Random(20260102))
     path.unlink(missing_ok=True)
     db = Database(path)
     await db.open()
@@ -265,22 +281,26 @@ async def seed(path: Path, scale: float, *, log: bool = False) -> Counts:
         await db.migrate()
         async with db.transaction() as tx:
             await _guild(tx)
-        await _questions(db, counts, rng, text)
-        say(f"{counts.questions} questions")
-        await _events(db, counts, rng, text)
-        say(f"{counts.events} events, {counts.rsvps} RSVPs")
-        await _chats(db, counts, rng, text)
-        say(f"{counts.occurrences} chat occurrences, {counts.votes} votes")
-        await _mentorship(db, counts, rng, text)
-        say(f"{counts.requests} mentoring requests, {counts.mentors} mentors")
-        await _jobs(db, counts, rng)
-        say(f"{counts.jobs} finished jobs")
-        await _grants(db, counts, rng, text)
-        say(f"{counts.grants} grants")
+        if part in ("all", "search"):
+            await _questions(db, counts, rng, corpus, solved_only=part == "search")
+            say(f"{counts.questions} questions")
+        if part == "all":
+            await _events(db, counts, rng, text)
+            say(f"{counts.events} events, {counts.rsvps} RSVPs")
+            await _chats(db, counts, rng, text)
+            say(f"{counts.occurrences} chat occurrences, {counts.votes} votes")
+        if part in ("all", "mentor"):
+            await _mentorship(db, counts, rng, text)
+            say(f"{counts.requests} mentoring requests, {counts.mentors} mentors")
+        if part == "all":
+            await _jobs(db, counts, rng)
+            say(f"{counts.jobs} finished jobs")
+            await _grants(db, counts, rng, text)
+            say(f"{counts.grants} grants")
         async with db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('bench_seed', ?)",
-                (json.dumps({"scale": scale, "version": SEED_VERSION}),),
+                (json.dumps({"scale": scale, "part": part, "version": SEED_VERSION}),),
             )
     finally:
         await db.close()
@@ -309,8 +329,15 @@ async def _guild(tx: Transaction) -> None:
 
 
 async def _questions(
-    db: Database, counts: Counts, rng: random.Random, text: Text
+    db: Database,
+    counts: Counts,
+    rng: random.Random,
+    text: Corpus,
+    *,
+    solved_only: bool = False,
 ) -> None:
+    """The forum's questions, with text from :class:`~bench.corpus.Corpus`, stored
+    as the bot stores them (title, body and solution clipped to its limits)."""
     n, solved = counts.questions, counts.solved
     # Of the rest: a tenth closed, a twentieth never answered, the others answered.
     closed = (n - solved) // 10
@@ -324,6 +351,8 @@ async def _questions(
             helper = _user(rng.randrange(counts.members))
             kind = i % 100
             solved_now = kind < solved * 100 // n
+            if solved_only and not solved_now:
+                continue
             if solved_now:
                 state, answered = "solved", True
             elif kind < (solved + closed) * 100 // n:
@@ -336,9 +365,9 @@ async def _questions(
                 GUILD_ID,
                 FORUM_ID,
                 author,
-                text.title(),
-                text.body(),
-                text.solution() if solved_now else "",
+                text.title()[:TITLE_LIMIT],
+                text.body()[:MAX_BODY],
+                text.solution()[:MAX_SOLUTION] if solved_now else "",
                 state,
                 created,
                 THREAD_BASE + i,
@@ -367,6 +396,8 @@ async def _questions(
 
     def tags() -> Iterator[Sequence[Any]]:
         for i in range(n):
+            if solved_only and i % 100 >= solved * 100 // n:
+                continue
             for tag in set(rng.choices(TAGS, k=rng.randint(1, 2))):
                 yield (THREAD_BASE + i, tag)
 
@@ -654,29 +685,33 @@ def schema_key() -> str:
     return f"v{len(load_migrations())}-{digest.hexdigest()[:10]}"
 
 
-def _scale_name(scale: float) -> str:
-    return f"{scale:g}x".replace(".", "_")
+def _scale_name(scale: float, part: str = "all") -> str:
+    name = f"{scale:g}x".replace(".", "_")
+    return name if part == "all" else f"{name}-{part}"
 
 
-def cached_path(scale: float) -> Path:
+def cached_path(scale: float, part: str = "all") -> Path:
     return (
-        CACHE_DIR / f"seed-s{SEED_VERSION}-{_scale_name(scale)}-{schema_key()}.sqlite3"
+        CACHE_DIR
+        / f"seed-s{SEED_VERSION}-{_scale_name(scale, part)}-{schema_key()}.sqlite3"
     )
 
 
-async def cached_database(scale: float, *, log: bool = False) -> Path:
+async def cached_database(
+    scale: float, *, part: str = "all", log: bool = False
+) -> Path:
     """A seeded file for ``scale`` under the current schema, seeding when missing.
 
     When only an older schema's file exists, it is copied and migrated: the data
     is the same, and adding an index is much faster than seeding again.
     """
-    path = cached_path(scale)
+    path = cached_path(scale, part)
     if path.exists():
         return path
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".partial")
     older = sorted(
-        CACHE_DIR.glob(f"seed-s{SEED_VERSION}-{_scale_name(scale)}-v*.sqlite3"),
+        CACHE_DIR.glob(f"seed-s{SEED_VERSION}-{_scale_name(scale, part)}-v*.sqlite3"),
         key=lambda p: p.stat().st_mtime,
     )
     started = time.perf_counter()
@@ -696,7 +731,7 @@ async def cached_database(scale: float, *, log: bool = False) -> Path:
     if not older:
         if log:
             print(f"seeding {path.name} (scale {scale:g})", flush=True)
-        await seed(tmp, scale, log=log)
+        await seed(tmp, scale, part=part, log=log)
     for suffix in ("-wal", "-shm", ".lock"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     tmp.replace(path)
@@ -710,14 +745,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m bench.seed", description="Seed (or find) a cached database."
     )
     parser.add_argument("--scale", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--part", choices=PARTS, default="all")
     parser.add_argument(
         "--force", action="store_true", help="seed again even when cached"
     )
     args = parser.parse_args(argv)
     for scale in args.scale:
         if args.force:
-            cached_path(scale).unlink(missing_ok=True)
-        asyncio.run(cached_database(scale, log=True))
+            cached_path(scale, args.part).unlink(missing_ok=True)
+        asyncio.run(cached_database(scale, part=args.part, log=True))
 
 
 if __name__ == "__main__":

@@ -1,24 +1,35 @@
 """One measuring run: the real bot on simcord against a seeded database.
 
-Runs in a fresh child process (``python -m bench.session``) so its peak RSS is the
-bot's alone: seeding happened in the parent. Prints its results as one JSON object.
+Runs in a fresh child process (``python -m bench.session``), so its peak RSS is the
+bot's and not the seeder's, and prints its results as one JSON object. Three modes:
+
+- ``main`` (1x, 10x): every measured command beside its fair peer and the bare floor
+  (:mod:`bench.peer`), interleaved; the similar-question search; a new question to
+  its checklist; the mentor queue's Previous/Next; the calendar feed; event-loop lag
+  while the extension refresh, the digests and the catch-up after downtime run.
+- ``mentor`` (100x, the mentoring tables only): the first /mentor queue after a
+  restart, the queue and its Previous/Next, and the lag while the index loads.
+- ``search`` (30x, the solved questions only): the similar-question search.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
+import random
 import re
 import resource
+import socket
 import sqlite3
-import statistics
 import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -26,23 +37,35 @@ from typing import Any
 
 import discord
 import simcord
-from discord import app_commands
 
+from bench.corpus import Corpus
+from bench.lag import LagTicker
+from bench.peer import BARE
+from bench.peer import Peer
+from bench.peer import TWINS
 from bench.seed import GUILD_ID
-from bench.seed import Text
+from bench.stats import paired
+from bench.stats import summary
+from bench.upstream import Upstream
 from bot.app import create_bot
 from bot.app import PalletsBot
+from bot.clock import utcnow
+from bot.db import Database
 from bot.devtools.testing import build_world
 from bot.devtools.testing import test_settings
 from bot.devtools.testing import World
 from bot.errors import is_expected
 from bot.settings import Settings
+from cogs.extwatch._engine import ExtWatchEngine
+from cogs.mentorship import _queries as mentor_queries
+from cogs.mentorship._engine import MentorshipEngine
+from cogs.triage import _search as search
 
-BARE = "bench-ping"
-#: The longest timeout of a view the measured commands reply with (seconds).
-VIEW_TIMEOUT = 900
 #: Channels the catch-up's reminders post to.
 CHANNELS = 25
+#: The web pages and feeds measured, by name: issue 20's pages join here.
+PAGES = {"calendar feed": "/calendar/{guild}.ics"}
+log = logging.getLogger("bench")
 
 
 @dataclass(slots=True)
@@ -52,6 +75,7 @@ class Request:
     method: str
     path: str
     content: str = ""
+    payload: str = ""
 
     @property
     def channel_id(self) -> int | None:
@@ -65,24 +89,27 @@ _MEETUP = re.compile(r"Meetup (\d+)\b")
 
 
 class _TimedLog(list[Any]):
-    """simcord's request log, noting when each request arrived."""
+    """simcord's request log, noting when each request arrived (and no more: the
+    bench's run makes tens of thousands, which the harness need not keep)."""
 
     def __init__(self, env: simcord.Env, recorder: Recorder) -> None:
-        super().__init__(env.backend.http_requests)
+        super().__init__()
         self._env = env
         self._recorder = recorder
 
     def append(self, entry: Any) -> None:
-        super().append(entry)
+        body = entry.json if isinstance(entry.json, dict) else {}
+        callback = (
+            entry.path.endswith("/callback") or "/messages/@original" in entry.path
+        )
         self._recorder.requests.append(
             Request(
                 time.perf_counter(),
                 self._env.now().timestamp(),
                 entry.method,
                 entry.path,
-                str(entry.json.get("content") or "")
-                if isinstance(entry.json, dict)
-                else "",
+                str(body.get("content") or ""),
+                json.dumps(body, sort_keys=True) if callback else "",
             )
         )
 
@@ -90,8 +117,7 @@ class _TimedLog(list[Any]):
 @dataclass
 class Recorder:
     """Every REST request the bot makes (interaction responses included), with wall
-    and virtual (simcord) time. simcord logs each request in one place, whichever
-    discord.py client sent it; the log is swapped for one that notes the time."""
+    and virtual (simcord) time."""
 
     env: simcord.Env
     requests: list[Request] = field(default_factory=list)
@@ -112,30 +138,46 @@ def _is_callback(request: Request) -> bool:
     return request.path.endswith("/callback")
 
 
-def percentile(values: list[float], p: float) -> float:
-    """The ``p``-th percentile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
+def difference(a: str, b: str) -> str:
+    """Where two answers part, with some context."""
+    at = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+        min(len(a), len(b)),
+    )
+    return f"bot ...{a[max(at - 60, 0) : at + 100]} peer ...{b[max(at - 60, 0) : at + 100]}"
 
 
-def summary(values_ms: list[float]) -> dict[str, float]:
-    return {
-        "p50": statistics.median(values_ms),
-        "p99": percentile(values_ms, 99),
-        "max": max(values_ms),
-        "n": len(values_ms),
-    }
+def _is_answer(request: Request) -> bool:
+    """The list itself: a reply (type 4), or the follow-up after a deferral."""
+    if request.path.endswith("/callback"):
+        return '"type": 4' in request.payload
+    return request.method == "POST" and request.path.startswith("/webhooks/")
 
 
-def add_bare_command(bot: PalletsBot) -> None:
-    """A command that touches nothing of ours: the baseline discord.py costs."""
+def forget_views(bot: discord.Client) -> None:
+    """Stop every view the replies left listening (members move on).
 
-    @app_commands.command(name=BARE, description="Answer at once (benchmark baseline)")
-    async def ping(interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_message("pong", ephemeral=True)
+    discord.py gives an ephemeral reply's view a 15-minute timer task, and simcord's
+    settling looks at every live timer on each step: hundreds of them would make the
+    harness, not the bot, slower with every sample. Bot and peer reply with the same
+    views, and each sample starts from none. A view of persistent buttons only is in
+    no store, so they are found by their timer tasks.
+    """
+    del bot
+    for task in asyncio.all_tasks():
+        coro: Any = task.get_coro()
+        if getattr(coro, "__qualname__", "") != "BaseView.__timeout_task_impl":
+            continue
+        frame = getattr(coro, "cr_frame", None)
+        view = frame.f_locals.get("self") if frame is not None else None
+        if isinstance(view, discord.ui.view.BaseView):
+            view.stop()
 
-    bot.tree.add_command(ping)
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def insert_pending_jobs(path: Path, count: int, now: int) -> None:
@@ -180,8 +222,8 @@ def insert_due_jobs(
                 "INSERT INTO events (id, guild_id, organiser_id, title, description, "
                 "kind, starts_at, ends_at, timezone, location, state, channel_id, "
                 "message_id, scheduled_event_id, coc_version, created_at, updated_at) "
-                "VALUES (?, ?, 1, ?, 'Catch-up benchmark', 'meetup', ?, ?, 'UTC', "
-                "'Online', 'published', ?, ?, ?, '2024-01', ?, ?)",
+                "VALUES (?, ?, 1, ?, '', 'meetup', ?, ?, 'UTC', 'Online', 'published', "
+                "?, ?, ?, '2024-01', ?, ?)",
                 [
                     (
                         i,
@@ -190,11 +232,12 @@ def insert_due_jobs(
                         starts,
                         starts + 3600,
                         channel_ids[n % len(channel_ids)],
-                        # Published long ago: announced, its Discord event made.
-                        i,
-                        i,
-                        now,
-                        now,
+                        # Announced and on Discord's calendar a week ago, as real
+                        # events are (a bare row would be announced at start-up).
+                        10**17 + i,
+                        2 * 10**17 + i,
+                        now - 7 * 86_400,
+                        now - 7 * 86_400,
                     )
                     for n, i in enumerate(ids)
                 ],
@@ -216,406 +259,6 @@ def insert_due_jobs(
     finally:
         conn.close()
     return ids
-
-
-class Session:
-    def __init__(self, database: Path, runs: int, pending: int, due: int) -> None:
-        self.database = database
-        self.runs = runs
-        self.pending = pending
-        self.due = due
-        self.settings: Settings = test_settings(database.parent)
-        assert self.settings.database_path == database
-        self.results: dict[str, Any] = {}
-        self.errors: list[str] = []
-        self._phase_started = time.perf_counter()
-
-    # -- helpers --------------------------------------------------------------------------
-    def phase(self, name: str) -> None:
-        """Say on stderr how long each part took, so a slow part is easy to spot."""
-        now = time.perf_counter()
-        print(
-            f"  {name}: {now - self._phase_started:.1f} s", file=sys.stderr, flush=True
-        )
-        self._phase_started = now
-
-    def _check_errors(self, env: simcord.Env, cursor: int, what: str) -> int:
-        new = env.errors_since(cursor)
-        for error in new:
-            if not is_expected(error):
-                self.errors.append(f"{what}: {type(error).__name__}: {error}"[:300])
-        return env.error_cursor
-
-    async def _timed_slash(
-        self,
-        env: simcord.Env,
-        recorder: Recorder,
-        label: str,
-        call: Callable[[], Awaitable[Any]],
-        runs: int,
-    ) -> None:
-        samples: list[float] = []
-        totals: list[float] = []
-        cursor = env.error_cursor
-        for n in range(runs):
-            if n and n % 25 == 0:
-                # Let the replies' views time out (at most 15 min), as members move
-                # on: simcord's settle inspects every live view's timeout task, so
-                # hundreds of them would slow the harness, not the bot.
-                await env.advance_time(VIEW_TIMEOUT)
-            start_index = len(recorder.requests)
-            started = time.perf_counter()
-            await call()
-            totals.append((time.perf_counter() - started) * 1000)
-            first = recorder.first_after(start_index, _is_callback)
-            if first is None:
-                self.errors.append(f"{label}: no interaction response")
-                continue
-            samples.append((first.wall - started) * 1000)
-        self._check_errors(env, cursor, label)
-        if samples:
-            # "settled": until simcord saw all the bot's work for it end (harness time).
-            settled = statistics.median(totals)
-            self.results[f"command:{label}"] = summary(samples) | {
-                "settled_p50": settled
-            }
-            print(
-                f"    {label}: settled p50 {settled:.1f} ms",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    # -- the run --------------------------------------------------------------------------
-    async def run(self) -> dict[str, Any]:
-        virtual_start = 1_767_225_600  # simcord's clock: 2026-01-01 00:00 UTC
-        insert_pending_jobs(self.database, self.pending, virtual_start)
-        first = create_bot(self.settings)
-        add_bare_command(first)
-        env = simcord.Env(first, settle_timeout=900)
-        _patient_attach(env)
-        with env.time_context():
-            started = time.perf_counter()
-            await env.start()
-            self.results["first_start_seconds"] = time.perf_counter() - started
-            world = await build_world(env, guild_id=GUILD_ID)
-            await env.settle()
-            bot = first
-            self.phase("first start and /setup")
-            try:
-                bot = await self._restart(env)
-                self.phase("restart with the pending jobs")
-                recorder = Recorder(env)
-                recorder.install()
-                await self._commands(env, recorder, world, bot)
-                self.phase("commands")
-                await self._similar(env, recorder, world, bot)
-                self.phase("similar questions")
-                await self._ranking(world, bot)
-                self.phase("mentor ranking")
-                await self._digests(env, bot)
-                self.phase("digests")
-                bot = await self._catch_up(env, world, bot)
-                self.phase("catch-up")
-                # The bot's own peak: read before the bench's extra comparison below.
-                self.results["peak_rss_mb"] = peak_rss_mb()
-                await self._old_ranking(world, bot)
-            finally:
-                await env.shutdown()
-                await bot.stop_services()
-        self.results["errors"] = self.errors
-        return self.results
-
-    async def _restart(self, env: simcord.Env) -> PalletsBot:
-        """Start-up to ready, as on every deploy: the guild exists, the jobs wait."""
-        old = env.bot
-        await env.settle()
-        if isinstance(old, PalletsBot):
-            await old.stop_services()
-        bot = create_bot(self.settings)
-        add_bare_command(bot)
-        ready_at: list[float] = []
-
-        async def on_pallets_ready() -> None:
-            ready_at.append(time.perf_counter())
-
-        bot.add_listener(on_pallets_ready, "on_pallets_ready")
-        started = time.perf_counter()
-        await env.restart_bot(bot)
-        if not ready_at:
-            await env.settle()
-        self.results["startup"] = {
-            "seconds": (ready_at[0] - started) if ready_at else None,
-            "pending_jobs": await bot.scheduler.pending_count(),
-        }
-        return bot
-
-    async def _commands(
-        self, env: simcord.Env, recorder: Recorder, world: World, bot: PalletsBot
-    ) -> None:
-        g = world.general
-        await world.mentor.slash(
-            g,
-            "mentor profile",
-            topics="flask, testing",
-            timezone="Europe/Paris",
-            capacity=3,
-            languages="english",
-        )
-        runs = self.runs
-        await self._timed_slash(
-            env, recorder, "bare", lambda: world.alice.slash(g, BARE), runs
-        )
-        await self._timed_slash(
-            env,
-            recorder,
-            "/triage queue",
-            lambda: world.helper.slash(g, "triage queue"),
-            runs,
-        )
-        await self._timed_slash(
-            env,
-            recorder,
-            "/chat topics",
-            lambda: world.alice.slash(g, "chat topics"),
-            runs,
-        )
-        await self._timed_slash(
-            env,
-            recorder,
-            "/event list",
-            lambda: world.alice.slash(g, "event list"),
-            runs,
-        )
-        await self._timed_slash(
-            env,
-            recorder,
-            "/mentor queue",
-            lambda: world.mentor.slash(g, "mentor queue"),
-            runs,
-        )
-        await self._timed_slash(
-            env,
-            recorder,
-            "/ext status",
-            lambda: world.alice.slash(g, "ext status", name="Flask-Login"),
-            runs,
-        )
-        await self._timed_slash(
-            env,
-            recorder,
-            "/grant list",
-            lambda: world.reviewer.slash(g, "grant list"),
-            runs,
-        )
-        # The baseline again at the end, so a drift in the machine shows.
-        await self._timed_slash(
-            env, recorder, "bare (again)", lambda: world.alice.slash(g, BARE), runs
-        )
-
-    async def _similar(
-        self, env: simcord.Env, recorder: Recorder, world: World, bot: PalletsBot
-    ) -> None:
-        import random
-
-        from cogs.triage import _search as search
-
-        text = Text(random.Random(7))
-        # The query layer: what a new question costs in the database and ranking,
-        # with its own word counts (the bot's start as empty after the restart).
-        counts = search.TermCounts()
-        samples = []
-        found = 0
-        for _ in range(max(self.runs, 20)):
-            question = f"{text.title()}\n{text.body()}"
-            started = time.perf_counter()
-            found += len(
-                await search.similar(
-                    bot.db, GUILD_ID, question, exclude=0, counts=counts
-                )
-            )
-            samples.append((time.perf_counter() - started) * 1000)
-        self.results["similar:query"] = {**summary(samples), "found": found}
-        # Through Discord: a member opens a post; the bot tags it and answers.
-        samples = []
-        cursor = env.error_cursor
-        for n in range(max(self.runs // 4, 5)):
-            thread = await post_question_timed(world, text, n, recorder, samples)
-            del thread
-        self._check_errors(env, cursor, "new question")
-        if samples:
-            self.results["similar:post"] = summary(samples)
-
-    async def _ranking(self, world: World, bot: PalletsBot) -> None:
-        from bot.clock import utcnow
-        from cogs.mentorship import _queries as q
-        from cogs.mentorship._cog import MentorshipCog
-
-        cog = bot.get_cog("MentorshipCog")
-        assert isinstance(cog, MentorshipCog)
-        mentor = await q.profile(bot.db, GUILD_ID, world.mentor.id)
-        assert mentor is not None
-        samples = []
-        size = 0
-        # What /mentor queue runs: one page of the queue ranked for this mentor.
-        for _ in range(max(self.runs // 4, 5)):
-            started = time.perf_counter()
-            _page, _shown, size = await cog.engine.queue_page(mentor, utcnow(), 0)
-            samples.append((time.perf_counter() - started) * 1000)
-        self.results["mentor:ranking"] = {**summary(samples), "open": size}
-
-    async def _old_ranking(self, world: World, bot: PalletsBot) -> None:
-        """The whole ranking in Python, as /mentor queue did before its index."""
-        from bot.clock import utcnow
-        from cogs.mentorship import _logic as logic
-        from cogs.mentorship import _queries as q
-
-        mentor = await q.profile(bot.db, GUILD_ID, world.mentor.id)
-        assert mentor is not None
-        full = []
-        for _ in range(3):
-            started = time.perf_counter()
-            requests = await q.open_requests(bot.db, GUILD_ID)
-            logic.rank_queue(mentor, requests, utcnow())
-            full.append((time.perf_counter() - started) * 1000)
-        self.results["mentor:full_ranking"] = summary(full)
-
-    async def _digests(self, env: simcord.Env, bot: PalletsBot) -> None:
-        for label, kind in (
-            ("triage", "triage.digest"),
-            ("mentorship", "mentorship.digest"),
-        ):
-            samples = []
-            cursor = env.error_cursor
-            for n in range(3):
-                key = f"bench:digest:{label}:{n}"
-                job_id = await bot.scheduler.schedule(
-                    kind, key, bot_now(), guild_id=GUILD_ID
-                )
-                started = time.perf_counter()
-                await bot.scheduler._fire(job_id)
-                samples.append((time.perf_counter() - started) * 1000)
-                row = await bot.scheduler.get(key)
-                if row is None or row["state"] != "done":
-                    state = None if row is None else (row["state"], row["last_error"])
-                    self.errors.append(f"{label} digest: job ended as {state}")
-            await env.settle()
-            self._check_errors(env, cursor, f"{label} digest")
-            self.results[f"digest:{label}"] = summary(samples)
-
-    async def _catch_up(
-        self, env: simcord.Env, world: World, bot: PalletsBot
-    ) -> PalletsBot:
-        """Stop the bot, let 1,000 jobs come due over an hour, start it again."""
-        # Reminders go to many channels, as events announce in their own places;
-        # Discord allows 5 messages per 5 s in one channel.
-        channels = [
-            world.guild.create_text_channel(f"meetups-{n}").id for n in range(CHANNELS)
-        ]
-        await env.settle()
-        await bot.stop_services()
-        now = int(env.now().timestamp())
-        events = insert_due_jobs(self.database, self.due, now, channels)
-        new = create_bot(self.settings)
-        add_bare_command(new)
-        recorder = Recorder(env)
-        recorder.install()
-        wall_start = time.perf_counter()
-        virtual_start = env.now().timestamp()
-        # Recovery runs the overdue jobs as soon as the new bot is ready.
-        await env.restart_bot(new)
-        self.phase("catch-up: restarted")
-        done = 0
-        for _ in range(3600):
-            done = count_finished(self.database)
-            if done >= self.due:
-                break
-            if int(env.now().timestamp() - virtual_start) % 30 == 0:
-                print(
-                    f"    catch-up: {done} of {self.due} jobs finished",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            await env.advance_time(1)
-        wall = time.perf_counter() - wall_start
-        virtual = env.now().timestamp() - virtual_start
-        await env.settle()
-        reminded = {
-            int(found)
-            for r in recorder.requests
-            if r.method == "POST" and r.channel_id in channels
-            for found in _MEETUP.findall(r.content)
-        }
-        states = job_states(self.database)
-        self.results["catchup"] = {
-            "jobs": self.due,
-            "done": states.get("done", 0),
-            "missed": states.get("missed", 0),
-            "failed": states.get("failed", 0),
-            "still_pending": states.get("pending", 0) + states.get("running", 0),
-            "reminded": len(reminded & set(events)),
-            "lost": len(set(events) - reminded),
-            "wall_seconds": wall,
-            "virtual_seconds": virtual,
-            "max_requests_per_second": max_per_window(
-                [r.virtual for r in recorder.requests], 1.0
-            ),
-            "requests": len(recorder.requests),
-            "busiest_routes": Counter(
-                f"{r.method} {_DIGITS.sub('{id}', r.path)}" for r in recorder.requests
-            ).most_common(5),
-        }
-        return new
-
-
-async def post_question_timed(
-    world: World, text: Text, n: int, recorder: Recorder, samples: list[float]
-) -> simcord.ChannelHandle:
-    """Open a forum post; time from the starter message to the bot's checklist."""
-    backend = world.env.backend
-    thread = backend.create_thread(
-        world.questions.id,
-        text.title(),
-        world.bob.id,
-        type=discord.ChannelType.public_thread.value,
-    )
-    handle = simcord.ChannelHandle(world.env, world.guild, thread)
-    await world.env.settle()
-    start_index = len(recorder.requests)
-    started = time.perf_counter()
-    await world.bob.send(handle, text.body())
-    reply = recorder.first_after(
-        start_index,
-        lambda r: r.method == "POST" and r.channel_id == handle.id,
-    )
-    if reply is not None:
-        samples.append((reply.wall - started) * 1000)
-    return handle
-
-
-def _patient_attach(env: simcord.Env) -> None:
-    """Let a (re)started bot take longer than 5 s to settle.
-
-    simcord settles a newly attached bot with a fixed 5 s limit and detaches it when
-    that passes; at 10x the work a start-up triggers (recovery, catch-up) may take
-    longer on a busy machine, and the bench measures that time instead of failing.
-    """
-    original = env._settle_internal
-
-    async def settle(*, timeout: float | None = None, **kwargs: Any) -> None:
-        await original(timeout=None if timeout == 5.0 else timeout, **kwargs)
-
-    env._settle_internal = settle  # type: ignore[method-assign]
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def bot_now() -> Any:
-    from bot.clock import utcnow
-
-    return utcnow()
 
 
 def count_finished(path: Path) -> int:
@@ -657,16 +300,599 @@ def max_per_window(times: list[float], window: float) -> int:
     return best
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _patient_attach(env: simcord.Env) -> None:
+    """Let a (re)started bot take longer than 5 s to settle.
+
+    simcord settles a newly attached bot with a fixed 5 s limit and detaches it when
+    that passes; at 10x the work a start-up triggers (recovery, catch-up) may take
+    longer on a busy machine, and the bench measures that time instead of failing.
+    """
+    original = env._settle_internal
+
+    async def settle(*, timeout: float | None = None, **kwargs: Any) -> None:
+        await original(timeout=None if timeout == 5.0 else timeout, **kwargs)
+
+    env._settle_internal = settle  # type: ignore[method-assign]
+
+
+async def search_figures(
+    db: Database, runs: int, results: dict[str, Any], *, seed: int = 7
+) -> None:
+    """The similar-question search's query layer, with realistic questions, as a new
+    process meets them (a cold cache of common words) and after a while (warm)."""
+    corpus = Corpus(random.Random(seed))
+    questions = [f"{corpus.title()}\n{corpus.body()}" for _ in range(runs)]
+    for label, fresh in (("cold", True), ("warm", False)):
+        counts = search.TermCounts()
+        if not fresh:  # warm up with as many other questions first
+            for _ in range(runs):
+                warm = f"{corpus.title()}\n{corpus.body()}"
+                await search.similar(db, GUILD_ID, warm, exclude=0, counts=counts)
+        samples: list[float] = []
+        found = 0
+        for question in questions:
+            if fresh:
+                counts = search.TermCounts()
+            started = time.perf_counter()
+            found += len(
+                await search.similar(db, GUILD_ID, question, exclude=0, counts=counts)
+            )
+            samples.append((time.perf_counter() - started) * 1000)
+        results[f"search:{label}"] = summary(samples) | {"found": found}
+
+
+class Session:
+    def __init__(self, database: Path, runs: int, pending: int, due: int) -> None:
+        self.database = database
+        self.runs = runs
+        self.pending = pending
+        self.due = due
+        self.results: dict[str, Any] = {}
+        self.errors: list[str] = []
+        self._phase_started = time.perf_counter()
+        self.peer = Peer(database, GUILD_ID)
+
+    # -- helpers --------------------------------------------------------------------------
+    def phase(self, name: str) -> None:
+        """Say on stderr how long each part took, so a slow part is easy to spot."""
+        now = time.perf_counter()
+        print(
+            f"  {name}: {now - self._phase_started:.1f} s", file=sys.stderr, flush=True
+        )
+        self._phase_started = now
+
+    def _check_errors(self, env: simcord.Env, cursor: int, what: str) -> int:
+        for error in env.errors_since(cursor):
+            if not is_expected(error):
+                self.errors.append(f"{what}: {type(error).__name__}: {error}"[:300])
+        for error in self.peer.errors:
+            self.errors.append(f"{what} (peer): {type(error).__name__}: {error}"[:300])
+        self.peer.errors.clear()
+        return env.error_cursor
+
+    def new_bot(self, settings: Settings) -> PalletsBot:
+        bot = create_bot(settings)
+        self.peer.attach(bot)
+        return bot
+
+    async def restart(self, env: simcord.Env, settings: Settings) -> PalletsBot:
+        old = env.bot
+        await env.settle()
+        if isinstance(old, PalletsBot):
+            await old.stop_services()
+        bot = self.new_bot(settings)
+        await env.restart_bot(bot)
+        await env.settle()
+        return bot
+
+    async def timed(
+        self, recorder: Recorder, call: Callable[[], Awaitable[Any]]
+    ) -> tuple[float, str] | None:
+        """Run an interaction; the time to its first response, and that response."""
+        start = recorder.mark()
+        started = time.perf_counter()
+        await call()
+        first = recorder.first_after(start, _is_callback)
+        if first is None:
+            return None
+        return (first.wall - started) * 1000, first.payload
+
+    async def lag_while(
+        self,
+        label: str,
+        work: Callable[[], Awaitable[Any]],
+        *,
+        at_least: int = 3,
+    ) -> None:
+        """Run ``work`` (again) under the lag ticker until 1,000 samples are taken."""
+        loop = asyncio.get_running_loop()
+        durations: list[float] = []
+        samples: list[float] = []
+        runs = 0
+        while runs < at_least or len(samples) < 1000:
+            with LagTicker(loop) as ticker:
+                started = time.perf_counter()
+                await work()
+                durations.append((time.perf_counter() - started) * 1000)
+            samples.extend(ticker.samples)
+            runs += 1
+            if runs >= 200:
+                break
+        self.results[f"lag:{label}"] = summary(samples) | {
+            "runs": runs,
+            "duration_max_ms": max(durations),
+            "duration_p50_ms": sorted(durations)[len(durations) // 2],
+        }
+
+    # -- the main run ---------------------------------------------------------------------
+    async def run(self) -> dict[str, Any]:
+        virtual_start = 1_767_225_600  # simcord's clock: 2026-01-01 00:00 UTC
+        insert_pending_jobs(self.database, self.pending, virtual_start)
+        with Upstream() as upstream:
+            port = free_port()
+            settings = test_settings(
+                self.database.parent,
+                pypi_base_url=upstream.url,
+                github_api_url=upstream.url,
+                osv_api_url=upstream.url,
+                http_port=port,
+            )
+            bot = self.new_bot(settings)
+            env = simcord.Env(bot, settle_timeout=900)
+            _patient_attach(env)
+            with env.time_context():
+                await env.start()
+                world = await build_world(env, guild_id=GUILD_ID)
+                await world.admin.slash(world.general, "setup calendar", enabled=True)
+                await world.mentor.slash(
+                    world.general,
+                    "mentor profile",
+                    topics="flask, testing",
+                    timezone="Europe/Paris",
+                    capacity=3,
+                    languages="english",
+                )
+                await env.settle()
+                self.phase("first start and /setup")
+                try:
+                    bot = await self.restart(env, settings)
+                    await self.peer.open(_engine(bot, ExtWatchEngine).thresholds())
+                    recorder = Recorder(env)
+                    recorder.install()
+                    self.phase("restart")
+                    await self._refresh(env, bot)
+                    self.phase("extension refresh")
+                    await self._commands(env, recorder, world, bot)
+                    self.phase("commands")
+                    await self._turning(env, recorder, world, bot)
+                    self.phase("mentor queue pages")
+                    await search_figures(bot.db, self.runs, self.results)
+                    self.phase("similar-question search")
+                    await self._new_questions(env, recorder, world)
+                    self.phase("new questions")
+                    await self._digests(env, bot)
+                    self.phase("digests")
+                    await self._pages(port)
+                    self.phase("pages and feeds")
+                    bot = await self._catch_up(env, world, bot, settings)
+                    self.phase("catch-up")
+                    self.results["peak_rss_mb"] = peak_rss_mb()
+                finally:
+                    await self.peer.close()
+                    await env.shutdown()
+                    await bot.stop_services()
+        self.results["errors"] = self.errors
+        return self.results
+
+    async def _refresh(self, env: simcord.Env, bot: PalletsBot) -> None:
+        """The extension watch's refresh of the whole list (fills the cache)."""
+        engine = _engine(bot, ExtWatchEngine)
+        await engine.ensure_guild(GUILD_ID)
+        from cogs.extwatch import _queries as ext_queries
+
+        items = await ext_queries.watched(bot.db, GUILD_ID)
+        packages = {item.package: item.repo for item in items}
+        cursor = env.error_cursor
+
+        async def refresh() -> None:
+            result = await engine.refresh(packages)
+            if result.failures:
+                self.errors.append(f"extension refresh: {result.failures}"[:300])
+
+        await self.lag_while("extension refresh", refresh)
+        self._check_errors(env, cursor, "extension refresh")
+
+    async def _commands(
+        self, env: simcord.Env, recorder: Recorder, world: World, bot: PalletsBot
+    ) -> None:
+        """Each command beside its peer and the bare floor, interleaved in rounds."""
+        g = world.general
+        calls: dict[str, tuple[simcord.MemberActor, str, dict[str, Any]]] = {
+            "/triage queue": (world.helper, "triage queue", {}),
+            "/chat topics": (world.alice, "chat topics", {}),
+            "/event list": (world.alice, "event list", {}),
+            "/mentor queue": (world.mentor, "mentor queue", {}),
+            "/ext status": (world.alice, "ext status", {"name": "Flask-Login"}),
+            "/grant list": (world.reviewer, "grant list", {}),
+        }
+        orders = list(itertools.permutations(("bot", "peer", "bare")))
+        for label, (member, command, options) in calls.items():
+            variants = {
+                "bot": _slash(member, g, command, options),
+                "peer": _slash(member, g, TWINS[label], options),
+                "bare": _slash(member, g, BARE, {}),
+            }
+            samples: dict[str, list[float]] = {name: [] for name in variants}
+            same = 0
+            cursor = env.error_cursor
+            for n in range(self.runs):
+                answers: dict[str, str] = {}
+                for name in orders[n % len(orders)]:
+                    forget_views(bot)
+                    timed = await self.timed(recorder, variants[name])
+                    if timed is None:
+                        self.errors.append(f"{label} ({name}): no interaction response")
+                        continue
+                    samples[name].append(timed[0])
+                    answers[name] = timed[1]
+                if answers.get("bot") == answers.get("peer"):
+                    same += 1
+                elif same == n and "bot" in answers:
+                    self.errors.append(
+                        f"{label}: the peer answers differently (update bench/peer.py): "
+                        + difference(answers.get("bot", ""), answers.get("peer", ""))
+                    )
+            forget_views(bot)
+            self._check_errors(env, cursor, label)
+            self.results[f"command:{label}"] = {
+                "bot": summary(samples["bot"]),
+                "peer": summary(samples["peer"]),
+                "bare": summary(samples["bare"]),
+                "vs_peer": paired(samples["bot"], samples["peer"]),
+                "vs_bare": paired(samples["bot"], samples["bare"]),
+                "peer_vs_bare": paired(samples["peer"], samples["bare"]),
+                "identical": same,
+                "rounds": self.runs,
+            }
+            print(f"    {label}: done", file=sys.stderr, flush=True)
+
+    async def _turning(
+        self, env: simcord.Env, recorder: Recorder, world: World, bot: PalletsBot
+    ) -> None:
+        """Previous/Next under /mentor queue: from the click to the page."""
+        await turn_pages(self, env, recorder, world, bot, self.runs, "mentor:turn")
+
+    async def _new_questions(
+        self, env: simcord.Env, recorder: Recorder, world: World
+    ) -> None:
+        """A member opens a post; the bot tags it, searches, and posts its checklist."""
+        corpus = Corpus(random.Random(11))
+        samples: list[float] = []
+        cursor = env.error_cursor
+        backend = env.backend
+        for _ in range(self.runs):
+            thread = backend.create_thread(
+                world.questions.id,
+                corpus.title(),
+                world.bob.id,
+                type=discord.ChannelType.public_thread.value,
+            )
+            handle = simcord.ChannelHandle(env, world.guild, thread)
+            await env.settle()
+            start = recorder.mark()
+            started = time.perf_counter()
+            await world.bob.send(handle, corpus.body()[:2000])
+            reply = recorder.first_after(start, _post_in(handle.id))
+            if reply is not None:
+                samples.append((reply.wall - started) * 1000)
+        self._check_errors(env, cursor, "new question")
+        self.results["new question"] = summary(samples)
+
+    async def _digests(self, env: simcord.Env, bot: PalletsBot) -> None:
+        for label, kind in (
+            ("triage digest", "triage.digest"),
+            ("mentoring digest", "mentorship.digest"),
+        ):
+            cursor = env.error_cursor
+
+            numbers = itertools.count()
+
+            async def digest(
+                kind: str = kind, label: str = label, numbers: Iterator[int] = numbers
+            ) -> None:
+                key = f"bench:{kind}:{next(numbers)}"
+                job_id = await bot.scheduler.schedule(
+                    kind, key, utcnow(), guild_id=GUILD_ID
+                )
+                await bot.scheduler._fire(job_id)
+                row = await bot.scheduler.get(key)
+                if row is None or row["state"] != "done":
+                    state = None if row is None else (row["state"], row["last_error"])
+                    self.errors.append(f"{label}: job ended as {state}")
+
+            await self.lag_while(label, digest)
+            await env.settle()
+            self._check_errors(env, cursor, label)
+
+    async def _pages(self, port: int) -> None:
+        """Each page and feed fetched by a client in another process, one at a time."""
+        for label, path in PAGES.items():
+            url = f"http://127.0.0.1:{port}{path.format(guild=GUILD_ID)}"
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.fetch",
+                url,
+                str(self.runs),
+                stdout=asyncio.subprocess.PIPE,
+            )
+            out, _ = await child.communicate()
+            report = json.loads(out.decode().strip().splitlines()[-1])
+            if report["errors"]:
+                self.errors.append(f"{label}: {report['errors']}")
+            self.results[f"page:{label}"] = summary(report["samples"]) | {
+                "bytes": report["bytes"]
+            }
+
+    async def _catch_up(
+        self, env: simcord.Env, world: World, bot: PalletsBot, settings: Settings
+    ) -> PalletsBot:
+        """Stop the bot, let 1,000 reminders come due over an hour, start it again."""
+        # Reminders go to many channels, as events announce in their own places;
+        # Discord allows 5 messages per 5 s in one channel.
+        channels = [
+            world.guild.create_text_channel(f"meetups-{n}").id for n in range(CHANNELS)
+        ]
+        await env.settle()
+        await bot.stop_services()
+        now = int(env.now().timestamp())
+        events = insert_due_jobs(self.database, self.due, now, channels)
+        new = self.new_bot(settings)
+        recorder = Recorder(env)
+        recorder.install()
+        wall_start = time.perf_counter()
+        virtual_start = env.now().timestamp()
+        loop = asyncio.get_running_loop()
+        with LagTicker(loop) as ticker:
+            # Recovery runs the overdue jobs as soon as the new bot is ready.
+            await env.restart_bot(new)
+            for _ in range(3600):
+                if count_finished(self.database) >= self.due:
+                    break
+                await env.advance_time(1)
+        wall = time.perf_counter() - wall_start
+        virtual = env.now().timestamp() - virtual_start
+        await env.settle()
+        self.results["lag:catch-up"] = summary(ticker.samples) | {"runs": 1}
+        reminded = {
+            int(found)
+            for r in recorder.requests
+            if r.method == "POST" and r.channel_id in channels
+            for found in _MEETUP.findall(r.content)
+        }
+        states = job_states(self.database)
+        self.results["catchup"] = {
+            "jobs": self.due,
+            "done": states.get("done", 0),
+            "missed": states.get("missed", 0),
+            "failed": states.get("failed", 0),
+            "still_pending": states.get("pending", 0) + states.get("running", 0),
+            "lost": len(set(events) - reminded),
+            "wall_seconds": wall,
+            "virtual_seconds": virtual,
+            "max_requests_per_second": max_per_window(
+                [r.virtual for r in recorder.requests], 1.0
+            ),
+            "requests": len(recorder.requests),
+            "busiest_routes": Counter(
+                f"{r.method} {_DIGITS.sub('{id}', r.path)}" for r in recorder.requests
+            ).most_common(5),
+        }
+        return new
+
+
+def _slash(
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    command: str,
+    options: dict[str, Any],
+) -> Callable[[], Awaitable[Any]]:
+    async def call() -> Any:
+        return await member.slash(channel, command, **options)
+
+    return call
+
+
+def _click(
+    member: simcord.MemberActor, message: Any, label: str
+) -> Callable[[], Awaitable[Any]]:
+    async def call() -> Any:
+        return await member.click(message, label=label)
+
+    return call
+
+
+def _post_in(channel_id: int) -> Callable[[Request], bool]:
+    return lambda r: r.method == "POST" and r.channel_id == channel_id
+
+
+def _engine(bot: PalletsBot, kind: type[Any]) -> Any:
+    for cog in bot.cogs.values():
+        engine = getattr(cog, "engine", None)
+        if isinstance(engine, kind):
+            return engine
+    raise LookupError(kind.__name__)
+
+
+async def turn_pages(
+    session: Session,
+    env: simcord.Env,
+    recorder: Recorder,
+    world: World,
+    bot: PalletsBot,
+    runs: int,
+    key: str,
+) -> None:
+    """Click Next and Previous under one /mentor queue, ``runs`` times in all."""
+    result = await world.mentor.slash(world.general, "mentor queue")
+    message = result.followups[-1] if result.followups else result.response
+    if message is None:
+        session.errors.append("mentor queue pages: no list to turn")
+        return
+    samples: list[float] = []
+    cursor = env.error_cursor
+    for n in range(runs):
+        label = "Next" if n % 2 == 0 else "Previous"
+        timed = await session.timed(recorder, _click(world.mentor, message, label))
+        if timed is None:
+            session.errors.append(f"mentor queue {label}: no response")
+            continue
+        samples.append(timed[0])
+    forget_views(bot)
+    session._check_errors(env, cursor, "mentor queue pages")
+    session.results[key] = summary(samples)
+
+
+class MentorSession(Session):
+    """100x mentoring: the queue index's load after a restart, then the queue."""
+
+    async def run(self) -> dict[str, Any]:
+        settings = test_settings(self.database.parent)
+        bot = self.new_bot(settings)
+        env = simcord.Env(bot, settle_timeout=900)
+        _patient_attach(env)
+        with env.time_context():
+            await env.start()
+            world = await build_world(env, guild_id=GUILD_ID)
+            await world.mentor.slash(
+                world.general,
+                "mentor profile",
+                topics="flask, testing",
+                timezone="Europe/Paris",
+                capacity=3,
+                languages="english",
+            )
+            await env.settle()
+            self.phase("first start and /setup")
+            try:
+                recorder = Recorder(env)
+                recorder.install()
+                bot = await self._first_after_restart(env, recorder, world, settings)
+                self.phase("restart and the first /mentor queue")
+                await self.peer.open(_engine(bot, ExtWatchEngine).thresholds())
+                await self._queue(env, recorder, world, bot)
+                self.phase("/mentor queue")
+                await turn_pages(
+                    self, env, recorder, world, bot, self.runs, "mentor:turn"
+                )
+                self.phase("mentor queue pages")
+                self.results["open_requests"] = await bot.db.fetchval(
+                    "SELECT count(*) FROM mentor_requests WHERE state = 'open'"
+                )
+                self.results["peak_rss_mb"] = peak_rss_mb()
+            finally:
+                await self.peer.close()
+                await env.shutdown()
+                await bot.stop_services()
+        self.results["errors"] = self.errors
+        return self.results
+
+    async def _first_after_restart(
+        self, env: simcord.Env, recorder: Recorder, world: World, settings: Settings
+    ) -> PalletsBot:
+        """Restart (the index is gone) and ask at once, while it loads."""
+        old = env.bot
+        await env.settle()
+        if isinstance(old, PalletsBot):
+            await old.stop_services()
+        bot = self.new_bot(settings)
+        loop = asyncio.get_running_loop()
+        with LagTicker(loop) as ticker:
+            await env.restart_bot(bot)
+            start = recorder.mark()
+            started = time.perf_counter()
+            await world.mentor.slash(world.general, "mentor queue")
+            first = recorder.first_after(start, _is_callback)
+            answered = recorder.first_after(start, _is_answer)
+            engine = _engine(bot, MentorshipEngine)
+            while not engine.queue_ready(GUILD_ID):
+                await asyncio.sleep(0.01)
+            loaded = time.perf_counter()
+        self.results["mentor:first"] = {
+            "acknowledged_ms": (first.wall - started) * 1000 if first else None,
+            "answered_ms": (answered.wall - started) * 1000 if answered else None,
+            "deferred": bool(first and '"type": 5' in first.payload),
+            "index_loaded_s": loaded - started,
+        }
+        self.results["lag:mentor queue index load"] = summary(ticker.samples) | {
+            "runs": 1
+        }
+        await env.settle()
+        return bot
+
+    async def _queue(
+        self, env: simcord.Env, recorder: Recorder, world: World, bot: PalletsBot
+    ) -> None:
+        samples: list[float] = []
+        cursor = env.error_cursor
+        for _ in range(self.runs):
+            forget_views(bot)
+            timed = await self.timed(
+                recorder, lambda: world.mentor.slash(world.general, "mentor queue")
+            )
+            if timed is not None:
+                samples.append(timed[0])
+        forget_views(bot)
+        self._check_errors(env, cursor, "/mentor queue")
+        self.results["mentor:queue"] = summary(samples)
+        # The ranking alone (the engine's work for a page, no Discord).
+        engine = _engine(bot, MentorshipEngine)
+        mentor = await mentor_queries.profile(bot.db, GUILD_ID, world.mentor.id)
+        assert mentor is not None
+        ranking = []
+        for _ in range(self.runs):
+            started = time.perf_counter()
+            await engine.queue_page(mentor, utcnow(), 0)
+            ranking.append((time.perf_counter() - started) * 1000)
+        self.results["mentor:ranking"] = summary(ranking)
+
+
+async def search_only(database: Path, runs: int) -> dict[str, Any]:
+    db = Database(database)
+    await db.open()
+    results: dict[str, Any] = {}
+    try:
+        results["solved"] = await db.fetchval(
+            "SELECT count(*) FROM triage_questions WHERE state = 'solved'"
+        )
+        await search_figures(db, runs, results)
+    finally:
+        await db.close()
+    results["peak_rss_mb"] = peak_rss_mb()
+    results["errors"] = []
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.session")
     parser.add_argument("--database", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--mode", choices=("main", "mentor", "search"), default="main")
+    parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--due", type=int, default=1_000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
-    session = Session(args.database, args.runs, args.pending, args.due)
-    results = asyncio.run(session.run())
+    if args.mode == "search":
+        results = asyncio.run(search_only(args.database, args.runs))
+    else:
+        cls = MentorSession if args.mode == "mentor" else Session
+        session = cls(args.database, args.runs, args.pending, args.due)
+        results = asyncio.run(session.run())
     print(json.dumps(results))
 
 

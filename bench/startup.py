@@ -1,0 +1,162 @@
+"""Start-up as a whole process: from exec to ready, and to the first answered command.
+
+The parent notes the time, then starts a fresh Python process under GNU time's
+``-v`` (which reports the process's wall time and peak RSS); the child imports the
+bot, opens the seeded database (10,000 pending jobs wait in it), connects to simcord's
+Discord where the server already exists, and prints the moments it was ready and a
+member's first command was answered. Both read ``CLOCK_MONOTONIC``, which simcord's
+virtual clock does not touch. Reproduce one run by hand with the command printed as
+``command`` in the results (``/usr/bin/time -v python -m bench.startup child ...``).
+
+The child also notes when its imports were done, and how long importing simcord (the
+test harness standing in for Discord, not part of the bot) took on top of
+discord.py, so the bot's own share is plain.
+"""
+
+from __future__ import annotations
+
+import time
+
+_EXEC = time.clock_gettime(time.CLOCK_MONOTONIC)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+GNU_TIME = "/usr/bin/time"
+
+
+def now() -> float:
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def child(database: Path) -> None:
+    """The measured process: print a JSON line of monotonic stamps, then exit."""
+    stamps: dict[str, float] = {"interpreter": _EXEC}
+    import discord
+
+    stamps["discord.py imported"] = now()
+    import simcord
+
+    stamps["simcord imported"] = now()
+    import asyncio
+
+    from bench.seed import GUILD_ID
+    from bot.app import create_bot
+    from bot.devtools.testing import test_settings
+
+    stamps["bot imported"] = now()
+
+    async def main() -> None:
+        bot = create_bot(test_settings(database.parent))
+        ready = asyncio.Event()
+
+        async def on_pallets_ready() -> None:
+            stamps["ready"] = now()
+            ready.set()
+
+        bot.add_listener(on_pallets_ready, "on_pallets_ready")
+        env = simcord.Env(bot, settle_timeout=900)
+        with env.time_context():
+            # The server exists before the bot connects, as on every restart.
+            guild = env.create_guild("Pallets", id=GUILD_ID)
+            general = guild.create_text_channel("general")
+            member = guild.add_member(env.create_user("alice"))
+            answered: list[float] = []
+            log = env.backend.http_requests
+
+            class Noting(list[Any]):
+                def append(self, entry: Any) -> None:
+                    if not answered and entry.path.endswith("/callback"):
+                        answered.append(now())
+                    super().append(entry)
+
+            env.backend.http_requests = Noting(log)
+            await env.start()
+            await ready.wait()
+            await member.slash(general, "event list")
+            stamps["first command answered"] = answered[0] if answered else now()
+            await env.shutdown()
+            await bot.stop_services()
+
+    del discord
+    asyncio.run(main())
+    print(json.dumps(stamps), flush=True)
+
+
+def _gnu_time(stderr: str) -> dict[str, float]:
+    found: dict[str, float] = {}
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    if rss:
+        found["peak_rss_mb"] = int(rss.group(1)) / 1024
+    wall = re.search(
+        r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", stderr
+    )
+    if wall:
+        seconds = 0.0
+        for part in wall.group(1).split(":"):
+            seconds = seconds * 60 + float(part)
+        found["process_seconds"] = seconds
+    return found
+
+
+def measure(database: Path, runs: int) -> dict[str, Any]:
+    """Start ``runs`` fresh processes on copies of ``database``; the spread of each."""
+    command = [sys.executable, "-m", "bench.startup", "child", "--database"]
+    use_time = os.access(GNU_TIME, os.X_OK)
+    per_run: list[dict[str, float]] = []
+    work = database.parent / "startup"
+    for _ in range(runs):
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        copy = work / "pallets-bot.sqlite3"
+        shutil.copyfile(database, copy)
+        full = [*command, str(copy)]
+        if use_time:
+            full = [GNU_TIME, "-v", *full]
+        started = now()
+        done = subprocess.run(full, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"start-up run failed: {done.stderr[-2000:]}")
+        stamps = json.loads(done.stdout.strip().splitlines()[-1])
+        run = {name: at - started for name, at in stamps.items()}
+        run["simcord import"] = (
+            stamps["simcord imported"] - stamps["discord.py imported"]
+        )
+        run |= _gnu_time(done.stderr)
+        per_run.append(run)
+    shutil.rmtree(work, ignore_errors=True)
+    keys = per_run[0].keys()
+    return {
+        "runs": runs,
+        "median": {k: statistics.median(r[k] for r in per_run) for k in keys},
+        "max": {k: max(r[k] for r in per_run) for k in keys},
+        "command": " ".join(
+            [GNU_TIME, "-v", *command, "<copy of the seeded database>"]
+            if use_time
+            else [*command, "<copy>"]
+        ),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.startup")
+    parser.add_argument("mode", choices=("child", "measure"))
+    parser.add_argument("--database", type=Path, required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    if args.mode == "child":
+        child(args.database)
+    else:
+        print(json.dumps(measure(args.database, args.runs)))
+
+
+if __name__ == "__main__":
+    main()

@@ -188,10 +188,6 @@ class Peer:
         embed: discord.Embed,
         items: Sequence[discord.ui.Item[Any]] = (),
     ) -> None:
-        # The bot's clipping (bot.safety.fit_embed) leaves an empty field list in the
-        # payload; the peer sends it too, so the answers compare byte for byte.
-        if not embed.fields:
-            embed.clear_fields()
         view = view_of(items)
         if view is None:
             await interaction.response.send_message(

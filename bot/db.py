@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import dataclasses
 import fcntl
+import functools
 import logging
 import os
 import re
@@ -49,12 +50,15 @@ def record(cls: type[D], row: Row, **converted: Any) -> D:
     ``converted`` gives the fields whose column needs converting (``bool``, a
     timestamp, an enum) or that are not columns at all; they win over the row.
     """
-    values = {
-        field.name: row[field.name]
-        for field in dataclasses.fields(cls)
-        if field.name not in converted
-    }
+    values = {name: row[name] for name in _field_names(cls) if name not in converted}
     return cls(**values, **converted)
+
+
+@functools.cache
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    # dataclasses.fields() builds a tuple of Field objects each time: costly for
+    # every row of a list.
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

@@ -124,18 +124,22 @@ def current_language() -> str:
 def babel_locale() -> Locale:
     """The Babel locale for formatting in the active language."""
     state = _active.get()
-    candidates = [state.current]
-    if state.own and state.member_format:
-        candidates.insert(0, state.member_format)
-    for candidate in candidates:
+    own = state.member_format if state.own else None
+    return _locale_for(own, state.current)
+
+
+@cache
+def _locale_for(member_format: str | None, current: str) -> Locale:
+    # Parsing a locale is slow next to the formatting it serves (every number and
+    # date of a reply): a bot speaks a handful of them, parsed once each.
+    for candidate in (member_format, current):
+        if not candidate:
+            continue
         try:
             return Locale.parse(candidate.replace("-", "_"))
         except (ValueError, UnknownLocaleError):
             continue
-    try:
-        return Locale.parse(SOURCE_LANGUAGE)
-    except (ValueError, UnknownLocaleError):
-        return Locale.parse(SOURCE_LANGUAGE)
+    return Locale.parse(SOURCE_LANGUAGE)
 
 
 def activate(member: str, guild: str, member_format: str | None = None) -> None:

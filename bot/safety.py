@@ -64,15 +64,24 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         embed.title = clip(embed.title, EMBED_TITLE_LIMIT)
     if embed.description:
         embed.description = clip(embed.description, EMBED_DESCRIPTION_LIMIT)
-    fields = embed.fields[:EMBED_FIELDS_LIMIT]
-    embed.clear_fields()
-    for field in fields:
-        embed.add_field(
-            name=clip(field.name or "\u200b", EMBED_FIELD_NAME_LIMIT),
-            value=clip(field.value or "\u200b", EMBED_FIELD_VALUE_LIMIT),
-            inline=bool(field.inline),
-        )
-    if embed.footer.text:
+    # Fields are rebuilt only when one needs it (an embed is fitted on every reply).
+    if len(embed.fields) > EMBED_FIELDS_LIMIT or any(
+        not field.name
+        or not field.value
+        or len(field.name) > EMBED_FIELD_NAME_LIMIT
+        or len(field.value) > EMBED_FIELD_VALUE_LIMIT
+        or not isinstance(field.inline, bool)
+        for field in embed.fields
+    ):
+        fields = embed.fields[:EMBED_FIELDS_LIMIT]
+        embed.clear_fields()
+        for field in fields:
+            embed.add_field(
+                name=clip(field.name or "\u200b", EMBED_FIELD_NAME_LIMIT),
+                value=clip(field.value or "\u200b", EMBED_FIELD_VALUE_LIMIT),
+                inline=bool(field.inline),
+            )
+    if embed.footer.text and len(embed.footer.text) > EMBED_FOOTER_LIMIT:
         embed.set_footer(
             text=clip(embed.footer.text, EMBED_FOOTER_LIMIT),
             icon_url=embed.footer.icon_url,

@@ -401,6 +401,25 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def fetch_together(self, *reads: tuple[str, Params]) -> list[list[Row]]:
+        """The rows of each ``(sql, params)``, read in one trip and one snapshot.
+
+        A list and its count (a page and "of 1,234") in one hand-off to SQLite's
+        thread instead of two, and counted in the same state of the database.
+        """
+        conn = self._read_conn()
+        if isinstance(conn, Transaction):
+            return [await conn.fetchall(sql, params) for sql, params in reads]
+
+        def work(c: sqlite3.Connection) -> list[list[Row]]:
+            c.execute("BEGIN")
+            try:
+                return [c.execute(sql, params).fetchall() for sql, params in reads]
+            finally:
+                c.execute("COMMIT")
+
+        return await _in_one_trip(conn, work)
+
     # -- writes ---------------------------------------------------------------------
     def _require_writer(self) -> aiosqlite.Connection:
         if self._writer is None:

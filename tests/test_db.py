@@ -116,3 +116,26 @@ async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
         assert copy.execute("SELECT value FROM meta WHERE key = 'x'").fetchone() == (
             "y",
         )
+
+
+async def test_reads_together_see_one_state_and_their_transaction(
+    tmp_path: Path,
+) -> None:
+    db = await open_db(tmp_path / "bot.sqlite3")
+    try:
+        await db.migrate()
+        await db.execute("INSERT INTO meta (key, value) VALUES ('x', '1')")
+        count, rows = await db.fetch_together(
+            ("SELECT count(*) FROM meta WHERE key = ?", ("x",)),
+            ("SELECT value FROM meta WHERE key = ?", ("x",)),
+        )
+        assert count[0][0] == 1 and [r["value"] for r in rows] == ["1"]
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('y', '2')")
+            (inside,) = await db.fetch_together(("SELECT count(*) FROM meta", ()))
+            assert inside[0][0] == await tx.fetchval("SELECT count(*) FROM meta")
+        # The reader is back to autocommit: a later write is seen at once.
+        await db.execute("INSERT INTO meta (key, value) VALUES ('z', '3')")
+        assert await db.fetchval("SELECT count(*) FROM meta WHERE key = 'z'") == 1
+    finally:
+        await db.close()

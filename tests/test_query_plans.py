@@ -168,6 +168,12 @@ CASES = [
         uses="chat_occurrences_upcoming",
         sorts="orders the planned or open occurrences: one per series",
     ),
+    Case(
+        "chats: next in guild",
+        chats.NEXT_IN_GUILD,
+        uses="chat_occurrences_upcoming",
+        sorts="orders the planned or open occurrences: one per series",
+    ),
     Case("chats: history", chats.HISTORY, uses="chat_occurrences_started"),
     Case(
         "chats: history count",

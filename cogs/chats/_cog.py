@@ -128,8 +128,7 @@ class ChatsCog(commands.Cog, name="Chats"):
             series = await self._series(interaction, name)
             occ = await q.upcoming(self.bot.db, series.id)
         else:
-            found = await q.upcoming_in_guild(self.bot.db, interaction.guild_id)
-            occ = found[0] if found else None
+            occ = await q.next_in_guild(self.bot.db, interaction.guild_id)
         if occ is None:
             raise Refused(Problem.NOTHING_PLANNED)
         return occ

@@ -752,10 +752,13 @@ class ChatEngine:
     ) -> Page:
         """Page ``number`` of the topics of occurrence ``arg`` (``/chat topics``);
         organisers get menus to pin and remove the page's topics while voting is open."""
-        occ = await q.occurrence(self.db, int(arg)) if arg.isdecimal() else None
-        if occ is not None and occ.guild_id != interaction.guild_id:
-            occ = None  # a custom_id from another server shows nothing of it
-        proposals = await q.proposals(self.db, occ.id) if occ is not None else []
+        occ, proposals = (
+            await q.occurrence_and_proposals(self.db, int(arg))
+            if arg.isdecimal()
+            else (None, [])
+        )
+        if occ is None or occ.guild_id != interaction.guild_id:
+            occ, proposals = None, []  # a custom_id from another server: nothing
         number, count, offset = page_bounds(number, len(proposals), logic.TOPICS_PAGE)
         embed = render.topics_page(occ, proposals, offset)
         if occ is None or not occ.upcoming or occ.voting_closed or not proposals:

@@ -221,6 +221,15 @@ UPCOMING_IN_GUILD = (
 )
 
 
+NEXT_IN_GUILD = f"{UPCOMING_IN_GUILD} LIMIT 1"
+
+
+async def next_in_guild(db: Database, guild_id: int) -> Occurrence | None:
+    """The guild's next planned or open occurrence (of any series)."""
+    row = await db.fetchone(NEXT_IN_GUILD, (guild_id,))
+    return Occurrence.from_row(row) if row else None
+
+
 async def upcoming_in_guild(db: Database, guild_id: int) -> list[Occurrence]:
     rows = await db.fetchall(UPCOMING_IN_GUILD, (guild_id,))
     return [Occurrence.from_row(row) for row in rows]
@@ -501,6 +510,18 @@ async def add_proposal(
 
 
 PROPOSALS = _PROPOSALS + "WHERE p.occurrence_id = ? AND p.removed = 0 ORDER BY p.id"
+
+
+async def occurrence_and_proposals(
+    db: Database, occurrence_id: int
+) -> tuple[Occurrence | None, list[Proposal]]:
+    """An occurrence and its proposals, in one read."""
+    found, rows = await db.fetch_together(
+        ("SELECT * FROM chat_occurrences WHERE id = ?", (occurrence_id,)),
+        (PROPOSALS, (occurrence_id,)),
+    )
+    occ = Occurrence.from_row(found[0]) if found else None
+    return occ, [Proposal.from_row(row) for row in rows]
 
 
 async def proposal(db: Database, proposal_id: int) -> Proposal | None:

@@ -734,16 +734,20 @@ class EventEngine:
         """Page ``number`` of the guild's upcoming events (``/event list``)."""
         assert interaction.guild_id is not None
         now = utcnow()
-        total = await q.count_upcoming(self.db, interaction.guild_id, now)
-        number, count, offset = page_bounds(number, total, PAGE_SIZE)
-        events = (
-            await q.upcoming(
+        events, total = await q.upcoming_page(
+            self.db,
+            interaction.guild_id,
+            now,
+            limit=PAGE_SIZE,
+            offset=number * PAGE_SIZE,
+        )
+        page, count, offset = page_bounds(number, total, PAGE_SIZE)
+        if page != number:  # fewer events than when the buttons were drawn
+            events, total = await q.upcoming_page(
                 self.db, interaction.guild_id, now, limit=PAGE_SIZE, offset=offset
             )
-            if total
-            else []
-        )
-        return Page(render.list_embed(events, total, number, count), number, count)
+            page, count, offset = page_bounds(page, total, PAGE_SIZE)
+        return Page(render.list_embed(events, total, page, count), page, count)
 
     async def calendar_source(
         self, bot: PalletsBot, guild_id: int

@@ -334,6 +334,17 @@ async def upcoming(
     return [Event.from_row(row) for row in rows]
 
 
+async def upcoming_page(
+    db: Database, guild_id: int, now: datetime, *, limit: int, offset: int = 0
+) -> tuple[list[Event], int]:
+    """Upcoming events from ``offset`` on, and how many there are (one read)."""
+    count, rows = await db.fetch_together(
+        (COUNT_UPCOMING, (guild_id, to_ts(now))),
+        (UPCOMING, (guild_id, to_ts(now), limit, offset)),
+    )
+    return [Event.from_row(row) for row in rows], int(count[0][0])
+
+
 async def calendar_events(db: Database, guild_id: int, since: datetime) -> list[Event]:
     """Published and cancelled events ending after ``since`` (cancelled ones stay in
     the feed, marked, so calendar apps remove them)."""

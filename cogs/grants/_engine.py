@@ -245,12 +245,17 @@ class GrantsEngine:
         await require_role(interaction, Role.GRANTS_REVIEWER)
         assert interaction.guild_id is not None
         states = LISTS.get(arg, LISTS["open"])
-        total = await q.count_by_states(self.db, interaction.guild_id, states)
-        number, count, offset = page_bounds(number, total, LIST_PAGE_SIZE)
-        grants = await q.by_states(
-            self.db, interaction.guild_id, states, limit=LIST_PAGE_SIZE, offset=offset
+        size = LIST_PAGE_SIZE
+        grants, total = await q.page_by_states(
+            self.db, interaction.guild_id, states, limit=size, offset=number * size
         )
-        return Page(render.list_embed(grants), number, count)
+        page, count, offset = page_bounds(number, total, size)
+        if page != number:  # fewer requests than when the buttons were drawn
+            grants, total = await q.page_by_states(
+                self.db, interaction.guild_id, states, limit=size, offset=offset
+            )
+            page, count, offset = page_bounds(page, total, size)
+        return Page(render.list_embed(grants), page, count)
 
     async def status_page(
         self, interaction: Interaction, number: int, arg: str

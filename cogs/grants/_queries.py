@@ -177,6 +177,23 @@ async def count_by_states(
     return int(value or 0)
 
 
+async def page_by_states(
+    db: Database,
+    guild_id: int,
+    states: tuple[State, ...],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[Grant], int]:
+    """A page of the requests in ``states`` and how many there are (one read)."""
+    values = tuple(s.value for s in states)
+    count, rows = await db.fetch_together(
+        (count_by_states_sql(len(states)), (guild_id, *values)),
+        (by_states_sql(len(states)), (guild_id, *values, limit, offset)),
+    )
+    return [Grant.from_row(row) for row in rows], int(count[0][0] or 0)
+
+
 OF_REQUESTER = (
     "SELECT * FROM event_grants WHERE guild_id = ? AND requester_id = ? "
     "ORDER BY id DESC LIMIT ? OFFSET ?"

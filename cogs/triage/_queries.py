@@ -392,8 +392,10 @@ async def queue(
 ) -> tuple[list[QueueItem], int]:
     """Unanswered (or "still need help") open questions, oldest first, and the total."""
     params = (guild_id, tag, tag)
-    total = await db.fetchval(QUEUE_COUNT, params)
-    rows = await db.fetchall(QUEUE_PAGE, (*params, limit, offset))
+    count, rows = await db.fetch_together(
+        (QUEUE_COUNT, params), (QUEUE_PAGE, (*params, limit, offset))
+    )
+    total = count[0][0]
     items = [
         QueueItem(r["thread_id"], r["title"], r["created_at"], bool(r["needs_help"]))
         for r in rows

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -79,6 +80,8 @@ RANKED_KEPT = 10
 RANKINGS_KEPT = 256
 #: How long Previous/Next turn the ranking shown (an ephemeral reply's life).
 RANKING_LIFE = timedelta(minutes=15)
+#: Departures from a guild's queue remembered for turning pages.
+DEPARTURES_KEPT = 10_000
 
 
 # -- keys: one function each ---------------------------------------------------------------
@@ -148,6 +151,8 @@ class _Ranked:
     at: datetime
     ids: list[int]
     total: int
+    #: Where the guild's departures stood when it was ranked.
+    mark: tuple[int, int]
 
     def fits(self, mentor: MentorProfile, at: datetime) -> bool:
         """Still the ranking for this profile, and recent enough to turn."""
@@ -165,11 +170,44 @@ class _Ranked:
         """Whether every request of the queue was ranked."""
         return len(self.ids) >= self.total
 
-    def live(self, index: QueueIndex) -> tuple[list[int], int]:
-        """The ids still open, and the total less those that left."""
-        held = index.holds(self.ids)
-        live = [i for i, there in zip(self.ids, held, strict=True) if there]
+    def live(self, departures: _Departures) -> tuple[list[int], int] | None:
+        """The ids still open, and the total less those that left (None: the
+        departures since are not known any more, rank anew)."""
+        gone = departures.since(self.mark)
+        if gone is None:
+            return None
+        live = [i for i in self.ids if i not in gone]
         return live, self.total - (len(self.ids) - len(live))
+
+
+@dataclass(slots=True)
+class _Departures:
+    """The requests that left a guild's queue (claimed, cancelled), in order.
+
+    A mentor turning pages sees the ranking they were shown, less what left since;
+    this answers that without a pass over the queue. Forgotten past
+    :data:`DEPARTURES_KEPT` or when the index is reloaded (a new epoch): rankings
+    from before are then made anew.
+    """
+
+    epoch: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    def mark(self) -> tuple[int, int]:
+        return self.epoch, len(self.ids)
+
+    def note(self, ids: list[int]) -> None:
+        self.ids.extend(ids)
+        if len(self.ids) > DEPARTURES_KEPT:
+            self.reset()
+
+    def reset(self) -> None:
+        self.ids = []
+        self.epoch += 1
+
+    def since(self, mark: tuple[int, int]) -> set[int] | None:
+        epoch, start = mark
+        return set(self.ids[start:]) if epoch == self.epoch else None
 
 
 class MentorshipEngine:
@@ -181,6 +219,7 @@ class MentorshipEngine:
         self._queue_lock = asyncio.Lock()
         #: The ranking each mentor was last shown, to turn its pages.
         self._ranked: dict[tuple[int, int], _Ranked] = {}
+        self._departures: dict[int, _Departures] = {}
 
     @property
     def db(self) -> Database:
@@ -252,10 +291,15 @@ class MentorshipEngine:
             if ranked is not None and not ranked.fits(mentor, at):
                 ranked = None
             number = max(page, 0)
-            if ranked is None:
-                ranked = self._rank(index, mentor, at, (number + 1) * size)
+            departures = self._departures.setdefault(guild_id, _Departures())
             while True:
-                live, total = ranked.live(index)
+                if ranked is None:
+                    ranked = self._rank(index, mentor, at, (number + 1) * size)
+                turned = ranked.live(departures)
+                if turned is None:  # too long ago to know what left since
+                    ranked = None
+                    continue
+                live, total = turned
                 number = min(number, page_count(total, size) - 1)  # past the end
                 need = (number + 1) * size
                 if len(live) >= min(need, total) or ranked.complete:
@@ -271,7 +315,8 @@ class MentorshipEngine:
     ) -> _Ranked:
         """Rank the first ``need`` (at least a few pages) and keep them for paging."""
         ids, total = index.rank(mentor, at, max(need, RANKED_KEPT * QUEUE_PAGE_SIZE))
-        ranked = _Ranked(mentor, at, ids.tolist(), total)
+        departures = self._departures.setdefault(mentor.guild_id, _Departures())
+        ranked = _Ranked(mentor, at, ids.tolist(), total, departures.mark())
         key = (mentor.guild_id, mentor.user_id)
         self._ranked.pop(key, None)
         self._ranked[key] = ranked
@@ -361,9 +406,13 @@ class MentorshipEngine:
                 else:
                     requests = await q.queue_reread(self.db, ids)
                     index.discard_many(ids)
+                    back = set()
                     for request in requests:
                         if request.state == "open" and request.guild_id == guild_id:
                             index.put(request)
+                            back.add(request.id)
+                    departures = self._departures.setdefault(guild_id, _Departures())
+                    departures.note([i for i in ids if i not in back])
             if index is not None:
                 index.seq = hi
                 return index
@@ -372,6 +421,7 @@ class MentorshipEngine:
         if before_load is not None:
             await before_load()
         self._loading.add(guild_id)
+        self._departures.setdefault(guild_id, _Departures()).reset()
         try:
             index = QueueIndex()
             async for chunk in q.open_queue(self.db, guild_id):

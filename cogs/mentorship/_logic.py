@@ -823,18 +823,6 @@ class QueueIndex:
         self.flush()
         return self._alive
 
-    def holds(self, request_ids: Sequence[int]) -> list[bool]:
-        """Whether each of ``request_ids`` is in the index."""
-        self.flush()
-        n = self._size
-        found = set(
-            self._ids[:n][
-                np.isin(self._ids[:n], np.asarray(request_ids, dtype=np.int64))
-                & (self._profile[:n] != 0)
-            ].tolist()
-        )
-        return [request_id in found for request_id in request_ids]
-
     def put(self, request: MentorRequest) -> None:
         """Add an open request (replacing an earlier version of it)."""
         self._pending[request.id] = request

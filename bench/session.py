@@ -606,6 +606,11 @@ class Session:
                 kind: str = kind, label: str = label, numbers: Iterator[int] = numbers
             ) -> None:
                 key = f"bench:{kind}:{next(numbers)}"
+                # Each run posts: a digest of the same waiting requests as the last
+                # one would stop at comparing their fingerprints.
+                await bot.db.execute(
+                    "UPDATE mentor_settings SET digest_fingerprint = NULL"
+                )
                 job_id = await bot.scheduler.schedule(
                     kind, key, utcnow(), guild_id=GUILD_ID
                 )

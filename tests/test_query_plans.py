@@ -195,7 +195,7 @@ CASES = [
         whole_guild="the digest scores every available mentor, a slice at a time",
     ),
     Case("mentorship: digest's unclaimed count", mentorship.UNCLAIMED_COUNT),
-    Case("mentorship: digest's fingerprint", mentorship.WAITING_SINCE),
+    Case("mentorship: digest's fingerprint, a slice", mentorship.WAITING_STAGES),
     Case("mentorship: stats counts", mentorship.STATS_COUNTS),
     Case(
         "mentorship: stats waits",

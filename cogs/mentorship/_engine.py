@@ -795,9 +795,12 @@ class MentorshipEngine:
         )
         if log_channel is None or not waiting:
             return
-        fingerprint = logic.digest_fingerprint(
-            await q.waiting_since(self.db, guild_id, cutoff), now
-        )
+        # Every waiting request counts: written by SQLite a slice at a time.
+        parts = []
+        async for part in q.waiting_stages(self.db, guild_id, cutoff, now):
+            parts.append(part)
+            await asyncio.sleep(0)
+        fingerprint = logic.fingerprint_of(parts)
         if fingerprint == await q.digest_fingerprint(self.db, guild_id):
             # The same requests, waiting no longer than a threshold: a copy of last
             # week's digest would be noise.

@@ -622,18 +622,30 @@ def next_digest_at(now: datetime) -> datetime:
 WAIT_THRESHOLDS = (7, 14, 28, 56)
 
 
+def wait_stage(waited_days: int) -> int:
+    """How many of :data:`WAIT_THRESHOLDS` a wait of this many days has passed."""
+    return sum(waited_days >= days for days in WAIT_THRESHOLDS)
+
+
 def digest_fingerprint(waiting: Iterable[tuple[int, int]], now_ts: int) -> str:
     """What a digest of these ``(request id, created_at)`` would say, in short.
 
     Two digests with the same fingerprint list the same requests at the same stage
     of waiting: the second would be a copy. A request claimed, withdrawn or new, or
-    one that has now waited 2, 4 or 8 weeks, changes it.
+    one that has now waited 2, 4 or 8 weeks, changes it. (The digest computes the
+    same from SQL's text, :func:`fingerprint_of`; this is its reference.)
     """
+    return fingerprint_of(
+        f"{request_id}:{wait_stage((now_ts - created_at) // 86_400)};"
+        for request_id, created_at in sorted(waiting)
+    )
+
+
+def fingerprint_of(parts: Iterable[str]) -> str:
+    """The fingerprint of ``id:stage;`` entries in id order, however they are cut."""
     digest = hashlib.blake2b(digest_size=8)
-    for request_id, created_at in sorted(waiting):
-        waited = (now_ts - created_at) // 86_400
-        stage = sum(waited >= days for days in WAIT_THRESHOLDS)
-        digest.update(f"{request_id}:{stage};".encode())
+    for part in parts:
+        digest.update(part.encode())
     return digest.hexdigest()
 
 

@@ -14,6 +14,7 @@ from cogs.mentorship._logic import DEFAULT_CHECKIN_DAYS
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
 from cogs.mentorship._logic import QueueRow
+from cogs.mentorship._logic import WAIT_THRESHOLDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,19 +446,47 @@ async def close_pairing(
 
 
 # -- check-ins and feedback -------------------------------------------------------
-WAITING_SINCE = (
-    "SELECT id, created_at FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
-    "AND created_at <= ?"
+# The digest's fingerprint (logic.digest_fingerprint) of the open requests made by
+# :cutoff, written by SQLite as "id:stage;" in id order, a slice after :after at a
+# time: a big queue is one short string per slice, not a Python object per request.
+# NOT INDEXED: the slices follow the rowid, so each continues where the last ended.
+_STAGE = " + ".join(
+    f"((:now - created_at) / 86400 >= {days})" for days in WAIT_THRESHOLDS
 )
+WAITING_STAGES = (
+    "SELECT group_concat(id || ':' || stage || ';', '') AS text, max(id) AS last, "
+    "count(*) AS n FROM (SELECT id, "
+    f"{_STAGE} AS stage FROM mentor_requests NOT INDEXED "
+    "WHERE id > :after AND guild_id = :guild AND state = 'open' "
+    "AND created_at <= :cutoff ORDER BY id LIMIT :limit)"
+)
+#: Requests written per slice of the fingerprint.
+STAGES_CHUNK = 20_000
 
 
-async def waiting_since(
-    db: Database, guild_id: int, cutoff: int
-) -> list[tuple[int, int]]:
-    """Every open request made by ``cutoff``: (id, created_at), for the digest's
-    fingerprint (two integers a request: the queue's size at most)."""
-    rows = await db.fetchall(WAITING_SINCE, (guild_id, cutoff))
-    return [(row["id"], row["created_at"]) for row in rows]
+async def waiting_stages(
+    db: Database, guild_id: int, cutoff: int, now: int, chunk: int = STAGES_CHUNK
+) -> AsyncIterator[str]:
+    """The fingerprint's text of every open request made by ``cutoff``, in slices
+    (the caller yields between them)."""
+    after = -(2**63)
+    while True:
+        row = await db.fetchone(
+            WAITING_STAGES,
+            {
+                "after": after,
+                "guild": guild_id,
+                "cutoff": cutoff,
+                "now": now,
+                "limit": chunk,
+            },
+        )
+        if row is None or not row["n"]:
+            return
+        yield str(row["text"])
+        if row["n"] < chunk:
+            return
+        after = int(row["last"])
 
 
 async def digest_fingerprint(db: Database, guild_id: int) -> str | None:

@@ -70,6 +70,7 @@ class TriageCog(commands.Cog, name="Triage"):
     @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:
         await self.engine.ensure_digests()
+        await self.engine.ensure_index_upkeep()
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:

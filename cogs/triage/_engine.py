@@ -70,6 +70,20 @@ log = logging.getLogger(__name__)
 NUDGE = "triage.nudge"
 DIGEST = "triage.digest"
 ARCHIVE = "triage.archive"
+#: The search index's daily upkeep (merging its segments).
+INDEX = "triage.index"
+#: Pages of the search index one upkeep step writes: a step holds the database's
+#: writer for tens of milliseconds, so members' writes wait no longer than that.
+INDEX_STEP_PAGES = 200
+#: The most steps of one upkeep (a forum of millions of questions needs hundreds).
+INDEX_STEPS = 5000
+#: When the upkeep runs (UTC): a quiet hour for most of the community.
+INDEX_HOUR = 4
+#: Segments the index may have before the upkeep merges them. Merging rewrites the
+#: whole index (a minute of SQLite's time at a million questions), so it waits
+#: until new segments add up: after a merge, weeks of new solved questions make a
+#: handful.
+INDEX_MOST_SEGMENTS = 8
 #: The paged list of /triage queue (see :func:`bot.ui.show_page`).
 QUEUE = "triage.queue"
 #: The paged list of /triage tag-rules.
@@ -95,6 +109,11 @@ def archive_prefix(thread_id: int) -> str:
 
 def archive_key(thread_id: int, due: int) -> str:
     return f"{archive_prefix(thread_id)}{due}"
+
+
+def index_key(due: int) -> str:
+    """The search index's upkeep due at ``due`` (one for every server)."""
+    return f"triage:index:{due}"
 
 
 def digest_prefix(guild_id: int) -> str:
@@ -162,6 +181,7 @@ class TriageEngine:
         self.bot.scheduler.register(
             ARCHIVE, self.on_archive, catch_up=timedelta(days=30)
         )
+        self.bot.scheduler.register(INDEX, self.on_index, catch_up=timedelta(days=1))
         self.bot.actions.register(SOLVE, self.solve_from_button)
         self.bot.actions.register(CONFIRM_SOLVED, self.confirm_solved)
         self.bot.actions.register(STILL_NEED_HELP, self.still_need_help)
@@ -169,7 +189,7 @@ class TriageEngine:
         self.bot.actions.register_pages(RULES, self.rules_page)
 
     def unregister(self) -> None:
-        for kind in (NUDGE, DIGEST, ARCHIVE):
+        for kind in (NUDGE, DIGEST, ARCHIVE, INDEX):
             self.bot.scheduler.unregister(kind)
         self.bot.actions.unregister(
             SOLVE, CONFIRM_SOLVED, STILL_NEED_HELP, QUEUE, RULES
@@ -830,6 +850,35 @@ class TriageEngine:
         await self.bot.schedule(
             DIGEST, digest_key(guild_id, due), from_ts(due), guild_id=guild_id
         )
+
+    # -- the search index's upkeep -------------------------------------------------------
+    async def ensure_index_upkeep(self) -> None:
+        """Plan the search index's next upkeep (daily, at :data:`INDEX_HOUR` UTC)."""
+        due = logic.next_hour_ts(now_ts(), INDEX_HOUR)
+        await self.bot.schedule(INDEX, index_key(due), from_ts(due), guild_id=None)
+
+    async def on_index(self, job: Job) -> None:
+        """Merge the search index's segments, then plan tomorrow's upkeep."""
+        due = logic.next_hour_ts(to_ts(job.due_at), INDEX_HOUR)
+        await self.bot.schedule(INDEX, index_key(due), from_ts(due), guild_id=None)
+        await self.tidy_index()
+
+    async def tidy_index(self, *, most: int = INDEX_MOST_SEGMENTS) -> int:
+        """Merge the search index into one segment, a step at a time, when it has
+        more than ``most``; return the steps.
+
+        SQLite's full-text index grows by segments, one per write, merged a few at a
+        time; a word is looked up in every segment, and at a million questions a
+        search spends more time seeking in twenty or thirty segments than ranking.
+        Each step is its own short write, with a yield between steps.
+        """
+        if int(await self.db.fetchval(q.INDEX_SEGMENTS)) <= most:
+            return 0
+        steps = 0
+        while steps < INDEX_STEPS and await q.merge_index(self.db, INDEX_STEP_PAGES):
+            steps += 1
+            await asyncio.sleep(0)
+        return steps
 
     async def ensure_digests(self) -> None:
         """Every guild with a questions forum has its next digest planned."""

@@ -45,7 +45,10 @@ DIGEST_LISTED = 10
 #: How many words of a new question are searched for.
 MAX_QUERY_TERMS = 24
 #: Most documents a similar-question search may rank (see :func:`selective_terms`).
-SEARCH_POSTINGS = 1500
+#: It bounds the work of counting and ranking at any forum size: at 900,000 solved
+#: questions a search with 1,500 takes 10 to 15 ms of SQLite's time, with 500 about
+#: 5 (bench, realistic questions); the rarest words, which decide the ranking, fit.
+SEARCH_POSTINGS = 500
 #: Words (the first ones, from the title) a question of only common words must share.
 COMMON_WORDS_MATCHED = 3
 #: A solved question is suggested when it contains at least this share of the
@@ -391,7 +394,10 @@ def coverage(terms: Sequence[str], candidate_text: str) -> tuple[float, int]:
     """Share and count of ``terms`` that appear in ``candidate_text``."""
     if not terms:
         return 0.0, 0
-    present = word_set(candidate_text)
+    # Every part of the text, unfiltered: the terms are significant words already,
+    # so a term is among them exactly when it is among the significant ones, and
+    # skipping the filter keeps a long candidate's words in C (a tenth of the time).
+    present = set(_PART.findall(candidate_text.lower()))
     shared = sum(1 for term in terms if term in present)
     return shared / len(terms), shared
 
@@ -682,6 +688,13 @@ def next_digest_ts(now: int, schedule: DigestSchedule | None = None) -> int:
         if moment > now:
             return moment
     raise ValueError("a digest schedule needs at least one day")
+
+
+def next_hour_ts(now: int, hour: int) -> int:
+    """The next ``hour``:00 UTC strictly after ``now`` (epoch seconds)."""
+    day = now - now % DAY
+    moment = day + hour * 3600
+    return moment if moment > now else moment + DAY
 
 
 def parse_digest_time(text: str) -> time:

@@ -370,6 +370,22 @@ async def search_solved(
     ]
 
 
+# The search index's segments (FTS5 keeps one row per segment and leaf page span).
+INDEX_SEGMENTS = "SELECT count(DISTINCT segid) FROM triage_fts_idx"
+
+
+async def merge_index(db: Database, pages: int) -> bool:
+    """Merge the search index's segments, writing about ``pages`` pages; False when
+    it is one segment already (nothing to do)."""
+    if int(await db.fetchval(INDEX_SEGMENTS)) <= 1:
+        return False
+    # A negative count merges segments of any level, towards a single one.
+    await db.execute(
+        "INSERT INTO triage_fts (triage_fts, rank) VALUES ('merge', ?)", (-pages,)
+    )
+    return True
+
+
 _QUEUE_WHERE = (
     "q.guild_id = ? AND q.state = 'open' "
     "AND (q.first_response_at IS NULL OR q.needs_help = 1) "

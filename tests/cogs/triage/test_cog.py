@@ -847,3 +847,35 @@ async def test_triage_is_hidden_from_members_until_the_server_grants_it(
     world.guild.set_command_permissions(int(triage["id"]), {world.helper_role: True})
     assert "triage queue" in sees(world.helper)
     assert not {c for c in sees(world.alice) if c.startswith("triage")}
+
+
+async def test_search_index_upkeep_runs_daily_and_keeps_suggesting(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    bot = bot_of(simcord_env)
+    first = await solve_first_question(simcord_env, world)
+    await post_question(world, world.bob, "Jinja macro", "jinja macro import")
+    planned = await bot.db.fetchall(
+        "SELECT key, due_at FROM jobs WHERE kind = 'triage.index' AND state = 'pending'"
+    )
+    assert [row["due_at"] % 86_400 for row in planned] == [4 * 3600]
+    segments = await bot.db.fetchval("SELECT count(DISTINCT segid) FROM triage_fts_idx")
+    await simcord_env.advance_time(planned[0]["due_at"] - simcord_env.now().timestamp())
+    await simcord_env.settle()
+    assert (
+        await bot.db.fetchval(
+            "SELECT state FROM jobs WHERE key = ?", (planned[0]["key"],)
+        )
+        == "done"
+    )
+    assert (
+        await bot.db.fetchval("SELECT count(DISTINCT segid) FROM triage_fts_idx")
+        <= segments
+    )
+    tomorrow = await bot.db.fetchval(
+        "SELECT due_at FROM jobs WHERE kind = 'triage.index' AND state = 'pending'"
+    )
+    assert tomorrow == planned[0]["due_at"] + 86_400
+    second = await post_question(world, world.carol, SQLA_TITLE, SQLA_BODY)
+    [checklist] = checklists(second, simcord_env)
+    assert f"<#{first.id}>" in checklist.content

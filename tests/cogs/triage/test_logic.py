@@ -371,3 +371,12 @@ def test_registry_rules_escalate_to_pallets_repositories_only() -> None:
     assert "pallets/flask" in rules.repos()
     assert "maxcountryman/flask-login" not in rules.repos()
     assert logic.guess_repo(rules, ["Flask-Mail", "Flask"]) == "pallets-eco/flask-mail"
+
+
+@given(_WORDY, _WORDY)
+def test_coverage_counts_the_significant_words_shared(query: str, text: str) -> None:
+    terms = logic.search_terms(query)
+    present = logic.word_set(text)
+    shared = sum(1 for term in terms if term in present)
+    expected = (shared / len(terms), shared) if terms else (0.0, 0)
+    assert logic.coverage(terms, text) == expected

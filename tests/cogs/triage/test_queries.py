@@ -135,3 +135,26 @@ async def test_stats_counts_and_medians_in_sql(db: Database) -> None:
     assert stats.median_solved == 1800.0  # mean of the middle two of 600, 3000
     empty = await q.stats(db, GUILD, 10 * DAY)
     assert empty.median_response is None and empty.by_state == {}
+
+
+async def test_index_upkeep_merges_segments_and_finds_the_same(db: Database) -> None:
+    for n in range(1, 13):  # each solved question is its own write: its own segment
+        await ask(db, n, f"jinja macro {n} import", f"macro {n} not found", 0)
+        await solve(db, n, "import the macro with context", DAY)
+    match = logic.fts_query(["macro", "import"])
+    assert match is not None
+    before = await ids(await q.search_solved(db, GUILD, match, exclude=0))
+    assert await db.fetchval(q.INDEX_SEGMENTS) > 1
+    steps = 0
+    while await q.merge_index(db, 10):
+        steps += 1
+    assert steps >= 1
+    assert await db.fetchval(q.INDEX_SEGMENTS) == 1
+    assert await ids(await q.search_solved(db, GUILD, match, exclude=0)) == before
+    assert not await q.merge_index(db, 10)
+
+
+def test_index_upkeep_runs_daily_at_its_hour() -> None:
+    assert logic.next_hour_ts(0, 4) == 4 * 3600
+    assert logic.next_hour_ts(4 * 3600, 4) == DAY + 4 * 3600
+    assert logic.next_hour_ts(DAY + 5 * 3600, 4) == 2 * DAY + 4 * 3600

@@ -59,7 +59,9 @@ from bot.settings import Settings
 from cogs.extwatch._engine import ExtWatchEngine
 from cogs.mentorship import _queries as mentor_queries
 from cogs.mentorship._engine import MentorshipEngine
+from cogs.triage import _queries as triage_queries
 from cogs.triage import _search as search
+from cogs.triage._engine import TriageEngine
 
 #: Channels the catch-up's reminders post to.
 CHANNELS = 25
@@ -475,6 +477,8 @@ class Session:
                     self.phase("similar-question search")
                     await self._new_questions(env, recorder, world)
                     self.phase("new questions")
+                    await self._index_upkeep(env, bot)
+                    self.phase("search index upkeep")
                     await self._digests(env, bot)
                     self.phase("digests")
                     await self._pages(port)
@@ -592,6 +596,31 @@ class Session:
                 samples.append((reply.wall - started) * 1000)
         self._check_errors(env, cursor, "new question")
         self.results["new question"] = summary(samples)
+
+    async def _index_upkeep(self, env: simcord.Env, bot: PalletsBot) -> None:
+        """The search index's daily upkeep, after a day of newly solved questions
+        (each its own write, so its own segment): it merges them into the index."""
+        rows = await bot.db.fetchall(
+            "SELECT thread_id FROM triage_questions WHERE state = 'open' "
+            "ORDER BY created_at DESC LIMIT 12"
+        )
+        for row in rows:
+            await bot.db.execute(
+                "UPDATE triage_questions SET state = 'solved', solution = 'Pin it.' "
+                "WHERE thread_id = ?",
+                (row["thread_id"],),
+            )
+        engine = _engine(bot, TriageEngine)
+        cursor = env.error_cursor
+        self.results["index segments before upkeep"] = await bot.db.fetchval(
+            triage_queries.INDEX_SEGMENTS
+        )
+
+        async def upkeep() -> None:
+            await engine.tidy_index(most=1)
+
+        await self.lag_while("search index upkeep", upkeep, at_least=1)
+        self._check_errors(env, cursor, "search index upkeep")
 
     async def _digests(self, env: simcord.Env, bot: PalletsBot) -> None:
         for label, kind in (

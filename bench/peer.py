@@ -45,6 +45,7 @@ from cogs.chats import _logic as chats_logic
 from cogs.chats import _queries as chats_sql
 from cogs.events import _queries as events_sql
 from cogs.extwatch import _logic as ext_logic
+from cogs.mentorship import _columns as mentor_columns
 from cogs.mentorship import _logic as mentor_logic
 from cogs.mentorship import _queries as mentor_sql
 from cogs.triage import _queries as triage_sql
@@ -115,7 +116,7 @@ class Peer:
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self.client)
         self.conn: aiosqlite.Connection | None = None
         self.roles: dict[str, int | None] = {}
-        self.index = mentor_logic.QueueIndex()
+        self.index = mentor_columns.QueueIndex()
         #: What the peer's commands raised (the bench reports them).
         self.errors: list[BaseException] = []
         topics = tomllib.loads((DATA_DIR / "mentorship" / "topics.toml").read_text())

@@ -13,12 +13,14 @@ function here: ``checkin_key``, ``digest_key``, ``welcome_key``...
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import discord
@@ -52,7 +54,6 @@ from cogs.mentorship._logic import MentorRequest
 from cogs.mentorship._logic import page_count
 from cogs.mentorship._logic import Problem
 from cogs.mentorship._logic import QUEUE_PAGE_SIZE
-from cogs.mentorship._logic import QueueIndex
 from cogs.mentorship._queries import Pairing
 from cogs.mentorship._views import CheckinButton
 from cogs.mentorship._views import ClaimButton
@@ -64,6 +65,7 @@ from cogs.mentorship._views import PERSISTENT_ITEMS
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
+    from cogs.mentorship._columns import QueueIndex
 
 TOPICS_FILE = DATA_DIR / "mentorship" / "topics.toml"
 CHECKIN = "mentorship.checkin"
@@ -125,6 +127,21 @@ def released_key(pairing_id: int) -> str:
 def ended_key(pairing_id: int) -> str:
     """The pair thread's note that the pairing ended, with the feedback button."""
     return f"mentorship:ended:{pairing_id}"
+
+
+def columns() -> ModuleType:
+    """:mod:`cogs.mentorship._columns`, imported on first use.
+
+    It brings numpy, a tenth of a second to import: the bot is ready without it, and
+    :meth:`MentorshipEngine.ready` imports it in a thread before the queue index is
+    built (importing it on the event loop would stall every member for as long).
+    """
+    return importlib.import_module("cogs.mentorship._columns")
+
+
+async def load_columns() -> ModuleType:
+    """:func:`columns`, imported in a thread when it is not yet (then at once)."""
+    return await asyncio.to_thread(columns)
 
 
 def guild_of(interaction: Interaction) -> int:
@@ -250,6 +267,7 @@ class MentorshipEngine:
         """Once connected: every guild has its next digest and a warm queue index."""
         for guild in self.bot.guilds:
             await self.ensure_digest(guild.id)
+        await load_columns()
         for guild in self.bot.guilds:
             await self.warm_queue(guild.id)
 
@@ -423,7 +441,8 @@ class MentorshipEngine:
         self._loading.add(guild_id)
         self._departures.setdefault(guild_id, _Departures()).reset()
         try:
-            index = QueueIndex()
+            fresh: QueueIndex = (await load_columns()).QueueIndex()
+            index = fresh
             async for chunk in q.open_queue(self.db, guild_id):
                 index.load(chunk)
                 index.flush()
@@ -714,7 +733,7 @@ class MentorshipEngine:
         )
         mentors = await q.available_mentors(self.db, guild_id)
         at = utcnow()
-        pairs = logic.propose_assignment(requests, mentors, at)
+        pairs = (await load_columns()).propose_assignment(requests, mentors, at)
         if not pairs:
             return None
         proposal_id = await q.save_proposal(
@@ -808,7 +827,7 @@ class MentorshipEngine:
         # Every available mentor is scored for each listed request: in columns,
         # built a slice at a time, so members' commands are answered meanwhile
         # (a worker thread would hold the GIL, which stalls the loop as much).
-        pool = logic.MentorPool()
+        pool = (await load_columns()).MentorPool()
         async for mentors in q.available_mentors_in_slices(self.db, guild_id):
             pool.add(mentors)
             await asyncio.sleep(0)

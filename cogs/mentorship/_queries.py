@@ -103,7 +103,7 @@ UNCLAIMED_COUNT = (
     "SELECT count(*) FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
     "AND created_at <= ?"
 )
-# The queue index (logic.QueueIndex, kept by the engine) follows the open requests through the change
+# The queue index (_columns.QueueIndex, kept by the engine) follows the open requests through the change
 # log that migration 0008's triggers write.
 # Two subqueries: min() and max() in one SELECT would read the whole log.
 QUEUE_CHANGE_BOUNDS = (

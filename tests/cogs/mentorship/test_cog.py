@@ -17,8 +17,8 @@ from bot.refusals import Refused
 from bot.settings import Settings
 from cogs.mentorship import _queries as q
 from cogs.mentorship._cog import MentorshipCog
+from cogs.mentorship._columns import QueueIndex
 from cogs.mentorship._engine import MentorshipEngine
-from cogs.mentorship._logic import QueueIndex
 
 DAY = 86400
 GOAL = "Send my first pull request to Flask"

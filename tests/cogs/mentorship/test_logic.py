@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from cogs.mentorship import _columns as columns
 from cogs.mentorship import _logic as logic
 from cogs.mentorship._engine import TOPICS_FILE
 from cogs.mentorship._logic import Fit
@@ -217,7 +218,7 @@ def brute_force_best(
 def test_assignment_never_exceeds_capacity_and_is_valid(
     requests: list[MentorRequest], mentors: list[MentorProfile]
 ) -> None:
-    pairs = logic.propose_assignment(requests, mentors, NOW)
+    pairs = columns.propose_assignment(requests, mentors, NOW)
     per_mentor = Counter(m.user_id for _r, m in pairs)
     for m in mentors:
         assert per_mentor[m.user_id] <= m.free
@@ -234,7 +235,7 @@ def test_assignment_never_exceeds_capacity_and_is_valid(
 def test_assignment_is_optimal_against_brute_force(
     requests: list[MentorRequest], mentors: list[MentorProfile]
 ) -> None:
-    pairs = logic.propose_assignment(requests, mentors, NOW)
+    pairs = columns.propose_assignment(requests, mentors, NOW)
     assert logic.total_score(pairs, NOW) == brute_force_best(requests, mentors)
 
 
@@ -245,7 +246,7 @@ def test_assignment_prefers_the_better_total_over_greedy() -> None:
     b = mentor(2, topics=("flask",))
     r1 = request(1, topics=("flask", "jinja"))
     r2 = request(2, topics=("jinja",))
-    pairs = logic.propose_assignment([r1, r2], [a, b], NOW)
+    pairs = columns.propose_assignment([r1, r2], [a, b], NOW)
     assert {(r.id, m.user_id) for r, m in pairs} == {(1, 2), (2, 1)}
 
 

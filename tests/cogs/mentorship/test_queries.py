@@ -42,9 +42,7 @@ async def test_waiting_stages_fingerprint_as_the_reference(tmp_path: Path) -> No
             for request_id, guild, _mentee, state, created in rows
             if guild == 1 and state == "open" and created <= cutoff
         ]
-        parts = [
-            part async for part in q.waiting_stages(db, 1, cutoff, NOW, chunk=7)
-        ]
+        parts = [part async for part in q.waiting_stages(db, 1, cutoff, NOW, chunk=7)]
         assert len(parts) > 3  # read in slices
         assert logic.fingerprint_of(parts) == logic.digest_fingerprint(waiting, NOW)
         assert [p async for p in q.waiting_stages(db, 3, cutoff, NOW)] == []

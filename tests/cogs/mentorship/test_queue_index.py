@@ -11,10 +11,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
+from cogs.mentorship import _columns as columns
 from cogs.mentorship import _logic as logic
+from cogs.mentorship._columns import QueueIndex
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
-from cogs.mentorship._logic import QueueIndex
 
 NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # around a DST change in Europe
 NOW_TS = int(NOW.timestamp())
@@ -83,7 +84,7 @@ def test_queue_index_ranks_as_rank_queue(
 
 def _optimum(requests: list[MentorRequest], mentors: list[MentorProfile]) -> int:
     """The best total fit, from the full matrix (no shortlist)."""
-    weights, _owners = logic.assignment_weights(requests, mentors, NOW)
+    weights, _owners = columns.assignment_weights(requests, mentors, NOW)
     if weights.size == 0:
         return 0
     rows, cols = linear_sum_assignment(weights, maximize=True)
@@ -114,7 +115,7 @@ def test_shortlisted_matching_reaches_the_optimum(
         )
         for m, capacity in drafts
     ]
-    pairs = logic.propose_assignment(requests, mentors, NOW)
+    pairs = columns.propose_assignment(requests, mentors, NOW)
     assert logic.total_score(pairs, NOW) == _optimum(requests, mentors)
     taken = Counter(m.user_id for _r, m in pairs)
     assert all(taken[m.user_id] <= m.free for m in mentors)
@@ -207,7 +208,7 @@ pool_mentor_st = st.builds(
 def test_mentor_pool_suggests_as_suggest_mentors(
     mentors: list[MentorProfile], requests: list[MentorRequest], limit: int
 ) -> None:
-    pool = logic.MentorPool()
+    pool = columns.MentorPool()
     pool.add(mentors[:10])
     pool.add(mentors[10:])
     for request in requests:

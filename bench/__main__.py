@@ -267,7 +267,11 @@ def main_rows(scale: float, r: dict[str, Any]) -> list[Row]:
             always=True,
         )
         out.add("catch-up: time to drain (simulated clock)", c["virtual_seconds"], "s")
-    out.add("peak RSS of the measuring process", r.get("peak_rss_mb"), "MB")
+    out.add(
+        "peak RSS of the measuring process (bot, peer, harness)",
+        r.get("peak_rss_mb"),
+        "MB",
+    )
     out.add(
         "unexpected errors in the run",
         len(r.get("errors", [])),
@@ -320,6 +324,29 @@ def mentor_rows(scale: float, r: dict[str, Any]) -> list[Row]:
     if s:
         out.add("a page ranked (engine, no Discord) p99", s["p99"], "ms", s["n"])
     lag_rows(out, r)
+    out.add(
+        "unexpected errors in the run",
+        len(r.get("errors", [])),
+        "",
+        None,
+        "0",
+        lambda v: v == 0,
+        always=True,
+    )
+    return out.rows
+
+
+def memory_rows(scale: float, r: dict[str, Any]) -> list[Row]:
+    out = Rows(scale)
+    out.add("peak RSS of the bot, ready", r.get("peak_rss_mb_ready"), "MB")
+    out.add(
+        "peak RSS of the bot after every command, new questions, digests, the feed",
+        r.get("peak_rss_mb"),
+        "MB",
+        None,
+        f"< {RSS_MB:g} MB",
+        _below(RSS_MB),
+    )
     out.add(
         "unexpected errors in the run",
         len(r.get("errors", [])),
@@ -457,6 +484,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument(
+        "--memory-scale",
+        type=float,
+        nargs="*",
+        default=[1.0, 10.0],
+        help="scales for the bot's peak RSS (the bot alone)",
+    )
+    parser.add_argument(
         "--runs",
         type=int,
         help=f"samples per figure (default {MIN_P99}: a p99 needs as many)",
@@ -511,6 +545,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "all",
             lambda db: child(db, *common, timeout=args.timeout),
             main_rows,
+        )
+    for scale in args.memory_scale:
+        run(
+            "memory",
+            scale,
+            "all",
+            lambda db: child(
+                db,
+                "--mode",
+                "memory",
+                "--runs",
+                "20",
+                "--pending",
+                str(args.pending),
+                timeout=args.timeout,
+            ),
+            memory_rows,
         )
     for scale in args.search_scale:
         run(

@@ -21,6 +21,7 @@ def test_bench_runs_at_tiny_scale_and_reports_every_figure(tmp_path: Path) -> No
         [
             *("--scale", "0.01", "--search-scale", "0.01", "--mentor-scale", "0.01"),
             *("--startup-scale", "0.01", "--startup-runs", "1"),
+            *("--memory-scale", "0.01"),
             *("--runs", "5", "--pending", "200", "--due", "50", "--json", str(out)),
         ]
     )
@@ -45,6 +46,7 @@ def test_bench_runs_at_tiny_scale_and_reports_every_figure(tmp_path: Path) -> No
         "fresh process to ready (median of 1)",
         "fresh process to first answered command (median)",
         "catch-up: max requests in any 1 s",
+        "peak RSS of the bot after every command, new questions, digests, the feed",
     ):
         assert wanted in names, wanted
     # --runs 5: too few samples for a p99, so none is reported.

@@ -14,6 +14,7 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from bot.clock import utcnow
@@ -85,9 +86,119 @@ def make_uid(kind: str, ident: int | str, guild_id: int) -> str:
 
 
 def to_ics(entries: list[CalendarEntry], name: str) -> bytes:
-    """Render ``entries`` as an iCalendar file."""
+    """Render ``entries`` as an iCalendar file.
+
+    Written here rather than through the icalendar package, whose per-character line
+    folding took a tenth of a second for a feed of 270 entries, on the event loop:
+    the output is byte for byte what ``icalendar.Calendar.to_ical()`` gives (the same
+    property order, escaping and folding; ``tests/test_calendar_ics.py`` compares
+    them). Times not in UTC go through icalendar, which writes their zone.
+    """
+    stamp = utcnow()
+    times = [stamp]
+    for entry in entries:
+        times += (entry.start, entry.end)
+        if entry.last_modified is not None:
+            times.append(entry.last_modified)
+    if not all(moment.tzinfo is UTC for moment in times):
+        return _to_ics_by_icalendar(entries, name, stamp)
+    now = _utc(stamp)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Pallets community//pallets-bot//EN",
+        "CALSCALE:GREGORIAN",
+        # icalendar writes this X- property unescaped; so does this, to stay the same.
+        _fold("X-WR-CALNAME:" + name),
+    ]
+    for entry in entries:
+        lines += (
+            "BEGIN:VEVENT",
+            _fold("SUMMARY:" + _text(entry.summary)),
+            "DTSTART:" + _utc(entry.start),
+            "DTEND:" + _utc(entry.end),
+            "DTSTAMP:" + now,
+            _fold("UID:" + _text(entry.uid)),
+            f"SEQUENCE:{entry.sequence}",
+        )
+        # The other properties in alphabetical order, as icalendar writes them.
+        if entry.description:
+            lines.append(_fold("DESCRIPTION:" + _text(entry.description)))
+        modified = entry.last_modified
+        lines.append("LAST-MODIFIED:" + (now if modified is None else _utc(modified)))
+        if entry.location:
+            lines.append(_fold("LOCATION:" + _text(entry.location)))
+        lines.append("STATUS:" + ("CANCELLED" if entry.cancelled else "CONFIRMED"))
+        if entry.url:
+            lines.append(_fold("URL:" + entry.url))
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _text(value: str) -> str:
+    """RFC 5545 TEXT escaping, in icalendar's order (which matters)."""
+    return (
+        value.replace(r"\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", r"\;")
+        .replace(",", r"\,")
+        .replace("\r\n", r"\n")
+        .replace("\n", r"\n")
+        .replace("\r", r"\n")
+    )
+
+
+_LIMIT = 75
+
+
+def _fold(line: str) -> str:
+    """Fold a content line as icalendar does: pieces under 75 octets, and never
+    one ending in a backslash or caret (it moves to the next piece)."""
+    if line.isascii():
+        if len(line) < _LIMIT:
+            return line
+        pieces = []
+        start = 0
+        while len(line) - start >= _LIMIT:
+            end = start + _LIMIT - 1
+            if line[end - 1] in "\\^":
+                end -= 1
+            pieces.append(line[start:end])
+            start = end
+        pieces.append(line[start:])
+        return "\r\n ".join(pieces)
+    folded: list[str] = []
+    current: list[str] = []
+    count = 0
+    for char in line:
+        size = len(char.encode())
+        if current and count + size >= _LIMIT:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                folded.append("".join(current))
+                current = [carried]
+                count = 1
+            else:
+                folded.append("".join(current))
+                current = []
+                count = 0
+        current.append(char)
+        count += size
+    if current:
+        folded.append("".join(current))
+    return "\r\n ".join(folded)
+
+
+def _to_ics_by_icalendar(
+    entries: list[CalendarEntry], name: str, stamp: datetime
+) -> bytes:
     # Imported here: icalendar takes a twentieth of the bot's start-up to import,
-    # and only the calendar feed and /event calendar need it.
+    # and is needed only for times outside UTC.
     import icalendar
 
     calendar = icalendar.Calendar()
@@ -95,7 +206,6 @@ def to_ics(entries: list[CalendarEntry], name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    stamp = utcnow()
     for entry in entries:
         event = icalendar.Event()
         event.add("uid", entry.uid)

@@ -103,7 +103,9 @@ def view_of(items: Sequence[discord.ui.Item[Any]]) -> discord.ui.View | None:
 
 
 def plural(count: int, one: str, many: str) -> str:
-    return (one if count == 1 else many).format(count=count)
+    """English plural, the count written as the bot writes numbers ("2,002")."""
+    text = one if count == 1 else many
+    return text.format(count=format_decimal(count, locale=LOCALE))
 
 
 class Peer:

@@ -410,7 +410,7 @@ class Peer:
             mentor_sql.REQUESTS_BY_ID, (json.dumps(ranked.tolist()), self.guild_id)
         )
         by_id = {r["id"]: r for r in rows}
-        embed = discord.Embed(title=f"Open requests (page 1 of {pages})")
+        embed = discord.Embed(title="Open requests, best fit for you first")
         buttons: list[discord.ui.Item[Any]] = []
         for request_id in ranked.tolist():
             r = by_id[request_id]

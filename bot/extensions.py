@@ -361,12 +361,26 @@ class Extensions:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._cache: dict[int, list[Extension]] = {}
+        #: Servers whose registry is known to be filled (it stays so).
+        self._seeded: set[int] = set()
 
     def forget(self, guild_id: int) -> None:
         self._cache.pop(guild_id, None)
 
     async def ensure(self, guild_id: int, seed: Iterable[Seed] | None = None) -> bool:
-        """Fill a server's registry from the shipped files once; return whether it did."""
+        """Fill a server's registry from the shipped files once; return whether it did.
+
+        /ext autocomplete calls this on every keystroke: once a server is known to be
+        filled it is a set lookup (after a restart, one read), not a write transaction
+        and a read of the shipped files.
+        """
+        if guild_id in self._seeded:
+            return False
+        if await self._db.fetchone(
+            "SELECT 1 FROM extensions_seeded WHERE guild_id = ?", (guild_id,)
+        ):
+            self._seeded.add(guild_id)
+            return False
         entries = list(load_seed() if seed is None else seed)
         now = now_ts()
         async with self._db.transaction() as tx:
@@ -376,6 +390,7 @@ class Extensions:
                 (guild_id, now),
             )
             if done.rowcount == 0:
+                self._seeded.add(guild_id)
                 return False
             await tx.executemany(
                 "INSERT INTO extensions (guild_id, package, display_name, repo, "
@@ -435,6 +450,7 @@ class Extensions:
                     ),
                 )
         self.forget(guild_id)
+        self._seeded.add(guild_id)
         return True
 
     async def all(self, guild_id: int) -> list[Extension]:

@@ -64,9 +64,12 @@ TWINS = {
     "/chat topics": "peer-chat-topics",
     "/event list": "peer-event-list",
     "/mentor queue": "peer-mentor-queue",
-    "/ext status": "peer-ext-status",
     "/grant list": "peer-grant-list",
 }
+#: Twins left out of the run until they are rewritten: /ext status now shows an
+#: extension's caretakers, followers and adoption (the stewardship job), which
+#: ``Peer.ext_status`` does not write yet.
+OUTDATED = {"/ext status": "peer-ext-status"}
 
 
 def page_buttons(
@@ -233,7 +236,7 @@ class Peer:
 
         self.tree.add_command(
             app_commands.Command(
-                name=TWINS["/ext status"],
+                name=OUTDATED["/ext status"],
                 description="Benchmark peer",
                 callback=ext_status,
             )

@@ -1269,10 +1269,8 @@ class ContributeEngine:
         await reply(interaction, render.role_toggled(not has))
 
     async def on_start_volunteer(self, interaction: Interaction) -> None:
-        labels = {
-            "helper": render.volunteer_kind_label("helper"),
-            "caretaker": render.volunteer_kind_label("caretaker"),
-        }
+        # Caretakers offer with /ext volunteer, which puts them on the roster.
+        labels = {"helper": render.volunteer_kind_label("helper")}
         await reply(
             interaction, render.volunteer_prompt(), view=VolunteerChoice(labels)
         )

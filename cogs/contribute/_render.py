@@ -463,15 +463,20 @@ def mentor_answer() -> str:
 
 
 def volunteer_prompt() -> str:
-    return _("How would you like to help? An organiser will look at your offer.")
+    return "\n".join(
+        (
+            _("How would you like to help? An organiser will look at your offer."),
+            _(
+                "To look after an extension, offer with /ext volunteer: organisers "
+                "see what you can do and add you to its caretakers."
+            ),
+        )
+    )
 
 
 def volunteer_kind_label(kind: str) -> str:
-    return (
-        _("Answer questions as a helper")
-        if kind == "helper"
-        else _("Care for an extension")
-    )
+    assert kind == "helper", kind  # caretakers offer with /ext volunteer
+    return _("Answer questions as a helper")
 
 
 def offer_received() -> str:

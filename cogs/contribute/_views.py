@@ -78,22 +78,13 @@ PERSISTENT_ITEMS: tuple[type[DynamicButton], ...] = (OfferButton, HelpAnswerButt
 
 
 class VolunteerForm(Modal):
-    """What a volunteer offers: for a caretaker, which extension."""
+    """What a volunteer offers (caretakers offer with /ext volunteer instead)."""
 
     action: ClassVar[str] = VOLUNTEER_ACTION
 
     def __init__(self, kind: str) -> None:
         super().__init__(title=_("Volunteer")[:45], timeout=900)
         self.kind = kind
-        self.extension: discord.ui.TextInput[VolunteerForm] | None = None
-        if kind == "caretaker":
-            self.extension = discord.ui.TextInput(
-                label=_("Which extension?"),
-                custom_id="extension",
-                max_length=100,
-                placeholder="Flask-Mail",
-            )
-            self.add_item(self.extension)
         self.note: discord.ui.TextInput[VolunteerForm] = discord.ui.TextInput(
             label=_("What you would like to do, and how much time"),
             custom_id="note",
@@ -104,9 +95,8 @@ class VolunteerForm(Modal):
         self.add_item(self.note)
 
     async def on_submit(self, interaction: UiInteraction, /) -> None:
-        extension = self.extension.value if self.extension is not None else ""
         await interaction.client.actions.run(
-            self.action, interaction, self.kind, extension, self.note.value
+            self.action, interaction, self.kind, "", self.note.value
         )
 
 
@@ -120,7 +110,7 @@ class _FormButton(discord.ui.Button["VolunteerChoice"]):
 
 
 class VolunteerChoice(View):
-    """Helper or caretaker: each opens the form (a short-lived, ephemeral choice)."""
+    """Each kind of help opens the form (a short-lived, ephemeral choice)."""
 
     def __init__(self, labels: dict[str, str]) -> None:
         super().__init__(timeout=600)

@@ -118,6 +118,22 @@ async def test_volunteer_is_approved_by_an_organiser_after_a_restart(
     assert any("welcome to the helpers" in m for m in dms(world.alice))
 
 
+async def test_a_would_be_caretaker_is_sent_to_the_extension_roster(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """One way to offer caretaking: /ext volunteer, which reaches the roster."""
+    message = await place(world)
+    asked = response(await world.alice.click(message, label="Volunteer"))
+    assert asked.ephemeral
+    assert "/ext volunteer" in asked.content
+    labels = [
+        child["label"]
+        for row in asked.components or []
+        for child in row.get("components", [])
+    ]
+    assert labels == ["Answer questions as a helper"]
+
+
 async def test_start_here_buttons_survive_a_restart(
     simcord_env: simcord.Env, world: World, settings: Settings
 ) -> None:
@@ -140,10 +156,12 @@ async def test_an_organiser_cannot_accept_their_own_offer(
 ) -> None:
     message = await place(world)
     asked = await world.organiser.click(message, label="Volunteer")
-    shown = await world.organiser.click(response(asked), label="Care for an extension")
-    await world.organiser.submit_modal(shown, {"extension": "Flask-Mail", "note": ""})
+    shown = await world.organiser.click(
+        response(asked), label="Answer questions as a helper"
+    )
+    await world.organiser.submit_modal(shown, {"note": "Weekends"})
     notice = world.log.last_message
-    assert notice is not None and "Flask-Mail" in notice.content
+    assert notice is not None and "Weekends" in notice.content
     own = await world.organiser.click(notice, label="Accept")
     assert "your own offer" in response(own).content
     assert await offer_state(simcord_env) == "pending"

@@ -32,6 +32,7 @@ from bot.i18n import BabelTranslator
 from bot.metrics import Metrics
 from bot.notices import Notices
 from bot.outbox import Outbox
+from bot.pages import Pages
 from bot.reach import Reach
 from bot.safety import NO_MENTIONS
 from bot.scheduler import Job
@@ -111,6 +112,8 @@ class PalletsBot(commands.Bot):
         )
         self.notices = Notices(self)
         self.calendar_sources = CalendarSources()
+        #: The public pages' sections, registered by the jobs' engines.
+        self.pages = Pages()
         #: What buttons do and how lists page, registered by the jobs' engines.
         self.actions = Actions()
         self.scheduler.on_failure = self.notices.job_failed

@@ -2,8 +2,10 @@
 
 Jobs that put things in the community calendar register a source with
 :meth:`CalendarSources.register` on ``bot.calendar_sources``; ``/event calendar``,
-``/upcoming`` and the public feed all read :meth:`CalendarSources.collect` (the
-files through :func:`to_ics`), so they always list the same entries. UIDs are stable (derived from what the entry
+``/upcoming``, the public feed and the public pages' *Upcoming* all read
+:meth:`CalendarSources.collect` (the files through :func:`to_ics`), so they always
+list the same entries. Whatever a source returns is public: only published, announced
+things belong in it. UIDs are stable (derived from what the entry
 is, not when it was exported), so calendar apps update entries instead of adding
 duplicates, and cancelled entries stay in the feed marked as cancelled.
 """
@@ -38,6 +40,12 @@ class CalendarEntry:
     #: Bump when the entry changes so calendar apps take the new version.
     sequence: int = 0
     last_modified: datetime | None = None
+    #: What it is, in words ("Community chat", "Conference"): CATEGORIES in the
+    #: file, the label on the public pages.
+    category: str = ""
+    #: Where to find it in Discord (the event, its announcement); added to the
+    #: description in the file, a link on the public pages.
+    discord_url: str = ""
 
 
 Source = Callable[["PalletsBot", int], Awaitable[list[CalendarEntry]]]
@@ -94,7 +102,9 @@ def to_ics(entries: list[CalendarEntry], name: str) -> bytes:
     property order, escaping and folding; ``tests/test_calendar_ics.py`` compares
     them). Times not in UTC go through icalendar, which writes their zone.
     """
-    stamp = utcnow()
+    # To the hour: the same entries make the same file for an hour, so a calendar
+    # app's conditional poll of the feed gets a 304 instead of the whole file.
+    stamp = utcnow().replace(minute=0, second=0, microsecond=0)
     times = [stamp]
     for entry in entries:
         times += (entry.start, entry.end)
@@ -122,8 +132,11 @@ def to_ics(entries: list[CalendarEntry], name: str) -> bytes:
             f"SEQUENCE:{entry.sequence}",
         )
         # The other properties in alphabetical order, as icalendar writes them.
-        if entry.description:
-            lines.append(_fold("DESCRIPTION:" + _text(entry.description)))
+        if entry.category:
+            lines.append(_fold("CATEGORIES:" + _text(entry.category)))
+        description = _description(entry)
+        if description:
+            lines.append(_fold("DESCRIPTION:" + _text(description)))
         modified = entry.last_modified
         lines.append("LAST-MODIFIED:" + (now if modified is None else _utc(modified)))
         if entry.location:
@@ -134,6 +147,14 @@ def to_ics(entries: list[CalendarEntry], name: str) -> bytes:
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _description(entry: CalendarEntry) -> str:
+    """The description, with the link into Discord when it does not have it."""
+    description = entry.description
+    if entry.discord_url and entry.discord_url not in description:
+        description = f"{description}\n\n{entry.discord_url}".strip()
+    return description
 
 
 def _utc(moment: datetime) -> str:
@@ -213,12 +234,15 @@ def _to_ics_by_icalendar(
         event.add("dtstart", entry.start)
         event.add("dtend", entry.end)
         event.add("summary", entry.summary)
-        if entry.description:
-            event.add("description", entry.description)
+        description = _description(entry)
+        if description:
+            event.add("description", description)
         if entry.location:
             event.add("location", entry.location)
         if entry.url:
             event.add("url", entry.url)
+        if entry.category:
+            event.add("categories", [entry.category])
         event.add("sequence", entry.sequence)
         event.add("last-modified", entry.last_modified or stamp)
         event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")

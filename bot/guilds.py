@@ -55,6 +55,9 @@ _ROLE_COLUMNS = {
 }
 
 
+_FLAGS = ("calendar_enabled", "pages_enabled", "pages_questions", "pages_indexable")
+
+
 @dataclass(frozen=True, slots=True)
 class GuildSettings:
     guild_id: int
@@ -77,6 +80,12 @@ class GuildSettings:
     start_channel_id: int | None = None
     start_message_id: int | None = None
     extensions_channel_id: int | None = None
+    #: The public pages (extension health, what's coming) are served.
+    pages_enabled: bool = False
+    #: The solved questions are on the pages too (off until an organiser says so).
+    pages_questions: bool = False
+    #: Search engines may index the pages (``noindex`` until then).
+    pages_indexable: bool = False
 
     def channel(self, which: Channel) -> int | None:
         value: int | None = getattr(self, _CHANNEL_COLUMNS[which])
@@ -88,7 +97,11 @@ class GuildSettings:
 
     @classmethod
     def from_row(cls, row: Row) -> GuildSettings:
-        return record(cls, row, calendar_enabled=bool(row["calendar_enabled"]))
+        return record(
+            cls,
+            row,
+            **{name: bool(row[name]) for name in _FLAGS},
+        )
 
 
 class GuildConfig:

@@ -9,6 +9,11 @@ Off unless ``PALLETS_BOT_HTTP_PORT`` is set; it binds to ``PALLETS_BOT_HTTP_HOST
 - ``GET /metrics``: Prometheus text format (see :mod:`bot.metrics`).
 - ``GET /calendar/<guild id>.ics``: upcoming community chats and events of a guild
   that enabled the feed with ``/setup calendar``; 404 for any other guild.
+- The community's public pages (:mod:`bot.pages.server`): ``/``, ``/<guild id>/...``,
+  ``/static/...`` and ``/robots.txt``.
+
+Requests are bounded: no body is accepted (every route is a GET), and request lines
+and headers are limited to :data:`LINE_LIMIT` bytes each, :data:`HEADER_COUNT` headers.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from aiohttp import web
 
 from bot import calendar
 from bot.metrics import CONTENT_TYPE
+from bot.pages import server as pages
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -32,6 +38,12 @@ log = logging.getLogger(__name__)
 
 #: How long the health check waits for the database before calling it unwritable.
 DB_CHECK_TIMEOUT = 5.0
+
+#: Longest request line or header line accepted, and most headers per request.
+LINE_LIMIT = 8190
+HEADER_COUNT = 64
+#: Every route is a GET: a request body is refused beyond this many bytes.
+BODY_LIMIT = 1024
 
 _FEED_NAME = re.compile(r"^(?P<guild_id>[0-9]{1,20})\.ics$")
 
@@ -104,19 +116,25 @@ async def _calendar(request: web.Request) -> web.Response:
     body = await calendar_feed(request.app[_BOT], int(match["guild_id"]))
     if body is None:
         raise web.HTTPNotFound(text="no such calendar")
-    response = web.Response(body=body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    # Calendar apps poll; a few minutes of staleness is fine for proxies.
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    # Calendar apps poll; a few minutes of staleness is fine for proxies, and a
+    # conditional request for an unchanged feed is a bodiless 304.
+    return pages.conditional(
+        request,
+        200,
+        body,
+        "text/calendar; charset=utf-8",
+        cache_control="public, max-age=300",
+        seen=request.app[pages.SEEN],
+    )
 
 
 def make_app(bot: PalletsBot) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=BODY_LIMIT)
     app[_BOT] = bot
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/calendar/{name}", _calendar)
+    pages.install(app, bot)
     return app
 
 
@@ -132,7 +150,13 @@ class WebServer:
     async def start(self) -> None:
         settings = self._bot.settings
         assert settings.http_port is not None
-        runner = web.AppRunner(make_app(self._bot), access_log=None)
+        runner = web.AppRunner(
+            make_app(self._bot),
+            access_log=None,
+            max_line_size=LINE_LIMIT,
+            max_field_size=LINE_LIMIT,
+            max_headers=HEADER_COUNT,
+        )
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
         try:

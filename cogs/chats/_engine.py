@@ -900,4 +900,6 @@ def calendar_entry(
         url=url or "",
         cancelled=occ is not None and occ.status == "skipped",
         sequence=occ.revision if occ else 0,
+        category=render.calendar_category(),
+        discord_url=render.discord_link(series.guild_id, occ) if occ else "",
     )

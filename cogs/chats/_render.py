@@ -594,3 +594,21 @@ def history_page(past: list[tuple[str, Occurrence]]) -> discord.Embed:
             )
         )
     return discord.Embed(description="\n".join(lines))
+
+
+# -- the community calendar and the public pages -----------------------------------------
+def calendar_category() -> str:
+    """What a chat is, in the calendar file and on the public pages."""
+    return _("Community chat")
+
+
+def discord_link(guild_id: int, occ: Occurrence) -> str:
+    """Where a chat is in Discord: its Discord event, else its announcement."""
+    if occ.event_id is not None:
+        return f"https://discord.com/events/{guild_id}/{occ.event_id}"
+    if occ.announcement_channel_id and occ.announcement_message_id:
+        return (
+            f"https://discord.com/channels/{guild_id}/"
+            f"{occ.announcement_channel_id}/{occ.announcement_message_id}"
+        )
+    return ""

@@ -756,22 +756,21 @@ class EventEngine:
         events = await q.calendar_events(self.db, guild_id, utcnow() - CALENDAR_PAST)
         entries = []
         for event in events:
-            description = event.description
             link = render.message_link(event)
-            if link:
-                description = f"{description}\n\n{link}".strip()
             entries.append(
                 CalendarEntry(
                     uid=make_uid("event", event.id, guild_id),
                     summary=event.title,
                     start=event.starts_at,
                     end=event.ends_at,
-                    description=description,
+                    description=event.description,
                     location=event.location,
                     url=event.location if is_url(event.location) else (link or ""),
                     cancelled=event.cancelled,
                     sequence=event.revision,
                     last_modified=event.updated_at,
+                    category=render.kind_label(event.kind),
+                    discord_url=link or "",
                 )
             )
         return entries

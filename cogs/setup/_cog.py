@@ -30,6 +30,8 @@ from cogs.setup import _render as render
 from cogs.setup._logic import CHANNEL_NEEDS
 from cogs.setup._logic import chosen
 from cogs.setup._logic import missing
+from cogs.setup._logic import pages_changes
+from cogs.setup._logic import pages_path
 from cogs.setup._logic import Problem
 from cogs.setup._logic import SERVER_NEEDS
 
@@ -213,6 +215,32 @@ class SetupCog(commands.GroupCog, group_name="setup"):
                 await self.bot.http.delete_message(old[0], old[1])
         await reply(interaction, render.start_placed(channel.id))
 
+    @app_commands.command(name="pages")
+    @app_commands.describe(
+        enabled="Publish this server's public pages: extension health, what's coming (true) or stop (false)",
+        questions="Also publish solved questions from the public questions forum",
+        search_engines="Let search engines index the pages (until then they ask not to be)",
+    )
+    async def pages(
+        self,
+        interaction: Interaction,
+        enabled: bool | None = None,
+        questions: bool | None = None,
+        search_engines: bool | None = None,
+    ) -> None:
+        """Turn the community's public web pages on or off, and what they show."""
+        assert interaction.guild_id is not None
+        changes = pages_changes(enabled, questions, search_engines)
+        settings = await self.bot.guild_config.update(interaction.guild_id, **changes)
+        text = render.pages_saved(
+            settings,
+            pages_path(interaction.guild_id),
+            self.bot.settings.public_url,
+            web_server=self.bot.settings.http_port is not None,
+            forum_public=self._forum_is_public(settings),
+        )
+        await reply(interaction, text)
+
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
         """Show how the bot is set up in this server."""
@@ -260,4 +288,11 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         log_id = settings.channel(Channel.LOG)
         return log_id is not None and self.bot.notices.readable_by_everyone(
             settings.guild_id, log_id
+        )
+
+    def _forum_is_public(self, settings: GuildSettings) -> bool:
+        """Whether every member can read the questions forum (unknown: not public)."""
+        forum_id = settings.channel(Channel.QUESTIONS)
+        return forum_id is not None and self.bot.notices.readable_by_everyone(
+            settings.guild_id, forum_id
         )

@@ -23,6 +23,7 @@ class Problem(StrEnum):
     NO_ROLE = "no_role"
     EVERYONE_ROLE = "everyone_role"
     UNKNOWN_LANGUAGE = "unknown_language"
+    NO_PAGES_CHOICE = "no_pages_choice"
 
 
 def chosen(values: Mapping[K, int | None], nothing: Problem) -> dict[K, int]:
@@ -76,3 +77,23 @@ SERVER_NEEDS: tuple[str, ...] = ("create_events",)
 def missing(needed: tuple[str, ...], granted: Mapping[str, bool]) -> list[str]:
     """The permissions of ``needed`` that ``granted`` lacks, in ``needed``'s order."""
     return [name for name in needed if not granted.get(name, False)]
+
+
+def pages_path(guild_id: int) -> str:
+    """Where the bot's web server serves a guild's public pages."""
+    return f"/{guild_id}/"
+
+
+def pages_changes(
+    enabled: bool | None, questions: bool | None, search_engines: bool | None
+) -> dict[str, bool]:
+    """The settings ``/setup pages`` changes; at least one must be given."""
+    values = {
+        "pages_enabled": enabled,
+        "pages_questions": questions,
+        "pages_indexable": search_engines,
+    }
+    picked = {name: value for name, value in values.items() if value is not None}
+    if not picked:
+        raise Refused(Problem.NO_PAGES_CHOICE)
+    return picked

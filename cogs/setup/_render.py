@@ -25,6 +25,8 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             return _("Name at least one role to set.")
         case Problem.EVERYONE_ROLE:
             return _("@everyone cannot be one of the bot's roles.")
+        case Problem.NO_PAGES_CHOICE:
+            return _("Say what to change: enabled, questions or search_engines.")
         case Problem.UNKNOWN_LANGUAGE:
             return _(
                 "I have no translation for {language}. Available: {available}.",
@@ -71,6 +73,64 @@ def calendar_on(path: str, public_url: str | None, web_server: bool) -> str:
         "The calendar feed is on, but the bot's web server is off: "
         "ask the bot's host to set it up ({path}).",
         path=path,
+    )
+
+
+def pages_saved(
+    settings: GuildSettings,
+    path: str,
+    public_url: str | None,
+    *,
+    web_server: bool,
+    forum_public: bool,
+) -> str:
+    """/setup pages: what the pages now show, and where they are."""
+    if not settings.pages_enabled:
+        lines = [_("The public pages are off.")]
+    elif public_url:
+        lines = [
+            _(
+                "The public pages are on, at {url}.",
+                url=public_url.rstrip("/") + path,
+            )
+        ]
+    elif web_server:
+        lines = [
+            _(
+                "The public pages are on, at {path} on the bot's web server. "
+                "Ask the bot's host for the public address.",
+                path=path,
+            )
+        ]
+    else:
+        lines = [
+            _(
+                "The public pages are on, but the bot's web server is off: "
+                "ask the bot's host to set it up ({path}).",
+                path=path,
+            )
+        ]
+    lines.append(pages_line(settings))
+    if settings.pages_enabled and settings.pages_questions and not forum_public:
+        lines.append(
+            _(
+                "Solved questions are shown only from a questions forum every member "
+                "can read: yours is not set or not readable by everyone, so none are "
+                "shown."
+            )
+        )
+    return "\n".join(lines)
+
+
+def pages_line(settings: GuildSettings) -> str:
+    """One line: the pages, the solved questions, search engines."""
+    on, off = _("on"), _("off")
+    return _(
+        "Public pages: {pages}. Solved questions: {questions}. "
+        "Search engines: {indexing}.",
+        pages=on if settings.pages_enabled else off,
+        questions=on if settings.pages_questions else off,
+        indexing=_("allowed") if settings.pages_indexable else _("asked not to index"),
     )
 
 
@@ -144,6 +204,7 @@ def describe(settings: GuildSettings) -> str:
             "Calendar feed: {value}",
             value=_("on") if settings.calendar_enabled else _("off"),
         ),
+        pages_line(settings),
     ]
     return "\n".join(lines)
 

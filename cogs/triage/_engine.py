@@ -52,6 +52,7 @@ from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
 from cogs.triage import _logic as logic
+from cogs.triage import _pages as pages
 from cogs.triage import _queries as q
 from cogs.triage import _render as render
 from cogs.triage import _search as search
@@ -187,6 +188,7 @@ class TriageEngine:
         self.bot.actions.register(STILL_NEED_HELP, self.still_need_help)
         self.bot.actions.register_pages(QUEUE, self.queue_page)
         self.bot.actions.register_pages(RULES, self.rules_page)
+        self.bot.pages.register(pages.section(self.term_counts))
 
     def unregister(self) -> None:
         for kind in (NUDGE, DIGEST, ARCHIVE, INDEX):
@@ -194,6 +196,7 @@ class TriageEngine:
         self.bot.actions.unregister(
             SOLVE, CONFIRM_SOLVED, STILL_NEED_HELP, QUEUE, RULES
         )
+        self.bot.pages.unregister(pages.NAME)
 
     # -- reading --------------------------------------------------------------------------
     async def tag_rules(self, guild_id: int) -> logic.TagRules:
@@ -585,6 +588,7 @@ class TriageEngine:
             helper_id=credit,
             answer_message_id=answer.id if answer else None,
             solution=solution,
+            answer_author_id=answer.author.id if answer else None,
             now=now,
         ):
             raise Refused(Problem.NOT_OPEN)

@@ -14,6 +14,7 @@ from dataclasses import field
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import quote
@@ -770,3 +771,85 @@ class DigestNews:
 def clip_text(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# -- the public pages -------------------------------------------------------------------------
+#: Solved questions per page of the public list, and search results shown.
+PUBLIC_PAGE_SIZE = 20
+#: Words of a search that are used.
+PUBLIC_SEARCH_TERMS = 8
+#: The list shows this much of each question.
+PUBLIC_EXCERPT = 240
+
+_FENCE = re.compile(r"```(?:[\w+-]{1,20}\n)?(.*?)(?:```|\Z)", re.S)
+_USER_MENTION = re.compile(r"<@!?\d{1,20}>")
+_ROLE_MENTION = re.compile(r"<@&\d{1,20}>")
+_CHANNEL_REF = re.compile(r"<#\d{1,20}>")
+_CUSTOM_EMOJI = re.compile(r"<a?:(\w{1,32}):\d{1,20}>")
+_TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::[tTdDfFR])?>")
+_CURSOR = re.compile(r"^(\d{1,12})-(\d{1,20})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of a post as the page shows it: prose, or a code block."""
+
+    text: str
+    code: bool = False
+
+
+def public_blocks(text: str, *, member: str, role: str, channel: str) -> list[Block]:
+    """A post's text for the public pages: code blocks apart, and no Discord ids.
+
+    Mentions become words (``member``, ``role``, ``channel``: who is mentioned is not
+    the page's business), custom emoji their ``:name:``, timestamps a UTC time.
+    """
+    blocks: list[Block] = []
+    position = 0
+    for fence in _FENCE.finditer(text):
+        prose = text[position : fence.start()].strip()
+        if prose:
+            blocks.append(Block(_words(prose, member, role, channel)))
+        code = fence.group(1).strip("\n")
+        if code.strip():
+            blocks.append(Block(code, code=True))
+        position = fence.end()
+    rest = text[position:].strip()
+    if rest:
+        blocks.append(Block(_words(rest, member, role, channel)))
+    return blocks
+
+
+def _words(text: str, member: str, role: str, channel: str) -> str:
+    text = _USER_MENTION.sub("@" + member, text)
+    text = _ROLE_MENTION.sub("@" + role, text)
+    text = _CHANNEL_REF.sub("#" + channel, text)
+    text = _CUSTOM_EMOJI.sub(r":\1:", text)
+    return _TIMESTAMP.sub(_utc, text)
+
+
+def _utc(match: re.Match[str]) -> str:
+    try:
+        moment = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return match.group(0)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def excerpt(text: str, limit: int = PUBLIC_EXCERPT) -> str:
+    """The start of a post, in one paragraph, cut at a word."""
+    flat = " ".join(_FENCE.sub(" … ", text).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def parse_cursor(value: str) -> tuple[int, int] | None:
+    """``"<solved_at>-<thread_id>"`` from an "Older" link, or ``None``."""
+    found = _CURSOR.match(value)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def cursor(solved_at: int, thread_id: int) -> str:
+    return f"{solved_at}-{thread_id}"

@@ -207,15 +207,28 @@ async def mark_solved(
     answer_message_id: int | None,
     solution: str,
     now: int,
+    answer_author_id: int | None = None,
 ) -> bool:
-    """Open to solved; False when it was not open (already solved, closed, gone)."""
+    """Open to solved; False when it was not open (already solved, closed, gone).
+
+    ``answer_author_id`` wrote the answer (the credited helper may be someone else):
+    the public pages ask their consent, not the helper's.
+    """
     async with db.transaction() as tx:
         row = await tx.fetchone(
             "UPDATE triage_questions SET state = 'solved', solved_at = ?, "
             "solved_by_id = ?, helper_id = ?, answer_message_id = ?, solution = ?, "
-            "needs_help = 0 "
+            "answer_author_id = ?, needs_help = 0 "
             f"WHERE thread_id = ? AND state = {_OPEN} RETURNING thread_id",
-            (now, by_id, helper_id, answer_message_id, solution, thread_id),
+            (
+                now,
+                by_id,
+                helper_id,
+                answer_message_id,
+                solution,
+                answer_author_id,
+                thread_id,
+            ),
         )
     return row is not None
 
@@ -245,7 +258,7 @@ async def reopen(db: Database, thread_id: int, now: int) -> bool:
         row = await tx.fetchone(
             "UPDATE triage_questions SET state = 'open', solved_at = NULL, "
             "solved_by_id = NULL, helper_id = NULL, answer_message_id = NULL, "
-            "solution = '', closed_at = NULL, closed_by_id = NULL, close_reason = NULL, "
+            "answer_author_id = NULL, solution = '', closed_at = NULL, closed_by_id = NULL, close_reason = NULL, "
             "close_link = NULL, close_note = NULL, last_activity_at = ? "
             "WHERE thread_id = ? AND state IN ('solved', 'closed') RETURNING thread_id",
             (now, thread_id),
@@ -666,3 +679,107 @@ async def add_escalation(
         "created_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (guild_id, thread_id, repo, url, by_id, now),
     )
+
+
+# -- the public pages (bot.pages): solved questions that may be published ---------------
+@dataclass(frozen=True, slots=True)
+class PublicQuestion:
+    """A solved question as the public pages may show it: names only by consent."""
+
+    thread_id: int
+    title: str
+    body: str
+    solution: str
+    created_at: int
+    solved_at: int
+    #: The names their authors agreed to show (``None``: "a member").
+    author_name: str | None
+    answer_name: str | None
+
+
+# What may be published: solved, in the server's (public) questions forum, with the
+# answer's text kept, and written by people none of whom took their content off the
+# pages. The members' choices are read here, in the same query, so a removal shows
+# on the next view.
+_PUBLIC = (
+    "q.guild_id = :guild AND q.forum_id = :forum AND q.state = 'solved' "
+    "AND q.solution != '' AND q.answer_author_id IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM page_members AS m WHERE m.guild_id = q.guild_id "
+    "AND m.user_id IN (q.author_id, q.answer_author_id) AND m.removed_at IS NOT NULL)"
+)
+_PUBLIC_COLUMNS = (
+    "q.thread_id, q.title, q.body, q.solution, q.created_at, q.solved_at, "
+    "(SELECT name FROM page_members AS a WHERE a.guild_id = q.guild_id "
+    "AND a.user_id = q.author_id) AS author_name, "
+    "(SELECT name FROM page_members AS b WHERE b.guild_id = q.guild_id "
+    "AND b.user_id = q.answer_author_id) AS answer_name"
+)
+# Newest solved first, a page at a time from a (solved_at, thread_id) cursor: the
+# solved index is walked backwards, whatever the forum's size.
+PUBLIC_LATEST = (
+    f"SELECT {_PUBLIC_COLUMNS} FROM triage_questions AS q "
+    "INDEXED BY triage_questions_solved "
+    f"WHERE {_PUBLIC} AND q.solved_at IS NOT NULL "
+    "AND (q.solved_at, q.thread_id) < (:at, :id) "
+    "ORDER BY q.solved_at DESC, q.thread_id DESC LIMIT :limit"
+)
+PUBLIC_ONE = (
+    f"SELECT {_PUBLIC_COLUMNS} FROM triage_questions AS q "
+    f"WHERE q.thread_id = :thread AND {_PUBLIC}"
+)
+# Search: every word must be there. Ranked (bm25: title 3, body 1, solution 2) when
+# a word is rare enough to bound the matches; otherwise the newest matches first, and
+# FTS5 stops after ``limit`` of them.
+PUBLIC_SEARCH_RANKED = (
+    f"SELECT {_PUBLIC_COLUMNS} FROM triage_fts AS f "
+    "JOIN triage_questions AS q ON q.thread_id = f.rowid "
+    f"WHERE triage_fts MATCH :match AND f.rank MATCH 'bm25(3.0, 1.0, 2.0)' AND {_PUBLIC} "
+    "ORDER BY f.rank LIMIT :limit"
+)
+PUBLIC_SEARCH_RECENT = (
+    f"SELECT {_PUBLIC_COLUMNS} FROM triage_fts AS f "
+    "JOIN triage_questions AS q ON q.thread_id = f.rowid "
+    f"WHERE triage_fts MATCH :match AND {_PUBLIC} "
+    "ORDER BY f.rowid DESC LIMIT :limit"
+)
+
+
+def _public(row: Row) -> PublicQuestion:
+    return record(PublicQuestion, row)
+
+
+async def public_latest(
+    db: Database,
+    guild_id: int,
+    forum_id: int,
+    *,
+    before: tuple[int, int] | None,
+    limit: int,
+) -> list[PublicQuestion]:
+    """The newest publishable solved questions, older than ``before`` if given."""
+    at, ident = before if before is not None else (2**62, 2**62)
+    rows = await db.fetchall(
+        PUBLIC_LATEST,
+        {"guild": guild_id, "forum": forum_id, "at": at, "id": ident, "limit": limit},
+    )
+    return [_public(row) for row in rows]
+
+
+async def public_question(
+    db: Database, guild_id: int, forum_id: int, thread_id: int
+) -> PublicQuestion | None:
+    row = await db.fetchone(
+        PUBLIC_ONE, {"guild": guild_id, "forum": forum_id, "thread": thread_id}
+    )
+    return _public(row) if row else None
+
+
+async def public_search(
+    db: Database, guild_id: int, forum_id: int, match: str, *, ranked: bool, limit: int
+) -> list[PublicQuestion]:
+    """Publishable solved questions holding every word of ``match`` (from fts_all)."""
+    rows = await db.fetchall(
+        PUBLIC_SEARCH_RANKED if ranked else PUBLIC_SEARCH_RECENT,
+        {"guild": guild_id, "forum": forum_id, "match": match, "limit": limit},
+    )
+    return [_public(row) for row in rows]

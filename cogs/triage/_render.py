@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import discord
 from babel import Locale
 
 from bot.clock import discord_timestamp
+from bot.clock import from_ts
 from bot.extensions import Extension
 from bot.extensions import risk_text
 from bot.i18n import _
@@ -25,7 +28,9 @@ from bot.refusals import explains
 from bot.refusals import Refused
 from bot.safety import clip
 from bot.safety import quote
+from cogs.triage import _logic as logic
 from cogs.triage._logic import ALL_DAYS
+from cogs.triage._logic import Block
 from cogs.triage._logic import CloseReason
 from cogs.triage._logic import DAY_KEYS
 from cogs.triage._logic import DAY_PRESETS
@@ -37,6 +42,7 @@ from cogs.triage._logic import LinkProblem
 from cogs.triage._logic import parse_digest_days
 from cogs.triage._logic import Problem
 from cogs.triage._logic import QUEUE_PAGE_SIZE
+from cogs.triage._queries import PublicQuestion
 from cogs.triage._queries import QueueItem
 from cogs.triage._queries import Stats
 
@@ -530,3 +536,53 @@ def answer_choice(author: str, content: str) -> str:
     """A reply as ``/solved answer:`` suggests it: who wrote it and how it starts."""
     text = " ".join(content.split()) or "…"
     return clip(f"{author}: {text}", 100)
+
+
+# -- the public pages ------------------------------------------------------------------------
+def pages_title() -> str:
+    return _("Solved questions")
+
+
+def pages_summary() -> str:
+    return _(
+        "Questions from the questions forum and the answers that solved them, "
+        "searchable."
+    )
+
+
+def a_member() -> str:
+    """Who wrote something, for a member who did not agree to show a name."""
+    return _("a member")
+
+
+@dataclass(frozen=True, slots=True)
+class ShownQuestion:
+    """A solved question as a page shows it."""
+
+    thread_id: int
+    title: str
+    asked_by: str
+    answered_by: str
+    asked: datetime
+    solved: datetime
+    excerpt: str
+    question: list[Block]
+    answer: list[Block]
+    discord_url: str
+
+
+def shown_question(question: PublicQuestion, guild_id: int) -> ShownQuestion:
+    """Names only for those who agreed; mentions and ids never."""
+    words = {"member": a_member(), "role": _("a role"), "channel": _("a channel")}
+    return ShownQuestion(
+        thread_id=question.thread_id,
+        title=question.title,
+        asked_by=question.author_name or a_member(),
+        answered_by=question.answer_name or a_member(),
+        asked=from_ts(question.created_at),
+        solved=from_ts(question.solved_at),
+        excerpt=logic.excerpt(question.body),
+        question=logic.public_blocks(question.body, **words),
+        answer=logic.public_blocks(question.solution, **words),
+        discord_url=logic.thread_url(guild_id, question.thread_id),
+    )

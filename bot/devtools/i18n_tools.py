@@ -1,7 +1,7 @@
 """Catalogue maintenance: extract the .pot, update and check the .po files.
 
 Messages come from two places: ``_()``, ``ngettext()``, ``pgettext()`` and ``N_()``
-calls in ``bot/`` and ``cogs/``, and the slash-command tree (names, descriptions,
+calls in ``bot/`` and ``cogs/`` (Python, and the public pages' Jinja templates), and the slash-command tree (names, descriptions,
 options and choices), which is enumerated through discord.py's own translation pass
 so that exactly the strings Discord will ask for are extracted.
 """
@@ -54,6 +54,17 @@ def _code_messages() -> Iterator[_Found]:
                 continue
             for _lineno, message, _comments, context in extract_from_file(
                 "python", str(path), keywords=KEYWORDS
+            ):
+                yield _Found(message, context, relative)
+        # The public pages' templates: {{ _("...") }} and {{ ngettext(...) }}.
+        for path in sorted((ROOT / directory).rglob("templates/*.html")):
+            relative = path.relative_to(ROOT).as_posix()
+            for _lineno, message, _comments, context in extract_from_file(
+                # Babel also takes the method by name: Jinja's extractor, as its docs say.
+                "jinja2.ext:babel_extract",
+                str(path),
+                keywords=KEYWORDS,
+                options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
             ):
                 yield _Found(message, context, relative)
 

@@ -348,6 +348,7 @@ async def _index(request: web.Request) -> web.Response:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex">'
         f'<link rel="stylesheet" href="{static_url("pages.css")}">'
+        f'<link rel="icon" href="{static_url("icon.svg")}" type="image/svg+xml">'
         "<title>Community pages</title><main id=main><h1>Community pages</h1>"
         f"<ul>{items}</ul></main></html>"
     ).encode()

@@ -33,6 +33,7 @@ from bot.pages import TEMPLATES_DIR
 STATIC_FILES = {
     "pages.css": "text/css; charset=utf-8",
     "local-time.js": "text/javascript; charset=utf-8",
+    "icon.svg": "image/svg+xml",
 }
 
 
@@ -60,7 +61,9 @@ def environment(template_dirs: dict[str, Path]) -> Environment:
     env.filters["iso"] = iso
     env.filters["number"] = i18n.format_number
     env.filters["date"] = day
+    env.filters["clock"] = clock
     env.globals["static"] = static_url
+    env.globals["same_day"] = same_day
     return env
 
 
@@ -107,6 +110,27 @@ def when(moment: datetime) -> str:
 def day(moment: datetime) -> str:
     """A date the reader's way: "5 Jan 2026"."""
     return babel_dates.format_date(moment, format="medium", locale=i18n.babel_locale())
+
+
+def clock(moment: datetime) -> str:
+    """A time of day in UTC, the reader's way: "18:00 UTC"."""
+    return babel_dates.format_time(
+        moment,
+        format=_time_pattern(str(i18n.babel_locale())),
+        tzinfo=UTC,
+        locale=i18n.babel_locale(),
+    )
+
+
+@cache
+def _time_pattern(locale: str) -> str:
+    pattern: str = Locale.parse(locale).time_formats["short"].pattern
+    return pattern + " 'UTC'"
+
+
+def same_day(start: datetime, end: datetime) -> bool:
+    """Whether a range starts and ends on the same UTC day."""
+    return start.astimezone(UTC).date() == end.astimezone(UTC).date()
 
 
 def _pattern() -> str:

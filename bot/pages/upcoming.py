@@ -64,7 +64,10 @@ def items(entries: list[CalendarEntry], now: datetime, limit: int) -> list[Item]
             end=entry.end,
             description=entry.description,
             location="" if _is_web(entry.location) else entry.location,
-            location_url=entry.url if _is_web(entry.url) else "",
+            # An online event's address (not its announcement, linked apart).
+            location_url=(
+                entry.url if _is_web(entry.url) and not _is_discord(entry.url) else ""
+            ),
             discord_url=entry.discord_url if _is_discord(entry.discord_url) else "",
             cancelled=entry.cancelled,
             happening_now=entry.start <= now < entry.end,

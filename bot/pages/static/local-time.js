@@ -1,24 +1,30 @@
 // Progressive enhancement: show each <time datetime> in the reader's own time zone.
-// Without this script the pages read the same, in UTC.
+// Without this script the pages read the same, in UTC. data-format="date" shows
+// the date alone, data-format="time" the time alone (the end of a same-day range).
 (function () {
   "use strict";
   var lang = document.documentElement.lang || undefined;
-  var format;
+  var formats;
   try {
-    format = new Intl.DateTimeFormat(lang, {
-      weekday: "short", year: "numeric", month: "short", day: "numeric",
-      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
-    });
+    formats = {
+      full: new Intl.DateTimeFormat(lang, {
+        weekday: "short", year: "numeric", month: "short", day: "numeric",
+        hour: "numeric", minute: "2-digit", timeZoneName: "short"
+      }),
+      date: new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric" }),
+      time: new Intl.DateTimeFormat(lang, {
+        hour: "numeric", minute: "2-digit", timeZoneName: "short"
+      })
+    };
   } catch (error) {
     return;
   }
   var times = document.querySelectorAll("time[datetime]");
   for (var i = 0; i < times.length; i++) {
     var element = times[i];
-    var value = element.getAttribute("datetime");
-    if (value.indexOf("T") < 0) continue;  // a date alone stays as it is
-    var moment = new Date(value);
+    var moment = new Date(element.getAttribute("datetime"));
     if (isNaN(moment.getTime())) continue;
+    var format = formats[element.getAttribute("data-format") || "full"] || formats.full;
     element.title = element.textContent;
     element.textContent = format.format(moment);
     element.setAttribute("data-local", "");

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.calendar import CalendarEntry
+from bot.calendar import feed_path
 from bot.clock import utcnow
 from bot.i18n import _
 from bot.pages import Html
@@ -88,7 +89,7 @@ def calendar_urls(bot: PalletsBot, request: PageRequest) -> tuple[str, str] | No
     """The feed's address to download and to subscribe to (``webcal:``), if it is on."""
     if not request.settings.calendar_enabled:
         return None
-    path = f"/calendar/{request.guild_id}.ics"
+    path = feed_path(request.guild_id)
     public = bot.settings.public_url
     if not public:
         return path, ""

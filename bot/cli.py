@@ -160,11 +160,25 @@ async def _run(settings: Settings, token: str) -> None:
     is_flag=True,
     help="Set the server up and go straight to the prompt (with --interactive).",
 )
-def playground(interactive: bool, database: Path | None, no_tour: bool) -> None:
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Serve the public pages on localhost while the tour runs, to open in a browser.",
+)
+@click.option(
+    "--web-port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port for --web (0: any free port).",
+)
+def playground(
+    interactive: bool, database: Path | None, no_tour: bool, web: bool, web_port: int
+) -> None:
     """Run the real bot against an offline, simulated Discord: no token needed."""
     from bot.devtools.playground import main_sync
 
-    main_sync(interactive, database, tour=not no_tour)
+    main_sync(interactive, database, tour=not no_tour, web=web, web_port=web_port)
 
 
 @main.command()

@@ -294,3 +294,41 @@ async def test_help_and_quit(line: str) -> None:
         assert text.count("<member> click <label>") == 2
     else:
         assert "alice in #general" not in text
+
+
+# -- the public pages -----------------------------------------------------------------
+async def _prompt_on_any_port(*lines: str, web: bool = False) -> str:
+    out: list[str] = []
+    await run_playground(
+        interactive=True,
+        database=None,
+        echo=out.append,
+        tour=False,
+        lines=list(lines),
+        web=web,
+        web_port=0,
+    )
+    return click.unstyle("\n".join(out))
+
+
+async def test_web_serves_the_public_pages_and_says_how_to_turn_them_on() -> None:
+    text = await _prompt_on_any_port(
+        "web", "admin /setup pages enabled:true questions:true", "web"
+    )
+    first = _after(text, "web")
+    assert re.search(r"The public pages are at http://127\.0\.0\.1:\d+/\d+/ ", first)
+    assert "front page 404" in first and "admin /setup pages enabled:true" in first
+    last = text[text.rindex("playground> web") :]
+    assert "Right now: front page 200, upcoming 200, solved questions 200." in last
+
+
+async def test_playground_web_serves_from_the_start() -> None:
+    text = await _prompt_on_any_port("web", web=True)
+    assert re.search(r"The public pages: http://127\.0\.0\.1:\d+/\d+/", text)
+
+
+def test_the_tour_turns_the_pages_on_and_shows_consent(tour_run: TourRun) -> None:
+    text = tour_run.text
+    assert "admin in #general: /setup pages enabled:True questions:True" in text
+    assert "== The public pages: who is named, and taking content off ==" in text
+    assert "Your questions and answers are back on the public pages." in text

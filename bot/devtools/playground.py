@@ -33,6 +33,7 @@ from bot.app import PalletsBot
 from bot.clock import from_ts
 from bot.clock import utcnow
 from bot.settings import Settings
+from bot.web import WebServer
 
 try:
     import simcord
@@ -48,6 +49,8 @@ _DM_TYPES = (discord.ChannelType.private.value, discord.ChannelType.group.value)
 
 #: The member of the playground whose Discord speaks French (not in the test world).
 FRENCH_MEMBER = "chloe"
+#: Where ``--web`` serves the public pages unless told otherwise.
+DEFAULT_WEB_PORT = 8000
 
 #: What each member of the world is, for the tour and the prompt's ``members``.
 ROLES = {
@@ -79,6 +82,10 @@ class Tour:
         self.locales: dict[str, str] = {}
         #: The last form the bot showed each member (by member id), to fill in.
         self.forms: dict[int, Any] = {}
+        #: Where the public pages are served (``--web`` or the prompt's ``web``).
+        self.web_url: str | None = None
+        #: The port ``web`` serves on (0: any free port).
+        self.web_port = DEFAULT_WEB_PORT
 
     @property
     def bot(self) -> PalletsBot:
@@ -499,6 +506,16 @@ async def _setup_tour(t: Tour) -> None:
     await t.slash(w.admin, w.general, "setup language", language="en")
     t.say("Chats and events can be published as a calendar feed members subscribe to:")
     await t.slash(w.admin, w.general, "setup calendar", enabled=True)
+    t.say(
+        "And as public web pages (what's coming, extension health, solved "
+        "questions), which anyone can read without Discord:"
+    )
+    await t.slash(w.admin, w.general, "setup pages", enabled=True, questions=True)
+    if t.web_url:
+        t.say(
+            f"Open {t.web_url} in your browser: the pages follow the tour as it goes "
+            "(reload them after each chapter)."
+        )
     await t.slash(w.admin, w.general, "setup show")
     visible = w.alice.available_commands(w.general)
     hidden = not any(name.startswith("setup") for name in visible)
@@ -554,6 +571,35 @@ def _logs_in_the_story(echo: Callable[[str], None]) -> Iterator[None]:
         root.removeHandler(handler)
 
 
+async def start_web(t: Tour) -> str:
+    """Serve the public pages (and the calendar feed) on 127.0.0.1; their address.
+
+    Started from the playground's side, not inside the bot's own work: a browser's
+    open connections then never hold up the tour, which waits for the bot's work to
+    settle after each step.
+    """
+    bot = t.bot
+    if bot.web is None:
+        bot.settings = bot.settings.model_copy(
+            update={"http_host": "127.0.0.1", "http_port": t.web_port}
+        )
+        web = WebServer(bot)
+        await web.start()
+        bot.web = web
+        url = f"http://127.0.0.1:{web.port}"
+        bot.settings = bot.settings.model_copy(update={"public_url": url})
+    assert bot.web is not None
+    t.web_url = f"http://127.0.0.1:{bot.web.port}/{t.world.guild.id}/"
+    return t.web_url
+
+
+def _wait_for_enter() -> None:
+    try:
+        input()
+    except EOFError:
+        pass
+
+
 async def run_playground(
     *,
     interactive: bool,
@@ -562,12 +608,16 @@ async def run_playground(
     inspect: Callable[[Tour], None] | None = None,
     tour: bool = True,
     lines: Iterable[str] | None = None,
+    web: bool = False,
+    web_port: int = DEFAULT_WEB_PORT,
 ) -> None:
     """Run the guided tour (and then a prompt, when ``interactive``).
 
     ``tour=False`` sets the server up and goes straight to the prompt; ``lines`` feed
     the prompt instead of the keyboard. ``inspect`` is called with the tour before the
-    simulated Discord shuts down (the tests read its REST log).
+    simulated Discord shuts down (the tests read its REST log). ``web`` serves the
+    public pages on 127.0.0.1:``web_port`` (0: any free port) while the tour runs; without
+    the prompt they stay up until Enter is pressed.
     """
     if simcord is None:
         raise click.ClickException(
@@ -595,6 +645,10 @@ async def run_playground(
             with env.time_context():
                 world = await testing.build_world(env, configure=False)
                 t = Tour(world, settings, echo)
+                t.web_port = web_port
+                if web:
+                    url = await start_web(t)
+                    echo(click.style(f"The public pages: {url}", bold=True))
                 chloe = world.guild.add_member(env.create_user(FRENCH_MEMBER))
                 t.members[FRENCH_MEMBER] = chloe
                 t.set_locale(chloe, "fr")
@@ -616,6 +670,10 @@ async def run_playground(
                     from bot.devtools.prompt import Prompt
 
                     await Prompt(t).run(lines)
+                elif t.web_url and lines is None:
+                    echo(f"The pages stay up at {t.web_url} until you press Enter.")
+                    loop = asyncio.get_running_loop()
+                    await loop.run_in_executor(None, _wait_for_enter)
                 if inspect is not None:
                     inspect(t)
         finally:
@@ -626,6 +684,20 @@ async def run_playground(
             await bot.stop_services()
 
 
-def main_sync(interactive: bool, database: Path | None, tour: bool = True) -> None:
-    asyncio.run(run_playground(interactive=interactive, database=database, tour=tour))
+def main_sync(
+    interactive: bool,
+    database: Path | None,
+    tour: bool = True,
+    web: bool = False,
+    web_port: int = DEFAULT_WEB_PORT,
+) -> None:
+    asyncio.run(
+        run_playground(
+            interactive=interactive,
+            database=database,
+            tour=tour,
+            web=web,
+            web_port=web_port,
+        )
+    )
     sys.stdout.flush()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 from simcord import ChannelHandle
 from simcord import MemberActor
@@ -27,6 +28,7 @@ from bot.devtools.commands_doc import leaves
 from bot.devtools.commands_doc import value_options
 from bot.devtools.playground import form_fields
 from bot.devtools.playground import ROLES
+from bot.devtools.playground import start_web
 from bot.devtools.playground import Tour
 
 HELP = """\
@@ -52,8 +54,18 @@ Type a line, then Enter. Members: olivia (organiser), hugo (helper), maya and mi
       bob locale de
   advance <amount>                         move time forward: 30m, 6h, 2d, 2w, 1d12h
       advance 2w
+  web                                      serve the public pages on localhost, to open in a browser
+      admin /setup pages enabled:true questions:true
+      web
   members | channels                       who and what is there
   help | quit"""
+
+#: What the prompt's ``web`` checks, by name and path below the server's pages.
+WEB_PAGES = (
+    ("front page", ""),
+    ("upcoming", "upcoming"),
+    ("solved questions", "questions"),
+)
 
 _SPAN = re.compile(r"(\d+(?:\.\d+)?)([wdhm])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
@@ -166,6 +178,8 @@ class Prompt:
             self._members()
         elif head == "channels":
             self._channels()
+        elif head == "web":
+            await self.web()
         elif head == "advance":
             if len(rest) != 1:
                 raise Mistake("advance takes one amount: advance 2d (or 30m, 6h, 2w)")
@@ -203,6 +217,22 @@ class Prompt:
             raise Mistake(
                 f"{verb!r} is not something a member does here: a /command, click, "
                 "fill, asks, says or locale (type help for examples)"
+            )
+
+    async def web(self) -> None:
+        """Serve the public pages and say where, with what each page answers now."""
+        url = await start_web(self.t)
+        answers = []
+        async with aiohttp.ClientSession() as session:
+            for name, path in WEB_PAGES:
+                async with session.get(url + path, allow_redirects=False) as response:
+                    answers.append(f"{name} {response.status}")
+        self.t.say(f"The public pages are at {url} (open it in your browser).")
+        self.t.say("Right now: " + ", ".join(answers) + ".")
+        if answers[0].endswith("404"):
+            self.t.say(
+                "They are off in this server: admin /setup pages enabled:true "
+                "questions:true turns them on."
             )
 
     # -- who and where ------------------------------------------------------------------

@@ -34,6 +34,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import Playwright
 from playwright.sync_api import sync_playwright
 
+from bot import i18n
 from bot.devtools.testing import World
 from bot.paths import ROOT
 from tests.pages.conftest import base_url
@@ -395,7 +396,8 @@ async def test_the_language_switch_and_links_keep_the_language(
 
     steps = await browser.run(switch)
     assert steps[0][0].endswith("?lang=de") and steps[0][1] == "de"
-    assert steps[0][2] == "Community von Pallets"
+    with i18n.use_language("de"):
+        assert steps[0][2] == i18n._("{server} community", server="Pallets")
     assert (
         steps[1][0].endswith("/questions?lang=de") and steps[1][2] == "Gelöste Fragen"
     )

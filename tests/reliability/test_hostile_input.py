@@ -118,6 +118,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "ext": ("ext",),
     "time": ("timezone", "upcoming"),
     "contribute": ("contribute",),
+    "pages": ("pages",),
 }
 
 #: Who runs a command: the admin passes every role check; these need the owner.

@@ -39,7 +39,7 @@ from cogs.triage._logic import MAX_BODY
 from cogs.triage._logic import MAX_SOLUTION
 
 #: Bump when the generated data changes, so cached files are rebuilt.
-SEED_VERSION = 4
+SEED_VERSION = 5
 
 #: What a seed holds: everything, or only what one figure reads at a scale too big
 #: to seed whole (30x for the search, 100x for the mentor queue).
@@ -57,6 +57,7 @@ YEAR = 365 * DAY
 # Seeded ids live well below simcord's snowflakes for 2026 (about 1.5e18).
 USER_BASE = 200_000_000_000_000_000
 THREAD_BASE = 300_000_000_000_000_000
+ANSWER_BASE = 500_000_000_000_000_000
 FORUM_ID = 400_000_000_000_000_001
 CHANNEL_ID = 400_000_000_000_000_002
 
@@ -387,6 +388,10 @@ async def _questions(
                 first + DAY if state == "closed" and first else None,
                 helper if state == "closed" else None,
                 "duplicate" if state == "closed" else None,
+                # The answer marked as the solution, and who wrote it (the public
+                # pages show only solved questions whose answer they know).
+                ANSWER_BASE + i if solved_now else None,
+                helper if solved_now else None,
             )
 
     await _insert(
@@ -394,8 +399,9 @@ async def _questions(
         "INSERT INTO triage_questions (thread_id, guild_id, forum_id, author_id, title, "
         "body, solution, state, created_at, starter_message_id, first_response_at, "
         "first_responder_id, last_helper_id, last_asker_at, last_activity_at, solved_at, "
-        "solved_by_id, helper_id, closed_at, closed_by_id, close_reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "solved_by_id, helper_id, closed_at, closed_by_id, close_reason, "
+        "answer_message_id, answer_author_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows(),
     )
 

@@ -92,7 +92,9 @@ async def ask_and_solve(
 
 async def publish_event(world: World, **changes: str) -> int:
     shown = await testing.open_event_form(world)
-    preview = await world.organiser.submit_modal(shown, {**EVENT_FORM, **changes})
+    preview = await testing.submit_event_form(
+        world.organiser, shown, {**EVENT_FORM, **changes}
+    )
     assert preview.response is not None, preview
     await world.organiser.click(preview.response, label="Publish")
     await world.env.settle()
@@ -109,9 +111,7 @@ async def populate(env: simcord.Env, world: World) -> Data:
     data = Data()
     await world.admin.slash(world.general, "setup pages", enabled=True, questions=True)
     await world.admin.slash(world.general, "setup calendar", enabled=True)
-    await world.organiser.slash(
-        world.general, "chat series-create", **testing.monthly_chat(world)
-    )
+    await testing.create_chat_series(world)
     data.event_id = await publish_event(world)
     await world.alice.slash(world.general, "pages names", show=True)
     data.question_id = await ask_and_solve(

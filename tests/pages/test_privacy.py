@@ -38,7 +38,8 @@ async def private_things(env: simcord.Env, world: World) -> None:
     """What no page may show, made the way members and organisers make it."""
     await run_flows(env, world)  # mentoring pair, check-ins, a grant request
     shown = await testing.open_event_form(world)
-    preview = await world.organiser.submit_modal(
+    preview = await testing.submit_event_form(
+        world.organiser,
         shown,
         {
             "title": DRAFT,

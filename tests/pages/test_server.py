@@ -13,6 +13,7 @@ import simcord
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.devtools import testing
 from bot.devtools.testing import open_event_form
 from bot.devtools.testing import World
 from bot.pages import server
@@ -95,7 +96,8 @@ async def test_a_draft_event_stays_off_the_pages(
 ) -> None:
     await world.admin.slash(world.general, "setup pages", enabled=True)
     shown = await open_event_form(world)
-    preview = await world.organiser.submit_modal(
+    preview = await testing.submit_event_form(
+        world.organiser,
         shown,
         {
             "title": "DRAFT-only sprint",

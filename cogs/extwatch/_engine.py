@@ -55,6 +55,8 @@ from bot.scheduler import Job
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
+from cogs.extwatch import _history as history
+from cogs.extwatch import _pages as pages
 from cogs.extwatch import _queries as q
 from cogs.extwatch import _render as render
 from cogs.extwatch._client import ApiClient
@@ -204,11 +206,13 @@ class ExtWatchEngine:
         self.bot.actions.register_pages(REPORT_PAGES, self.report_page)
         self.bot.actions.register(OFFER, self.on_offer)
         self.bot.actions.register(STILL_IN, self.on_still_in)
+        self.bot.pages.register(pages.section(self))
 
     def unregister(self) -> None:
         for kind in (WEEKLY_KIND, ALERT_KIND, RESUME_KIND, RELEASES_KIND, TELL_KIND):
             self.bot.scheduler.unregister(kind)
         self.bot.actions.unregister(REPORT_PAGES, OFFER, STILL_IN)
+        self.bot.pages.unregister(pages.NAME)
 
     async def close(self) -> None:
         await self.client.close()
@@ -339,6 +343,16 @@ class ExtWatchEngine:
             risk=caretaker_risk(state, activity, policy, now),
         )
 
+    async def record_history(self, guild_id: int, assessed: list[Assessed]) -> None:
+        """Note each status that changed since the last check (the public pages'
+        history and feed)."""
+        await history.record(
+            self.db,
+            guild_id,
+            [(item.package, assessment) for item, assessment, _cache in assessed],
+            now_ts(),
+        )
+
     async def status_embed(self, guild_id: int, name: str) -> discord.Embed:
         """An extension's health, caretakers and activity, from the cache."""
         item = await self.watched(guild_id, name)
@@ -399,7 +413,9 @@ class ExtWatchEngine:
         result = await self.refresh({i.package: i.repo for i in items})
         wanted = {i.package for i in items}
         changes = []
-        for item, assessment, _cache in await self.assessments(guild_id):
+        assessed = await self.assessments(guild_id)
+        await self.record_history(guild_id, assessed)
+        for item, assessment, _cache in assessed:
             change = status_change(
                 item.display_name, before.get(item.package), assessment
             )
@@ -498,7 +514,9 @@ class ExtWatchEngine:
         result = await self.refresh({item.package: item.repo for item in items})
         changes: list[Change] = []
         current: dict[str, Status] = {}
-        for item, assessment, _cache in await self.assessments(guild_id):
+        assessed = await self.assessments(guild_id)
+        await self.record_history(guild_id, assessed)
+        for item, assessment, _cache in assessed:
             current[item.package] = assessment.status
             change = status_change(item.display_name, item.reported_status, assessment)
             if change is not None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +17,15 @@ from multidict import CIMultiDict
 
 from bot.app import PalletsBot
 from bot.devtools import testing
+from bot.devtools.fake_upstream import ecosystem
+from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.testing import World
 from bot.settings import Settings
+from tests.cogs.extwatch.conftest import _close_clients
+
+# The extension watch's API clients a test made are closed after it (simcord detaches
+# the bot without unloading its cogs).
+__all__ = ["_close_clients"]
 
 #: Flask chat, monthly; the event form's values.
 EVENT_FORM = {
@@ -33,10 +43,31 @@ QUESTION = (
 ANSWER = "Import the module that defines the routes before you register the blueprint."
 
 
+#: simcord's clock starts here; the fake ecosystem's dates are relative to it.
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+async def fake() -> AsyncIterator[FakeApis]:
+    """PyPI, GitHub and OSV on loopback, for the extension watch."""
+    server = FakeApis(slow_seconds=1.0)
+    await server.start()
+    ecosystem(START).install(server)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake: FakeApis) -> Settings:
     return testing.test_settings(
-        tmp_path, http_port=0, public_url="https://community.example.org"
+        tmp_path,
+        http_port=0,
+        public_url="https://community.example.org",
+        pypi_base_url=fake.url,
+        github_api_url=fake.url,
+        osv_api_url=fake.url,
     )
 
 
@@ -105,11 +136,19 @@ async def publish_event(world: World, **changes: str) -> int:
     return int(footer.split()[-1])
 
 
+async def check_extensions(world: World) -> None:
+    """An organiser checks the watched extensions (the fake ecosystem) now."""
+    result = await world.organiser.slash(world.general, "ext refresh")
+    assert result.response is not None or result.followups, result
+
+
 async def populate(env: simcord.Env, world: World) -> Data:
     """Turn the pages on and fill them the way members would: a chat series, a
-    published event, solved questions (alice shows her name, carol removed hers)."""
+    published event, solved questions (alice shows her name, carol removed hers),
+    the extension watch's first check."""
     data = Data()
     await world.admin.slash(world.general, "setup pages", enabled=True, questions=True)
+    await check_extensions(world)
     await world.admin.slash(world.general, "setup calendar", enabled=True)
     await testing.create_chat_series(world)
     data.event_id = await publish_event(world)

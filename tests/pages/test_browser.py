@@ -41,6 +41,10 @@ from tests.pages.conftest import base_url
 from tests.pages.conftest import Data
 from tests.pages.conftest import populate
 
+# populate() has the extension watch check the whole list (about 70 requests on
+# loopback) while simcord waits: more than the default five real seconds when loaded.
+pytestmark = pytest.mark.simcord(settle_timeout=60)
+
 ARTIFACTS = ROOT / "artifacts" / "pages"
 PUBLIC_URL = "https://community.example.org"
 CHROMIUM_ARGS = [
@@ -314,6 +318,10 @@ async def test_every_page_loads_cleanly_at_phone_and_desktop_widths(
         "questions": root + "questions",
         "question": root + f"questions/{data.question_id}",
         "search": root + "questions?q=blueprint",
+        "extensions": root + "extensions",
+        "extensions-by-name": root + "extensions?sort=name",
+        "extension": root + "extensions/flask-cors",
+        "extension-fr": root + "extensions/flask-security?lang=fr",
         "home-de": root + "?lang=de",
         "question-pt_BR": root + f"questions/{data.question_id}?lang=pt_BR",
         "not-found": root + "no-such-page",
@@ -339,9 +347,17 @@ async def test_every_page_loads_cleanly_at_phone_and_desktop_widths(
     assert broken == {}
     # The walk reached every section and the calendar feed from the pages' own links.
     followed = " ".join(found["links"])
-    for part in ("/upcoming", "/questions/", "lang=fr", "/calendar/"):
+    for part in (
+        "/upcoming",
+        "/questions/",
+        "lang=fr",
+        "/calendar/",
+        "/extensions/",
+        "extensions.atom",
+        "extensions.json",
+    ):
         assert part in followed, part
-    for name in ("home", "question"):
+    for name in ("home", "question", "extensions", "extension"):
         for label in WIDTHS:
             assert (ARTIFACTS / f"{name}-{label}.png").stat().st_size > 1000
 
@@ -468,7 +484,7 @@ async def test_the_keyboard_focus_is_always_visible(
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(root + "questions")
         stops = []
-        for _ in range(12):
+        for _ in range(14):
             page.keyboard.press("Tab")
             stops.append(page.evaluate(focus))
         page.keyboard.press("Shift+Tab")

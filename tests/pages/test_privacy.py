@@ -14,6 +14,7 @@ import re
 from html import unescape
 from urllib.parse import urlsplit
 
+import pytest
 import simcord
 
 from bot.devtools import testing
@@ -24,6 +25,9 @@ from tests.pages.conftest import get
 from tests.pages.conftest import populate
 from tests.reliability.test_privacy import run_flows
 from tests.reliability.test_privacy import SECRETS
+
+# populate() has the extension watch check the whole list on loopback.
+pytestmark = pytest.mark.simcord(settle_timeout=60)
 
 DRAFT = "DRAFT-41b7 secret sprint"
 OPEN_QUESTION = "OPEN-9a2c my private stack trace"
@@ -97,6 +101,8 @@ async def test_no_page_or_feed_shows_anything_private(
     # The walk saw every section and each page in each language.
     assert any("/questions/" in path for path in pages)
     assert any(path.startswith("/calendar/") for path in pages)
+    assert any("/extensions/" in path for path in pages)
+    assert any(path.endswith("/extensions.atom") for path in pages)
     assert any("lang=pt_BR" in path for path in pages)
     assert str(data.question_id) in texts
 

@@ -1,0 +1,177 @@
+"""Extension health on the public pages: the list, one page each, the feed, JSON.
+
+The extension watch checks the fake ecosystem (PyPI, GitHub and OSV on loopback):
+Flask-Security is archived and quiet for years (at risk), Flask-Cors's latest
+release has a known vulnerability (at risk), Flask-Login has had no release for 16
+months (watch), Flask-SQLAlchemy is healthy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+import simcord
+
+from bot.devtools.fake_upstream import FakeApis
+from bot.devtools.testing import World
+from tests.pages.conftest import check_extensions
+from tests.pages.conftest import get
+
+# /ext refresh fetches the whole list (about 70 requests) on loopback while simcord
+# waits; under a loaded machine that takes more than the default five real seconds.
+pytestmark = pytest.mark.simcord(settle_timeout=60)
+
+DAY = 86400
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def cards(html: str) -> list[str]:
+    """The extensions' names in the order the list shows them."""
+    return re.findall(r'<h2><a href="/\d+/extensions/[^"]+">([^<]+)</a>', html)
+
+
+async def test_the_list_shows_each_extensions_health_worst_first_or_by_name(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.admin.slash(world.general, "setup pages", enabled=True)
+    root = f"/{world.guild.id}/"
+    before = await get(simcord_env, root + "extensions")
+    assert before.status == 200
+    assert "No extension has been checked yet." in before.text
+    assert fake.requests == []  # a page never fetches
+
+    await check_extensions(world)
+    page = await get(simcord_env, root + "extensions")
+    assert page.status == 200
+    names = cards(page.text)
+    assert len(names) == 24
+    # Worst first: the two at risk, then Flask-Login (watch), then the healthy ones.
+    assert names[:3] == ["Flask-Cors", "Flask-Security", "Flask-Login"]
+    assert '<span class="status status-at_risk">at risk</span> 2' in page.text
+    assert "the repository is archived" in page.text
+    assert "no release in 78 months" in page.text
+    assert "1 known vulnerability</span>" in page.text
+    assert "no release in 16 months" in page.text
+    assert "Latest release: 3.1.1" in page.text
+    assert "Flask&gt;=2.2.5: accepts the current major" in page.text
+    # The feed and the data are announced and linked.
+    assert f'href="{root}extensions.atom"' in page.text
+    assert f'type="application/json" href="{root}extensions.json"' in page.text
+    # On the front page and in the navigation.
+    home = await get(simcord_env, root)
+    assert f'<a href="{root}extensions">Extensions</a>' in home.text
+
+    by_name = cards((await get(simcord_env, root + "extensions?sort=name")).text)
+    assert by_name == sorted(names, key=str.lower)
+    assert by_name != names
+
+    french = await get(simcord_env, root + "extensions?lang=fr")
+    assert "Flask-Cors" in french.text and ">at risk<" not in french.text
+
+
+async def test_each_extension_has_a_page_with_its_history(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.admin.slash(world.general, "setup pages", enabled=True)
+    await check_extensions(world)  # Thursday 1 January: the first statuses
+    root = f"/{world.guild.id}/extensions/"
+
+    cors = await get(simcord_env, root + "flask-cors")
+    assert cors.status == 200
+    assert "<h1>Flask-Cors" in cors.text
+    assert "CVE-2024-1681" in cors.text
+    assert 'href="https://osv.dev/vulnerability/' in cors.text
+    assert 'href="https://github.com/corydolphin/flask-cors"' in cors.text
+    assert 'href="https://pypi.org/project/flask-cors/"' in cors.text
+    # Any spelling of the name leads to the page.
+    assert (await get(simcord_env, root + "Flask_Cors")).status == 200
+
+    sqlalchemy = await get(simcord_env, root + "flask-sqlalchemy")
+    assert "No warning signs." in sqlalchemy.text
+    assert re.search(
+        r"Jan 1, 2026</time>:\s*<span class=\"status status-healthy\">",
+        (sqlalchemy.text),
+    )
+
+    # The repository is archived; the weekly checks (5 and 12 January) see it.
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
+    await simcord_env.advance_time(11 * DAY + 7 * 3600)
+    after = await get(simcord_env, root + "flask-sqlalchemy")
+    assert '<h1>Flask-SQLAlchemy <span class="status status-at_risk">' in after.text
+    history = after.text.split('id="history-heading"')[1]
+    assert history.index("healthy → ") < history.index("Jan 1, 2026")
+    assert "(the repository is archived)" in history
+    assert history.count("<li>") == 2  # the first status, and the one change
+
+    # Not watched (or no such package): the same 404 as any unknown page.
+    assert (await get(simcord_env, root + "flask-nothing")).status == 404
+    await world.organiser.slash(world.general, "ext watch-remove", name="Flask-Cors")
+    assert (await get(simcord_env, root + "flask-cors")).status == 404
+
+
+async def test_the_atom_feed_lists_changes_of_status(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.admin.slash(world.general, "setup pages", enabled=True)
+    await check_extensions(world)
+    feed_path = f"/{world.guild.id}/extensions.atom"
+    first = await get(simcord_env, feed_path)
+    assert first.status == 200
+    assert first.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    assert ET.fromstring(first.text).findall(f"{ATOM}entry") == []  # no change yet
+
+    fake.repo("pallets-eco/flask-sqlalchemy").archived = True
+    await check_extensions(world)
+    answer = await get(simcord_env, feed_path)
+    feed = ET.fromstring(answer.text)
+    assert feed.findtext(f"{ATOM}title") == "Extension health: Pallets"
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Flask-SQLAlchemy: healthy → at risk"
+    assert entry.findtext(f"{ATOM}summary") == "the repository is archived"
+    link = entry.find(f"{ATOM}link")
+    assert link is not None
+    assert link.get("href") == (
+        f"https://community.example.org/{world.guild.id}/extensions/flask-sqlalchemy"
+    )
+    assert entry.findtext(f"{ATOM}updated") == feed.findtext(f"{ATOM}updated")
+    # Feed readers poll cheaply: the same feed is a 304.
+    again = await get(
+        simcord_env, feed_path, **{"If-None-Match": answer.headers["ETag"]}
+    )
+    assert again.status == 304
+
+
+async def test_the_json_endpoint_has_the_same_data(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.admin.slash(world.general, "setup pages", enabled=True)
+    await check_extensions(world)
+    answer = await get(simcord_env, f"/{world.guild.id}/extensions.json")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    data = json.loads(answer.text)
+    by_package = {item["package"]: item for item in data["extensions"]}
+    assert len(by_package) == 24
+    cors = by_package["flask-cors"]
+    assert cors["status"] == "at_risk"
+    assert [v["id"] for v in cors["vulnerabilities"]] == ["CVE-2024-1681"]
+    assert cors["page"] == (
+        f"https://community.example.org/{world.guild.id}/extensions/flask-cors"
+    )
+    login = by_package["flask-login"]
+    assert login["status"] == "watch"
+    assert login["reasons"] == ["no release in 16 months"]
+    assert login["latest_release"]["version"] == "0.6.3"
+    assert login["accepts_current_flask"] is True
+    assert by_package["flask-sqlalchemy"]["flask_requirement"] == ">=2.2.5"
+    # The status texts follow the language asked for.
+    german = json.loads(
+        (await get(simcord_env, f"/{world.guild.id}/extensions.json?lang=de")).text
+    )
+    assert german["language"] == "de"
+    assert {item["status"] for item in german["extensions"]} == {
+        item["status"] for item in data["extensions"]
+    }

@@ -21,3 +21,7 @@ async def tour(t: Tour) -> None:
     await t.slash(w.bob, w.general, "pages mine")
     if t.web_url:
         t.say(f"See the solved questions at {t.web_url}questions")
+        t.say(
+            "The extensions' health, with each one's history, fills in once the "
+            f"extension watch below has checked them: {t.web_url}extensions"
+        )

@@ -121,8 +121,8 @@ class Shown:
 
 
 def _shown(item: q.Watched, cache: q.Cached, engine: ExtWatchEngine, now: int) -> Shown:
-    assessment = assess(cache.evidence(), engine.thresholds(), now)
     evidence = cache.evidence()
+    assessment = assess(evidence, engine.thresholds(), now)
     pypi, github, osv = evidence.pypi, evidence.github, evidence.osv
     if pypi is None:
         flask = ""
@@ -164,10 +164,9 @@ def _shown(item: q.Watched, cache: q.Cached, engine: ExtWatchEngine, now: int) -
 async def shown_all(engine: ExtWatchEngine, guild_id: int) -> list[Shown]:
     """Every watched extension of a server, worst first, then by name."""
     now = now_ts()
-    out = []
-    for item in await q.watched(engine.db, guild_id):
-        cache = await q.cached(engine.db, item.package, item.repo)
-        out.append(_shown(item, cache, engine, now))
+    items = await q.watched(engine.db, guild_id)
+    caches = await q.cached_many(engine.db, [(i.package, i.repo) for i in items])
+    out = [_shown(item, caches[item.package], engine, now) for item in items]
     order = {status: index for index, status in enumerate(STATUS_ORDER)}
     out.sort(key=lambda s: (order[s.status], s.name.lower()))
     return out

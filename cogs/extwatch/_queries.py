@@ -585,3 +585,46 @@ async def set_core_release(db: Database, package: str, version: str) -> None:
         "seen_at = excluded.seen_at",
         (package, version, now_ts()),
     )
+
+
+async def cached_many(
+    db: Database, items: Iterable[tuple[str, str | None]]
+) -> dict[str, Cached]:
+    """What the cache holds about each (package, repo): :func:`cached` in two
+    queries for a whole list (the public pages read every watched extension)."""
+    wanted = list(items)
+    packages = sorted({package for package, _repo in wanted})
+    repos = sorted({repo.lower() for _package, repo in wanted if repo})
+    snapshots: dict[str, dict[str, Snapshot]] = {p: {} for p in packages}
+    backlogs: dict[str, list[tuple[int, int]]] = {r: [] for r in repos}
+    if packages:
+        marks = ", ".join("?" * len(packages))
+        rows = await db.fetchall(
+            f"SELECT * FROM extwatch_snapshots WHERE package IN ({marks})",  # noqa: S608
+            packages,
+        )
+        for row in rows:
+            snapshots[row["package"]][row["source"]] = Snapshot(
+                package=row["package"],
+                source=row["source"],
+                data=json.loads(row["data"]) if row["data"] else None,
+                fetched_at=row["fetched_at"],
+                attempted_at=row["attempted_at"],
+                error=row["error"],
+                missing=bool(row["missing"]),
+            )
+    if repos:
+        marks = ", ".join("?" * len(repos))
+        rows = await db.fetchall(
+            "SELECT repo, sampled_at, backlog FROM extwatch_backlog "
+            f"WHERE repo IN ({marks}) ORDER BY repo, sampled_at",  # noqa: S608
+            repos,
+        )
+        for row in rows:
+            backlogs[row["repo"]].append((row["sampled_at"], row["backlog"]))
+    return {
+        package: Cached(
+            snapshots[package], list(backlogs.get(repo.lower(), [])) if repo else []
+        )
+        for package, repo in wanted
+    }

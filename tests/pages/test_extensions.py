@@ -17,6 +17,8 @@ import simcord
 
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.testing import World
+from cogs.extwatch import _queries as q
+from tests.pages.conftest import bot_of
 from tests.pages.conftest import check_extensions
 from tests.pages.conftest import get
 
@@ -175,3 +177,18 @@ async def test_the_json_endpoint_has_the_same_data(
     assert {item["status"] for item in german["extensions"]} == {
         item["status"] for item in data["extensions"]
     }
+
+
+async def test_the_list_reads_the_cache_in_bulk_as_status_reads_it_one_by_one(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await check_extensions(world)
+    fake.repo("pallets-eco/flask-sqlalchemy").open_issues += 40
+    await check_extensions(world)  # a second backlog sample
+    db = bot_of(simcord_env).db
+    items = await q.watched(db, world.guild.id)
+    bulk = await q.cached_many(db, [(item.package, item.repo) for item in items])
+    assert len(bulk) == 24
+    for item in items:
+        assert bulk[item.package] == await q.cached(db, item.package, item.repo)
+    assert len(bulk["flask-sqlalchemy"].backlog) == 2

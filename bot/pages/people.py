@@ -9,6 +9,7 @@ back. Pages read these choices in the same query as what they show (the table is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.clock import now_ts
@@ -67,3 +68,20 @@ async def set_removed(db: Database, guild_id: int, user_id: int, removed: bool) 
             (guild_id, user_id, now if removed else None, now),
         )
     return True
+
+
+async def agreed_names(
+    db: Database, guild_id: int, user_ids: Iterable[int]
+) -> dict[int, str]:
+    """The names of those of ``user_ids`` who agreed to show one (and did not take
+    their content off the pages): everyone else is counted, never named."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = await db.fetchall(
+        "SELECT user_id, name FROM page_members WHERE guild_id = ? "
+        f"AND name IS NOT NULL AND removed_at IS NULL AND user_id IN ({marks})",
+        (guild_id, *ids),
+    )
+    return {row["user_id"]: row["name"] for row in rows}

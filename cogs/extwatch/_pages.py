@@ -1,9 +1,10 @@
 """Extension health on the community's public pages (a section of ``bot.pages``).
 
 - ``extensions``: every watched extension with its status and reasons, latest release,
-  Flask requirement, known vulnerabilities and links; worst first, or by name
-  (``?sort=name``).
-- ``extensions/<package>``: one extension, with the history of its status.
+  Flask requirement, known vulnerabilities, how many caretakers, the alternative
+  organisers named, and links; worst first, or by name (``?sort=name``).
+- ``extensions/<package>``: one extension, with the names of the caretakers who
+  agreed to be named (``/pages names``), and the history of its status.
 - ``extensions.atom``: an Atom feed of the changes of status.
 - ``extensions.json``: the list's data, for other tools.
 
@@ -30,6 +31,7 @@ from bot.pages import Body
 from bot.pages import Html
 from bot.pages import PageRequest
 from bot.pages import Section
+from bot.pages.people import agreed_names
 from cogs.extwatch import _history as history
 from cogs.extwatch import _queries as q
 from cogs.extwatch import _render as render
@@ -118,9 +120,23 @@ class Shown:
     notes: str
     checked: datetime | None
     stale: bool
+    #: What to use instead, when organisers named something.
+    alternative: str
+    docs_url: str
+    #: How many caretakers look after it, and the names of those who agreed to be
+    #: named on the pages (``/pages names``); only the extension's page names them.
+    caretakers: int
+    caretaker_names: tuple[str, ...] = ()
 
 
-def _shown(item: q.Watched, cache: q.Cached, engine: ExtWatchEngine, now: int) -> Shown:
+def _shown(
+    item: q.Watched,
+    cache: q.Cached,
+    engine: ExtWatchEngine,
+    now: int,
+    caretakers: int,
+    names: tuple[str, ...] = (),
+) -> Shown:
     evidence = cache.evidence()
     assessment = assess(evidence, engine.thresholds(), now)
     pypi, github, osv = evidence.pypi, evidence.github, evidence.osv
@@ -153,12 +169,21 @@ def _shown(item: q.Watched, cache: q.Cached, engine: ExtWatchEngine, now: int) -
             Vulnerability(v.id, v.summary, f"https://osv.dev/vulnerability/{v.id}")
             for v in (osv.vulns if osv else ())
         ),
-        pypi_url=f"https://pypi.org/project/{item.package}/",
+        pypi_url=f"https://pypi.org/project/{item.package}/" if item.pypi else "",
         repo_url=repo_url,
         notes=item.notes,
         checked=from_ts(checked) if checked else None,
         stale=bool(cache.stale),
+        alternative=item.alternative or "",
+        docs_url=_web(item.docs_url),
+        caretakers=caretakers,
+        caretaker_names=names,
     )
+
+
+def _web(url: str | None) -> str:
+    """``url`` when it is a web address (a link on a page), else nothing."""
+    return url if url and url.startswith(("https://", "http://")) else ""
 
 
 async def shown_all(engine: ExtWatchEngine, guild_id: int) -> list[Shown]:
@@ -166,7 +191,11 @@ async def shown_all(engine: ExtWatchEngine, guild_id: int) -> list[Shown]:
     now = now_ts()
     items = await q.watched(engine.db, guild_id)
     caches = await q.cached_many(engine.db, [(i.package, i.repo) for i in items])
-    out = [_shown(item, caches[item.package], engine, now) for item in items]
+    keepers = await q.caretaker_counts(engine.db, guild_id)
+    out = [
+        _shown(item, caches[item.package], engine, now, keepers.get(item.package, 0))
+        for item in items
+    ]
     order = {status: index for index, status in enumerate(STATUS_ORDER)}
     out.sort(key=lambda s: (order[s.status], s.name.lower()))
     return out
@@ -213,7 +242,12 @@ async def extension_page(engine: ExtWatchEngine, request: PageRequest) -> Html |
     if item is None:
         return None
     cache = await q.cached(engine.db, item.package, item.repo)
-    shown = _shown(item, cache, engine, now_ts())
+    people = await q.caretakers(engine.db, request.guild_id, item.package)
+    agreed = await agreed_names(
+        engine.db, request.guild_id, [person.user_id for person in people]
+    )
+    names = tuple(agreed[p.user_id] for p in people if p.user_id in agreed)
+    shown = _shown(item, cache, engine, now_ts(), len(people), names)
     changes = await history.of_package(
         engine.db, request.guild_id, item.package, HISTORY_ENTRIES
     )
@@ -339,6 +373,9 @@ async def json_data(engine: ExtWatchEngine, request: PageRequest) -> Body:
                 "pypi": s.pypi_url,
                 "repository": s.repo_url or None,
                 "checked_at": _iso(s.checked),
+                "caretakers": s.caretakers,
+                "alternative": s.alternative or None,
+                "documentation": s.docs_url or None,
                 "stale": s.stale,
             }
             for s in shown

@@ -49,7 +49,7 @@ async def test_the_list_shows_each_extensions_health_worst_first_or_by_name(
     page = await get(simcord_env, root + "extensions")
     assert page.status == 200
     names = cards(page.text)
-    assert len(names) == 24
+    assert len(names) == len(await q.watched(bot_of(simcord_env).db, world.guild.id))
     # Worst first: the two at risk, then Flask-Login (watch), then the healthy ones.
     assert names[:3] == ["Flask-Cors", "Flask-Security", "Flask-Login"]
     assert '<span class="status status-at_risk">at risk</span> 2' in page.text
@@ -156,7 +156,9 @@ async def test_the_json_endpoint_has_the_same_data(
     assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
     data = json.loads(answer.text)
     by_package = {item["package"]: item for item in data["extensions"]}
-    assert len(by_package) == 24
+    assert len(by_package) == len(
+        await q.watched(bot_of(simcord_env).db, world.guild.id)
+    )
     cors = by_package["flask-cors"]
     assert cors["status"] == "at_risk"
     assert [v["id"] for v in cors["vulnerabilities"]] == ["CVE-2024-1681"]
@@ -184,11 +186,62 @@ async def test_the_list_reads_the_cache_in_bulk_as_status_reads_it_one_by_one(
 ) -> None:
     await check_extensions(world)
     fake.repo("pallets-eco/flask-sqlalchemy").open_issues += 40
+    await simcord_env.advance_time(3600)
     await check_extensions(world)  # a second backlog sample
     db = bot_of(simcord_env).db
     items = await q.watched(db, world.guild.id)
     bulk = await q.cached_many(db, [(item.package, item.repo) for item in items])
-    assert len(bulk) == 24
+    assert len(bulk) == len(items) > 24
     for item in items:
         assert bulk[item.package] == await q.cached(db, item.package, item.repo)
     assert len(bulk["flask-sqlalchemy"].backlog) == 2
+
+
+async def test_caretakers_are_counted_and_named_only_with_their_consent(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.admin.slash(world.general, "setup pages", enabled=True)
+    await check_extensions(world)
+    for member in (world.helper, world.mentor):
+        await world.organiser.slash(
+            world.general,
+            "ext caretaker-add",
+            name="Flask-Mail",
+            member=member,
+            role="maintainer",
+        )
+    await world.helper.slash(world.general, "pages names", show=True)
+    await world.organiser.slash(
+        world.general,
+        "ext edit",
+        name="Flask-Security",
+        alternative="Flask-Security-Too",
+        docs="https://flask-security.readthedocs.io/",
+    )
+    root = f"/{world.guild.id}/extensions"
+
+    mail = await get(simcord_env, root + "/flask-mail")
+    caretakers = re.search(r"<dt>Caretakers</dt>\s*<dd>\s*(.*?)\s*</dd>", mail.text)
+    assert caretakers is not None, mail.text
+    assert caretakers.group(1) == "2 caretakers: hugo"  # the helper
+    assert "maya" not in mail.text  # the mentor did not agree to be named
+    listing = await get(simcord_env, root)
+    mail_card = listing.text.split(">Flask-Mail</a>")[1].split("</article>")[0]
+    assert "2 caretakers" in mail_card and "hugo" not in mail_card
+    assert "Consider instead: Flask-Security-Too" in listing.text
+    security = await get(simcord_env, root + "/flask-security")
+    assert 'href="https://flask-security.readthedocs.io/">Documentation</a>' in (
+        security.text
+    )
+    data = json.loads((await get(simcord_env, root + ".json")).text)
+    by_package = {item["package"]: item for item in data["extensions"]}
+    assert by_package["flask-mail"]["caretakers"] == 2
+    assert by_package["flask-security"]["alternative"] == "Flask-Security-Too"
+    assert "hugo" not in json.dumps(data) and str(world.helper.id) not in json.dumps(
+        data
+    )
+
+    # Taking one's content off the pages also takes the name off.
+    await world.helper.slash(world.general, "pages remove")
+    mail = await get(simcord_env, root + "/flask-mail")
+    assert "2 caretakers" in mail.text and "hugo" not in mail.text

@@ -863,12 +863,14 @@ class ChatEngine:
         self, bot: PalletsBot, guild_id: int
     ) -> list[CalendarEntry]:
         entries: list[CalendarEntry] = []
-        now = now_ts()
+        # Only the occurrences still to end (not every series' whole history): the
+        # feed and the public pages read this on every request.
+        live: dict[int, list[Occurrence]] = {}
+        for occ in await q.calendar_occurrences(self.db, guild_id, now_ts()):
+            live.setdefault(occ.series_id, []).append(occ)
         for series in await q.all_series(self.db, guild_id):
             known: set[int] = set()
-            for occ in await q.all_occurrences(self.db, series.id):
-                if occ.ends_at < now or occ.status in ("done", "paused"):
-                    continue
+            for occ in live.get(series.id, []):
                 known.add(occ.slot_at)
                 entries.append(
                     calendar_entry(series, occ.slot_at, occ.start, occ.end, occ)

@@ -235,6 +235,20 @@ async def upcoming_in_guild(db: Database, guild_id: int) -> list[Occurrence]:
     return [Occurrence.from_row(row) for row in rows]
 
 
+async def calendar_occurrences(
+    db: Database, guild_id: int, now: int
+) -> list[Occurrence]:
+    """A server's occurrences that have not ended and are neither done nor paused
+    (the calendar's), by series and slot."""
+    rows = await db.fetchall(
+        "SELECT * FROM chat_occurrences INDEXED BY chat_occurrences_upcoming "
+        "WHERE guild_id = ? AND status IN ('planned', 'open', 'skipped') "
+        "AND ends_at >= ? ORDER BY series_id, slot_at",
+        (guild_id, now),
+    )
+    return [Occurrence.from_row(row) for row in rows]
+
+
 async def all_occurrences(db: Database, series_id: int) -> list[Occurrence]:
     rows = await db.fetchall(
         "SELECT * FROM chat_occurrences WHERE series_id = ? ORDER BY slot_at",

@@ -809,18 +809,18 @@ def public_blocks(text: str, *, member: str, role: str, channel: str) -> list[Bl
     for fence in _FENCE.finditer(text):
         prose = text[position : fence.start()].strip()
         if prose:
-            blocks.append(Block(_words(prose, member, role, channel)))
+            blocks.append(Block(_public_words(prose, member, role, channel)))
         code = fence.group(1).strip("\n")
         if code.strip():
             blocks.append(Block(code, code=True))
         position = fence.end()
     rest = text[position:].strip()
     if rest:
-        blocks.append(Block(_words(rest, member, role, channel)))
+        blocks.append(Block(_public_words(rest, member, role, channel)))
     return blocks
 
 
-def _words(text: str, member: str, role: str, channel: str) -> str:
+def _public_words(text: str, member: str, role: str, channel: str) -> str:
     text = _USER_MENTION.sub("@" + member, text)
     text = _ROLE_MENTION.sub("@" + role, text)
     text = _CHANNEL_REF.sub("#" + channel, text)

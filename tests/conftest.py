@@ -13,6 +13,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 import click
+import hypothesis
 import pytest
 import simcord
 
@@ -27,6 +28,11 @@ from bot.errors import is_expected
 
 if TYPE_CHECKING:
     from bot.devtools.playground import Tour
+
+# Property tests judge behaviour, not speed: hypothesis's 200 ms deadline fails
+# them on a loaded machine (speed is bench/'s job). Tests may still set their own.
+hypothesis.settings.register_profile("pallets", deadline=None)
+hypothesis.settings.load_profile("pallets")
 
 
 @pytest.fixture

@@ -339,7 +339,11 @@ def report_line(
     line = f"{ICONS[assessment.status]} **{item.display_name}**"
     if reasons:
         line += f": {reasons}"
-    if wanted:
+    if wanted and keepers < wanted:
+        line += " · ⚠️ " + _(
+            "needs caretakers: {have}/{wanted}", have=keepers, wanted=wanted
+        )
+    elif wanted:
         line += " · " + _("caretakers: {have}/{wanted}", have=keepers, wanted=wanted)
     if stale:
         line += " " + _("(stale data)")

@@ -99,6 +99,10 @@ async def test_the_list_covers_every_repository_of_the_organisation(
             break
         result = await world.alice.click(result.response, label="Next")
     report = "\n".join(listed)
+    # Nobody looks after them yet: the report says so, not only /ext status.
+    assert "**Flask-Gizmo**" in report
+    gizmo = next(line for line in report.splitlines() if "**Flask-Gizmo**" in line)
+    assert "⚠️ needs caretakers: 0/2" in gizmo
     every_org_repo = [
         r for r in fake.repos.values() if r.owner == "pallets-eco" and not r.fork
     ]

@@ -187,6 +187,8 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         name = ".".join(str(loc) for loc in error["loc"]) or "settings"
-        env_name = f"PALLETS_BOT_{name.upper()}"
+        # A field read through an alias (the token) reports the alias, which is a
+        # full variable name already: prefix only the plain field names.
+        env_name = name if name.isupper() else f"PALLETS_BOT_{name.upper()}"
         parts.append(f"{env_name}: {error['msg']}")
     return "; ".join(parts)

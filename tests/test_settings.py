@@ -62,3 +62,18 @@ def test_missing_config_file_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PALLETS_BOT_CONFIG", "/nowhere/bot.toml")
     with pytest.raises(SettingsError, match="PALLETS_BOT_CONFIG"):
         Settings.load()
+
+
+def test_a_malformed_token_is_named_once_with_the_prefix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The token's aliases are full variable names already: the message must not
+    # prefix them a second time (it said PALLETS_BOT_PALLETS_BOT_TOKEN).
+    config = tmp_path / "bot.toml"
+    config.write_text("token = 5\n")
+    monkeypatch.setenv("PALLETS_BOT_CONFIG", str(config))
+    with pytest.raises(SettingsError) as info:
+        Settings.load()
+    message = str(info.value)
+    assert message.startswith("PALLETS_BOT_TOKEN: "), message
+    assert "PALLETS_BOT_PALLETS_BOT" not in message

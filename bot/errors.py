@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 from typing import TYPE_CHECKING
 
 import discord
@@ -128,6 +129,37 @@ def message_for(error: BaseException) -> tuple[str, bool]:
     )
 
 
+def describe_interaction(data: Any) -> dict[str, Any]:
+    """What a component or form interaction was, for the log, without its values.
+
+    A form's data holds every field a member typed (a grant's purpose, mentoring
+    feedback) and a select's the options they chose: the log keeps the ids, and for
+    each value only its length.
+    """
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for name in ("custom_id", "component_type", "name", "type"):
+        if name in data:
+            out[name] = data[name]
+    if "values" in data:
+        out["values"] = f"<{len(data['values'])} redacted>"
+    fields: dict[str, str] = {}
+    for row in data.get("components") or ():
+        children = row.get("components") if isinstance(row, dict) else None
+        for item in children or (
+            [row.get("component")] if row.get("component") else []
+        ):
+            if not isinstance(item, dict):
+                continue
+            value = item.get("value", item.get("values"))
+            size = len(value) if isinstance(value, str | list) else 0
+            fields[str(item.get("custom_id"))] = f"<{size} redacted>"
+    if fields:
+        out["fields"] = fields
+    return out
+
+
 async def report(
     interaction: discord.Interaction[PalletsBot], error: BaseException
 ) -> None:
@@ -140,7 +172,7 @@ async def report(
         log.error(
             "unexpected error %s in %s",
             error.__dict__.get("error_id"),
-            command or interaction.data,
+            command or describe_interaction(interaction.data),
             exc_info=original,
             extra={
                 "guild_id": interaction.guild_id,
@@ -151,7 +183,7 @@ async def report(
     elif isinstance(unwrap(error), discord.HTTPException):
         log.warning(
             "Discord error in %s: %s",
-            command or interaction.data,
+            command or describe_interaction(interaction.data),
             unwrap(error),
             extra={"guild_id": interaction.guild_id, "command": command},
         )

@@ -6,14 +6,20 @@ Off unless ``PALLETS_BOT_HTTP_PORT`` is set; it binds to ``PALLETS_BOT_HTTP_HOST
 - ``GET /healthz``: 200 with a JSON report when the gateway is connected, the
   database accepts a write and the scheduler runs; 503 with the failing parts named
   otherwise (for a load balancer, systemd's watchdog script or an uptime checker).
+  The write is probed at most once every :data:`DB_PROBE_SECONDS` (a good result is
+  reused until then, so a flood of checks cannot queue writes behind the bot's), and
+  the report never names the database's path.
 - ``GET /metrics``: Prometheus text format (see :mod:`bot.metrics`).
 - ``GET /calendar/<guild id>.ics``: upcoming community chats and events of a guild
-  that enabled the feed with ``/setup calendar``; 404 for any other guild.
+  that enabled the feed with ``/setup calendar``; 404 for any other guild, answered
+  without reading the database (so unknown ids cost nothing and are not cached).
 - The community's public pages (:mod:`bot.pages.server`): ``/``, ``/<guild id>/...``,
   ``/static/...`` and ``/robots.txt``.
 
 Requests are bounded: no body is accepted (every route is a GET), and request lines
 and headers are limited to :data:`LINE_LIMIT` bytes each, :data:`HEADER_COUNT` headers.
+A client must send its request headers within :data:`HEADER_TIMEOUT` seconds of
+connecting (or of its previous request): a slow client cannot hold connections open.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import asyncio
 import logging
 import math
 import re
+from pathlib import Path
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -38,6 +45,11 @@ log = logging.getLogger(__name__)
 
 #: How long the health check waits for the database before calling it unwritable.
 DB_CHECK_TIMEOUT = 5.0
+#: A database write that succeeded is trusted for this long before probing again.
+DB_PROBE_SECONDS = 15.0
+#: Seconds a client has to send its request headers (and to keep an idle
+#: connection open between requests).
+HEADER_TIMEOUT = 10.0
 
 #: Longest request line or header line accepted, and most headers per request.
 LINE_LIMIT = 8190
@@ -46,8 +58,58 @@ HEADER_COUNT = 64
 BODY_LIMIT = 1024
 
 _FEED_NAME = re.compile(r"^(?P<guild_id>[0-9]{1,20})\.ics$")
+#: Snowflakes are 64-bit; SQLite's integers are signed 64-bit.
+_MAX_ID = 2**63 - 1
 
 _BOT: web.AppKey[PalletsBot] = web.AppKey("bot")
+
+
+class DatabaseProbe:
+    """Whether the database takes a write, probed at most once a period.
+
+    A success is reused for :data:`DB_PROBE_SECONDS`; a failure is not (the next
+    check probes again, so recovery shows at once). Checks arriving together share
+    one probe.
+    """
+
+    def __init__(self, bot: PalletsBot) -> None:
+        self._bot = bot
+        self._ok_until = -math.inf
+        self._running: asyncio.Future[str | None] | None = None
+        #: How many write probes were made (for the tests).
+        self.probes = 0
+
+    async def error(self) -> str | None:
+        """``None`` when the database is writable, else why not (without paths)."""
+        if asyncio.get_running_loop().time() < self._ok_until:
+            return None
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(self._probe())
+        return await asyncio.shield(self._running)
+
+    async def _probe(self) -> str | None:
+        self.probes += 1
+        try:
+            await asyncio.wait_for(self._bot.db.check_writable(), DB_CHECK_TIMEOUT)
+        except Exception as exc:  # any failure means "not writable"; say which
+            log.warning("health check: the database refused a write: %s", exc)
+            return _without_paths(
+                f"{type(exc).__name__}: {exc}".rstrip(": "), self._bot.db.path
+            )
+        self._ok_until = asyncio.get_running_loop().time() + DB_PROBE_SECONDS
+        return None
+
+
+def _without_paths(text: str, path: Path) -> str:
+    """``text`` with the database's path and folder replaced by neutral words.
+
+    The health report may be public (an uptime checker, a load balancer's page); where
+    the files live is for the log only.
+    """
+    for where, word in ((str(path), "the database"), (str(path.parent), "its folder")):
+        if where and where != ".":
+            text = text.replace(where, word)
+    return text
 
 
 async def health(bot: PalletsBot) -> tuple[bool, dict[str, Any]]:
@@ -56,11 +118,9 @@ async def health(bot: PalletsBot) -> tuple[bool, dict[str, Any]]:
     gateway = bot.is_ready() and not bot.is_closed()
     if not gateway:
         failing.append("gateway")
-    database_error: str | None = None
-    try:
-        await asyncio.wait_for(bot.db.check_writable(), DB_CHECK_TIMEOUT)
-    except Exception as exc:  # any failure means "not writable"; say which
-        database_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    probe = bot.web.probe if bot.web is not None else DatabaseProbe(bot)
+    database_error = await probe.error()
+    if database_error is not None:
         failing.append("database")
     scheduler = bot.scheduler.running
     if not scheduler:
@@ -99,12 +159,18 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def calendar_feed(bot: PalletsBot, guild_id: int) -> bytes | None:
-    """The guild's feed, or ``None`` when the guild did not enable it."""
+    """The guild's feed, or ``None`` when the guild did not enable it.
+
+    A guild the bot is not in has no feed: answered from memory, so asking for
+    any number of unknown ids neither reads the database nor fills its cache.
+    """
+    guild = bot.get_guild(guild_id) if 0 < guild_id <= _MAX_ID else None
+    if guild is None:
+        return None
     settings = await bot.guild_config.get(guild_id)
     if not settings.calendar_enabled:
         return None
-    guild = bot.get_guild(guild_id)
-    name = f"{guild.name} community" if guild is not None else "Community calendar"
+    name = f"{guild.name} community"
     entries = await bot.calendar_sources.collect(bot, guild_id)
     return calendar.to_ics(entries, name)
 
@@ -144,18 +210,23 @@ class WebServer:
     def __init__(self, bot: PalletsBot) -> None:
         self._bot = bot
         self._runner: web.AppRunner | None = None
+        self.probe = DatabaseProbe(bot)
         #: The bound port (useful when the configured port is 0: any free port).
         self.port: int | None = None
 
     async def start(self) -> None:
         settings = self._bot.settings
         assert settings.http_port is not None
+        # aiohttp closes a connection whose request has not arrived when its
+        # keep-alive timer fires, which runs from the moment it connects: that is
+        # the header-read timeout (and the idle limit between requests).
         runner = web.AppRunner(
             make_app(self._bot),
             access_log=None,
             max_line_size=LINE_LIMIT,
             max_field_size=LINE_LIMIT,
             max_headers=HEADER_COUNT,
+            keepalive_timeout=HEADER_TIMEOUT,
         )
         await runner.setup()
         site = web.TCPSite(runner, settings.http_host, settings.http_port)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import icalendar
@@ -13,6 +15,7 @@ import simcord
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import calendar
+from bot import web
 from bot.app import PalletsBot
 from bot.calendar import CalendarEntry
 from bot.clock import utcnow
@@ -63,8 +66,10 @@ async def test_health_is_ok_then_names_the_database_when_unwritable(
 
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
-    # As if the disk went read-only: every write is refused.
+    # As if the disk went read-only: every write is refused (seen at the next
+    # probe: a good result is trusted for DB_PROBE_SECONDS).
     await set_query_only(bot, True)
+    await simcord_env.advance_time(web.DB_PROBE_SECONDS)
     status, _, body = await get(simcord_env, "/healthz")
     assert status == 503
     assert '"failing": ["database"]' in body
@@ -253,3 +258,90 @@ async def test_http_server_stays_off_without_a_port(tmp_path: Path) -> None:
     finally:
         await env.shutdown()
         await bot.stop_services()
+
+
+async def test_health_probes_the_database_once_for_many_checks(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """A flood of health checks must not queue a write transaction each behind the
+    bot's own writes: one probe, then its good result is trusted for a while."""
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot) and bot.web is not None
+    for _ in range(30):
+        assert (await get(simcord_env, "/healthz"))[0] == 200
+    assert bot.web.probe.probes == 1
+    await simcord_env.advance_time(web.DB_PROBE_SECONDS + 1)
+    assert (await get(simcord_env, "/healthz"))[0] == 200
+    assert bot.web.probe.probes == 2
+
+
+async def test_health_never_names_where_the_database_lives(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.db import DatabaseReadOnly
+
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+
+    async def refuse() -> None:
+        raise DatabaseReadOnly(
+            f"{bot.db.path}: write failed: the database and its directory must be "
+            f"writable ({bot.db.path.parent} is not)"
+        )
+
+    monkeypatch.setattr(bot.db, "check_writable", refuse)
+    status, _, body = await get(simcord_env, "/healthz")
+    assert status == 503 and "DatabaseReadOnly" in body
+    assert str(bot.db.path.parent) not in body
+    assert bot.db.path.name not in body
+
+
+async def test_calendar_ids_the_bot_does_not_know_cost_nothing(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown ids (a scan, or a 20-digit number beyond SQLite's integers) answer
+    404 from memory: no database read, nothing added to any cache."""
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    cached = len(bot.guild_config._cache)  # noqa: SLF001 - the cache must not grow
+    reads = 0
+    original = bot.db.fetchone
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(bot.db, "fetchone", counting)
+    for name in ("99999999999999999999", "18446744073709551615", "0", "1"):
+        assert (await get(simcord_env, f"/calendar/{name}.ics"))[0] == 404, name
+    for guild_id in range(10**17, 10**17 + 200):
+        assert (await get(simcord_env, f"/calendar/{guild_id}.ics"))[0] == 404
+    assert reads == 0
+    assert len(bot.guild_config._cache) == cached  # noqa: SLF001
+
+
+async def test_a_client_that_never_finishes_its_headers_is_cut_off(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow client (one header line, then silence) is disconnected after the
+    header timeout instead of holding a connection for an hour."""
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    monkeypatch.setattr(web, "HEADER_TIMEOUT", 0.3)  # real seconds: keep it short
+    server = web.WebServer(bot)
+    await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        await writer.drain()
+        try:
+            # The server's timer falls back to real time when nothing advances
+            # the simulated clock.
+            closed = await asyncio.wait_for(reader.read(), 5)
+        finally:
+            writer.close()
+            await writer.wait_closed()
+        assert closed == b""  # the server hung up without an answer
+    finally:
+        await server.stop()

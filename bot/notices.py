@@ -17,10 +17,11 @@ from bot.clock import now_ts
 from bot.guilds import Channel
 from bot.safety import clip
 from bot.safety import NO_MENTIONS
+from bot.scheduler import Job
+from bot.scheduler import JobDied
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
-    from bot.scheduler import Job
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,17 @@ class Notices:
             return
         language = await self._bot.guild_language(job.guild_id)
         with i18n.use_language(language):
+            if isinstance(error, JobDied):
+                text = i18n._(
+                    "A scheduled task was stopped for good: {job}. It was started "
+                    "{count} times and the bot stopped each time before it finished, "
+                    "so it will not be run again. Whoever runs the bot can find why "
+                    "in its log.",
+                    job=job.key,
+                    count=error.attempts,
+                )
+                await self.post(job.guild_id, text)
+                return
             text = i18n._(
                 "A scheduled task failed and will not be retried: {job}. Reason: {reason}",
                 job=job.key,

@@ -14,6 +14,7 @@ import contextvars
 from collections import deque
 from collections.abc import Hashable
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 #: Discord's usual bucket for messages in one channel.
 CHANNEL_LIMIT = 5
@@ -36,6 +37,35 @@ def scheduled_work() -> Iterator[None]:
 
 def in_scheduled_work() -> bool:
     return _scheduled.get()
+
+
+@dataclass(frozen=True, slots=True)
+class RunningJob:
+    """The scheduled job the current task runs (see :func:`running_job`)."""
+
+    key: str
+    #: When it was due (epoch seconds), which may be long before now.
+    due_at: int
+
+
+_job: contextvars.ContextVar[RunningJob | None] = contextvars.ContextVar(
+    "pallets_bot_running_job", default=None
+)
+
+
+@contextlib.contextmanager
+def running_job(key: str, due_at: int) -> Iterator[None]:
+    """Name the job the current task runs, for the sends it makes (the outbox)."""
+    token = _job.set(RunningJob(key, due_at))
+    try:
+        yield
+    finally:
+        _job.reset(token)
+
+
+def current_job() -> RunningJob | None:
+    """The job the current task runs, or ``None`` for a member's action."""
+    return _job.get()
 
 
 class Window:

@@ -16,6 +16,18 @@ of scheduled work are paced by the outbox (see :mod:`bot.pacing`).
 
 A handler that sends must do so through the outbox: a crash after the send and before
 the row is marked done re-runs the handler, and the outbox makes that resend a no-op.
+
+Attempts are counted when a job is claimed and checked there too: a job claimed
+:data:`MAX_ATTEMPTS` times that never finished (it stopped the bot each time, say by
+exhausting its memory) is set ``dead`` the next time instead of running again, and
+organisers are told, like a dead-letter queue. A handler that decides its work is no
+longer worth doing raises :class:`Missed`: the job is recorded ``missed`` with the
+reason, not ``done``.
+
+After a restore from a backup (see :mod:`bot.backups`), work that came due before
+the restore may have run already in the life the backup does not know about: it is
+recorded missed at the next start, unless the operator asked to replay it or the job
+kind is safe to run twice (``replay_safe``).
 """
 
 from __future__ import annotations
@@ -50,9 +62,11 @@ from bot.db import Database
 from bot.db import DatabaseFull
 from bot.db import record
 from bot.db import Row
+from bot.db import Transaction
 from bot.errors import RetryLater
 from bot.outbox import GIVE_UP_SQL
 from bot.outbox import pending_send_of
+from bot.pacing import running_job
 from bot.pacing import scheduled_work
 from bot.pacing import Window
 
@@ -107,6 +121,24 @@ BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
 
 
+class Missed(Exception):  # noqa: N818 - what the job was, not an error of the bot
+    """Raised by a handler whose work will not be done (too late, superseded).
+
+    The job is recorded ``missed`` with the message as its reason, and counted as
+    missed, not fired.
+    """
+
+
+class JobDied(Exception):  # noqa: N818 - the job's fate, as organisers read it
+    """A job was claimed :data:`MAX_ATTEMPTS` times and never finished: it is dead."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(
+            f"claimed {attempts} times without finishing; the bot stopped each time"
+        )
+        self.attempts = attempts
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """A job as its handler sees it."""
@@ -134,6 +166,8 @@ class Job:
 
 Handler = Callable[[Job], Awaitable[None]]
 FailureHook = Callable[[Job, BaseException], Awaitable[None]]
+#: Called when a job ended (``done``, ``failed``, ``dead`` or ``missed``), with its reason.
+FinishHook = Callable[[Job, str, str | None], Awaitable[None]]
 RunContext = Callable[[Job], AbstractAsyncContextManager[Any]]
 
 
@@ -141,6 +175,8 @@ RunContext = Callable[[Job], AbstractAsyncContextManager[Any]]
 class _Kind:
     handler: Handler
     catch_up: timedelta
+    #: Running it again after a restore does no harm (it checks what was done).
+    replay_safe: bool = False
 
 
 @dataclass(slots=True)
@@ -151,6 +187,7 @@ class SchedulerStats:
     missed: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     retried: Counter[str] = field(default_factory=Counter)
+    dead: Counter[str] = field(default_factory=Counter)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -217,17 +254,31 @@ class Scheduler:
         self._starts = Window(jobs_per_second, 1.0)
         self.stats = SchedulerStats()
         self.on_failure: FailureHook | None = None
+        #: Called when a job ended, whatever the outcome (the outbox settles the
+        #: sends the job left open).
+        self.on_finished: FinishHook | None = None
         #: Called around each run to set up its context (language, logging ids).
         self.run_context: RunContext | None = None
 
     # -- registration -----------------------------------------------------------------
     def register(
-        self, kind: str, handler: Handler, *, catch_up: timedelta | None = None
+        self,
+        kind: str,
+        handler: Handler,
+        *,
+        catch_up: timedelta | None = None,
+        replay_safe: bool = False,
     ) -> None:
-        """Name a handler for jobs of ``kind``; ``catch_up`` is how late it may run."""
+        """Name a handler for jobs of ``kind``; ``catch_up`` is how late it may run.
+
+        ``replay_safe`` kinds run after a restore even when they came due before it
+        (their handler checks what was already done).
+        """
         if kind in self._kinds:
             raise ValueError(f"job kind {kind!r} is already registered")
-        self._kinds[kind] = _Kind(handler, catch_up or self._default_catch_up)
+        self._kinds[kind] = _Kind(
+            handler, catch_up or self._default_catch_up, replay_safe
+        )
 
     def unregister(self, kind: str) -> None:
         self._kinds.pop(kind, None)
@@ -291,6 +342,7 @@ class Scheduler:
             # sends go through the outbox, so a resend is not a second post).
             await tx.execute(RESET_RUNNING_SQL)
             missed = await tx.fetchall(MISSED_SQL, (now,))
+            missed += await self._after_restore(tx, now)
         for row in missed:
             self.stats.missed[row["kind"]] += 1
             log.warning(
@@ -306,6 +358,37 @@ class Scheduler:
         # The rest runs after ready, a batch at a time, by the workers.
         self._backlog = (now, (-1, -1))
         self._fill_workers()
+
+    async def _after_restore(self, tx: Transaction, now: int) -> list[Row]:
+        """Record missed what came due before a restore, unless asked to replay it.
+
+        :func:`bot.backups.restore` leaves ``restore.*`` rows in ``meta``; they are
+        acted on once, at the first start after the restore.
+        """
+        marks = {
+            row["key"]: row["value"]
+            for row in await tx.fetchall(
+                "SELECT key, value FROM meta WHERE key LIKE 'restore.%'"
+            )
+        }
+        if "restore.restored_at" not in marks or "restore.applied" in marks:
+            return []
+        await tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('restore.applied', ?)", (str(now),)
+        )
+        if marks.get("restore.replay") == "1":
+            return []
+        restored_at = int(marks["restore.restored_at"])
+        safe = [kind for kind, spec in self._kinds.items() if spec.replay_safe]
+        marks_sql = ", ".join("?" for _ in safe) or "NULL"
+        return await tx.fetchall(
+            "UPDATE jobs SET state = 'missed', finished_at = ?, last_error = "
+            "'due before the database was restored from a backup: it may have run "
+            "already, and was not replayed' "
+            f"WHERE state = 'pending' AND due_at <= ? AND kind NOT IN ({marks_sql}) "
+            "RETURNING key, kind, guild_id, due_at",
+            (now, restored_at, *safe),
+        )
 
     # -- changing jobs ------------------------------------------------------------------
     async def schedule(
@@ -546,13 +629,20 @@ class Scheduler:
     async def _fire(self, job_id: int) -> None:
         now = utcnow()
         async with self._db.transaction() as tx:
+            # Claimed only while still pending and due: a job cancelled or moved
+            # while it waited for a worker is left alone.
             row = await tx.fetchone(
-                "UPDATE jobs SET state = 'running', attempts = attempts + 1 "
-                "WHERE id = ? AND state = 'pending' AND due_at <= ? RETURNING *",
-                (job_id, to_ts(now)),
+                "UPDATE jobs SET state = CASE WHEN attempts >= ?1 THEN 'dead' "
+                "ELSE 'running' END, attempts = attempts + (attempts < ?1), "
+                "finished_at = CASE WHEN attempts >= ?1 THEN ?3 END "
+                "WHERE id = ?2 AND state = 'pending' AND due_at <= ?3 RETURNING *",
+                (MAX_ATTEMPTS, job_id, to_ts(now)),
             )
         if row is None:
             return  # already run, cancelled or moved: nothing to do
+        if row["state"] == "dead":
+            await self._bury(Job.from_row(row, late=True))
+            return
         kind = self._kinds.get(row["kind"])
         if kind is None:
             await self._finish(job_id, "failed", f"no handler for kind {row['kind']!r}")
@@ -561,18 +651,53 @@ class Scheduler:
         # "Late" means the bot was down at the due time, not that it woke a second late.
         job = Job.from_row(row, late=(to_ts(now) - row["due_at"]) > 60)
         try:
-            if self.run_context is not None:
-                async with self.run_context(job):
+            with running_job(job.key, row["due_at"]):
+                if self.run_context is not None:
+                    async with self.run_context(job):
+                        await kind.handler(job)
+                else:
                     await kind.handler(job)
-            else:
-                await kind.handler(job)
         except asyncio.CancelledError:
             raise
+        except Missed as missed:
+            reason = str(missed)[:500] or "skipped by its handler"
+            await self._finish(job_id, "missed", reason)
+            self.stats.missed[job.kind] += 1
+            log.info("job %s missed: %s", job.key, reason)
+            await self._finished(job, "missed", reason)
         except Exception as error:
             await self._handle_failure(job, error)
         else:
             await self._finish(job_id, "done")
             self.stats.fired[job.kind] += 1
+            await self._finished(job, "done", None)
+
+    async def _bury(self, job: Job) -> None:
+        """A job that never finished in MAX_ATTEMPTS claims: stop and tell."""
+        error = JobDied(job.attempts)
+        await self._db.execute(
+            "UPDATE jobs SET last_error = ? WHERE id = ?", (str(error), job.id)
+        )
+        self.stats.dead[job.kind] += 1
+        log.error(
+            "job %s is dead: %s", job.key, error, extra={"guild_id": job.guild_id}
+        )
+        await self._finished(job, "dead", str(error))
+        if self.on_failure is not None:
+            try:
+                await self.on_failure(job, error)
+            except Exception:
+                log.exception("could not report the death of job %s", job.key)
+
+    async def _finished(self, job: Job, state: str, reason: str | None) -> None:
+        if self.on_finished is None:
+            return
+        try:
+            await self.on_finished(job, state, reason)
+        except Exception:
+            # The job's own state is recorded; its open sends wait for the next
+            # start-up, which settles them too.
+            log.exception("could not settle the sends of job %s", job.key)
 
     async def _handle_failure(self, job: Job, error: Exception) -> None:
         if is_transient(error) and job.attempts < MAX_ATTEMPTS:
@@ -608,6 +733,7 @@ class Scheduler:
             job.id, "failed", _describe(error), send=pending_send_of(error)
         )
         self.stats.failed[job.kind] += 1
+        await self._finished(job, "failed", _describe(error))
         log.error(
             "job %s failed for good: %s",
             job.key,

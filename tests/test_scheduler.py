@@ -6,6 +6,7 @@ keeps CI quick; the benchmark's size is 1000).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any
 import discord
 import pytest
 import simcord
+from simcord.http import router
 from simcord.http.client import FakeHTTPClient
 
 from bot import create_bot
@@ -31,6 +33,8 @@ from bot.outbox import nonce_for
 from bot.scheduler import backoff
 from bot.scheduler import HOT_SQL
 from bot.scheduler import Job
+from bot.scheduler import MAX_ATTEMPTS
+from bot.scheduler import WORKERS
 
 KIND = "test.ping"
 
@@ -780,3 +784,111 @@ async def test_a_send_that_fails_twice_then_succeeds_is_sent_once_with_one_nonce
     posts = ping_posts(simcord_env, world)
     assert len(posts) == 3
     assert {post["nonce"] for post in posts} == {nonce_for("test:ping:p")}
+
+
+# -- poison jobs, cancelled waiters, retry spacing ----------------------------------------
+POISON = "test.poison"
+
+
+def install_poison(bot: PalletsBot, runs: list[int]) -> None:
+    """A job kind whose run never finishes: the bot is stopped while it runs, as
+    when the job itself kills the process (a crash, an out-of-memory kill)."""
+
+    async def poison(job: Job) -> None:
+        runs.append(job.attempts)
+        await asyncio.sleep(10**6)
+
+    bot.scheduler.register(POISON, poison)
+
+
+async def test_a_job_that_stops_the_bot_each_time_is_dead_after_the_limit(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
+) -> None:
+    """Attempts are checked when the job is claimed: a job that never finishes is
+    run MAX_ATTEMPTS times, then set dead (never claimed again) and organisers told."""
+    runs: list[int] = []
+    install_poison(simcord_bot, runs)
+    await simcord_bot.schedule(
+        POISON, "poison:1", utcnow() + timedelta(minutes=1), guild_id=world.guild.id
+    )
+    await simcord_env.advance_time(61)
+    for _ in range(MAX_ATTEMPTS + 3):
+        old = simcord_env.bot
+        assert isinstance(old, PalletsBot)
+        await simcord_env.settle()
+        await old.stop_services()  # the run is cut short: its row stays 'running'
+        new = create_bot(settings)
+        install_poison(new, runs)
+        await simcord_env.restart_bot(new)
+        await simcord_env.settle()
+    assert runs == list(range(1, MAX_ATTEMPTS + 1))
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    row = await bot.scheduler.get("poison:1")
+    assert row is not None and row["state"] == "dead", dict(row or {})
+    told = [m.content for m in world.log.history() if "poison:1" in m.content]
+    assert len(told) == 1, told
+    assert str(MAX_ATTEMPTS) in told[0]
+
+
+async def test_a_job_cancelled_while_it_waits_for_a_worker_never_runs(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    """More jobs due at once than there are workers: one waits its turn; cancelled
+    meanwhile, it must not run when a worker frees up."""
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def busy(job: Job) -> None:
+        ran.append(job.key)
+        while not release.is_set():
+            await asyncio.sleep(1)
+
+    simcord_bot.scheduler.register("test.busy", busy)
+    due = utcnow() + timedelta(minutes=1)
+    for n in range(WORKERS + 1):
+        await simcord_bot.schedule(
+            "test.busy", f"busy:{n}", due, guild_id=world.guild.id
+        )
+    await simcord_env.advance_time(61)
+    assert len(ran) == WORKERS
+    (waiting,) = {f"busy:{n}" for n in range(WORKERS + 1)} - set(ran)
+    assert await simcord_bot.scheduler.cancel(waiting)
+    release.set()
+    await simcord_env.advance_time(5)
+    assert waiting not in ran
+    row = await simcord_bot.scheduler.get(waiting)
+    assert row is not None and row["state"] == "cancelled" and row["attempts"] == 0
+
+
+async def test_a_job_failing_with_5xx_retries_at_growing_spaced_times(
+    simcord_env: simcord.Env,
+    world: World,
+    simcord_bot: PalletsBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Retries wait 30 s, 1, 2 and 4 minutes (no sooner, no storm), then stop."""
+    install_ping(simcord_bot, world.general.id)
+    tries: list[float] = []
+    original = router._check_faults
+    path = f"/channels/{world.general.id}/messages"
+
+    def timed(backend: Any, method: str, called: str) -> None:
+        if (method, called) == ("POST", path):
+            tries.append(utcnow().timestamp())
+        original(backend, method, called)
+
+    monkeypatch.setattr(router, "_check_faults", timed)
+    simcord_env.inject_error("POST", path, status=503, times=None)
+    await simcord_bot.schedule(
+        KIND,
+        "p",
+        utcnow() + timedelta(minutes=1),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(3600)
+    gaps = [round(b - a) for a, b in zip(tries, tries[1:], strict=False)]
+    assert gaps == [backoff(n) for n in range(1, MAX_ATTEMPTS)] == [30, 60, 120, 240]
+    row = await simcord_bot.scheduler.get("p")
+    assert row is not None and row["state"] == "failed"

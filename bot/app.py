@@ -32,6 +32,7 @@ from bot.i18n import BabelTranslator
 from bot.metrics import Metrics
 from bot.notices import Notices
 from bot.outbox import Outbox
+from bot.pacing import HttpPacer
 from bot.pages import Pages
 from bot.reach import Reach
 from bot.safety import NO_MENTIONS
@@ -132,11 +133,15 @@ class PalletsBot(commands.Bot):
             base_url=settings.github_api_url,
             token=token.get_secret_value() if token else None,
         )
+        #: Paces every REST request (members' work included) under Discord's limits.
+        self.http_pacer = HttpPacer()
         self.web: WebServer | None = None
         self._recovery: asyncio.Task[None] | None = None
 
     # -- life cycle -----------------------------------------------------------------
     async def setup_hook(self) -> None:
+        # Before any request of ours: everything the bot sends is paced.
+        self.http_pacer.install(self.http)
         # First, so Discord errors during start-up (the command sync) are counted.
         self.metrics.attach(self)
         await self.db.open()

@@ -1,9 +1,22 @@
-"""Pacing for the bot's own work, so that a burst never leans on Discord's 429s.
+"""Pacing for everything the bot sends to Discord, so that a burst never leans on 429s.
 
 Discord allows a bot 50 requests a second in all, and about 5 messages in 5 seconds
-in one channel. discord.py waits out a 429 when it gets one, but a catch-up after
-downtime (hundreds of reminders at once) should not be a storm of them: scheduled
-work is paced here, before the request is made. Members' commands are never paced.
+in one channel. discord.py waits out a 429 when it gets one, but a burst should not
+be a storm of them, whoever caused it: a catch-up after downtime (hundreds of
+reminders at once) or members (200 questions posted at once, 200 clicks on one
+announcement). Two layers:
+
+- :class:`HttpPacer` sits under discord.py's HTTP client and paces *every* REST
+  request the bot makes, members' work included: at most :data:`GLOBAL_PER_SECOND`
+  a second in all, :data:`CHANNEL_LIMIT` message writes per :data:`CHANNEL_PERIOD`
+  in one channel, and edits of one message are coalesced (an edit waiting for its
+  turn absorbs the ones after it: Discord gets the latest state, once). Interaction
+  responses do not pass through it (they use the interaction's webhook, which
+  Discord exempts from the global limit), so members are always answered at once.
+- :class:`Pacer` gives scheduled work a smaller share (see :mod:`bot.outbox`), so
+  that a catch-up leaves room for members' commands.
+
+Time is the event loop's, so simcord's simulated clock drives it in the tests.
 """
 
 from __future__ import annotations
@@ -11,17 +24,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import re
 from collections import deque
+from collections.abc import Awaitable
+from collections.abc import Callable
 from collections.abc import Hashable
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 #: Discord's usual bucket for messages in one channel.
 CHANNEL_LIMIT = 5
 CHANNEL_PERIOD = 5.0
+#: Requests a second for everything the bot sends (Discord's global limit is 50; the
+#: rest is margin for clock differences between the bot and Discord).
+GLOBAL_PER_SECOND = 45
 
 _scheduled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pallets_bot_scheduled_work", default=False
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningJob:
+    """The scheduled job the current task runs (see :func:`running_job`)."""
+
+    key: str
+    #: When it was due (epoch seconds), which may be long before now.
+    due_at: int
+
+
+_job: contextvars.ContextVar[RunningJob | None] = contextvars.ContextVar(
+    "pallets_bot_running_job", default=None
 )
 
 
@@ -37,20 +71,6 @@ def scheduled_work() -> Iterator[None]:
 
 def in_scheduled_work() -> bool:
     return _scheduled.get()
-
-
-@dataclass(frozen=True, slots=True)
-class RunningJob:
-    """The scheduled job the current task runs (see :func:`running_job`)."""
-
-    key: str
-    #: When it was due (epoch seconds), which may be long before now.
-    due_at: int
-
-
-_job: contextvars.ContextVar[RunningJob | None] = contextvars.ContextVar(
-    "pallets_bot_running_job", default=None
-)
 
 
 @contextlib.contextmanager
@@ -72,7 +92,9 @@ class Window:
     """At most ``limit`` acquisitions in any ``period`` seconds (a sliding window).
 
     Waiting is sleeping only (no locks or futures), so the simulated clock of the
-    tests sees every waiter as a timer; time is the event loop's.
+    tests sees every waiter as a timer; time is the event loop's. The check is made
+    against the times requests really went, so a waiter that wakes late never lets
+    more than ``limit`` through in a period.
     """
 
     def __init__(self, limit: int, period: float) -> None:
@@ -135,3 +157,127 @@ class Pacer:
         now = asyncio.get_running_loop().time()
         for key in [k for k, w in self._channels.items() if w.idle(now)]:
             del self._channels[key]
+
+
+# -- every request -------------------------------------------------------------------------
+Request = Callable[..., Awaitable[Any]]
+#: Message writes in a channel (send, edit, delete, reactions): one per-channel bucket.
+_MESSAGE_WRITE = re.compile(r"^/channels/\{channel_id\}/messages(/|$)")
+_EDIT = ("PATCH", "/channels/{channel_id}/messages/{message_id}")
+
+
+@dataclass(slots=True)
+class _PendingEdit:
+    """An edit of one message waiting for its turn; later edits merge into it."""
+
+    json: dict[str, Any]
+    started: bool = False
+    #: Sends the edit once it is its turn; every caller awaits it (shielded).
+    task: asyncio.Task[Any] | None = None
+
+
+class HttpPacer:
+    """Paces every REST request of one HTTP client (see the module docstring)."""
+
+    def __init__(
+        self,
+        per_second: int = GLOBAL_PER_SECOND,
+        *,
+        channel_limit: int = CHANNEL_LIMIT,
+        channel_period: float = CHANNEL_PERIOD,
+    ) -> None:
+        self.overall = Window(per_second, 1.0)
+        self._channel_limit = channel_limit
+        self._channel_period = channel_period
+        self._channels: dict[int, Window] = {}
+        self._edits: dict[int, _PendingEdit] = {}
+        #: Edits that were absorbed by a later one (for the tests and metrics).
+        self.coalesced = 0
+
+    def install(self, http: Any) -> None:
+        """Put the pacer in front of ``http.request`` (discord.py's one funnel)."""
+        original: Request = http.request
+        if getattr(original, "_pallets_paced", False):
+            return
+
+        async def paced(route: Any, **kwargs: Any) -> Any:
+            return await self.request(original, route, **kwargs)
+
+        paced._pallets_paced = True  # type: ignore[attr-defined]
+        http.request = paced
+
+    async def request(self, send: Request, route: Any, **kwargs: Any) -> Any:
+        method, path = route.method, route.path
+        if (method, path) == _EDIT and isinstance(kwargs.get("json"), dict):
+            return await self._edit(send, route, kwargs)
+        await self._wait(route)
+        return await send(route, **kwargs)
+
+    async def _wait(self, route: Any) -> None:
+        channel_id = getattr(route, "channel_id", None)
+        if (
+            channel_id is not None
+            and route.method != "GET"
+            and _MESSAGE_WRITE.match(route.path)
+        ):
+            window = self._window(
+                self._channels,
+                int(channel_id),
+                self._channel_limit,
+                self._channel_period,
+            )
+            await window.acquire()
+        await self.overall.acquire()
+
+    def _window(
+        self, windows: dict[int, Window], key: int, limit: int, period: float
+    ) -> Window:
+        window = windows.get(key)
+        if window is None:
+            if len(windows) >= 1000:
+                now = asyncio.get_running_loop().time()
+                for old in [k for k, w in windows.items() if w.idle(now)]:
+                    del windows[old]
+            window = windows[key] = Window(limit, period)
+        return window
+
+    async def _edit(self, send: Request, route: Any, kwargs: dict[str, Any]) -> Any:
+        """Edit a message; an edit already waiting for that message takes this one.
+
+        An edit (PATCH) sets the fields it names and leaves the others alone, so
+        applying the merged fields once is the same as applying both in order. The
+        edit is sent by a task of its own that every caller awaits: a caller that
+        goes away does not take the others' edit with it.
+        """
+        message_id = int(route.url.rstrip("/").rsplit("/", 1)[-1])
+        pending = self._edits.get(message_id)
+        if pending is not None and not pending.started:
+            pending.json.update(kwargs["json"])
+            self.coalesced += 1
+        else:
+            pending = self._edits[message_id] = _PendingEdit(dict(kwargs["json"]))
+            pending.task = asyncio.ensure_future(
+                self._send_edit(send, route, kwargs, message_id, pending)
+            )
+            # Read the outcome even if every caller went away, so it is not lost.
+            pending.task.add_done_callback(
+                lambda task: task.cancelled() or task.exception()
+            )
+        assert pending.task is not None
+        return await asyncio.shield(pending.task)
+
+    async def _send_edit(
+        self,
+        send: Request,
+        route: Any,
+        kwargs: dict[str, Any],
+        message_id: int,
+        pending: _PendingEdit,
+    ) -> Any:
+        try:
+            await self._wait(route)
+        finally:
+            pending.started = True
+            if self._edits.get(message_id) is pending:
+                del self._edits[message_id]
+        return await send(route, **{**kwargs, "json": pending.json})

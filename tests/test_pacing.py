@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 
+import discord
 import pytest
+import simcord
+from simcord import interactions as sim_interactions
+from simcord.backend import serializers
+from simcord.http import router
 
+from bot.devtools.testing import World
 from bot.pacing import in_scheduled_work
 from bot.pacing import Pacer
 from bot.pacing import scheduled_work
@@ -81,3 +89,138 @@ def test_window_refuses_nonsense() -> None:
         Window(0, 1.0)
     with pytest.raises(ValueError):
         Window(1, 0)
+
+
+# -- every request, members' work included -----------------------------------------------
+@dataclass
+class Call:
+    at: float
+    method: str
+    path: str
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
+    """Every REST call the bot makes, with the simulated time it reached Discord."""
+    made: list[Call] = []
+    original = router._check_faults
+
+    def check(backend: Any, method: str, path: str) -> None:
+        if not path.startswith("/interactions/") and not path.startswith("/webhooks/"):
+            made.append(Call(discord.utils.utcnow().timestamp(), method, path))
+        original(backend, method, path)
+
+    monkeypatch.setattr(router, "_check_faults", check)
+    return made
+
+
+def assert_under_discords_limits(calls: list[Call]) -> None:
+    """Discord: 50 requests a second in all, 5 message writes per 5 s per channel."""
+    assert most_in_window([c.at for c in calls], 1.0) <= 50
+    writes: dict[str, list[float]] = {}
+    for call in calls:
+        if call.method != "GET" and "/messages" in call.path:
+            channel = call.path.split("/")[2]
+            writes.setdefault(channel, []).append(call.at)
+    for channel, times in writes.items():
+        assert most_in_window(times, 5.0) <= 5, channel
+
+
+def click_without_waiting(
+    env: simcord.Env, member: simcord.MemberActor, message: Any, label: str
+) -> None:
+    """Deliver a click as Discord would while the bot is still busy with earlier
+    ones: simcord's ``click`` waits for the bot to finish each before the next."""
+    stored = env.backend.get_message(message.channel.id, message.id)
+    (custom_id,) = [
+        item["custom_id"]
+        for row in stored.components
+        for item in row.get("components", [])
+        if item.get("label") == label
+    ]
+    _record, payload = sim_interactions.base_payload(
+        env.backend,
+        type=discord.InteractionType.component.value,
+        channel_id=stored.channel_id,
+        guild_id=member.guild.id,
+        user_id=member.id,
+        data={"custom_id": custom_id, "component_type": 2},
+    )
+    payload["message"] = dict(serializers.message_payload(env.backend, stored))
+    env.backend.emit("INTERACTION_CREATE", payload)
+
+
+@pytest.mark.simcord(settle_timeout=120)  # 200 handlers take turns on the database
+async def test_two_hundred_questions_at_once_are_answered_under_discords_limits(
+    simcord_env: simcord.Env, world: World, calls: list[Call]
+) -> None:
+    """Members' work is paced too: 200 questions posted in the same second make 200
+    checklist replies, spread under the global limit instead of all at once, and
+    each question is answered once.
+
+    The questions match no tag rule: tagging edits a post under the triage job's own
+    lock, and simcord cannot move its clock while tasks wait on a lock (they are
+    not timers), so the paced tag edits of 200 posts would stall the simulation.
+    """
+    backend = simcord_env.backend
+    threads = []
+    for n in range(200):
+        # As Discord delivers a forum post (see post_question), all at once.
+        thread = backend.create_thread(
+            world.questions.id,
+            f"Question {n} about my homework",
+            world.alice.id,
+            type=discord.ChannelType.public_thread.value,
+        )
+        backend.create_message(thread.id, world.alice.id, "Hello, anyone around?")
+        threads.append(thread)
+    await simcord_env.advance_time(60)
+    me = simcord_env.bot.user
+    assert me is not None
+    for thread in threads:
+        answers = [
+            m for m in backend.messages[thread.id].values() if m.author_id == me.id
+        ]
+        assert len(answers) == 1, thread.name
+    assert len(calls) >= 200
+    assert_under_discords_limits(calls)
+
+
+@pytest.mark.simcord(settle_timeout=120)
+async def test_clicks_on_one_announcement_are_coalesced_and_its_reminder_paced(
+    simcord_env: simcord.Env, world: World, calls: list[Call]
+) -> None:
+    """200 members click Interested on a chat's announcement within a second: the
+    announcement is edited a few times, not 200, and shows the last count. The
+    reminder then fans out 200 DMs, paced (scheduled work keeps to its share of
+    Discord's limit)."""
+    from tests.cogs.chats.test_cog import announcement
+    from tests.cogs.chats.test_cog import create_series
+
+    await create_series(world, week="1")  # opens at once: the chat is on 01-01
+    await simcord_env.settle()
+    message = announcement(world)
+    members = [
+        world.guild.add_member(simcord_env.create_user(f"member{n}"))
+        for n in range(200)
+    ]
+    start = len(calls)
+    for member in members:
+        click_without_waiting(simcord_env, member, message, "Interested")
+    await simcord_env.advance_time(30)
+    edits = [
+        c
+        for c in calls[start:]
+        if c.method == "PATCH" and c.path.endswith(f"/messages/{message.id}")
+    ]
+    assert 1 <= len(edits) <= 10, len(edits)
+    assert "200 members interested" in (announcement(world).embeds[0].footer.text or "")
+    # The 1-hour reminder (15:00 UTC) DMs every interested member once.
+    fan_out = len(calls)
+    await simcord_env.advance_time(15 * 3600)
+    dms = [c for c in calls[fan_out:] if c.path == "/users/@me/channels"]
+    assert len(dms) == 200
+    for member in members[:5]:
+        assert len(member.user.dm_channel.history()) == 1
+    assert most_in_window([c.at for c in calls[fan_out:]], 1.0) <= 20
+    assert_under_discords_limits(calls)

@@ -8,11 +8,14 @@ announcement). Two layers:
 
 - :class:`HttpPacer` sits under discord.py's HTTP client and paces *every* REST
   request the bot makes, members' work included: at most :data:`GLOBAL_PER_SECOND`
-  a second in all, :data:`CHANNEL_LIMIT` message writes per :data:`CHANNEL_PERIOD`
-  in one channel, and edits of one message are coalesced (an edit waiting for its
-  turn absorbs the ones after it: Discord gets the latest state, once). Interaction
-  responses do not pass through it (they use the interaction's webhook, which
-  Discord exempts from the global limit), so members are always answered at once.
+  a second in all, which discord.py cannot know in advance (it learns of the global
+  limit from a 429), and one edit of a message per :data:`EDIT_PERIOD`, the edits in
+  between coalesced (an edit waiting for its turn absorbs the ones after it: Discord
+  gets the latest state, once). Per-route limits (5 messages per 5 s in a channel,
+  say) are Discord's buckets, which it announces in each answer's rate-limit
+  headers: discord.py follows them and waits before a bucket runs out. Interaction
+  responses do not pass through the pacer (they use the interaction's webhook,
+  which Discord exempts from the global limit), so members are answered at once.
 - :class:`Pacer` gives scheduled work a smaller share (see :mod:`bot.outbox`), so
   that a catch-up leaves room for members' commands.
 
@@ -24,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import re
 from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -39,6 +41,8 @@ CHANNEL_PERIOD = 5.0
 #: Requests a second for everything the bot sends (Discord's global limit is 50; the
 #: rest is margin for clock differences between the bot and Discord).
 GLOBAL_PER_SECOND = 45
+#: At most one edit of a message in this many seconds; edits in between coalesce.
+EDIT_PERIOD = 1.0
 
 _scheduled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pallets_bot_scheduled_work", default=False
@@ -161,8 +165,6 @@ class Pacer:
 
 # -- every request -------------------------------------------------------------------------
 Request = Callable[..., Awaitable[Any]]
-#: Message writes in a channel (send, edit, delete, reactions): one per-channel bucket.
-_MESSAGE_WRITE = re.compile(r"^/channels/\{channel_id\}/messages(/|$)")
 _EDIT = ("PATCH", "/channels/{channel_id}/messages/{message_id}")
 
 
@@ -180,16 +182,11 @@ class HttpPacer:
     """Paces every REST request of one HTTP client (see the module docstring)."""
 
     def __init__(
-        self,
-        per_second: int = GLOBAL_PER_SECOND,
-        *,
-        channel_limit: int = CHANNEL_LIMIT,
-        channel_period: float = CHANNEL_PERIOD,
+        self, per_second: int = GLOBAL_PER_SECOND, *, edit_period: float = EDIT_PERIOD
     ) -> None:
         self.overall = Window(per_second, 1.0)
-        self._channel_limit = channel_limit
-        self._channel_period = channel_period
-        self._channels: dict[int, Window] = {}
+        self._edit_period = edit_period
+        self._messages: dict[int, Window] = {}
         self._edits: dict[int, _PendingEdit] = {}
         #: Edits that were absorbed by a later one (for the tests and metrics).
         self.coalesced = 0
@@ -207,38 +204,19 @@ class HttpPacer:
         http.request = paced
 
     async def request(self, send: Request, route: Any, **kwargs: Any) -> Any:
-        method, path = route.method, route.path
-        if (method, path) == _EDIT and isinstance(kwargs.get("json"), dict):
+        if (route.method, route.path) == _EDIT and isinstance(kwargs.get("json"), dict):
             return await self._edit(send, route, kwargs)
-        await self._wait(route)
+        await self.overall.acquire()
         return await send(route, **kwargs)
 
-    async def _wait(self, route: Any) -> None:
-        channel_id = getattr(route, "channel_id", None)
-        if (
-            channel_id is not None
-            and route.method != "GET"
-            and _MESSAGE_WRITE.match(route.path)
-        ):
-            window = self._window(
-                self._channels,
-                int(channel_id),
-                self._channel_limit,
-                self._channel_period,
-            )
-            await window.acquire()
-        await self.overall.acquire()
-
-    def _window(
-        self, windows: dict[int, Window], key: int, limit: int, period: float
-    ) -> Window:
-        window = windows.get(key)
+    def _edit_window(self, message_id: int) -> Window:
+        window = self._messages.get(message_id)
         if window is None:
-            if len(windows) >= 1000:
+            if len(self._messages) >= 1000:
                 now = asyncio.get_running_loop().time()
-                for old in [k for k, w in windows.items() if w.idle(now)]:
-                    del windows[old]
-            window = windows[key] = Window(limit, period)
+                for old in [k for k, w in self._messages.items() if w.idle(now)]:
+                    del self._messages[old]
+            window = self._messages[message_id] = Window(1, self._edit_period)
         return window
 
     async def _edit(self, send: Request, route: Any, kwargs: dict[str, Any]) -> Any:
@@ -275,7 +253,8 @@ class HttpPacer:
         pending: _PendingEdit,
     ) -> Any:
         try:
-            await self._wait(route)
+            await self._edit_window(message_id).acquire()
+            await self.overall.acquire()
         finally:
             pending.started = True
             if self._edits.get(message_id) is pending:

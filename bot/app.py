@@ -120,6 +120,7 @@ class PalletsBot(commands.Bot):
         self.scheduler.on_failure = self.notices.job_failed
         self.scheduler.run_context = self._job_context
         self.outbox = Outbox(self, self.db)
+        self.outbox.install(self.scheduler)
         #: DMs with a fallback when a member's DMs are closed (see bot.reach).
         self.reach = Reach(self)
         self.metrics = Metrics()
@@ -163,6 +164,9 @@ class PalletsBot(commands.Bot):
     async def _recover_when_ready(self) -> None:
         await self.wait_until_ready()
         await self.scheduler.recover()
+        # After the scheduler's: it resets interrupted jobs and records what was
+        # missed, and the outbox settles only the sends no job will finish.
+        await self.outbox.recover()
         self.dispatch("pallets_ready")
 
     async def on_app_command_completion(

@@ -94,6 +94,12 @@ class _ServiceCollector(Collector):
                 stats.retried,
                 "Scheduled job runs put off to retry later, by kind.",
             ),
+            (
+                "pallets_jobs_dead",
+                stats.dead,
+                "Scheduled jobs that never finished in their tries and were stopped, "
+                "by kind.",
+            ),
         ):
             family = CounterMetricFamily(name, doc, labels=["kind"])
             for kind, value in sorted(counter.items()):
@@ -109,6 +115,16 @@ class _ServiceCollector(Collector):
             "pallets_outbox_retries",
             "Outbox sends that were tried again after a failure or crash.",
             value=outbox.retries,
+        )
+        yield CounterMetricFamily(
+            "pallets_outbox_reconciles",
+            "Times the outbox looked on Discord for an earlier try before another.",
+            value=outbox.reconciles,
+        )
+        yield CounterMetricFamily(
+            "pallets_outbox_adopted",
+            "Earlier tries found on Discord and recorded instead of sent again.",
+            value=outbox.adopted,
         )
         yield GaugeMetricFamily(
             "pallets_gateway_latency_seconds",

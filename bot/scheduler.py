@@ -147,6 +147,7 @@ class Job:
     key: str
     kind: str
     guild_id: int | None
+    #: When it was due as scheduled; retries after a failure do not move it.
     due_at: datetime
     payload: dict[str, Any]
     attempts: int
@@ -158,7 +159,7 @@ class Job:
         return record(
             cls,
             row,
-            due_at=from_ts(row["due_at"]),
+            due_at=from_ts(row["planned_at"] or row["due_at"]),
             payload=json.loads(row["payload"]),
             late=late,
         )
@@ -414,9 +415,10 @@ class Scheduler:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO jobs (key, kind, guild_id, due_at, catch_up_seconds, payload, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "created_at, planned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, "
-                "payload = excluded.payload, catch_up_seconds = excluded.catch_up_seconds "
+                "planned_at = excluded.planned_at, payload = excluded.payload, "
+                "catch_up_seconds = excluded.catch_up_seconds "
                 "WHERE jobs.state = 'pending'",
                 (
                     key,
@@ -426,6 +428,7 @@ class Scheduler:
                     int(window.total_seconds()),
                     json.dumps(payload or {}, sort_keys=True),
                     now_ts(),
+                    due,
                 ),
             )
             row = await tx.fetchone(
@@ -651,7 +654,7 @@ class Scheduler:
         # "Late" means the bot was down at the due time, not that it woke a second late.
         job = Job.from_row(row, late=(to_ts(now) - row["due_at"]) > 60)
         try:
-            with running_job(job.key, row["due_at"]):
+            with running_job(job.key, row["planned_at"] or row["due_at"]):
                 if self.run_context is not None:
                     async with self.run_context(job):
                         await kind.handler(job)
@@ -708,14 +711,15 @@ class Scheduler:
             retry_at = now_ts() + delay
             try:
                 await self._db.execute(
-                    "UPDATE jobs SET state = 'pending', due_at = ?, last_error = ? "
-                    "WHERE id = ?",
+                    "UPDATE jobs SET state = 'pending', due_at = ?, last_error = ?, "
+                    "planned_at = coalesce(planned_at, due_at) WHERE id = ?",
                     (retry_at, _describe(error), job.id),
                 )
             except DatabaseFull:
                 # No room for the reason: a same-size update still fits in place.
                 await self._db.execute(
-                    "UPDATE jobs SET state = 'pending', due_at = ? WHERE id = ?",
+                    "UPDATE jobs SET state = 'pending', due_at = ?, "
+                    "planned_at = coalesce(planned_at, due_at) WHERE id = ?",
                     (retry_at, job.id),
                 )
             self.stats.retried[job.kind] += 1

@@ -3,7 +3,10 @@
 -- A job claimed as many times as the scheduler allows without ever finishing (it
 -- stopped the bot each time: a crash, an out-of-memory kill) becomes 'dead': it is
 -- never claimed again, and organisers are told. SQLite cannot change a CHECK
--- constraint in place, so the table is rebuilt with the same columns and indexes.
+-- constraint in place, so the table is rebuilt with the same columns and indexes,
+-- and one more: planned_at, when the job was due as scheduled. A retry moves due_at
+-- (when to wake next) but not planned_at, so what a handler derives from its due
+-- time (a send's key, the next date in a series) is the same on every try.
 CREATE TABLE jobs_new (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
@@ -19,16 +22,17 @@ CREATE TABLE jobs_new (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     created_at INTEGER NOT NULL,
-    finished_at INTEGER
+    finished_at INTEGER,
+    planned_at INTEGER  -- NULL: due_at is still when it was due as scheduled
 ) STRICT;
 
 INSERT INTO jobs_new (
     id, key, kind, guild_id, due_at, catch_up_seconds, payload, state, attempts,
-    last_error, created_at, finished_at
+    last_error, created_at, finished_at, planned_at
 )
 SELECT
     id, key, kind, guild_id, due_at, catch_up_seconds, payload, state, attempts,
-    last_error, created_at, finished_at
+    last_error, created_at, finished_at, due_at
 FROM jobs;
 
 DROP TABLE jobs;
@@ -53,6 +57,9 @@ CREATE INDEX jobs_state_due ON jobs (state, due_at);
 --                     code that started it
 --   fingerprints      what each try looked like (JSON list), to recognise it
 --   adopted           1 when the message was found in the channel, not posted again
+--   retry             1 on a failed send that may be tried again by a later call with
+--                     its key (Discord trouble, or its work stopped); 0 when Discord
+--                     refused it (no permission, gone)
 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'
     CHECK (kind IN ('message', 'dm', 'event', 'thread'));
 ALTER TABLE outbox ADD COLUMN job_key TEXT;
@@ -61,6 +68,7 @@ ALTER TABLE outbox ADD COLUMN after_id INTEGER;
 ALTER TABLE outbox ADD COLUMN request TEXT;
 ALTER TABLE outbox ADD COLUMN fingerprints TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE outbox ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
 
 UPDATE outbox SET first_attempt_at = created_at WHERE state = 'pending';
 

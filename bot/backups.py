@@ -10,16 +10,28 @@ chain.
 :func:`restore` replaces the database with a backup. It refuses while any pallets-bot
 process holds the database's process lock (``<database>.lock``, see :mod:`bot.db`)
 and holds that lock itself while it works, so the bot cannot start half-way through.
+It refuses a file that is not a pallets-bot database: empty, unreadable, damaged, from
+a newer version, or with a schema that differs from what the migrations make (a
+foreign table, a planted trigger or view, a missing index).
+
+A backup knows when it was taken (``backup.taken_at`` in its ``meta`` table). The work
+that was pending in it and came due before the restore may have run in the life the
+backup does not know about: the restore leaves a mark (``restore.*`` in ``meta``) and
+the next start records that work as missed, unless the operator asked to replay it
+(``--replay``); replayed sends look in their channel first (see :mod:`bot.outbox`).
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -28,7 +40,9 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.clock import now_ts
 from bot.clock import utcnow
+from bot.db import DatabaseCorrupt
 from bot.db import DatabaseError
 from bot.db import DatabaseLocked
 from bot.db import DatabaseTooNew
@@ -94,6 +108,17 @@ async def backup_file(database: Path, destination: Path) -> None:
     async with aiosqlite.connect(f"file:{database}?mode=ro", uri=True) as source:
         async with aiosqlite.connect(partial) as target:
             await source.backup(target)
+            # In the copy only: when it was taken, for a later restore to say what
+            # came after it.
+            try:
+                await target.execute(
+                    "INSERT INTO meta (key, value) VALUES ('backup.taken_at', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(now_ts()),),
+                )
+                await target.commit()
+            except sqlite3.OperationalError:
+                pass  # not migrated yet (no meta table): nothing to remember
     partial.replace(destination)
 
 
@@ -135,8 +160,9 @@ async def install(bot: PalletsBot) -> None:
 
 
 # -- restore --------------------------------------------------------------------------
-class RestoreError(DatabaseError):
-    """The backup cannot be restored; the message says why."""
+class RestoreError(DatabaseCorrupt):
+    """The backup cannot be restored (it is not a pallets-bot database as the
+    migrations make it); the message says why. Exits 12, as a damaged file does."""
 
 
 @contextmanager
@@ -159,28 +185,94 @@ def process_lock(database: Path) -> Iterator[None]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-def check_backup(path: Path) -> int:
-    """Return the schema version of the backup at ``path``, or raise RestoreError."""
+@functools.cache
+def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
+    """The objects (type, name, SQL) the migrations up to ``version`` create."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for migration in load_migrations()[:version]:
+            conn.executescript(migration.sql)
+        return _schema(conn)
+    finally:
+        conn.close()
+
+
+def _schema(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str]]:
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return frozenset(
+        (kind, name, re.sub(r"\s+", " ", sql or "").strip()) for kind, name, sql in rows
+    )
+
+
+def schema_problems(conn: sqlite3.Connection, version: int) -> list[str]:
+    """What differs between the database's schema and what the migrations make:
+    foreign objects (a table, trigger, view or index no migration made), missing
+    ones, and ones whose definition was changed."""
+    expected = {(kind, name): sql for kind, name, sql in expected_schema(version)}
+    found = {(kind, name): sql for kind, name, sql in _schema(conn)}
+    problems = []
+    for kind, name in sorted(found.keys() - expected.keys()):
+        problems.append(f"a {kind} no migration made: {name}")
+    for kind, name in sorted(expected.keys() - found.keys()):
+        problems.append(f"missing {kind} {name}")
+    for kind, name in sorted(found.keys() & expected.keys()):
+        if found[kind, name] != expected[kind, name]:
+            problems.append(f"{kind} {name} differs from its migration")
+    return problems
+
+
+def check_database_file(path: Path) -> int:
+    """Return the schema version of the pallets-bot database at ``path``, or raise.
+
+    Refuses an empty file, a file SQLite cannot read or that fails its integrity
+    check, a schema version of 0 or from a newer pallets-bot, and a schema that is
+    not what the migrations make (:func:`schema_problems`).
+    """
     if not path.is_file():
         raise RestoreError(f"no backup at {path}")
+    if path.stat().st_size == 0:
+        raise RestoreError(f"{path} is empty (0 bytes): not a backup")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            known = len(load_migrations())
+            problems = (
+                schema_problems(conn, version)
+                if integrity == "ok" and 0 < version <= known
+                else []
+            )
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise RestoreError(f"{path} is not a readable SQLite database: {exc}") from exc
     if integrity != "ok":
         raise RestoreError(f"{path} fails the integrity check: {integrity}")
-    known = len(load_migrations())
     if version > known:
         raise DatabaseTooNew(
             f"{path} is at schema version {version}, but this pallets-bot knows only "
             f"{known}: upgrade pallets-bot first"
         )
+    if version == 0:
+        raise RestoreError(
+            f"{path} is not a pallets-bot database (it has no schema version)"
+        )
+    if problems:
+        shown = "; ".join(problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise RestoreError(
+            f"{path} is not a pallets-bot database as the migrations make it: "
+            f"{shown}{more}"
+        )
     return version
+
+
+def check_backup(path: Path) -> int:
+    """Return the schema version of the backup at ``path``, or raise RestoreError."""
+    return check_database_file(path)
 
 
 def _copy(source: Path, destination: Path, *, read_only: bool = True) -> None:
@@ -196,13 +288,71 @@ def _copy(source: Path, destination: Path, *, read_only: bool = True) -> None:
         src.close()
 
 
-def restore(backup: Path, database: Path) -> Path | None:
-    """Replace ``database`` with ``backup``; return where the old database was kept.
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What :func:`restore` did."""
 
-    Refuses (:class:`DatabaseLocked`) while the bot runs. The database being replaced
-    is kept beside it as ``<name>.before-restore-<time>`` (with its write-ahead log
-    folded in), so a restore can itself be undone. Migrations bring an older backup
-    up to date when the bot next starts.
+    #: Where the replaced database was kept, if there was one.
+    kept: Path | None
+    #: When the backup was taken (epoch seconds; estimated for old backups).
+    taken_at: int
+    #: Pending jobs in the backup that came due before the restore: recorded missed
+    #: at the next start, or run again with ``replay``.
+    due: int
+    replay: bool
+
+
+def _taken_at(conn: sqlite3.Connection, path: Path) -> int:
+    """When the backup was taken: its own record, or the last thing it knows of."""
+    row = conn.execute(
+        "SELECT value FROM meta WHERE key = 'backup.taken_at'"
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    latest = conn.execute(
+        "SELECT max(t) FROM (SELECT max(created_at, coalesce(finished_at, 0)) AS t "
+        "FROM jobs UNION ALL SELECT max(created_at, coalesce(sent_at, 0)) FROM outbox)"
+    ).fetchone()[0]
+    return int(latest) if latest else int(path.stat().st_mtime)
+
+
+def _mark(partial: Path, *, replay: bool) -> tuple[int, int]:
+    """Leave the restore's mark in the copy; return (taken_at, due)."""
+    now = now_ts()
+    conn = sqlite3.connect(partial)
+    try:
+        taken_at = _taken_at(conn, partial)
+        due = int(
+            conn.execute(
+                "SELECT count(*) FROM jobs WHERE state IN ('pending', 'running') "
+                "AND due_at <= ?",
+                (now,),
+            ).fetchone()[0]
+        )
+        with conn:
+            conn.execute("DELETE FROM meta WHERE key LIKE 'restore.%'")
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("restore.backup_taken_at", str(taken_at)),
+                    ("restore.restored_at", str(now)),
+                    ("restore.replay", "1" if replay else "0"),
+                ],
+            )
+    finally:
+        conn.close()
+    return taken_at, due
+
+
+def restore(backup: Path, database: Path, *, replay: bool = False) -> Restored:
+    """Replace ``database`` with ``backup``.
+
+    Refuses (:class:`DatabaseLocked`) while the bot runs, and (:class:`RestoreError`)
+    a file that is not a pallets-bot database (:func:`check_database_file`). The
+    database being replaced is kept beside it as ``<name>.before-restore-<time>``
+    (with its write-ahead log folded in), so a restore can itself be undone.
+    Migrations bring an older backup up to date when the bot next starts, and the
+    work due before the restore is recorded missed then, unless ``replay``.
     """
     check_backup(backup)
     with process_lock(database):
@@ -216,8 +366,9 @@ def restore(backup: Path, database: Path) -> Path | None:
         partial = database.with_name(database.name + ".restoring")
         partial.unlink(missing_ok=True)
         _copy(backup, partial)
+        taken_at, due = _mark(partial, replay=replay)
         for suffix in ("-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         os.replace(partial, database)
     log.info("restored %s from %s", database, backup)
-    return kept
+    return Restored(kept, taken_at, due, replay)

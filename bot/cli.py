@@ -229,8 +229,21 @@ def backup(path: Path) -> None:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore(path: Path, yes: bool) -> None:
-    """Replace the database with the backup at PATH (the bot must be stopped)."""
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Run the work that came due before the restore again (each send looks in "
+    "its channel first) instead of recording it missed.",
+)
+def restore(path: Path, yes: bool, replay: bool) -> None:
+    """Replace the database with the backup at PATH (the bot must be stopped).
+
+    Work that was pending in the backup and came due before now may have run after
+    the backup was taken: the next start records it missed, unless --replay.
+    """
+    from datetime import datetime
+    from datetime import UTC
+
     from bot.backups import restore as restore_backup
     from bot.db import DatabaseError
 
@@ -240,15 +253,24 @@ def restore(path: Path, yes: bool) -> None:
             f"Replace {settings.database_path} with {path}?", abort=True, default=False
         )
     try:
-        kept = restore_backup(path, settings.database_path)
+        restored = restore_backup(path, settings.database_path, replay=replay)
     except DatabaseError as exc:
         raise _database_failure(exc) from None
-    if kept is not None:
-        click.echo(f"the previous database was kept as {kept}")
+    if restored.kept is not None:
+        click.echo(f"the previous database was kept as {restored.kept}")
+    taken = datetime.fromtimestamp(restored.taken_at, UTC).strftime("%Y-%m-%d %H:%M")
     click.echo(
-        f"restored {settings.database_path} from {path}; "
+        f"restored {settings.database_path} from {path} (taken {taken} UTC); "
         "migrations bring it up to date at the next start"
     )
+    if restored.due:
+        fate = (
+            "run again at the next start (each send looks in its channel first)"
+            if replay
+            else "recorded missed at the next start, as they may have run after "
+            "the backup was taken (--replay runs them again)"
+        )
+        click.echo(f"{restored.due} jobs that came due before now will be {fate}")
 
 
 @main.command()
@@ -334,6 +356,12 @@ async def _with_db(settings: Settings, action: str) -> list[str] | str:
             raise DatabaseCorrupt(
                 f"{path}: integrity check failed: {integrity}; restore a backup"
             )
+        problems = await asyncio.to_thread(_schema_problems, path, version)
+        if problems:
+            raise DatabaseCorrupt(
+                f"{path} is not a pallets-bot database as the migrations make it: "
+                + "; ".join(problems[:5])
+            )
         if version < known:
             missing = known - version
             return (
@@ -346,6 +374,18 @@ async def _with_db(settings: Settings, action: str) -> list[str] | str:
         raise _database_failure(exc) from None
     finally:
         await db.close()
+
+
+def _schema_problems(path: Path, version: int) -> list[str]:
+    import sqlite3
+
+    from bot.backups import schema_problems
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return schema_problems(conn, version)
+    finally:
+        conn.close()
 
 
 @main.group()

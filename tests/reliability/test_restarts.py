@@ -11,14 +11,19 @@ from __future__ import annotations
 import types
 from collections import Counter
 from datetime import datetime
+from datetime import timedelta
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import pytest
 import simcord
 from simcord import gateway as sim_gateway
 
+from bot import backups
+from bot.app import create_bot
 from bot.app import PalletsBot
+from bot.clock import utcnow
 from bot.devtools.testing import post_question
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
@@ -270,3 +275,107 @@ async def test_daily_backup_missed_over_days_runs_once_and_plans_one_next(
     await assert_restarts_and_reconnects_change_nothing(simcord_env, settings)
     await advance_to(simcord_env, 3 * DAY + 4 * HOUR)
     assert len(list((tmp_path / "backups").glob("*.sqlite3"))) == 1
+
+
+# -- after a restore from a backup ---------------------------------------------------------------
+PING = "test.ping"
+
+
+def install_ping(bot: PalletsBot, channel_id: int, *, says_late: bool) -> None:
+    async def ping(job: Any) -> None:
+        late = " (late)" if says_late and job.late else ""
+        await bot.outbox.send(
+            f"test:ping:{job.key}",
+            channel_id,
+            guild_id=job.guild_id,
+            content=f"ping {job.payload['n']}{late}",
+        )
+
+    bot.scheduler.register(PING, ping, catch_up=timedelta(hours=6))
+
+
+async def restore_and_start(
+    env: simcord.Env,
+    settings: Settings,
+    world: World,
+    backup: Path,
+    *,
+    replay: bool,
+    says_late: bool,
+) -> PalletsBot:
+    await env.settle()
+    await bot_of(env).stop_services()
+    backups.restore(backup, settings.database_path, replay=replay)
+    await env.advance_time(10 * 60)
+    new = create_bot(settings)
+    install_ping(new, world.general.id, says_late=says_late)
+    await env.restart_bot(new)
+    await env.settle()
+    return new
+
+
+@only()
+async def test_work_that_ran_after_the_backup_does_not_run_again_after_a_restore(
+    cogs: None,
+    simcord_env: simcord.Env,
+    world: World,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """The backup was taken before a job ran; the job ran; the backup is restored.
+    The job is pending again in the restored file: it is recorded missed, not run a
+    second time (it said "ping 1", then "ping 1 (late)")."""
+    install_ping(bot_of(simcord_env), world.general.id, says_late=True)
+    await bot_of(simcord_env).schedule(
+        PING,
+        "p1",
+        utcnow() + timedelta(minutes=10),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(5 * 60)
+    backup = tmp_path / "backup.sqlite3"
+    await backups.backup_file(settings.database_path, backup)
+    await simcord_env.advance_time(10 * 60)
+    assert texts(world.general) == ["ping 1"]
+    bot = await restore_and_start(
+        simcord_env, settings, world, backup, replay=False, says_late=True
+    )
+    await simcord_env.advance_time(3600)
+    assert texts(world.general) == ["ping 1"]
+    row = await bot.scheduler.get("p1")
+    assert row is not None and row["state"] == "missed"
+    assert "restored from a backup" in row["last_error"]
+
+
+@only()
+async def test_replayed_work_after_a_restore_finds_what_it_already_posted(
+    cogs: None,
+    simcord_env: simcord.Env,
+    world: World,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """Asked to replay (``restore --replay``), the job runs again, and its send looks
+    in the channel from the backup's time: the post it made is found, not doubled."""
+    install_ping(bot_of(simcord_env), world.general.id, says_late=False)
+    await bot_of(simcord_env).schedule(
+        PING,
+        "p1",
+        utcnow() + timedelta(minutes=10),
+        guild_id=world.guild.id,
+        payload={"n": 1},
+    )
+    await simcord_env.advance_time(5 * 60)
+    backup = tmp_path / "backup.sqlite3"
+    await backups.backup_file(settings.database_path, backup)
+    await simcord_env.advance_time(10 * 60)
+    bot = await restore_and_start(
+        simcord_env, settings, world, backup, replay=True, says_late=False
+    )
+    await simcord_env.advance_time(3600)
+    assert texts(world.general) == ["ping 1"]
+    row = await bot.scheduler.get("p1")
+    assert row is not None and row["state"] == "done"
+    status = await bot.outbox.status("test:ping:p1")
+    assert status is not None and status.adopted

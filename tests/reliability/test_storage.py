@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import simcord
@@ -537,3 +538,84 @@ def test_every_database_exit_code_is_documented_in_the_help(runner: CliRunner) -
     assert len(codes) == len(kinds)  # one code per kind of trouble
     for code in codes:
         assert f"\n  {code}  " in help_text or f"  {code}  " in help_text, code
+
+
+# -- restore refuses what is not a pallets-bot database ------------------------------------
+def planted(path: Path, *statements: str) -> Path:
+    """A real, migrated database with ``statements`` run on it."""
+    migrated(path)
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "says"),
+    [
+        ("empty", lambda p: p.write_bytes(b""), "empty (0 bytes)"),
+        (
+            "foreign",
+            lambda p: planted(
+                p,
+                "CREATE TABLE notes (body TEXT)",
+                f"PRAGMA user_version = {len(load_migrations())}",
+            ),
+            "a table no migration made: notes",
+        ),
+        (
+            "unversioned",
+            lambda p: (
+                sqlite3.connect(p).execute("CREATE TABLE t (x)").connection.close()
+            ),
+            "no schema version",
+        ),
+        (
+            "trigger",
+            lambda p: planted(
+                p,
+                "CREATE TRIGGER spy AFTER INSERT ON guild_settings BEGIN "
+                "DELETE FROM jobs; END",
+            ),
+            "a trigger no migration made: spy",
+        ),
+        (
+            "view",
+            lambda p: planted(p, "CREATE VIEW everything AS SELECT * FROM outbox"),
+            "a view no migration made: everything",
+        ),
+        (
+            "dropped-index",
+            lambda p: planted(p, "DROP INDEX jobs_state_due"),
+            "missing index jobs_state_due",
+        ),
+    ],
+)
+def test_restore_refuses_what_the_migrations_did_not_make(
+    runner: CliRunner, db_path: Path, tmp_path: Path, name: str, make: Any, says: str
+) -> None:
+    """An empty file, a database of something else (even one claiming our schema
+    version), and a real backup with a planted trigger or view or a dropped index
+    are refused with exit 12, and the database is kept."""
+    migrated(db_path)
+    before = db_path.read_bytes()
+    bad = tmp_path / f"{name}.sqlite3"
+    make(bad)
+    result = runner.invoke(main, ["restore", "--yes", str(bad)])
+    assert_refused(result, CODE_CORRUPT, says)
+    assert db_path.read_bytes() == before
+
+
+def test_check_says_a_foreign_database_is_not_ok(
+    runner: CliRunner, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` said "database ok" for any file at the right schema version."""
+    db_path.parent.mkdir(parents=True)
+    planted(db_path, "CREATE TRIGGER spy AFTER INSERT ON jobs BEGIN SELECT 1; END")
+    result = runner.invoke(main, ["check"])
+    assert_refused(result, CODE_CORRUPT, "a trigger no migration made: spy")
+    migrated(db_path.with_name("clean.sqlite3"))
+    monkeypatch.setenv(
+        "PALLETS_BOT_DATABASE_PATH", str(db_path.with_name("clean.sqlite3"))
+    )
+    assert "database ok" in runner.invoke(main, ["check"]).output

@@ -38,6 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import discord
 import simcord
 from simcord.backend.models import ScheduledEvent
 from simcord.http.client import FakeHTTPClient
@@ -97,6 +98,8 @@ def _install_journal(
         if channel in dm_of:
             path = path.replace(channel, dm_of[channel], 1)
         line = {
+            # Simulated time: the judge checks resends against Discord's window.
+            "at": discord.utils.utcnow().timestamp(),
             "method": route.method,
             "path": path,
             "nonce": body.get("nonce"),

@@ -4,11 +4,13 @@ A happening (one chat of a series, one community event) has an announcement that
 kept up to date, a Discord scheduled event, and reminder jobs. The parts that are the
 same for every happening live here, so they behave the same everywhere:
 
-- :func:`adopt_or_create` makes the Discord scheduled event, once. The job records
-  the event's id (``record``) right after Discord answers; should the process die
-  between Discord's answer and that commit, the next try finds the event the bot
-  made (same name, same start, made by the bot, recorded by no other happening) and
-  adopts it instead of making a second one.
+- :func:`adopt_or_create` makes the Discord scheduled event, once, through the outbox
+  (:meth:`bot.outbox.Outbox.create_event`, under the happening's key). The job
+  records the event's id (``record``) right after Discord answers; should the
+  process die between Discord's answer and that commit, or the answer be lost, the
+  next try finds the event the bot made (same name, same start, made by the bot,
+  recorded by no other happening) and adopts it instead of making a second one. An
+  event deleted on Discord is forgotten (:func:`forget`), and made again when asked.
 - One policy for Discord trouble: trouble worth retrying (429, 5xx, the network) is
   raised for the job to retry while it may; anything else, or trouble on the last
   try, is logged and told to the organisers (``bot.notices``), and the announcement
@@ -158,11 +160,23 @@ def _adoptable(guild: discord.Guild, plan: EventPlan) -> list[discord.ScheduledE
     ]
 
 
+def event_key(key: str, plan: EventPlan) -> str:
+    """The outbox key of the happening's Discord event (``key``) at this start."""
+    return f"{key}:{int(plan.start.timestamp())}"
+
+
+async def forget(bot: PalletsBot, key: str) -> None:
+    """The happening's Discord event (``key``) is gone: the next
+    :func:`adopt_or_create` makes a new one."""
+    await bot.outbox.forget(f"{key}:", prefix=True)
+
+
 async def adopt_or_create(
     bot: PalletsBot,
     guild_id: int,
     plan: EventPlan,
     *,
+    key: str,
     record: Callable[[int], Awaitable[None]],
     taken: Callable[[int], Awaitable[bool]],
     retry: bool,
@@ -170,6 +184,8 @@ async def adopt_or_create(
 ) -> int | None:
     """Give a happening its Discord scheduled event; return its id, or None.
 
+    :param key: the job's key for the happening's Discord event; with the start it
+        keys the event in the outbox.
     :param record: stores the event's id in the happening's row; called before
         anything else can look for the event.
     :param taken: whether an event id is already recorded by another happening of
@@ -184,12 +200,19 @@ async def adopt_or_create(
             raise RetryLater("guild not available yet")
         log.warning("no Discord event: guild %s is not available", guild_id)
         return None
-    for existing in _adoptable(guild, plan):
-        # Made just before a crash, before its id was recorded: adopt it.
-        if not await taken(existing.id):
-            await record(existing.id)
-            log.info("adopted Discord event %s in guild %s", existing.id, guild_id)
-            return existing.id
+    sent = await bot.outbox.status(event_key(key, plan))
+    if sent is not None and sent.message_id is not None:
+        # Made (or adopted) by an earlier try whose record did not commit.
+        await record(sent.message_id)
+        return sent.message_id
+    if sent is None:
+        # No try the outbox knows of; an event the bot made that no happening
+        # recorded (a version before the outbox kept events) is still adopted.
+        for existing in _adoptable(guild, plan):
+            if not await taken(existing.id):
+                await record(existing.id)
+                log.info("adopted Discord event %s in guild %s", existing.id, guild_id)
+                return existing.id
     trouble: Trouble | None = None
     channel: discord.abc.Snowflake | None = None
     active = sum(
@@ -211,7 +234,10 @@ async def adopt_or_create(
             await tell_organisers(bot, guild_id, tell, trouble)
         return None
     try:
-        created = await guild.create_scheduled_event(**plan.create_kwargs(channel))
+        # Reconciles first when an earlier try may have made it (see bot.outbox).
+        delivery = await bot.outbox.create_event(
+            event_key(key, plan), guild, taken=taken, **plan.create_kwargs(channel)
+        )
     except discord.HTTPException as error:
         retry_or_give_up(error, retry=retry)
         log.warning("no Discord event in guild %s: %s", guild_id, error)
@@ -223,8 +249,12 @@ async def adopt_or_create(
             )
             await tell_organisers(bot, guild_id, tell, trouble, error)
         return None
-    await record(created.id)
-    return created.id
+    if delivery.message_id is None:
+        return None
+    if delivery.adopted:
+        log.info("adopted Discord event %s in guild %s", delivery.message_id, guild_id)
+    await record(delivery.message_id)
+    return delivery.message_id
 
 
 async def fetch_event(

@@ -237,6 +237,17 @@ class Outbox:
             return None
         return _delivery(row)
 
+    async def forget(self, key: str, *, prefix: bool = False) -> None:
+        """Forget the send ``key`` (with ``prefix``, every send whose key starts so):
+        what it made is gone (deleted on Discord), and a later call makes it anew."""
+        if not prefix:
+            await self._db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+            return
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        await self._db.execute(
+            "DELETE FROM outbox WHERE key LIKE ? ESCAPE '\\'", (escaped + "%",)
+        )
+
     # -- messages ----------------------------------------------------------------------
     async def send(
         self,
@@ -322,13 +333,20 @@ class Outbox:
 
     # -- scheduled events and threads --------------------------------------------------
     async def create_event(
-        self, key: str, guild: discord.Guild, **fields: Any
+        self,
+        key: str,
+        guild: discord.Guild,
+        *,
+        taken: Callable[[int], Awaitable[bool]] | None = None,
+        **fields: Any,
     ) -> Delivery:
         """Create a Discord scheduled event once (``fields`` as for
         :meth:`discord.Guild.create_scheduled_event`); ``message_id`` is its id.
 
         A retry first looks for an event of the bot with the same name and start
-        made since the first try, and adopts it.
+        made since the first try, and adopts it; ``taken`` says which events the
+        caller already knows as another's. Discord refusing it raises, but a later
+        call with the key tries again (after a permission was given, say).
         """
         request = {
             "name": str(fields["name"]),
@@ -340,7 +358,7 @@ class Outbox:
             return guild.id, event.id
 
         async def find(attempt: _Try) -> int | None:
-            return await self._find_event(guild.id, request, attempt)
+            return await self._find_event(guild.id, request, attempt, taken)
 
         return await self._deliver(
             key,
@@ -461,7 +479,9 @@ class Outbox:
                 )
             where, made = await make()
         except (discord.Forbidden, discord.NotFound) as error:
-            await self._fail(key, error)
+            # An event or a thread is made again by a later call (a permission given,
+            # an organiser's edit); a refused message or DM stays refused.
+            await self._fail(key, error, retry=kind in ("event", "thread"))
             # Whoever reports the failure can then say which channel to fix.
             error.__dict__["channel_id"] = channel_id
             raise
@@ -473,6 +493,11 @@ class Outbox:
             # else (a member's action) hands it to the outbox's own job.
             error.__dict__[_KEY_ATTR] = key
             if current_job() is not None:
+                raise
+            if kind in ("event", "thread"):
+                # The caller tells whoever asked; the outbox only checks later
+                # whether the try reached Discord (a later call tries again).
+                await self._hand_over(key, guild_id, resend=False, after=SETTLE_DELAY)
                 raise
             await self._hand_over(key, guild_id, resend=True)
             log.warning("send %s put off after Discord trouble: %s", key, error)
@@ -611,7 +636,11 @@ class Outbox:
         )
 
     async def _find_event(
-        self, guild_id: int, request: Mapping[str, Any], attempt: _Try
+        self,
+        guild_id: int,
+        request: Mapping[str, Any],
+        attempt: _Try,
+        taken: Callable[[int], Awaitable[bool]] | None = None,
     ) -> int | None:
         """An event of the bot with the request's name and start, made since the
         first try and no other send's, or ``None``."""
@@ -626,6 +655,7 @@ class Outbox:
                 and event.creator_id in (me, None)
                 and event.id > attempt.after_id
                 and not await self._recorded(event.id)
+                and not (taken is not None and await taken(event.id))
             ):
                 return event.id
         return None
@@ -701,9 +731,11 @@ class Outbox:
         )
         return Delivery(key, where, object_id, fresh=False, adopted=True)
 
-    async def _fail(self, key: str, error: discord.HTTPException) -> str:
+    async def _fail(
+        self, key: str, error: discord.HTTPException, *, retry: bool = False
+    ) -> str:
         reason = f"Discord {error.status} ({error.code}): {error.text}"[:500]
-        await self._fail_with(key, reason, retry=False)
+        await self._fail_with(key, reason, retry=retry)
         log.warning("send %s refused: %s", key, reason)
         return reason
 
@@ -717,9 +749,17 @@ class Outbox:
         )
 
     # -- finishing what nobody else will -----------------------------------------------
-    async def _hand_over(self, key: str, guild_id: int | None, *, resend: bool) -> None:
+    async def _hand_over(
+        self,
+        key: str,
+        guild_id: int | None,
+        *,
+        resend: bool,
+        after: timedelta | None = None,
+    ) -> None:
         """Let the outbox's own job finish (or, with ``resend`` False, only check)
-        the pending send ``key``."""
+        the pending send ``key``, ``after`` from now (by default: at once for a
+        check, :data:`SETTLE_DELAY` for a resend)."""
         if self._scheduler is None:
             return
         job_key = f"outbox:{'resend' if resend else 'check'}:{key}"
@@ -730,7 +770,7 @@ class Outbox:
         await self._scheduler.schedule(
             SETTLE_KIND,
             job_key,
-            utcnow() + (SETTLE_DELAY if resend else timedelta(0)),
+            utcnow() + (after or (SETTLE_DELAY if resend else timedelta(0))),
             guild_id=guild_id,
             payload={"key": key, "resend": resend},
             catch_up=SETTLE_CATCH_UP,

@@ -107,6 +107,11 @@ def end_key(occ: Occurrence) -> str:
     return _work_key(occ, "end")
 
 
+def discord_event_key(occ_id: int) -> str:
+    """The Discord event of an occurrence (an outbox send, with its start)."""
+    return f"chats:occ:{occ_id}:discord-event"
+
+
 def announce_key(occ_id: int) -> str:
     """The announcement of an occurrence (an outbox send)."""
     return f"chats:occ:{occ_id}:announce"
@@ -303,6 +308,7 @@ class ChatEngine:
             self.bot,
             occ.guild_id,
             plan,
+            key=discord_event_key(occ.id),
             record=record,
             taken=taken,
             retry=retry,

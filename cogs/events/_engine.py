@@ -142,6 +142,11 @@ def reminder_prefixes(event_id: int) -> tuple[str, ...]:
     )
 
 
+def discord_event_key(event_id: int) -> str:
+    """The Discord event of an event (an outbox send, with its start)."""
+    return f"events:discord-event:{event_id}"
+
+
 def announce_key(event_id: int) -> str:
     """The announcement of an event (an outbox send)."""
     return f"events:announce:{event_id}"
@@ -465,6 +470,7 @@ class EventEngine:
                 description=event.description,
                 location=event.location,
             ),
+            key=discord_event_key(event.id),
             record=record,
             taken=taken,
             retry=False,
@@ -479,6 +485,7 @@ class EventEngine:
             if self.bot.get_guild(event.guild_id) is not None:
                 # Deleted on Discord: forget it, so an edit makes a new one.
                 await q.set_scheduled_event(self.db, event.id, None)
+                await happenings.forget(self.bot, discord_event_key(event.id))
         return found
 
     async def edit_discord_event(self, event: Event) -> None:

@@ -1749,3 +1749,26 @@ async def test_a_refused_thread_stops_a_mentoring_match_and_says_why(
         states = await bot_of(env).db.fetchall("SELECT state FROM mentor_requests")
         assert [r["state"] for r in states] == ["open", "open"]
         assert world.mentorship.threads == []
+
+
+# -- Discord applied it, the answer was lost ----------------------------------------------------
+async def test_a_lost_answer_when_a_chat_opens_makes_one_discord_event(
+    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chat's Discord event is made but Discord's answer is lost (a 502): the
+    job's retry finds the event (it has no nonce) and records it; one event."""
+    from tests.cogs.chats.test_cog import create_series
+    from tests.cogs.chats.test_cog import TO_OPEN
+    from tests.reliability._discord import Fidelity
+
+    fidelity = Fidelity().install(monkeypatch)
+    fidelity.lose_answers("POST", f"/guilds/{world.guild.id}/scheduled-events")
+    await create_series(world)
+    await advance_to(simcord_env, TO_OPEN + HOUR)
+    made = list(simcord_env.backend.get_guild(world.guild.id).scheduled_events)
+    assert len(fidelity.lost) == 1 and len(made) == 1
+    bot = bot_of(simcord_env)
+    recorded = await bot.db.fetchval("SELECT event_id FROM chat_occurrences")
+    assert recorded == made[0]
+    announcements = [m for m in world.announcements.history() if m.embeds]
+    assert len(announcements) == 1

@@ -328,7 +328,12 @@ class EventEngine:
 
     # -- publishing ---------------------------------------------------------------------------
     async def publish(self, interaction: Interaction, event_id: int) -> None:
-        """The Publish button: announce, create the Discord event, plan reminders."""
+        """The Publish button: announce, create the Discord event, plan reminders.
+
+        Publishing speaks for the community, as /event create does: the organiser
+        role is checked again at the click (it may have been lost since the preview).
+        """
+        await require_role(interaction, Role.ORGANISER)
         event = await self.for_organiser(interaction, event_id)
         if event.published:
             raise Refused(Problem.ALREADY_PUBLISHED)

@@ -214,8 +214,9 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 # remove menus under an organiser's /chat topics, Publish under an event preview, the
 # series delete confirmation, the code of conduct), and those in DMs (an event's links
 # and feedback). Nobody else can see them to click; their handlers check the role
-# again all the same. A member's event is approved or declined in the organisers' log
-# channel, and those handlers check the organiser role.
+# again all the same (test_ephemeral_only_buttons_check_the_role_again). A member's
+# event is approved or declined in the organisers' log channel, and those handlers
+# check the organiser role.
 
 PERMISSION_WORDS = ("Only members with", "manage the server", "Only the ")
 
@@ -857,3 +858,72 @@ async def test_hidden_means_hidden(simcord_env: simcord.Env, world: World) -> No
         member = world.members()[name]
         sees = can_access_channel(simcord_env, scene.checkin.channel.id, member)
         assert sees == (BUTTONS["mentorship check-in"][ROLES.index(role)] != H), role
+
+
+# -- buttons shown only to the member who ran the command -----------------------------------
+def _shown(result: simcord.InteractionResult) -> Any:
+    return result.followups[-1] if result.followups else result.response
+
+
+def _text(result: simcord.InteractionResult) -> str:
+    return "\n".join(
+        (m.content or "") for m in [result.response, *result.followups] if m
+    )
+
+
+async def _count(env: simcord.Env, sql: str) -> int:
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    return int(await bot.db.fetchval(sql))
+
+
+async def test_ephemeral_only_buttons_check_the_role_again(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """Claim under /mentor queue, Confirm under /mentor match, Publish under an event
+    preview and the series delete confirmation are shown only to the member who ran
+    the command, who had the role then. Lose the role, click: refused in words,
+    privately, and nothing changes."""
+    from tests.cogs.chats.test_cog import create_series
+    from tests.cogs.events.test_cog import FORM
+    from tests.cogs.mentorship.test_cog import make_profile
+    from tests.cogs.mentorship.test_cog import make_request
+
+    backend = simcord_env.backend
+    guild_id = world.guild.id
+
+    def lose(member: simcord.MemberActor, role: simcord.RoleHandle) -> None:
+        backend.remove_member_role(guild_id, member.id, role.id)
+
+    def refused(result: simcord.InteractionResult) -> None:
+        assert result.ephemeral, _text(result)
+        assert any(word in _text(result) for word in PERMISSION_WORDS), _text(result)
+
+    # Set everything up while the roles are held.
+    await make_profile(world, world.mentor)
+    await make_profile(world, world.mentor2, capacity=1)
+    request_id = await make_request(world, world.alice)
+    await make_request(world, world.bob, topics="flask")
+    queue = await world.mentor.slash(world.general, "mentor queue")
+    match = await world.organiser.slash(world.general, "mentor match")
+    await create_series(world)
+    delete = await world.organiser.slash(
+        world.general, "chat series-delete", series="Flask chat"
+    )
+    form = await open_event_form(world)
+    preview = await world.organiser.submit_modal(form, FORM)
+    assert preview.response is not None
+
+    lose(world.mentor, world.mentor_role)
+    lose(world.organiser, world.organiser_role)
+    await simcord_env.settle()
+    pairs = "SELECT count(*) FROM mentor_pairings"
+    refused(await world.mentor.click(_shown(queue), label=f"Claim #{request_id}"))
+    refused(await world.organiser.click(_shown(match), label="Confirm"))
+    assert await _count(simcord_env, pairs) == 0
+    refused(await world.organiser.click(_shown(delete), label="Delete the series"))
+    assert await _count(simcord_env, "SELECT count(*) FROM chat_series") == 1
+    refused(await world.organiser.click(_shown(preview), label="Publish"))
+    published = "SELECT count(*) FROM events WHERE state = 'published'"
+    assert await _count(simcord_env, published) == 0
+    assert world.events.last_message is None

@@ -18,6 +18,7 @@ Two ways to kill it:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -26,6 +27,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections import defaultdict
@@ -290,6 +292,8 @@ MAX_DOWNTIME = 2 * 3600
 #: Simulated time between looks at the bot, and how long the run may take at most.
 STEP = 30
 MAX_STEPS_PER_KILL = 400
+#: Real seconds one step may take before the run counts as hung.
+STALL_SECONDS = 300
 
 
 @pytest.mark.timeout(3600)
@@ -311,14 +315,61 @@ async def test_kills_at_every_step_with_downtime_make_nothing_twice(
     bot = create_bot(settings)
     env = simcord.Env(bot)
     await env.start()
+    watchdog = Watchdog(asyncio.current_task())
+    monkeypatch.setattr(simcord.Env, "advance_time", watchdog.wrap(env.advance_time))
     try:
-        with env.time_context():
+        with env.time_context(), watchdog:
             bot = await run_enumerated(env, settings, killer, fidelity, rng)
     finally:
         bot_now = env.bot
         await env.shutdown()
         if isinstance(bot_now, PalletsBot):
             await bot_now.stop_services()
+
+
+class Watchdog:
+    """Fail (with every task's stack) instead of hanging when the clock stops moving.
+
+    The run is many short steps of simulated time; one that takes longer than
+    :data:`STALL_SECONDS` of real time is a hang worth reading, not waiting out.
+    """
+
+    def __init__(self, task: asyncio.Task[Any] | None) -> None:
+        self._task = task
+        self._last = time.monotonic()
+        self._stop = threading.Event()
+        self._loop = asyncio.get_running_loop()
+        self.stalled = False
+
+    def wrap(self, advance: Any) -> Any:
+        async def advanced(_env: Any, seconds: float) -> None:
+            self._last = time.monotonic()
+            await advance(seconds)
+            self._last = time.monotonic()
+
+        return advanced
+
+    def __enter__(self) -> Watchdog:
+        threading.Thread(target=self._watch, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert not self.stalled, "the run stalled; the tasks' stacks are printed above"
+
+    def _watch(self) -> None:
+        while not self._stop.wait(5):
+            if time.monotonic() - self._last > STALL_SECONDS:
+                self.stalled = True
+                self._loop.call_soon_threadsafe(self._dump_and_stop)
+                return
+
+    def _dump_and_stop(self) -> None:
+        for task in asyncio.all_tasks():
+            print(f"--- task {task.get_name()}: {task.get_coro()!r}")
+            task.print_stack(limit=12)
+        if self._task is not None:
+            self._task.cancel()
 
 
 async def run_enumerated(

@@ -37,6 +37,7 @@ from bot.replies import defer
 from bot.replies import reply
 from bot.safety import MESSAGE_LIMIT
 from bot.scheduler import Job
+from bot.scheduler import Missed
 from bot.ui import Interaction
 from bot.ui import Page
 from bot.ui import page_bounds
@@ -357,13 +358,13 @@ class ChatEngine:
         action = logic.reminder_action(job.late, utcnow(), occ.start)
         if action is logic.ReminderAction.MISSED:
             log.warning("reminder %s missed: chat %s already started", job.key, occ.id)
-            return
+            raise Missed(f"chat {occ.id} had already started")
         late = action is logic.ReminderAction.SEND_LATE
         if late and await self._later_reminder_due(series, occ, hours):
             # Back after downtime with several reminders overdue: the nearest one
             # says it all; two identical late reminders in a row would be noise.
-            log.info("reminder %s superseded by a later one also due", job.key)
-            return
+            # Recorded missed, not done: it was not sent, and is not counted as fired.
+            raise Missed("superseded by a nearer reminder also due")
         settings = await self.bot.guild_config.get(occ.guild_id)
         channel_id = settings.channel(Channel.ANNOUNCEMENTS)
         text = render.reminder_text(series, occ, late=late)

@@ -158,9 +158,18 @@ async def test_chat_reminders_overdue_after_downtime_go_out_once_not_twice(
     announcements = [m for m in world.announcements.history() if m.embeds]
     assert len(announcements) == 1
     states = Counter((kind, state) for _k, kind, state, *_ in await jobs(simcord_env))
-    assert states[("chats.remind", "done")] == 2
+    # The one not sent is recorded missed, with why, and not counted as fired.
+    assert states[("chats.remind", "done")] == 1
+    assert states[("chats.remind", "missed")] == 1
     assert states[("chats.open", "done")] == 1
     assert states[("chats.end", "pending")] == 1
+    (reason,) = await bot_of(simcord_env).db.fetchall(
+        "SELECT last_error FROM jobs WHERE kind = 'chats.remind' AND state = 'missed'"
+    )
+    assert "superseded" in reason["last_error"], reason["last_error"]
+    stats = bot_of(simcord_env).scheduler.stats
+    assert stats.fired["chats.remind"] == 1
+    assert stats.missed["chats.remind"] == 1
     await assert_restarts_and_reconnects_change_nothing(simcord_env, settings)
     assert len([m for m in world.announcements.history() if m.embeds]) == 1
 

@@ -148,6 +148,10 @@ def check_text(text: str, *, limit: int, what: Field) -> str:
     return cleaned
 
 
+#: The largest id SQLite stores (signed 64 bits); an "event id" above it is refused.
+MAX_EVENT_ID = 2**63 - 1
+
+
 @dataclass(frozen=True, slots=True)
 class GrantDraft:
     event_text: str
@@ -176,6 +180,9 @@ def validate_request(values: Mapping[str, str]) -> GrantDraft:
     event_id = (
         int(event_text.lstrip("#")) if event_text.lstrip("#").isdecimal() else None
     )
+    if event_id is not None and event_id > MAX_EVENT_ID:
+        # No event has such an id, and SQLite could not even be asked (64 bits).
+        raise Refused(Problem.NO_SUCH_EVENT, id=event_text.lstrip("#"))
     return GrantDraft(event_text, event_id, amount, currency, purpose, attendance)
 
 

@@ -929,12 +929,21 @@ async def test_a_superscript_digit_in_a_series_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("attendance", "²"), ("event", "#²"), ("attendance", "٣")]
+    ("field", "value"),
+    [
+        ("attendance", "²"),
+        ("event", "#²"),
+        ("attendance", "٣"),
+        ("event", "99999999999999999999"),
+        ("event", "#18446744073709551616"),
+        ("event", "٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩٩"),
+    ],
 )
 async def test_a_superscript_digit_in_a_grant_request_is_refused(
     world: World, _hooks: Scene, field: str, value: str
 ) -> None:
-    """The grant form had the same ``isdigit`` trap (an Arabic-Indic 3 is a number)."""
+    """The grant form had the same ``isdigit`` trap (an Arabic-Indic 3 is a number);
+    and an event "id" past SQLite's 64 bits crashed the request with OverflowError."""
     scene = light_scene(world, _hooks)
     shown = await world.bob.slash(world.general, "grant request")
     form = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import discord
@@ -49,9 +50,70 @@ def clean_text(text: str) -> str:
     return cleaned.strip()
 
 
-def quote(text: str) -> str:
-    """Neutralise Markdown so user text shows as typed inside bot messages."""
-    return discord.utils.escape_markdown(text)
+#: Explicit bidirectional formatting characters that open a span...
+_BIDI_OPENERS = {
+    "\u202a": "\u202c",  # LRE ... PDF
+    "\u202b": "\u202c",  # RLE
+    "\u202d": "\u202c",  # LRO
+    "\u202e": "\u202c",  # RLO
+    "\u2066": "\u2069",  # LRI ... PDI
+    "\u2067": "\u2069",  # RLI
+    "\u2068": "\u2069",  # FSI
+}
+#: ... and the ones that close one.
+_BIDI_CLOSERS = {"\u202c", "\u2069"}
+#: Bidi classes that can reorder the text around them.
+_BIDI_STRONG = {"R", "AL", "AN"}
+FSI = "\u2068"
+PDI = "\u2069"
+
+
+def balance_bidi(text: str) -> str:
+    """``text`` with its bidirectional controls balanced: a closer without an opener
+    is dropped, and every opener left open is closed at the end (so a right-to-left
+    override cannot run past the member's text)."""
+    out: list[str] = []
+    open_spans: list[str] = []
+    for ch in text:
+        if ch in _BIDI_OPENERS:
+            open_spans.append(_BIDI_OPENERS[ch])
+        elif ch in _BIDI_CLOSERS:
+            if not open_spans or open_spans[-1] != ch:
+                continue  # nothing of that kind open here: drop it
+            open_spans.pop()
+        out.append(ch)
+    out.extend(reversed(open_spans))
+    return "".join(out)
+
+
+def isolate(text: str) -> str:
+    """Keep a member's text from reordering the bot's words around it.
+
+    Text with right-to-left letters, Arabic digits or bidirectional controls is
+    balanced (:func:`balance_bidi`) and wrapped in FIRST STRONG ISOLATE ... POP
+    DIRECTIONAL ISOLATE, so an override in a topic cannot flip the vote count
+    after it; other text is returned as is.
+    """
+    if not any(
+        ch in _BIDI_OPENERS
+        or ch in _BIDI_CLOSERS
+        or unicodedata.bidirectional(ch) in _BIDI_STRONG
+        for ch in text
+    ):
+        return text
+    return f"{FSI}{balance_bidi(text)}{PDI}"
+
+
+def quote(text: str, *, limit: int | None = None) -> str:
+    """Show a member's text as typed inside bot messages: Markdown neutralised, and
+    isolated from the words around it (:func:`isolate`); with ``limit``, clipped to
+    that length first, so the isolate's closing mark is never cut off."""
+    escaped = discord.utils.escape_markdown(text)
+    if limit is not None:
+        isolated = isolate(escaped)
+        extra = len(isolated) - len(escaped)
+        escaped = clip(escaped, max(limit - extra, 1))
+    return isolate(escaped)
 
 
 def embed_length(embed: discord.Embed) -> int:

@@ -1,11 +1,21 @@
-"""Clipping to Discord's limits changes only what does not fit."""
+"""bot.safety: clipping to Discord's limits changes only what does not fit, and a
+member's text cannot change the bot's words around it."""
 
 from __future__ import annotations
 
-import discord
+import unicodedata
 
+import discord
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.safety import balance_bidi
 from bot.safety import EMBED_FIELD_VALUE_LIMIT
 from bot.safety import fit_embed
+from bot.safety import FSI
+from bot.safety import isolate
+from bot.safety import PDI
+from bot.safety import quote
 
 
 def test_an_embed_that_fits_is_sent_as_built() -> None:
@@ -24,3 +34,50 @@ def test_long_and_empty_fields_are_fitted() -> None:
     assert len(fields[0].value or "") == EMBED_FIELD_VALUE_LIMIT
     assert (fields[0].value or "").endswith("…")
     assert fields[1].name == "\u200b" and fields[1].value == "kept"
+
+
+CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def depth_never_negative_and_ends_at_zero(text: str) -> bool:
+    embeddings: list[str] = []
+    for ch in text:
+        if ch in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068":
+            embeddings.append(ch)
+        elif ch in "\u202c\u2069":
+            if not embeddings:
+                return False
+            embeddings.pop()
+    return not embeddings
+
+
+@given(st.text(alphabet=st.sampled_from([*CONTROLS, "a", "ש", "1", " "])))
+def test_balanced_text_opens_and_closes_every_span(text: str) -> None:
+    assert depth_never_negative_and_ends_at_zero(balance_bidi(text))
+
+
+def test_an_override_in_a_topic_cannot_flip_the_vote_count_after_it() -> None:
+    topic = quote("Blueprints \u202e")
+    line = f"1. {topic} (3 votes)"
+    # The member's part is isolated, its override closed inside the isolate.
+    member = line[len("1. ") : line.index(" (3 votes)")]
+    assert member.startswith(FSI) and member.endswith(PDI)
+    assert depth_never_negative_and_ends_at_zero(member)
+    assert line.endswith(" (3 votes)")
+
+
+def test_left_to_right_text_is_left_as_typed() -> None:
+    assert isolate("Flask blueprints") == "Flask blueprints"
+    assert quote("**bold**") == "\\*\\*bold\\*\\*"
+
+
+def test_right_to_left_text_is_isolated() -> None:
+    assert isolate("שלום") == f"{FSI}שלום{PDI}"
+    assert isolate("مرحبا") == f"{FSI}مرحبا{PDI}"
+
+
+@given(st.text())
+def test_isolated_text_keeps_every_visible_character(text: str) -> None:
+    kept = [ch for ch in isolate(text) if ch not in CONTROLS]
+    assert kept == [ch for ch in text if ch not in CONTROLS]
+    assert all(unicodedata.category(ch) for ch in kept)

@@ -18,6 +18,7 @@ from bot.i18n import _
 from bot.i18n import ngettext
 from bot.refusals import explains
 from bot.safety import clip
+from bot.safety import isolate
 from bot.safety import join_lines
 from bot.safety import quote
 from bot.safety import THREAD_NAME_LIMIT
@@ -214,10 +215,10 @@ def announcement(
     following: Occurrence | None = None,
 ) -> discord.Embed:
     if occ.status == "skipped":
-        title = _("Skipped: {name}", name=series.name)
+        title = _("Skipped: {name}", name=isolate(series.name))
         description = _("This chat will not take place. See you at the next one.")
     elif occ.status == "done":
-        title = _("Ended: {name}", name=series.name)
+        title = _("Ended: {name}", name=isolate(series.name))
         description = _("This chat has ended; topic voting is closed.")
     else:
         title = series.name
@@ -254,14 +255,14 @@ def reminder_text(series: Series, occ: Occurrence, *, late: bool) -> str:
     if late:
         return _(
             "Sorry, this reminder is late (the bot was offline): {name} starts {relative}, at {time}. Where: {where}",
-            name=series.name,
+            name=isolate(series.name),
             relative=discord_timestamp(occ.starts_at, "R"),
             time=discord_timestamp(occ.starts_at, "t"),
             where=where(series),
         )
     return _(
         "Reminder: {name} starts {relative}, at {time}. Where: {where}",
-        name=series.name,
+        name=isolate(series.name),
         relative=discord_timestamp(occ.starts_at, "R"),
         time=discord_timestamp(occ.starts_at, "t"),
         where=where(series),
@@ -273,7 +274,7 @@ def proposal_post(
 ) -> str:
     return _(
         "Topic proposed for {name} on {date} by {author}: **{title}**\n{details}",
-        name=series.name,
+        name=isolate(series.name),
         date=discord_timestamp(occ.starts_at, "D"),
         author=author,
         title=quote(title),
@@ -284,7 +285,7 @@ def proposal_post(
 def notes_post(series: Series, occ: Occurrence, notes: str) -> str:
     return _(
         "Notes of {name} ({date}):\n{notes}",
-        name=series.name,
+        name=isolate(series.name),
         date=discord_timestamp(occ.starts_at, "D"),
         notes=notes,
     )
@@ -295,7 +296,7 @@ def thread_name(series: Series, occ: Occurrence) -> str:
     return clip(
         _(
             "{name} {date}: topics and notes",
-            name=series.name,
+            name=isolate(series.name),
             date=occ.start.strftime("%Y-%m-%d"),
         ),
         THREAD_NAME_LIMIT,
@@ -310,7 +311,7 @@ def removed_post() -> str:
 def no_announcements_channel(series: Series) -> str:
     return _(
         "The chat {name} could not be announced: no announcements channel is set.",
-        name=series.name,
+        name=isolate(series.name),
     )
 
 
@@ -321,22 +322,22 @@ def event_trouble_text(
     if trouble is happenings.Trouble.FORBIDDEN:
         return _(
             "No Discord event was created for the chat {name}: I lack the Manage Events permission.",
-            name=series.name,
+            name=isolate(series.name),
         )
     if trouble is happenings.Trouble.FULL:
         return _(
             "No Discord event was created for the chat {name}: the server already has {limit} active events, Discord's limit. The announcement still goes out.",
-            name=series.name,
+            name=isolate(series.name),
             limit=happenings.ACTIVE_EVENTS_LIMIT,
         )
     if trouble is happenings.Trouble.NO_CHANNEL:
         return _(
             "No Discord event was created for the chat {name}: its channel was deleted. Edit the series to choose another.",
-            name=series.name,
+            name=isolate(series.name),
         )
     return _(
         "No Discord event was created for the chat {name}: Discord said {status}. The announcement still goes out.",
-        name=series.name,
+        name=isolate(series.name),
         status=str(error.status if error is not None else ""),
     )
 
@@ -345,7 +346,7 @@ def event_trouble_text(
 def created(series: Series, occ: Occurrence) -> str:
     return _(
         "Created the series {name}: {rule}. The next chat is on {when}; its event and announcement appear {days} days before.",
-        name=series.name,
+        name=isolate(series.name),
         rule=rule_text(series),
         when=when_text(occ),
         days=series.lead_days,
@@ -386,7 +387,9 @@ def series_list(found: list[tuple[Series, Occurrence | None]]) -> str:
 
 def saved(series: Series, still: Occurrence | None) -> str:
     text = _(
-        "Saved the series {name}: {rule}.", name=series.name, rule=rule_text(series)
+        "Saved the series {name}: {rule}.",
+        name=isolate(series.name),
+        rule=rule_text(series),
     )
     if still is not None and still.status == "open":
         text = _(
@@ -399,29 +402,31 @@ def saved(series: Series, still: Occurrence | None) -> str:
 
 def paused(series: Series, still: Occurrence | None) -> str:
     if still is None:
-        return _("{name} is paused.", name=series.name)
+        return _("{name} is paused.", name=isolate(series.name))
     return _(
         "{name} is paused. The chat already announced for {when} still takes place; skip it with /chat-admin skip.",
-        name=series.name,
+        name=isolate(series.name),
         when=when_text(still),
     )
 
 
 def resumed(series: Series, occ: Occurrence) -> str:
     return _(
-        "{name} is back. Next chat: {when}.", name=series.name, when=when_text(occ)
+        "{name} is back. Next chat: {when}.",
+        name=isolate(series.name),
+        when=when_text(occ),
     )
 
 
 def delete_question(series: Series) -> str:
     return _(
         "Delete {name}? Its planned chats, Discord events, topics and notes go too.",
-        name=series.name,
+        name=isolate(series.name),
     )
 
 
 def deleted(series: Series) -> str:
-    return _("The series {name} is deleted.", name=series.name)
+    return _("The series {name} is deleted.", name=isolate(series.name))
 
 
 def nothing_deleted() -> str:
@@ -541,7 +546,7 @@ def next_chats(
     for series, occ, proposals, interest in found:
         agenda = topic_lines(proposals)
         embed.add_field(
-            name=series.name,
+            name=isolate(series.name),
             value=_(
                 "{when}\nWhere: {where}\n{interest}\n{agenda}",
                 when=when_text(occ),

@@ -20,6 +20,8 @@ from bot.i18n import _
 from bot.i18n import N_
 from bot.i18n import ngettext
 from bot.refusals import explains
+from bot.safety import balance_bidi
+from bot.safety import isolate
 from bot.safety import quote
 from cogs.events._logic import CheckResult
 from cogs.events._logic import CodeOfConduct
@@ -388,10 +390,12 @@ def published_text(link: str) -> str:
 def rsvp_text(state: Rsvp, event: Event) -> str:
     messages = {
         Rsvp.GOING: lambda: _(
-            "You are going to {title}. See you there!", title=event.title
+            "You are going to {title}. See you there!", title=isolate(event.title)
         ),
-        Rsvp.MAYBE: lambda: _("You might go to {title}.", title=event.title),
-        Rsvp.NOT_GOING: lambda: _("You are not going to {title}.", title=event.title),
+        Rsvp.MAYBE: lambda: _("You might go to {title}.", title=isolate(event.title)),
+        Rsvp.NOT_GOING: lambda: _(
+            "You are not going to {title}.", title=isolate(event.title)
+        ),
     }
     return messages[state]()
 
@@ -507,13 +511,13 @@ def event_trouble_text(
         return _(
             "I could not create the Discord event for {title} (I need the "
             "Manage Events permission). The announcement is posted.",
-            title=event.title,
+            title=isolate(event.title),
         )
     if trouble is happenings.Trouble.FULL:
         return _(
             "I could not create the Discord event for {title}: the server already "
             "has {limit} active events, Discord's limit. The announcement is posted.",
-            title=event.title,
+            title=isolate(event.title),
             limit=happenings.ACTIVE_EVENTS_LIMIT,
         )
     # An outage: editing the event (/event edit) creates it then.
@@ -521,7 +525,7 @@ def event_trouble_text(
         "I could not create the Discord event for {title}: Discord "
         "had a problem ({status}). The announcement is posted; "
         "/event edit tries the Discord event again.",
-        title=event.title,
+        title=isolate(event.title),
         status=str(error.status if error is not None else ""),
     )
 
@@ -530,10 +534,10 @@ def event_trouble_text(
 def reminder_dm(event: Event) -> str:
     text = _(
         "Reminder: {title} starts {relative} ({start}).\nWhere: {where}",
-        title=event.title,
+        title=isolate(event.title),
         relative=discord_timestamp(event.starts_at, "R"),
         start=discord_timestamp(event.starts_at, "F"),
-        where=event.location,
+        where=isolate(event.location),
     )
     link = message_link(event)
     if link:
@@ -556,11 +560,14 @@ def reminder_post(event: Event) -> str:
 def change_notice(event: Event, change: str) -> str:
     """The DM to members going, when the event is cancelled or moved."""
     if change == "cancelled":
-        text = _("{title}, which you were going to, is cancelled.", title=event.title)
+        text = _(
+            "{title}, which you were going to, is cancelled.",
+            title=isolate(event.title),
+        )
     else:
         text = _(
             "{title}, which you are going to, has a new time: {start} to {end}.",
-            title=event.title,
+            title=isolate(event.title),
             start=discord_timestamp(event.starts_at, "F"),
             end=discord_timestamp(event.ends_at, "F"),
         )
@@ -678,7 +685,7 @@ def event_embed(
         title = _("Cancelled: {title}", title=title)
     embed = discord.Embed(
         title=title,
-        description=event.description or None,
+        description=balance_bidi(event.description) or None,
         colour=discord.Colour.dark_grey() if event.cancelled else discord.Colour.blue(),
     )
     embed.add_field(name=_("Kind"), value=kind_label(event.kind))

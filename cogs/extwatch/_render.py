@@ -22,6 +22,7 @@ from bot.extensions import risk_text
 from bot.i18n import _
 from bot.i18n import ngettext
 from bot.refusals import explains
+from bot.safety import isolate
 from cogs.extwatch._logic import Activity
 from cogs.extwatch._logic import age_parts
 from cogs.extwatch._logic import Assessment
@@ -245,7 +246,7 @@ def status_embed(
 ) -> discord.Embed:
     evidence = cache.evidence()
     embed = discord.Embed(
-        title=f"{ICONS[assessment.status]} {item.display_name}: "
+        title=f"{ICONS[assessment.status]} {isolate(item.display_name)}: "
         f"{status_label(assessment.status)}",
         colour=COLOURS[assessment.status],
     )
@@ -336,7 +337,7 @@ def report_line(
     item: Watched, assessment: Assessment, stale: bool, keepers: int, wanted: int
 ) -> str:
     reasons = "; ".join(reason_text(r) for r in assessment.reasons)
-    line = f"{ICONS[assessment.status]} **{item.display_name}**"
+    line = f"{ICONS[assessment.status]} **{isolate(item.display_name)}**"
     if reasons:
         line += f": {reasons}"
     if wanted and keepers < wanted:

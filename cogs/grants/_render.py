@@ -15,7 +15,6 @@ from bot.clock import discord_timestamp
 from bot.i18n import _
 from bot.i18n import format_currency
 from bot.refusals import explains
-from bot.safety import clip
 from bot.safety import quote
 from cogs.grants._logic import Field
 from cogs.grants._logic import Problem
@@ -147,7 +146,7 @@ def answer_notice(grant: Grant, user_id: int, text: str) -> str:
         "<@{user}> answered about grant request {reference}: {answer}",
         user=user_id,
         reference=reference(grant.id),
-        answer=clip(quote(text), 1500),
+        answer=quote(text, limit=1500),
     )
 
 
@@ -172,7 +171,7 @@ def history_embed(grant: Grant, trail: Sequence[AuditEntry]) -> discord.Embed:
             state=state_label(entry.to_state),
         )
         if entry.note:
-            line += "\n" + _("  Note: {note}", note=clip(quote(entry.note), 300))
+            line += "\n" + _("  Note: {note}", note=quote(entry.note, limit=300))
         lines.append(line)
     return discord.Embed(
         title=_("History of {reference}", reference=reference(grant.id)),
@@ -235,14 +234,14 @@ def decision_dm(grant: Grant) -> str:
             "{event}) is approved.",
             reference=reference(grant.id),
             amount=amount,
-            event=grant.event_text,
+            event=quote(grant.event_text),
         ),
         State.REJECTED: _(
             "Your event grant request {reference} ({amount} for {event}) was "
             "not approved.",
             reference=reference(grant.id),
             amount=amount,
-            event=grant.event_text,
+            event=quote(grant.event_text),
         ),
         State.NEEDS_INFO: _(
             "The reviewers need more information about your event grant "
@@ -250,12 +249,12 @@ def decision_dm(grant: Grant) -> str:
             "/grant answer.",
             reference=reference(grant.id),
             amount=amount,
-            event=grant.event_text,
+            event=quote(grant.event_text),
         ),
     }
     text = texts[grant.state]
     if grant.note:
-        text += "\n" + _("Note from the reviewers: {note}", note=grant.note)
+        text += "\n" + _("Note from the reviewers: {note}", note=quote(grant.note))
     return text
 
 
@@ -275,10 +274,10 @@ def grant_line(
             "  by <@{user}>, {count} expected: {purpose}",
             user=grant.requester_id,
             count=grant.attendance,
-            purpose=clip(quote(grant.purpose), 200),
+            purpose=quote(grant.purpose, limit=200),
         )
     if with_note and grant.note:
-        line += "\n" + _("  Note: {note}", note=clip(quote(grant.note), 300))
+        line += "\n" + _("  Note: {note}", note=quote(grant.note, limit=300))
     return line
 
 

@@ -333,3 +333,31 @@ async def test_checkin_buttons_under_hostile_goals_and_locales(
     goals = await bot.db.fetchall("SELECT goal FROM mentor_requests")
     for alert in alerts:
         assert not any(row["goal"] in alert.content for row in goals)
+
+
+async def test_a_right_to_left_override_in_a_topic_cannot_fake_the_agenda(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """A topic ending in an unbalanced right-to-left override was put in the agenda
+    as typed: the override ran on over the vote count after it (": 0 votes" shown
+    reversed, or another number made to look like it). The member's text is now
+    isolated, and every agenda line closes what it opens."""
+    from bot.safety import balance_bidi
+    from bot.safety import FSI
+    from bot.safety import PDI
+    from tests.cogs.chats.test_cog import announcement
+    from tests.cogs.chats.test_cog import create_series
+
+    await create_series(world, week="1")  # the chat is on 01-01: opened at once
+    await simcord_env.settle()
+    await world.alice.slash(world.general, "chat propose", title="Blueprints \u202e01")
+    await world.bob.slash(world.general, "chat propose", title="\u2067Async views")
+    embed = announcement(world).embeds[0]
+    (agenda,) = [f.value or "" for f in embed.fields if f.name == "Agenda"]
+    lines = agenda.splitlines()
+    assert len(lines) == 2, lines
+    for line in lines:
+        assert balance_bidi(line) == line, repr(line)  # nothing left open
+        member = line[line.index(FSI) : line.rindex(PDI) + 1]
+        assert balance_bidi(member) == member, repr(line)
+        assert line.endswith(": 0 votes"), repr(line)

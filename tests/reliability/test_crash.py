@@ -293,7 +293,7 @@ MAX_DOWNTIME = 2 * 3600
 STEP = 30
 MAX_STEPS_PER_KILL = 400
 #: Real seconds one step may take before the run counts as hung.
-STALL_SECONDS = 300
+STALL_SECONDS = float(os.environ.get("PALLETS_CRASH_STALL_SECONDS", "300"))
 
 
 @pytest.mark.timeout(3600)
@@ -366,8 +366,22 @@ class Watchdog:
 
     def _dump_and_stop(self) -> None:
         for task in asyncio.all_tasks():
-            print(f"--- task {task.get_name()}: {task.get_coro()!r}")
-            task.print_stack(limit=12)
+            waiter = getattr(task, "_fut_waiter", None)
+            print(f"--- task {task.get_name()}, waiting for {waiter!r}")
+            # The whole chain of awaits (a task's own stack shows only its top).
+            awaited: Any = task.get_coro()
+            while awaited is not None:
+                frame = getattr(awaited, "cr_frame", None) or getattr(
+                    awaited, "gi_frame", None
+                )
+                if frame is not None:
+                    print(
+                        f"    {frame.f_code.co_filename}:{frame.f_lineno} "
+                        f"{frame.f_code.co_name}"
+                    )
+                awaited = getattr(awaited, "cr_await", None) or getattr(
+                    awaited, "gi_yieldfrom", None
+                )
         if self._task is not None:
             self._task.cancel()
 

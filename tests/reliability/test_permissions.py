@@ -911,7 +911,7 @@ async def test_ephemeral_only_buttons_check_the_role_again(
         world.general, "chat series-delete", series="Flask chat"
     )
     form = await open_event_form(world)
-    preview = await world.organiser.submit_modal(form, FORM)
+    preview = await submit_event_form(world.organiser, form, FORM)
     assert preview.response is not None
 
     lose(world.mentor, world.mentor_role)

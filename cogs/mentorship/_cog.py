@@ -69,6 +69,11 @@ class MentorshipCog(commands.Cog, name="Mentorship"):
     async def on_pallets_ready(self) -> None:
         await self.engine.ready()
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """Organisers are remembered as they use the bot: see ``thread_members``."""
+        await self.engine.saw(interaction)
+
     # -- options ------------------------------------------------------------------------
     def parse_topics(self, text: str) -> tuple[str, ...]:
         return logic.choose_topics(text, self.engine.topics)

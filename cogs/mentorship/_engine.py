@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ from cogs.mentorship._views import PERSISTENT_ITEMS
 if TYPE_CHECKING:
     from bot.app import PalletsBot
     from cogs.mentorship._columns import QueueIndex
+
+log = logging.getLogger(__name__)
 
 TOPICS_FILE = DATA_DIR / "mentorship" / "topics.toml"
 CHECKIN = "mentorship.checkin"
@@ -237,6 +240,8 @@ class MentorshipEngine:
         #: The ranking each mentor was last shown, to turn its pages.
         self._ranked: dict[tuple[int, int], _Ranked] = {}
         self._departures: dict[int, _Departures] = {}
+        #: Per guild, the organisers remembered in ``seen_organisers``.
+        self._seen: dict[int, set[int]] = {}
 
     @property
     def db(self) -> Database:
@@ -536,14 +541,65 @@ class MentorshipEngine:
         return thread_id
 
     async def thread_members(self, guild: discord.Guild, pairing: Pairing) -> list[int]:
-        """The pair, plus the organisers the bot knows of (Manage Threads sees it anyway)."""
+        """The pair, plus the organisers the bot knows of (Manage Threads sees it anyway).
+
+        Without the members intent a role lists no members, so the organisers are
+        the ones the bot has seen use it with the role (:meth:`saw`), each fetched
+        to check they still hold it.
+        """
         ids = [pairing.mentor_id, pairing.mentee_id]
         role_id = (await self.bot.guild_config.get(guild.id)).role(Role.ORGANISER)
-        role = guild.get_role(role_id) if role_id else None
-        for member in role.members if role else []:
-            if member.id not in ids and not member.bot:
-                ids.append(member.id)
+        if role_id is None:
+            return ids
+        role = guild.get_role(role_id)
+        for listed in role.members if role else []:
+            if listed.id not in ids and not listed.bot:
+                ids.append(listed.id)
+        for user_id in await q.seen_organisers(self.db, guild.id):
+            if user_id in ids:
+                continue
+            member: discord.Member | None
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.NotFound:
+                member = None  # left the server
+            except discord.HTTPException as error:
+                # The pair's thread must not wait for an organiser: they join when
+                # they look the member up (let_organiser_in).
+                log.warning("could not check organiser %s: %s", user_id, error)
+                continue
+            if member is None or member.get_role(role_id) is None:
+                await self._forget(guild.id, user_id)
+                continue
+            ids.append(user_id)
         return ids
+
+    async def saw(self, interaction: Interaction) -> None:
+        """Remember a member seen using the bot with the organiser role (and forget one
+        seen without it), for :meth:`thread_members`. Written only on a change."""
+        member = interaction.user
+        guild_id = interaction.guild_id
+        if guild_id is None or not isinstance(member, discord.Member) or member.bot:
+            return
+        role_id = (await self.bot.guild_config.get(guild_id)).role(Role.ORGANISER)
+        if role_id is None:
+            return
+        seen = await self._seen_in(guild_id)
+        holds = member.get_role(role_id) is not None
+        if holds and member.id not in seen:
+            await q.remember_organiser(self.db, guild_id, member.id, now_ts())
+            seen.add(member.id)
+        elif not holds and member.id in seen:
+            await self._forget(guild_id, member.id)
+
+    async def _seen_in(self, guild_id: int) -> set[int]:
+        if guild_id not in self._seen:
+            self._seen[guild_id] = set(await q.seen_organisers(self.db, guild_id))
+        return self._seen[guild_id]
+
+    async def _forget(self, guild_id: int, user_id: int) -> None:
+        await q.forget_organiser(self.db, guild_id, user_id)
+        self._seen.get(guild_id, set()).discard(user_id)
 
     async def let_organiser_in(
         self, organiser: discord.abc.Snowflake, pairings: list[Pairing]

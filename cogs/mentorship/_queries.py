@@ -646,3 +646,29 @@ async def give_back_pairs(
             "WHERE id = ?",
             (json.dumps(left), proposal_id),
         )
+
+
+# -- organisers the bot has seen ---------------------------------------------------------
+async def seen_organisers(db: Database, guild_id: int) -> list[int]:
+    rows = await db.fetchall(
+        "SELECT user_id FROM seen_organisers WHERE guild_id = ? ORDER BY user_id",
+        (guild_id,),
+    )
+    return [int(row["user_id"]) for row in rows]
+
+
+async def remember_organiser(
+    db: Database, guild_id: int, user_id: int, now: int
+) -> None:
+    await db.execute(
+        "INSERT INTO seen_organisers (guild_id, user_id, seen_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET seen_at = excluded.seen_at",
+        (guild_id, user_id, now),
+    )
+
+
+async def forget_organiser(db: Database, guild_id: int, user_id: int) -> None:
+    await db.execute(
+        "DELETE FROM seen_organisers WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )

@@ -788,3 +788,28 @@ async def test_mentor_admin_is_hidden_from_members_until_the_server_grants_it(
     world.guild.set_command_permissions(int(admin["id"]), {world.organiser_role: True})
     assert "mentor-admin stats" in sees(world.organiser)
     assert not {c for c in sees(world.alice) if c.startswith("mentor-admin")}
+
+
+async def test_organisers_the_bot_has_seen_join_a_new_pairs_thread(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """Without the members intent an organiser role lists no members, so organisers
+    were never added to a new pair's private thread. The bot now remembers the
+    organisers it has seen use it, checks each still holds the role, and adds them."""
+    await world.organiser.slash(world.general, "mentor-admin stats")
+    _request_id, thread = await paired(world)
+    members = thread_members(simcord_env, thread)
+    assert world.organiser.id in members
+    assert {world.mentor.id, world.alice.id} <= members
+    assert world.carol.id not in members
+
+
+async def test_an_organiser_who_lost_the_role_is_not_added_to_a_new_thread(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    await world.organiser.slash(world.general, "mentor-admin stats")
+    simcord_env.backend.remove_member_role(
+        world.guild.id, world.organiser.id, world.organiser_role.id
+    )
+    _request_id, thread = await paired(world)
+    assert world.organiser.id not in thread_members(simcord_env, thread)

@@ -16,6 +16,7 @@ returns one :class:`Page`, and the Previous/Next buttons are persistent too.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from bot.replies import defer
 from bot.replies import reply
 from bot.safety import fit_content
 from bot.safety import fit_embed
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -173,6 +176,11 @@ class DynamicButton(
     keeps_label: ClassVar[bool] = False
     #: What the action is called with, after the interaction.
     args: tuple[Any, ...] = ()
+    #: The table, and its column, that ``args[0]`` names a row of: a click in a
+    #: server runs only on a row of that server (``guild_id``), whatever id the
+    #: custom_id carries. Every subclass declares it, ``None`` for a button that
+    #: names no row (a test checks).
+    owner: ClassVar[tuple[str, str] | None] = None
 
     @classmethod
     async def from_custom_id(
@@ -198,9 +206,29 @@ class DynamicButton(
 
     async def callback(self, interaction: UiInteraction) -> None:
         try:
+            await self.check_guild(interaction)
             await self.run(interaction)
         except Exception as error:  # noqa: BLE001 - every error is reported once
             await report(interaction, error)
+
+    async def check_guild(self, interaction: Interaction) -> None:
+        """Refuse a click in one server on what belongs to another (defence in depth:
+        a custom_id can be forged; the handlers look rows up by id alone)."""
+        if self.owner is None or interaction.guild_id is None or not self.args:
+            return  # in a DM the row's own server is used by the handler
+        table, column = self.owner
+        row = await interaction.client.db.fetchone(
+            f"SELECT guild_id FROM {table} WHERE {column} = ?",  # noqa: S608 - class constants
+            (self.args[0],),
+        )
+        if row is not None and row["guild_id"] != interaction.guild_id:
+            log.warning(
+                "refused %s: %s %s belongs to another server",
+                type(self).__name__,
+                table,
+                self.args[0],
+            )
+            raise UserError(_("This button no longer works here."))
 
     async def run(self, interaction: Interaction) -> None:
         await interaction.client.actions.run(self.action, interaction, *self.args)
@@ -257,6 +285,10 @@ class PageButton(
     template=r"pallets:page:(?P<name>[a-z0-9_.]+):(?P<page>[0-9]+):(?P<dir>[pn]):(?P<arg>[^:]*)",
 ):
     """Previous or Next on a paged list: the list's name, the target page, its filter."""
+
+    #: No row of its own: each list's loader reads the interaction's server (the
+    #: topics of a chat check that the chat is of that server).
+    owner = None
 
     def __init__(
         self, name: str, page: int, direction: str, arg: str, *, disabled: bool = False

@@ -62,6 +62,7 @@ def _button(
 # -- the announcement ------------------------------------------------------------------
 class InterestButton(DynamicButton, template=r"pallets:chats:interest:(?P<id>[0-9]+)"):
     action = INTEREST
+    owner = ("chat_occurrences", "id")
 
     def __init__(self, occurrence_id: int) -> None:
         with guild_language():
@@ -78,6 +79,7 @@ class InterestButton(DynamicButton, template=r"pallets:chats:interest:(?P<id>[0-
 
 class ProposeButton(DynamicButton, template=r"pallets:chats:propose:(?P<id>[0-9]+)"):
     action = PROPOSE
+    owner = ("chat_occurrences", "id")
 
     def __init__(self, occurrence_id: int) -> None:
         with guild_language():
@@ -126,6 +128,7 @@ class ProposeModal(Modal):
 # -- proposals -----------------------------------------------------------------------------
 class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
     action = VOTE
+    owner = ("chat_proposals", "id")
 
     def __init__(self, proposal_id: int, votes: int = 0) -> None:
         with guild_language():
@@ -142,6 +145,7 @@ class VoteButton(DynamicButton, template=r"pallets:chats:vote:(?P<id>[0-9]+)"):
 # they keep working (for organisers), but new posts only have Upvote.
 class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
     action = PIN
+    owner = ("chat_proposals", "id")
 
     def __init__(self, proposal_id: int) -> None:
         with guild_language():
@@ -156,6 +160,7 @@ class PinButton(DynamicButton, template=r"pallets:chats:pin:(?P<id>[0-9]+)"):
 
 class RemoveButton(DynamicButton, template=r"pallets:chats:remove:(?P<id>[0-9]+)"):
     action = REMOVE
+    owner = ("chat_proposals", "id")
 
     def __init__(self, proposal_id: int) -> None:
         with guild_language():

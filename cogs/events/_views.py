@@ -160,6 +160,7 @@ class AcceptCodeView(View):
 # -- persistent buttons -------------------------------------------------------------------------
 class PublishButton(DynamicButton, template=r"pallets:events:publish:(?P<id>[0-9]+)"):
     action = PUBLISH
+    owner = ("events", "id")
 
     def __init__(self, event_id: int) -> None:
         super().__init__(
@@ -184,6 +185,7 @@ class RsvpButton(
     template=r"pallets:events:rsvp:(?P<id>[0-9]+):(?P<state>going|maybe|not_going)",
 ):
     action = RSVP
+    owner = ("events", "id")
 
     def __init__(self, event_id: int, state: Rsvp, count: int = 0) -> None:
         super().__init__(

@@ -30,6 +30,7 @@ FEEDBACK_FIELD = "feedback"
 
 class ClaimButton(DynamicButton, template=r"pallets:mentorship:claim:(?P<id>[0-9]+)"):
     action = "mentorship.claim"
+    owner = ("mentor_requests", "id")
     keeps_label = True
 
     def __init__(self, request_id: int, label: str | None = None) -> None:
@@ -48,6 +49,7 @@ class CheckinButton(
     template=r"pallets:mentorship:checkin:(?P<pairing>[0-9]+):(?P<seq>[0-9]+):(?P<answer>well|help)",
 ):
     action = "mentorship.checkin"
+    owner = ("mentor_pairings", "id")
 
     def __init__(self, pairing_id: int, seq: int, answer: str) -> None:
         well = answer == "well"
@@ -77,6 +79,7 @@ class FeedbackButton(
     DynamicButton, template=r"pallets:mentorship:feedback:(?P<pairing>[0-9]+)"
 ):
     action = "mentorship.feedback"
+    owner = ("mentor_pairings", "id")
 
     def __init__(self, pairing_id: int) -> None:
         super().__init__(
@@ -95,6 +98,7 @@ class MatchConfirmButton(
     """Make every pair of a proposal still waiting."""
 
     action = "mentorship.match_confirm"
+    owner = ("mentor_match_proposals", "id")
 
     def __init__(self, proposal_id: int) -> None:
         super().__init__(

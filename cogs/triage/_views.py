@@ -26,6 +26,7 @@ class SolveButton(DynamicButton, template=r"pallets:triage:solve:(?P<thread>[0-9
     """Mark as solved (offered after a thank-you, and in the 7-day nudge)."""
 
     action = SOLVE
+    owner = ("triage_questions", "thread_id")
     keeps_label = True
 
     def __init__(self, thread_id: int, label: str | None = None) -> None:
@@ -46,6 +47,7 @@ class ConfirmSolvedButton(
     """The asker confirms a /solved that someone else proposed (0: nobody named)."""
 
     action = CONFIRM_SOLVED
+    owner = ("triage_questions", "thread_id")
 
     def __init__(self, thread_id: int, helper_id: int, answer_id: int) -> None:
         super().__init__(
@@ -74,6 +76,7 @@ class NeedHelpButton(
     """The asker still needs help (in the 7-day nudge)."""
 
     action = STILL_NEED_HELP
+    owner = ("triage_questions", "thread_id")
 
     def __init__(self, thread_id: int) -> None:
         super().__init__(

@@ -930,3 +930,100 @@ async def test_ephemeral_only_buttons_check_the_role_again(
     published = "SELECT count(*) FROM events WHERE state = 'published'"
     assert await _count(simcord_env, published) == 0
     assert world.events.last_message is None
+
+
+def _custom_ids(message: Any) -> list[str]:
+    return [
+        str(child.custom_id)
+        for row in message.components
+        for child in getattr(row, "children", ())
+        if getattr(child, "custom_id", None)
+    ]
+
+
+async def _forged_click(
+    actor: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    stored: Any,
+    custom_id: str,
+) -> simcord.InteractionResult:
+    """A click on ``stored`` as if it carried a button ``custom_id`` (discord.py
+    dispatches a button only when the message shows it; Discord checks that too,
+    so this is what a forged or replayed interaction would look like)."""
+    from simcord.actors import _dispatch_actor_interaction
+    from simcord.backend import serializers
+    from simcord.enums import InteractionType
+
+    message = dict(serializers.message_payload(simcord_env_of(actor).backend, stored))
+    button = {"type": 2, "style": 1, "label": "x", "custom_id": custom_id}
+    message["components"] = [{"type": 1, "components": [button]}]
+    return await _dispatch_actor_interaction(
+        actor,
+        InteractionType.MESSAGE_COMPONENT,
+        channel,
+        {"custom_id": custom_id, "component_type": 2},
+        extra={"message": message},
+        source_message_id=stored.id,
+    )
+
+
+def simcord_env_of(actor: simcord.MemberActor) -> simcord.Env:
+    return actor._env
+
+
+async def test_a_button_of_another_server_is_refused(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """The button handlers looked rows up by the id in the custom_id alone. A click
+    in one server forged to name another server's chat, topic or event is refused
+    (the row's guild must be the interaction's), and changes nothing; the buttons
+    still work in their own server."""
+    from tests.cogs.chats.test_cog import announcement
+    from tests.cogs.chats.test_cog import create_series
+    from tests.cogs.events.test_cog import publish_event
+
+    await create_series(world, week="1")  # the chat is on 01-01: announced at once
+    await simcord_env.settle()
+    await world.alice.slash(world.general, "chat propose", title="Blueprints")
+    chat = announcement(world)
+    _event_id, event = await publish_event(simcord_env, world)
+    forged = [
+        *_custom_ids(chat),
+        *_custom_ids(world.announcements.last_message or chat),
+        *_custom_ids(event),
+    ]
+    assert any(":interest:" in c for c in forged), forged
+    assert any(":rsvp:" in c for c in forged), forged
+
+    other = simcord_env.create_guild("Elsewhere")
+    channel = other.create_text_channel("general")
+    mallory = other.add_member(simcord_env.create_user("mallory"))
+    posted = await mallory.send(channel, "hello")
+    stored = simcord_env.backend.get_message(channel.id, posted.id)
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    before = await snapshot(bot)
+    for custom_id in forged:
+        result = await _forged_click(mallory, channel, stored, custom_id)
+        assert result.ephemeral, (custom_id, _text(result))
+        assert "no longer works here" in _text(result), (custom_id, _text(result))
+    assert await snapshot(bot) == before
+    assert not simcord_env.errors
+
+    going = await world.bob.click(event, label="Going (0)")
+    assert "You are going" in _text(going), _text(going)
+
+
+async def test_every_button_names_the_table_of_what_it_acts_on(
+    simcord_env: simcord.Env,
+) -> None:
+    """So the check above covers a button added later."""
+    from bot.ui import DynamicButton
+
+    def walk(cls: type[DynamicButton]) -> list[type[DynamicButton]]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *walk(sub))]
+
+    buttons = walk(DynamicButton)
+    assert len(buttons) >= 14, buttons
+    for button in buttons:
+        assert "owner" in vars(button), button

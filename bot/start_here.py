@@ -91,6 +91,9 @@ def _label(choice: Choice) -> str:
 class StartButton(DynamicButton, template=r"pallets:start:(?P<choice>[a-z]+)"):
     """One way in; its label is drawn in the guild's language when placed."""
 
+    #: Names no row: a choice of where to start.
+    owner = None
+
     def __init__(self, choice: Choice, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(

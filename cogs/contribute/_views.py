@@ -31,6 +31,7 @@ class OfferButton(
     """Accept or decline a volunteer's offer (organisers, in the log channel)."""
 
     action: ClassVar[str] = OFFER_ACTION
+    owner = ("contribute_volunteers", "id")
 
     def __init__(self, offer_id: int, approve: bool, label: str | None = None) -> None:
         super().__init__(
@@ -61,6 +62,7 @@ class HelpAnswerButton(
     """A mentor on duty takes a sprint attendee's call for help."""
 
     action: ClassVar[str] = HELP_ACTION
+    owner = ("contribute_help_calls", "id")
     keeps_label = True
 
     def __init__(self, call_id: int, label: str | None = None) -> None:

@@ -149,6 +149,11 @@ def hostile_text(ids: dict[str, int]) -> Any:
     )
 
 
+def fragment_values(ids: dict[str, int]) -> list[str]:
+    """Every fragment alone, ids filled in: for a field-by-field sweep."""
+    return [_with_ids(f, ids) for f in FRAGMENTS]
+
+
 def _with_ids(fragment: str, ids: dict[str, int]) -> str:
     for name, value in ids.items():
         fragment = fragment.replace("{" + name + "}", str(value))

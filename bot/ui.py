@@ -157,6 +157,24 @@ class Modal(discord.ui.Modal):
         await report(interaction, error)
 
 
+async def check_guild(
+    owner: tuple[str, str] | None, args: tuple[Any, ...], interaction: Interaction
+) -> None:
+    """Refuse a click in one server on what belongs to another (defence in depth: a
+    custom_id can be forged; the handlers look rows up by id alone). ``owner`` is
+    the table and column that ``args[0]`` names a row of."""
+    if owner is None or interaction.guild_id is None or not args:
+        return  # in a DM the row's own server is used by the handler
+    table, column = owner
+    row = await interaction.client.db.fetchone(
+        f"SELECT guild_id FROM {table} WHERE {column} = ?",  # noqa: S608 - class constants
+        (args[0],),
+    )
+    if row is not None and row["guild_id"] != interaction.guild_id:
+        log.warning("refused a click on %s %s of another server", table, args[0])
+        raise UserError(_("This button no longer works here."))
+
+
 class DynamicButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"(?!)",  # matches nothing: only subclasses are registered
@@ -206,29 +224,10 @@ class DynamicButton(
 
     async def callback(self, interaction: UiInteraction) -> None:
         try:
-            await self.check_guild(interaction)
+            await check_guild(self.owner, self.args, interaction)
             await self.run(interaction)
         except Exception as error:  # noqa: BLE001 - every error is reported once
             await report(interaction, error)
-
-    async def check_guild(self, interaction: Interaction) -> None:
-        """Refuse a click in one server on what belongs to another (defence in depth:
-        a custom_id can be forged; the handlers look rows up by id alone)."""
-        if self.owner is None or interaction.guild_id is None or not self.args:
-            return  # in a DM the row's own server is used by the handler
-        table, column = self.owner
-        row = await interaction.client.db.fetchone(
-            f"SELECT guild_id FROM {table} WHERE {column} = ?",  # noqa: S608 - class constants
-            (self.args[0],),
-        )
-        if row is not None and row["guild_id"] != interaction.guild_id:
-            log.warning(
-                "refused %s: %s %s belongs to another server",
-                type(self).__name__,
-                table,
-                self.args[0],
-            )
-            raise UserError(_("This button no longer works here."))
 
     async def run(self, interaction: Interaction) -> None:
         await interaction.client.actions.run(self.action, interaction, *self.args)
@@ -249,6 +248,8 @@ class DynamicSelect(
 
     action: ClassVar[str] = ""
     args: tuple[Any, ...] = ()
+    #: As :attr:`DynamicButton.owner`.
+    owner: ClassVar[tuple[str, str] | None] = None
 
     @classmethod
     async def from_custom_id(
@@ -269,6 +270,7 @@ class DynamicSelect(
         data: dict[str, Any] = dict(interaction.data or {})
         values = [str(v) for v in data.get("values", [])]
         try:
+            await check_guild(self.owner, self.args, interaction)
             await interaction.client.actions.run(
                 self.action, interaction, *self.args, values
             )

@@ -15,6 +15,7 @@ from bot.clock import discord_timestamp
 from bot.i18n import _
 from bot.i18n import format_currency
 from bot.refusals import explains
+from bot.safety import clip
 from bot.safety import quote
 from cogs.grants._logic import Field
 from cogs.grants._logic import Problem

@@ -117,6 +117,7 @@ class MatchPickSelect(
     """Make only the chosen pairs of a proposal (each option is a request id)."""
 
     action = "mentorship.match_pick"
+    owner = ("mentor_match_proposals", "id")
 
     def __init__(
         self, proposal_id: int, options: Sequence[tuple[int, str, str]] = ()

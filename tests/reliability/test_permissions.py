@@ -922,7 +922,7 @@ async def test_ephemeral_only_buttons_check_the_role_again(
     await simcord_env.settle()
     pairs = "SELECT count(*) FROM mentor_pairings"
     refused(await world.mentor.click(_shown(queue), label=f"Claim #{request_id}"))
-    refused(await world.organiser.click(_shown(match), label="Confirm"))
+    refused(await world.organiser.click(_shown(match), label="Confirm all"))
     assert await _count(simcord_env, pairs) == 0
     refused(await world.organiser.click(_shown(delete), label="Delete the series"))
     assert await _count(simcord_env, "SELECT count(*) FROM chat_series") == 1
@@ -1019,11 +1019,12 @@ async def test_every_button_names_the_table_of_what_it_acts_on(
 ) -> None:
     """So the check above covers a button added later."""
     from bot.ui import DynamicButton
+    from bot.ui import DynamicSelect
 
-    def walk(cls: type[DynamicButton]) -> list[type[DynamicButton]]:
+    def walk(cls: type[Any]) -> list[type[Any]]:
         return [c for sub in cls.__subclasses__() for c in (sub, *walk(sub))]
 
-    buttons = walk(DynamicButton)
+    buttons = [*walk(DynamicButton), *walk(DynamicSelect)]
     assert len(buttons) >= 14, buttons
     for button in buttons:
         assert "owner" in vars(button), button

@@ -27,6 +27,7 @@ class OfferButton(
     """Accept or decline an offer of help (in the organisers' log channel)."""
 
     action = OFFER
+    owner = ("ext_offers", "id")
 
     def __init__(self, offer_id: int, accept: bool) -> None:
         super().__init__(
@@ -57,6 +58,7 @@ class StillInButton(
     """A caretaker answers whether they still look after an extension (in a DM)."""
 
     action = STILL_IN
+    owner = ("ext_caretakers", "id")
 
     def __init__(self, caretaker_id: int, still_in: bool) -> None:
         super().__init__(

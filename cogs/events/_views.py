@@ -232,6 +232,7 @@ def _button(
 
 class SubmitButton(DynamicButton, template=r"pallets:events:submit:(?P<id>[0-9]+)"):
     action = SUBMIT
+    owner = ("events", "id")
 
     def __init__(self, event_id: int) -> None:
         super().__init__(
@@ -246,6 +247,7 @@ class SubmitButton(DynamicButton, template=r"pallets:events:submit:(?P<id>[0-9]+
 
 class ApproveButton(DynamicButton, template=r"pallets:events:approve:(?P<id>[0-9]+)"):
     action = APPROVE
+    owner = ("events", "id")
 
     def __init__(self, event_id: int) -> None:
         super().__init__(
@@ -260,6 +262,7 @@ class ApproveButton(DynamicButton, template=r"pallets:events:approve:(?P<id>[0-9
 
 class DeclineButton(DynamicButton, template=r"pallets:events:decline:(?P<id>[0-9]+)"):
     action = DECLINE
+    owner = ("events", "id")
 
     def __init__(self, event_id: int) -> None:
         super().__init__(
@@ -274,6 +277,7 @@ class DeclineButton(DynamicButton, template=r"pallets:events:decline:(?P<id>[0-9
 
 class LinksButton(DynamicButton, template=r"pallets:events:links:(?P<id>[0-9]+)"):
     action = LINKS
+    owner = ("events", "id")
 
     def __init__(self, event_id: int) -> None:
         super().__init__(
@@ -288,6 +292,7 @@ class LinksButton(DynamicButton, template=r"pallets:events:links:(?P<id>[0-9]+)"
 
 class FeedbackButton(DynamicButton, template=r"pallets:events:feedback:(?P<id>[0-9]+)"):
     action = FEEDBACK
+    owner = ("events", "id")
 
     def __init__(self, event_id: int) -> None:
         super().__init__(

@@ -191,6 +191,7 @@ class TopicPinSelect(DynamicSelect, template=r"pallets:chats:pin-pick:(?P<id>[0-
     occurrence in the custom_id (each option is a proposal id)."""
 
     action = PIN_PICK
+    owner = ("chat_occurrences", "id")
 
     def __init__(self, occurrence_id: int, topics: Sequence[Proposal] = ()) -> None:
         options = _topic_options(topics)
@@ -212,6 +213,7 @@ class TopicRemoveSelect(
     """Under an organiser's /chat topics: take the chosen topics off the agenda."""
 
     action = REMOVE_PICK
+    owner = ("chat_occurrences", "id")
 
     def __init__(self, occurrence_id: int, topics: Sequence[Proposal] = ()) -> None:
         options = _topic_options(topics)

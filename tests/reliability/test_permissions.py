@@ -911,7 +911,7 @@ async def test_ephemeral_only_buttons_check_the_role_again(
     match = await world.organiser.slash(world.general, "mentor match")
     await create_series(world)
     delete = await world.organiser.slash(
-        world.general, "chat series-delete", series="Flask chat"
+        world.general, "chat-admin series-delete", series="Flask chat"
     )
     form = await open_event_form(world)
     preview = await submit_event_form(world.organiser, form, FORM)

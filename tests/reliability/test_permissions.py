@@ -908,7 +908,7 @@ async def test_ephemeral_only_buttons_check_the_role_again(
     request_id = await make_request(world, world.alice)
     await make_request(world, world.bob, topics="flask")
     queue = await world.mentor.slash(world.general, "mentor queue")
-    match = await world.organiser.slash(world.general, "mentor match")
+    match = await world.organiser.slash(world.general, "mentor-admin match")
     await create_series(world)
     delete = await world.organiser.slash(
         world.general, "chat-admin series-delete", series="Flask chat"

@@ -77,6 +77,10 @@ def _needed(entry: Any, run: TourRun) -> set[str]:
         return {"view_channel"} | content  # its own message
     if method == "GET" and route.startswith("/channels/{id}/messages"):
         return {"view_channel", "read_message_history"}
+    if (method, route) == ("GET", "/guilds/{id}/members/{id}"):
+        # One member, fetched by id (an organiser the bot has seen, checked before a
+        # pair's thread): no permission, and no members intent either.
+        return set()
     if (method, route) == ("GET", "/channels/{id}"):
         return {"view_channel"}
     if (method, route) == ("PATCH", "/channels/{id}"):

@@ -237,6 +237,20 @@ class Outbox:
             return None
         return _delivery(row)
 
+    async def reconcile(self, key: str) -> Delivery | None:
+        """Look on Discord now for what the pending send ``key`` may have made (a
+        try whose answer was lost) and record it. Only reads: returns the send's
+        status when it is no longer pending, ``None`` when nothing was found."""
+        row = await self._db.fetchone("SELECT * FROM outbox WHERE key = ?", (key,))
+        if row is None:
+            return None
+        if row["state"] != "pending":
+            return _delivery(row)
+        found = await self._find_for(row)
+        if found is None:
+            return None
+        return await self._adopt(key, found, row["channel_id"])
+
     async def forget(self, key: str, *, prefix: bool = False) -> None:
         """Forget the send ``key`` (with ``prefix``, every send whose key starts so):
         what it made is gone (deleted on Discord), and a later call makes it anew."""

@@ -34,6 +34,7 @@ from bot.errors import NotAllowed
 from bot.guilds import Channel
 from bot.guilds import Role
 from bot.i18n import guild_language
+from bot.pacing import current_job
 from bot.paths import DATA_DIR
 from bot.permissions import has_role
 from bot.permissions import require_role
@@ -73,6 +74,11 @@ log = logging.getLogger(__name__)
 TOPICS_FILE = DATA_DIR / "mentorship" / "topics.toml"
 CHECKIN = "mentorship.checkin"
 DIGEST = "mentorship.digest"
+#: Finishes a pair's space (thread, members, welcome) that its claim left unfinished.
+SPACE = "mentorship.space"
+#: The claim itself opens the space; its job runs only if the claim could not finish
+#: (a crash, Discord trouble after the thread was made), this long after.
+SPACE_AFTER = timedelta(minutes=2)
 #: The ranked queue's pages, for ``bot.ui.show_page``.
 QUEUE_PAGES = "mentorship.queue"
 #: Requests of the ranked queue /mentor claim suggests from (it shows 25).
@@ -115,6 +121,16 @@ def digest_key(guild_id: int, due: datetime) -> str:
 def welcome_key(pairing_id: int) -> str:
     """The welcome in a pair's thread."""
     return f"mentorship:welcome:{pairing_id}"
+
+
+def thread_key(pairing_id: int) -> str:
+    """The pair's private thread, made through the outbox."""
+    return f"mentorship:thread:{pairing_id}"
+
+
+def space_key(pairing_id: int) -> str:
+    """The job that finishes a pair's space if its claim could not."""
+    return f"mentorship:space:{pairing_id}"
 
 
 def started_key(pairing_id: int) -> str:
@@ -242,6 +258,8 @@ class MentorshipEngine:
         self._departures: dict[int, _Departures] = {}
         #: Per guild, the organisers remembered in ``seen_organisers``.
         self._seen: dict[int, set[int]] = {}
+        #: One opening of a pair's space at a time (a claim and its job).
+        self._opening: dict[int, asyncio.Lock] = {}
 
     @property
     def db(self) -> Database:
@@ -252,6 +270,7 @@ class MentorshipEngine:
             CHECKIN, self.run_checkin, catch_up=timedelta(days=3)
         )
         self.bot.scheduler.register(DIGEST, self.run_digest, catch_up=timedelta(days=1))
+        self.bot.scheduler.register(SPACE, self.run_space, catch_up=timedelta(days=30))
         self.bot.actions.register(ClaimButton.action, self.claim)
         self.bot.actions.register_pages(QUEUE_PAGES, self.queue_page_for)
         self.bot.actions.register(CheckinButton.action, self.answer_checkin)
@@ -263,15 +282,19 @@ class MentorshipEngine:
     def unregister(self) -> None:
         self.bot.scheduler.unregister(CHECKIN)
         self.bot.scheduler.unregister(DIGEST)
+        self.bot.scheduler.unregister(SPACE)
         self.bot.actions.unregister(
             QUEUE_PAGES, *(item.action for item in PERSISTENT_ITEMS)
         )
         self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
     async def ready(self) -> None:
-        """Once connected: every guild has its next digest and a warm queue index."""
+        """Once connected: every guild has its next digest and a warm queue index,
+        and a pairing whose claim stopped before its space job was written gets one."""
         for guild in self.bot.guilds:
             await self.ensure_digest(guild.id)
+        for pairing in await q.threadless_pairings(self.db):
+            await self.schedule_space(pairing)
         await load_columns()
         for guild in self.bot.guilds:
             await self.warm_queue(guild.id)
@@ -463,28 +486,35 @@ class MentorshipEngine:
     async def claim(self, interaction: Interaction, request_id: int) -> None:
         """A mentor takes request ``request_id``: exactly one claim wins."""
         await require_role(interaction, Role.MENTOR)
-        guild_id = guild_of(interaction)
-        channel = await self.mentorship_channel(guild_id)
+        channel = await self.mentorship_channel(guild_of(interaction))
         await defer(interaction)
-        user_id = interaction.user.id
-        pairing = await q.claim(self.db, guild_id, request_id, user_id, now_ts())
+        pairing, thread_id = await self.take(channel, request_id, interaction.user.id)
+        await reply(interaction, render.now_mentoring(pairing, thread_id))
+
+    async def take(
+        self, channel: discord.TextChannel, request_id: int, mentor_id: int
+    ) -> tuple[Pairing, int]:
+        """Pair ``mentor_id`` with request ``request_id`` and open the pair's space
+        in ``channel``; return the pairing and its thread. Refused when the claim
+        does not win; Discord's error when no thread could be made (undone)."""
+        guild_id = channel.guild.id
+        pairing = await q.claim(self.db, guild_id, request_id, mentor_id, now_ts())
         if pairing is None:
             request = await q.request(self.db, guild_id, request_id)
-            profile = await q.profile(self.db, guild_id, user_id)
-            raise logic.claim_refusal(request_id, request, profile, user_id)
+            profile = await q.profile(self.db, guild_id, mentor_id)
+            raise logic.claim_refusal(request_id, request, profile, mentor_id)
         request = await q.request(self.db, guild_id, request_id)
         assert request is not None
         try:
-            thread_id = await self.open_pair_space(channel, pairing, request)
+            thread_id = await self.make_pair(channel, pairing, request)
         except discord.HTTPException as error:
-            await q.undo_claim(self.db, pairing, now_ts())
             if isinstance(error, discord.Forbidden):
                 # The mentor is told by the error reply; organisers can fix it.
                 with guild_language():
                     text = render.cannot_open_threads(channel.id)
                 await self.bot.notices.post(guild_id, text)
             raise
-        await reply(interaction, render.now_mentoring(pairing, thread_id))
+        return pairing, thread_id
 
     async def mentorship_channel(self, guild_id: int) -> discord.TextChannel:
         settings = await self.bot.guild_config.get(guild_id)
@@ -495,25 +525,78 @@ class MentorshipEngine:
             raise Refused(Problem.NO_CHANNEL)
         return channel
 
+    async def make_pair(
+        self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest
+    ) -> int:
+        """Open a just-claimed pairing's space; return its thread.
+
+        Its job is written first: a crash (or Discord trouble once the thread is
+        made) leaves the rest to it. When no thread could be made, the claim is
+        undone and the error raised.
+        """
+        await self.schedule_space(pairing)
+        try:
+            thread_id = await self.open_pair_space(channel, pairing, request)
+        except discord.HTTPException:
+            current = await q.pairing(self.db, pairing.id)
+            if current is None or current.thread_id is None:
+                await self.bot.scheduler.cancel(space_key(pairing.id))
+                await q.undo_claim(self.db, pairing, now_ts())
+                raise
+            # The pair has its thread: the job adds whoever is missing and
+            # welcomes them.
+            log.warning("pairing %s: space left to its job", pairing.id, exc_info=True)
+            return current.thread_id
+        await self.bot.scheduler.cancel(space_key(pairing.id))
+        return thread_id
+
+    async def schedule_space(self, pairing: Pairing) -> None:
+        await self.bot.schedule(
+            SPACE,
+            space_key(pairing.id),
+            utcnow() + SPACE_AFTER,
+            guild_id=pairing.guild_id,
+            payload={"pairing": pairing.id},
+        )
+
+    async def run_space(self, job: Job) -> None:
+        """Finish the space of a pairing whose claim did not (see :meth:`make_pair`)."""
+        pairing = await q.pairing(self.db, int(job.payload["pairing"]))
+        if pairing is None or pairing.state != "active":
+            return
+        request = await q.request(self.db, pairing.guild_id, pairing.request_id)
+        assert request is not None
+        channel = await self.mentorship_channel(pairing.guild_id)
+        await self.open_pair_space(channel, pairing, request)
+
     async def open_pair_space(
         self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest
     ) -> int:
-        """Create the pair's private thread once, welcome both, schedule check-ins."""
+        """Create the pair's private thread once, add the pair (and organisers),
+        welcome both, schedule check-ins. Each step is safe to run again."""
+        lock = self._opening.setdefault(pairing.id, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._open_pair_space(channel, pairing, request)
+        finally:
+            if not lock.locked():
+                self._opening.pop(pairing.id, None)
+
+    async def _open_pair_space(
+        self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest
+    ) -> int:
         current = await q.pairing(self.db, pairing.id)
         thread_id = current.thread_id if current else None
         if thread_id is None:
-            with guild_language():
-                name = render.thread_name(pairing.id)
-            thread = await channel.create_thread(
-                name=name,
-                type=discord.ChannelType.private_thread,
-                invitable=False,
-                auto_archive_duration=10080,
-            )
-            await q.set_thread(self.db, pairing.id, thread.id)
-            thread_id = thread.id
+            thread_id = await self._pair_thread(channel, pairing)
+            await q.set_thread(self.db, pairing.id, thread_id)
+        if await self.bot.outbox.status(welcome_key(pairing.id)) is None:
+            # Not welcomed yet, so maybe not everyone is in: adding a member who
+            # is already in changes nothing on Discord.
             for user_id in await self.thread_members(channel.guild, pairing):
-                await thread.add_user(discord.Object(user_id))
+                await self.bot.http.add_user_to_thread(thread_id, user_id)
+        await self.schedule_checkin(pairing, 1)
+        await self.ensure_digest(pairing.guild_id)
         with guild_language():
             welcome = render.welcome(self.topics, pairing, request)
         await self.bot.outbox.send(
@@ -536,9 +619,39 @@ class MentorshipEngine:
                 guild_id=pairing.guild_id,
                 content=note,
             )
-        await self.schedule_checkin(pairing, 1)
-        await self.ensure_digest(pairing.guild_id)
         return thread_id
+
+    async def _pair_thread(self, channel: discord.TextChannel, pairing: Pairing) -> int:
+        """The pair's private thread, made once through the outbox."""
+        key = thread_key(pairing.id)
+        with guild_language():
+            name = render.thread_name(pairing.id)
+        try:
+            delivery = await self.bot.outbox.create_thread(
+                key,
+                channel,
+                name=name,
+                private=True,
+                invitable=False,
+                auto_archive_duration=10080,
+            )
+        except (discord.Forbidden, discord.NotFound):
+            raise
+        except discord.HTTPException as error:
+            if current_job() is not None:
+                raise  # the job's retry looks for it first
+            # A member's claim does not retry, but Discord may have made the thread
+            # and lost the answer: look for it before giving up.
+            try:
+                found = await self.bot.outbox.reconcile(key)
+            except discord.HTTPException:
+                raise error from None
+            if found is None or found.message_id is None:
+                raise
+            return found.message_id
+        if delivery.message_id is None:
+            raise RuntimeError(f"thread {key} was not made: {delivery.failed}")
+        return delivery.message_id
 
     async def thread_members(self, guild: discord.Guild, pairing: Pairing) -> list[int]:
         """The pair, plus the organisers the bot knows of (Manage Threads sees it anyway).
@@ -838,9 +951,8 @@ class MentorshipEngine:
                 skipped += 1
                 continue
             try:
-                await self.open_pair_space(channel, pairing, request)
+                await self.make_pair(channel, pairing, request)
             except discord.HTTPException as error:
-                await q.undo_claim(self.db, pairing, now_ts())
                 # The next thread would fail the same way: stop, say why, and keep
                 # the pairs not made in the proposal for when it is fixed.
                 await q.give_back_pairs(self.db, proposal.id, proposal.pairs[index:])

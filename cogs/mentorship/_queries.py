@@ -403,6 +403,15 @@ async def set_thread(db: Database, pairing_id: int, thread_id: int) -> None:
     )
 
 
+async def threadless_pairings(db: Database) -> list[Pairing]:
+    """Active pairings with no thread recorded (a claim cut short)."""
+    rows = await db.fetchall(
+        "SELECT * FROM mentor_pairings WHERE state = 'active' AND thread_id IS NULL "
+        "ORDER BY id"
+    )
+    return [_pairing(row) for row in rows]
+
+
 # -- pairings ---------------------------------------------------------------------
 async def pairing(db: Database, pairing_id: int) -> Pairing | None:
     row = await db.fetchone("SELECT * FROM mentor_pairings WHERE id = ?", (pairing_id,))

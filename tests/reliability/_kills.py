@@ -17,7 +17,10 @@ the answer is lost (a 502), the bot keeps running.
 
 The workload is synthetic job kinds that use the core's primitives the cogs use:
 a post, a DM, an edit, a Discord scheduled event and a private thread through
-their jobs, and a reply a member's message asks for (no job: the outbox's own).
+their jobs, and a reply a member's message asks for (no job: the outbox's own);
+and one piece of a cog's real work started by a member, a mentoring claim (the
+pairing, then the pair's private thread, its members and the welcome; killed
+around the thread).
 """
 
 from __future__ import annotations
@@ -44,15 +47,20 @@ from bot.outbox import Outbox
 from bot.scheduler import Job
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from cogs.mentorship._cog import MentorshipCog
 from tests.reliability._discord import restore
 from tests.reliability._discord import snapshot
 
 #: What a kill can interrupt, and how each is told apart on the wire.
-KINDS = ("post", "dm", "edit", "event", "thread", "reply")
+KINDS = ("post", "dm", "edit", "event", "thread", "reply", "claim")
 STEPS = ("before", "stored", "committed")
 #: Discord applies the request, the answer is lost; the bot keeps running.
 LOST = "lost"
 _TEXT = re.compile(r"^(post|dm|reply|edited|event|thread) (\d+)$")
+#: A mentoring pair's thread, numbered by its pairing.
+_PAIR_THREAD = re.compile(r"^Mentoring #(\d+)$")
+#: The outbox keys whose commit is a kill point, and the kind each belongs to.
+_COMMITTED = re.compile(r"(?:crash:(\w+)|mentorship:(thread)):(\d+)")
 #: A job is disturbed (killed or its answer lost) at most this often: more would
 #: make it a poison job, which is another test's business.
 MAX_DISTURBANCES = 2
@@ -90,6 +98,9 @@ def identify(route: Any, kwargs: dict[str, Any]) -> tuple[str, int] | None:
         "/channels/{channel_id}/threads",
     ):
         text = body.get("name")
+    pair = _PAIR_THREAD.match(str(text or "")) if path.endswith("/threads") else None
+    if pair is not None:
+        return "claim", int(pair.group(1))
     match = _TEXT.match(str(text or ""))
     if match is None:
         return None
@@ -166,11 +177,11 @@ def install_wire(killer: Killer, monkeypatch: Any) -> None:
     def committed(method: Any) -> Any:
         async def wrapped(self: Outbox, key: str, *args: Any, **kwargs: Any) -> Any:
             result = await method(self, key, *args, **kwargs)
-            match = re.fullmatch(r"crash:(\w+):(\d+)", key)
-            if match and killer.at(
-                match.group(1), int(match.group(2)), "committed", self._bot.http
-            ):
-                await park()
+            match = _COMMITTED.fullmatch(key)
+            if match:
+                kind = "claim" if match.group(2) else match.group(1)
+                if killer.at(kind, int(match.group(3)), "committed", self._bot.http):
+                    await park()
             return result
 
         return wrapped
@@ -199,6 +210,10 @@ class Workload:
     anchors: dict[int, int] = field(default_factory=dict)
     #: Replies members asked for (their message was delivered).
     asked: list[int] = field(default_factory=list)
+    #: Mentoring requests a mentor asked to claim, and when last.
+    claims: dict[int, float] = field(default_factory=dict)
+    #: The mentor asking to claim each request.
+    mentors: dict[int, int] = field(default_factory=dict)
 
     def install(self, bot: PalletsBot) -> None:
         """The workload's job kinds and the member-reply listener, on a new bot."""
@@ -279,6 +294,19 @@ class Workload:
 
         bot.add_listener(on_message)
 
+        async def on_claim(message: discord.Message) -> None:
+            match = re.fullmatch(r"!claim (\d+)", message.content or "")
+            if match is None or message.author.bot:
+                return
+            channel = bot.get_channel(world.mentorship.id)
+            assert isinstance(channel, discord.TextChannel)
+            cog = bot.get_cog("Mentorship")
+            assert isinstance(cog, MentorshipCog)
+            # What /mentor claim does once the member's role is checked.
+            await cog.engine.take(channel, int(match.group(1)), message.author.id)
+
+        bot.add_listener(on_claim, "on_message")
+
     async def top_up(self, env: simcord.Env, bot: PalletsBot) -> None:
         """Keep a little work of every kind coming due."""
         pending: dict[str, int] = {
@@ -290,7 +318,7 @@ class Workload:
         }
         now = utcnow()
         for kind in KINDS:
-            if kind == "reply":
+            if kind in ("reply", "claim"):
                 continue
             if pending.get(f"crash.{kind}", 0) >= 2:
                 continue
@@ -310,6 +338,7 @@ class Workload:
                 guild_id=self.world.guild.id,
                 payload=payload,
             )
+        await self.claim_some(env, bot)
         # A member asks for a reply now and then.
         if self.made["reply"] <= self.made["post"] // 2:
             n = self.made["reply"]
@@ -318,6 +347,57 @@ class Workload:
             env.backend.create_message(
                 self.world.general.id, self.world.alice.id, f"!ping {n}"
             )
+
+    async def claim_some(self, env: simcord.Env, bot: PalletsBot) -> None:
+        """A new mentor claims a new mentee's request now and then; a claim that a
+        kill cut short before the pairing was recorded is asked again later."""
+        world = self.world
+        now = utcnow().timestamp()
+        if (
+            await self.ask_again(env, bot) >= 2
+            or self.made["claim"] > self.made["post"]
+        ):
+            return
+        n = self.made["claim"]
+        self.made["claim"] += 1
+        mentor = world.guild.add_member(env.create_user(f"mentor{n}"))
+        mentee = world.guild.add_member(env.create_user(f"mentee{n}"))
+        at = int(now)
+        await bot.db.execute(
+            "INSERT INTO mentor_profiles (guild_id, user_id, topics, languages, "
+            "timezone, capacity, updated_at) "
+            "VALUES (?, ?, '[\"flask\"]', '[\"en\"]', 'UTC', 1, ?)",
+            (world.guild.id, mentor.id, at),
+        )
+        async with bot.db.transaction() as tx:
+            row = await tx.fetchone(
+                "INSERT INTO mentor_requests (guild_id, mentee_id, topics, goal, "
+                "timezone, languages, created_at) VALUES (?, ?, '[\"flask\"]', "
+                "'A first PR', 'UTC', '[\"en\"]', ?) RETURNING id",
+                (world.guild.id, mentee.id, at),
+            )
+        assert row is not None
+        self.mentors[int(row["id"])] = mentor.id
+        self.ask_claim(env, int(row["id"]))
+
+    async def ask_again(self, env: simcord.Env, bot: PalletsBot) -> int:
+        """Ask again for the claims still open 10 minutes after they were asked
+        (a kill lost the member's message); return how many are open."""
+        now = utcnow().timestamp()
+        still_open = await bot.db.fetchall(
+            "SELECT id FROM mentor_requests WHERE state = 'open'"
+        )
+        for row in still_open:
+            asked = self.claims.get(row["id"])
+            if asked is not None and now - asked > 600:
+                self.ask_claim(env, row["id"])
+        return len(still_open)
+
+    def ask_claim(self, env: simcord.Env, request_id: int) -> None:
+        self.claims[request_id] = utcnow().timestamp()
+        env.backend.create_message(
+            self.world.general.id, self.mentors[request_id], f"!claim {request_id}"
+        )
 
 
 async def bring_back(

@@ -423,9 +423,11 @@ async def run_enumerated(
     killer.armed = None
     # No more kills: let everything finish.
     for _ in range(48 * 3600 // 600):
-        open_work = await bot.db.fetchval(
+        open_work = await workload.ask_again(env, bot) + await bot.db.fetchval(
             "SELECT (SELECT count(*) FROM jobs WHERE state IN ('pending', "
-            "'running')) + (SELECT count(*) FROM outbox WHERE state = 'pending')"
+            "'running') AND (kind LIKE 'crash.%' OR kind IN ('mentorship.space', "
+            "'outbox.settle'))) "
+            "+ (SELECT count(*) FROM outbox WHERE state = 'pending')"
         )
         if not open_work:
             break
@@ -479,6 +481,7 @@ async def judge_enumerated(
     )
     for n in range(workload.made["thread"]):
         assert threads[f"thread {n}"] == 1, f"thread {n}"
+    await judge_claims(env, bot, world, workload)
     # A reply is owed once the bot recorded the member's request; a kill before it
     # did loses it (Discord does not deliver a message twice), never doubles it.
     recorded = {
@@ -499,8 +502,49 @@ async def judge_enumerated(
     assert set(states) == {"done"}, states
     sends = dict(
         await bot.db.fetchall(
-            "SELECT state, count(*) FROM outbox WHERE key LIKE 'crash:%' GROUP BY state"
+            "SELECT state, count(*) FROM outbox WHERE key LIKE 'crash:%' "
+            "OR key LIKE 'mentorship:%' GROUP BY state"
         )
     )
     assert set(sends) == {"sent"}, sends
     assert await bot.db.fetchval("PRAGMA integrity_check") == "ok"
+
+
+async def judge_claims(
+    env: simcord.Env, bot: Any, world: Any, workload: Workload
+) -> None:
+    """Every mentoring pairing made has its one private thread, recorded, with the
+    pair in it and welcomed once; no request is paired twice, no thread is left
+    without a pairing, and a claim cut short before its pairing was recorded was
+    asked again until it was."""
+    backend = env.backend
+    pairings = await bot.db.fetchall(
+        "SELECT id, request_id, mentor_id, mentee_id, thread_id, state "
+        "FROM mentor_pairings ORDER BY id"
+    )
+    assert {p["state"] for p in pairings} <= {"active"}, pairings[:3]
+    assert sorted(p["request_id"] for p in pairings) == sorted(workload.mentors)
+    threadless = [p["id"] for p in pairings if p["thread_id"] is None]
+    assert threadless == [], f"pairings without their thread: {threadless}"
+    pair_threads = [
+        c
+        for c in backend.channels.values()
+        if c.parent_id == world.mentorship.id
+        and (c.name or "").startswith("Mentoring #")
+    ]
+    assert sorted(c.id for c in pair_threads) == sorted(
+        p["thread_id"] for p in pairings
+    ), "a pairing without its thread, or a thread without its pairing"
+    me = bot.user.id
+    for pairing in pairings:
+        thread = backend.channels[pairing["thread_id"]]
+        assert thread.name == f"Mentoring #{pairing['id']}"
+        assert {pairing["mentor_id"], pairing["mentee_id"]} <= set(
+            thread.thread_members
+        ), f"pairing {pairing['id']}"
+        welcomes = [
+            m
+            for m in backend.messages[thread.id].values()
+            if m.author_id == me and "Welcome" in (m.content or "")
+        ]
+        assert len(welcomes) == 1, f"pairing {pairing['id']}: {len(welcomes)} welcomes"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import weakref
 from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -258,8 +259,11 @@ class MentorshipEngine:
         self._departures: dict[int, _Departures] = {}
         #: Per guild, the organisers remembered in ``seen_organisers``.
         self._seen: dict[int, set[int]] = {}
-        #: One opening of a pair's space at a time (a claim and its job).
-        self._opening: dict[int, asyncio.Lock] = {}
+        #: One opening of a pair's space at a time (a claim and its job); a lock
+        #: lives while someone holds or waits for it.
+        self._opening: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     @property
     def db(self) -> Database:
@@ -574,13 +578,11 @@ class MentorshipEngine:
     ) -> int:
         """Create the pair's private thread once, add the pair (and organisers),
         welcome both, schedule check-ins. Each step is safe to run again."""
-        lock = self._opening.setdefault(pairing.id, asyncio.Lock())
-        try:
-            async with lock:
-                return await self._open_pair_space(channel, pairing, request)
-        finally:
-            if not lock.locked():
-                self._opening.pop(pairing.id, None)
+        lock = self._opening.get(pairing.id)
+        if lock is None:
+            lock = self._opening[pairing.id] = asyncio.Lock()
+        async with lock:
+            return await self._open_pair_space(channel, pairing, request)
 
     async def _open_pair_space(
         self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest

@@ -124,3 +124,19 @@ def test_every_test_the_reliability_page_names_exists() -> None:
         if name not in defined:
             missing.append(f"{path}::{name}")
     assert not missing, missing
+
+
+def test_the_reverse_proxy_examples_publish_the_pages_and_keep_operations_private() -> (
+    None
+):
+    """The README's and the deployment guide's proxies pass the calendar *and* the
+    public pages (every path but the two for operators), never only the calendar."""
+    for name in ("README.md", "docs/deployment.md"):
+        text = (ROOT / name).read_text("utf-8")
+        blocks = re.findall(r"```nginx\n(.*?)```", text, re.S)
+        assert blocks, name
+        for block in blocks:
+            assert "location ~ ^/(healthz|metrics)$ { return 404; }" in block, name
+            assert re.search(
+                r"location / \{\s*proxy_pass http://127\.0\.0\.1", block
+            ), name

@@ -227,8 +227,20 @@ def risk_text(risk: Risk) -> str:
             return caretakers_text(detail)
 
 
-def caretakers_text(detail: Mapping[str, Any]) -> str:
+def caretakers_text(detail: Mapping[str, Any], *, named: bool = True) -> str:
+    """Why an extension needs caretakers. ``named=False`` (the public pages) leaves
+    out who went quiet: a caretaker is named there only with their consent."""
     why = detail.get("why")
+    if why == "inactive" and not named:
+        quiet = len([who for who in str(detail.get("who", "")).split(",") if who])
+        return ngettext(
+            "it needs caretakers: a caretaker had no activity on the repository for "
+            "{months} months",
+            "it needs caretakers: {count} caretakers had no activity on the "
+            "repository for {months} months",
+            max(quiet, 1),
+            months=detail.get("months", 6),
+        )
     if why == "inactive":
         return _(
             "it needs caretakers: {who} had no activity on the repository for "

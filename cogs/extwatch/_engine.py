@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -64,8 +65,10 @@ from cogs.extwatch._client import FetchError
 from cogs.extwatch._fetch import pypi_project
 from cogs.extwatch._fetch import refresh_packages
 from cogs.extwatch._fetch import RefreshResult
+from cogs.extwatch._logic import Activity
 from cogs.extwatch._logic import assess
 from cogs.extwatch._logic import Assessment
+from cogs.extwatch._logic import Caretaker
 from cogs.extwatch._logic import caretaker_risk
 from cogs.extwatch._logic import CaretakerRole
 from cogs.extwatch._logic import Change
@@ -329,19 +332,29 @@ class ExtWatchEngine:
 
     async def stewardship(self, item: Watched, cache: Cached) -> Stewardship:
         people = await q.caretakers(self.db, item.guild_id, item.package)
-        policy = self.policy(item)
         activity = cache.activity()
-        now = now_ts()
-        state = roster(people, activity, policy, now)
+        state, risk = self.caretaker_state(item, people, activity, now_ts())
         return Stewardship(
             caretakers=tuple(people),
             roster=state,
             activity=activity,
-            policy=policy,
+            policy=self.policy(item),
             followers=len(await q.followers(self.db, item.guild_id, item.package)),
             adoption=await q.latest_adoption(self.db, item.guild_id, item.package),
-            risk=caretaker_risk(state, activity, policy, now),
+            risk=risk,
         )
+
+    def caretaker_state(
+        self,
+        item: Watched,
+        people: Sequence[Caretaker],
+        activity: Activity | None,
+        now: int,
+    ) -> tuple[Roster, Risk | None]:
+        """Who of ``item``'s caretakers is active, and whether it needs more."""
+        policy = self.policy(item)
+        state = roster(people, activity, policy, now)
+        return state, caretaker_risk(state, activity, policy, now)
 
     async def record_history(self, guild_id: int, assessed: list[Assessed]) -> None:
         """Note each status that changed since the last check (the public pages'
@@ -575,9 +588,7 @@ class ExtWatchEngine:
                 continue  # nothing fetched yet: nothing to judge
             risks = health_risks(assessment)
             people = await q.caretakers(self.db, guild_id, item.package)
-            policy = self.policy(item)
-            state = roster(people, cache.activity(), policy, now)
-            risk = caretaker_risk(state, cache.activity(), policy, now)
+            state, risk = self.caretaker_state(item, people, cache.activity(), now)
             if risk is not None:
                 risks.append(risk)
             published[item.package] = risks

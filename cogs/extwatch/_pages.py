@@ -5,12 +5,18 @@
   organisers named, and links; worst first, or by name (``?sort=name``).
 - ``extensions/<package>``: one extension, with the names of the caretakers who
   agreed to be named (``/pages names``), and the history of its status.
-- ``extensions.atom``: an Atom feed of the changes of status.
+- ``extensions.atom``: an Atom feed of the changes of status, and of an extension
+  starting or ceasing to need caretakers.
 - ``extensions.json``: the list's data, for other tools.
 
 Everything is read from the watch's cache and its history (no fetch on a request):
 the same assessment ``/ext status`` answers with. Nothing here is private: public
 data from PyPI, GitHub and OSV, and what the watch concluded from it.
+
+"Needs caretakers" is judged as ``/ext status`` judges it (the roster against the
+extension's policy), with a call to volunteer; the feed lists the alerts followers
+and the public channel were told of. The reason is worded without names: in Discord
+it names a quiet caretaker, who may not have agreed to be named on the pages.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from xml.sax.saxutils import escape
 
 from bot.clock import from_ts
 from bot.clock import now_ts
+from bot.extensions import caretakers_text
+from bot.extensions import Flag
 from bot.i18n import _
 from bot.pages import Body
 from bot.pages import Html
@@ -36,6 +44,7 @@ from cogs.extwatch import _history as history
 from cogs.extwatch import _queries as q
 from cogs.extwatch import _render as render
 from cogs.extwatch._logic import assess
+from cogs.extwatch._logic import Caretaker
 from cogs.extwatch._logic import normalise_name
 from cogs.extwatch._logic import Status
 from cogs.extwatch._logic import STATUS_ORDER
@@ -127,6 +136,10 @@ class Shown:
     #: named on the pages (``/pages names``); only the extension's page names them.
     caretakers: int
     caretaker_names: tuple[str, ...] = ()
+    #: Why it needs caretakers (naming nobody), or "" when it has enough.
+    needs_caretakers: str = ""
+    #: The command that offers help, for the call to volunteer.
+    volunteer: str = ""
 
 
 def _shown(
@@ -134,11 +147,15 @@ def _shown(
     cache: q.Cached,
     engine: ExtWatchEngine,
     now: int,
-    caretakers: int,
+    people: Sequence[Caretaker],
     names: tuple[str, ...] = (),
 ) -> Shown:
     evidence = cache.evidence()
     assessment = assess(evidence, engine.thresholds(), now)
+    activity = cache.activity()
+    need = None
+    if assessment.status is not Status.UNKNOWN or activity:  # else: not checked yet
+        _state, need = engine.caretaker_state(item, people, activity, now)
     pypi, github, osv = evidence.pypi, evidence.github, evidence.osv
     if pypi is None:
         flask = ""
@@ -176,9 +193,16 @@ def _shown(
         stale=bool(cache.stale),
         alternative=item.alternative or "",
         docs_url=_web(item.docs_url),
-        caretakers=caretakers,
+        caretakers=len(people),
         caretaker_names=names,
+        needs_caretakers=caretakers_text(need.detail, named=False) if need else "",
+        volunteer=volunteer_command(item.display_name),
     )
+
+
+def volunteer_command(name: str) -> str:
+    """What a member types in Discord to offer help with ``name``."""
+    return f"/ext volunteer name:{name}"
 
 
 def _web(url: str | None) -> str:
@@ -191,9 +215,9 @@ async def shown_all(engine: ExtWatchEngine, guild_id: int) -> list[Shown]:
     now = now_ts()
     items = await q.watched(engine.db, guild_id)
     caches = await q.cached_many(engine.db, [(i.package, i.repo) for i in items])
-    keepers = await q.caretaker_counts(engine.db, guild_id)
+    keepers = await q.caretakers_by_package(engine.db, guild_id)
     out = [
-        _shown(item, caches[item.package], engine, now, keepers.get(item.package, 0))
+        _shown(item, caches[item.package], engine, now, keepers.get(item.package, []))
         for item in items
     ]
     order = {status: index for index, status in enumerate(STATUS_ORDER)}
@@ -202,11 +226,20 @@ async def shown_all(engine: ExtWatchEngine, guild_id: int) -> list[Shown]:
 
 
 def counts(shown: Sequence[Shown]) -> list[tuple[str, str, int]]:
-    """(status, label, how many) for each status present, worst first."""
+    """(status, label, how many) for each status present, worst first; then how
+    many need caretakers."""
     found = [
         (status, sum(1 for s in shown if s.status is status)) for status in STATUS_ORDER
     ]
-    return [(status.value, render.status_label(status), n) for status, n in found if n]
+    out = [(status.value, render.status_label(status), n) for status, n in found if n]
+    short = sum(1 for s in shown if s.needs_caretakers)
+    if short:
+        out.append((Flag.NEEDS_CARETAKERS.value, needs_caretakers_label(), short))
+    return out
+
+
+def needs_caretakers_label() -> str:
+    return _("needs caretakers")
 
 
 # -- the pages ---------------------------------------------------------------------------
@@ -247,7 +280,7 @@ async def extension_page(engine: ExtWatchEngine, request: PageRequest) -> Html |
         engine.db, request.guild_id, [person.user_id for person in people]
     )
     names = tuple(agreed[p.user_id] for p in people if p.user_id in agreed)
-    shown = _shown(item, cache, engine, now_ts(), len(people), names)
+    shown = _shown(item, cache, engine, now_ts(), people, names)
     changes = await history.of_package(
         engine.db, request.guild_id, item.package, HISTORY_ENTRIES
     )
@@ -258,9 +291,17 @@ async def extension_page(engine: ExtWatchEngine, request: PageRequest) -> Html |
             "extension": shown,
             "history": [_change(change) for change in changes],
             "back": request.url(NAME),
+            "minimum": engine.policy(item).minimum,
+            "invite": _invite(engine, request.guild_id),
         },
         alternates=_alternates(request),
     )
+
+
+def _invite(engine: ExtWatchEngine, guild_id: int) -> str:
+    """The server's public invite, when Discord gives it one (a vanity URL)."""
+    guild = engine.bot.get_guild(guild_id)
+    return (guild.vanity_url or "") if guild is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,15 +335,64 @@ def _atom_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: str
+    package: str
+    title: str
+    summary: str
+    updated: datetime
+
+
+async def _feed_entries(
+    engine: ExtWatchEngine, guild_id: int, names: dict[str, str]
+) -> list[_Entry]:
+    """Changes of status and of needing caretakers, newest first."""
+    entries = []
+    for change in await history.changes(engine.db, guild_id, FEED_ENTRIES):
+        name = names.get(change.package, change.package)
+        shown = _change(change)
+        title = _(
+            "{name}: {before} → {after}",
+            name=name,
+            before=shown.previous_label,
+            after=shown.status_label,
+        )
+        text = "; ".join(shown.reasons) or _("No warning signs.")
+        entries.append(
+            _Entry(str(change.id), change.package, title, text, shown.changed)
+        )
+    flag = Flag.NEEDS_CARETAKERS.value
+    for alert in await q.alert_changes(engine.db, guild_id, flag, FEED_ENTRIES):
+        name = names.get(alert.package, alert.package)
+        if alert.cleared:
+            title = _("{name} has enough caretakers again", name=name)
+            text = _("Thanks to everyone who looks after it.")
+        else:
+            title = _("{name} needs caretakers", name=name)
+            text = (
+                caretakers_text(alert.detail, named=False)
+                + "\n"
+                + _(
+                    "Can you help look after it? Offer with /ext volunteer name:{name}.",
+                    name=name,
+                )
+            )
+        key = f"caretakers:{alert.alert_id}:{'cleared' if alert.cleared else 'raised'}"
+        entries.append(_Entry(key, alert.package, title, text, from_ts(alert.at)))
+    entries.sort(key=lambda entry: entry.updated, reverse=True)
+    return entries[:FEED_ENTRIES]
+
+
 async def atom_feed(engine: ExtWatchEngine, request: PageRequest) -> Body:
     """The latest changes of status, newest first (Atom 1.0)."""
-    changes = await history.changes(engine.db, request.guild_id, FEED_ENTRIES)
     names = {
         item.package: item.display_name
         for item in await q.watched(engine.db, request.guild_id)
     }
+    entries = await _feed_entries(engine, request.guild_id, names)
     feed_id = f"urn:pallets-bot:{request.guild_id}:extensions"
-    updated = from_ts(changes[0].changed_at) if changes else from_ts(0)
+    updated = entries[0].updated if entries else from_ts(0)
     feed_title = _("Extension health: {server}", server=request.guild_name)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -316,24 +406,15 @@ async def atom_feed(engine: ExtWatchEngine, request: PageRequest) -> Body:
         f'href="{escape(_absolute(engine, request.url(NAME)))}"/>',
         "<author><name>pallets-bot</name></author>",
     ]
-    for change in changes:
-        name = names.get(change.package, change.package)
-        shown = _change(change)
-        entry_title = _(
-            "{name}: {before} → {after}",
-            name=name,
-            before=shown.previous_label,
-            after=shown.status_label,
-        )
-        text = "; ".join(shown.reasons) or _("No warning signs.")
-        link = _absolute(engine, request.url(f"{NAME}/{change.package}"))
+    for entry in entries:
+        link = _absolute(engine, request.url(f"{NAME}/{entry.package}"))
         lines += [
             "<entry>",
-            f"<title>{escape(entry_title)}</title>",
-            f"<id>{feed_id}:{change.id}</id>",
-            f"<updated>{_atom_time(shown.changed)}</updated>",
+            f"<title>{escape(entry.title)}</title>",
+            f"<id>{feed_id}:{entry.key}</id>",
+            f"<updated>{_atom_time(entry.updated)}</updated>",
             f'<link rel="alternate" type="text/html" href="{escape(link)}"/>',
-            f"<summary>{escape(text)}</summary>",
+            f"<summary>{escape(entry.summary)}</summary>",
             "</entry>",
         ]
     lines.append("</feed>")
@@ -374,6 +455,9 @@ async def json_data(engine: ExtWatchEngine, request: PageRequest) -> Body:
                 "repository": s.repo_url or None,
                 "checked_at": _iso(s.checked),
                 "caretakers": s.caretakers,
+                "needs_caretakers": bool(s.needs_caretakers),
+                "needs_caretakers_reason": s.needs_caretakers or None,
+                "volunteer": s.volunteer if s.needs_caretakers else None,
                 "alternative": s.alternative or None,
                 "documentation": s.docs_url or None,
                 "stale": s.stale,

@@ -268,6 +268,21 @@ async def caretakers(db: Database, guild_id: int, package: str) -> list[Caretake
     return [_caretaker(row) for row in rows]
 
 
+async def caretakers_by_package(
+    db: Database, guild_id: int
+) -> dict[str, list[Caretaker]]:
+    """The current caretakers of every extension of a server (as :func:`caretakers`)."""
+    rows = await db.fetchall(
+        "SELECT * FROM ext_caretakers WHERE guild_id = ? "
+        "AND left_at IS NULL ORDER BY role = 'lead' DESC, since, id",
+        (guild_id,),
+    )
+    out: dict[str, list[Caretaker]] = {}
+    for row in rows:
+        out.setdefault(row["package"], []).append(_caretaker(row))
+    return out
+
+
 async def caretaker_counts(db: Database, guild_id: int) -> dict[str, int]:
     rows = await db.fetchall(
         "SELECT package, count(*) AS n FROM ext_caretakers "
@@ -455,6 +470,43 @@ async def open_alerts(db: Database, guild_id: int, package: str) -> list[Alert]:
         (guild_id, package),
     )
     return [_alert(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """An alert raised (after the first assessment) or cleared, at ``at``."""
+
+    alert_id: int
+    package: str
+    detail: dict[str, Any]
+    at: int
+    cleared: bool
+
+
+async def alert_changes(
+    db: Database, guild_id: int, flag: str, limit: int
+) -> list[AlertChange]:
+    """The latest alerts for ``flag`` raised or cleared, newest first. An alert of
+    the first assessment (the baseline, never announced) counts only when cleared."""
+    rows = await db.fetchall(
+        "SELECT id, package, detail, raised_at AS at, 0 AS cleared FROM ext_alerts "
+        "WHERE guild_id = ? AND flag = ? AND announced = 1 "
+        "UNION ALL "
+        "SELECT id, package, detail, cleared_at AS at, 1 AS cleared FROM ext_alerts "
+        "WHERE guild_id = ? AND flag = ? AND cleared_at IS NOT NULL "
+        "ORDER BY at DESC, id DESC LIMIT ?",
+        (guild_id, flag, guild_id, flag, limit),
+    )
+    return [
+        AlertChange(
+            row["id"],
+            row["package"],
+            json.loads(row["detail"]),
+            row["at"],
+            bool(row["cleared"]),
+        )
+        for row in rows
+    ]
 
 
 async def get_alert(db: Database, alert_id: int) -> Alert | None:

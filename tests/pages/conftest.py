@@ -41,6 +41,8 @@ QUESTION = (
     "```py\napp.register_blueprint(bp, url_prefix='/api')\n```\nWhat am I missing?",
 )
 ANSWER = "Import the module that defines the routes before you register the blueprint."
+#: The GitHub handle of populate()'s caretaker, who did not agree to be named.
+CARETAKER_GITHUB = "maya-on-github"
 
 
 #: simcord's clock starts here; the fake ecosystem's dates are relative to it.
@@ -145,10 +147,19 @@ async def check_extensions(world: World) -> None:
 async def populate(env: simcord.Env, world: World) -> Data:
     """Turn the pages on and fill them the way members would: a chat series, a
     published event, solved questions (alice shows her name, carol removed hers),
-    the extension watch's first check."""
+    the extension watch's first check, and a caretaker of Flask-Mail (maya, who did
+    not agree to be named: Flask-Mail needs one more)."""
     data = Data()
     await world.admin.slash(world.general, "setup pages", enabled=True, questions=True)
     await check_extensions(world)
+    await world.organiser.slash(
+        world.general,
+        "ext caretaker-add",
+        name="Flask-Mail",
+        member=world.mentor,
+        role="maintainer",
+        github=CARETAKER_GITHUB,
+    )
     await world.admin.slash(world.general, "setup calendar", enabled=True)
     await testing.create_chat_series(world)
     data.event_id = await publish_event(world)

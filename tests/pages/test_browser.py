@@ -322,6 +322,7 @@ async def test_every_page_loads_cleanly_at_phone_and_desktop_widths(
         "extensions-by-name": root + "extensions?sort=name",
         "extension": root + "extensions/flask-cors",
         "extension-fr": root + "extensions/flask-security?lang=fr",
+        "extension-needs-caretakers": root + "extensions/flask-mail",
         "home-de": root + "?lang=de",
         "question-pt_BR": root + f"questions/{data.question_id}?lang=pt_BR",
         "not-found": root + "no-such-page",
@@ -357,7 +358,13 @@ async def test_every_page_loads_cleanly_at_phone_and_desktop_widths(
         "extensions.json",
     ):
         assert part in followed, part
-    for name in ("home", "question", "extensions", "extension"):
+    for name in (
+        "home",
+        "question",
+        "extensions",
+        "extension",
+        "extension-needs-caretakers",
+    ):
         for label in WIDTHS:
             assert (ARTIFACTS / f"{name}-{label}.png").stat().st_size > 1000
 

@@ -16,11 +16,13 @@ import pytest
 import simcord
 
 from bot.devtools.fake_upstream import FakeApis
+from bot.devtools.fake_upstream import FakeCommit
 from bot.devtools.testing import World
 from cogs.extwatch import _queries as q
 from tests.pages.conftest import bot_of
 from tests.pages.conftest import check_extensions
 from tests.pages.conftest import get
+from tests.pages.conftest import START
 
 # /ext refresh fetches the whole list (about 70 requests) on loopback while simcord
 # waits; under a loaded machine that takes more than the default five real seconds.
@@ -92,7 +94,11 @@ async def test_each_extension_has_a_page_with_its_history(
     assert (await get(simcord_env, root + "Flask_Cors")).status == 200
 
     sqlalchemy = await get(simcord_env, root + "flask-sqlalchemy")
-    assert "No warning signs." in sqlalchemy.text
+    # Healthy, though short of caretakers (a pallets-eco extension nobody looks after).
+    assert (
+        '<h1>Flask-SQLAlchemy <span class="status status-healthy">healthy</span> '
+        '<span class="status status-needs_caretakers">'
+    ) in sqlalchemy.text
     assert re.search(
         r"Jan 1, 2026</time>:\s*<span class=\"status status-healthy\">",
         (sqlalchemy.text),
@@ -223,7 +229,10 @@ async def test_caretakers_are_counted_and_named_only_with_their_consent(
     mail = await get(simcord_env, root + "/flask-mail")
     caretakers = re.search(r"<dt>Caretakers</dt>\s*<dd>\s*(.*?)\s*</dd>", mail.text)
     assert caretakers is not None, mail.text
-    assert caretakers.group(1) == "2 caretakers: hugo"  # the helper
+    # The helper agreed to be named.
+    assert (
+        caretakers.group(1) == "2 caretakers: hugo (it should have at least 2 active)"
+    )
     assert "maya" not in mail.text  # the mentor did not agree to be named
     listing = await get(simcord_env, root)
     mail_card = listing.text.split(">Flask-Mail</a>")[1].split("</article>")[0]
@@ -245,3 +254,109 @@ async def test_caretakers_are_counted_and_named_only_with_their_consent(
     await world.helper.slash(world.general, "pages remove")
     mail = await get(simcord_env, root + "/flask-mail")
     assert "2 caretakers" in mail.text and "hugo" not in mail.text
+
+
+async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
+    simcord_env: simcord.Env, world: World, fake: FakeApis
+) -> None:
+    await world.admin.slash(world.general, "setup pages", enabled=True)
+    await check_extensions(world)  # the first check: Flask-Mail has nobody
+    root = f"/{world.guild.id}/extensions"
+    feed_path = f"/{world.guild.id}/extensions.atom"
+
+    def mail_card(html: str) -> str:
+        return html.split(">Flask-Mail</a>")[1].split("</article>")[0]
+
+    def feed_titles(xml: str) -> list[str]:
+        entries = ET.fromstring(xml).findall(f"{ATOM}entry")
+        return [entry.findtext(f"{ATOM}title") or "" for entry in entries]
+
+    listing = await get(simcord_env, root)
+    card = mail_card(listing.text)
+    assert '<span class="status status-needs_caretakers">needs caretakers</span>' in (
+        card
+    )
+    assert "it needs caretakers: 0 active of the 2 it should have" in card
+    assert f'href="{root}/flask-mail#volunteer">Can you help look after it?' in card
+    assert (
+        '<li><span class="status status-needs_caretakers">needs caretakers</span> '
+        in (listing.text)
+    )  # counted with the statuses
+    # The first check is a baseline: the feed tells no change yet.
+    assert feed_titles((await get(simcord_env, feed_path)).text) == []
+
+    # Two caretakers: enough. Then one steps down, and the other one (who did not
+    # agree to be named) goes quiet.
+    for member, handle in ((world.helper, "davidism"), (world.mentor, "ghost")):
+        await world.organiser.slash(
+            world.general,
+            "ext caretaker-add",
+            name="Flask-Mail",
+            member=member,
+            role="maintainer",
+            github=handle,
+        )
+    page = await get(simcord_env, root + "/flask-mail")
+    assert "needs caretakers" not in page.text and 'id="volunteer"' not in page.text
+    assert "(it should have at least 2 active)" in page.text
+    assert feed_titles((await get(simcord_env, feed_path)).text) == [
+        "Flask-Mail has enough caretakers again"
+    ]
+    await world.organiser.slash(
+        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.helper
+    )
+    page = await get(simcord_env, root + "/flask-mail")
+    assert '<span class="status status-needs_caretakers">needs caretakers</span>' in (
+        page.text
+    )
+    assert "it needs caretakers: 1 active of the 2 it should have" in page.text
+    volunteer = page.text.split('id="volunteer"')[1].split("</section>")[0]
+    assert "<code>/ext volunteer name:Flask-Mail</code>" in volunteer
+    assert "Join the Discord server" not in volunteer  # no invite known
+    feed = (await get(simcord_env, feed_path)).text
+    assert feed_titles(feed)[0] == "Flask-Mail needs caretakers"
+    assert "/ext volunteer name:Flask-Mail" in feed
+
+    # Half a year on: "ghost" never answered whether they are still in.
+    await world.organiser.slash(
+        world.general,
+        "ext caretaker-add",
+        name="Flask-Mail",
+        member=world.bob,
+        role="triager",
+    )
+    db = bot_of(simcord_env).db
+    await db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
+    fake.repo("pallets-eco/flask-mail").commits = [FakeCommit("someone", START, "Fix")]
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await db.execute("UPDATE ext_caretakers SET asked_at = asked_at - 15 * 86400")
+    await world.organiser.slash(
+        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.bob
+    )
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    alerts = await q.open_alerts(db, world.guild.id, "flask-mail")
+    assert [a.detail.get("who") for a in alerts] == ["ghost"]  # Discord names them
+
+    page = await get(simcord_env, root + "/flask-mail")
+    data = (await get(simcord_env, root + ".json")).text
+    feed = (await get(simcord_env, feed_path)).text
+    reason = "it needs caretakers: a caretaker had no activity on the repository"
+    assert reason in page.text
+    mail = {item["package"]: item for item in json.loads(data)["extensions"]}[
+        "flask-mail"
+    ]
+    assert mail["needs_caretakers"] is True
+    assert mail["needs_caretakers_reason"].startswith(reason)
+    assert mail["volunteer"] == "/ext volunteer name:Flask-Mail"
+    for text in (page.text, data, feed, (await get(simcord_env, root)).text):
+        assert "ghost" not in text and "maya" not in text
+        assert str(world.mentor.id) not in text
+
+    # In the reader's language, and with the server's invite when Discord has one.
+    guild = bot_of(simcord_env).get_guild(world.guild.id)
+    assert guild is not None
+    guild.vanity_url_code = "pallets"  # simcord's gateway never sends one
+    french = await get(simcord_env, root + "/flask-mail?lang=fr")
+    assert ">needs caretakers<" not in french.text
+    assert "<code>/ext volunteer name:Flask-Mail</code>" in french.text
+    assert 'href="https://discord.gg/pallets"' in french.text

@@ -21,6 +21,7 @@ from bot.devtools import testing
 from bot.devtools.testing import World
 from bot.i18n import available_languages
 from tests.pages.conftest import bot_of
+from tests.pages.conftest import CARETAKER_GITHUB
 from tests.pages.conftest import get
 from tests.pages.conftest import populate
 from tests.reliability.test_privacy import run_flows
@@ -123,6 +124,10 @@ async def test_no_page_or_feed_shows_anything_private(
     for name in ("bob", "carol", "hugo", "maya", "rita", "olivia"):
         assert f"by {name}" not in texts and f">{name}<" not in texts, name
     assert "by alice" in texts  # the one who agreed
+    # A caretaker is counted, and asked for, without their name.
+    assert "it needs caretakers: 1 active of the 2 it should have" in texts
+    assert "/ext volunteer name:Flask-Mail" in texts
+    assert CARETAKER_GITHUB not in texts
 
     # The bot's own guild-wide settings, and the endpoints for operators, stay apart.
     bot = bot_of(simcord_env)

@@ -33,8 +33,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
-from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -57,6 +55,9 @@ from bot.clock import from_ts
 from bot.clock import now_ts
 from bot.http_cache import Entry
 from bot.http_cache import HttpCache
+from bot.retry import Backoff
+from bot.retry import batch_session
+from bot.retry import Sleep
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,7 +65,6 @@ T = TypeVar("T")
 USER_AGENT = "pallets-bot (+https://github.com/pallets)"
 API_VERSION = "2022-11-28"
 
-Sleep = Callable[[float], Awaitable[None]]
 #: gidgethub's cache value: (etag, last_modified, decoded body, next page URL).
 CacheValue = tuple[str | None, str | None, Any, str | None]
 
@@ -195,9 +195,7 @@ class GitHub:
         self.base_url = base_url.rstrip("/")
         self.token = token or None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._attempts = max(attempts, 1)
-        self._backoff = backoff
-        self._max_backoff = max_backoff
+        self._retry = Backoff(attempts, backoff, max_backoff)
         self._sleep = sleep
         self._now = now
         self._cache = _Cache(cache)
@@ -413,12 +411,7 @@ class GitHub:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # No keep-alive: the jobs ask in weekly or hourly batches, and idle
-            # connections leave timers behind that outlive the work.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True),
-                timeout=self._timeout,
-            )
+            self._session = batch_session(self._timeout)
         return self._session
 
     async def _send(
@@ -427,7 +420,8 @@ class GitHub:
         """One HTTP exchange, retrying timeouts, network errors and 5xx answers."""
         sent = dict(headers)
         sent["x-github-api-version"] = API_VERSION
-        for attempt in range(1, self._attempts + 1):
+        attempts = self._retry.attempts
+        for attempt in range(1, attempts + 1):
             self._check_blocked(url)
             self.requests += 1
             try:
@@ -437,7 +431,7 @@ class GitHub:
                     status, answer_headers = answer.status, answer.headers
                     content = await answer.read()
             except (aiohttp.ClientError, TimeoutError) as error:
-                if attempt >= self._attempts:
+                if attempt >= attempts:
                     raise _unreachable(
                         error,
                         f"{method} {url}: {type(error).__name__} after {attempt} tries",
@@ -445,15 +439,14 @@ class GitHub:
                 await self._wait(attempt, method, url, type(error).__name__)
                 continue
             self._note_rate_limit(url, status, answer_headers)
-            if status >= 500 and attempt < self._attempts:
+            if status >= 500 and attempt < attempts:
                 await self._wait(attempt, method, url, str(status))
                 continue
             return status, answer_headers, content
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait(self, attempt: int, method: str, url: str, why: str) -> None:
-        delay = min(self._backoff * 2 ** (attempt - 1), self._max_backoff)
-        delay *= 1 + random.random() * 0.1
+        delay = self._retry.delay(attempt)
         log.info("GitHub %s %s failed (%s); retry in %.1f s", method, url, why, delay)
         await self._sleep(delay)
 

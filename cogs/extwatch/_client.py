@@ -22,9 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from collections.abc import AsyncIterator
-from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +35,9 @@ import aiohttp
 
 from bot.clock import now_ts
 from bot.http_cache import Entry
+from bot.retry import Backoff
+from bot.retry import batch_session
+from bot.retry import Sleep
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,6 @@ class Response:
     cached: bool
 
 
-Sleep = Callable[[float], Awaitable[None]]
-
-
 class ApiClient:
     """One client for PyPI and OSV; the engine makes it and closes it on unload."""
 
@@ -114,9 +112,7 @@ class ApiClient:
     ) -> None:
         self._etags = etags
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._attempts = max(attempts, 1)
-        self._backoff = backoff
-        self._max_backoff = max_backoff
+        self._retry = Backoff(attempts, backoff, max_backoff)
         self._max_retry_after = max_retry_after
         self._sleep = sleep
         self._now = now
@@ -149,12 +145,9 @@ class ApiClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # No keep-alive: a weekly batch gains little from it, and idle
-            # connections leave timers behind that outlive the work.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True),
-                timeout=self._timeout,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            self._session = batch_session(
+                self._timeout,
+                {"User-Agent": USER_AGENT, "Accept": "application/json"},
             )
         return self._session
 
@@ -179,7 +172,7 @@ class ApiClient:
         if stored is not None and stored.last_modified:
             headers["If-Modified-Since"] = stored.last_modified
         last: FetchError | None = None
-        for attempt in range(self._attempts):
+        for attempt in range(1, self._retry.attempts + 1):
             blocked = self._blocked_until.get(host)
             if blocked is not None:
                 if blocked > self._now():
@@ -193,12 +186,11 @@ class ApiClient:
                 return await self._once(method, url, payload, headers, host, stored)
             except _Retry as retry:
                 last = retry.error
-                if attempt + 1 >= self._attempts:
+                if attempt >= self._retry.attempts:
                     break
                 delay = retry.delay
                 if delay is None:
-                    delay = min(self._backoff * 2**attempt, self._max_backoff)
-                    delay *= 1 + random.random() * 0.1
+                    delay = self._retry.delay(attempt)
                 log.info("%s %s failed (%s); retry in %.1f s", method, url, last, delay)
                 await self._sleep(delay)
         assert last is not None

@@ -256,8 +256,18 @@ class Tour:
         )
         self.mark()
         result = await member.slash(channel, command, **options)
+        return self._answered(member, result)
+
+    def _answered(
+        self,
+        member: simcord.MemberActor,
+        result: simcord.InteractionResult,
+        clicked: int | None = None,
+    ) -> simcord.InteractionResult:
+        """Show the bot's answer to ``member``, then everything else it did since the
+        mark (showing the answer must not move the mark)."""
         before = self._seen_requests
-        self._show_result(member, result)
+        self._show_result(member, result, clicked=clicked)
         self._seen_requests = before
         self.show_activity()
         return result
@@ -268,11 +278,7 @@ class Tour:
         self._echo(f"{self._actor(member)} clicks [{label}]")
         self.mark()
         result = await member.click(message, label=label)
-        before = self._seen_requests
-        self._show_result(member, result, clicked=getattr(message, "id", None))
-        self._seen_requests = before
-        self.show_activity()
-        return result
+        return self._answered(member, result, getattr(message, "id", None))
 
     async def select(
         self,
@@ -288,11 +294,7 @@ class Tour:
         self._echo(f"{self._actor(member)} chooses {shown}")
         self.mark()
         result = await member.select(message, values, custom_id=custom_id)
-        before = self._seen_requests
-        self._show_result(member, result, clicked=getattr(message, "id", None))
-        self._seen_requests = before
-        self.show_activity()
-        return result
+        return self._answered(member, result, getattr(message, "id", None))
 
     async def submit(
         self, member: simcord.MemberActor, shown: Any, values: dict[str, Any]
@@ -301,11 +303,7 @@ class Tour:
         self.mark()
         result = await member.submit_modal(shown, values)
         self.forms.pop(member.id, None)
-        before = self._seen_requests
-        self._show_result(member, result)
-        self._seen_requests = before
-        self.show_activity()
-        return result
+        return self._answered(member, result)
 
     async def send(
         self, member: simcord.MemberActor, channel: simcord.ChannelHandle, content: str
@@ -594,10 +592,9 @@ async def start_web(t: Tour) -> str:
 
 
 def _wait_for_enter() -> None:
-    try:
+    """Until Enter, or the end of the input (a pipe, a closed terminal)."""
+    with contextlib.suppress(EOFError):
         input()
-    except EOFError:
-        pass
 
 
 async def run_playground(

@@ -57,8 +57,23 @@ def install_ping(bot: PalletsBot, channel_id: int) -> list[Job]:
     return runs
 
 
+async def ping_at(
+    bot: PalletsBot, world: World, key: str, due: datetime, n: int = 1
+) -> int:
+    """Schedule the test job ``key``, which posts "ping ``n``", at ``due``."""
+    return await bot.schedule(KIND, key, due, guild_id=world.guild.id, payload={"n": n})
+
+
 def pings(world: World) -> list[str]:
     return [m.content for m in world.general.history() if m.content.startswith("ping")]
+
+
+async def down_for(env: simcord.Env, seconds: float) -> None:
+    """The bot stops, and ``seconds`` pass before anything starts it again."""
+    old = env.bot
+    assert isinstance(old, PalletsBot)
+    await old.stop_services()
+    await env.advance_time(seconds)
 
 
 async def restart_with_ping(
@@ -79,13 +94,7 @@ async def test_job_fires_once_at_its_time(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
 ) -> None:
     runs = install_ping(simcord_bot, world.general.id)
-    await simcord_bot.schedule(
-        KIND,
-        "p1",
-        utcnow() + timedelta(hours=2),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p1", utcnow() + timedelta(hours=2))
     await simcord_env.advance_time(3600 * 2 - 5)
     assert pings(world) == []
     await simcord_env.advance_time(10)
@@ -102,12 +111,8 @@ async def test_scheduling_the_same_key_twice_keeps_one_job(
 ) -> None:
     install_ping(simcord_bot, world.general.id)
     due = utcnow() + timedelta(minutes=30)
-    first = await simcord_bot.schedule(
-        KIND, "p", due, guild_id=world.guild.id, payload={"n": 1}
-    )
-    second = await simcord_bot.schedule(
-        KIND, "p", due, guild_id=world.guild.id, payload={"n": 1}
-    )
+    first = await ping_at(simcord_bot, world, "p", due)
+    second = await ping_at(simcord_bot, world, "p", due)
     assert first == second
     await simcord_env.advance_time(3600)
     assert pings(world) == ["ping 1"]
@@ -117,13 +122,7 @@ async def test_job_fires_once_across_restart(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
 ) -> None:
     install_ping(simcord_bot, world.general.id)
-    await simcord_bot.schedule(
-        KIND,
-        "p1",
-        utcnow() + timedelta(hours=2),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p1", utcnow() + timedelta(hours=2))
     await simcord_env.advance_time(3600)
     runs = await restart_with_ping(simcord_env, settings, world)
     await simcord_env.advance_time(3600 + 60)
@@ -139,18 +138,9 @@ async def test_job_due_while_down_catches_up_once_and_says_late(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
 ) -> None:
     install_ping(simcord_bot, world.general.id)
-    await simcord_bot.schedule(
-        KIND,
-        "p1",
-        utcnow() + timedelta(minutes=10),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p1", utcnow() + timedelta(minutes=10))
     # The bot goes down before the job is due and comes back 30 minutes late.
-    old = simcord_env.bot
-    assert isinstance(old, PalletsBot)
-    await old.stop_services()
-    await simcord_env.advance_time(40 * 60)
+    await down_for(simcord_env, 40 * 60)
     runs = await restart_with_ping(simcord_env, settings, world)
     assert [job.late for job in runs] == [True]
     assert pings(world) == ["ping 1 (late)"]
@@ -163,17 +153,8 @@ async def test_job_older_than_its_catch_up_window_is_recorded_missed(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot, settings: Settings
 ) -> None:
     install_ping(simcord_bot, world.general.id)
-    await simcord_bot.schedule(
-        KIND,
-        "old",
-        utcnow() + timedelta(minutes=10),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
-    old = simcord_env.bot
-    assert isinstance(old, PalletsBot)
-    await old.stop_services()
-    await simcord_env.advance_time(3 * 3600)
+    await ping_at(simcord_bot, world, "old", utcnow() + timedelta(minutes=10))
+    await down_for(simcord_env, 3 * 3600)
     runs = await restart_with_ping(simcord_env, settings, world)
     assert runs == []
     assert pings(world) == []
@@ -188,15 +169,9 @@ async def test_cancelled_job_never_fires(
 ) -> None:
     install_ping(simcord_bot, world.general.id)
     due = utcnow() + timedelta(hours=1)
-    await simcord_bot.schedule(
-        KIND, "chat:1:24h", due, guild_id=world.guild.id, payload={"n": 1}
-    )
-    await simcord_bot.schedule(
-        KIND, "chat:1:1h", due, guild_id=world.guild.id, payload={"n": 2}
-    )
-    await simcord_bot.schedule(
-        KIND, "chat:2:1h", due, guild_id=world.guild.id, payload={"n": 3}
-    )
+    await ping_at(simcord_bot, world, "chat:1:24h", due)
+    await ping_at(simcord_bot, world, "chat:1:1h", due, 2)
+    await ping_at(simcord_bot, world, "chat:2:1h", due, 3)
     assert await simcord_bot.scheduler.cancel_prefix("chat:1:") == 2
     await simcord_env.advance_time(7200)
     assert pings(world) == ["ping 3"]
@@ -206,20 +181,8 @@ async def test_rescheduling_a_pending_job_moves_it(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
 ) -> None:
     install_ping(simcord_bot, world.general.id)
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(hours=1),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(hours=3),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(hours=1))
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(hours=3))
     await simcord_env.advance_time(2 * 3600)
     assert pings(world) == []
     await simcord_env.advance_time(3600 + 1)
@@ -237,13 +200,7 @@ async def test_permanent_failure_is_recorded_and_reported_in_the_log_channel(
         code=50013,
         times=1,
     )
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(minutes=1),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(minutes=1))
     await simcord_env.advance_time(120)
     row = await simcord_bot.scheduler.get("p")
     assert row is not None and row["state"] == "failed"
@@ -262,13 +219,7 @@ async def test_reconnect_does_not_recover_twice(
     simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
 ) -> None:
     runs = install_ping(simcord_bot, world.general.id)
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(minutes=5),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(minutes=5))
     await simcord_bot.scheduler.recover()  # as a second on_ready would
     await simcord_env.advance_time(600)
     assert len(runs) == 1
@@ -283,9 +234,7 @@ async def test_job_a_month_ahead_fires_once_at_its_time_across_a_restart(
 ) -> None:
     install_ping(simcord_bot, world.general.id)
     due = utcnow() + timedelta(days=30)
-    await simcord_bot.schedule(
-        KIND, "far", due, guild_id=world.guild.id, payload={"n": 1}
-    )
+    await ping_at(simcord_bot, world, "far", due)
     # Beyond the window: the row alone holds it, no trigger in memory.
     assert simcord_bot.scheduler.armed == 0
     await simcord_env.advance_time(10 * 86400)
@@ -314,20 +263,10 @@ async def test_far_jobs_moved_near_or_cancelled_behave_as_near_ones(
     far = utcnow() + timedelta(days=30)
     for n, key in enumerate(["moved-in", "cancelled", "moved-out"], start=1):
         when = far if key != "moved-out" else utcnow() + timedelta(minutes=30)
-        await simcord_bot.schedule(
-            KIND, key, when, guild_id=world.guild.id, payload={"n": n}
-        )
+        await ping_at(simcord_bot, world, key, when, n)
     assert simcord_bot.scheduler.armed == 1
-    await simcord_bot.schedule(
-        KIND,
-        "moved-in",
-        utcnow() + timedelta(hours=2),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
-    await simcord_bot.schedule(
-        KIND, "moved-out", far, guild_id=world.guild.id, payload={"n": 3}
-    )
+    await ping_at(simcord_bot, world, "moved-in", utcnow() + timedelta(hours=2))
+    await ping_at(simcord_bot, world, "moved-out", far, 3)
     assert await simcord_bot.scheduler.cancel("cancelled")
     await simcord_env.advance_time(3600)
     assert pings(world) == []
@@ -345,13 +284,7 @@ async def test_a_failed_refill_is_retried_and_the_far_job_still_fires(
 ) -> None:
     install_ping(simcord_bot, world.general.id)
     scheduler = simcord_bot.scheduler
-    await simcord_bot.schedule(
-        KIND,
-        "far",
-        utcnow() + timedelta(days=3),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "far", utcnow() + timedelta(days=3))
     original = scheduler._refill_window
     failures: list[datetime] = []
 
@@ -378,9 +311,7 @@ async def test_start_up_arms_a_bounded_window_and_refills_it_in_time(
     times += [start + timedelta(minutes=45)] * 10
     times += [start + timedelta(days=n + 1, hours=3) for n in range(10)]
     for n, when in enumerate(times):
-        await simcord_bot.schedule(
-            KIND, f"w{n}", when, guild_id=world.guild.id, payload={"n": n}
-        )
+        await ping_at(simcord_bot, world, f"w{n}", when, n)
     old = simcord_env.bot
     assert isinstance(old, PalletsBot)
     await old.stop_services()
@@ -625,11 +556,8 @@ async def test_downtime_over_several_due_times_catches_up_once_and_jobs_stay_put
     bot = await restart_daily(simcord_env, settings)
     first = await daily_rows(bot)
     assert [state for _key, state in first] == ["pending"]
-    old = simcord_env.bot
-    assert isinstance(old, PalletsBot)
-    await old.stop_services()
     # Down for three and a half days: three midnights pass.
-    await simcord_env.advance_time(3.5 * 86400)
+    await down_for(simcord_env, 3.5 * 86400)
     bot = await restart_daily(simcord_env, settings)
     runs: list[Job] = bot.daily_runs  # type: ignore[attr-defined]
     assert [(job.key, job.late) for job in runs] == [(first[0][0], True)]
@@ -673,13 +601,7 @@ async def test_gateway_reconnect_starts_nothing_twice(tmp_path: Path) -> None:
         with env.time_context():
             world = await build_world(env)
             runs = install_ping(bot, world.general.id)
-            await bot.schedule(
-                KIND,
-                "p",
-                utcnow() + timedelta(minutes=5),
-                guild_id=world.guild.id,
-                payload={"n": 1},
-            )
+            await ping_at(bot, world, "p", utcnow() + timedelta(minutes=5))
             armed = bot.scheduler.armed
             shard = bot.get_shard(0)
             assert shard is not None
@@ -738,13 +660,7 @@ async def test_a_send_that_fails_for_good_is_failed_in_the_outbox_too(
     simcord_env.inject_error(
         "POST", f"/channels/{world.general.id}/messages", status=500, times=None
     )
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(minutes=1),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(minutes=1))
     await simcord_env.advance_time(60 + sum(backoff(n) for n in range(1, 5)) + 5)
     row = await simcord_bot.scheduler.get("p")
     assert row is not None and row["state"] == "failed" and row["attempts"] == 5
@@ -763,13 +679,7 @@ async def test_a_send_that_fails_twice_then_succeeds_is_sent_once_with_one_nonce
     simcord_env.inject_error(
         "POST", f"/channels/{world.general.id}/messages", status=503, times=2
     )
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(minutes=1),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(minutes=1))
     # While the job waits for its retry, the send is pending, not failed.
     await simcord_env.advance_time(60)
     assert pings(world) == []
@@ -880,13 +790,7 @@ async def test_a_job_failing_with_5xx_retries_at_growing_spaced_times(
 
     monkeypatch.setattr(router, "_check_faults", timed)
     simcord_env.inject_error("POST", path, status=503, times=None)
-    await simcord_bot.schedule(
-        KIND,
-        "p",
-        utcnow() + timedelta(minutes=1),
-        guild_id=world.guild.id,
-        payload={"n": 1},
-    )
+    await ping_at(simcord_bot, world, "p", utcnow() + timedelta(minutes=1))
     await simcord_env.advance_time(3600)
     gaps = [round(b - a) for a, b in zip(tries, tries[1:], strict=False)]
     assert gaps == [backoff(n) for n in range(1, MAX_ATTEMPTS)] == [30, 60, 120, 240]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import datetime
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +14,17 @@ from multidict import CIMultiDict
 
 from bot.app import PalletsBot
 from bot.devtools import testing
-from bot.devtools.fake_upstream import ecosystem
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.testing import World
 from bot.settings import Settings
 from tests.cogs.extwatch.conftest import _close_clients
+from tests.cogs.extwatch.conftest import add_caretaker
+from tests.cogs.extwatch.conftest import fake
+from tests.cogs.extwatch.conftest import START
 
-# The extension watch's API clients a test made are closed after it (simcord detaches
-# the bot without unloading its cogs).
-__all__ = ["_close_clients"]
+# The extension watch's fake PyPI, GitHub and OSV (``fake``); the API clients a test
+# made are closed after it (simcord detaches the bot without unloading its cogs).
+__all__ = ["START", "_close_clients", "fake"]
 
 #: Flask chat, monthly; the event form's values.
 EVENT_FORM = {
@@ -43,22 +42,6 @@ QUESTION = (
 ANSWER = "Import the module that defines the routes before you register the blueprint."
 #: The GitHub handle of populate()'s caretaker, who did not agree to be named.
 CARETAKER_GITHUB = "maya-on-github"
-
-
-#: simcord's clock starts here; the fake ecosystem's dates are relative to it.
-START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeApis]:
-    """PyPI, GitHub and OSV on loopback, for the extension watch."""
-    server = FakeApis(slow_seconds=1.0)
-    await server.start()
-    ecosystem(START).install(server)
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.fixture
@@ -152,14 +135,7 @@ async def populate(env: simcord.Env, world: World) -> Data:
     data = Data()
     await world.admin.slash(world.general, "setup pages", enabled=True, questions=True)
     await check_extensions(world)
-    await world.organiser.slash(
-        world.general,
-        "ext caretaker-add",
-        name="Flask-Mail",
-        member=world.mentor,
-        role="maintainer",
-        github=CARETAKER_GITHUB,
-    )
+    await add_caretaker(world, world.mentor, github=CARETAKER_GITHUB)
     await world.admin.slash(world.general, "setup calendar", enabled=True)
     await testing.create_chat_series(world)
     data.event_id = await publish_event(world)

@@ -19,6 +19,7 @@ from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.fake_upstream import FakeCommit
 from bot.devtools.testing import World
 from cogs.extwatch import _queries as q
+from tests.cogs.extwatch.conftest import add_caretaker
 from tests.pages.conftest import bot_of
 from tests.pages.conftest import check_extensions
 from tests.pages.conftest import get
@@ -209,13 +210,7 @@ async def test_caretakers_are_counted_and_named_only_with_their_consent(
     await world.admin.slash(world.general, "setup pages", enabled=True)
     await check_extensions(world)
     for member in (world.helper, world.mentor):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name="Flask-Mail",
-            member=member,
-            role="maintainer",
-        )
+        await add_caretaker(world, member)
     await world.helper.slash(world.general, "pages names", show=True)
     await world.organiser.slash(
         world.general,
@@ -288,14 +283,7 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
     # Two caretakers: enough. Then one steps down, and the other one (who did not
     # agree to be named) goes quiet.
     for member, handle in ((world.helper, "davidism"), (world.mentor, "ghost")):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name="Flask-Mail",
-            member=member,
-            role="maintainer",
-            github=handle,
-        )
+        await add_caretaker(world, member, github=handle)
     page = await get(simcord_env, root + "/flask-mail")
     assert "needs caretakers" not in page.text and 'id="volunteer"' not in page.text
     assert "(it should have at least 2 active)" in page.text
@@ -318,13 +306,7 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
     assert "/ext volunteer name:Flask-Mail" in feed
 
     # Half a year on: "ghost" never answered whether they are still in.
-    await world.organiser.slash(
-        world.general,
-        "ext caretaker-add",
-        name="Flask-Mail",
-        member=world.bob,
-        role="triager",
-    )
+    await add_caretaker(world, world.bob, role="triager")
     db = bot_of(simcord_env).db
     await db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
     fake.repo("pallets-eco/flask-mail").commits = [FakeCommit("someone", START, "Fix")]

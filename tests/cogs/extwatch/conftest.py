@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import simcord
 
 from bot import Settings
+from bot.app import PalletsBot
 from bot.devtools.fake_upstream import ecosystem
 from bot.devtools.fake_upstream import FakeApis
+from bot.devtools.fake_upstream import FakeCommit
 from bot.devtools.testing import test_settings
+from bot.devtools.testing import World
 from bot.github import GitHub
 from cogs.extwatch._client import ApiClient
 
@@ -21,6 +25,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeApis]:
+    """PyPI, GitHub and OSV on loopback, for the extension watch."""
     server = FakeApis(slow_seconds=1.0)
     await server.start()
     ecosystem(START).install(server)
@@ -62,3 +67,39 @@ def _recording(original: Any, made: list[Any]) -> Any:
         made.append(self)
 
     return record
+
+
+async def add_caretaker(
+    world: World,
+    member: simcord.MemberActor,
+    name: str = "Flask-Mail",
+    role: str = "maintainer",
+    github: str | None = None,
+) -> None:
+    """An organiser puts ``member`` on the roster of ``name``."""
+    extra = {"github": github} if github else {}
+    await world.organiser.slash(
+        world.general,
+        "ext caretaker-add",
+        name=name,
+        member=member,
+        role=role,
+        **extra,
+    )
+
+
+async def ghost_goes_quiet(env: simcord.Env, world: World, fake: FakeApis) -> None:
+    """Flask-Mail's two caretakers: the helper ("davidism") commits, the mentor
+    ("ghost") has had no commit or release for half a year on the roster; the
+    refresh that sees it asks ghost whether they are still in."""
+    for member, handle in ((world.helper, "davidism"), (world.mentor, "ghost")):
+        await add_caretaker(world, member, github=handle)
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    bot = env.bot
+    assert isinstance(bot, PalletsBot)
+    await bot.db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
+    fake.repo("pallets-eco/flask-mail").commits = [
+        FakeCommit("davidism", START, "Fix"),
+        FakeCommit("pgjones", START, "Docs"),
+    ]
+    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")

@@ -23,6 +23,8 @@ from bot.devtools.fake_upstream import vulnerability
 from bot.devtools.testing import post_question
 from bot.devtools.testing import restart
 from bot.devtools.testing import World
+from tests.cogs.extwatch.conftest import add_caretaker
+from tests.cogs.extwatch.conftest import ghost_goes_quiet
 from tests.cogs.extwatch.conftest import START
 
 DAY = 86400
@@ -347,13 +349,7 @@ async def test_dropping_below_the_minimum_reaches_followers_and_the_channel_once
     followed = await world.carol.slash(world.general, "ext follow", name="Flask-Mail")
     assert "You follow Flask-Mail" in text_of(followed)
     for member in (world.helper, world.mentor):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name="Flask-Mail",
-            member=member,
-            role="maintainer",
-        )
+        await add_caretaker(world, member)
     await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
     assert texts(public) == []  # two caretakers: nothing to say
 
@@ -387,25 +383,8 @@ async def test_a_quiet_caretaker_is_asked_first_and_stepping_down_is_told(
 ) -> None:
     public = await extensions_channel(world)
     await world.bob.slash(world.general, "ext follow", name="Flask-Mail")
-    for member, handle in ((world.helper, "davidism"), (world.mentor, "ghost")):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name="Flask-Mail",
-            member=member,
-            role="maintainer",
-            github=handle,
-        )
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
     # Half a year on the roster without a commit or release by "ghost":
-    db = bot_of(simcord_env).db
-    await db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
-    fake.repo("pallets-eco/flask-mail").commits = [
-        FakeCommit("davidism", START, "Fix"),
-        FakeCommit("pgjones", START, "Docs"),
-    ]
-
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await ghost_goes_quiet(simcord_env, world, fake)
 
     asked = [
         m
@@ -426,24 +405,10 @@ async def test_a_caretaker_who_never_answers_counts_as_inactive(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
     public = await extensions_channel(world)
-    for member, handle in ((world.helper, "davidism"), (world.mentor, "ghost")):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name="Flask-Mail",
-            member=member,
-            role="maintainer",
-            github=handle,
-        )
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
-    db = bot_of(simcord_env).db
-    await db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
-    fake.repo("pallets-eco/flask-mail").commits = [
-        FakeCommit("davidism", START, "Fix"),
-        FakeCommit("pgjones", START, "Docs"),
-    ]
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
-    await db.execute("UPDATE ext_caretakers SET asked_at = asked_at - 15 * 86400")
+    await ghost_goes_quiet(simcord_env, world, fake)
+    await bot_of(simcord_env).db.execute(
+        "UPDATE ext_caretakers SET asked_at = asked_at - 15 * 86400"
+    )
     await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
     posts = [t for t in texts(public) if "Flask-Mail" in t]
     assert len(posts) == 1
@@ -457,13 +422,7 @@ async def test_commits_and_releases_from_one_person_need_caretakers(
     mail.commits = [FakeCommit("solo", START, "Fix"), FakeCommit("solo", START, "Docs")]
     mail.releases = [FakeRelease("2.0.0", START, "solo")]
     for member in (world.helper, world.mentor):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name="Flask-Mail",
-            member=member,
-            role="triager",
-        )
+        await add_caretaker(world, member, role="triager")
     await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
     status = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Mail")
@@ -484,20 +443,8 @@ async def test_the_monthly_thanks_name_the_caretakers(
         kind="review",
     )
     for name in ("Flask-Mail", "Flask-Admin"):
-        await world.organiser.slash(
-            world.general,
-            "ext caretaker-add",
-            name=name,
-            member=world.carol,
-            role="maintainer",
-        )
-    await world.organiser.slash(
-        world.general,
-        "ext caretaker-add",
-        name="Flask-Mail",
-        member=world.bob,
-        role="triager",
-    )
+        await add_caretaker(world, world.carol, name=name)
+    await add_caretaker(world, world.bob, role="triager")
     await simcord_env.advance_time(DAY)
     await world.organiser.slash(
         world.general, "ext caretaker-remove", name="Flask-Mail", member=world.bob

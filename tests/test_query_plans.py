@@ -65,6 +65,12 @@ class Case:
     whole_guild: str | None = None
 
 
+def alike(queries: dict[str, str], **expected: str) -> list[Case]:
+    """Cases for queries (name -> SQL) that read the same index for the same reasons:
+    a list and its count, the two halves of a digest."""
+    return [Case(name, sql, **expected) for name, sql in queries.items()]
+
+
 CASES = [
     # -- triage: the message listener, the search, the helpers' tools, the digest
     Case("triage search: term counts", triage.TERM_DOCUMENTS),
@@ -86,20 +92,21 @@ CASES = [
         uses="triage_questions_queue",
         whole_guild="the partial index holds only the queue, in order: LIMIT stops it",
     ),
-    Case("triage digest: new", triage.NEW_SINCE, uses="triage_questions_created"),
-    Case(
-        "triage digest: new count",
-        triage.NEW_SINCE_COUNT,
+    *alike(
+        {
+            "triage digest: new": triage.NEW_SINCE,
+            "triage digest: new count": triage.NEW_SINCE_COUNT,
+        },
         uses="triage_questions_created",
     ),
-    Case(
-        "triage digest: unanswered",
-        triage.UNANSWERED_BEFORE,
-        uses="triage_questions_unanswered",
-    ),
-    Case(
-        "triage digest: unanswered count",
-        triage.UNANSWERED_BEFORE_COUNT,
+    *alike(
+        {
+            "triage digest: unanswered": triage.UNANSWERED_BEFORE,
+            "triage digest: unanswered count": triage.UNANSWERED_BEFORE_COUNT,
+            "triage digest: unanswered crossing an age": (
+                triage.UNANSWERED_CREATED_BETWEEN
+            ),
+        },
         uses="triage_questions_unanswered",
     ),
     Case(
@@ -107,11 +114,6 @@ CASES = [
         triage.UNANSWERED_COUNT,
         uses="triage_questions_unanswered",
         whole_guild="the partial index holds only the unanswered, nothing else",
-    ),
-    Case(
-        "triage digest: unanswered crossing an age",
-        triage.UNANSWERED_CREATED_BETWEEN,
-        uses="triage_questions_unanswered",
     ),
     Case(
         "triage digest: solved since the last",
@@ -131,15 +133,11 @@ CASES = [
         uses="triage_questions_created",
         sorts="orders the per-tag counts (one row per library tag)",
     ),
-    Case(
-        "triage stats: median response",
-        triage.STATS_MEDIAN_RESPONSE,
-        uses="triage_questions_created",
-        sorts="a median needs the window's values in order; counted in SQL, not loaded",
-    ),
-    Case(
-        "triage stats: median solved",
-        triage.STATS_MEDIAN_SOLVED,
+    *alike(
+        {
+            "triage stats: median response": triage.STATS_MEDIAN_RESPONSE,
+            "triage stats: median solved": triage.STATS_MEDIAN_SOLVED,
+        },
         uses="triage_questions_created",
         sorts="a median needs the window's values in order; counted in SQL, not loaded",
     ),
@@ -148,29 +146,21 @@ CASES = [
     Case("events: going members", events.GOING_MEMBERS),
     Case("events: going members opted in", events.GOING_MEMBERS_OPTED_IN),
     Case("events: count upcoming", events.COUNT_UPCOMING, uses="events_ending"),
-    Case(
-        "events: upcoming page",
-        events.UPCOMING,
-        uses="events_ending",
-        sorts="orders the events that have not ended yet: a few dozen",
-    ),
-    Case(
-        "events: autocomplete",
-        events.EVENTS_FOR_AUTOCOMPLETE,
+    *alike(
+        {
+            "events: upcoming page": events.UPCOMING,
+            "events: autocomplete": events.EVENTS_FOR_AUTOCOMPLETE,
+        },
         uses="events_ending",
         sorts="orders the events that have not ended yet: a few dozen",
     ),
     # -- chats: the topic tally, upcoming chats, history
     Case("chats: proposals with votes", chats.PROPOSALS),
-    Case(
-        "chats: upcoming in guild",
-        chats.UPCOMING_IN_GUILD,
-        uses="chat_occurrences_upcoming",
-        sorts="orders the planned or open occurrences: one per series",
-    ),
-    Case(
-        "chats: next in guild",
-        chats.NEXT_IN_GUILD,
+    *alike(
+        {
+            "chats: upcoming in guild": chats.UPCOMING_IN_GUILD,
+            "chats: next in guild": chats.NEXT_IN_GUILD,
+        },
         uses="chat_occurrences_upcoming",
         sorts="orders the planned or open occurrences: one per series",
     ),

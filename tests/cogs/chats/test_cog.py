@@ -91,6 +91,13 @@ def last_topic(world: World) -> discord.Message:
     return topic_posts(world)[-1]
 
 
+async def series_admin(world: World, command: str, **options: Any) -> Any:
+    """The organiser runs ``/chat-admin <command>`` for the "Flask chat" series."""
+    return await world.organiser.slash(
+        world.general, f"chat-admin {command}", series="Flask chat", **options
+    )
+
+
 def reply_text(result: Any) -> str:
     """The ephemeral answer to an interaction (after any message update): its text,
     and its embeds' for a list that pages."""
@@ -222,13 +229,7 @@ async def test_reschedule_moves_event_announcement_and_reminders(
 ) -> None:
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
-    shown = await world.organiser.slash(
-        world.general,
-        "chat-admin reschedule",
-        series="Flask chat",
-        date="2026-01-15",
-        time="18:00",
-    )
+    shown = await series_admin(world, "reschedule", date="2026-01-15", time="18:00")
     result = await confirm_understood(world.organiser, shown)
     new_start = datetime(2026, 1, 15, 17, tzinfo=UTC)
     assert "Moved the chat" in reply_text(result)
@@ -252,9 +253,7 @@ async def test_skip_cancels_the_event_and_plans_the_next_chat(
 ) -> None:
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
-    result = await world.organiser.slash(
-        world.general, "chat-admin skip", series="Flask chat"
-    )
+    result = await series_admin(world, "skip")
     assert "Skipped" in reply_text(result)
     [event] = events(simcord_env, world)
     assert event.status == 4  # cancelled
@@ -271,15 +270,11 @@ async def test_skip_cancels_the_event_and_plans_the_next_chat(
 
 async def test_pause_and_resume(simcord_env: simcord.Env, world: World) -> None:
     await create_series(world)
-    paused = await world.organiser.slash(
-        world.general, "chat-admin series-pause", series="Flask chat"
-    )
+    paused = await series_admin(world, "series-pause")
     assert "paused" in reply_text(paused)
     await advance_to(simcord_env, TO_OPEN)
     assert events(simcord_env, world) == []
-    resumed = await world.organiser.slash(
-        world.general, "chat-admin series-resume", series="Flask chat"
-    )
+    resumed = await series_admin(world, "series-resume")
     assert "is back" in reply_text(resumed)
     await advance_to(simcord_env, TO_OPEN + 60)
     assert len(events(simcord_env, world)) == 1
@@ -290,9 +285,7 @@ async def test_delete_asks_for_confirmation(
 ) -> None:
     await create_series(world)
     await advance_to(simcord_env, TO_OPEN)
-    asked = await world.organiser.slash(
-        world.general, "chat-admin series-delete", series="Flask chat"
-    )
+    asked = await series_admin(world, "series-delete")
     assert asked.response is not None
     db = await db_of(simcord_env)
     assert len(await q.all_series(db, world.guild.id)) == 1
@@ -493,14 +486,10 @@ async def test_notes_are_posted_as_a_thread_on_the_announcement(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await create_series(world)
-    early = await world.organiser.slash(
-        world.general, "chat-admin notes", series="Flask chat"
-    )
+    early = await series_admin(world, "notes")
     assert "has taken place" in reply_text(early)
     await advance_to(simcord_env, TO_END)
-    shown = await world.organiser.slash(
-        world.general, "chat-admin notes", series="Flask chat"
-    )
+    shown = await series_admin(world, "notes")
     assert shown.modal is not None
     saved = await world.organiser.submit_modal(
         shown, {"summary": "We talked about async views."}
@@ -693,9 +682,7 @@ async def test_bad_input_gets_a_clear_error_and_changes_nothing(
     await create_series(world)
     clash = await create_series(world, name="flask CHAT")
     assert "already exists" in reply_text(clash)
-    past = await world.organiser.slash(
-        world.general, "chat-admin reschedule", series="Flask chat", date="2025-12-01"
-    )
+    past = await series_admin(world, "reschedule", date="2025-12-01")
     assert "already passed" in reply_text(past)
     mention = await world.alice.slash(
         world.general, "chat propose", title="hey @everyone"
@@ -758,23 +745,12 @@ async def test_edit_moves_the_planned_chat_to_the_new_time(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await create_series(world)
-    nothing = await world.organiser.slash(
-        world.general, "chat-admin series-edit", series="Flask chat"
-    )
+    nothing = await series_admin(world, "series-edit")
     assert "Nothing to change" in reply_text(nothing)
-    bad = await world.organiser.slash(
-        world.general,
-        "chat-admin series-edit",
-        series="Flask chat",
-        timezone="Nowhere/x",
-    )
+    bad = await series_admin(world, "series-edit", timezone="Nowhere/x")
     assert "Unknown timezone" in reply_text(bad)
-    shown = await world.organiser.slash(
-        world.general,
-        "chat-admin series-edit",
-        series="Flask chat",
-        time="18:30",
-        timezone="America/New_York",
+    shown = await series_admin(
+        world, "series-edit", time="18:30", timezone="America/New_York"
     )
     edited = await confirm_understood(world.organiser, shown)
     assert "Saved the series" in reply_text(edited)
@@ -947,15 +923,11 @@ async def test_edit_reminders_to_none_and_back(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await create_series(world)
-    edited = await world.organiser.slash(
-        world.general, "chat-admin series-edit", series="Flask chat", reminders="none"
-    )
+    edited = await series_admin(world, "series-edit", reminders="none")
     assert "Saved" in reply_text(edited)
     await advance_to(simcord_env, TO_REMINDER_1 + 600)
     assert not [t for t in texts(world.announcements) if "starts" in t]
-    bad = await world.organiser.slash(
-        world.general, "chat-admin series-edit", series="Flask chat", reminders="90m"
-    )
+    bad = await series_admin(world, "series-edit", reminders="90m")
     assert "whole hours" in reply_text(bad)
     simcord_env.check_errors = False
 
@@ -1004,9 +976,7 @@ async def test_reschedule_reads_a_typed_date_and_moves_only_once_confirmed(
     db = await db_of(simcord_env)
     [series] = await q.all_series(db, world.guild.id)
     # Thursday 2026-01-01: "fri 18:00" is Friday 2026-01-02, 18:00 Paris (17:00 UTC).
-    shown = await world.organiser.slash(
-        world.general, "chat-admin reschedule", series="Flask chat", date="fri 18:00"
-    )
+    shown = await series_admin(world, "reschedule", date="fri 18:00")
     friday = int(datetime(2026, 1, 2, 17, tzinfo=UTC).timestamp())
     understood = reply_text(shown)
     assert f"<t:{friday}:F> (<t:{friday}:R>)" in understood
@@ -1041,9 +1011,7 @@ async def test_a_bad_date_is_blamed_on_the_date_and_a_dst_gap_says_so(
         ({"date": "2026-10-25", "time": "02:30"}, "02:30 happens twice on 2026-10-25"),
     ]
     for options, expected in cases:
-        result = await world.organiser.slash(
-            world.general, "chat-admin reschedule", series="Flask chat", **options
-        )
+        result = await series_admin(world, "reschedule", **options)
         assert expected in reply_text(result), (options, reply_text(result))
     db = await db_of(simcord_env)
     [series] = await q.all_series(db, world.guild.id)
@@ -1079,9 +1047,7 @@ async def test_a_new_time_for_a_series_shows_the_next_chat_before_it_is_saved(
 ) -> None:
     await create_series(world)
     db = await db_of(simcord_env)
-    shown = await world.organiser.slash(
-        world.general, "chat-admin series-edit", series="Flask chat", time="18:00"
-    )
+    shown = await series_admin(world, "series-edit", time="18:00")
     next_chat = int(datetime(2026, 1, 8, 17, tzinfo=UTC).timestamp())
     assert f"**Next chat**: <t:{next_chat}:F>" in reply_text(shown)
     [series] = await q.all_series(db, world.guild.id)
@@ -1096,9 +1062,7 @@ async def test_a_new_time_for_a_series_shows_the_next_chat_before_it_is_saved(
 
     # Once announced, a chat keeps its time: the new one starts with the following.
     await advance_to(simcord_env, TO_OPEN + HOUR)  # opened at 17:00 UTC, 7 days ahead
-    again = await world.organiser.slash(
-        world.general, "chat-admin series-edit", series="Flask chat", time="19:00"
-    )
+    again = await series_admin(world, "series-edit", time="19:00")
     february = int(datetime(2026, 2, 12, 18, tzinfo=UTC).timestamp())
     assert f"**Next chat**: <t:{february}:F>" in reply_text(again)
     assert again.response is not None

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import contextlib
-import re
-from collections.abc import Iterator
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -14,7 +11,6 @@ from hypothesis import strategies as st
 
 from bot import dates
 from bot import timezones
-from bot.refusals import explain
 from bot.refusals import Refused
 from bot.ui import page_bounds
 from cogs.events._engine import remind_dm_key
@@ -29,17 +25,10 @@ from cogs.events._logic import PAGE_SIZE
 from cogs.events._logic import read_feedback
 from cogs.events._logic import run_checklist
 from cogs.events._logic import validate_event
+from tests.refusals import refused
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@contextlib.contextmanager
-def refused(match: str) -> Iterator[None]:
-    """Expect a refusal whose sentence says ``match``."""
-    with pytest.raises(Refused) as caught:
-        yield
-    assert re.search(match, explain(caught.value)), explain(caught.value)
 
 
 FORM = {

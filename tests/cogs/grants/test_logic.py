@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 import contextlib
-import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.refusals import explain
 from bot.refusals import Refused
 from cogs.grants import _render  # noqa: F401 - words the refusals
 from cogs.grants._logic import check_review
@@ -20,15 +17,7 @@ from cogs.grants._logic import parse_reference
 from cogs.grants._logic import reference
 from cogs.grants._logic import State
 from cogs.grants._logic import validate_request
-
-
-@contextlib.contextmanager
-def refused(match: str) -> Iterator[None]:
-    """Expect a refusal whose sentence (as the member reads it) matches ``match``."""
-    with pytest.raises(Refused) as caught:
-        yield
-    assert re.search(match, explain(caught.value)), explain(caught.value)
-
+from tests.refusals import refused
 
 FORM = {
     "event": "FlaskCon",
@@ -103,35 +92,26 @@ def test_request_with_event_number_keeps_the_id() -> None:
     assert validate_request(FORM).event_id is None
 
 
-def test_review_rules() -> None:
-    with refused("your own"):
+@pytest.mark.parametrize(
+    ("state", "reviewer_id", "decision", "note", "refusal"),
+    [
+        (State.PENDING, 1, Decision.APPROVE, "", "your own"),
+        (State.APPROVED, 2, Decision.REJECT, "", "already decided"),
+        (State.NEEDS_INFO, 2, Decision.NEEDS_INFO, " ", "information you need"),
+        (State.NEEDS_INFO, 2, Decision.APPROVE, "", None),
+    ],
+    ids=["own-request", "decided", "needs-info-without-note", "answered-then-approved"],
+)
+def test_review_rules(
+    state: State, reviewer_id: int, decision: Decision, note: str, refusal: str | None
+) -> None:
+    """Requested by member 1; ``refusal`` is what the reviewer reads (None: allowed)."""
+    expect = refused(refusal) if refusal else contextlib.nullcontext()
+    with expect:
         check_review(
-            state=State.PENDING,
+            state=state,
             requester_id=1,
-            reviewer_id=1,
-            decision=Decision.APPROVE,
-            note="",
+            reviewer_id=reviewer_id,
+            decision=decision,
+            note=note,
         )
-    with refused("already decided"):
-        check_review(
-            state=State.APPROVED,
-            requester_id=1,
-            reviewer_id=2,
-            decision=Decision.REJECT,
-            note="",
-        )
-    with refused("information you need"):
-        check_review(
-            state=State.NEEDS_INFO,
-            requester_id=1,
-            reviewer_id=2,
-            decision=Decision.NEEDS_INFO,
-            note=" ",
-        )
-    check_review(
-        state=State.NEEDS_INFO,
-        requester_id=1,
-        reviewer_id=2,
-        decision=Decision.APPROVE,
-        note="",
-    )

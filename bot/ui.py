@@ -233,6 +233,50 @@ class DynamicButton(
         await interaction.client.actions.run(self.action, interaction, *self.args)
 
 
+class AnswerButton(DynamicButton, template=r"(?!)"):
+    """One of two answers about a row (accept or decline, yes or no), the first one
+    green: its ``custom_id`` is ``<prefix>:<id>:<letter>``, and a click runs the
+    action with ``(id, True)`` for the first answer, ``(id, False)`` for the second.
+
+    Subclasses declare ``template=r"<prefix>:(?P<id>[0-9]+):(?P<answer>[yn])"`` (with
+    their :attr:`letters`), :attr:`prefix`, :attr:`owner` and :meth:`label`.
+    """
+
+    #: The custom_id before the row's id (``pallets:ext:offer``).
+    prefix: ClassVar[str] = ""
+    #: The letter of each answer in the custom_id: the first, the second.
+    letters: ClassVar[tuple[str, str]] = ("y", "n")
+    owner: ClassVar[tuple[str, str] | None] = None
+
+    def __init__(self, row_id: int, first: bool, label: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or self.label(first),
+                style=discord.ButtonStyle.success
+                if first
+                else discord.ButtonStyle.secondary,
+                custom_id=f"{self.prefix}:{row_id}:{self.letters[0 if first else 1]}",
+            )
+        )
+        self.args = (row_id, first)
+
+    @classmethod
+    def label(cls, first: bool) -> str:
+        """The button's words for the first or the second answer."""
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: UiInteraction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        label = getattr(item, "label", None) if cls.keeps_label else None
+        return cls(int(match["id"]), match["answer"] == cls.letters[0], label)
+
+
 class DynamicSelect(
     discord.ui.DynamicItem[discord.ui.Select[Any]],
     template=r"(?!)",  # matches nothing: only subclasses are registered

@@ -8,13 +8,12 @@ What a click does is an action on ``bot.actions``, registered by the engine:
 
 from __future__ import annotations
 
-import re
-from typing import Any
 from typing import ClassVar
 
 import discord
 
 from bot.i18n import _
+from bot.ui import AnswerButton
 from bot.ui import DynamicButton
 from bot.ui import Modal
 from bot.ui import UiInteraction
@@ -26,34 +25,19 @@ VOLUNTEER_ACTION = "contribute.volunteer"
 
 
 class OfferButton(
-    DynamicButton, template=r"pallets:contribute:offer:(?P<id>[0-9]+):(?P<yes>[yn])"
+    AnswerButton,
+    template=r"pallets:contribute:offer:(?P<id>[0-9]+):(?P<answer>[yn])",
 ):
     """Accept or decline a volunteer's offer (organisers, in the log channel)."""
 
     action: ClassVar[str] = OFFER_ACTION
     owner = ("contribute_volunteers", "id")
-
-    def __init__(self, offer_id: int, approve: bool, label: str | None = None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or (_("Accept") if approve else _("Decline")),
-                style=discord.ButtonStyle.success
-                if approve
-                else discord.ButtonStyle.secondary,
-                custom_id=f"pallets:contribute:offer:{offer_id}:{'y' if approve else 'n'}",
-            )
-        )
-        self.args = (offer_id, approve)
+    prefix = "pallets:contribute:offer"
+    keeps_label = True
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: UiInteraction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> OfferButton:
-        return cls(int(match["id"]), match["yes"] == "y", getattr(item, "label", None))
+    def label(cls, first: bool) -> str:
+        return _("Accept") if first else _("Decline")
 
 
 class HelpAnswerButton(

@@ -157,16 +157,6 @@ def _shown(
     if assessment.status is not Status.UNKNOWN or activity:  # else: not checked yet
         _state, need = engine.caretaker_state(item, people, activity, now)
     pypi, github, osv = evidence.pypi, evidence.github, evidence.osv
-    if pypi is None:
-        flask = ""
-    elif pypi.flask_spec is None:
-        flask = _("does not require Flask")
-    elif pypi.accepts_flask is None:
-        flask = _("Flask{spec} (could not tell)", spec=pypi.flask_spec)
-    elif pypi.accepts_flask:
-        flask = _("Flask{spec}: accepts the current major", spec=pypi.flask_spec)
-    else:
-        flask = _("Flask{spec}: excludes the current major", spec=pypi.flask_spec)
     repo_url = github.html_url if github else ""
     if not repo_url.startswith("https://github.com/"):
         repo_url = f"https://github.com/{item.repo}" if item.repo else ""
@@ -181,7 +171,7 @@ def _shown(
         released=from_ts(pypi.released_at) if pypi and pypi.released_at else None,
         flask_spec=pypi.flask_spec if pypi else None,
         flask_ok=pypi.accepts_flask if pypi else None,
-        flask=flask,
+        flask=render.flask_text(pypi) if pypi else "",
         vulnerabilities=tuple(
             Vulnerability(v.id, v.summary, f"https://osv.dev/vulnerability/{v.id}")
             for v in (osv.vulns if osv else ())

@@ -34,6 +34,7 @@ from cogs.extwatch._logic import Hours
 from cogs.extwatch._logic import MONTH
 from cogs.extwatch._logic import Policy
 from cogs.extwatch._logic import Problem
+from cogs.extwatch._logic import PypiInfo
 from cogs.extwatch._logic import Reason
 from cogs.extwatch._logic import ReasonCode
 from cogs.extwatch._logic import Roster
@@ -140,6 +141,18 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
                 "Record this step first: {step}.",
                 step=step_label(Step(str(details["step"]))),
             )
+
+
+def flask_text(pypi: PypiInfo) -> str:
+    """The latest release's Flask requirement, and whether it accepts the current
+    major (``/ext status`` and the public pages)."""
+    if pypi.flask_spec is None:
+        return _("does not require Flask")
+    if pypi.accepts_flask is None:
+        return _("Flask{spec} (could not tell)", spec=pypi.flask_spec)
+    if pypi.accepts_flask:
+        return _("Flask{spec}: accepts the current major", spec=pypi.flask_spec)
+    return _("Flask{spec}: excludes the current major", spec=pypi.flask_spec)
 
 
 def status_label(status: Status) -> str:
@@ -270,15 +283,7 @@ def status_embed(
             name=_("Latest release"),
             value=_("{version}, {date}", version=pypi.version, date=released),
         )
-        if pypi.flask_spec is None:
-            flask = _("does not require Flask")
-        elif pypi.accepts_flask is None:
-            flask = _("Flask{spec} (could not tell)", spec=pypi.flask_spec)
-        elif pypi.accepts_flask:
-            flask = _("Flask{spec}: accepts the current major", spec=pypi.flask_spec)
-        else:
-            flask = _("Flask{spec}: excludes the current major", spec=pypi.flask_spec)
-        embed.add_field(name=_("Flask requirement"), value=flask)
+        embed.add_field(name=_("Flask requirement"), value=flask_text(pypi))
     if github is not None:
         pushed = (
             discord_timestamp(github.pushed_at, "R")

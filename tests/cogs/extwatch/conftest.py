@@ -103,3 +103,19 @@ async def ghost_goes_quiet(env: simcord.Env, world: World, fake: FakeApis) -> No
         FakeCommit("pgjones", START, "Docs"),
     ]
     await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+
+
+def text_of(result: simcord.InteractionResult) -> str:
+    """What the member was shown: contents, embeds' titles, descriptions and fields
+    (``name: value``), follow-ups included."""
+    messages = [result.response] if result.response else []
+    messages += result.followups
+    parts = []
+    for message in messages:
+        assert message is not None
+        parts.append(message.content)
+        for embed in message.embeds:
+            parts.append(embed.title or "")
+            parts.append(embed.description or "")
+            parts.extend(f"{f.name}: {f.value}" for f in embed.fields)
+    return "\n".join(parts)

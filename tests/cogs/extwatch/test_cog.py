@@ -24,6 +24,7 @@ from cogs.extwatch._cog import ExtWatchCog
 from cogs.extwatch._engine import ExtWatchEngine
 from cogs.extwatch._engine import weekly_key
 from cogs.extwatch._logic import Status
+from tests.cogs.extwatch.conftest import text_of
 
 DAY = 86400
 
@@ -56,20 +57,6 @@ def use_fast_client(env: simcord.Env, fake: FakeApis) -> None:
     )
 
 
-def embed_text(result: simcord.InteractionResult) -> str:
-    messages = [result.response] if result.response else []
-    messages += result.followups
-    parts = []
-    for message in messages:
-        assert message is not None
-        parts.append(message.content)
-        for embed in message.embeds:
-            parts.append(embed.title or "")
-            parts.append(embed.description or "")
-            parts.extend(f"{f.name}: {f.value}" for f in embed.fields)
-    return "\n".join(parts)
-
-
 def log_posts(world: World) -> list[str]:
     return [
         m.content
@@ -90,13 +77,13 @@ async def test_status_answers_from_the_cache_without_fetching(
 ) -> None:
     refreshed = await world.organiser.slash(world.general, "ext refresh")
     assert refreshed.ephemeral
-    assert "Checked 55 extensions." in embed_text(refreshed)
+    assert "Checked 55 extensions." in text_of(refreshed)
     asked = len(fake.requests)
 
     result = await world.alice.slash(world.general, "ext status", name="Flask-Login")
 
     assert result.ephemeral
-    text = embed_text(result)
+    text = text_of(result)
     assert "Flask-Login: watch" in text
     assert "no release in 16 months" in text
     assert "0.6.3" in text
@@ -108,18 +95,18 @@ async def test_status_shows_each_warning_sign(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
     await world.organiser.slash(world.general, "ext refresh")
-    security = embed_text(
+    security = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Security")
     )
     assert "Flask-Security: at risk" in security
     assert "the repository is archived" in security
     assert "no release in 78 months" in security
-    cors = embed_text(
+    cors = text_of(
         await world.alice.slash(world.general, "ext status", name="flask_cors")
     )
     assert "Flask-Cors: at risk" in cors
     assert "CVE-2024-1681" in cors
-    healthy = embed_text(
+    healthy = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-SQLAlchemy")
     )
     assert "Flask-SQLAlchemy: healthy" in healthy
@@ -130,7 +117,7 @@ async def test_status_before_any_fetch_says_not_checked_yet(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
     result = await world.alice.slash(world.general, "ext status", name="Flask-WTF")
-    assert "not checked yet" in embed_text(result)
+    assert "not checked yet" in text_of(result)
     assert fake.requests == []
 
 
@@ -177,7 +164,7 @@ async def test_status_and_its_autocomplete_write_nothing_once_seeded(
         await world.alice.autocomplete(world.general, "ext status", "name", typed)
     result = await world.alice.slash(world.general, "ext status", name="Flask-Login")
 
-    assert "Flask-Login" in embed_text(result)
+    assert "Flask-Login" in text_of(result)
     assert writes == []
     assert await bot.db.fetchval("SELECT count(*) FROM extwatch_seeded") == 1
 
@@ -258,7 +245,7 @@ async def test_watch_add_checks_the_new_extension_at_once(
         notes="Asked about in #questions",
     )
     assert result.ephemeral
-    text = embed_text(result)
+    text = text_of(result)
     assert "Flask-Old is now on the watch list." in text
     assert "Flask-Old: at risk" in text
     assert "excludes Flask 3" in text
@@ -289,7 +276,7 @@ async def test_watch_add_bad_input_changes_nothing(
     before = await watched_names(simcord_env, world)
     result = await world.organiser.slash(world.general, "ext watch-add", **options)
     assert result.ephemeral
-    assert message in embed_text(result)
+    assert message in text_of(result)
     assert await watched_names(simcord_env, world) == before
     assert fake.requests == []
 
@@ -300,11 +287,11 @@ async def test_watch_remove_takes_it_off_and_it_stays_off(
     result = await world.organiser.slash(
         world.general, "ext watch-remove", name="Flask-Security"
     )
-    assert "Flask-Security is no longer on the watch list." in embed_text(result)
+    assert "Flask-Security is no longer on the watch list." in text_of(result)
     again = await world.organiser.slash(
         world.general, "ext watch-remove", name="Flask-Security"
     )
-    assert "is not on the watch list" in embed_text(again)
+    assert "is not on the watch list" in text_of(again)
     await restart(simcord_env, settings)
     assert "Flask-Security" not in await watched_names(simcord_env, world)
 
@@ -340,9 +327,9 @@ async def test_failed_fetch_keeps_the_last_good_data_marked_stale(
     refreshed = await world.organiser.slash(
         world.general, "ext refresh", name="Flask-Login"
     )
-    assert "could not be fetched completely" in embed_text(refreshed)
+    assert "could not be fetched completely" in text_of(refreshed)
 
-    text = embed_text(
+    text = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Login")
     )
     assert "Flask-Login: watch" in text  # judged on the last good data
@@ -362,12 +349,12 @@ async def test_recovered_fetch_clears_the_stale_mark(
     use_fast_client(simcord_env, fake)
     fake.fail("/repos/maxcountryman/flask-login", Fault.SERVER_ERROR, times=None)
     await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
-    assert "GitHub: never fetched (server error)" in embed_text(
+    assert "GitHub: never fetched (server error)" in text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Login")
     )
     fake.clear_faults()
     await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
-    text = embed_text(
+    text = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Login")
     )
     assert "stale" not in text and "never fetched" not in text
@@ -381,7 +368,7 @@ async def test_a_short_outage_is_ridden_out_by_retries(
     refreshed = await world.organiser.slash(
         world.general, "ext refresh", name="Flask-Login"
     )
-    assert "could not be fetched" not in embed_text(refreshed)
+    assert "could not be fetched" not in text_of(refreshed)
     assert fake.paths("/pypi/flask-login").count("/pypi/flask-login/json") == 2
 
 

@@ -26,6 +26,7 @@ from bot.devtools.testing import World
 from tests.cogs.extwatch.conftest import add_caretaker
 from tests.cogs.extwatch.conftest import ghost_goes_quiet
 from tests.cogs.extwatch.conftest import START
+from tests.cogs.extwatch.conftest import text_of
 
 DAY = 86400
 
@@ -36,20 +37,6 @@ def bot_of(env: simcord.Env) -> PalletsBot:
     bot = env.bot
     assert isinstance(bot, PalletsBot)
     return bot
-
-
-def text_of(result: simcord.InteractionResult) -> str:
-    messages = [result.response] if result.response else []
-    messages += result.followups
-    parts = []
-    for message in messages:
-        assert message is not None
-        parts.append(message.content)
-        for embed in message.embeds:
-            parts.append(embed.title or "")
-            parts.append(embed.description or "")
-            parts.extend(f"{f.name}: {f.value}" for f in embed.fields)
-    return "\n".join(parts)
 
 
 def texts(channel: Any) -> list[str]:

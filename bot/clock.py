@@ -33,6 +33,18 @@ def from_ts(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
+def parse_time(text: object) -> int | None:
+    """Epoch seconds from an API's ISO 8601 time ("2024-05-01T12:00:00Z"), or None
+    when it is missing, unreadable or has no timezone (GitHub, PyPI)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(moment.timestamp()) if moment.tzinfo is not None else None
+
+
 def now_ts() -> int:
     """Return the current time as UTC epoch seconds."""
     return to_ts(utcnow())

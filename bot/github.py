@@ -39,7 +39,6 @@ from collections.abc import Mapping
 from collections.abc import MutableMapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from typing import TypeVar
@@ -53,6 +52,7 @@ from uritemplate import variable
 
 from bot.clock import from_ts
 from bot.clock import now_ts
+from bot.clock import parse_time
 from bot.http_cache import Entry
 from bot.http_cache import HttpCache
 from bot.retry import Backoff
@@ -584,16 +584,6 @@ def label_query(orgs: Sequence[str], labels: Sequence[str], *, state: str) -> st
 
 def iso(ts: int) -> str:
     return from_ts(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: object) -> int | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return int(moment.timestamp()) if moment.tzinfo is not None else None
 
 
 def _login(user: object) -> str | None:

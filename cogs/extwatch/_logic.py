@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from bot.clock import parse_time
 from bot.extensions import Flag
 from bot.extensions import normalise_name as normalise_name
 from bot.extensions import parse_repo as parse_repo
@@ -410,19 +411,6 @@ def accepts_major(spec: str, major: int) -> bool | None:
                 Version(".".join(map(str, (*release[:-1], release[-1] + 1))))
             )
     return any(specifier.contains(version, prereleases=False) for version in candidates)
-
-
-def parse_time(text: object) -> int | None:
-    """Epoch seconds from an ISO 8601 time ("2024-05-01T12:00:00Z"), or None."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return int(moment.timestamp())
 
 
 def _dict(value: object, what: str) -> dict[str, Any]:

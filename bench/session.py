@@ -5,8 +5,9 @@ bot's and not the seeder's, and prints its results as one JSON object. Three mod
 
 - ``main`` (1x, 10x): every measured command beside its fair peer and the bare floor
   (:mod:`bench.peer`), interleaved; the similar-question search; a new question to
-  its checklist; the mentor queue's Previous/Next; the calendar feed; event-loop lag
-  while the extension refresh, the digests and the catch-up after downtime run.
+  its checklist; the mentor queue's Previous/Next; every public page and feed (the
+  calendar feed too, :data:`PAGES`); event-loop lag while the extension refresh, the
+  digests and the catch-up after downtime run.
 - ``mentor`` (100x, the mentoring tables only): the first /mentor queue after a
   restart, the queue and its Previous/Next, and the lag while the index loads.
 - ``search`` (30x, the solved questions only): the similar-question search.
@@ -44,6 +45,7 @@ from bench.lag import LagTicker
 from bench.peer import BARE
 from bench.peer import Peer
 from bench.peer import TWINS
+from bench.seed import FORUM_ID
 from bench.seed import GUILD_ID
 from bench.stats import paired
 from bench.stats import summary
@@ -56,7 +58,9 @@ from bot.devtools.testing import build_world
 from bot.devtools.testing import test_settings
 from bot.devtools.testing import World
 from bot.errors import is_expected
+from bot.guilds import Channel
 from bot.settings import Settings
+from cogs.extwatch import _queries as ext_queries
 from cogs.extwatch._engine import ExtWatchEngine
 from cogs.mentorship import _queries as mentor_queries
 from cogs.mentorship._engine import MentorshipEngine
@@ -66,8 +70,24 @@ from cogs.triage._engine import TriageEngine
 
 #: Channels the catch-up's reminders post to.
 CHANNELS = 25
-#: The web pages and feeds measured, by name: issue 20's pages join here.
-PAGES = {"calendar feed": "/calendar/{guild}.ics"}
+#: The web pages and feeds measured (issue 20: every one under 50 ms p99 at 10x), by
+#: name; ``{extension}`` and ``{question}`` are a watched extension and a published
+#: solved question of the seed (:func:`publish_pages`).
+PAGES = {
+    "calendar feed": "/calendar/{guild}.ics",
+    "page: front": "/{guild}/",
+    "page: upcoming": "/{guild}/upcoming",
+    "page: upcoming, in German": "/{guild}/upcoming?lang=de",
+    "page: extensions": "/{guild}/extensions",
+    "page: one extension": "/{guild}/extensions/{extension}",
+    "feed: extension status changes (Atom)": "/{guild}/extensions.atom",
+    "extensions as JSON": "/{guild}/extensions.json",
+    "page: solved questions": "/{guild}/questions",
+    "page: solved questions, searched": "/{guild}/questions?q={search}",
+    "page: one solved question": "/{guild}/questions/{question}",
+}
+#: A search of the solved questions that matches many (a common word of the corpus).
+PAGE_SEARCH = "blueprint"
 log = logging.getLogger("bench")
 
 
@@ -349,6 +369,37 @@ async def search_figures(
         results[f"search:{label}"] = summary(samples) | {"found": found}
 
 
+async def publish_pages(world: World, bot: PalletsBot) -> dict[str, Any]:
+    """Turn the public pages on (solved questions too), as an organiser does, and
+    return what :data:`PAGES`' addresses need: a watched extension, a solved question.
+
+    The seeded questions are in the seed's forum and the world's /setup named
+    simcord's forum since: the solved ones move there (only ``forum_id`` changes, so
+    the search index's triggers do not fire) and the pages publish them.
+    """
+    await world.admin.slash(world.general, "setup pages", enabled=True, questions=True)
+    settings = await bot.guild_config.get(GUILD_ID)
+    forum = settings.channel(Channel.QUESTIONS)
+    assert forum is not None
+    await bot.db.execute(
+        "UPDATE triage_questions SET forum_id = ? "
+        "WHERE guild_id = ? AND forum_id = ? AND state = 'solved'",
+        (forum, GUILD_ID, FORUM_ID),
+    )
+    latest = await triage_queries.public_latest(
+        bot.db, GUILD_ID, forum, before=None, limit=1
+    )
+    await _engine(bot, ExtWatchEngine).ensure_guild(GUILD_ID)
+    watched = await ext_queries.watched(bot.db, GUILD_ID)
+    if not latest or not watched:
+        raise RuntimeError("the seed has no published question or watched extension")
+    return {
+        "question": latest[0].thread_id,
+        "extension": watched[0].package,
+        "search": PAGE_SEARCH,
+    }
+
+
 class Session:
     def __init__(self, database: Path, runs: int, pending: int, due: int) -> None:
         self.database = database
@@ -486,7 +537,7 @@ class Session:
                     self.phase("search index upkeep")
                     await self._digests(env, bot)
                     self.phase("digests")
-                    await self._pages(port)
+                    await self._pages(port, await publish_pages(world, bot))
                     self.phase("pages and feeds")
                     bot = await self._catch_up(env, world, bot, settings)
                     self.phase("catch-up")
@@ -512,8 +563,6 @@ class Session:
         """The extension watch's refresh of the whole list (fills the cache)."""
         engine = _engine(bot, ExtWatchEngine)
         await engine.ensure_guild(GUILD_ID)
-        from cogs.extwatch import _queries as ext_queries
-
         items = await ext_queries.watched(bot.db, GUILD_ID)
         packages = {item.package: item.repo for item in items}
         cursor = env.error_cursor
@@ -671,10 +720,10 @@ class Session:
             await env.settle()
             self._check_errors(env, cursor, label)
 
-    async def _pages(self, port: int) -> None:
+    async def _pages(self, port: int, fill: dict[str, Any]) -> None:
         """Each page and feed fetched by a client in another process, one at a time."""
         for label, path in PAGES.items():
-            url = f"http://127.0.0.1:{port}{path.format(guild=GUILD_ID)}"
+            url = f"http://127.0.0.1:{port}{path.format(guild=GUILD_ID, **fill)}"
             child = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -969,7 +1018,7 @@ class MemorySession(Session):
                     )
                     await bot.scheduler._fire(job_id)
                 await env.settle()
-                await self._pages(port)
+                await self._pages(port, await publish_pages(world, bot))
                 self.results["peak_rss_mb"] = peak_rss_mb()
             finally:
                 await env.shutdown()

@@ -56,13 +56,26 @@ class CalendarSources:
 
     def __init__(self) -> None:
         self._sources: dict[str, Source] = {}
+        #: Changes when a source comes or goes (a kept feed is then stale).
+        self.generation = 0
 
     def register(self, name: str, source: Source) -> None:
         """Add (or replace) a named source of calendar entries for a guild."""
         self._sources[name] = source
+        self.generation += 1
 
     def unregister(self, name: str) -> None:
         self._sources.pop(name, None)
+        self.generation += 1
+
+    def changed(self) -> None:
+        """Say a source's entries changed without a database write.
+
+        The feed and the pages are kept rendered until the database changes
+        (:mod:`bot.pages.cache`); the jobs' sources read the database, so they never
+        need this. A source of entries held elsewhere calls it when they change.
+        """
+        self.generation += 1
 
     async def collect(self, bot: PalletsBot, guild_id: int) -> list[CalendarEntry]:
         """Every registered source's entries for ``guild_id``, by start time."""

@@ -36,7 +36,10 @@ from aiohttp import web
 
 from bot import calendar
 from bot.metrics import CONTENT_TYPE
+from bot.pages import Rendered
 from bot.pages import server as pages
+from bot.pages.cache import data_version
+from bot.pages.cache import minute
 
 if TYPE_CHECKING:
     from bot.app import PalletsBot
@@ -62,6 +65,7 @@ _FEED_NAME = re.compile(r"^(?P<guild_id>[0-9]{1,20})\.ics$")
 _MAX_ID = 2**63 - 1
 
 _BOT: web.AppKey[PalletsBot] = web.AppKey("bot")
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
 class DatabaseProbe:
@@ -159,7 +163,13 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def calendar_feed(bot: PalletsBot, guild_id: int) -> bytes | None:
-    """The guild's feed, or ``None`` when the guild did not enable it.
+    """The guild's feed, or ``None`` when the guild did not enable it."""
+    rendered = await _calendar_answer(bot, guild_id)
+    return None if rendered is None else rendered.body
+
+
+async def _calendar_answer(bot: PalletsBot, guild_id: int) -> Rendered | None:
+    """The guild's feed with its ETag, or ``None`` when the guild did not enable it.
 
     A guild the bot is not in has no feed: answered from memory, so asking for
     any number of unknown ids neither reads the database nor fills its cache.
@@ -167,30 +177,48 @@ async def calendar_feed(bot: PalletsBot, guild_id: int) -> bytes | None:
     guild = bot.get_guild(guild_id) if 0 < guild_id <= _MAX_ID else None
     if guild is None:
         return None
-    settings = await bot.guild_config.get(guild_id)
-    if not settings.calendar_enabled:
-        return None
-    name = f"{guild.name} community"
-    entries = await bot.calendar_sources.collect(bot, guild_id)
-    return calendar.to_ics(entries, name)
+    rendered = await _kept_feed(bot, guild_id, guild.name)
+    return rendered if rendered.status == 200 else None
+
+
+async def _kept_feed(bot: PalletsBot, guild_id: int, guild_name: str) -> Rendered:
+    """The feed (a 404 when it is off), rendered again only when it may have
+    changed (:mod:`bot.pages.cache`)."""
+    version = (
+        await data_version(bot.db),
+        minute(),
+        guild_name,
+        bot.calendar_sources.generation,
+    )
+
+    async def render() -> Rendered:
+        settings = await bot.guild_config.get(guild_id)
+        if not settings.calendar_enabled:
+            return Rendered(404, b"no such calendar", "text/plain; charset=utf-8")
+        entries = await bot.calendar_sources.collect(bot, guild_id)
+        body = calendar.to_ics(entries, f"{guild_name} community")
+        return Rendered(200, body, CALENDAR_TYPE)
+
+    return await bot.pages.rendered.get(("calendar", guild_id), version, render)
 
 
 async def _calendar(request: web.Request) -> web.Response:
     match = _FEED_NAME.match(request.match_info["name"])
     if match is None:
         raise web.HTTPNotFound(text="no such calendar")
-    body = await calendar_feed(request.app[_BOT], int(match["guild_id"]))
-    if body is None:
+    rendered = await _calendar_answer(request.app[_BOT], int(match["guild_id"]))
+    if rendered is None:
         raise web.HTTPNotFound(text="no such calendar")
     # Calendar apps poll; a few minutes of staleness is fine for proxies, and a
     # conditional request for an unchanged feed is a bodiless 304.
     return pages.conditional(
         request,
         200,
-        body,
-        "text/calendar; charset=utf-8",
+        rendered.body,
+        CALENDAR_TYPE,
         cache_control="public, max-age=300",
         seen=request.app[pages.SEEN],
+        etag=rendered.etag,
     )
 
 

@@ -164,6 +164,12 @@ class Pages:
         self._routes: list[_Route] = []
         #: Template folders by section name (the renderer's loader reads this).
         self.template_dirs: dict[str, Path] = {}
+        #: Changes when a section comes or goes (rendered pages are then stale).
+        self.generation = 0
+        from bot.pages.cache import RenderCache  # it imports this module
+
+        #: The rendered pages and feeds, kept while their data is unchanged.
+        self.rendered = RenderCache()
 
     def register(self, section: Section) -> None:
         """Add (or replace) a section."""
@@ -175,6 +181,7 @@ class Pages:
         self._rebuild()
 
     def _rebuild(self) -> None:
+        self.generation += 1
         self._routes = [
             _Route(section, _compile(pattern), handler)
             for section in self._sections.values()
@@ -214,6 +221,8 @@ class Rendered:
     content_type: str
     #: Whether search engines may index it.
     indexable: bool = False
+    #: Its ETag, when the render cache (:mod:`bot.pages.cache`) computed it already.
+    etag: str | None = None
 
 
 def readable_by_everyone(bot: PalletsBot, guild_id: int, channel_id: int) -> bool:

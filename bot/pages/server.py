@@ -20,7 +20,6 @@ Each page has :data:`RENDER_TIMEOUT` seconds; query strings are read only in par
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -36,11 +35,14 @@ from markupsafe import escape
 
 from bot import i18n
 from bot.clock import utcnow
+from bot.guilds import Channel
 from bot.pages import Body
+from bot.pages import cache
 from bot.pages import Html
 from bot.pages import PageRequest
 from bot.pages import QUERY_PARAMETERS
 from bot.pages import QUERY_VALUE_LIMIT
+from bot.pages import readable_by_everyone
 from bot.pages import Rendered
 from bot.pages import STATIC_DIR
 from bot.pages import upcoming
@@ -103,11 +105,31 @@ async def render_page(
 ) -> Rendered:
     """Render ``/<guild_id>/<path>?<query>``: the same work as the HTTP request.
 
-    The benchmark's entry point (``bench`` times every page through it).
+    Served from the render cache (:mod:`bot.pages.cache`) while nothing it shows
+    can have changed.
     """
     guild = bot.get_guild(guild_id) if 0 < guild_id <= _MAX_ID else None
     if guild is None or len(path) > PATH_LIMIT:
         return not_found()
+    settings = await bot.guild_config.get(guild_id)
+    forum = settings.channel(Channel.QUESTIONS)
+    version = (
+        await cache.data_version(bot.db),
+        cache.minute(),
+        guild.name,
+        forum is not None and readable_by_everyone(bot, guild_id, forum),
+        bot.pages.generation,
+        bot.calendar_sources.generation,
+    )
+    key = (guild_id, path, tuple(sorted(query.items())))
+    return await bot.pages.rendered.get(
+        key, version, lambda: _render_page(bot, guild_id, guild.name, path, query)
+    )
+
+
+async def _render_page(
+    bot: PalletsBot, guild_id: int, guild_name: str, path: str, query: Mapping[str, str]
+) -> Rendered:
     settings = await bot.guild_config.get(guild_id)
     if not settings.pages_enabled:
         return not_found()
@@ -127,10 +149,10 @@ async def render_page(
             section, handler, params = match
             current = section.name
         else:
-            return _rendered_not_found(bot, guild.name, settings, language, default)
+            return _rendered_not_found(bot, guild_name, settings, language, default)
         request = PageRequest(
             guild_id=guild_id,
-            guild_name=guild.name,
+            guild_name=guild_name,
             settings=settings,
             language=language,
             default_language=default,
@@ -140,7 +162,7 @@ async def render_page(
         )
         answer = await handler(bot, request)
         if answer is None:
-            return _rendered_not_found(bot, guild.name, settings, language, default)
+            return _rendered_not_found(bot, guild_name, settings, language, default)
         if isinstance(answer, Body):
             return Rendered(
                 200, answer.body, answer.content_type, settings.pages_indexable
@@ -255,10 +277,12 @@ def conditional(
     *,
     cache_control: str = "public, no-cache",
     seen: FirstSeen | None = None,
+    etag: str | None = None,
 ) -> web.Response:
     """The response, with ETag and Last-Modified, or a 304 when the client's copy is
-    current (``If-None-Match`` first; ``If-Modified-Since`` only without it)."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    current (``If-None-Match`` first; ``If-Modified-Since`` only without it).
+    ``etag``: the body's, when already known (:func:`bot.pages.cache.etag_of`)."""
+    etag = etag or cache.etag_of(body)
     headers = {"ETag": etag, "Cache-Control": cache_control}
     modified: datetime | None = None
     if seen is not None:
@@ -315,6 +339,7 @@ async def _guild_page(request: web.Request) -> web.Response:
         rendered.body,
         rendered.content_type,
         seen=request.app[SEEN],
+        etag=rendered.etag,
     )
     response.headers.update(SECURITY_HEADERS)
     if not rendered.indexable:

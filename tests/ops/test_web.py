@@ -216,6 +216,9 @@ async def test_calendar_feed_is_404_until_enabled_then_follows_changes(
             sequence=1,
         )
     ]
+    bot = simcord_env.bot
+    assert isinstance(bot, PalletsBot)
+    bot.calendar_sources.changed()  # the test's entries are not in the database
     events = icalendar.Calendar.from_ical((await get(simcord_env, path))[2]).walk(
         "VEVENT"
     )

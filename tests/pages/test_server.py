@@ -8,6 +8,7 @@ from typing import Any
 from typing import cast
 
 import aiohttp
+import discord
 import pytest
 import simcord
 from aiohttp import web
@@ -281,3 +282,35 @@ async def test_operations_endpoints_are_unchanged(
     simcord_env: simcord.Env, world: World, path: str
 ) -> None:
     assert (await get(simcord_env, path)).status == 200
+
+
+async def test_pages_and_the_feed_render_once_until_their_data_changes(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    data = await populate(simcord_env, world)
+    kept = bot_of(simcord_env).pages.rendered
+    paths = [
+        f"/{world.guild.id}/upcoming",
+        f"/{world.guild.id}/questions/{data.question_id}",
+        f"/calendar/{world.guild.id}.ics",
+    ]
+    first = [await get(simcord_env, path) for path in paths]
+    renders = kept.renders
+    again = [await get(simcord_env, path) for path in paths]
+    assert kept.renders == renders  # all three served as they were kept
+    assert [a.text for a in again] == [f.text for f in first]
+    assert [a.headers["ETag"] for a in again] == [f.headers["ETag"] for f in first]
+
+    # A member's removal is a database write: the next view renders again.
+    await world.alice.slash(world.general, "pages remove")
+    assert (await get(simcord_env, paths[1])).status == 404
+    await world.alice.slash(world.general, "pages restore")
+    assert (await get(simcord_env, paths[1])).status == 200
+    # The forum turning private writes nothing to the database, and shows at once.
+    guild = bot_of(simcord_env).get_guild(world.guild.id)
+    assert guild is not None
+    forum = guild.get_channel(world.questions.id)
+    assert isinstance(forum, discord.ForumChannel)
+    await forum.set_permissions(guild.default_role, view_channel=False)
+    await simcord_env.settle()
+    assert (await get(simcord_env, paths[1])).status == 404

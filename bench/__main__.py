@@ -274,6 +274,12 @@ def main_rows(scale: float, r: dict[str, Any]) -> list[Row]:
         r.get("peak_rss_mb"),
         "MB",
     )
+    error_row(out, r)
+    return out.rows
+
+
+def error_row(out: Rows, r: dict[str, Any]) -> None:
+    """How many unexpected errors a measuring run met (every run must meet none)."""
     out.add(
         "unexpected errors in the run",
         len(r.get("errors", [])),
@@ -283,7 +289,6 @@ def main_rows(scale: float, r: dict[str, Any]) -> list[Row]:
         lambda v: v == 0,
         always=True,
     )
-    return out.rows
 
 
 def mentor_rows(scale: float, r: dict[str, Any]) -> list[Row]:
@@ -326,15 +331,7 @@ def mentor_rows(scale: float, r: dict[str, Any]) -> list[Row]:
     if s:
         out.add("a page ranked (engine, no Discord) p99", s["p99"], "ms", s["n"])
     lag_rows(out, r)
-    out.add(
-        "unexpected errors in the run",
-        len(r.get("errors", [])),
-        "",
-        None,
-        "0",
-        lambda v: v == 0,
-        always=True,
-    )
+    error_row(out, r)
     return out.rows
 
 
@@ -349,15 +346,7 @@ def memory_rows(scale: float, r: dict[str, Any]) -> list[Row]:
         f"< {RSS_MB:g} MB",
         _below(RSS_MB),
     )
-    out.add(
-        "unexpected errors in the run",
-        len(r.get("errors", [])),
-        "",
-        None,
-        "0",
-        lambda v: v == 0,
-        always=True,
-    )
+    error_row(out, r)
     return out.rows
 
 
@@ -381,6 +370,12 @@ def startup_rows(scale: float, r: dict[str, Any]) -> list[Row]:
         _below(READY_S),
     )
     out.add(f"fresh process to ready (slowest of {n})", top["ready"], "s")
+    if "first" in r:
+        out.add(
+            "first start after the code changed (compiling bytecode), to ready",
+            r["first"]["ready"],
+            "s",
+        )
     out.add(
         "fresh process to first answered command (median)",
         med["first command answered"],

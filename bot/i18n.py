@@ -12,11 +12,13 @@ used, so there is no binary file to keep in step with the source.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import contextvars
 import io
 import logging
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +33,6 @@ from babel import dates as babel_dates
 from babel import Locale
 from babel import numbers as babel_numbers
 from babel import UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from babel.support import Translations
 from discord import app_commands
@@ -89,12 +89,112 @@ def translations(language: str) -> NullTranslations:
     path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if language == SOURCE_LANGUAGE or not path.is_file():
         return NullTranslations()
-    with path.open("rb") as fp:
-        catalog = read_po(fp, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer)
+    return Translations(io.BytesIO(compile_po(path.read_bytes())))
+
+
+def compile_po(po: bytes) -> bytes:
+    """The GNU MO file Babel's ``read_po`` and ``write_mo(use_fuzzy=False)`` make of a
+    UTF-8 ``po`` file, made about ten times faster (the command sync at start-up reads
+    every catalogue: Babel's parser took most of the start-up's second).
+
+    Kept: the header, and each message that is translated (a plural form left empty
+    falls back to the English form, as in Babel) and not fuzzy; obsolete (``#~``)
+    entries are comments. ``tests/test_i18n.py`` checks each shipped catalogue gives
+    what Babel's gives.
+    """
+    entries: list[dict[str, Any]] = []
+    entry: dict[str, Any] = {}
+    field: tuple[str, int] | None = None
+
+    def finish() -> None:
+        nonlocal entry, field
+        if "id" in entry:
+            entries.append(entry)
+        entry, field = {}, None
+
+    for raw in po.decode("utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if "str" in entry:
+                finish()
+            if line.startswith("#,") and "fuzzy" in line[2:].replace(",", " ").split():
+                entry["fuzzy"] = True
+            continue
+        if line.startswith('"'):
+            if field is not None:
+                name, index = field
+                if name == "str":
+                    entry["str"][index] += _unescape(line)
+                else:
+                    entry[name] += _unescape(line)
+            continue
+        keyword, _, rest = line.partition(" ")
+        text = _unescape(rest.strip())
+        if keyword in ("msgctxt", "msgid") and "str" in entry:
+            finish()
+        if keyword == "msgctxt":
+            entry["ctx"], field = text, ("ctx", 0)
+        elif keyword == "msgid":
+            entry["id"], field = text, ("id", 0)
+        elif keyword == "msgid_plural":
+            entry["plural"], field = text, ("plural", 0)
+        elif keyword.startswith("msgstr"):
+            index = int(keyword[7:-1]) if keyword.startswith("msgstr[") else 0
+            forms: dict[int, str] = entry.setdefault("str", {})
+            forms[index] = text
+            field = ("str", index)
+    finish()
+    pairs: dict[bytes, bytes] = {}
+    for e in entries:
+        forms = e.get("str", {})
+        header = e["id"] == "" and "ctx" not in e
+        if "plural" in e:
+            ids = (e["id"], e["plural"])
+            strings = [forms[i] for i in sorted(forms)]
+            if not header and (not strings or e.get("fuzzy")):
+                continue
+            key = "\0".join(ids)
+            value = "\0".join(s or ids[min(i, 1)] for i, s in enumerate(strings))
+        else:
+            if not header and (not forms.get(0) or e.get("fuzzy")):
+                continue
+            key, value = e["id"], forms.get(0, "")
+        if "ctx" in e:
+            key = e["ctx"] + "\x04" + key
+        pairs[key.encode()] = value.encode()
+    return _mo(pairs)
+
+
+_ESCAPE = re.compile(r'\\([\\trn"])')
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def _unescape(quoted: str) -> str:
+    return _ESCAPE.sub(lambda m: _ESCAPED.get(m[1], m[1]), quoted[1:-1])
+
+
+def _mo(pairs: dict[bytes, bytes]) -> bytes:
+    """A little-endian GNU MO file of ``pairs`` (no hash table, as Babel writes)."""
+    keys = sorted(pairs)
+    ids = strs = b""
+    offsets = []
+    for key in keys:
+        offsets.append((len(ids), len(key), len(strs), len(pairs[key])))
+        ids += key + b"\0"
+        strs += pairs[key] + b"\0"
+    keystart = 7 * 4 + 16 * len(keys)
+    valuestart = keystart + len(ids)
+    table: list[int] = []
+    values: list[int] = []
+    for o1, l1, o2, l2 in offsets:
+        table += [l1, o1 + keystart]
+        values += [l2, o2 + valuestart]
+    header = struct.pack(
+        "Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + len(keys) * 8, 0, 0
+    )
+    return header + array.array("i", table + values).tobytes() + ids + strs
 
 
 def catalogue_for(locale: str | None) -> str | None:

@@ -73,6 +73,9 @@ def test_unit_runs_the_bot_with_json_logs_and_backups() -> None:
     assert "ExecStart=/opt/pallets-bot/.venv/bin/pallets-bot run" in text
     assert "PALLETS_BOT_LOG_FORMAT=json" in text
     assert "PALLETS_BOT_BACKUP_DIR=" in text
+    # Bytecode is kept between starts although /opt is read-only (start-up time).
+    assert "CacheDirectory=pallets-bot" in text
+    assert "PYTHONPYCACHEPREFIX=/var/cache/pallets-bot/" in text
 
 
 def _format(fmt: str, *, tty: bool, monkeypatch: pytest.MonkeyPatch) -> str:

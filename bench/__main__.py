@@ -451,42 +451,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Measure the bot at real-size data."
     )
-    parser.add_argument(
-        "--scale",
-        type=float,
-        nargs="*",
-        default=[1.0, 10.0],
-        help="scales of the main run (commands, digests, ...)",
-    )
-    parser.add_argument(
-        "--search-scale",
-        type=float,
-        nargs="*",
-        default=[30.0],
-        help="extra scales for the similar-question search alone",
-    )
-    parser.add_argument(
-        "--mentor-scale",
-        type=float,
-        nargs="*",
-        default=[100.0],
-        help="scales for the mentor queue alone",
-    )
-    parser.add_argument(
-        "--startup-scale",
-        type=float,
-        nargs="*",
-        default=[1.0, 10.0],
-        help="scales for start-up as a whole process",
-    )
+    for option, default, what in (
+        ("--scale", [1.0, 10.0], "scales of the main run (commands, digests, ...)"),
+        (
+            "--search-scale",
+            [30.0],
+            "extra scales for the similar-question search alone",
+        ),
+        ("--mentor-scale", [100.0], "scales for the mentor queue alone"),
+        ("--startup-scale", [1.0, 10.0], "scales for start-up as a whole process"),
+        (
+            "--memory-scale",
+            [1.0, 10.0],
+            "scales for the bot's peak RSS (the bot alone)",
+        ),
+    ):
+        parser.add_argument(option, type=float, nargs="*", default=default, help=what)
     parser.add_argument("--startup-runs", type=int, default=5)
-    parser.add_argument(
-        "--memory-scale",
-        type=float,
-        nargs="*",
-        default=[1.0, 10.0],
-        help="scales for the bot's peak RSS (the bot alone)",
-    )
     parser.add_argument(
         "--runs",
         type=int,
@@ -560,22 +541,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
             memory_rows,
         )
-    for scale in args.search_scale:
-        run(
-            "search",
-            scale,
-            "search",
-            lambda db: child(db, "--mode", "search", *common, timeout=args.timeout),
-            search_only_rows,
-        )
-    for scale in args.mentor_scale:
-        run(
-            "mentor",
-            scale,
-            "mentor",
-            lambda db: child(db, "--mode", "mentor", *common, timeout=args.timeout),
-            mentor_rows,
-        )
+    for mode, scales, to_rows in (
+        ("search", args.search_scale, search_only_rows),
+        ("mentor", args.mentor_scale, mentor_rows),
+    ):
+        for scale in scales:
+
+            def measured(db: Path, mode: str = mode) -> dict[str, Any]:
+                return child(db, "--mode", mode, *common, timeout=args.timeout)
+
+            # Seeded with only the tables the mode reads.
+            run(mode, scale, mode, measured, to_rows)
     for scale in args.startup_scale:
 
         def startup(db: Path) -> dict[str, Any]:

@@ -343,6 +343,32 @@ def _patient_attach(env: simcord.Env) -> None:
     env._settle_internal = settle  # type: ignore[method-assign]
 
 
+def patient_env(bot: PalletsBot) -> simcord.Env:
+    """simcord's Discord for ``bot``, patient with a slow start (see below)."""
+    env = simcord.Env(bot, settle_timeout=900)
+    _patient_attach(env)
+    return env
+
+
+async def start_world(env: simcord.Env, *, calendar: bool) -> World:
+    """Start the bot in the seeded server, set up as every run needs it: the
+    calendar feed on (when ``calendar``), and a mentor with a profile."""
+    await env.start()
+    world = await build_world(env, guild_id=GUILD_ID)
+    if calendar:
+        await world.admin.slash(world.general, "setup calendar", enabled=True)
+    await world.mentor.slash(
+        world.general,
+        "mentor profile",
+        topics="flask, testing",
+        timezone="Europe/Paris",
+        capacity=3,
+        languages="english",
+    )
+    await env.settle()
+    return world
+
+
 async def search_figures(
     db: Database, runs: int, results: dict[str, Any], *, seed: int = 7
 ) -> None:
@@ -499,21 +525,9 @@ class Session:
                 http_port=port,
             )
             bot = self.new_bot(settings)
-            env = simcord.Env(bot, settle_timeout=900)
-            _patient_attach(env)
+            env = patient_env(bot)
             with env.time_context():
-                await env.start()
-                world = await build_world(env, guild_id=GUILD_ID)
-                await world.admin.slash(world.general, "setup calendar", enabled=True)
-                await world.mentor.slash(
-                    world.general,
-                    "mentor profile",
-                    topics="flask, testing",
-                    timezone="Europe/Paris",
-                    capacity=3,
-                    languages="english",
-                )
-                await env.settle()
+                world = await start_world(env, calendar=True)
                 self.phase("first start and /setup")
                 try:
                     bot = await self.restart(env, settings)
@@ -866,20 +880,9 @@ class MentorSession(Session):
     async def run(self) -> dict[str, Any]:
         settings = test_settings(self.database.parent)
         bot = self.new_bot(settings)
-        env = simcord.Env(bot, settle_timeout=900)
-        _patient_attach(env)
+        env = patient_env(bot)
         with env.time_context():
-            await env.start()
-            world = await build_world(env, guild_id=GUILD_ID)
-            await world.mentor.slash(
-                world.general,
-                "mentor profile",
-                topics="flask, testing",
-                timezone="Europe/Paris",
-                capacity=3,
-                languages="english",
-            )
-            await env.settle()
+            world = await start_world(env, calendar=False)
             self.phase("first start and /setup")
             try:
                 recorder = Recorder(env)
@@ -974,21 +977,9 @@ class MemorySession(Session):
         port = free_port()
         settings = test_settings(self.database.parent, http_port=port)
         bot = create_bot(settings)
-        env = simcord.Env(bot, settle_timeout=900)
-        _patient_attach(env)
+        env = patient_env(bot)
         with env.time_context():
-            await env.start()
-            world = await build_world(env, guild_id=GUILD_ID)
-            await world.admin.slash(world.general, "setup calendar", enabled=True)
-            await world.mentor.slash(
-                world.general,
-                "mentor profile",
-                topics="flask, testing",
-                timezone="Europe/Paris",
-                capacity=3,
-                languages="english",
-            )
-            await env.settle()
+            world = await start_world(env, calendar=True)
             self.results["peak_rss_mb_ready"] = peak_rss_mb()
             try:
                 g = world.general

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 #: How many rendered answers are kept, and how many bytes of them at most.
 ENTRIES = 256
-MAX_BYTES = 48 * 2**20
+MAX_BYTES = 16 * 2**20
 
 
 def etag_of(body: bytes) -> str:

@@ -20,6 +20,7 @@ import simcord
 from bot import create_bot
 from bot import PalletsBot
 from bot import Settings
+from bot.db import Database
 from bot.devtools.testing import _member_locales
 from bot.devtools.testing import build_world
 from bot.devtools.testing import test_settings
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
 # them on a loaded machine (speed is bench/'s job). Tests may still set their own.
 hypothesis.settings.register_profile("pallets", deadline=None)
 hypothesis.settings.load_profile("pallets")
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in the test's folder, closed after it."""
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.open()
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.db import Database
 from bot.db import load_migrations
@@ -18,17 +15,6 @@ from bot.extensions import Risk
 from bot.extensions import TAG_NAME_LIMIT
 
 GUILD = 42
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "registry.sqlite3")
-    await database.open()
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def test_the_seed_merges_both_files_into_one_entry_each() -> None:

@@ -118,17 +118,6 @@ async def fake() -> AsyncIterator[FakeApis]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "github.sqlite3")
-    await database.open()
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-@pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
 

@@ -1,11 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from datetime import UTC
-from pathlib import Path
-
-import pytest
 
 from bot.db import Database
 from cogs.events import _queries as q
@@ -18,17 +14,6 @@ from cogs.grants._logic import validate_request
 
 GUILD = 10
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def make_event(db: Database) -> q.Event:

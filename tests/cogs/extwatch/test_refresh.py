@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import discord
 import pytest
@@ -18,17 +17,6 @@ from cogs.extwatch import _queries as q
 from cogs.extwatch._client import ApiClient
 from cogs.extwatch._fetch import refresh_package
 from tests.cogs.extwatch.conftest import START
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "refresh.sqlite3")
-    await database.open()
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def no_wait(delay: float) -> None:

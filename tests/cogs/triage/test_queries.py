@@ -3,28 +3,12 @@ search, and the digest and stats computed in SQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.db import Database
 from cogs.triage import _logic as logic
 from cogs.triage import _queries as q
 
 GUILD = 10
 DAY = logic.DAY
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def ask(db: Database, thread_id: int, title: str, body: str, at: int) -> None:

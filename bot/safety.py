@@ -34,6 +34,15 @@ def mention_only(*users: discord.abc.Snowflake) -> discord.AllowedMentions:
     )
 
 
+_MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
+
+
+def mass_mention(text: str) -> bool:
+    """Whether ``text`` mentions @everyone, @here or a role: members' text that the
+    bot reposts is refused with one (even though the bot's sends ping nobody)."""
+    return _MASS_MENTION.search(text) is not None
+
+
 def clip(text: str, limit: int, *, ellipsis: str = "…") -> str:
     """Shorten ``text`` to at most ``limit`` characters, marking the cut."""
     if len(text) <= limit:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 import discord
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from bot.safety import EMBED_FIELD_VALUE_LIMIT
 from bot.safety import fit_embed
 from bot.safety import FSI
 from bot.safety import isolate
+from bot.safety import mass_mention
 from bot.safety import PDI
 from bot.safety import quote
 
@@ -81,3 +83,17 @@ def test_isolated_text_keeps_every_visible_character(text: str) -> None:
     kept = [ch for ch in isolate(text) if ch not in CONTROLS]
     assert kept == [ch for ch in text if ch not in CONTROLS]
     assert all(unicodedata.category(ch) for ch in kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "mass"),
+    [
+        ("ping @everyone now", True),
+        ("@HERE", True),
+        ("for <@&123456> only", True),
+        ("mail me at someone@everyones.example", False),
+        ("thanks <@123456>", False),
+    ],
+)
+def test_mass_mention_is_everyone_here_or_a_role(text: str, mass: bool) -> None:
+    assert mass_mention(text) is mass

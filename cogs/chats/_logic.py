@@ -31,6 +31,7 @@ from bot.recurrence import LocalTimeKind
 from bot.recurrence import nth_weekday
 from bot.recurrence import Rule
 from bot.refusals import Refused
+from bot.safety import mass_mention
 
 __all__ = [
     "CHECK_YEARS",
@@ -272,9 +273,6 @@ def check_lead(lead_days: int, reminders: tuple[int, ...]) -> None:
         )
 
 
-_MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
-
-
 #: Characters that render as nothing and mean nothing: dropped from member text.
 _MEANINGLESS = "\u200b\u2060\ufeff"
 #: Joiners render as nothing but mean something (emoji sequences, Persian and Indic
@@ -297,7 +295,7 @@ def check_text(text: str, limit: int, *, required: bool = False) -> str:
         raise Refused(Problem.EMPTY_TITLE)
     if len(cleaned) > limit:
         raise Refused(Problem.TOO_LONG, limit=limit, length=len(cleaned))
-    if _MASS_MENTION.search(bare):
+    if mass_mention(bare):
         raise Refused(Problem.MASS_MENTION)
     return cleaned
 

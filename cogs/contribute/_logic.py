@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.paths import DATA_DIR
 from bot.refusals import Refused
 from bot.safety import clean_text
+from bot.safety import mass_mention
 from bot.safety import without_code_and_quotes
 
 PROJECTS_FILE = DATA_DIR / "contribute" / "projects.toml"
@@ -42,7 +43,6 @@ TITLE_LIMIT = 100
 TASK_TEXT_LIMIT = 1000
 LINK_LIMIT = 300
 NOTE_LIMIT = 500
-_MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
 
 
 class Problem(StrEnum):
@@ -428,7 +428,7 @@ def check_text(text: str, *, limit: int, required: bool = True) -> str:
         raise Refused(Problem.EMPTY_TEXT)
     if len(cleaned) > limit:
         raise Refused(Problem.TEXT_TOO_LONG, limit=limit)
-    if _MASS_MENTION.search(cleaned):
+    if mass_mention(cleaned):
         raise Refused(Problem.MASS_MENTION)
     return cleaned
 

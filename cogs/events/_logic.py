@@ -29,6 +29,7 @@ from bot.refusals import Refused
 from bot.safety import clean_text
 from bot.safety import EVENT_DESCRIPTION_LIMIT
 from bot.safety import EVENT_NAME_LIMIT
+from bot.safety import mass_mention
 
 EVENTS_DATA = DATA_DIR / "events"
 LOCATION_LIMIT = 100
@@ -50,9 +51,6 @@ MOST_REMINDERS = 4
 LONGEST_REMINDER = 7 * 24 * 60
 #: The most places an event may have.
 MAX_CAPACITY = 10_000
-
-_MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
-_ROLE_MENTION = re.compile(r"<@&\d+>")
 
 
 class Kind(StrEnum):
@@ -184,7 +182,7 @@ def clip_for_message(text: str, limit: int = 60) -> str:
 
 def check_public_text(text: str) -> None:
     """Refuse mass mentions in text the bot will post publicly."""
-    if _MASS_MENTION.search(text) or _ROLE_MENTION.search(text):
+    if mass_mention(text):
         raise Refused(Problem.MASS_MENTION)
 
 

@@ -15,6 +15,7 @@ from babel.numbers import list_currencies
 
 from bot.refusals import Refused
 from bot.safety import clean_text
+from bot.safety import mass_mention
 
 #: The largest grant anyone may ask for; above it is a typo or a joke.
 MAX_AMOUNT = Decimal("100000")
@@ -22,7 +23,6 @@ MAX_ATTENDANCE = 100_000
 PURPOSE_LIMIT = 1000
 EVENT_TEXT_LIMIT = 100
 NOTE_LIMIT = 1000
-_MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
 
 
 class Problem(StrEnum):
@@ -143,7 +143,7 @@ def check_text(text: str, *, limit: int, what: Field) -> str:
     cleaned = clean_text(text)
     if len(cleaned) > limit:
         raise Refused(Problem.TEXT_TOO_LONG, what=what, limit=limit)
-    if _MASS_MENTION.search(cleaned):
+    if mass_mention(cleaned):
         raise Refused(Problem.MASS_MENTION)
     return cleaned
 

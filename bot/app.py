@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import pkgutil
+import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -250,9 +251,16 @@ def create_bot(settings: Settings | None = None) -> PalletsBot:
 async def offline_bot() -> AsyncIterator[PalletsBot]:
     """A bot with every cog loaded and nothing connected: for tools that read the tree."""
     bot = create_bot(Settings.model_validate({"token": None}))
+    # Closing unloads the extensions, and discord.py then drops their modules from sys.modules:
+    # the next load would make new classes, unequal to those the caller's process already holds
+    # (isinstance against an imported cog class fails). Put the modules back as they were.
+    loaded = {
+        name: module for name, module in sys.modules.items() if name.startswith("cogs.")
+    }
     try:
         for name in cog_names():
             await bot.load_extension(name)
         yield bot
     finally:
         await bot.close()
+        sys.modules.update(loaded)

@@ -14,9 +14,11 @@ from discord import app_commands
 
 from bot import PalletsBot
 from bot.app import cog_names
+from bot.app import offline_bot
 from bot.i18n import is_valid_command_name
 from bot.paths import COGS_DIR
 from bot.paths import ROOT
+from cogs.mentorship._cog import MentorshipCog
 
 BOT_DIR = ROOT / "bot"
 NO_DESCRIPTION = {"", "…", "..."}
@@ -273,3 +275,14 @@ def test_only_engines_register_job_kinds_and_actions() -> None:
         text = module.read_text("utf-8")
         for needle in ("scheduler.register(", "actions.register(", "register_pages("):
             assert needle not in text, f"{module.relative_to(COGS_DIR)}: {needle}"
+
+
+async def test_reading_the_tree_offline_keeps_the_cog_classes_the_process_holds() -> (
+    None
+):
+    # discord.py drops an unloaded extension's modules; a tool reading the tree (the command
+    # reference, the catalogue check) must not leave the caller's imported classes stale.
+    async with offline_bot() as bot:
+        assert bot.get_cog(MentorshipCog.__cog_name__) is not None
+    async with offline_bot() as bot:
+        assert isinstance(bot.get_cog(MentorshipCog.__cog_name__), MentorshipCog)

@@ -117,7 +117,9 @@ def quote(text: str, *, limit: int | None = None) -> str:
     """Show a member's text as typed inside bot messages: Markdown neutralised, and
     isolated from the words around it (:func:`isolate`); with ``limit``, clipped to
     that length first, so the isolate's closing mark is never cut off."""
-    escaped = discord.utils.escape_markdown(text)
+    # escape_markdown escapes only the first "[" of a run of masked links; a
+    # "](" escaped makes none of them a link (a cut one included).
+    escaped = discord.utils.escape_markdown(text).replace("](", "]\\(")
     if limit is not None:
         isolated = isolate(escaped)
         extra = len(isolated) - len(escaped)

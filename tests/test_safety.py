@@ -97,3 +97,17 @@ def test_isolated_text_keeps_every_visible_character(text: str) -> None:
 )
 def test_mass_mention_is_everyone_here_or_a_role(text: str, mass: bool) -> None:
     assert mass_mention(text) is mass
+
+
+@given(
+    st.lists(
+        st.sampled_from(["[click](https://example.com)", "[", "](", "x", "\\", "…"]),
+        max_size=12,
+    ).map("".join),
+    st.integers(1, 200),
+)
+def test_quoted_text_makes_no_link(text: str, limit: int) -> None:
+    """Masked links in a member's text are shown as typed, whole or cut: Discord's
+    escape of Markdown leaves every link after the first one working."""
+    assert "](" not in quote(text)
+    assert "](" not in quote(text, limit=limit)

@@ -29,11 +29,19 @@ from cogs.chats._queries import Occurrence
 from cogs.chats._queries import Proposal
 from cogs.chats._queries import Series
 
+#: A name a member typed is shown up to this long in a refusal (a series name is
+#: at most 80).
+NAME_SHOWN = 120
+
 
 # -- refusals --------------------------------------------------------------------------------
 @explains(Problem)
 def refusal(code: Problem, details: Mapping[str, object]) -> str:
-    p = details
+    p = dict(details)
+    if "name" in p:
+        # A series name may be what the member typed (one that does not exist):
+        # shown as typed, never as Markdown (a link, cut short or not).
+        p["name"] = quote(str(p["name"]), limit=NAME_SHOWN)
     texts = {
         Problem.BAD_TIME: lambda: _(
             "{time} is not a time. Write it as HH:MM, like 17:30 (and dates as YYYY-MM-DD).",

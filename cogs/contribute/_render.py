@@ -32,6 +32,9 @@ from cogs.contribute._queries import Task
 
 GITHUB_COLOUR = discord.Colour(0x24292F)
 
+#: A name a member typed is shown up to this long in a refusal.
+MEMBER_NAME_SHOWN = 120
+
 
 def kind_label(kind: Kind | str) -> str:
     labels = {
@@ -77,7 +80,14 @@ def state_label(state: str, is_pull: bool = False) -> str:
 @explains(Problem)
 def refusal(code: Problem, details: Mapping[str, object]) -> str:
     """The sentence for a refused contribute command."""
-    d = details
+    # A project or owner name may be what the member typed: shown as typed, never
+    # as Markdown (a link, cut short or not).
+    d = {
+        key: quote(str(value), limit=MEMBER_NAME_SHOWN)
+        if key in ("name", "owner")
+        else value
+        for key, value in details.items()
+    }
     match code:
         case Problem.UNKNOWN_ISSUE:
             return _(

@@ -508,6 +508,13 @@ async def judge_enumerated(
     )
     assert set(sends) == {"sent"}, sends
     assert await bot.db.fetchval("PRAGMA integrity_check") == "ok"
+    # For the record of a long run (pytest -s shows it).
+    print(
+        f"\nenumerated crash test: {killer.landed} kills landed "
+        f"({dict(sorted(killer.landed_at.items()))}), {killer.lost} answers lost, "
+        f"{sum(workload.made.values())} pieces of work ({dict(workload.made)}), "
+        f"{len(fidelity.created)} messages made"
+    )
 
 
 async def judge_claims(

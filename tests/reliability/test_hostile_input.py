@@ -55,6 +55,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
+import traceback
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -590,6 +592,7 @@ async def judge(
     errors += [e for e, _ in scene.reported[reported_at:] if e not in errors]
     unexpected = [e for e in errors if not is_expected(e)]
     if unexpected:
+        shout(f"{what}: unexpected error", unexpected[0])
         raise AssertionError(f"{what}: unexpected error") from unexpected[0]
     for record in scene.logged[logged_at:]:
         problems.append(f"logged an error: {record.getMessage()[:300]}")
@@ -609,8 +612,19 @@ async def judge(
         for problem in request_problems(entry.method, entry.path, entry.json):
             problems.append(f"{entry.method} {entry.path}: {problem}")
     if problems:
+        shout(f"{what}:\n  " + "\n  ".join(problems))
         raise AssertionError(f"{what}:\n  " + "\n  ".join(problems))
     return result
+
+
+def shout(text: str, error: BaseException | None = None) -> None:
+    """Print a failure as it happens (pytest shows it under "Captured stderr").
+
+    Examples share one world, so hypothesis's replay of a failing example may take
+    another path and report only ``FlakyStrategyDefinition``: this is the failure."""
+    print(f"HOSTILE FAILURE: {text}", file=sys.stderr)
+    if error is not None:
+        traceback.print_exception(error, file=sys.stderr)
 
 
 def forward_button(result: simcord.InteractionResult) -> str | None:
@@ -932,6 +946,46 @@ async def test_a_superscript_digit_in_a_series_is_refused(
         ),
     )
     assert result is not None and scene.reported, "refused"
+
+
+async def test_a_project_name_made_of_links_is_shown_as_typed_in_a_refusal(
+    world: World, _hooks: Scene
+) -> None:
+    """The same in /contribute labels: an unknown project came back as links."""
+    scene = light_scene(world, _hooks)
+    name = ("[click](https://example.com)" * 4)[:STRING_OPTION_LIMIT]
+    result = await judge(
+        scene,
+        "labels for a project made of links",
+        partial(
+            world.admin.slash,
+            world.general,
+            "contribute labels",
+            project=name,
+            kind="help-wanted",
+            labels="Flask",
+        ),
+    )
+    assert result is not None and result.response is not None
+    assert "click" in (result.response.content or "")
+    assert "](" not in (result.response.content or "")
+
+
+async def test_a_series_name_made_of_links_is_shown_as_typed_in_a_refusal(
+    world: World, _hooks: Scene
+) -> None:
+    """A long hunt found it: a "series" that is Markdown links, cut at Discord's
+    option length, came back in the refusal as links, the last one cut short."""
+    scene = light_scene(world, _hooks)
+    name = ("[click](https://example.com)" * 4)[:STRING_OPTION_LIMIT]
+    result = await judge(
+        scene,
+        "notes for a series made of links",
+        partial(world.admin.slash, world.general, "chat-admin notes", series=name),
+    )
+    assert result is not None and result.response is not None
+    assert "click" in (result.response.content or "")
+    assert "](" not in (result.response.content or "")
 
 
 @pytest.mark.parametrize(

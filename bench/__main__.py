@@ -228,7 +228,7 @@ def main_rows(scale: float, r: dict[str, Any]) -> list[Row]:
     turn = r.get("mentor:turn")
     if turn:
         out.add(
-            "/mentor queue Previous/Next p99",
+            "/mentor-tools queue Previous/Next p99",
             turn["p99"],
             "ms",
             turn["n"],
@@ -296,7 +296,7 @@ def mentor_rows(scale: float, r: dict[str, Any]) -> list[Row]:
     first = r.get("mentor:first", {})
     ack = first.get("acknowledged_ms")
     out.add(
-        f"open requests ({r.get('open_requests')}): first /mentor queue after a "
+        f"open requests ({r.get('open_requests')}): first /mentor-tools queue after a "
         "restart, acknowledged",
         None if ack is None else ack / 1000,
         "s",
@@ -313,8 +313,8 @@ def mentor_rows(scale: float, r: dict[str, Any]) -> list[Row]:
     )
     out.add("queue index loaded after the restart", first.get("index_loaded_s"), "s")
     for key, label, limit in (
-        ("mentor:queue", "/mentor queue p99", QUEUE_MS),
-        ("mentor:turn", "/mentor queue Previous/Next p99", TURN_MS),
+        ("mentor:queue", "/mentor-tools queue p99", QUEUE_MS),
+        ("mentor:turn", "/mentor-tools queue Previous/Next p99", TURN_MS),
     ):
         s = r.get(key)
         if s:

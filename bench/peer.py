@@ -63,8 +63,8 @@ TWINS = {
     "/triage queue": "peer-triage-queue",
     "/chat topics": "peer-chat-topics",
     "/event list": "peer-event-list",
-    "/mentor queue": "peer-mentor-queue",
-    "/grant list": "peer-grant-list",
+    "/mentor-tools queue": "peer-mentor-queue",
+    "/grant-review list": "peer-grant-list",
 }
 #: Twins left out of the run until they are rewritten: /ext status now shows an
 #: extension's caretakers, followers and adoption (the stewardship job), which
@@ -219,8 +219,8 @@ class Peer:
             TWINS["/triage queue"]: self.triage_queue,
             TWINS["/chat topics"]: self.chat_topics,
             TWINS["/event list"]: self.event_list,
-            TWINS["/mentor queue"]: self.mentor_queue,
-            TWINS["/grant list"]: self.grant_list,
+            TWINS["/mentor-tools queue"]: self.mentor_queue,
+            TWINS["/grant-review list"]: self.grant_list,
         }
         for name, handler in commands.items():
             self.tree.add_command(
@@ -515,7 +515,7 @@ class Peer:
         if assessment.status is Status.HEALTHY:
             lines.append("No warning signs.")
         if assessment.status is Status.UNKNOWN:
-            lines.append("No data yet: an organiser can run /ext refresh.")
+            lines.append("No data yet: an organiser can run /ext-admin refresh.")
         if item["notes"]:
             lines += ["", f"Notes: {item['notes']}"]
         embed.description = "\n".join(lines)

@@ -8,7 +8,7 @@ bot's and not the seeder's, and prints its results as one JSON object. Three mod
   its checklist; the mentor queue's Previous/Next; every public page and feed (the
   calendar feed too, :data:`PAGES`); event-loop lag while the extension refresh, the
   digests and the catch-up after downtime run.
-- ``mentor`` (100x, the mentoring tables only): the first /mentor queue after a
+- ``mentor`` (100x, the mentoring tables only): the first /mentor-tools queue after a
   restart, the queue and its Previous/Next, and the lag while the index loads.
 - ``search`` (30x, the solved questions only): the similar-question search.
 """
@@ -359,7 +359,7 @@ async def start_world(env: simcord.Env, *, calendar: bool) -> World:
         await world.admin.slash(world.general, "setup calendar", enabled=True)
     await world.mentor.slash(
         world.general,
-        "mentor profile",
+        "mentor-tools profile",
         topics="flask, testing",
         timezone="Europe/Paris",
         capacity=3,
@@ -542,7 +542,7 @@ class Session:
                     await self._commands(env, recorder, world, bot)
                     self.phase("commands")
                     await self._turning(env, recorder, world, bot)
-                    self.phase("mentor queue pages")
+                    self.phase("mentor-tools queue pages")
                     await search_figures(bot.db, self.runs, self.results)
                     self.phase("similar-question search")
                     await self._new_questions(env, recorder, world)
@@ -598,9 +598,9 @@ class Session:
             "/triage queue": (world.helper, "triage queue", {}),
             "/chat topics": (world.alice, "chat topics", {}),
             "/event list": (world.alice, "event list", {}),
-            "/mentor queue": (world.mentor, "mentor queue", {}),
+            "/mentor-tools queue": (world.mentor, "mentor-tools queue", {}),
             "/ext status": (world.alice, "ext status", {"name": "Flask-Login"}),
-            "/grant list": (world.reviewer, "grant list", {}),
+            "/grant-review list": (world.reviewer, "grant-review list", {}),
         }
         orders = list(itertools.permutations(("bot", "peer", "bare")))
         for label, (member, command, options) in calls.items():
@@ -648,7 +648,7 @@ class Session:
     async def _turning(
         self, env: simcord.Env, recorder: Recorder, world: World, bot: PalletsBot
     ) -> None:
-        """Previous/Next under /mentor queue: from the click to the page."""
+        """Previous/Next under /mentor-tools queue: from the click to the page."""
         await turn_pages(self, env, recorder, world, bot, self.runs, "mentor:turn")
 
     async def _new_questions(
@@ -854,11 +854,11 @@ async def turn_pages(
     runs: int,
     key: str,
 ) -> None:
-    """Click Next and Previous under one /mentor queue, ``runs`` times in all."""
-    result = await world.mentor.slash(world.general, "mentor queue")
+    """Click Next and Previous under one /mentor-tools queue, ``runs`` times in all."""
+    result = await world.mentor.slash(world.general, "mentor-tools queue")
     message = result.followups[-1] if result.followups else result.response
     if message is None:
-        session.errors.append("mentor queue pages: no list to turn")
+        session.errors.append("mentor-tools queue pages: no list to turn")
         return
     samples: list[float] = []
     cursor = env.error_cursor
@@ -866,11 +866,11 @@ async def turn_pages(
         label = "Next" if n % 2 == 0 else "Previous"
         timed = await session.timed(recorder, _click(world.mentor, message, label))
         if timed is None:
-            session.errors.append(f"mentor queue {label}: no response")
+            session.errors.append(f"mentor-tools queue {label}: no response")
             continue
         samples.append(timed[0])
     forget_views(bot)
-    session._check_errors(env, cursor, "mentor queue pages")
+    session._check_errors(env, cursor, "mentor-tools queue pages")
     session.results[key] = summary(samples)
 
 
@@ -888,14 +888,14 @@ class MentorSession(Session):
                 recorder = Recorder(env)
                 recorder.install()
                 bot = await self._first_after_restart(env, recorder, world, settings)
-                self.phase("restart and the first /mentor queue")
+                self.phase("restart and the first /mentor-tools queue")
                 await self.peer.open(_engine(bot, ExtWatchEngine).thresholds())
                 await self._queue(env, recorder, world, bot)
-                self.phase("/mentor queue")
+                self.phase("/mentor-tools queue")
                 await turn_pages(
                     self, env, recorder, world, bot, self.runs, "mentor:turn"
                 )
-                self.phase("mentor queue pages")
+                self.phase("mentor-tools queue pages")
                 self.results["open_requests"] = await bot.db.fetchval(
                     "SELECT count(*) FROM mentor_requests WHERE state = 'open'"
                 )
@@ -921,7 +921,7 @@ class MentorSession(Session):
             await env.restart_bot(bot)
             start = recorder.mark()
             started = time.perf_counter()
-            await world.mentor.slash(world.general, "mentor queue")
+            await world.mentor.slash(world.general, "mentor-tools queue")
             first = recorder.first_after(start, _is_callback)
             answered = recorder.first_after(start, _is_answer)
             engine = _engine(bot, MentorshipEngine)
@@ -948,12 +948,12 @@ class MentorSession(Session):
         for _ in range(self.runs):
             forget_views(bot)
             timed = await self.timed(
-                recorder, lambda: world.mentor.slash(world.general, "mentor queue")
+                recorder, lambda: world.mentor.slash(world.general, "mentor-tools queue")
             )
             if timed is not None:
                 samples.append(timed[0])
         forget_views(bot)
-        self._check_errors(env, cursor, "/mentor queue")
+        self._check_errors(env, cursor, "/mentor-tools queue")
         self.results["mentor:queue"] = summary(samples)
         # The ranking alone (the engine's work for a page, no Discord).
         engine = _engine(bot, MentorshipEngine)
@@ -987,9 +987,9 @@ class MemorySession(Session):
                     await world.helper.slash(g, "triage queue")
                     await world.alice.slash(g, "chat topics")
                     await world.alice.slash(g, "event list")
-                    await world.mentor.slash(g, "mentor queue")
+                    await world.mentor.slash(g, "mentor-tools queue")
                     await world.alice.slash(g, "ext status", name="Flask-Login")
-                    await world.reviewer.slash(g, "grant list")
+                    await world.reviewer.slash(g, "grant-review list")
                     forget_views(bot)
                 for n in range(self.runs):
                     thread = env.backend.create_thread(

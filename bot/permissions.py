@@ -96,3 +96,34 @@ def requires(*roles: Role) -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+#: Where a role group keeps the roles it is for (``Group.extras``).
+_ROLES = "pallets_roles"
+
+
+def role_group(name: str, description: str, *roles: Role) -> app_commands.Group:
+    """A command group for members with one of ``roles``, hidden from the others.
+
+    Discord hides whole commands only, and only by Discord permissions, not by the
+    server's roles: the group is shown to members who can manage the server (who pass
+    every role check) until a server admin shows it to ``roles`` in Server Settings >
+    Integrations, which ``/setup roles`` tells them. Visibility is only the client's:
+    each command keeps its own role check.
+    """
+    return app_commands.Group(
+        name=name,
+        description=description,
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+        extras={_ROLES: roles},
+    )
+
+
+def role_groups(tree: app_commands.CommandTree[Any]) -> dict[str, tuple[Role, ...]]:
+    """Each hidden role group in ``tree`` and the roles an admin shows it to, by name."""
+    return {
+        command.name: command.extras[_ROLES]
+        for command in sorted(tree.get_commands(), key=lambda c: c.name)
+        if isinstance(command, app_commands.Group) and _ROLES in command.extras
+    }

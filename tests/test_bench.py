@@ -36,7 +36,7 @@ def test_bench_runs_at_tiny_scale_and_reports_every_figure(tmp_path: Path) -> No
         "similar-question search, cold term cache, p50",
         "similar-question search, warm term cache, p50",
         "new question to its checklist, p50",
-        "/mentor queue Previous/Next p99",
+        "/mentor-tools queue Previous/Next p99",
         "calendar feed p99",
         "page: extensions p99",
         "page: one extension p99",

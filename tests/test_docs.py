@@ -72,7 +72,7 @@ async def test_command_reference_names_what_discord_receives(
             options, documented[path], strict=True
         ):
             assert shown.startswith(text), (path, shown, text)
-    assert ("id", True) in [(n, r) for n, r, _t in documented["grant review"]]
+    assert ("id", True) in [(n, r) for n, r, _t in documented["grant-review decide"]]
 
 
 #: A command as the prose writes it: `/setup roles releases:`, `/setup calendar enabled:True`.

@@ -182,7 +182,7 @@ def test_help_shows_an_example_of_everything() -> None:
 
 
 async def test_the_tours_members_are_known_by_name() -> None:
-    text = await _prompt("members", "hugo /triage queue", "rita /grant list")
+    text = await _prompt("members", "hugo /triage queue", "rita /grant-review list")
     listed = _after(text, "members")
     for name in (
         "olivia (organiser)",
@@ -193,7 +193,7 @@ async def test_the_tours_members_are_known_by_name() -> None:
     ):
         assert name in listed, name
     assert "hugo in #general: /triage queue" in text
-    assert "rita in #general: /grant list" in text
+    assert "rita in #general: /grant-review list" in text
     assert "?" not in _after(text, "hugo /triage queue").split("\n")[0]
 
 

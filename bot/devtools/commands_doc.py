@@ -1,7 +1,7 @@
 """Render ``docs/commands.md`` from the command payload Discord receives.
 
 The names and descriptions are the synced payload's (what ``tree.sync()`` sends, so
-renamed options appear as members see them, ``/grant review id:``, not as the
+renamed options appear as members see them, ``/grant-review decide id:``, not as the
 Python parameter is called). Generated so it cannot drift from the code; a test
 fails when it is out of date, and another compares it with the payload simcord
 receives at sync. Regenerate it with ``python -m bot.devtools.commands_doc``.
@@ -52,7 +52,7 @@ async def synced_payload() -> list[dict[str, Any]]:
 
 
 def leaves(payload: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every invocable command as ``("grant review", its payload)``, sorted by name."""
+    """Every invocable command as ``("grant-review decide", its payload)``, sorted by name."""
 
     def walk(prefix: str, node: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         path = f"{prefix} {node['name']}".strip()

@@ -534,7 +534,7 @@ async def _french_tour(t: Tour) -> None:
     await t.slash(chloe, w.general, "chat next")
     await t.slash(chloe, w.general, "ext status", name="Flask-Login")
     t.say("A refusal names the role in French too:")
-    await t.slash(chloe, w.general, "mentor queue")
+    await t.slash(chloe, w.general, "mentor-tools queue")
     t.say("Her question gets the public checklist in the server's language:")
     await t.post_question(
         chloe,

@@ -21,6 +21,8 @@ from simcord import RoleHandle
 
 from bot.app import create_bot
 from bot.app import PalletsBot
+from bot.guilds import Role
+from bot.permissions import role_groups
 from bot.settings import Settings
 
 #: Nothing listens here: requests fail immediately and never leave the machine.
@@ -243,26 +245,28 @@ async def submit_event_form(
     return await confirm_understood(member, await member.submit_modal(shown, values))
 
 
-#: Commands Discord hides from members by default (``default_permissions``), and
-#: the roles a server admin shows them to in Server Settings > Integrations, as the
-#: README's set-up says.
-GRANTED_COMMANDS: dict[str, tuple[str, ...]] = {
-    "triage": ("helper_role", "organiser_role"),
-    "chat-admin": ("organiser_role",),
-    "mentor-admin": ("organiser_role",),
+#: The world's role for each of the bot's roles.
+WORLD_ROLES: dict[Role, str] = {
+    Role.ORGANISER: "organiser_role",
+    Role.HELPER: "helper_role",
+    Role.MENTOR: "mentor_role",
+    Role.GRANTS_REVIEWER: "reviewer_role",
 }
 
 
 def grant_commands(world: World) -> None:
-    """Show the hidden commands to the roles that use them (the admin's step in
-    Server Settings > Integrations)."""
+    """Show the hidden role groups to the roles that use them (the admin's step in
+    Server Settings > Integrations that ``/setup roles`` describes)."""
+    bot = world.env.bot
+    assert isinstance(bot, PalletsBot)
     backend = world.env.backend
-    for name, roles in GRANTED_COMMANDS.items():
+    for name, roles in role_groups(bot.tree).items():
         command = backend.commands.get(None, {}).get((name, 1))
         if command is None:
-            continue  # that job is not loaded here
+            continue  # not synced here
         world.guild.set_command_permissions(
-            int(command["id"]), {getattr(world, role): True for role in roles}
+            int(command["id"]),
+            {getattr(world, WORLD_ROLES[role]): True for role in roles},
         )
 
 

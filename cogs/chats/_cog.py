@@ -17,6 +17,7 @@ from bot.clock import utcnow
 from bot.guilds import Role
 from bot.permissions import require_role
 from bot.permissions import requires
+from bot.permissions import role_group
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -74,15 +75,12 @@ class ChatsCog(commands.Cog, name="Chats"):
     chat = app_commands.Group(
         name="chat", description="Run recurring community chats.", guild_only=True
     )
-    # Every /chat-admin command is an organiser's: Discord shows the group only to
-    # members who can manage the server until an admin grants it to the organiser
-    # role in Server Settings > Integrations. The role check in each command stays
-    # the guard: visibility is only the client's.
-    admin = app_commands.Group(
-        name="chat-admin",
-        description="Organise the community chats: series, skips, moves and notes",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
+    # Every /chat-admin command is an organiser's: hidden from the other members
+    # until an admin shows it to the role (bot.permissions.role_group).
+    admin = role_group(
+        "chat-admin",
+        "Organise the community chats: series, skips, moves and notes",
+        Role.ORGANISER,
     )
 
     def __init__(self, bot: PalletsBot) -> None:

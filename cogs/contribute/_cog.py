@@ -17,6 +17,7 @@ from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.guilds import Role
 from bot.permissions import requires
+from bot.permissions import role_group
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -55,6 +56,19 @@ class ContributeCog(commands.Cog, name="Contribute"):
         description="Contribute to Pallets: issues for newcomers, claims, tasks, sprints",
         guild_only=True,
     )
+    # Hidden from the other members until an admin shows each group to its roles
+    # (bot.permissions.role_group); each command checks the role itself.
+    admin = role_group(
+        "contribute-admin",
+        "Organisers: newcomer labels, allowed GitHub owners, how long claims last",
+        Role.ORGANISER,
+    )
+    mentoring = role_group(
+        "contribute-mentor",
+        "Mentors and organisers: post tasks, keep sprint boards",
+        Role.MENTOR,
+        Role.ORGANISER,
+    )
     task = app_commands.Group(
         name="task",
         description="Tasks that are not code, each with a mentor",
@@ -64,6 +78,16 @@ class ContributeCog(commands.Cog, name="Contribute"):
         name="sprint",
         description="Sprint boards: picked issues, claims and mentors",
         parent=contribute,
+    )
+    mentor_task = app_commands.Group(
+        name="task",
+        description="Post tasks that are not code",
+        parent=mentoring,
+    )
+    mentor_sprint = app_commands.Group(
+        name="sprint",
+        description="Keep a sprint's board: pick and unpick issues",
+        parent=mentoring,
     )
 
     def __init__(self, bot: PalletsBot) -> None:
@@ -225,7 +249,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         await reply(interaction, render.thanks_setting(public))
 
     # -- organisers ---------------------------------------------------------------------------
-    @contribute.command(name="labels")
+    @admin.command(name="labels")
     @app_commands.describe(
         project="The project, e.g. flask-admin",
         kind="Which kind of newcomer issue these labels mark",
@@ -248,7 +272,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         )
         await reply(interaction, render.labels_saved(repo, KINDS[kind], chosen))
 
-    @contribute.command(name="allow")
+    @admin.command(name="allow")
     @app_commands.describe(
         owner="A GitHub user or organisation outside pallets and pallets-eco",
         allowed="Answer references to its repositories (true) or stop (false)",
@@ -269,7 +293,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         )
         await reply(interaction, render.owners_saved(sorted(owners)))
 
-    @contribute.command(name="claim-days")
+    @admin.command(name="claim-days")
     @app_commands.describe(days="Days a claim lasts without a pull request (1 to 90)")
     @requires(Role.ORGANISER)
     async def claim_days(self, interaction: Interaction, days: int) -> None:
@@ -285,7 +309,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         await reply(interaction, render.claim_days_saved(days))
 
     # -- tasks ----------------------------------------------------------------------------------
-    @task.command(name="post")
+    @mentor_task.command(name="post")
     @app_commands.describe(
         title="A short title, e.g. Translate the Flask tutorial page into German",
         description="What to do, and what done looks like",
@@ -386,7 +410,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         await reply(interaction, text)
 
     # -- sprints ----------------------------------------------------------------------------------
-    @sprint.command(name="board")
+    @mentor_sprint.command(name="board")
     @app_commands.describe(event="The sprint event")
     @app_commands.autocomplete(event=_sprints)
     @requires(Role.ORGANISER, Role.MENTOR)
@@ -394,7 +418,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         """Post the sprint's board in this channel; it stays up to date."""
         await self.engine.post_board(interaction, event)
 
-    @sprint.command(name="pick")
+    @mentor_sprint.command(name="pick")
     @app_commands.describe(event="The sprint event", issue="The issue to put on it")
     @app_commands.autocomplete(event=_sprints, issue=_issues)
     @requires(Role.ORGANISER, Role.MENTOR)
@@ -410,7 +434,7 @@ class ContributeCog(commands.Cog, name="Contribute"):
         await self.engine.ensure_guild(interaction.guild_id)
         await reply(interaction, render.picked(ref))
 
-    @sprint.command(name="unpick")
+    @mentor_sprint.command(name="unpick")
     @app_commands.describe(event="The sprint event", issue="The issue to take off")
     @app_commands.autocomplete(event=_sprints, issue=_board_issues)
     @requires(Role.ORGANISER, Role.MENTOR)

@@ -575,7 +575,9 @@ def tasks_page(tasks: Sequence[Task], total: int) -> discord.Embed:
 
 
 def no_tasks() -> str:
-    return _("No open tasks right now. Mentors post them with /contribute task post.")
+    return _(
+        "No open tasks right now. Mentors post them with /contribute-mentor task post."
+    )
 
 
 def task_posted(task: Task) -> str:
@@ -679,7 +681,7 @@ def board_embed(
     if not lines:
         lines.append(
             _(
-                "No issues picked yet: maintainers add them with /contribute sprint pick."
+                "No issues picked yet: maintainers add them with /contribute-mentor sprint pick."
             )
         )
     lines += [

@@ -109,7 +109,7 @@ async def _tasks(t: Tour) -> None:
     await t.slash(
         w.mentor,
         w.general,
-        "contribute task post",
+        "contribute-mentor task post",
         title="Translate the Flask quickstart into Portuguese",
         description="docs/quickstart.rst; share a gist or open a pull request.",
         kind="translation",
@@ -222,19 +222,23 @@ async def _sprint(t: Tour) -> None:
         "repository's set-up steps (clone, the locked environment, the tests):"
     )
     await t.slash(
-        w.mentor, w.general, "contribute sprint pick", event=event, issue="flask#5001"
+        w.mentor,
+        w.general,
+        "contribute-mentor sprint pick",
+        event=event,
+        issue="flask#5001",
     )
     await t.slash(
         w.mentor,
         w.general,
-        "contribute sprint pick",
+        "contribute-mentor sprint pick",
         event=event,
         issue="pallets-eco/flask-wtf#123",
     )
     t.say(
         "The board goes up in the sprint's channel; claims and merges keep it current:"
     )
-    await t.slash(w.mentor, w.general, "contribute sprint board", event=event)
+    await t.slash(w.mentor, w.general, "contribute-mentor sprint board", event=event)
     await t.slash(
         w.bob, w.general, "contribute sprint claim", event=event, issue="flask#5001"
     )

@@ -164,12 +164,12 @@ async def tour(t: Tour) -> None:
         },
     )
     t.say("A member who is not a grants reviewer cannot see the queue:")
-    await t.slash(w.bob, w.general, "grant list")
-    await t.slash(w.reviewer, w.general, "grant list")
+    await t.slash(w.bob, w.general, "grant-review list")
+    await t.slash(w.reviewer, w.general, "grant-review list")
     await t.slash(
         w.reviewer,
         w.general,
-        "grant review",
+        "grant-review decide",
         id="G-1",
         decision="needs-info",
         note="Is the room step-free?",
@@ -180,11 +180,13 @@ async def tour(t: Tour) -> None:
     await t.slash(
         w.reviewer,
         w.general,
-        "grant review",
+        "grant-review decide",
         id="G-1",
         decision="approve",
         note="Have fun",
     )
     t.say("A decided request cannot be decided again:")
-    await t.slash(w.reviewer, w.general, "grant review", id="G-1", decision="reject")
+    await t.slash(
+        w.reviewer, w.general, "grant-review decide", id="G-1", decision="reject"
+    )
     await t.slash(w.alice, w.general, "grant status")

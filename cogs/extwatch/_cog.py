@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app import PalletsBot
 from bot.guilds import Role
 from bot.permissions import requires
+from bot.permissions import role_group
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -89,9 +90,21 @@ def _repo(text: str | None) -> str | None:
     return parsed
 
 
-@app_commands.guild_only()
-class ExtWatchCog(commands.GroupCog, group_name="ext"):
-    """Watch the health of Flask extensions and look after them."""
+class ExtWatchCog(commands.Cog):
+    """Members' /ext (health, following, volunteering), organisers' /ext-admin."""
+
+    ext = app_commands.Group(
+        name="ext",
+        description="Watch the health of Flask extensions and look after them.",
+        guild_only=True,
+    )
+    # Hidden from the other members until an admin shows it to the organiser role
+    # (bot.permissions.role_group); each command checks the role itself.
+    admin = role_group(
+        "ext-admin",
+        "Organisers: the watch list, caretaker rosters and adoption cases",
+        Role.ORGANISER,
+    )
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
@@ -120,7 +133,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         await self.engine.start_weekly_checks()
 
     # -- health ------------------------------------------------------------------------------
-    @app_commands.command(name="status")
+    @ext.command(name="status")
     @app_commands.describe(name="The extension's package name, e.g. Flask-Login")
     @app_commands.autocomplete(name=watched_names)
     async def status(self, interaction: Interaction, name: str) -> None:
@@ -129,12 +142,12 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         embed = await self.engine.status_embed(interaction.guild_id, name)
         await reply(interaction, embed=embed, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="report")
+    @ext.command(name="report")
     async def report(self, interaction: Interaction) -> None:
         """List every watched extension, grouped by status."""
         await show_page(interaction, REPORT_PAGES)
 
-    @app_commands.command(name="refresh")
+    @admin.command(name="refresh")
     @app_commands.describe(name="Only this extension (default: the whole list)")
     @app_commands.autocomplete(name=watched_names)
     @requires(Role.ORGANISER)
@@ -157,7 +170,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         await reply(interaction, summary)
 
     # -- the list -----------------------------------------------------------------------------
-    @app_commands.command(name="watch-add")
+    @admin.command(name="watch-add")
     @app_commands.describe(
         name="The package name on PyPI, e.g. Flask-Login",
         repo="Its source repository on GitHub: owner/name or the URL",
@@ -189,7 +202,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         embed = await self.engine.status_embed(interaction.guild_id, name)
         await reply(interaction, render.added(name), embed=embed)
 
-    @app_commands.command(name="watch-remove")
+    @admin.command(name="watch-remove")
     @app_commands.describe(name="The extension to stop watching")
     @app_commands.autocomplete(name=watched_names)
     @requires(Role.ORGANISER)
@@ -199,7 +212,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         item = await self.engine.remove(interaction.guild_id, name)
         await reply(interaction, render.removed(item.display_name))
 
-    @app_commands.command(name="edit")
+    @admin.command(name="edit")
     @app_commands.describe(
         name="The extension to change",
         repo="Its repository on GitHub: owner/name or the URL",
@@ -241,7 +254,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         await reply(interaction, render.edited(entry))
 
     # -- caretakers ---------------------------------------------------------------------------
-    @app_commands.command(name="volunteer")
+    @ext.command(name="volunteer")
     @app_commands.describe(
         name="The extension you would like to help look after",
         help="What you would like to do",
@@ -265,7 +278,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         )
         await reply(interaction, text)
 
-    @app_commands.command(name="caretaker-add")
+    @admin.command(name="caretaker-add")
     @app_commands.describe(
         name="The extension",
         member="Who looks after it",
@@ -298,7 +311,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
             interaction, render.caretaker_added(entry.display_name, member.id, kind)
         )
 
-    @app_commands.command(name="caretaker-remove")
+    @admin.command(name="caretaker-remove")
     @app_commands.describe(name="The extension", member="Who no longer looks after it")
     @app_commands.autocomplete(name=watched_names)
     @requires(Role.ORGANISER)
@@ -313,7 +326,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         )
 
     # -- following ----------------------------------------------------------------------------
-    @app_commands.command(name="follow")
+    @ext.command(name="follow")
     @app_commands.describe(name="An extension you use")
     @app_commands.autocomplete(name=watched_names)
     async def follow(self, interaction: Interaction, name: str) -> None:
@@ -324,7 +337,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         )
         await reply(interaction, render.followed(entry.display_name))
 
-    @app_commands.command(name="unfollow")
+    @ext.command(name="unfollow")
     @app_commands.describe(name="The extension to stop hearing about")
     @app_commands.autocomplete(name=watched_names)
     async def unfollow(self, interaction: Interaction, name: str) -> None:
@@ -336,7 +349,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         await reply(interaction, render.unfollowed(entry.display_name))
 
     # -- adoption -----------------------------------------------------------------------------
-    @app_commands.command(name="adoption")
+    @ext.command(name="adoption")
     @app_commands.describe(name="The extension")
     @app_commands.autocomplete(name=watched_names)
     async def adoption(self, interaction: Interaction, name: str) -> None:
@@ -345,7 +358,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         embed = await self.engine.adoption(interaction.guild_id, name)
         await reply(interaction, embed=embed)
 
-    @app_commands.command(name="adoption-open")
+    @admin.command(name="adoption-open")
     @app_commands.describe(name="An extension outside pallets-eco, at risk")
     @app_commands.autocomplete(name=watched_names)
     @requires(Role.ORGANISER)
@@ -357,7 +370,7 @@ class ExtWatchCog(commands.GroupCog, group_name="ext"):
         )
         await reply(interaction, render.adoption_opened(entry.display_name))
 
-    @app_commands.command(name="adoption-step")
+    @admin.command(name="adoption-step")
     @app_commands.describe(
         name="The extension",
         step="The step that was done",

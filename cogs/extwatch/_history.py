@@ -1,7 +1,7 @@
 """The history of each watched extension's status (``extwatch_history``).
 
 Whenever the watch has fetched and assessed a server's extensions (the weekly check,
-an organiser's ``/ext refresh``), :func:`record` adds a row for each extension whose
+an organiser's ``/ext-admin refresh``), :func:`record` adds a row for each extension whose
 status differs from the last one recorded: the first check records the first status
 (``previous`` is ``None``), "not checked yet" is never recorded. The public pages read
 it: an extension's page lists its history, the Atom feed lists the changes.

@@ -70,7 +70,7 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
             )
         case Problem.EMPTY_LIST:
             return _(
-                "The watch list is empty. Organisers add to it with /ext watch-add."
+                "The watch list is empty. Organisers add to it with /ext-admin watch-add."
             )
         case Problem.INVALID_NAME:
             return _("{name} is not a valid package name.", name=details["name"])
@@ -84,7 +84,7 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
         case Problem.UNKNOWN_EXTENSION:
             return _(
                 "I know no extension called {name}. /ext report lists them; "
-                "organisers add one with /ext watch-add.",
+                "organisers add one with /ext-admin watch-add.",
                 name=details["name"],
             )
         case Problem.BAD_GITHUB_USER:
@@ -128,7 +128,7 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
         case Problem.NO_CASE:
             return _(
                 "{name} has no open adoption case. Organisers open one with "
-                "/ext adoption-open.",
+                "/ext-admin adoption-open.",
                 name=details["name"],
             )
         case Problem.STEP_DONE:
@@ -267,7 +267,7 @@ def status_embed(
     if assessment.status is Status.HEALTHY:
         lines.append(_("No warning signs."))
     if assessment.status is Status.UNKNOWN:
-        lines.append(_("No data yet: an organiser can run /ext refresh."))
+        lines.append(_("No data yet: an organiser can run /ext-admin refresh."))
     if item.notes:
         lines.append("")
         lines.append(_("Notes: {notes}", notes=item.notes))
@@ -417,7 +417,7 @@ def removed(name: str) -> str:
 
 
 def refresh_summary(checked: int, failed: int, changes: Sequence[Change]) -> str:
-    """What /ext refresh did: how many were checked, fetched badly, changed."""
+    """What /ext-admin refresh did: how many were checked, fetched badly, changed."""
     lines = [
         ngettext(
             "Checked {count} extension.",
@@ -591,7 +591,7 @@ def stewardship_fields(embed: discord.Embed, steward: Stewardship, now: int) -> 
 def org_new_notice(name: str, repo: str, org: str) -> str:
     return _(
         "New in {org}: {repo}. {name} is now on the watch list and has a forum tag; "
-        "check its details with /ext status, and fix them with /ext edit.",
+        "check its details with /ext status, and fix them with /ext-admin edit.",
         org=org,
         repo=repo,
         name=name,
@@ -774,7 +774,7 @@ def unfollowed(name: str) -> str:
 
 def adoption_opened(name: str) -> str:
     return _(
-        "Adoption case opened for {name}. Record each step with /ext adoption-step; "
+        "Adoption case opened for {name}. Record each step with /ext-admin adoption-step; "
         "/ext adoption shows where it stands.",
         name=name,
     )

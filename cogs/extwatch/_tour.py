@@ -41,8 +41,8 @@ async def tour(t: Tour) -> None:
     t.say("Before anything was fetched, a member asks about Flask-Login:")
     await t.slash(w.alice, w.general, "ext status", name="Flask-Login")
     t.say("Only organisers may make the bot fetch:")
-    await t.slash(w.alice, w.general, "ext refresh")
-    await t.slash(w.organiser, w.general, "ext refresh")
+    await t.slash(w.alice, w.general, "ext-admin refresh")
+    await t.slash(w.organiser, w.general, "ext-admin refresh")
     t.say("Now members get answers from the cache, instantly:")
     await t.slash(w.alice, w.general, "ext status", name="Flask-Login")
     await t.slash(w.alice, w.general, "ext status", name="Flask-Cors")
@@ -54,12 +54,12 @@ async def tour(t: Tour) -> None:
     await t.slash(
         w.organiser,
         w.general,
-        "ext watch-add",
+        "ext-admin watch-add",
         name="Flask-Old",
         repo="example/flask-old",
         notes="Asked about in #questions",
     )
-    await t.slash(w.organiser, w.general, "ext watch-remove", name="Flask-Old")
+    await t.slash(w.organiser, w.general, "ext-admin watch-remove", name="Flask-Old")
 
     t.say(
         "GitHub starts answering garbage. The refresh keeps the last good data and "
@@ -67,7 +67,7 @@ async def tour(t: Tour) -> None:
     )
     fake.fail("/repos/maxcountryman/flask-login", Fault.MALFORMED, times=None)
     await t.advance(hours=3)
-    await t.slash(w.organiser, w.general, "ext refresh", name="Flask-Login")
+    await t.slash(w.organiser, w.general, "ext-admin refresh", name="Flask-Login")
     await t.slash(w.alice, w.general, "ext status", name="Flask-Login")
     fake.clear_faults()
 
@@ -86,7 +86,7 @@ async def tour(t: Tour) -> None:
     t.say(
         "The tour then stops the fake server and cancels the next weekly check, so "
         "nothing later tries the network; at the prompt, /ext status and /ext report "
-        "still answer from the cache, and /ext refresh reports the data as stale."
+        "still answer from the cache, and /ext-admin refresh reports the data as stale."
     )
     await bot.scheduler.cancel_prefix(weekly_prefix(w.guild.id))
     cog = bot.get_cog(ExtWatchCog.__cog_name__)
@@ -111,7 +111,7 @@ async def stewardship(t: Tour, fake: FakeApis) -> None:
         )
     )
     fake.add_repo(FakeRepo("pallets-eco/flask-gizmo", pushed=utcnow()))
-    await t.slash(w.organiser, w.general, "ext refresh")
+    await t.slash(w.organiser, w.general, "ext-admin refresh")
     t.say("The list now holds every repository of the organisation:")
     result = await t.slash(w.alice, w.general, "ext report")
     for _page in range(2):
@@ -155,13 +155,13 @@ async def stewardship(t: Tour, fake: FakeApis) -> None:
     await t.slash(
         w.organiser,
         w.general,
-        "ext caretaker-add",
+        "ext-admin caretaker-add",
         name="Flask-Mail",
         member=w.helper,
         role="maintainer",
         github="hugo-gh",
     )
-    await t.slash(w.organiser, w.general, "ext refresh", name="Flask-Mail")
+    await t.slash(w.organiser, w.general, "ext-admin refresh", name="Flask-Mail")
     await t.slash(w.bob, w.general, "ext status", name="Flask-Mail")
     t.say(
         "Hugo steps back. Flask-Mail drops below its minimum: Carol hears by direct "
@@ -170,14 +170,14 @@ async def stewardship(t: Tour, fake: FakeApis) -> None:
     await t.slash(
         w.organiser,
         w.general,
-        "ext caretaker-remove",
+        "ext-admin caretaker-remove",
         name="Flask-Mail",
         member=w.helper,
     )
-    await t.slash(w.organiser, w.general, "ext refresh", name="Flask-Mail")
+    await t.slash(w.organiser, w.general, "ext-admin refresh", name="Flask-Mail")
 
     t.chapter("Extensions: a question about one at risk")
-    await t.slash(w.organiser, w.general, "ext refresh", name="Flask-Security")
+    await t.slash(w.organiser, w.general, "ext-admin refresh", name="Flask-Security")
     await t.post_question(
         w.bob, "Flask-Security login", "flask-security's login view returns 404."
     )
@@ -187,9 +187,13 @@ async def stewardship(t: Tour, fake: FakeApis) -> None:
         "Flask-Login lives outside pallets-eco. Organisers open an adoption case and "
         "record each step, with who did it and when:"
     )
-    await t.slash(w.organiser, w.general, "ext adoption-open", name="Flask-Login")
+    await t.slash(w.organiser, w.general, "ext-admin adoption-open", name="Flask-Login")
     await t.slash(
-        w.organiser, w.general, "ext adoption-step", name="Flask-Login", step="answer"
+        w.organiser,
+        w.general,
+        "ext-admin adoption-step",
+        name="Flask-Login",
+        step="answer",
     )
     steps = [
         ("contact", {"note": "Emailed the maintainer"}),
@@ -203,7 +207,7 @@ async def stewardship(t: Tour, fake: FakeApis) -> None:
         await t.slash(
             w.organiser,
             w.general,
-            "ext adoption-step",
+            "ext-admin adoption-step",
             name="Flask-Login",
             step=step,
             **options,

@@ -10,6 +10,7 @@ from bot.errors import NotAllowed
 from bot.guilds import Role
 from bot.permissions import has_role
 from bot.permissions import requires
+from bot.permissions import role_group
 from bot.replies import reply
 from bot.ui import Interaction
 from bot.ui import show_page
@@ -36,9 +37,21 @@ LIST_CHOICES = [
 ]
 
 
-@app_commands.guild_only()
-class GrantsCog(commands.GroupCog, group_name="grant"):
-    """Event grants: requests and the workgroup's review."""
+class GrantsCog(commands.Cog):
+    """Event grants: members' /grant, the grants reviewers' /grant-review."""
+
+    grant = app_commands.Group(
+        name="grant",
+        description="Event grants: requests and the workgroup's review.",
+        guild_only=True,
+    )
+    # Hidden from the other members until an admin shows it to the grants reviewer
+    # role (bot.permissions.role_group); each command checks the role itself.
+    reviewers = role_group(
+        "grant-review",
+        "Grants reviewers: list the requests and decide on them",
+        Role.GRANTS_REVIEWER,
+    )
 
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
@@ -51,13 +64,13 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
         self.engine.unregister()
 
     # -- requesters ---------------------------------------------------------------------------
-    @app_commands.command(name="request")
+    @grant.command(name="request")
     async def request(self, interaction: Interaction) -> None:
         """Ask the workgroup to fund a community event."""
         # The submitted form runs the engine's "grants.request" action.
         await interaction.response.send_modal(GrantForm())
 
-    @app_commands.command(name="status")
+    @grant.command(name="status")
     async def status(self, interaction: Interaction) -> None:
         """Show your own grant requests and their decisions."""
         assert interaction.guild_id is not None
@@ -68,7 +81,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
             return
         await show_page(interaction, STATUS_PAGES)
 
-    @app_commands.command(name="answer")
+    @grant.command(name="answer")
     @app_commands.rename(grant="id")
     @app_commands.describe(
         grant="The reference number of your request",
@@ -82,7 +95,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
         await reply(interaction, render.answer_received(updated))
         await self.engine.tell_organisers_of_answer(updated, text)
 
-    @app_commands.command(name="history")
+    @grant.command(name="history")
     @app_commands.rename(grant="id")
     @app_commands.describe(grant="The reference number of the request")
     async def history(self, interaction: Interaction, grant: str) -> None:
@@ -121,7 +134,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
         return await self._choices(interaction, current, "history")
 
     # -- reviewers ---------------------------------------------------------------------------
-    @app_commands.command(name="list")
+    @reviewers.command(name="list")
     @app_commands.describe(show="Which requests to show (default: open ones)")
     @app_commands.choices(show=LIST_CHOICES)
     @requires(Role.GRANTS_REVIEWER)
@@ -136,7 +149,7 @@ class GrantsCog(commands.GroupCog, group_name="grant"):
             return
         await show_page(interaction, LIST_PAGES, 0, which)
 
-    @app_commands.command(name="review")
+    @reviewers.command(name="decide")
     @app_commands.rename(grant="id")
     @app_commands.describe(
         grant="The reference number of the request",

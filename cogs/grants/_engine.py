@@ -61,7 +61,7 @@ STATUS_PAGES = "grants.status"
 LIST_PAGE_SIZE = 10
 #: Requests read to suggest ids from (the option shows 25 of them).
 CHOICES_READ = 200
-#: Which requests each filter of /grant list shows.
+#: Which requests each filter of /grant-review list shows.
 LISTS: dict[str, tuple[State, ...]] = {
     "open": (State.PENDING, State.NEEDS_INFO),
     "approved": (State.APPROVED,),

@@ -126,7 +126,7 @@ def request_notice(grant: Grant) -> str:
     """The organisers' notice of a new request (in the guild's language)."""
     return _(
         "New event grant request {reference} from <@{user}>: {amount} for {event}. "
-        "Reviewers: /grant list.",
+        "Reviewers: /grant-review list.",
         reference=reference(grant.id),
         user=grant.requester_id,
         amount=format_currency(grant.amount, grant.currency),

@@ -15,6 +15,7 @@ from bot.clock import now_ts
 from bot.guilds import Role
 from bot.permissions import require_role
 from bot.permissions import requires
+from bot.permissions import role_group
 from bot.refusals import Refused
 from bot.replies import reply
 from bot.safety import clean_text
@@ -38,21 +39,24 @@ from cogs.mentorship._views import MatchPickSelect
 
 
 class MentorshipCog(commands.Cog, name="Mentorship"):
-    """Mentoring: members' and mentors' /mentor, organisers' /mentor-admin."""
+    """Mentoring: members' /mentor, mentors' /mentor-tools, organisers' /mentor-admin."""
 
     mentor = app_commands.Group(
         name="mentor",
         description="Mentoring: requests, mentors, private pair threads and check-ins.",
         guild_only=True,
     )
-    # Every /mentor-admin command is an organiser's: Discord shows the group only to
-    # members who can manage the server until an admin grants it to the organiser
-    # role in Server Settings > Integrations; each command checks the role itself.
-    admin = app_commands.Group(
-        name="mentor-admin",
-        description="Run the mentoring programme: matches, check-ins and numbers",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
+    # Hidden from the other members until an admin shows each group to its role
+    # (bot.permissions.role_group); every command checks the role itself.
+    tools = role_group(
+        "mentor-tools",
+        "Mentors: your profile, the queue of requests, claiming and handing back",
+        Role.MENTOR,
+    )
+    admin = role_group(
+        "mentor-admin",
+        "Run the mentoring programme: matches, check-ins and numbers",
+        Role.ORGANISER,
     )
 
     def __init__(self, bot: PalletsBot) -> None:
@@ -96,7 +100,7 @@ class MentorshipCog(commands.Cog, name="Mentorship"):
         ]
 
     # -- mentors ----------------------------------------------------------------------
-    @mentor.command(name="profile")
+    @tools.command(name="profile")
     @app_commands.describe(
         topics="Topics you mentor, comma-separated (for example flask, testing)",
         languages="Languages you speak, comma-separated",
@@ -146,7 +150,7 @@ class MentorshipCog(commands.Cog, name="Mentorship"):
     profile.autocomplete("topics")(_topics_complete)
     profile.autocomplete("languages")(_languages_complete)
 
-    @mentor.command(name="queue")
+    @tools.command(name="queue")
     @app_commands.describe(page="Which page of the queue to show")
     @requires(Role.MENTOR)
     async def queue(
@@ -155,8 +159,8 @@ class MentorshipCog(commands.Cog, name="Mentorship"):
         """List open requests, best fit for you first."""
         await show_page(interaction, QUEUE_PAGES, page - 1)
 
-    @mentor.command(name="claim")
-    @app_commands.describe(request="The request number shown in /mentor queue")
+    @tools.command(name="claim")
+    @app_commands.describe(request="The request number shown in /mentor-tools queue")
     @requires(Role.MENTOR)
     async def claim(
         self, interaction: Interaction, request: app_commands.Range[int, 1]
@@ -175,7 +179,7 @@ class MentorshipCog(commands.Cog, name="Mentorship"):
             for r in await self.engine.claim_choices(interaction, current)
         ]
 
-    @mentor.command(name="release")
+    @tools.command(name="release")
     @app_commands.describe(
         mentee="The mentee to hand back to the queue",
         note="A short note for the next mentor",

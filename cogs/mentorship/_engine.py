@@ -82,7 +82,7 @@ SPACE = "mentorship.space"
 SPACE_AFTER = timedelta(minutes=2)
 #: The ranked queue's pages, for ``bot.ui.show_page``.
 QUEUE_PAGES = "mentorship.queue"
-#: Requests of the ranked queue /mentor claim suggests from (it shows 25).
+#: Requests of the ranked queue /mentor-tools claim suggests from (it shows 25).
 CLAIM_CHOICES = 100
 #: Changed requests above which the index is reloaded rather than patched.
 QUEUE_PATCH_LIMIT = 2000
@@ -324,7 +324,7 @@ class MentorshipEngine:
         how many requests the mentor's queue holds. The ranking runs over the guild's
         queue index, kept in step through the change log; only the page is read.
 
-        :param fresh: rank anew (a new /mentor queue). Otherwise the ranking the
+        :param fresh: rank anew (a new /mentor-tools queue). Otherwise the ranking the
             mentor was shown is turned (Previous/Next): no new ranking, only the
             requests that left the queue since are left out.
         :param before_load: awaited before the index must first be (re)loaded,
@@ -379,7 +379,7 @@ class MentorshipEngine:
     ) -> Page:
         """Page ``number`` of the member's queue, best fit first (the page loader).
 
-        Runs for /mentor queue and for each Previous/Next click, so the role is
+        Runs for /mentor-tools queue and for each Previous/Next click, so the role is
         checked again here. A click turns the ranking the mentor was shown.
         """
         await require_role(interaction, Role.MENTOR)
@@ -413,7 +413,7 @@ class MentorshipEngine:
     async def claim_choices(
         self, interaction: Interaction, current: str
     ) -> list[MentorRequest]:
-        """What /mentor claim suggests: the member's queue, best fit first (a mentor
+        """What /mentor-tools claim suggests: the member's queue, best fit first (a mentor
         with a profile only; nobody else is shown anyone's request)."""
         guild_id = interaction.guild_id
         if guild_id is None:
@@ -437,7 +437,7 @@ class MentorshipEngine:
         ][:25]
 
     async def warm_queue(self, guild_id: int) -> None:
-        """Build the guild's queue index ahead of the first /mentor queue."""
+        """Build the guild's queue index ahead of the first /mentor-tools queue."""
         async with self._queue_lock:
             await self._synced_queue(guild_id)
 

@@ -64,7 +64,7 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
         case Problem.NO_PROFILE_YET:
             return _("You have no mentor profile yet: set topics and a timezone first.")
         case Problem.NO_PROFILE:
-            return _("Set up your mentor profile first with /mentor profile.")
+            return _("Set up your mentor profile first with /mentor-tools profile.")
         case Problem.NO_CHANNEL:
             return _(
                 "The mentorship channel is not set up yet: ask an organiser to run /setup channels."
@@ -78,19 +78,19 @@ def refusal(code: Problem, details: Mapping[str, object]) -> str:
         case Problem.TAKEN:
             return _(
                 "Sorry, request #{id} was just claimed by another mentor (or closed). "
-                "Thank you for offering! /mentor queue shows the others.",
+                "Thank you for offering! /mentor-tools queue shows the others.",
                 id=details["id"],
             )
         case Problem.PAUSED:
             return _(
-                "Your profile is paused: set available to on with /mentor profile first."
+                "Your profile is paused: set available to on with /mentor-tools profile first."
             )
         case Problem.AT_CAPACITY:
             count = details["count"]
             assert isinstance(count, int)
             return ngettext(
-                "You are at your capacity of {count} mentee. Raise it with /mentor profile, or end a pairing first.",
-                "You are at your capacity of {count} mentees. Raise it with /mentor profile, or end a pairing first.",
+                "You are at your capacity of {count} mentee. Raise it with /mentor-tools profile, or end a pairing first.",
+                "You are at your capacity of {count} mentees. Raise it with /mentor-tools profile, or end a pairing first.",
                 count,
                 count=count,
             )
@@ -527,7 +527,7 @@ def digest_embed(
 
 
 def request_choice(topics: Sequence[Topic], request: MentorRequest) -> str:
-    """A request as /mentor claim suggests it (no goal: only the pair sees that)."""
+    """A request as /mentor-tools claim suggests it (no goal: only the pair sees that)."""
     return clip(
         _(
             "#{id} · {topics} · {timezone}",

@@ -19,13 +19,15 @@ async def tour(t: Tour) -> None:
     w = t.world
     t.chapter("Mentorship")
     t.say("A member without the mentor role cannot offer mentoring:")
-    await t.slash(w.alice, w.general, "mentor profile", topics="flask", timezone="UTC")
+    await t.slash(
+        w.alice, w.general, "mentor-tools profile", topics="flask", timezone="UTC"
+    )
 
     t.say("Two mentors describe what they can help with.")
     await t.slash(
         w.mentor,
         w.general,
-        "mentor profile",
+        "mentor-tools profile",
         topics="flask, testing, first-contribution",
         languages="English, French",
         timezone="Europe/Paris",
@@ -34,7 +36,7 @@ async def tour(t: Tour) -> None:
     await t.slash(
         w.mentor2,
         w.general,
-        "mentor profile",
+        "mentor-tools profile",
         topics="jinja, click",
         languages="English",
         timezone="America/New_York",
@@ -78,13 +80,13 @@ async def tour(t: Tour) -> None:
     )
 
     t.say("Maya's queue puts the best fit first: shared topics, then nearby timezones.")
-    queue = await t.slash(w.mentor, w.general, "mentor queue")
+    queue = await t.slash(w.mentor, w.general, "mentor-tools queue")
     t.say("She claims Alice's request: a private thread opens for the two of them.")
     shown = _last_followup(queue)
     if shown is not None:
         await t.click(w.mentor, shown, "Claim #1")
     t.say("Milo tries the same request a moment later and is told politely:")
-    await t.slash(w.mentor2, w.general, "mentor claim", request=1)
+    await t.slash(w.mentor2, w.general, "mentor-tools claim", request=1)
 
     t.say("Two weeks later the pair gets a check-in in their thread.")
     # The extension watch's weekly fetch waits on real sockets, which never settle

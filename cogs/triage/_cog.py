@@ -16,6 +16,7 @@ from bot.clock import now_ts
 from bot.guilds import Role
 from bot.i18n import guild_language
 from bot.permissions import requires
+from bot.permissions import role_group
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -43,15 +44,13 @@ CloseReasonOption = Literal[
 class TriageCog(commands.Cog, name="Triage"):
     """The questions forum: tags, checklist, solved state, queue and digest."""
 
-    # Every /triage command is a helper's: Discord shows the group only to members
-    # who can manage the server (who pass every role check) until an admin grants it
-    # to the helper role in Server Settings > Integrations. The role check in each
-    # command stays the guard: visibility is only the client's.
-    triage = app_commands.Group(
-        name="triage",
-        description="Triage questions in the questions forum",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
+    # Every /triage command is a helper's (or an organiser's): hidden from the other
+    # members until an admin shows it to those roles (bot.permissions.role_group).
+    triage = role_group(
+        "triage",
+        "Triage questions in the questions forum",
+        Role.HELPER,
+        Role.ORGANISER,
     )
 
     def __init__(self, bot: PalletsBot) -> None:

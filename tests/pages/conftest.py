@@ -123,7 +123,7 @@ async def publish_event(world: World, **changes: str) -> int:
 
 async def check_extensions(world: World) -> None:
     """An organiser checks the watched extensions (the fake ecosystem) now."""
-    result = await world.organiser.slash(world.general, "ext refresh")
+    result = await world.organiser.slash(world.general, "ext-admin refresh")
     assert result.response is not None or result.followups, result
 
 

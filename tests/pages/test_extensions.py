@@ -25,7 +25,7 @@ from tests.pages.conftest import check_extensions
 from tests.pages.conftest import get
 from tests.pages.conftest import START
 
-# /ext refresh fetches the whole list (about 70 requests) on loopback while simcord
+# /ext-admin refresh fetches the whole list (about 70 requests) on loopback while simcord
 # waits; under a loaded machine that takes more than the default five real seconds.
 pytestmark = pytest.mark.simcord(settle_timeout=60)
 
@@ -117,7 +117,9 @@ async def test_each_extension_has_a_page_with_its_history(
 
     # Not watched (or no such package): the same 404 as any unknown page.
     assert (await get(simcord_env, root + "flask-nothing")).status == 404
-    await world.organiser.slash(world.general, "ext watch-remove", name="Flask-Cors")
+    await world.organiser.slash(
+        world.general, "ext-admin watch-remove", name="Flask-Cors"
+    )
     assert (await get(simcord_env, root + "flask-cors")).status == 404
 
 
@@ -214,7 +216,7 @@ async def test_caretakers_are_counted_and_named_only_with_their_consent(
     await world.helper.slash(world.general, "pages names", show=True)
     await world.organiser.slash(
         world.general,
-        "ext edit",
+        "ext-admin edit",
         name="Flask-Security",
         alternative="Flask-Security-Too",
         docs="https://flask-security.readthedocs.io/",
@@ -291,7 +293,10 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
         "Flask-Mail has enough caretakers again"
     ]
     await world.organiser.slash(
-        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.helper
+        world.general,
+        "ext-admin caretaker-remove",
+        name="Flask-Mail",
+        member=world.helper,
     )
     page = await get(simcord_env, root + "/flask-mail")
     assert '<span class="status status-needs_caretakers">needs caretakers</span>' in (
@@ -310,12 +315,12 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
     db = bot_of(simcord_env).db
     await db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
     fake.repo("pallets-eco/flask-mail").commits = [FakeCommit("someone", START, "Fix")]
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     await db.execute("UPDATE ext_caretakers SET asked_at = asked_at - 15 * 86400")
     await world.organiser.slash(
-        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.bob
+        world.general, "ext-admin caretaker-remove", name="Flask-Mail", member=world.bob
     )
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     alerts = await q.open_alerts(db, world.guild.id, "flask-mail")
     assert [a.detail.get("who") for a in alerts] == ["ghost"]  # Discord names them
 

@@ -444,7 +444,7 @@ async def mentorship_pair(ctx: Ctx) -> None:
     world = ctx.world
     await world.mentor.slash(
         world.general,
-        "mentor profile",
+        "mentor-tools profile",
         topics="flask, testing",
         timezone="Europe/Paris",
         languages="English",
@@ -464,7 +464,7 @@ async def mentorship_checkin(ctx: Ctx) -> None:
     from cogs.mentorship._engine import checkins_prefix
 
     await mentorship_pair(ctx)
-    await ctx.world.mentor.slash(ctx.world.general, "mentor claim", request=1)
+    await ctx.world.mentor.slash(ctx.world.general, "mentor-tools claim", request=1)
     (thread,) = ctx.world.mentorship.threads
     ctx.target = thread.id
     ctx.path = f"/channels/{ctx.target}/messages"
@@ -494,7 +494,9 @@ async def mentorship_thread(ctx: Ctx) -> None:
 
 
 async def mentorship_claim(ctx: Ctx) -> simcord.InteractionResult:
-    return await ctx.world.mentor.slash(ctx.world.general, "mentor claim", request=1)
+    return await ctx.world.mentor.slash(
+        ctx.world.general, "mentor-tools claim", request=1
+    )
 
 
 # triage: a new question at 00:00 on day 0 is in the 09:00 UTC digest to helpers.
@@ -578,7 +580,7 @@ async def grant_requested(ctx: Ctx) -> None:
 
 async def grant_reviewed(ctx: Ctx) -> None:
     await ctx.world.reviewer.slash(
-        ctx.world.general, "grant review", id="G-1", decision="approve"
+        ctx.world.general, "grant-review decide", id="G-1", decision="approve"
     )
     await ctx.env.settle()
 
@@ -1062,7 +1064,7 @@ async def mentorship_thread_members(ctx: Ctx) -> None:
 
 async def mentor_release(ctx: Ctx) -> simcord.InteractionResult:
     return await ctx.world.mentor.slash(
-        ctx.world.general, "mentor release", mentee=ctx.world.alice, note="Moving"
+        ctx.world.general, "mentor-tools release", mentee=ctx.world.alice, note="Moving"
     )
 
 
@@ -1145,12 +1147,15 @@ async def upstream_marked(ctx: Ctx) -> None:
 
 
 async def ext_refresh(ctx: Ctx) -> simcord.InteractionResult:
-    return await ctx.world.organiser.slash(ctx.world.general, "ext refresh")
+    return await ctx.world.organiser.slash(ctx.world.general, "ext-admin refresh")
 
 
 async def ext_watch_add(ctx: Ctx) -> simcord.InteractionResult:
     return await ctx.world.organiser.slash(
-        ctx.world.general, "ext watch-add", name="Flask-Example", repo="pallets/flask"
+        ctx.world.general,
+        "ext-admin watch-add",
+        name="Flask-Example",
+        repo="pallets/flask",
     )
 
 
@@ -1718,7 +1723,7 @@ async def test_a_refused_thread_stops_a_mentoring_match_and_says_why(
         ):
             await mentor.slash(
                 world.general,
-                "mentor profile",
+                "mentor-tools profile",
                 topics=topics,
                 timezone="Europe/Paris",
                 languages="English",

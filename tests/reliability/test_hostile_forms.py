@@ -259,7 +259,11 @@ async def test_checkin_buttons_under_hostile_goals_and_locales(
     bot = simcord_env.bot
     assert isinstance(bot, PalletsBot)
     await world.mentor.slash(
-        world.general, "mentor profile", topics="flask", timezone="UTC", capacity=5
+        world.general,
+        "mentor-tools profile",
+        topics="flask",
+        timezone="UTC",
+        capacity=5,
     )
     mentees = (world.alice, world.bob, world.carol)
     for mentee, goal in zip(mentees, GOALS, strict=True):
@@ -286,7 +290,10 @@ async def test_checkin_buttons_under_hostile_goals_and_locales(
             reported,
             f"mentor claims #{request_id}",
             partial(
-                world.mentor.slash, world.general, "mentor claim", request=request_id
+                world.mentor.slash,
+                world.general,
+                "mentor-tools claim",
+                request=request_id,
             ),
         )
     await bot.scheduler.cancel_prefix("extwatch:")

@@ -109,7 +109,7 @@ from tests.reliability._hostile import with_valid
 EXAMPLES = int(os.environ.get("PALLETS_HOSTILE_EXAMPLES", "5"))
 
 # simcord waits 5 s (real time) for the bot to settle after each interaction; a long
-# hunt grows the watch list that /ext refresh goes through, on a busy machine.
+# hunt grows the watch list that /ext-admin refresh goes through, on a busy machine.
 pytestmark = pytest.mark.simcord(settle_timeout=60)
 
 #: One world each; ``solved`` and ``reopen`` are question commands and go with triage.
@@ -130,10 +130,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
 ACTORS: dict[str, tuple[str, ...]] = {
     "grant answer": ("bob", "admin"),
     "mentor cancel": ("carol", "admin"),
-    "mentor claim": ("mentor",),
+    "mentor-tools claim": ("mentor",),
     "mentor end": ("bob", "mentor", "admin"),
-    "mentor queue": ("mentor",),
-    "mentor release": ("mentor",),
+    "mentor-tools queue": ("mentor",),
+    "mentor-tools release": ("mentor",),
     "solved": ("bob", "admin"),
     # Open to every member: a plain member's path too.
     "chat propose": ("alice", "admin"),
@@ -326,7 +326,11 @@ async def scene(
         },
     )
     await world.mentor.slash(
-        world.general, "mentor profile", topics="flask", timezone="UTC", capacity=3
+        world.general,
+        "mentor-tools profile",
+        topics="flask",
+        timezone="UTC",
+        capacity=3,
     )
     await world.carol.slash(
         world.general,
@@ -353,7 +357,9 @@ async def scene(
             timezone="UTC",
         )
         request_id = await bot.db.fetchval("SELECT max(id) FROM mentor_requests")
-        await world.mentor.slash(world.general, "mentor claim", request=request_id)
+        await world.mentor.slash(
+            world.general, "mentor-tools claim", request=request_id
+        )
         await world.bob.slash(world.general, "mentor end")
     if group == "chat":
         # The first Flask chat takes place (so it takes notes), and a second series

@@ -139,12 +139,12 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "grant status":               (A,     A,    A,     A,     A,        A,       A),
     "grant answer":               (D,     A,    D,     D,     D,        D,       D),
     "grant history":              (D,     A,    D,     D,     D,        A,       A),
-    "grant list":                 (D,     D,    D,     D,     D,        A,       A),
-    "grant review":               (D,     D,    D,     D,     D,        A,       A),
-    "mentor profile":             (D,     D,    D,     A,     D,        D,       A),
-    "mentor queue":               (D,     D,    D,     A,     D,        D,       A),
-    "mentor claim":               (D,     D,    D,     A,     D,        D,       A),
-    "mentor release":             (D,     D,    D,     A,     D,        D,       A),
+    "grant-review list":                 (D,     D,    D,     D,     D,        A,       A),
+    "grant-review decide":               (D,     D,    D,     D,     D,        A,       A),
+    "mentor-tools profile":             (D,     D,    D,     A,     D,        D,       A),
+    "mentor-tools queue":               (D,     D,    D,     A,     D,        D,       A),
+    "mentor-tools claim":               (D,     D,    D,     A,     D,        D,       A),
+    "mentor-tools release":             (D,     D,    D,     A,     D,        D,       A),
     "mentor end":                 (A,     A,    A,     A,     A,        A,       A),
     "mentor request":             (A,     A,    A,     A,     A,        A,       A),
     "mentor cancel":              (A,     A,    A,     A,     A,        A,       A),
@@ -154,38 +154,38 @@ MATRIX: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "mentor-admin match":         (D,     D,    D,     D,     A,        D,       A),
     "ext status":                 (A,     A,    A,     A,     A,        A,       A),
     "ext report":                 (A,     A,    A,     A,     A,        A,       A),
-    "ext watch-add":              (D,     D,    D,     D,     A,        D,       A),
-    "ext watch-remove":           (D,     D,    D,     D,     A,        D,       A),
-    "ext refresh":                (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin watch-add":              (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin watch-remove":           (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin refresh":                (D,     D,    D,     D,     A,        D,       A),
     "contribute issues":          (A,     A,    A,     A,     A,        A,       A),
     "contribute claim":           (A,     A,    A,     A,     A,        A,       A),
     "contribute release":         (A,     A,    A,     A,     A,        A,       A),
     "contribute mine":            (A,     A,    A,     A,     A,        A,       A),
     "contribute thanks":          (A,     A,    A,     A,     A,        A,       A),
-    "contribute labels":          (D,     D,    D,     D,     A,        D,       A),
-    "contribute allow":           (D,     D,    D,     D,     A,        D,       A),
-    "contribute claim-days":      (D,     D,    D,     D,     A,        D,       A),
-    "contribute task post":       (D,     D,    D,     A,     A,        D,       A),
+    "contribute-admin labels":          (D,     D,    D,     D,     A,        D,       A),
+    "contribute-admin allow":           (D,     D,    D,     D,     A,        D,       A),
+    "contribute-admin claim-days":      (D,     D,    D,     D,     A,        D,       A),
+    "contribute-mentor task post":       (D,     D,    D,     A,     A,        D,       A),
     "contribute task list":       (A,     A,    A,     A,     A,        A,       A),
     "contribute task show":       (A,     A,    A,     A,     A,        A,       A),
     "contribute task claim":      (A,     A,    A,     A,     A,        A,       A),
     "contribute task submit":     (D,     A,    D,     D,     D,        D,       D),
     "contribute task review":     (D,     D,    D,     A,     A,        D,       A),
     "contribute task drop":       (D,     A,    D,     A,     A,        D,       A),
-    "contribute sprint board":    (D,     D,    D,     A,     A,        D,       A),
-    "contribute sprint pick":     (D,     D,    D,     A,     A,        D,       A),
-    "contribute sprint unpick":   (D,     D,    D,     A,     A,        D,       A),
+    "contribute-mentor sprint board":    (D,     D,    D,     A,     A,        D,       A),
+    "contribute-mentor sprint pick":     (D,     D,    D,     A,     A,        D,       A),
+    "contribute-mentor sprint unpick":   (D,     D,    D,     A,     A,        D,       A),
     "contribute sprint claim":    (A,     A,    A,     A,     A,        A,       A),
     "contribute sprint help":     (A,     A,    A,     A,     A,        A,       A),
-    "ext edit":                   (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin edit":                   (D,     D,    D,     D,     A,        D,       A),
     "ext volunteer":              (A,     A,    A,     A,     A,        A,       A),
-    "ext caretaker-add":          (D,     D,    D,     D,     A,        D,       A),
-    "ext caretaker-remove":       (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin caretaker-add":          (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin caretaker-remove":       (D,     D,    D,     D,     A,        D,       A),
     "ext follow":                 (A,     A,    A,     A,     A,        A,       A),
     "ext unfollow":               (A,     A,    A,     A,     A,        A,       A),
     "ext adoption":               (A,     A,    A,     A,     A,        A,       A),
-    "ext adoption-open":          (D,     D,    D,     D,     A,        D,       A),
-    "ext adoption-step":          (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin adoption-open":          (D,     D,    D,     D,     A,        D,       A),
+    "ext-admin adoption-step":          (D,     D,    D,     D,     A,        D,       A),
 }
 
 #: Commands whose permission depends on an option: the outcome for
@@ -210,7 +210,7 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 }
 # fmt: on
 # Not in the tables: buttons only ever shown ephemeral to the member who ran the
-# command (claim and pages under /mentor queue, the match confirmation, the pin and
+# command (claim and pages under /mentor-tools queue, the match confirmation, the pin and
 # remove menus under an organiser's /chat topics, Publish under an event preview, the
 # series delete confirmation, the code of conduct), and those in DMs (an event's links
 # and feedback). Nobody else can see them to click; their handlers check the role
@@ -370,7 +370,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     # buttons stay in the thread), then a live one, and carol's open request.
     await world.mentor.slash(
         world.general,
-        "mentor profile",
+        "mentor-tools profile",
         topics="flask",
         timezone="Europe/Paris",
         capacity=3,
@@ -379,7 +379,9 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     mentee = dict(topics="flask", goal="Ship a PR", timezone="Europe/Paris")
     await world.bob.slash(world.general, "mentor request", **mentee)
     await world.mentor.slash(
-        world.general, "mentor claim", request=await last_id(world, "mentor_requests")
+        world.general,
+        "mentor-tools claim",
+        request=await last_id(world, "mentor_requests"),
     )
     (thread,) = world.mentorship.threads
     # Organisers join a pair's thread when they look the member up.
@@ -392,7 +394,9 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     feedback = last_with(thread, "has ended")
     await world.bob.slash(world.general, "mentor request", **mentee)
     await world.mentor.slash(
-        world.general, "mentor claim", request=await last_id(world, "mentor_requests")
+        world.general,
+        "mentor-tools claim",
+        request=await last_id(world, "mentor_requests"),
     )
     pair_thread = [t for t in world.mentorship.threads if t.id != thread.id][0]
     await world.carol.slash(world.general, "mentor request", **mentee)
@@ -413,7 +417,7 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     for title in ("Review the Flask-Mail README", "Triage ten questions"):
         await world.mentor.slash(
             world.general,
-            "contribute task post",
+            "contribute-mentor task post",
             title=title,
             description="See the task's mentor.",
             kind="review",
@@ -537,15 +541,15 @@ ARGS: dict[str, Args] = {
     "grant status": in_general(),
     "grant answer": lambda s: (s.world.general, {"id": s.grant, "answer": "Lyon"}),
     "grant history": lambda s: (s.world.general, {"id": s.grant}),
-    "grant list": in_general(),
-    "grant review": lambda s: (
+    "grant-review list": in_general(),
+    "grant-review decide": lambda s: (
         s.world.general,
         {"id": s.grant, "decision": "needs-info", "note": "Which venue?"},
     ),
-    "mentor profile": in_general(),
-    "mentor queue": in_general(),
-    "mentor claim": lambda s: (s.world.general, {"request": s.open_request}),
-    "mentor release": lambda s: (
+    "mentor-tools profile": in_general(),
+    "mentor-tools queue": in_general(),
+    "mentor-tools claim": lambda s: (s.world.general, {"request": s.open_request}),
+    "mentor-tools release": lambda s: (
         s.world.general,
         {"mentee": s.world.bob, "note": "Moving house"},
     ),
@@ -560,20 +564,20 @@ ARGS: dict[str, Args] = {
     "mentor-admin match": in_general(),
     "ext status": in_general(name="Flask-Login"),
     "ext report": in_general(),
-    "ext watch-add": in_general(name="Flask-Matrix"),
-    "ext watch-remove": in_general(name="Flask-Login"),
-    "ext refresh": in_general(name="Flask-Login"),
+    "ext-admin watch-add": in_general(name="Flask-Matrix"),
+    "ext-admin watch-remove": in_general(name="Flask-Login"),
+    "ext-admin refresh": in_general(name="Flask-Login"),
     "contribute issues": in_general(),
     "contribute claim": in_general(issue="pallets/flask#5000"),
     "contribute release": in_general(issue="pallets/flask#5000"),
     "contribute mine": in_general(),
     "contribute thanks": in_general(public=False),
-    "contribute labels": in_general(
+    "contribute-admin labels": in_general(
         project="flask", kind="docs", labels="documentation"
     ),
-    "contribute allow": in_general(owner="django", allowed=True),
-    "contribute claim-days": in_general(days=7),
-    "contribute task post": in_general(
+    "contribute-admin allow": in_general(owner="django", allowed=True),
+    "contribute-admin claim-days": in_general(days=7),
+    "contribute-mentor task post": in_general(
         title="Translate the tutorial", description="Into German.", kind="translation"
     ),
     "contribute task list": in_general(),
@@ -588,12 +592,15 @@ ARGS: dict[str, Args] = {
         {"task": str(s.held_task), "decision": "accept"},
     ),
     "contribute task drop": lambda s: (s.world.general, {"task": str(s.held_task)}),
-    "contribute sprint board": lambda s: (s.world.general, {"event": str(s.event)}),
-    "contribute sprint pick": lambda s: (
+    "contribute-mentor sprint board": lambda s: (
+        s.world.general,
+        {"event": str(s.event)},
+    ),
+    "contribute-mentor sprint pick": lambda s: (
         s.world.general,
         {"event": str(s.event), "issue": "pallets/flask#5000"},
     ),
-    "contribute sprint unpick": lambda s: (
+    "contribute-mentor sprint unpick": lambda s: (
         s.world.general,
         {"event": str(s.event), "issue": "pallets/flask#5000"},
     ),
@@ -602,21 +609,21 @@ ARGS: dict[str, Args] = {
         {"event": str(s.event), "issue": "pallets/flask#5000"},
     ),
     "contribute sprint help": lambda s: (s.world.general, {"event": str(s.event)}),
-    "ext edit": in_general(name="Flask-Login", alternative="Flask-Security-Too"),
+    "ext-admin edit": in_general(name="Flask-Login", alternative="Flask-Security-Too"),
     "ext volunteer": in_general(name="Flask-Login", help="docs", hours="few"),
-    "ext caretaker-add": lambda s: (
+    "ext-admin caretaker-add": lambda s: (
         s.world.general,
         {"name": "Flask-Login", "member": s.world.carol, "role": "triager"},
     ),
-    "ext caretaker-remove": lambda s: (
+    "ext-admin caretaker-remove": lambda s: (
         s.world.general,
         {"name": "Flask-Login", "member": s.world.carol},
     ),
     "ext follow": in_general(name="Flask-Login"),
     "ext unfollow": in_general(name="Flask-Login"),
     "ext adoption": in_general(name="Flask-Login"),
-    "ext adoption-open": in_general(name="Flask-Login"),
-    "ext adoption-step": in_general(name="Flask-Login", step="contact"),
+    "ext-admin adoption-open": in_general(name="Flask-Login"),
+    "ext-admin adoption-step": in_general(name="Flask-Login", step="contact"),
 }
 
 VARIANT_ARGS: dict[str, tuple[str, Args]] = {
@@ -785,7 +792,7 @@ def _record_button_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_upstream_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """/ext refresh and watch-add check PyPI and GitHub, /contribute claim asks GitHub
+    """/ext-admin refresh and watch-add check PyPI and GitHub, /contribute claim asks GitHub
     for the issue; the matrix is about who may."""
 
     async def refresh(self: ExtWatchEngine, packages: dict[str, str | None]) -> Any:
@@ -883,7 +890,7 @@ async def _count(env: simcord.Env, sql: str) -> int:
 async def test_ephemeral_only_buttons_check_the_role_again(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    """Claim under /mentor queue, Confirm under /mentor match, Publish under an event
+    """Claim under /mentor-tools queue, Confirm under /mentor match, Publish under an event
     preview and the series delete confirmation are shown only to the member who ran
     the command, who had the role then. Lose the role, click: refused in words,
     privately, and nothing changes."""
@@ -907,7 +914,7 @@ async def test_ephemeral_only_buttons_check_the_role_again(
     await make_profile(world, world.mentor2, capacity=1)
     request_id = await make_request(world, world.alice)
     await make_request(world, world.bob, topics="flask")
-    queue = await world.mentor.slash(world.general, "mentor queue")
+    queue = await world.mentor.slash(world.general, "mentor-tools queue")
     match = await world.organiser.slash(world.general, "mentor-admin match")
     await create_series(world)
     delete = await world.organiser.slash(

@@ -84,7 +84,7 @@ def last_with(channel: simcord.ChannelHandle, words: str) -> discord.Message:
 async def run_flows(env: simcord.Env, world: World) -> simcord.ChannelHandle:
     """Mentoring from request to feedback, and a grant from request to approval."""
     await world.mentor.slash(
-        world.general, "mentor profile", topics="flask, werkzeug", timezone="UTC"
+        world.general, "mentor-tools profile", topics="flask, werkzeug", timezone="UTC"
     )
     await world.organiser.slash(world.general, "mentor-admin checkins", days=1)
     await world.bob.slash(
@@ -97,7 +97,7 @@ async def run_flows(env: simcord.Env, world: World) -> simcord.ChannelHandle:
         goal=OPEN_GOAL,
         timezone="UTC",
     )
-    claimed = await world.mentor.slash(world.general, "mentor claim", request=1)
+    claimed = await world.mentor.slash(world.general, "mentor-tools claim", request=1)
     assert "You are now mentoring" in text_of(claimed), text_of(claimed)
     (thread,) = world.mentorship.threads
     assert GOAL in last_with(thread, "Welcome").content
@@ -119,13 +119,17 @@ async def run_flows(env: simcord.Env, world: World) -> simcord.ChannelHandle:
         },
     )
     await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="needs-info", note=GRANT_NOTE
+        world.general,
+        "grant-review decide",
+        id="G-1",
+        decision="needs-info",
+        note=GRANT_NOTE,
     )
     await world.alice.slash(
         world.general, "grant answer", id="G-1", answer=GRANT_ANSWER
     )
     await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="approve"
+        world.general, "grant-review decide", id="G-1", decision="approve"
     )
     # A week on, the organisers' digest lists alice's open request.
     await advance(env, 11 * DAY)
@@ -201,14 +205,14 @@ def _refusals_are_expected(simcord_env: simcord.Env) -> Any:
 
 CAROL_READS: list[tuple[str, dict[str, Any]]] = [
     ("mentor status", {}),
-    ("mentor queue", {}),
+    ("mentor-tools queue", {}),
     ("mentor-admin stats", {}),
     ("mentor-admin match", {}),
-    ("mentor profile", {}),
+    ("mentor-tools profile", {}),
     ("mentor end", {}),
     ("grant status", {}),
-    ("grant list", {}),
-    ("grant list", {"show": "approved"}),
+    ("grant-review list", {}),
+    ("grant-review list", {"show": "approved"}),
     ("grant history", {"id": "G-1"}),
     ("grant answer", {"id": "G-1", "answer": "me too"}),
     ("event list", {}),
@@ -263,8 +267,10 @@ async def test_another_mentor_never_sees_the_pairs_goal_or_feedback(
 ) -> None:
     thread = await run_flows(simcord_env, world)
     mentor2 = world.mentor2
-    await mentor2.slash(world.general, "mentor profile", topics="flask", timezone="UTC")
-    replies = [text_of(await mentor2.slash(world.general, "mentor queue"))]
+    await mentor2.slash(
+        world.general, "mentor-tools profile", topics="flask", timezone="UTC"
+    )
+    replies = [text_of(await mentor2.slash(world.general, "mentor-tools queue"))]
     await end_with_feedback(world, thread)
     for member in (world.bob, world.mentor):
         result = await mentor2.slash(world.general, "mentor status", member=member)
@@ -291,7 +297,9 @@ async def test_the_pair_and_organisers_do_see_them(
         world.general, "mentor status", member=world.alice
     )
     assert OPEN_GOAL in text_of(status)
-    listed = await world.reviewer.slash(world.general, "grant list", show="approved")
+    listed = await world.reviewer.slash(
+        world.general, "grant-review list", show="approved"
+    )
     assert GRANT_EVENT in text_of(listed) and GRANT_PURPOSE[:20] in text_of(listed)
     organiser_sees = everything_seen_by(simcord_env, world.organiser)
     assert leaks(organiser_sees, (FEEDBACK_MENTEE, FEEDBACK_MENTOR))

@@ -444,7 +444,7 @@ async def test_backup_while_the_bot_writes_is_consistent_and_restores(
         rounds += 1
         result = await world.mentor.slash(
             world.general,
-            "mentor profile",
+            "mentor-tools profile",
             topics="flask, testing",
             timezone="Europe/Paris",
             languages="English",

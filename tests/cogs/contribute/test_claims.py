@@ -262,16 +262,16 @@ async def test_organisers_choose_labels_and_claim_days(
 ) -> None:
     await world.organiser.slash(
         world.general,
-        "contribute labels",
+        "contribute-admin labels",
         project="flask-wtf",
         kind="good-first-issue",
         labels="help wanted",
     )
     refused = await world.organiser.slash(
-        world.general, "contribute claim-days", days=0
+        world.general, "contribute-admin claim-days", days=0
     )
     assert "from 1 to 90" in text(refused)
-    await world.organiser.slash(world.general, "contribute claim-days", days=3)
+    await world.organiser.slash(world.general, "contribute-admin claim-days", days=3)
     await listed(simcord_env, world)
     first = text(
         await world.alice.slash(

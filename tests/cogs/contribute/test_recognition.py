@@ -23,7 +23,7 @@ def posts(world: World) -> list[str]:
 async def done_task(world: World, member: simcord.MemberActor, n: int) -> None:
     await world.mentor.slash(
         world.general,
-        "contribute task post",
+        "contribute-mentor task post",
         title=f"Review the README of Flask-Mail ({n})",
         description="Read it as a newcomer would; list what is unclear.",
         kind="review",
@@ -123,7 +123,7 @@ async def test_no_post_when_there_is_nobody_to_thank(
     await world.alice.slash(world.general, "contribute thanks", public=True)
     await world.mentor.slash(
         world.general,
-        "contribute task post",
+        "contribute-mentor task post",
         title="Triage ten questions",
         description="Tag and answer or route ten open questions.",
         kind="triage",

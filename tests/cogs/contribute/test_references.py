@@ -11,6 +11,7 @@ from bot import Settings
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.fake_upstream import Fault
 from bot.devtools.testing import post_question
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import test_settings as make_settings
 from bot.devtools.testing import World
 
@@ -83,12 +84,13 @@ async def test_code_quotes_and_outside_repositories_get_nothing(
     assert answers(world.general) == []
     assert not fake.paths("/repos/django")
     # An organiser allows another owner: now it is answered.
+    show_to_everyone(world, "contribute-admin")  # hidden; the bot refuses too
     refused = await world.alice.slash(
-        world.general, "contribute allow", owner="django", allowed=True
+        world.general, "contribute-admin allow", owner="django", allowed=True
     )
     assert refused.response is not None and refused.response.ephemeral
     await world.organiser.slash(
-        world.general, "contribute allow", owner="django", allowed=True
+        world.general, "contribute-admin allow", owner="django", allowed=True
     )
     await world.alice.send(world.general, "see django/django#1 now")
     (answer,) = answers(world.general)
@@ -131,7 +133,7 @@ async def test_bad_allow_input_is_refused_and_changes_nothing(
     simcord_env: simcord.Env, world: World
 ) -> None:
     bad = await world.organiser.slash(
-        world.general, "contribute allow", owner="not an owner!", allowed=True
+        world.general, "contribute-admin allow", owner="not an owner!", allowed=True
     )
     assert bad.response is not None
     assert "is not a GitHub user or organisation name" in bad.response.content

@@ -17,6 +17,7 @@ from bot.clock import utcnow
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.fake_upstream import FakeIssue
 from bot.devtools.testing import open_event_form
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import test_settings as make_settings
 from bot.devtools.testing import World
@@ -71,24 +72,27 @@ async def test_a_sprint_board_from_picks_to_thanks(
 ) -> None:
     event = await publish_sprint(simcord_env, world)
     offered = await world.organiser.autocomplete(
-        world.general, "contribute sprint board", "event", "flask"
+        world.general, "contribute-mentor sprint board", "event", "flask"
     )
     assert [c["value"] for c in offered] == [event]
-    await world.organiser.slash(world.general, "contribute sprint board", event=event)
+    await world.organiser.slash(
+        world.general, "contribute-mentor sprint board", event=event
+    )
     board = world.general.last_message
     assert board is not None and "No issues picked yet" in board_text(board)
 
+    show_to_everyone(world, "contribute-mentor")  # hidden; the bot refuses too
     refused = await world.alice.slash(
-        world.general, "contribute sprint pick", event=event, issue="flask#5000"
+        world.general, "contribute-mentor sprint pick", event=event, issue="flask#5000"
     )
     assert refused.response is not None and refused.response.ephemeral
     for issue in ("flask#5000", "pallets-eco/flask-wtf#123"):
         picked = await world.mentor.slash(
-            world.general, "contribute sprint pick", event=event, issue=issue
+            world.general, "contribute-mentor sprint pick", event=event, issue=issue
         )
         assert "is on the board" in said(picked)
     closed = await world.mentor.slash(
-        world.general, "contribute sprint pick", event=event, issue="flask#4999"
+        world.general, "contribute-mentor sprint pick", event=event, issue="flask#4999"
     )
     assert "is closed" in said(closed)
     shown = board_text(board_message(world))
@@ -186,7 +190,7 @@ async def test_only_published_sprints_have_boards(
 ) -> None:
     for event in ("42", "not a number"):
         result = await world.organiser.slash(
-            world.general, "contribute sprint board", event=event
+            world.general, "contribute-mentor sprint board", event=event
         )
         assert "not a published sprint" in said(result)
     assert world.general.last_message is None or not world.general.last_message.embeds

@@ -6,6 +6,7 @@ from typing import Any
 
 import simcord
 
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 
 
@@ -44,7 +45,9 @@ async def post(world: World, **changes: Any) -> Any:
         "description": "docs/tutorial/index.rst; open a pull request or share a gist.",
         "kind": "translation",
     } | changes
-    return await world.mentor.slash(world.general, "contribute task post", **options)
+    return await world.mentor.slash(
+        world.general, "contribute-mentor task post", **options
+    )
 
 
 async def test_task_from_post_to_accepted(
@@ -112,9 +115,10 @@ async def test_task_from_post_to_accepted(
 async def test_only_mentors_and_organisers_post_tasks(
     simcord_env: simcord.Env, world: World
 ) -> None:
+    show_to_everyone(world, "contribute-mentor")  # hidden; the bot refuses too
     refused = await world.alice.slash(
         world.general,
-        "contribute task post",
+        "contribute-mentor task post",
         title="Anything",
         description="Anything",
         kind="other",

@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.devtools.fake_upstream import FakeApis
 from bot.devtools.fake_upstream import Fault
 from bot.devtools.testing import restart
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 from bot.github import GitHub
 from bot.http_cache import HttpCache
@@ -75,7 +76,7 @@ async def watched_names(env: simcord.Env, world: World) -> set[str]:
 async def test_status_answers_from_the_cache_without_fetching(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
-    refreshed = await world.organiser.slash(world.general, "ext refresh")
+    refreshed = await world.organiser.slash(world.general, "ext-admin refresh")
     assert refreshed.ephemeral
     assert "Checked 55 extensions." in text_of(refreshed)
     asked = len(fake.requests)
@@ -94,7 +95,7 @@ async def test_status_answers_from_the_cache_without_fetching(
 async def test_status_shows_each_warning_sign(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
     security = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Security")
     )
@@ -172,7 +173,7 @@ async def test_status_and_its_autocomplete_write_nothing_once_seeded(
 async def test_report_is_grouped_worst_first_and_paginated(
     simcord_env: simcord.Env, world: World, fake: FakeApis
 ) -> None:
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
     result = await world.alice.slash(world.general, "ext report")
     assert result.ephemeral and result.response is not None
     first = result.response.embeds[0]
@@ -193,7 +194,7 @@ async def test_report_is_grouped_worst_first_and_paginated(
 async def test_report_pages_turn_back_after_a_restart(
     simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
 ) -> None:
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
     result = await world.alice.slash(world.general, "ext report")
     assert result.response is not None
     turned = await world.alice.click(result.response, label="Next")
@@ -213,9 +214,9 @@ async def test_report_pages_turn_back_after_a_restart(
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        ("ext refresh", {}),
-        ("ext watch-add", {"name": "Flask-Old"}),
-        ("ext watch-remove", {"name": "Flask-Login"}),
+        ("ext-admin refresh", {}),
+        ("ext-admin watch-add", {"name": "Flask-Old"}),
+        ("ext-admin watch-remove", {"name": "Flask-Login"}),
     ],
 )
 async def test_members_without_the_organiser_role_are_refused(
@@ -226,6 +227,7 @@ async def test_members_without_the_organiser_role_are_refused(
     options: dict[str, str],
 ) -> None:
     before = await watched_names(simcord_env, world)
+    show_to_everyone(world, "ext-admin")  # hidden; the bot refuses too
     result = await world.helper.slash(world.general, command, **options)
     assert result.ephemeral
     assert result.response is not None
@@ -239,7 +241,7 @@ async def test_watch_add_checks_the_new_extension_at_once(
 ) -> None:
     result = await world.organiser.slash(
         world.general,
-        "ext watch-add",
+        "ext-admin watch-add",
         name="Flask-Old",
         repo="https://github.com/example/flask-old",
         notes="Asked about in #questions",
@@ -274,7 +276,9 @@ async def test_watch_add_bad_input_changes_nothing(
     message: str,
 ) -> None:
     before = await watched_names(simcord_env, world)
-    result = await world.organiser.slash(world.general, "ext watch-add", **options)
+    result = await world.organiser.slash(
+        world.general, "ext-admin watch-add", **options
+    )
     assert result.ephemeral
     assert message in text_of(result)
     assert await watched_names(simcord_env, world) == before
@@ -285,11 +289,11 @@ async def test_watch_remove_takes_it_off_and_it_stays_off(
     simcord_env: simcord.Env, world: World, settings: Settings
 ) -> None:
     result = await world.organiser.slash(
-        world.general, "ext watch-remove", name="Flask-Security"
+        world.general, "ext-admin watch-remove", name="Flask-Security"
     )
     assert "Flask-Security is no longer on the watch list." in text_of(result)
     again = await world.organiser.slash(
-        world.general, "ext watch-remove", name="Flask-Security"
+        world.general, "ext-admin watch-remove", name="Flask-Security"
     )
     assert "is not on the watch list" in text_of(again)
     await restart(simcord_env, settings)
@@ -318,14 +322,14 @@ async def test_failed_fetch_keeps_the_last_good_data_marked_stale(
 ) -> None:
     use_fast_client(simcord_env, fake)
     fake.retry_after = 3600
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Login")
     await simcord_env.advance_time(3 * DAY)
     fake.fail("/repos/maxcountryman/flask-login", fault, times=None)
     fake.fail("/pypi/Flask-Login/json", fault, times=None)
     fake.fail("/pypi/flask-login/json", fault, times=None)
 
     refreshed = await world.organiser.slash(
-        world.general, "ext refresh", name="Flask-Login"
+        world.general, "ext-admin refresh", name="Flask-Login"
     )
     assert "could not be fetched completely" in text_of(refreshed)
 
@@ -348,12 +352,12 @@ async def test_recovered_fetch_clears_the_stale_mark(
 ) -> None:
     use_fast_client(simcord_env, fake)
     fake.fail("/repos/maxcountryman/flask-login", Fault.SERVER_ERROR, times=None)
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Login")
     assert "GitHub: never fetched (server error)" in text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Login")
     )
     fake.clear_faults()
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Login")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Login")
     text = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Login")
     )
@@ -366,7 +370,7 @@ async def test_a_short_outage_is_ridden_out_by_retries(
     use_fast_client(simcord_env, fake)
     fake.fail("/pypi/flask-login/json", Fault.SERVER_ERROR, times=1)
     refreshed = await world.organiser.slash(
-        world.general, "ext refresh", name="Flask-Login"
+        world.general, "ext-admin refresh", name="Flask-Login"
     )
     assert "could not be fetched" not in text_of(refreshed)
     assert fake.paths("/pypi/flask-login").count("/pypi/flask-login/json") == 2

@@ -22,6 +22,7 @@ from bot.devtools.fake_upstream import FakeRepo
 from bot.devtools.fake_upstream import vulnerability
 from bot.devtools.testing import post_question
 from bot.devtools.testing import restart
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 from tests.cogs.extwatch.conftest import add_caretaker
 from tests.cogs.extwatch.conftest import ghost_goes_quiet
@@ -76,7 +77,7 @@ async def test_the_list_covers_every_repository_of_the_organisation(
     fake.add_repo(FakeRepo("pallets-eco/.github", pushed=START))
     fake.add_repo(FakeRepo("pallets-eco/flask-fork", pushed=START, fork=True))
 
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
 
     listed = []
     result = await world.alice.slash(world.general, "ext report")
@@ -108,7 +109,7 @@ async def test_the_list_covers_every_repository_of_the_organisation(
     notices = [t for t in texts(world.log) if t.startswith("New in pallets-eco")]
     assert len(notices) == 2
     # Announced once: a second refresh, a restart and a weekly check add nothing.
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
     await restart(simcord_env, settings)
     await simcord_env.advance_time(4 * DAY + 6 * 3600 + 60)
     assert len([t for t in texts(world.log) if t.startswith("New in pallets-eco")]) == 2
@@ -170,7 +171,7 @@ async def test_organisers_edit_an_extension_and_it_applies_at_once(
 ) -> None:
     edited = await world.organiser.slash(
         world.general,
-        "ext edit",
+        "ext-admin edit",
         name="Flask-Mail",
         keywords="flask-mail, smtp relay",
         docs="https://flask-mail.readthedocs.io/en/latest/",
@@ -203,7 +204,7 @@ async def test_bad_edits_are_refused_and_change_nothing(
     before = await bot_of(simcord_env).flask_extensions.find(
         world.guild.id, "Flask-Mail"
     )
-    result = await world.organiser.slash(world.general, "ext edit", **options)
+    result = await world.organiser.slash(world.general, "ext-admin edit", **options)
     assert result.ephemeral
     assert refusal in text_of(result)
     bot_of(simcord_env).flask_extensions.forget(world.guild.id)
@@ -254,7 +255,7 @@ async def test_a_member_volunteers_and_is_accepted(
 async def test_the_caretaker_minimum_is_a_policy_per_extension(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
 
     async def status(name: str) -> str:
         return text_of(await world.bob.slash(world.general, "ext status", name=name))
@@ -262,10 +263,10 @@ async def test_the_caretaker_minimum_is_a_policy_per_extension(
     assert "Needs caretakers" in await status("Flask-Mail")  # pallets-eco: 2
     assert "Needs caretakers" not in await status("Flask-Login")  # outside: none
     await world.organiser.slash(
-        world.general, "ext edit", name="Flask-Login", caretakers=1
+        world.general, "ext-admin edit", name="Flask-Login", caretakers=1
     )
     await world.organiser.slash(
-        world.general, "ext edit", name="Flask-Mail", caretakers=0
+        world.general, "ext-admin edit", name="Flask-Mail", caretakers=0
     )
     login = await status("Flask-Login")
     assert "Needs caretakers" in login and "0 active of the 1" in login
@@ -337,11 +338,14 @@ async def test_dropping_below_the_minimum_reaches_followers_and_the_channel_once
     assert "You follow Flask-Mail" in text_of(followed)
     for member in (world.helper, world.mentor):
         await add_caretaker(world, member)
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     assert texts(public) == []  # two caretakers: nothing to say
 
     await world.organiser.slash(
-        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.mentor
+        world.general,
+        "ext-admin caretaker-remove",
+        name="Flask-Mail",
+        member=world.mentor,
     )
 
     posts = [t for t in texts(public) if "Flask-Mail" in t]
@@ -351,7 +355,7 @@ async def test_dropping_below_the_minimum_reaches_followers_and_the_channel_once
     dms = [t for t in texts(world.carol.user.dm_channel) if "Flask-Mail" in t]
     assert len(dms) == 1
     # Once: refreshing, restarting and the weekly check repeat nothing.
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     await restart(simcord_env, settings)
     await simcord_env.advance_time(4 * DAY + 6 * 3600 + 60)
     assert len([t for t in texts(public) if "Flask-Mail" in t]) == 1
@@ -396,7 +400,7 @@ async def test_a_caretaker_who_never_answers_counts_as_inactive(
     await bot_of(simcord_env).db.execute(
         "UPDATE ext_caretakers SET asked_at = asked_at - 15 * 86400"
     )
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     posts = [t for t in texts(public) if "Flask-Mail" in t]
     assert len(posts) == 1
     assert "ghost had no activity on the repository for 6 months" in posts[0]
@@ -410,7 +414,7 @@ async def test_commits_and_releases_from_one_person_need_caretakers(
     mail.releases = [FakeRelease("2.0.0", START, "solo")]
     for member in (world.helper, world.mentor):
         await add_caretaker(world, member, role="triager")
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     status = text_of(
         await world.alice.slash(world.general, "ext status", name="Flask-Mail")
     )
@@ -424,7 +428,7 @@ async def test_the_monthly_thanks_name_the_caretakers(
     # The server uses the contributing job, whose monthly post thanks everyone.
     await world.mentor.slash(
         world.general,
-        "contribute task post",
+        "contribute-mentor task post",
         title="Review the Flask-Mail README",
         description="Read it as a newcomer would.",
         kind="review",
@@ -434,7 +438,7 @@ async def test_the_monthly_thanks_name_the_caretakers(
     await add_caretaker(world, world.bob, role="triager")
     await simcord_env.advance_time(DAY)
     await world.organiser.slash(
-        world.general, "ext caretaker-remove", name="Flask-Mail", member=world.bob
+        world.general, "ext-admin caretaker-remove", name="Flask-Mail", member=world.bob
     )
     # The thanks for January come on the first of February.
     await simcord_env.advance_time(32 * DAY)
@@ -465,24 +469,25 @@ async def test_an_adoption_case_goes_through_its_steps(
     simcord_env: simcord.Env, world: World
 ) -> None:
     inside = await world.organiser.slash(
-        world.general, "ext adoption-open", name="Flask-Mail"
+        world.general, "ext-admin adoption-open", name="Flask-Mail"
     )
     assert "already in pallets-eco" in text_of(inside)
+    show_to_everyone(world, "ext-admin")  # hidden; the bot refuses too
     member = await world.alice.slash(
-        world.general, "ext adoption-open", name="Flask-Login"
+        world.general, "ext-admin adoption-open", name="Flask-Login"
     )
     assert "Only members with the organiser role" in text_of(member)
     opened = await world.organiser.slash(
-        world.general, "ext adoption-open", name="Flask-Login"
+        world.general, "ext-admin adoption-open", name="Flask-Login"
     )
     assert "Adoption case opened for Flask-Login" in text_of(opened)
     early = await world.organiser.slash(
-        world.general, "ext adoption-step", name="Flask-Login", step="answer"
+        world.general, "ext-admin adoption-step", name="Flask-Login", step="answer"
     )
     assert "Record this step first: contact the maintainer" in text_of(early)
     bad_repo = await world.organiser.slash(
         world.general,
-        "ext adoption-step",
+        "ext-admin adoption-step",
         name="Flask-Login",
         step="contact",
         repo="https://gitlab.com/x/y",
@@ -498,15 +503,19 @@ async def test_an_adoption_case_goes_through_its_steps(
     ]
     for step, options in steps:
         await world.organiser.slash(
-            world.general, "ext adoption-step", name="Flask-Login", step=step, **options
+            world.general,
+            "ext-admin adoption-step",
+            name="Flask-Login",
+            step=step,
+            **options,
         )
         await simcord_env.advance_time(DAY)
     twice = await world.organiser.slash(
-        world.general, "ext adoption-step", name="Flask-Login", step="ci"
+        world.general, "ext-admin adoption-step", name="Flask-Login", step="ci"
     )
     assert "That step is already recorded" in text_of(twice)
     last = await world.organiser.slash(
-        world.general, "ext adoption-step", name="Flask-Login", step="release"
+        world.general, "ext-admin adoption-step", name="Flask-Login", step="release"
     )
     assert "Adoption of Flask-Login: done" in text_of(last)
 
@@ -528,7 +537,9 @@ async def test_an_adoption_case_goes_through_its_steps(
 async def test_a_question_about_an_extension_at_risk_gets_one_note(
     simcord_env: simcord.Env, world: World
 ) -> None:
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Security")
+    await world.organiser.slash(
+        world.general, "ext-admin refresh", name="Flask-Security"
+    )
     thread = await post_question(
         world,
         world.bob,
@@ -551,7 +562,7 @@ async def test_a_new_flask_minor_release_lists_the_extensions_that_exclude_it(
     simcord_env: simcord.Env, world: World, fake: FakeApis, settings: Settings
 ) -> None:
     public = await extensions_channel(world)
-    await world.organiser.slash(world.general, "ext refresh")
+    await world.organiser.slash(world.general, "ext-admin refresh")
     await simcord_env.advance_time(3 * 3600 + 60)  # first check: a baseline
     assert not [t for t in texts(public) if "is out" in t]
 
@@ -586,7 +597,10 @@ async def test_a_new_werkzeug_minor_release_lists_the_extensions_pinned_below_it
     )
     fake.add_repo(FakeRepo("example/flask-pinned", pushed=START))
     await world.organiser.slash(
-        world.general, "ext watch-add", name="Flask-Pinned", repo="example/flask-pinned"
+        world.general,
+        "ext-admin watch-add",
+        name="Flask-Pinned",
+        repo="example/flask-pinned",
     )
     await simcord_env.advance_time(3 * 3600 + 60)  # first check: a baseline
 

@@ -8,6 +8,7 @@ from bot import Settings
 from bot.devtools.testing import close_dms
 from bot.devtools.testing import member_locale
 from bot.devtools.testing import restart
+from bot.devtools.testing import show_to_everyone
 from bot.devtools.testing import World
 from bot.errors import UserError
 from bot.refusals import Refused
@@ -110,10 +111,12 @@ async def test_stranger_cannot_list_or_review(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await request(world, world.alice)
-    listed = await world.bob.slash(world.general, "grant list")
+    assert not [c for c in world.bob.available_commands(world.general) if "grant-" in c]
+    show_to_everyone(world, "grant-review")  # hidden; the bot refuses too
+    listed = await world.bob.slash(world.general, "grant-review list")
     assert listed.ephemeral and "grants reviewer" in text(listed)
     reviewed = await world.bob.slash(
-        world.general, "grant review", id="1", decision="approve"
+        world.general, "grant-review decide", id="1", decision="approve"
     )
     assert reviewed.ephemeral and "grants reviewer" in text(reviewed)
     status = await world.bob.slash(world.general, "grant status")
@@ -126,17 +129,17 @@ async def test_reviewer_decides_once_and_requester_is_told(
     simcord_env: simcord.Env, world: World
 ) -> None:
     await request(world, world.alice)
-    listed = await world.reviewer.slash(world.general, "grant list")
+    listed = await world.reviewer.slash(world.general, "grant-review list")
     assert "G-1" in embed_text(listed)
     decided = await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="approve", note="Enjoy"
+        world.general, "grant-review decide", id="G-1", decision="approve", note="Enjoy"
     )
     assert text(decided).startswith("G-1 is approved.")
     await simcord_env.settle()
     messages = dms(world.alice)
     assert len(messages) == 1 and "approved" in messages[0] and "Enjoy" in messages[0]
     again = await world.reviewer.slash(
-        world.general, "grant review", id="1", decision="reject"
+        world.general, "grant-review decide", id="1", decision="reject"
     )
     assert again.ephemeral and "already decided" in text(again)
     status = await world.alice.slash(world.general, "grant status")
@@ -156,7 +159,7 @@ async def test_reviewer_turns_the_list_to_page_two_and_back_across_a_restart(
 ) -> None:
     for number in range(1, 13):
         await request(world, world.alice, event=f"Meetup {number}")
-    listed = await world.reviewer.slash(world.general, "grant list")
+    listed = await world.reviewer.slash(world.general, "grant-review list")
     assert listed.ephemeral and listed.response is not None
     first = listed.response.embeds[0]
     assert first.footer.text == "Page 1 of 2"
@@ -191,7 +194,7 @@ async def test_reviewer_cannot_review_own_request(
 ) -> None:
     await request(world, world.reviewer)
     result = await world.reviewer.slash(
-        world.general, "grant review", id="1", decision="approve"
+        world.general, "grant-review decide", id="1", decision="approve"
     )
     assert result.ephemeral and "your own" in text(result)
     state = await simcord_env.bot.db.fetchval("SELECT state FROM event_grants")  # type: ignore[attr-defined]
@@ -204,7 +207,11 @@ async def test_needs_info_can_be_answered_by_requester_only(
 ) -> None:
     await request(world, world.alice)
     asked = await world.reviewer.slash(
-        world.general, "grant review", id="1", decision="needs-info", note="Budget?"
+        world.general,
+        "grant-review decide",
+        id="1",
+        decision="needs-info",
+        note="Budget?",
     )
     assert "G-1 now waits for more information from the requester." in text(asked)
     await simcord_env.settle()
@@ -218,7 +225,11 @@ async def test_needs_info_can_be_answered_by_requester_only(
     )
     assert "back with the reviewers" in text(answered)
     decided = await world.reviewer.slash(
-        world.general, "grant review", id="1", decision="reject", note="No budget left"
+        world.general,
+        "grant-review decide",
+        id="1",
+        decision="reject",
+        note="No budget left",
     )
     assert "rejected" in text(decided)
     await simcord_env.settle()
@@ -231,7 +242,11 @@ async def test_history_is_shown_to_requester_and_reviewers_only(
 ) -> None:
     await request(world, world.alice)
     await world.reviewer.slash(
-        world.general, "grant review", id="1", decision="needs-info", note="Budget?"
+        world.general,
+        "grant-review decide",
+        id="1",
+        decision="needs-info",
+        note="Budget?",
     )
     own = await world.alice.slash(world.general, "grant history", id="G-1")
     assert "Budget?" in embed_text(own)
@@ -249,7 +264,11 @@ async def test_closed_dms_get_a_mention_a_note_and_a_count(
     close_dms(simcord_env, world.alice)
     await request(world, world.alice)
     decided = await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="reject", note="Too late"
+        world.general,
+        "grant-review decide",
+        id="G-1",
+        decision="reject",
+        note="Too late",
     )
     assert "/grant status" in text(decided)
     await simcord_env.settle()
@@ -285,7 +304,7 @@ async def test_a_page_click_checks_the_reviewer_role_again(
 ) -> None:
     for number in range(1, 13):
         await request(world, world.alice, event=f"Meetup {number}")
-    listed = await world.reviewer.slash(world.general, "grant list")
+    listed = await world.reviewer.slash(world.general, "grant-review list")
     assert listed.response is not None
     # the server moves the reviewing to another role: the old list stops turning
     await world.admin.slash(
@@ -304,7 +323,11 @@ async def test_a_dm_that_gets_through_again_forgets_the_closed_dms(
     close_dms(simcord_env, world.alice)
     await request(world, world.alice)
     await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="needs-info", note="When?"
+        world.general,
+        "grant-review decide",
+        id="G-1",
+        decision="needs-info",
+        note="When?",
     )
     await simcord_env.settle()
     shown = await world.admin.slash(world.general, "setup show")
@@ -312,7 +335,7 @@ async def test_a_dm_that_gets_through_again_forgets_the_closed_dms(
     simcord_env.backend.faults.clear()  # Alice opens her DMs
     await world.alice.slash(world.general, "grant answer", id="G-1", answer="In May")
     await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="approve"
+        world.general, "grant-review decide", id="G-1", decision="approve"
     )
     await simcord_env.settle()
     assert any("approved" in m for m in dms(world.alice))
@@ -326,7 +349,11 @@ async def test_grant_ids_are_offered_only_to_who_may_use_them(
     await request(world, world.alice)
     await request(world, world.bob, event="Sprint Berlin")
     await world.reviewer.slash(
-        world.general, "grant review", id="G-1", decision="needs-info", note="When?"
+        world.general,
+        "grant-review decide",
+        id="G-1",
+        decision="needs-info",
+        note="When?",
     )
     await simcord_env.settle()
 
@@ -338,8 +365,9 @@ async def test_grant_ids_are_offered_only_to_who_may_use_them(
     assert await offered(world.bob, "grant answer") == []
     assert await offered(world.bob, "grant history") == ["G-2"]
     assert await offered(world.reviewer, "grant history") == ["G-1", "G-2"]
-    assert await offered(world.reviewer, "grant review") == ["G-1", "G-2"]
-    assert await offered(world.reviewer, "grant review", "berlin") == ["G-2"]
-    assert await offered(world.alice, "grant review") == []
+    assert await offered(world.reviewer, "grant-review decide") == ["G-1", "G-2"]
+    assert await offered(world.reviewer, "grant-review decide", "berlin") == ["G-2"]
+    show_to_everyone(world, "grant-review")  # hidden; the bot offers nothing too
+    assert await offered(world.alice, "grant-review decide") == []
     choices = await world.alice.autocomplete(world.general, "grant answer", "id", "")
     assert choices[0]["name"].startswith("G-1 · €1,500.00 · FlaskCon Lyon")

@@ -78,7 +78,7 @@ async def make_profile(
         "capacity": 2,
     }
     values.update(options)
-    result = await mentor.slash(world.general, "mentor profile", **values)
+    result = await mentor.slash(world.general, "mentor-tools profile", **values)
     assert "Profile saved" in text_of(result), text_of(result)
 
 
@@ -102,7 +102,9 @@ async def make_request(
 async def paired(world: World) -> tuple[int, simcord.ChannelHandle]:
     await make_profile(world, world.mentor)
     request_id = await make_request(world, world.alice)
-    result = await world.mentor.slash(world.general, "mentor claim", request=request_id)
+    result = await world.mentor.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert "You are now mentoring" in text_of(result), text_of(result)
     (thread,) = world.mentorship.threads
     return request_id, thread
@@ -143,7 +145,7 @@ async def test_queue_ranks_requests_by_fit_and_hides_goals(
     best = await make_request(
         world, world.carol, topics="flask, testing", timezone="America/New_York"
     )
-    result = await world.mentor.slash(world.general, "mentor queue")
+    result = await world.mentor.slash(world.general, "mentor-tools queue")
     assert result.ephemeral
     assert result.response is not None
     embed = result.response.embeds[0]
@@ -170,7 +172,7 @@ async def test_queue_pages_with_next_button(
     ]
     for member in members:
         await make_request(world, member)
-    result = await world.mentor.slash(world.general, "mentor queue")
+    result = await world.mentor.slash(world.general, "mentor-tools queue")
     assert result.response is not None
     # the page is told once: in the shared footer, not again in the title
     [embed] = result.response.embeds
@@ -190,22 +192,27 @@ async def test_claim_suggests_the_mentors_queue_best_fit_first(
     flask = await make_request(world, world.alice, topics="flask")
     testing_id = await make_request(world, world.bob, topics="testing")
     choices = await world.mentor.autocomplete(
-        world.general, "mentor claim", "request", ""
+        world.general, "mentor-tools claim", "request", ""
     )
     assert [c["value"] for c in choices] == [testing_id, flask]
     assert choices[0]["name"].startswith(f"#{testing_id} · ")
     assert GOAL not in str(choices)
     typed = await world.mentor.autocomplete(
-        world.general, "mentor claim", "request", "fla"
+        world.general, "mentor-tools claim", "request", "fla"
     )
     assert [c["value"] for c in typed] == [flask]
     # nobody without the mentor role (or a profile) is shown anyone's request
+    testing.show_to_everyone(world, "mentor-tools")  # hidden; offered nothing too
     assert (
-        await world.carol.autocomplete(world.general, "mentor claim", "request", "")
+        await world.carol.autocomplete(
+            world.general, "mentor-tools claim", "request", ""
+        )
         == []
     )
     assert (
-        await world.mentor2.autocomplete(world.general, "mentor claim", "request", "")
+        await world.mentor2.autocomplete(
+            world.general, "mentor-tools claim", "request", ""
+        )
         == []
     )
 
@@ -227,7 +234,7 @@ async def test_queue_pages_turn_after_a_restart_and_keep_their_claim_buttons(
         world.admin,
     ]
     ids = [await make_request(world, member) for member in members]
-    result = await world.mentor.slash(world.general, "mentor queue")
+    result = await world.mentor.slash(world.general, "mentor-tools queue")
     assert result.response is not None
     channel_id, message_id = result.response.channel_id, result.response.id
     await testing.restart(simcord_env, settings)
@@ -270,11 +277,13 @@ async def test_queue_pages_turn_the_ranking_shown_without_ranking_again(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(QueueIndex, "rank", counted)
-    result = await world.mentor.slash(world.general, "mentor queue")
+    result = await world.mentor.slash(world.general, "mentor-tools queue")
     assert result.response is not None and len(ranked) == 1
     # Another mentor takes the first request meanwhile: it leaves the pages.
     await make_profile(world, world.mentor2)
-    taken = await world.mentor2.slash(world.general, "mentor claim", request=ids[0])
+    taken = await world.mentor2.slash(
+        world.general, "mentor-tools claim", request=ids[0]
+    )
     assert "You are now mentoring" in text_of(taken)
     ranked.clear()
     channel_id, message_id = result.response.channel_id, result.response.id
@@ -296,7 +305,7 @@ async def test_queue_answers_in_time_while_its_index_loads(
     for member in SEVEN[:6]:
         await make_request(world, getattr(world, member))
     engine = engine_of(simcord_env)
-    first = await world.mentor.slash(world.general, "mentor queue")
+    first = await world.mentor.slash(world.general, "mentor-tools queue")
     assert first.response is not None
     # As after a restart at a big community's size: the index is not loaded yet,
     # and loading takes seconds. The interaction is acknowledged before it loads.
@@ -317,7 +326,7 @@ async def test_queue_answers_in_time_while_its_index_loads(
     monkeypatch.setattr(discord.InteractionResponse, "defer", deferred)
     monkeypatch.setattr(engine, "_synced_queue", loading)
     engine._queues.clear()
-    result = await world.mentor.slash(world.general, "mentor queue")
+    result = await world.mentor.slash(world.general, "mentor-tools queue")
     assert result.response is not None
     assert [e.footer.text for e in result.response.embeds] == ["Page 1 of 2"]
     # A click while the index reloads: acknowledged, then the same message turns.
@@ -392,12 +401,15 @@ async def test_member_without_mentor_role_cannot_set_a_profile_or_claim(
     simcord_env: simcord.Env, world: World
 ) -> None:
     request_id = await make_request(world, world.bob)
+    testing.show_to_everyone(world, "mentor-tools")  # hidden; the bot refuses too
     result = await world.alice.slash(
-        world.general, "mentor profile", topics="flask", timezone="UTC"
+        world.general, "mentor-tools profile", topics="flask", timezone="UTC"
     )
     assert result.ephemeral
     assert "mentor role" in text_of(result)
-    claim = await world.alice.slash(world.general, "mentor claim", request=request_id)
+    claim = await world.alice.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert "mentor role" in text_of(claim)
     assert await rows(simcord_env, "SELECT * FROM mentor_profiles") == []
     assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
@@ -408,7 +420,7 @@ async def test_mentor_cannot_claim_own_request(
 ) -> None:
     await make_profile(world, world.mentor)
     own = await make_request(world, world.mentor)
-    result = await world.mentor.slash(world.general, "mentor claim", request=own)
+    result = await world.mentor.slash(world.general, "mentor-tools claim", request=own)
     assert "your own request" in text_of(result)
     assert await rows(simcord_env, "SELECT * FROM mentor_pairings") == []
 
@@ -419,8 +431,10 @@ async def test_claiming_over_capacity_is_refused(
     await make_profile(world, world.mentor, capacity=1)
     first = await make_request(world, world.alice)
     second = await make_request(world, world.bob)
-    await world.mentor.slash(world.general, "mentor claim", request=first)
-    result = await world.mentor.slash(world.general, "mentor claim", request=second)
+    await world.mentor.slash(world.general, "mentor-tools claim", request=first)
+    result = await world.mentor.slash(
+        world.general, "mentor-tools claim", request=second
+    )
     assert "capacity of 1 mentee" in text_of(result)
     states = await rows(
         simcord_env, "SELECT id, state FROM mentor_requests ORDER BY id"
@@ -446,7 +460,7 @@ async def test_claim_opens_private_thread_with_the_pair_and_the_goal(
     assert GOAL in welcome.content
     assert thread.history(viewer=world.mentor)
     # The request left the queue.
-    queue = await world.mentor.slash(world.general, "mentor queue")
+    queue = await world.mentor.slash(world.general, "mentor-tools queue")
     assert "No open requests" in text_of(queue)
     # The welcome pings exactly the pair.
     sends: list[Any] = [
@@ -481,7 +495,7 @@ async def test_two_mentors_racing_for_one_request_make_exactly_one_pairing(
     pairings = await rows(simcord_env, "SELECT * FROM mentor_pairings")
     assert len(pairings) == 1
     loser = world.mentor2 if wins[0] is not None else world.mentor
-    result = await loser.slash(world.general, "mentor claim", request=request_id)
+    result = await loser.slash(world.general, "mentor-tools claim", request=request_id)
     assert result.ephemeral
     assert "just claimed by another mentor" in text_of(result)
     assert len(await rows(simcord_env, "SELECT * FROM mentor_pairings")) == 1
@@ -495,8 +509,8 @@ async def test_two_mentors_clicking_claim_make_one_pairing(
     await make_profile(world, world.mentor)
     await make_profile(world, world.mentor2)
     request_id = await make_request(world, world.alice)
-    first = await world.mentor.slash(world.general, "mentor queue")
-    second = await world.mentor2.slash(world.general, "mentor queue")
+    first = await world.mentor.slash(world.general, "mentor-tools queue")
+    second = await world.mentor2.slash(world.general, "mentor-tools queue")
     won = await world.mentor.click(shown(first), label=f"Claim #{request_id}")
     lost = await world.mentor2.click(shown(second), label=f"Claim #{request_id}")
     assert "You are now mentoring" in text_of(won)
@@ -599,18 +613,23 @@ async def test_release_puts_the_request_back_with_the_note(
 ) -> None:
     request_id, thread = await paired(world)
     result = await world.mentor.slash(
-        world.general, "mentor release", mentee=world.alice, note="Needs a Jinja expert"
+        world.general,
+        "mentor-tools release",
+        mentee=world.alice,
+        note="Needs a Jinja expert",
     )
     assert "back in the queue" in text_of(result)
     await make_profile(world, world.mentor2)
-    queue = await world.mentor2.slash(world.general, "mentor queue")
+    queue = await world.mentor2.slash(world.general, "mentor-tools queue")
     assert f"Request #{request_id}" in text_of(queue)
     assert "Needs a Jinja expert" in text_of(queue)
     # No check-in for a released pairing.
     await advance(simcord_env, 15 * DAY)
     assert checkins_in(thread) == []
     # Someone else can now claim it.
-    claim = await world.mentor2.slash(world.general, "mentor claim", request=request_id)
+    claim = await world.mentor2.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert "You are now mentoring" in text_of(claim)
 
 
@@ -749,12 +768,12 @@ async def test_release_needs_a_note_within_limits_and_changes_nothing(
 ) -> None:
     request_id, _thread = await paired(world)
     result = await world.mentor.slash(
-        world.general, "mentor release", mentee=world.alice, note="x" * 501
+        world.general, "mentor-tools release", mentee=world.alice, note="x" * 501
     )
     assert result.ephemeral
     assert "1 to 500 characters" in text_of(result)
     other = await world.mentor2.slash(
-        world.general, "mentor release", mentee=world.alice, note="Not mine"
+        world.general, "mentor-tools release", mentee=world.alice, note="Not mine"
     )
     assert "not mentoring" in text_of(other)
     states = await rows(simcord_env, "SELECT state FROM mentor_pairings")
@@ -783,7 +802,9 @@ async def test_mentor_admin_is_hidden_from_members_until_the_server_grants_it(
     world.guild.set_command_permissions(int(admin["id"]), {})
     assert not {c for c in sees(world.alice) if c.startswith("mentor-admin")}
     assert not {c for c in sees(world.mentor) if c.startswith("mentor-admin")}
-    assert {"mentor request", "mentor status", "mentor queue"} <= sees(world.mentor)
+    assert {"mentor request", "mentor status", "mentor-tools queue"} <= sees(
+        world.mentor
+    )
     assert "mentor-admin match" in sees(world.admin)
     world.guild.set_command_permissions(int(admin["id"]), {world.organiser_role: True})
     assert "mentor-admin stats" in sees(world.organiser)

@@ -138,7 +138,7 @@ def test_the_tour_has_a_member_whose_discord_speaks_french(tour_run: TourRun) ->
             "Only members with the {roles} role can do that.",
             "Only members with one of these roles can do that: {roles}.",
             1,
-            roles=i18n._("mentor"),
+            roles=i18n._("organiser"),
         )
     assert "chloe (fr) in #general: /chat next" in text
     assert f"[{title}]" in text

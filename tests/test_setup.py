@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -9,6 +10,8 @@ import simcord
 from bot import PalletsBot
 from bot.devtools.testing import build_world
 from bot.devtools.testing import World
+from bot.guilds import Role
+from bot.permissions import role_groups
 
 
 async def settings_row(bot: PalletsBot, guild_id: int) -> dict[str, Any] | None:
@@ -157,3 +160,57 @@ async def test_setup_lists_the_permissions_the_bot_lacks_per_channel(
     assert f"- <#{plain.id}> (helpers): Embed Links" in text
     assert f"<#{world.events.id}>" not in text.split("I am missing")[1]
     assert "Edit Channel > Permissions" in text
+
+
+async def test_setup_roles_says_which_commands_to_show_each_role(
+    simcord_env: simcord.Env, world: World, simcord_bot: PalletsBot
+) -> None:
+    """Discord hides the roles' commands from everyone who cannot manage the server;
+    /setup roles lists, command by command, the roles to show each to. Following
+    the list shows each role its commands, and a plain member none of them."""
+    backend = simcord_env.backend
+    groups = role_groups(simcord_bot.tree)
+    assert {"triage", "chat-admin", "grant-review", "mentor-tools", "ext-admin"} <= set(
+        groups
+    )
+    for name in groups:  # as on a server where the admin has not done it yet
+        command = backend.commands[None][(name, 1)]
+        world.guild.set_command_permissions(int(command["id"]), {})
+    result = await world.admin.slash(
+        world.general, "setup roles", grants_reviewer=world.reviewer_role
+    )
+    assert result.response is not None
+    text = result.response.content
+    assert "Server Settings > Integrations > " in text
+    roles = {
+        role.id: role
+        for role in (
+            world.organiser_role,
+            world.helper_role,
+            world.mentor_role,
+            world.reviewer_role,
+        )
+    }
+    for line in text.splitlines():
+        if not line.startswith("/"):
+            continue
+        name, listed = line[1:].split(": ", 1)
+        shown = [roles[int(i)] for i in re.findall(r"<@&([0-9]+)>", listed)]
+        command = backend.commands[None][(name, 1)]
+        world.guild.set_command_permissions(
+            int(command["id"]), {role: True for role in shown}
+        )
+    assert f"/grant-review: <@&{world.reviewer_role.id}>" in text
+    assert f"/mentor-tools: <@&{world.mentor_role.id}>" in text
+
+    def groups_seen(member: simcord.MemberActor) -> set[str]:
+        seen = {c.split()[0] for c in member.available_commands(world.general)}
+        return seen & set(groups)
+
+    assert groups_seen(world.alice) == set()
+    assert groups_seen(world.reviewer) == {"grant-review"}
+    assert groups_seen(world.mentor) == {"mentor-tools", "contribute-mentor"}
+    assert groups_seen(world.helper) == {"triage"}
+    assert groups_seen(world.organiser) == {
+        name for name, needs in groups.items() if Role.ORGANISER in needs
+    }

@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
 import discord
 
+from bot import i18n
 from bot.app import offline_bot
+from bot.guilds import Role
 from bot.i18n import BabelTranslator
 from bot.paths import ROOT
+from bot.permissions import role_groups
+from bot.permissions import role_label
 
 DOC_PATH = ROOT / "docs" / "commands.md"
 
@@ -37,18 +42,31 @@ translated names). Commands that change something check the member's role in the
 handler (organiser, helper, mentor, grants reviewer, as set with `/setup roles`);
 members who can manage the server pass every role check. Refusals and bad input get
 an ephemeral message and change nothing.
+
+Each role's commands are a group of their own (`/triage`, `/chat-admin`,
+`/grant-review`, `/mentor-tools`...). Discord hides a command by a Discord permission,
+not by a server's role, so a role group is shown only to members who can manage the
+server until a server admin shows it to its roles: Server Settings > Integrations >
+pallets-bot > the command > add the roles (`/setup roles` lists them).
 """
 
 
 async def synced_payload() -> list[dict[str, Any]]:
     """The command payload ``tree.sync()`` sends Discord, translations included."""
+    payload, _groups = await _synced()
+    return payload
+
+
+async def _synced() -> tuple[list[dict[str, Any]], dict[str, tuple[Role, ...]]]:
+    """The synced payload, and the roles each role group is for."""
     async with offline_bot() as bot:
         translator = BabelTranslator()
         await bot.tree.set_translator(translator)
-        return [
+        payload = [
             await command.get_translated_payload(bot.tree, translator)
             for command in bot.tree.get_commands()
         ]
+        return payload, role_groups(bot.tree)
 
 
 def leaves(payload: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -87,7 +105,7 @@ def _option_line(option: dict[str, Any]) -> str:
     return f"  - `{option['name']}`{required}: {option['description']}{choices}"
 
 
-def _who(command: dict[str, Any]) -> str:
+def _who(command: dict[str, Any], roles: tuple[Role, ...] = ()) -> str:
     permissions = command.get("default_member_permissions")
     if not permissions:
         return ""
@@ -96,10 +114,18 @@ def _who(command: dict[str, Any]) -> str:
         for name, held in discord.Permissions(int(permissions))
         if held
     ]
-    return f" Discord shows it only to members with {', '.join(names)}."
+    who = f" Discord shows it only to members with {', '.join(names)}"
+    if not roles:
+        return who + "."
+    with i18n.scope("en", "en"):
+        labels = i18n.format_list([role_label(role) for role in roles])
+    return f"{who}, and to the {labels} {'role' if len(roles) == 1 else 'roles'} once a server admin shows it to them."
 
 
-def render_payload(payload: list[dict[str, Any]]) -> str:
+def render_payload(
+    payload: list[dict[str, Any]], groups: Mapping[str, tuple[Role, ...]] | None = None
+) -> str:
+    groups = groups or {}
     out = [_HEADER]
     for command in sorted(payload, key=lambda command: command["name"]):
         out.append(f"\n## /{command['name']}\n")
@@ -107,20 +133,21 @@ def render_payload(payload: list[dict[str, Any]]) -> str:
             option["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
             for option in command.get("options", [])
         )
+        who = _who(command, groups.get(command["name"], ()))
         if grouped:
             description = command["description"]
-            if _who(command) and not description.endswith("."):
+            if who and not description.endswith("."):
                 description += "."  # the sentence that follows needs its own
-            out.append(f"{description}{_who(command)}\n")
+            out.append(f"{description}{who}\n")
         for path, leaf in leaves([command]):
-            who = "" if grouped else _who(command)
+            who = "" if grouped else who
             out.append(f"- **/{path}**: {leaf['description']}{who}")
             out.extend(_option_line(option) for option in value_options(leaf))
     return "\n".join(out) + "\n"
 
 
 def render() -> str:
-    return render_payload(asyncio.run(synced_payload()))
+    return render_payload(*asyncio.run(_synced()))
 
 
 def main() -> None:

@@ -241,6 +241,14 @@ class Tour:
         name = click.style(member.name, fg="cyan")
         return f"{name} ({locale})" if locale else name
 
+    def say_hidden(self, text: str, member: simcord.MemberActor, command: str) -> None:
+        """Say ``text``, then whether Discord shows ``command`` to ``member`` (it
+        should not: the commands of a role are hidden from the other members)."""
+        visible = member.available_commands(self.world.general)
+        hidden = not any(name.split()[0] == command for name in visible)
+        seen = "does not see it." if hidden else "sees it (unexpected!)."
+        self.say(f"{text}: {member.name} {seen}")
+
     # -- acting as members --------------------------------------------------------------
     async def slash(
         self,
@@ -493,8 +501,9 @@ async def _setup_tour(t: Tour) -> None:
     )
     testing.grant_commands(w)
     t.say(
-        "Helpers' commands (/triage) are hidden from members; in Server Settings > "
-        "Integrations the admin shows them to the Helpers and Organisers roles."
+        "The roles' commands (/triage, /chat-admin, /grant-review, /mentor-tools...) "
+        "are hidden from members; /setup roles told the admin to show each to its "
+        "roles in Server Settings > Integrations, and they did."
     )
     t.say(
         "Public posts (announcements, reminders, digests) use the server's language; "
@@ -515,11 +524,8 @@ async def _setup_tour(t: Tour) -> None:
             "(reload them after each chapter)."
         )
     await t.slash(w.admin, w.general, "setup show")
-    visible = w.alice.available_commands(w.general)
-    hidden = not any(name.startswith("setup") for name in visible)
-    t.say(
-        "Discord hides /setup from members without Manage Server: "
-        + ("alice does not see it." if hidden else "alice sees it (unexpected!).")
+    t.say_hidden(
+        "Discord hides /setup from members without Manage Server", w.alice, "setup"
     )
 
 
@@ -534,7 +540,7 @@ async def _french_tour(t: Tour) -> None:
     await t.slash(chloe, w.general, "chat next")
     await t.slash(chloe, w.general, "ext status", name="Flask-Login")
     t.say("A refusal names the role in French too:")
-    await t.slash(chloe, w.general, "mentor-tools queue")
+    await t.slash(chloe, w.general, "mentor status", member=w.alice)
     t.say("Her question gets the public checklist in the server's language:")
     await t.post_question(
         chloe,

@@ -163,8 +163,12 @@ async def tour(t: Tour) -> None:
             "attendance": "35",
         },
     )
-    t.say("A member who is not a grants reviewer cannot see the queue:")
-    await t.slash(w.bob, w.general, "grant-review list")
+    t.say_hidden(
+        "Reviewers work in /grant-review, which Discord shows to the grants "
+        "reviewer role alone",
+        w.bob,
+        "grant-review",
+    )
     await t.slash(w.reviewer, w.general, "grant-review list")
     await t.slash(
         w.reviewer,

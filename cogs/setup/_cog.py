@@ -20,6 +20,7 @@ from bot.i18n import available_languages
 from bot.i18n import guild_language
 from bot.i18n import normalise_language
 from bot.permissions import require_manage_guild
+from bot.permissions import role_groups
 from bot.refusals import Refused
 from bot.replies import reply
 from bot.start_here import start_embed
@@ -133,7 +134,10 @@ class SetupCog(commands.GroupCog, group_name="setup"):
         )
         assert interaction.guild_id is not None
         settings = await config.update(interaction.guild_id, **changes)
-        await reply(interaction, render.roles_saved(settings))
+        user = self.bot.user
+        name = user.name if user is not None else "pallets-bot"
+        groups = role_groups(self.bot.tree)
+        await reply(interaction, render.roles_saved(settings, groups, name))
 
     @app_commands.command(name="language")
     @app_commands.describe(language="Language code, for example de, es, fr or pt-BR")

@@ -11,6 +11,8 @@ from bot.guilds import Channel
 from bot.guilds import GuildSettings
 from bot.guilds import Role
 from bot.i18n import _
+from bot.i18n import format_list
+from bot.permissions import role_label
 from bot.refusals import explains
 from cogs.setup._logic import Problem
 
@@ -44,8 +46,45 @@ def channels_saved(settings: GuildSettings, log_readable_by_everyone: bool) -> s
     )
 
 
-def roles_saved(settings: GuildSettings) -> str:
-    return _("Roles saved.") + "\n" + describe(settings)
+def roles_saved(
+    settings: GuildSettings, groups: Mapping[str, tuple[Role, ...]], bot_name: str
+) -> str:
+    return (
+        _("Roles saved.")
+        + "\n"
+        + describe(settings)
+        + "\n\n"
+        + commands_to_show(settings, groups, bot_name)
+    )
+
+
+def commands_to_show(
+    settings: GuildSettings, groups: Mapping[str, tuple[Role, ...]], bot_name: str
+) -> str:
+    """The admin's one step per role group: Discord hides it from everyone who cannot
+    manage the server, and only an admin can show it to a role."""
+
+    def role(which: Role) -> str:
+        value = settings.role(which)
+        return f"<@&{value}>" if value else role_label(which)
+
+    lines = [
+        _(
+            "Discord shows the roles' commands only to members who can manage the "
+            "server. To let a role use them: Server Settings > Integrations > {bot}, "
+            "open each command below and add its roles.",
+            bot=bot_name,
+        )
+    ]
+    lines += [
+        _(
+            "/{command}: {roles}",
+            command=name,
+            roles=format_list([role(r) for r in roles]),
+        )
+        for name, roles in groups.items()
+    ]
+    return "\n".join(lines)
 
 
 def language_saved(code: str) -> str:

@@ -118,11 +118,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "chat": ("chat", "chat-admin"),
     "triage": ("triage", "solved", "reopen"),
     "event": ("event",),
-    "grant": ("grant",),
-    "mentor": ("mentor", "mentor-admin"),
-    "ext": ("ext",),
+    "grant": ("grant", "grant-review"),
+    "mentor": ("mentor", "mentor-tools", "mentor-admin"),
+    "ext": ("ext", "ext-admin"),
     "time": ("timezone", "upcoming"),
-    "contribute": ("contribute",),
+    "contribute": ("contribute", "contribute-admin", "contribute-mentor"),
     "pages": ("pages",),
 }
 

@@ -70,7 +70,10 @@ from bot.devtools.testing import submit_event_form
 from bot.devtools.testing import World
 from bot.errors import NotAllowed
 from bot.errors import report as report_error
+from bot.permissions import role_groups
 from bot.ui import view_of
+from cogs.chats._views import PinButton
+from cogs.chats._views import RemoveButton
 from cogs.contribute._github import BotSource
 from cogs.contribute._github import Unreachable
 from cogs.contribute._logic import IssueInfo
@@ -207,6 +210,11 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "start here contribute":      (A,     A,    A,     A,     A,        A,       A),
     "contribute accept offer":    (H,     H,    H,     H,     A,        H,       A),
     "contribute on it":           (D,     D,    D,     A,     A,        D,       A),
+    "events approve":             (H,     H,    H,     H,     A,        H,       A),
+    "events decline":             (H,     H,    H,     H,     A,        H,       A),
+    "ext accept offer":           (H,     H,    H,     H,     A,        H,       A),
+    "chats pin (old post)":       (D,     D,    D,     D,     A,        D,       A),
+    "chats remove (old post)":    (D,     D,    D,     D,     A,        D,       A),
 }
 # fmt: on
 # Not in the tables: buttons only ever shown ephemeral to the member who ran the
@@ -215,8 +223,10 @@ BUTTONS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 # series delete confirmation, the code of conduct), and those in DMs (an event's links
 # and feedback). Nobody else can see them to click; their handlers check the role
 # again all the same (test_ephemeral_only_buttons_check_the_role_again). A member's
-# event is approved or declined in the organisers' log channel, and those handlers
-# check the organiser role.
+# event and an offer to look after an extension are approved or declined in the
+# organisers' log channel, which only they see ("hidden"); those handlers check the
+# organiser role again at the click (also in that test). Topic posts made before
+# topics moved to the chat's thread still carry Pin and Remove for everyone to see.
 
 PERMISSION_WORDS = ("Only members with", "manage the server", "Only the ")
 
@@ -255,6 +265,12 @@ class Scene:
     start_here: discord.Message
     offer: discord.Message
     help_call: discord.Message
+    #: bob's events waiting for review, his offer to look after an extension (both in
+    #: the log channel), and a topic post from before the thread (Pin and Remove).
+    review: discord.Message
+    second_review: discord.Message
+    ext_offer: discord.Message
+    old_topic: discord.Message
     #: A task bob holds (mentored by the mentor), and an open one.
     held_task: int
     open_task: int
@@ -315,16 +331,19 @@ def last_with(channel: simcord.ChannelHandle, words: str) -> discord.Message:
     return found[-1]
 
 
-async def build_scene(env: simcord.Env, world: World) -> Scene:
+async def build_scene(
+    env: simcord.Env, world: World, *, show_hidden: bool = True
+) -> Scene:
     """The state every cell acts on: one of each thing a command can refer to.
 
     The asker, requester and mentee is bob; the matrix's plain member is alice, who
     has no part in any of it.
     """
-    # /setup, /triage and the -admin groups are hidden by default_permissions; make them
-    # visible to everyone, so the bot must refuse.
-    for hidden in ("setup", "triage", "chat-admin", "mentor-admin"):
-        show_to_everyone(world, hidden)
+    # /setup and the role groups are hidden by default_permissions; make them visible
+    # to everyone, so the bot must refuse.
+    if show_hidden:
+        for hidden in ("setup", *role_groups(bot_of(env).tree)):
+            show_to_everyone(world, hidden)
     org = world.organiser
     # Announced at once (the chat is 8 days away), so topics go in its thread.
     await create_chat_series(world, org, name=SERIES, lead_days=8)
@@ -386,6 +405,32 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
     (thread,) = world.mentorship.threads
     # Organisers join a pair's thread when they look the member up.
     await org.slash(world.general, "mentor status", member=world.bob)
+    # bob submits two events for review (one to approve, one to decline), and offers
+    # to look after an extension.
+    reviews = []
+    for title in ("Bob's meetup", "Bob's sprint"):
+        shown = await open_event_form(world, world.bob)
+        preview = await submit_event_form(
+            world.bob, shown, {**EVENT_FORM, "title": title}
+        )
+        assert preview.response is not None
+        await world.bob.click(preview.response, label="Submit for review")
+        reviews.append(last_with(world.log, "submitted an event for review"))
+    review, second_review = reviews
+    await world.bob.slash(
+        world.general, "ext volunteer", name="Flask-Login", help="docs", hours="few"
+    )
+    ext_offer = last_with(world.log, "offers to help look after")
+    # A topic posted before topics moved to the chat's thread, with its old buttons.
+    old = await bot_of(env).fetch_channel(world.announcements.id)
+    assert isinstance(old, discord.TextChannel)
+    proposal_id = await last_id(world, "chat_proposals")
+    await old.send(
+        "Blueprints at scale (an old topic post)",
+        view=view_of(PinButton(proposal_id), RemoveButton(proposal_id)),
+    )
+    await env.settle()
+    old_topic = last_with(world.announcements, "an old topic post")
     await bot_of(env).scheduler.cancel_prefix("extwatch:")
     await env.advance_time(86400 + 60)
     await env.settle()
@@ -447,6 +492,10 @@ async def build_scene(env: simcord.Env, world: World) -> Scene:
         start_here=start_here,
         offer=offer,
         help_call=help_call,
+        review=review,
+        second_review=second_review,
+        ext_offer=ext_offer,
+        old_topic=old_topic,
         held_task=held_task,
         open_task=open_task,
     )
@@ -673,6 +722,11 @@ CLICKS: dict[str, Click] = {
     ),
     "contribute accept offer": lambda s: (s.offer, {"label": "Accept"}),
     "contribute on it": lambda s: (s.help_call, {"label": "I'm on it"}),
+    "events approve": lambda s: (s.review, {"label": "Approve and publish"}),
+    "events decline": lambda s: (s.second_review, {"label": "Decline"}),
+    "ext accept offer": lambda s: (s.ext_offer, {"label": "Accept"}),
+    "chats pin (old post)": lambda s: (s.old_topic, {"label": "Pin"}),
+    "chats remove (old post)": lambda s: (s.old_topic, {"label": "Remove"}),
 }
 
 

@@ -221,7 +221,9 @@ CAROL_READS: list[tuple[str, dict[str, Any]]] = [
 
 
 async def carol_reads(world: World) -> list[str]:
-    show_to_everyone(world, "mentor-admin")  # hidden from members; the bot refuses too
+    # Hidden from members; the bot refuses too.
+    for hidden in ("mentor-admin", "mentor-tools", "grant-review"):
+        show_to_everyone(world, hidden)
     replies = []
     for name, options in CAROL_READS:
         result = await world.carol.slash(world.general, name, **options)

@@ -900,8 +900,12 @@ class ContributeEngine:
             if moved is None:
                 raise Refused(Problem.NOT_YOUR_TASK)
             return moved, False
-        if task.mentor_id != user_id:
-            await require_role(interaction, Role.ORGANISER)
+        settings = await self.bot.guild_config.get(interaction.guild_id)
+        if task.mentor_id != user_id and not has_role(
+            interaction.user, settings, Role.ORGANISER
+        ):
+            # Someone else's task: not a role to get, so say whose it is not.
+            raise NotAllowed(render.refusal(Problem.NOT_YOUR_TASK, {}))
         moved = await q.move_task(
             self.db,
             task.id,

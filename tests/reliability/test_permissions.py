@@ -924,6 +924,56 @@ async def test_hidden_means_hidden(simcord_env: simcord.Env, world: World) -> No
         assert sees == (BUTTONS["mentorship check-in"][ROLES.index(role)] != H), role
 
 
+# -- what a plain member is shown ---------------------------------------------------------------
+#: What a plain member may still be refused by a command Discord shows them: someone
+#: else's thing (bob's question and grant request, the organiser's event, bob's task),
+#: never a role they lack.
+SOMEONE_ELSES = {
+    "reopen",
+    "event edit",
+    "event cancel",
+    "event attendees",
+    "event links",
+    "grant answer",
+    "grant history",
+    "contribute task submit",
+    "contribute task review",
+    "contribute task drop",
+}
+#: The words of a refusal for a role (``bot.permissions``).
+ROLE_WORDS = ("Only members with", "manage the server")
+
+
+async def test_a_plain_member_is_shown_no_command_a_role_check_refuses(
+    simcord_env: simcord.Env, world: World
+) -> None:
+    """Walk the synced command tree as Discord shows it to alice, who holds no role
+    (the role groups shown to their roles only, as /setup roles asks): every command
+    she sees works for her, or refuses her over someone else's thing."""
+    scene = await build_scene(simcord_env, world, show_hidden=False)
+    alice = world.alice
+    shown = set(alice.available_commands(world.general))
+    hidden = {"setup", *role_groups(bot_of(simcord_env).tree)}
+    assert shown and shown <= set(MATRIX)
+    assert not {name.split()[0] for name in shown} & hidden
+    assert {name for name in MATRIX if name.split()[0] not in hidden} == shown
+    for_a_role, not_hers = [], set()
+    for name in sorted(shown):
+        channel, options = ARGS[name](scene)
+        errors_at, reported_at = simcord_env.error_cursor, len(REPORTED)
+        result = await alice.slash(channel, name, **options)
+        await simcord_env.settle()
+        text = text_of(result)
+        if any(words in text for words in ROLE_WORDS):
+            for_a_role.append(f"{name}: {text[:120]!r}")
+        elif refused((*simcord_env.errors_since(errors_at), *REPORTED[reported_at:])):
+            not_hers.add(name)
+    assert not for_a_role, "\n".join(for_a_role)
+    assert not_hers == SOMEONE_ELSES
+    # For the record (README): 51 commands shown, 10 of them about others' things.
+    assert (len(shown), len(not_hers)) == (51, 10)
+
+
 # -- buttons shown only to the member who ran the command -----------------------------------
 def _shown(result: simcord.InteractionResult) -> Any:
     return result.followups[-1] if result.followups else result.response

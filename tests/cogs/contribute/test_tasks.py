@@ -153,6 +153,8 @@ async def test_member_leaves_a_task_and_mentor_withdraws_it(
     assert await task_state(simcord_env) == "open"
     stranger = await world.bob.slash(world.general, "contribute task drop", task="1")
     assert response(stranger).ephemeral and await task_state(simcord_env) == "open"
+    # Not a role to get: someone else's task.
+    assert text(stranger) == "You are not on this task."
     gone = await world.mentor.slash(world.general, "contribute task drop", task="1")
     assert "withdrawn" in text(gone)
     assert await task_state(simcord_env) == "withdrawn"

@@ -102,6 +102,11 @@ def requires(*roles: Role) -> Callable[[T], T]:
 _ROLES = "pallets_roles"
 
 
+def member_group(name: str, description: str) -> app_commands.Group:
+    """A server command group every member sees (beside a job's role groups)."""
+    return app_commands.Group(name=name, description=description, guild_only=True)
+
+
 def role_group(name: str, description: str, *roles: Role) -> app_commands.Group:
     """A command group for members with one of ``roles``, hidden from the others.
 

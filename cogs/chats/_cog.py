@@ -11,10 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import dates
-from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.clock import utcnow
 from bot.guilds import Role
+from bot.job import JobCog
+from bot.permissions import member_group
 from bot.permissions import require_role
 from bot.permissions import requires
 from bot.permissions import role_group
@@ -69,12 +70,10 @@ def place(channel: VoiceOrStage | None, url: str | None) -> dict[str, object]:
     return logic.location(kind, channel.id if channel else None, url)
 
 
-class ChatsCog(commands.Cog, name="Chats"):
+class ChatsCog(JobCog[ChatEngine], name="Chats"):
     """Recurring community chats: members' /chat, organisers' /chat-admin."""
 
-    chat = app_commands.Group(
-        name="chat", description="Run recurring community chats.", guild_only=True
-    )
+    chat = member_group("chat", "Run recurring community chats.")
     # Every /chat-admin command is an organiser's: hidden from the other members
     # until an admin shows it to the role (bot.permissions.role_group).
     admin = role_group(
@@ -83,17 +82,8 @@ class ChatsCog(commands.Cog, name="Chats"):
         Role.ORGANISER,
     )
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = ChatEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+    engine_type = ChatEngine
+    persistent_items = PERSISTENT_ITEMS
 
     @commands.Cog.listener()
     async def on_pallets_event_interest(

@@ -13,9 +13,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import records
-from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.guilds import Role
+from bot.job import JobCog
+from bot.permissions import member_group
 from bot.permissions import requires
 from bot.permissions import role_group
 from bot.refusals import Refused
@@ -48,13 +49,12 @@ TaskKindOption = Literal["docs", "translation", "triage", "review", "other"]
 Choices = list[app_commands.Choice[str]]
 
 
-class ContributeCog(commands.Cog, name="Contribute"):
+class ContributeCog(JobCog[ContributeEngine], name="Contribute"):
     """Contributing to Pallets: issues, claims, tasks, sprints, releases, thanks."""
 
-    contribute = app_commands.Group(
-        name="contribute",
-        description="Contribute to Pallets: issues for newcomers, claims, tasks, sprints",
-        guild_only=True,
+    contribute = member_group(
+        "contribute",
+        "Contribute to Pallets: issues for newcomers, claims, tasks, sprints",
     )
     # Hidden from the other members until an admin shows each group to its roles
     # (bot.permissions.role_group); each command checks the role itself.
@@ -90,17 +90,8 @@ class ContributeCog(commands.Cog, name="Contribute"):
         parent=mentoring,
     )
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = ContributeEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+    engine_type = ContributeEngine
+    persistent_items = PERSISTENT_ITEMS
 
     @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:

@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import PalletsBot
 from bot.calendar import feed_url
 from bot.calendar import to_ics
 from bot.calendar import upcoming
 from bot.clock import utcnow
+from bot.job import JobCog
 from bot.refusals import Refused
 from bot.replies import defer
 from bot.replies import reply
@@ -77,20 +77,11 @@ class Repeating:
 
 
 @app_commands.guild_only()
-class EventsCog(commands.GroupCog, group_name="event"):
+class EventsCog(JobCog[EventEngine], commands.GroupCog, group_name="event"):
     """Community events: announcements, RSVPs, reminders and the calendar."""
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = EventEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+    engine_type = EventEngine
+    persistent_items = PERSISTENT_ITEMS
 
     @commands.Cog.listener()
     async def on_pallets_event_interest(

@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import PalletsBot
 from bot.guilds import Role
+from bot.job import JobCog
+from bot.permissions import member_group
 from bot.permissions import requires
 from bot.permissions import role_group
 from bot.refusals import Refused
@@ -90,13 +91,11 @@ def _repo(text: str | None) -> str | None:
     return parsed
 
 
-class ExtWatchCog(commands.Cog):
+class ExtWatchCog(JobCog[ExtWatchEngine]):
     """Members' /ext (health, following, volunteering), organisers' /ext-admin."""
 
-    ext = app_commands.Group(
-        name="ext",
-        description="Watch the health of Flask extensions and look after them.",
-        guild_only=True,
+    ext = member_group(
+        "ext", "Watch the health of Flask extensions and look after them."
     )
     # Hidden from the other members until an admin shows it to the organiser role
     # (bot.permissions.role_group); each command checks the role itself.
@@ -106,17 +105,11 @@ class ExtWatchCog(commands.Cog):
         Role.ORGANISER,
     )
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = ExtWatchEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
+    engine_type = ExtWatchEngine
+    persistent_items = PERSISTENT_ITEMS
 
     async def cog_unload(self) -> None:
-        self.engine.unregister()
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+        await super().cog_unload()
         await self.engine.close()
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from discord import app_commands
-from discord.ext import commands
 
-from bot.app import PalletsBot
 from bot.errors import NotAllowed
 from bot.guilds import Role
+from bot.job import JobCog
 from bot.permissions import has_role
+from bot.permissions import member_group
 from bot.permissions import requires
 from bot.permissions import role_group
 from bot.replies import reply
@@ -37,14 +37,10 @@ LIST_CHOICES = [
 ]
 
 
-class GrantsCog(commands.Cog):
+class GrantsCog(JobCog[GrantsEngine]):
     """Event grants: members' /grant, the grants reviewers' /grant-review."""
 
-    grant = app_commands.Group(
-        name="grant",
-        description="Event grants: requests and the workgroup's review.",
-        guild_only=True,
-    )
+    grant = member_group("grant", "Event grants: requests and the workgroup's review.")
     # Hidden from the other members until an admin shows it to the grants reviewer
     # role (bot.permissions.role_group); each command checks the role itself.
     reviewers = role_group(
@@ -53,15 +49,7 @@ class GrantsCog(commands.Cog):
         Role.GRANTS_REVIEWER,
     )
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = GrantsEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
+    engine_type = GrantsEngine
 
     # -- requesters ---------------------------------------------------------------------------
     @grant.command(name="request")

@@ -10,9 +10,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.guilds import Role
+from bot.job import JobCog
+from bot.permissions import member_group
 from bot.permissions import require_role
 from bot.permissions import requires
 from bot.permissions import role_group
@@ -38,13 +39,11 @@ from cogs.mentorship._views import MatchConfirmButton
 from cogs.mentorship._views import MatchPickSelect
 
 
-class MentorshipCog(commands.Cog, name="Mentorship"):
+class MentorshipCog(JobCog[MentorshipEngine], name="Mentorship"):
     """Mentoring: members' /mentor, mentors' /mentor-tools, organisers' /mentor-admin."""
 
-    mentor = app_commands.Group(
-        name="mentor",
-        description="Mentoring: requests, mentors, private pair threads and check-ins.",
-        guild_only=True,
+    mentor = member_group(
+        "mentor", "Mentoring: requests, mentors, private pair threads and check-ins."
     )
     # Hidden from the other members until an admin shows each group to its role
     # (bot.permissions.role_group); every command checks the role itself.
@@ -59,15 +58,7 @@ class MentorshipCog(commands.Cog, name="Mentorship"):
         Role.ORGANISER,
     )
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = MentorshipEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
+    engine_type = MentorshipEngine
 
     @commands.Cog.listener()
     async def on_pallets_ready(self) -> None:

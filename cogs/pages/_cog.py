@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import PalletsBot
+from bot.job import JobCog
 from bot.replies import reply
 from bot.ui import Interaction
 from cogs.pages import _render as render
@@ -13,18 +13,10 @@ from cogs.pages._engine import PagesEngine
 
 
 @app_commands.guild_only()
-class PagesCog(commands.GroupCog, group_name="pages"):
+class PagesCog(JobCog[PagesEngine], commands.GroupCog, group_name="pages"):
     """Your questions and answers on the community's public pages."""
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = PagesEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
+    engine_type = PagesEngine
 
     @app_commands.command(name="names")
     @app_commands.describe(

@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import PalletsBot
 from bot.clock import now_ts
 from bot.guilds import Role
 from bot.i18n import guild_language
+from bot.job import JobCog
 from bot.permissions import requires
 from bot.permissions import role_group
 from bot.refusals import Refused
@@ -41,7 +41,7 @@ CloseReasonOption = Literal[
 ]
 
 
-class TriageCog(commands.Cog, name="Triage"):
+class TriageCog(JobCog[TriageEngine], name="Triage"):
     """The questions forum: tags, checklist, solved state, queue and digest."""
 
     # Every /triage command is a helper's (or an organiser's): hidden from the other
@@ -53,17 +53,8 @@ class TriageCog(commands.Cog, name="Triage"):
         Role.ORGANISER,
     )
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = TriageEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-        self.bot.add_dynamic_items(*PERSISTENT_ITEMS)
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
-        self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
+    engine_type = TriageEngine
+    persistent_items = PERSISTENT_ITEMS
 
     # -- the forum ----------------------------------------------------------------------
     @commands.Cog.listener()

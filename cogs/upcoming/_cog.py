@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from discord import app_commands
-from discord.ext import commands
 
-from bot.app import PalletsBot
+from bot.job import JobCog
 from bot.ui import Interaction
 from bot.ui import show_page
 from cogs.upcoming._engine import LIST
@@ -13,18 +12,10 @@ from cogs.upcoming._engine import UpcomingEngine
 
 
 @app_commands.guild_only()
-class UpcomingCog(commands.Cog):
+class UpcomingCog(JobCog[UpcomingEngine]):
     """What is coming up in the community."""
 
-    def __init__(self, bot: PalletsBot) -> None:
-        self.bot = bot
-        self.engine = UpcomingEngine(bot)
-
-    async def cog_load(self) -> None:
-        self.engine.register()
-
-    async def cog_unload(self) -> None:
-        self.engine.unregister()
+    engine_type = UpcomingEngine
 
     @app_commands.command(name="upcoming")
     async def upcoming(self, interaction: Interaction) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import simcord
 
 from bot.devtools import commands_doc
+from bot.devtools import transcripts
 from bot.paths import ROOT
 
 _COMMAND = re.compile(r"^- \*\*/(?P<path>[\w -]+)\*\*: (?P<description>.+)$")
@@ -140,3 +141,11 @@ def test_the_reverse_proxy_examples_publish_the_pages_and_keep_operations_privat
             assert re.search(
                 r"location / \{\s*proxy_pass http://127\.0\.0\.1", block
             ), name
+
+
+def test_the_readmes_transcripts_are_what_the_bot_prints() -> None:
+    readme = transcripts.README.read_text("utf-8")
+    assert transcripts.in_readme(readme) == transcripts.transcripts(), (
+        "README.md's transcripts are out of date: run "
+        "`uv run python -m bot.devtools.transcripts`"
+    )

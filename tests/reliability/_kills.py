@@ -302,7 +302,7 @@ class Workload:
             assert isinstance(channel, discord.TextChannel)
             cog = bot.get_cog("Mentorship")
             assert isinstance(cog, MentorshipCog)
-            # What /mentor claim does once the member's role is checked.
+            # What /mentor-tools claim does once the member's role is checked.
             await cog.engine.take(channel, int(match.group(1)), message.author.id)
 
         bot.add_listener(on_claim, "on_message")

@@ -102,10 +102,14 @@ async def test_a_claim_whose_thread_answer_was_lost_opens_one_thread(
     await make_profile(world, world.mentor)
     request_id = await make_request(world, world.alice)
     discord_fidelity.lose_answers("POST", threads_path(world))
-    result = await world.mentor.slash(world.general, "mentor claim", request=request_id)
+    result = await world.mentor.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert discord_fidelity.lost, "the thread's answer was never lost"
     assert "You are now mentoring" in text_of(result), text_of(result)
-    again = await world.mentor.slash(world.general, "mentor claim", request=request_id)
+    again = await world.mentor.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert "You are now mentoring" not in text_of(again)
     await simcord_env.advance_time(SPACE_AFTER.total_seconds() + 600)
     await assert_one_space_per_pairing(simcord_env, world)
@@ -141,7 +145,9 @@ async def test_a_claim_that_cannot_find_its_lost_thread_is_undone_and_claimed_ag
     simcord_env.inject_error(
         "GET", f"/guilds/{world.guild.id}/threads/active", status=503, times=1
     )
-    result = await world.mentor.slash(world.general, "mentor claim", request=request_id)
+    result = await world.mentor.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert "You are now mentoring" not in text_of(result)
     state = await bot_of(simcord_env).db.fetchval(
         "SELECT state FROM mentor_requests WHERE id = ?", (request_id,)
@@ -152,7 +158,9 @@ async def test_a_claim_that_cannot_find_its_lost_thread_is_undone_and_claimed_ag
         isinstance(unwrap(e), discord.HTTPException) for e in simcord_env.errors
     ), simcord_env.errors
     simcord_env.errors.clear()
-    again = await world.mentor.slash(world.general, "mentor claim", request=request_id)
+    again = await world.mentor.slash(
+        world.general, "mentor-tools claim", request=request_id
+    )
     assert "You are now mentoring" in text_of(again), text_of(again)
     await simcord_env.advance_time(SPACE_AFTER.total_seconds() + 600)
     bot = bot_of(simcord_env)
@@ -194,7 +202,7 @@ async def test_a_kill_after_discord_made_the_pairs_thread_makes_no_second(
         return await recorded(self, key, *args, **kwargs)
 
     monkeypatch.setattr(Outbox, "_sent", sent)
-    await world.mentor.slash(world.general, "mentor claim", request=request_id)
+    await world.mentor.slash(world.general, "mentor-tools claim", request=request_id)
     assert killed.is_set()
     dead = bot_of(simcord_env)
     await dead.stop_services()

@@ -114,6 +114,12 @@ async def _tasks(t: Tour) -> None:
         description="docs/quickstart.rst; share a gist or open a pull request.",
         kind="translation",
     )
+    t.say_hidden(
+        "Mentors post tasks and keep sprint boards with /contribute-mentor, which "
+        "Discord shows to mentors and organisers alone",
+        w.alice,
+        "contribute-mentor",
+    )
     await t.slash(w.alice, w.general, "contribute task list")
     await t.slash(w.alice, w.general, "contribute task claim", task="1")
     await t.slash(

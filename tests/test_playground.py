@@ -134,11 +134,9 @@ def test_the_tour_has_a_member_whose_discord_speaks_french(tour_run: TourRun) ->
     text = click.unstyle(tour_run.text)
     with i18n.scope("fr", "fr"):
         title = i18n._("Next community chats")
-        refusal = i18n.ngettext(
-            "Only members with the {roles} role can do that.",
-            "Only members with one of these roles can do that: {roles}.",
-            1,
-            roles=i18n._("organiser"),
+        refusal = i18n._(
+            "Unknown timezone {name}: pick one from the list, such as Europe/Paris.",
+            name="Atlantide",
         )
     assert "chloe (fr) in #general: /chat next" in text
     assert f"[{title}]" in text

@@ -539,8 +539,8 @@ async def _french_tour(t: Tour) -> None:
     )
     await t.slash(chloe, w.general, "chat next")
     await t.slash(chloe, w.general, "ext status", name="Flask-Login")
-    t.say("A refusal names the role in French too:")
-    await t.slash(chloe, w.general, "mentor status", member=w.alice)
+    t.say("An error is explained in French too:")
+    await t.slash(chloe, w.general, "timezone set", timezone="Atlantide")
     t.say("Her question gets the public checklist in the server's language:")
     await t.post_question(
         chloe,

@@ -14,7 +14,6 @@ from bot.clock import now_ts
 from bot.guilds import Role
 from bot.job import JobCog
 from bot.permissions import member_group
-from bot.permissions import require_role
 from bot.permissions import requires
 from bot.permissions import role_group
 from bot.refusals import Refused
@@ -263,27 +262,31 @@ class MentorshipCog(JobCog[MentorshipEngine], name="Mentorship"):
         await reply(interaction, render.request_withdrawn())
 
     @mentor.command(name="status")
-    @app_commands.describe(member="Organisers: whose request to show")
-    async def status(
-        self, interaction: Interaction, member: discord.Member | None = None
-    ) -> None:
+    async def status(self, interaction: Interaction) -> None:
         """Show your mentoring request and pairings."""
+        await self._status(interaction, interaction.user.id)
+
+    async def _status(self, interaction: Interaction, target: int) -> None:
         guild_id = guild_of(interaction)
-        target = interaction.user.id
-        organiser_look = member is not None and member.id != target
-        if member is not None and organiser_look:
-            await require_role(interaction, Role.ORGANISER)
-            target = member.id
         live = await q.live_request(self.bot.db, guild_id, target)
         pairings = await q.active_pairings_of(self.bot.db, guild_id, target)
         await reply(
             interaction, render.status(self.engine.topics, target, live, pairings)
         )
         # After the answer: adding to threads is a Discord call per pairing.
-        if organiser_look:
+        if target != interaction.user.id:
             await self.engine.let_organiser_in(interaction.user, pairings)
 
     # -- organisers -------------------------------------------------------------------
+    @admin.command(name="status")
+    @app_commands.describe(member="Whose request and pairings to show")
+    @requires(Role.ORGANISER)
+    async def member_status(
+        self, interaction: Interaction, member: discord.Member
+    ) -> None:
+        """Show a member's mentoring request and pairings, and join their thread."""
+        await self._status(interaction, member.id)
+
     @admin.command(name="stats")
     @requires(Role.ORGANISER)
     async def stats(self, interaction: Interaction) -> None:

@@ -292,7 +292,7 @@ def pairing_started(pairing: Pairing, thread_id: int) -> str:
     """For the log channel: a pair was made (never its goal)."""
     return _(
         "Mentoring pairing #{id} started: <@{mentee}> with <@{mentor}> in <#{thread}>. "
-        "/mentor status adds you to the thread.",
+        "/mentor-admin status adds you to the thread.",
         id=pairing.id,
         mentee=pairing.mentee_id,
         mentor=pairing.mentor_id,

@@ -70,9 +70,9 @@ def commands_to_show(
 
     lines = [
         _(
-            "Discord shows the roles' commands only to members who can manage the "
-            "server. To let a role use them: Server Settings > Integrations > {bot}, "
-            "open each command below and add its roles.",
+            "Discord shows the roles' commands only to members with the Manage Server "
+            "permission. To let a role use them: Server Settings > Integrations > "
+            "{bot}, open each command below and add its roles.",
             bot=bot_name,
         )
     ]

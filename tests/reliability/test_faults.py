@@ -1076,7 +1076,7 @@ async def mentor_end(ctx: Ctx) -> simcord.InteractionResult:
 
 async def mentor_status_lookup(ctx: Ctx) -> simcord.InteractionResult:
     return await ctx.world.organiser.slash(
-        ctx.world.general, "mentor status", member=ctx.world.alice
+        ctx.world.general, "mentor-admin status", member=ctx.world.alice
     )
 
 

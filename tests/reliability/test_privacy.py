@@ -101,7 +101,7 @@ async def run_flows(env: simcord.Env, world: World) -> simcord.ChannelHandle:
     assert "You are now mentoring" in text_of(claimed), text_of(claimed)
     (thread,) = world.mentorship.threads
     assert GOAL in last_with(thread, "Welcome").content
-    await world.organiser.slash(world.general, "mentor status", member=world.bob)
+    await world.organiser.slash(world.general, "mentor-admin status", member=world.bob)
     await advance(env, DAY + 60)
     checkin = last_with(thread, "Check-in time")
     await world.bob.click(checkin, label="Need help")
@@ -229,7 +229,9 @@ async def carol_reads(world: World) -> list[str]:
         result = await world.carol.slash(world.general, name, **options)
         replies.append(text_of(result))
     for member in (world.bob, world.alice, world.mentor):
-        result = await world.carol.slash(world.general, "mentor status", member=member)
+        result = await world.carol.slash(
+            world.general, "mentor-admin status", member=member
+        )
         replies.append(text_of(result))
     return replies
 
@@ -274,8 +276,11 @@ async def test_another_mentor_never_sees_the_pairs_goal_or_feedback(
     )
     replies = [text_of(await mentor2.slash(world.general, "mentor-tools queue"))]
     await end_with_feedback(world, thread)
+    show_to_everyone(world, "mentor-admin")  # hidden from mentors; the bot refuses too
     for member in (world.bob, world.mentor):
-        result = await mentor2.slash(world.general, "mentor status", member=member)
+        result = await mentor2.slash(
+            world.general, "mentor-admin status", member=member
+        )
         replies.append(text_of(result))
     # mentor2 sees the open request in the queue, but not its goal.
     assert "Request #2" in replies[0]
@@ -296,7 +301,7 @@ async def test_the_pair_and_organisers_do_see_them(
     for member in (world.bob, world.mentor, world.organiser):
         assert leaks(everything_seen_by(simcord_env, member), (GOAL,)), member
     status = await world.organiser.slash(
-        world.general, "mentor status", member=world.alice
+        world.general, "mentor-admin status", member=world.alice
     )
     assert OPEN_GOAL in text_of(status)
     listed = await world.reviewer.slash(

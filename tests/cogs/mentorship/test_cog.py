@@ -526,14 +526,16 @@ async def test_goal_stays_private_from_a_third_member(
     _request_id, thread = await paired(world)
     with pytest.raises(simcord.SetupError):
         thread.history(viewer=world.carol)
-    status = await world.carol.slash(world.general, "mentor status", member=world.alice)
+    testing.show_to_everyone(world, "mentor-admin")  # hidden; the bot refuses too
+    status = await world.carol.slash(
+        world.general, "mentor-admin status", member=world.alice
+    )
     assert GOAL not in text_of(status)
     assert "organiser role" in text_of(status)
-    testing.show_to_everyone(world, "mentor-admin")  # hidden; the bot refuses too
     stats = await world.carol.slash(world.general, "mentor-admin stats")
     assert "organiser role" in text_of(stats)
     organiser_view = await world.organiser.slash(
-        world.general, "mentor status", member=world.alice
+        world.general, "mentor-admin status", member=world.alice
     )
     assert GOAL in text_of(organiser_view)
     assert organiser_view.ephemeral

@@ -80,7 +80,7 @@ async def add_caretaker(
     extra = {"github": github} if github else {}
     await world.organiser.slash(
         world.general,
-        "ext caretaker-add",
+        "ext-admin caretaker-add",
         name=name,
         member=member,
         role=role,
@@ -94,7 +94,7 @@ async def ghost_goes_quiet(env: simcord.Env, world: World, fake: FakeApis) -> No
     refresh that sees it asks ghost whether they are still in."""
     for member, handle in ((world.helper, "davidism"), (world.mentor, "ghost")):
         await add_caretaker(world, member, github=handle)
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     bot = env.bot
     assert isinstance(bot, PalletsBot)
     await bot.db.execute("UPDATE ext_caretakers SET since = since - 200 * 86400")
@@ -102,7 +102,7 @@ async def ghost_goes_quiet(env: simcord.Env, world: World, fake: FakeApis) -> No
         FakeCommit("davidism", START, "Fix"),
         FakeCommit("pgjones", START, "Docs"),
     ]
-    await world.organiser.slash(world.general, "ext refresh", name="Flask-Mail")
+    await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
 
 
 def text_of(result: simcord.InteractionResult) -> str:

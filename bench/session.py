@@ -948,7 +948,8 @@ class MentorSession(Session):
         for _ in range(self.runs):
             forget_views(bot)
             timed = await self.timed(
-                recorder, lambda: world.mentor.slash(world.general, "mentor-tools queue")
+                recorder,
+                lambda: world.mentor.slash(world.general, "mentor-tools queue"),
             )
             if timed is not None:
                 samples.append(timed[0])

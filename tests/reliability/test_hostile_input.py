@@ -957,7 +957,7 @@ async def test_a_superscript_digit_in_a_series_is_refused(
 async def test_a_project_name_made_of_links_is_shown_as_typed_in_a_refusal(
     world: World, _hooks: Scene
 ) -> None:
-    """The same in /contribute labels: an unknown project came back as links."""
+    """The same in /contribute-admin labels: an unknown project came back as links."""
     scene = light_scene(world, _hooks)
     name = ("[click](https://example.com)" * 4)[:STRING_OPTION_LIMIT]
     result = await judge(
@@ -966,7 +966,7 @@ async def test_a_project_name_made_of_links_is_shown_as_typed_in_a_refusal(
         partial(
             world.admin.slash,
             world.general,
-            "contribute labels",
+            "contribute-admin labels",
             project=name,
             kind="help-wanted",
             labels="Flask",

@@ -45,10 +45,22 @@ def field_label(field: Field | str) -> str:
     return labels[Field(field)]
 
 
+#: The refusal details that are what the member typed, and how much of one is shown.
+TYPED = ("given", "text", "id", "reference")
+TYPED_SHOWN = 120
+
+
 @explains(Problem)
 def refusal(code: Problem, details: Mapping[str, object]) -> str:
     """The sentence for a refused request, answer or review."""
-    d = details
+    # What the member typed (a code, an amount, an id, a reference) is shown as
+    # typed, never as Markdown (a link, cut short or not).
+    d = {
+        key: quote(value, limit=TYPED_SHOWN)
+        if key in TYPED and isinstance(value, str)
+        else value
+        for key, value in details.items()
+    }
     match code:
         case Problem.UNKNOWN_CURRENCY:
             return _(

@@ -977,6 +977,26 @@ async def test_a_project_name_made_of_links_is_shown_as_typed_in_a_refusal(
     assert "](" not in (result.response.content or "")
 
 
+async def test_a_grant_reference_made_of_links_is_shown_as_typed_in_a_refusal(
+    world: World, _hooks: Scene
+) -> None:
+    """The same in /grant history: an unknown request came back as a link."""
+    scene = light_scene(world, _hooks)
+    result = await judge(
+        scene,
+        "history of a request made of links",
+        partial(
+            world.admin.slash,
+            world.general,
+            "grant history",
+            id="[click](https://example.com),,,",
+        ),
+    )
+    assert result is not None and result.response is not None
+    assert "click" in (result.response.content or "")
+    assert "](" not in (result.response.content or "")
+
+
 async def test_a_series_name_made_of_links_is_shown_as_typed_in_a_refusal(
     world: World, _hooks: Scene
 ) -> None:

@@ -11,8 +11,8 @@ while the version is the same:
   line, another process), so a member's removed content, a new event or a changed
   setting shows on the next request;
 - the minute of the clock, so what has ended leaves "upcoming" within a minute;
-- what the caller adds from Discord's side (the server's name, whether the questions
-  forum is public) and the registries' generations (a job loaded or unloaded).
+- what the caller adds from Discord's side (the server's name and vanity invite,
+  whether the questions forum is public) and the registries' generations (a job loaded or unloaded).
 
 The version is read before rendering: a change that lands during a render makes the
 next request render again, never serves older data as newer. Readers asking for the

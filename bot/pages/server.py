@@ -117,6 +117,7 @@ async def render_page(
         await cache.data_version(bot.db),
         cache.minute(),
         guild.name,
+        guild.vanity_url_code,
         forum is not None and readable_by_everyone(bot, guild_id, forum),
         bot.pages.generation,
         bot.calendar_sources.generation,

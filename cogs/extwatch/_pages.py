@@ -232,6 +232,10 @@ def needs_caretakers_label() -> str:
     return _("needs caretakers")
 
 
+def enough_caretakers_label() -> str:
+    return _("enough caretakers again")
+
+
 # -- the pages ---------------------------------------------------------------------------
 def _alternates(request: PageRequest) -> tuple[tuple[str, str, str], ...]:
     return (
@@ -271,15 +275,29 @@ async def extension_page(engine: ExtWatchEngine, request: PageRequest) -> Html |
     )
     names = tuple(agreed[p.user_id] for p in people if p.user_id in agreed)
     shown = _shown(item, cache, engine, now_ts(), people, names)
-    changes = await history.of_package(
-        engine.db, request.guild_id, item.package, HISTORY_ENTRIES
+    changes = [
+        _change(change)
+        for change in await history.of_package(
+            engine.db, request.guild_id, item.package, HISTORY_ENTRIES
+        )
+    ]
+    changes += map(
+        _caretakers_change,
+        await q.alert_changes(
+            engine.db,
+            request.guild_id,
+            Flag.NEEDS_CARETAKERS.value,
+            HISTORY_ENTRIES,
+            item.package,
+        ),
     )
+    changes.sort(key=lambda change: change.changed, reverse=True)
     return Html(
         f"{NAME}/extension.html",
         item.display_name,
         {
             "extension": shown,
-            "history": [_change(change) for change in changes],
+            "history": changes[:HISTORY_ENTRIES],
             "back": request.url(NAME),
             "minimum": engine.policy(item).minimum,
             "invite": _invite(engine, request.guild_id),
@@ -312,6 +330,21 @@ def _change(change: history.StatusChange) -> ShownChange:
         ),
         reasons=tuple(render.reason_text(r) for r in change.reasons),
         changed=from_ts(change.changed_at),
+    )
+
+
+def _caretakers_change(alert: q.AlertChange) -> ShownChange:
+    """Needing caretakers, or having enough again, as a line of the history."""
+    if alert.cleared:
+        return ShownChange(
+            "healthy", enough_caretakers_label(), "", (), from_ts(alert.at)
+        )
+    return ShownChange(
+        Flag.NEEDS_CARETAKERS.value,
+        needs_caretakers_label(),
+        "",
+        (caretakers_text(alert.detail, named=False),),
+        from_ts(alert.at),
     )
 
 

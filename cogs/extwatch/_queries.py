@@ -484,18 +484,21 @@ class AlertChange:
 
 
 async def alert_changes(
-    db: Database, guild_id: int, flag: str, limit: int
+    db: Database, guild_id: int, flag: str, limit: int, package: str | None = None
 ) -> list[AlertChange]:
-    """The latest alerts for ``flag`` raised or cleared, newest first. An alert of
-    the first assessment (the baseline, never announced) counts only when cleared."""
+    """The latest alerts for ``flag`` raised or cleared, newest first, of every
+    extension or of ``package``. An alert of the first assessment (the baseline,
+    never announced) counts only when cleared."""
+    one = " AND package = ?" if package is not None else ""
+    args = (guild_id, flag) + ((package,) if package is not None else ())
     rows = await db.fetchall(
         "SELECT id, package, detail, raised_at AS at, 0 AS cleared FROM ext_alerts "
-        "WHERE guild_id = ? AND flag = ? AND announced = 1 "
+        f"WHERE guild_id = ? AND flag = ?{one} AND announced = 1 "
         "UNION ALL "
         "SELECT id, package, detail, cleared_at AS at, 1 AS cleared FROM ext_alerts "
-        "WHERE guild_id = ? AND flag = ? AND cleared_at IS NOT NULL "
-        "ORDER BY at DESC, id DESC LIMIT ?",
-        (guild_id, flag, guild_id, flag, limit),
+        f"WHERE guild_id = ? AND flag = ?{one} AND cleared_at IS NOT NULL "
+        "ORDER BY at DESC, id DESC, cleared DESC LIMIT ?",
+        (*args, *args, limit),
     )
     return [
         AlertChange(

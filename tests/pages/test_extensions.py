@@ -258,6 +258,7 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
 ) -> None:
     await world.admin.slash(world.general, "setup pages", enabled=True)
     await check_extensions(world)  # the first check: Flask-Mail has nobody
+    await simcord_env.advance_time(3600)
     root = f"/{world.guild.id}/extensions"
     feed_path = f"/{world.guild.id}/extensions.atom"
 
@@ -335,6 +336,18 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
     assert mail["needs_caretakers"] is True
     assert mail["needs_caretakers_reason"].startswith(reason)
     assert mail["volunteer"] == "/ext volunteer name:Flask-Mail"
+    history = page.text.split('id="history-heading"')[1]
+    lines = [
+        " ".join(re.sub(r"<[^>]+>", "", line).split()).split(": ", 1)[1]
+        for line in re.findall(r"<li>(.*?)</li>", history, re.S)
+    ]
+    assert lines == [  # newest first, with the status recorded an hour before
+        f"needs caretakers ({reason} for 6 months)",
+        "enough caretakers again",
+        "needs caretakers (it needs caretakers: 1 active of the 2 it should have)",
+        "enough caretakers again",
+        "healthy",
+    ]
     for text in (page.text, data, feed, (await get(simcord_env, root)).text):
         assert "ghost" not in text and "maya" not in text
         assert str(world.mentor.id) not in text
@@ -343,6 +356,8 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
     guild = bot_of(simcord_env).get_guild(world.guild.id)
     assert guild is not None
     guild.vanity_url_code = "pallets"  # simcord's gateway never sends one
+    page = await get(simcord_env, root + "/flask-mail")  # kept since the last read
+    assert 'href="https://discord.gg/pallets"' in page.text
     french = await get(simcord_env, root + "/flask-mail?lang=fr")
     assert ">needs caretakers<" not in french.text
     assert "<code>/ext volunteer name:Flask-Mail</code>" in french.text

@@ -195,8 +195,12 @@ def default_keywords(package: str, display_name: str) -> tuple[str, ...]:
 
 
 # -- what the risks say -------------------------------------------------------------------
-def risk_text(risk: Risk) -> str:
-    """A risk in words, in the current language (for notes and alerts)."""
+def risk_text(risk: Risk, *, named: bool = False) -> str:
+    """A risk in words, in the current language (for notes and alerts).
+
+    A caretaker who went quiet is named only with ``named`` (the roster of
+    ``/ext status``, which lists each caretaker's activity anyway): public posts,
+    followers' messages and notes under questions say how many, not who."""
     detail = risk.detail
     match risk.flag:
         case Flag.VULNERABLE:
@@ -224,7 +228,7 @@ def risk_text(risk: Risk) -> str:
                 months=months,
             )
         case Flag.NEEDS_CARETAKERS:
-            return caretakers_text(detail)
+            return caretakers_text(detail, named=named)
 
 
 def caretakers_text(detail: Mapping[str, Any], *, named: bool = True) -> str:

@@ -568,7 +568,9 @@ def stewardship_fields(embed: discord.Embed, steward: Stewardship, now: int) -> 
         )
     if steward.risk is not None:
         embed.add_field(
-            name=_("Needs caretakers"), value=risk_text(steward.risk), inline=False
+            name=_("Needs caretakers"),
+            value=risk_text(steward.risk, named=True),
+            inline=False,
         )
     if steward.adoption is not None and steward.adoption.state == "open":
         embed.add_field(

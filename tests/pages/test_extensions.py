@@ -323,7 +323,7 @@ async def test_an_extension_short_of_caretakers_asks_for_help_and_names_nobody(
     )
     await world.organiser.slash(world.general, "ext-admin refresh", name="Flask-Mail")
     alerts = await q.open_alerts(db, world.guild.id, "flask-mail")
-    assert [a.detail.get("who") for a in alerts] == ["ghost"]  # Discord names them
+    assert [a.detail.get("who") for a in alerts] == ["ghost"]  # /ext status names them
 
     page = await get(simcord_env, root + "/flask-mail")
     data = (await get(simcord_env, root + ".json")).text

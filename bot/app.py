@@ -17,6 +17,7 @@ from discord.ext import commands
 
 import cogs
 from bot import backups
+from bot import creates
 from bot import happenings
 from bot import i18n
 from bot import logs
@@ -98,6 +99,9 @@ class PalletsBot(commands.Bot):
         # filtered out of the log.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        # A thread or event Discord made but answered 5xx must reach the outbox,
+        # not be made again by discord.py's own retry (see bot.creates).
+        options.setdefault("http_trace", creates.once_only())
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),

@@ -57,6 +57,7 @@ class FakeDiscord:
     events: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     _made: int = 0
+    _nonces: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def posts(self, suffix: str) -> int:
         return sum(1 for m, p in self.requests if m == "POST" and p.endswith(suffix))
@@ -119,6 +120,10 @@ class FakeDiscord:
 
     async def _message(self, request: web.Request) -> web.Response:
         body = await request.json()
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        if nonce in self._nonces:
+            # Discord, within its nonce window: the first message is the answer.
+            return _json(self._nonces[nonce])
         message = {
             "id": self._id(),
             "channel_id": request.match_info["channel"],
@@ -136,6 +141,8 @@ class FakeDiscord:
             "type": 0,
         }
         self.messages.append(message)
+        if nonce is not None:
+            self._nonces[nonce] = message
         return self._answer(message)
 
     async def _active(self, request: web.Request) -> web.Response:
@@ -357,7 +364,23 @@ async def test_other_requests_keep_discord_pys_retry(
     )
     assert data["content"] == "hello"
     assert discord_server.posts("/messages") == 2
+    assert len(discord_server.messages) == 1
     assert waits == [1]
+
+
+async def test_a_log_notice_answered_502_is_posted_once(
+    discord_server: FakeDiscord, waits: list[float], bot: PalletsBot
+) -> None:
+    """A message sent by one call, not through the outbox (a notice, the start-here
+    message): discord.py gives every message a random nonce with
+    ``enforce_nonce``, so its own quick repeat is answered with the first."""
+    await bot.guild_config.update(GUILD_ID, log_channel_id=CHANNEL_ID)
+    discord_server.lose = [502]
+    assert await bot.notices.post(GUILD_ID, "the grants channel is gone")
+    assert discord_server.posts("/messages") == 2
+    assert [m["content"] for m in discord_server.messages] == [
+        "the grants channel is gone"
+    ]
 
 
 def test_the_creates_are_recognised_under_any_base() -> None:

@@ -69,15 +69,17 @@ class FakeDiscord:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._log])
-        app.router.add_get("/api/v10/users/@me", self._me)
-        app.router.add_post("/api/v10/channels/{channel}/threads", self._thread)
-        app.router.add_post(
-            "/api/v10/channels/{channel}/messages/{message}/threads", self._thread
-        )
-        app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
-        app.router.add_get("/api/v10/guilds/{guild}/threads/active", self._active)
-        app.router.add_post("/api/v10/guilds/{guild}/scheduled-events", self._event)
-        app.router.add_get("/api/v10/guilds/{guild}/scheduled-events", self._events)
+        routes = [
+            ("GET", "/users/@me", self._me),
+            ("POST", "/channels/{channel}/threads", self._thread),
+            ("POST", "/channels/{channel}/messages/{message}/threads", self._thread),
+            ("POST", "/channels/{channel}/messages", self._message),
+            ("GET", "/guilds/{guild}/threads/active", self._active),
+            ("POST", "/guilds/{guild}/scheduled-events", self._event),
+            ("GET", "/guilds/{guild}/scheduled-events", self._events),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, "/api/v10" + path, handler)
         return app
 
     @web.middleware

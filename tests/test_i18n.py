@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,6 +139,40 @@ async def test_translator_localises_names_and_refuses_invalid_ones(
         )
         is None
     )
+
+
+async def test_the_translator_lets_the_loop_run_during_a_long_sync(
+    locale_dir: Path,
+) -> None:
+    # The command sync translates thousands of strings in a row; other work (a
+    # member's click, the gateway) gets turns in between, and every answer is the
+    # same as when asked one at a time.
+    translator = i18n.BabelTranslator()
+    name: Any = app_commands.TranslationContext(
+        app_commands.TranslationContextLocation.command_name,
+        None,  # type: ignore[call-overload]  # the translator reads only the location
+    )
+    turns = 0
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    started = turns
+    asked = 5 * i18n.BabelTranslator.YIELD_EVERY
+    answers = [
+        await translator.translate(
+            app_commands.locale_str("setup"), discord.Locale.french, name
+        )
+        for _ in range(asked)
+    ]
+    other.cancel()
+    assert answers == ["configuration"] * asked
+    assert turns - started >= 5
 
 
 async def test_a_french_member_sees_french_and_a_japanese_member_english(

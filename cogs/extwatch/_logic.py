@@ -8,6 +8,7 @@ into a status with its reasons. Reasons are codes with values, and refusals are
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -381,6 +382,7 @@ def core_requirements(requires_dist: Iterable[str]) -> dict[str, str]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)
 def accepts_major(spec: str, major: int) -> bool | None:
     """Whether some final release ``major.x.y`` satisfies the specifier ``spec``.
 
@@ -388,17 +390,17 @@ def accepts_major(spec: str, major: int) -> bool | None:
     The releases tried are a grid of ``major.minor.patch`` plus every version the
     specifier names in that major and the release after it, so boundaries such as
     ``>3.0.1`` or ``!=3.1.0`` are decided right.
+
+    Remembered: the refresh asks it for every package, mostly with the same few
+    specifiers, and the grid alone is 450 versions (tens of milliseconds of the
+    event loop each time when it was built afresh).
     """
     try:
         specifier = SpecifierSet(spec)
     except InvalidSpecifier:
         return None
     # A list, not a set: "3.0" equals "3.0.0", but "===3.0" compares the spelling.
-    candidates = [
-        Version(f"{major}.{minor}.{patch}")
-        for minor in range(30)
-        for patch in range(15)
-    ]
+    candidates = list(_release_grid(major))
     for clause in specifier:
         try:
             named = Version(clause.version.removesuffix(".*"))
@@ -411,6 +413,14 @@ def accepts_major(spec: str, major: int) -> bool | None:
                 Version(".".join(map(str, (*release[:-1], release[-1] + 1))))
             )
     return any(specifier.contains(version, prereleases=False) for version in candidates)
+
+
+@functools.cache
+def _release_grid(major: int) -> tuple[Version, ...]:
+    """``major.minor.patch`` for 30 minors and 15 patches (versions are immutable)."""
+    return tuple(
+        Version(f"{major}.{minor}.{patch}") for minor in range(30) for patch in range(15)
+    )
 
 
 def _dict(value: object, what: str) -> dict[str, Any]:

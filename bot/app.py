@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import pkgutil
 import sys
@@ -165,6 +166,11 @@ class PalletsBot(commands.Bot):
             self.web = WebServer(self)
             await self.web.start()
         self._recovery = asyncio.create_task(self._recover_when_ready())
+        # What start-up built (modules, cogs, the command tree, catalogues) lives as
+        # long as the bot: out of the cyclic collector's sight, a full collection
+        # walks only what was made since, a few milliseconds instead of a pause of
+        # 100 to 300 ms in the event loop. Handed back when the bot stops.
+        gc.freeze()
 
     async def _recover_when_ready(self) -> None:
         await self.wait_until_ready()
@@ -192,6 +198,7 @@ class PalletsBot(commands.Bot):
         await self.scheduler.shutdown()
         await self.github.close()
         await self.db.close()
+        gc.unfreeze()
 
     async def close(self) -> None:
         try:

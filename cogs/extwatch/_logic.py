@@ -419,7 +419,9 @@ def accepts_major(spec: str, major: int) -> bool | None:
 def _release_grid(major: int) -> tuple[Version, ...]:
     """``major.minor.patch`` for 30 minors and 15 patches (versions are immutable)."""
     return tuple(
-        Version(f"{major}.{minor}.{patch}") for minor in range(30) for patch in range(15)
+        Version(f"{major}.{minor}.{patch}")
+        for minor in range(30)
+        for patch in range(15)
     )
 
 

@@ -910,9 +910,7 @@ class TriageEngine:
             if channel_id is None or settings.channel(Channel.QUESTIONS) is None:
                 return
             row = await q.digest_row(self.db, guild_id)
-            news = await self.news(guild_id, row, now)
-            since = row.last_at if row.last_at is not None else now - logic.DAY
-            digest = await self.digest(guild_id, now, since, first=row.last_at is None)
+            news, digest = await q.digest_reads(self.db, guild_id, now, row)
             if digest.empty if row.last_at is None else not news.anything:
                 # Nothing changed since the last digest: a copy of it helps nobody.
                 log.info("no digest for guild %s: nothing changed", guild_id)
@@ -933,41 +931,3 @@ class TriageEngine:
                 from_ts(next_due),
                 guild_id=guild_id,
             )
-
-    async def news(self, guild_id: int, row: q.DigestRow, now: int) -> logic.DigestNews:
-        """What changed since the last digest (counted in SQL, never loaded)."""
-        unanswered = await q.unanswered_count(self.db, guild_id)
-        if row.last_at is None:
-            return logic.DigestNews(unanswered=unanswered)
-        since = row.last_at
-        crossed = 0
-        for after, until in logic.crossings(since, now):
-            crossed += await q.unanswered_created_between(
-                self.db, guild_id, after, until
-            )
-        _, new = await q.new_since(self.db, guild_id, since, limit=0)
-        return logic.DigestNews(
-            new=new,
-            solved=await q.solved_between(self.db, guild_id, since, now),
-            crossed=crossed,
-            unanswered=unanswered,
-            last_unanswered=row.last_unanswered,
-        )
-
-    async def digest(
-        self, guild_id: int, now: int, since: int, *, first: bool = False
-    ) -> logic.Digest:
-        """What the digest posted at ``now`` says, about what happened ``since``."""
-        new, new_total = await q.new_since(self.db, guild_id, since)
-        unanswered, unanswered_total = await q.unanswered_before(
-            self.db, guild_id, now - logic.UNANSWERED_AFTER
-        )
-        return logic.Digest(
-            new=new,
-            unanswered=unanswered,
-            new_total=new_total,
-            unanswered_total=unanswered_total,
-            solved=await q.solved_between(self.db, guild_id, since, now),
-            top_helpers=await q.top_helpers(self.db, guild_id, now - 7 * logic.DAY),
-            since=None if first else since,
-        )

@@ -10,10 +10,15 @@ from datetime import time
 from bot.db import Database
 from bot.db import record
 from bot.db import Row
+from cogs.triage._logic import crossings
+from cogs.triage._logic import DAY
+from cogs.triage._logic import Digest
 from cogs.triage._logic import DIGEST_LISTED
 from cogs.triage._logic import DigestItem
+from cogs.triage._logic import DigestNews
 from cogs.triage._logic import DigestSchedule
 from cogs.triage._logic import fts_phrase
+from cogs.triage._logic import UNANSWERED_AFTER
 
 _OPEN = "'open'"
 
@@ -510,6 +515,60 @@ async def unanswered_created_between(
     return int(await db.fetchval(UNANSWERED_CREATED_BETWEEN, (guild_id, after, until)))
 
 
+async def digest_reads(
+    db: Database, guild_id: int, now: int, row: DigestRow
+) -> tuple[DigestNews, Digest]:
+    """What changed since the last digest (``row``) and what the digest posted at
+    ``now`` says, read in one trip to SQLite's thread and
+    one snapshot of the database.
+
+    The same reads as :func:`new_since`, :func:`unanswered_before`,
+    :func:`solved_between`, :func:`top_helpers`, :func:`unanswered_count` and
+    :func:`unanswered_created_between`: a dozen hand-offs between the event loop
+    and the connection's thread became one.
+    """
+    last_at = row.last_at
+    since = last_at if last_at is not None else now - DAY
+    before = now - UNANSWERED_AFTER
+    windows = [] if last_at is None else crossings(last_at, now)
+    rows = await db.fetch_together(
+        (UNANSWERED_COUNT, (guild_id,)),
+        (NEW_SINCE, (guild_id, since, DIGEST_LISTED)),
+        (NEW_SINCE_COUNT, (guild_id, since)),
+        (UNANSWERED_BEFORE, (guild_id, before, DIGEST_LISTED)),
+        (UNANSWERED_BEFORE_COUNT, (guild_id, before)),
+        (SOLVED_BETWEEN, (guild_id, since, now)),
+        (TOP_HELPERS, (guild_id, now - 7 * DAY, TOP_HELPERS_LISTED)),
+        *(
+            (UNANSWERED_CREATED_BETWEEN, (guild_id, after, until))
+            for after, until in windows
+        ),
+    )
+    unanswered_now, new, new_total, waiting, waiting_total, solved, helpers = rows[:7]
+    unanswered = int(unanswered_now[0][0])
+    digest = Digest(
+        new=[DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in new],
+        unanswered=[
+            DigestItem(r["thread_id"], r["title"], r["created_at"]) for r in waiting
+        ],
+        new_total=int(new_total[0][0]),
+        unanswered_total=int(waiting_total[0][0]),
+        solved=int(solved[0][0]),
+        top_helpers=[(r["helper_id"], r["n"]) for r in helpers],
+        since=last_at,
+    )
+    if last_at is None:
+        return DigestNews(unanswered=unanswered), digest
+    news = DigestNews(
+        new=digest.new_total,
+        solved=digest.solved,
+        crossed=sum(int(crossed[0][0]) for crossed in rows[7:]),
+        unanswered=unanswered,
+        last_unanswered=row.last_unanswered,
+    )
+    return news, digest
+
+
 @dataclass(frozen=True, slots=True)
 class DigestRow:
     """A guild's digest schedule and what its last digest saw."""
@@ -571,8 +630,12 @@ TOP_HELPERS = (
 )
 
 
+#: Helpers named in the digest.
+TOP_HELPERS_LISTED = 5
+
+
 async def top_helpers(
-    db: Database, guild_id: int, since: int, limit: int = 5
+    db: Database, guild_id: int, since: int, limit: int = TOP_HELPERS_LISTED
 ) -> list[tuple[int, int]]:
     rows = await db.fetchall(TOP_HELPERS, (guild_id, since, limit))
     return [(r["helper_id"], r["n"]) for r in rows]

@@ -142,3 +142,50 @@ def test_index_upkeep_runs_daily_at_its_hour() -> None:
     assert logic.next_hour_ts(0, 4) == 4 * 3600
     assert logic.next_hour_ts(4 * 3600, 4) == DAY + 4 * 3600
     assert logic.next_hour_ts(DAY + 5 * 3600, 4) == 2 * DAY + 4 * 3600
+
+
+async def test_digest_reads_in_one_trip_what_each_query_reads(db: Database) -> None:
+    # Questions around every age threshold, some answered, some solved by helpers:
+    # one trip gives what the dozen separate reads gave.
+    now = 60 * DAY
+    last = now - 2 * DAY
+    for i in range(1, 41):
+        created = now - i * DAY // 2 - 7
+        await ask(db, i, f"question {i}", "", created)
+        if i % 3 == 0:
+            await q.record_reply(db, i, 99, created + 60)
+        if i % 4 == 0:
+            await solve(db, i, "pin it", min(created + DAY, now - 1))
+    row = q.DigestRow(logic.DigestSchedule(timezone=""), last, 17)
+    news, digest = await q.digest_reads(db, GUILD, now, row)
+    new, new_total = await q.new_since(db, GUILD, last)
+    waiting, waiting_total = await q.unanswered_before(
+        db, GUILD, now - logic.UNANSWERED_AFTER
+    )
+    solved = await q.solved_between(db, GUILD, last, now)
+    crossed = 0
+    for after, until in logic.crossings(last, now):
+        crossed += await q.unanswered_created_between(db, GUILD, after, until)
+    assert crossed > 0 and new_total > 0 and solved > 0 and waiting_total > 10
+    assert digest == logic.Digest(
+        new=new,
+        unanswered=waiting,
+        new_total=new_total,
+        unanswered_total=waiting_total,
+        solved=solved,
+        top_helpers=await q.top_helpers(db, GUILD, now - 7 * DAY),
+        since=last,
+    )
+    assert news == logic.DigestNews(
+        new=new_total,
+        solved=solved,
+        crossed=crossed,
+        unanswered=await q.unanswered_count(db, GUILD),
+        last_unanswered=17,
+    )
+    # The first digest: the last day, and no news to compare with.
+    first = q.DigestRow(logic.DigestSchedule(timezone=""), None, None)
+    news, digest = await q.digest_reads(db, GUILD, now, first)
+    assert digest.since is None
+    assert digest.new_total == (await q.new_since(db, GUILD, now - DAY))[1]
+    assert news == logic.DigestNews(unanswered=await q.unanswered_count(db, GUILD))

@@ -113,14 +113,18 @@ def test_public_posts_use_the_guild_language(locale_dir: Path) -> None:
             assert i18n._("not set") == "non défini"
 
 
+def command_name_context() -> Any:
+    return app_commands.TranslationContext(
+        app_commands.TranslationContextLocation.command_name,
+        None,  # type: ignore[call-overload]  # the translator reads only the location
+    )
+
+
 async def test_translator_localises_names_and_refuses_invalid_ones(
     locale_dir: Path,
 ) -> None:
     translator = i18n.BabelTranslator()
-    name: Any = app_commands.TranslationContext(
-        app_commands.TranslationContextLocation.command_name,
-        None,  # type: ignore[call-overload]  # the translator reads only the location
-    )
+    name = command_name_context()
     assert (
         await translator.translate(
             app_commands.locale_str("setup"), discord.Locale.french, name
@@ -148,10 +152,7 @@ async def test_the_translator_lets_the_loop_run_during_a_long_sync(
     # member's click, the gateway) gets turns in between, and every answer is the
     # same as when asked one at a time.
     translator = i18n.BabelTranslator()
-    name: Any = app_commands.TranslationContext(
-        app_commands.TranslationContextLocation.command_name,
-        None,  # type: ignore[call-overload]  # the translator reads only the location
-    )
+    name = command_name_context()
     turns = 0
 
     async def other_work() -> None:

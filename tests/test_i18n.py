@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.devtools.testing import World
 from bot.i18n import compile_po
 from bot.i18n import NAME_CONTEXT
 from bot.paths import LOCALE_DIR
+from tests.loop_turns import other_work
 
 
 def write_catalog(
@@ -153,27 +153,18 @@ async def test_the_translator_lets_the_loop_run_during_a_long_sync(
     # same as when asked one at a time.
     translator = i18n.BabelTranslator()
     name = command_name_context()
-    turns = 0
-
-    async def other_work() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    other = asyncio.create_task(other_work())
-    await asyncio.sleep(0)
-    started = turns
     asked = 5 * i18n.BabelTranslator.YIELD_EVERY
-    answers = [
-        await translator.translate(
-            app_commands.locale_str("setup"), discord.Locale.french, name
-        )
-        for _ in range(asked)
-    ]
-    other.cancel()
+    async with other_work() as turns:
+        started = turns.count
+        answers = [
+            await translator.translate(
+                app_commands.locale_str("setup"), discord.Locale.french, name
+            )
+            for _ in range(asked)
+        ]
+        ended = turns.count
     assert answers == ["configuration"] * asked
-    assert turns - started >= 5
+    assert ended - started >= 5
 
 
 async def test_a_french_member_sees_french_and_a_japanese_member_english(

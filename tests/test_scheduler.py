@@ -7,6 +7,7 @@ keeps CI quick; the benchmark's size is 1000).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from datetime import datetime
@@ -24,6 +25,7 @@ from bot import create_bot
 from bot import PalletsBot
 from bot import Settings
 from bot.app import ShardedPalletsBot
+from bot.clock import now_ts
 from bot.clock import utcnow
 from bot.db import Database
 from bot.devtools.testing import build_world
@@ -33,8 +35,11 @@ from bot.outbox import nonce_for
 from bot.scheduler import backoff
 from bot.scheduler import HOT_SQL
 from bot.scheduler import Job
+from bot.scheduler import LOOP_STEP
 from bot.scheduler import MAX_ATTEMPTS
+from bot.scheduler import Scheduler
 from bot.scheduler import WORKERS
+from tests.loop_turns import other_work
 
 KIND = "test.ping"
 
@@ -351,6 +356,86 @@ async def test_restart_with_a_thousand_far_jobs_arms_none_of_them(
         "SELECT count(*) FROM jobs WHERE kind = ? AND state = 'pending'", (KIND,)
     )
     assert pending == 1000
+
+
+async def bulk_jobs(db: Database, dues: list[int], catch_up: int = 3600) -> None:
+    await db.executemany(
+        "INSERT INTO jobs (key, kind, guild_id, due_at, catch_up_seconds, payload, "
+        "created_at) VALUES (?, ?, NULL, ?, ?, '{}', 0)",
+        [(f"bulk{n}", KIND, due, catch_up) for n, due in enumerate(dues)],
+    )
+
+
+async def test_arming_a_full_window_gives_the_loop_turns_and_keeps_newer_triggers(
+    db: Database,
+) -> None:
+    # Jobs due within the hour are armed at start-up a step at a time, other work
+    # running in between; one moved (and armed again, as schedule() does) while
+    # the window is armed keeps its new time.
+    scheduler = Scheduler(db, default_catch_up=timedelta(hours=1))
+
+    async def nothing(job: Job) -> None:
+        del job
+
+    scheduler.register(KIND, nothing)
+    now = now_ts()
+    count = 3 * LOOP_STEP + 7
+    await bulk_jobs(db, [now + 600 + n for n in range(count)])
+    last = await db.fetchval("SELECT max(id) FROM jobs")
+    moved_to = now + 3000
+    await scheduler.start()
+    armed_at: list[int] = []
+    arm = scheduler._arm
+    async with other_work() as turns:
+
+        def arm_and_move(job_id: int, due_at: int) -> None:
+            first = not armed_at
+            armed_at.append(turns.count)
+            arm(job_id, due_at)
+            if first:
+                scheduler._track(last, moved_to)
+
+        scheduler._arm = arm_and_move  # type: ignore[method-assign]
+        try:
+            await scheduler.recover()
+        finally:
+            assert scheduler._aps is not None
+            trigger = scheduler._aps.get_job(str(last))
+            armed = scheduler.armed
+            await scheduler.shutdown()
+    assert armed == count
+    assert trigger is not None
+    assert int(trigger.trigger.run_date.timestamp()) == moved_to
+    assert armed_at[-1] - armed_at[0] >= 3
+
+
+async def test_logging_many_missed_jobs_gives_the_loop_turns(db: Database) -> None:
+    scheduler = Scheduler(db, default_catch_up=timedelta(hours=1))
+    count = 3 * LOOP_STEP + 7
+    await bulk_jobs(db, [now_ts() - 7200 - n for n in range(count)], catch_up=60)
+    await scheduler.start()
+    async with other_work() as turns:
+
+        class Noting(logging.Handler):
+            def __init__(self) -> None:
+                super().__init__(logging.WARNING)
+                self.seen: list[int] = []
+
+            def emit(self, record: logging.LogRecord) -> None:
+                if "missed by" in record.getMessage():
+                    self.seen.append(turns.count)
+
+        noting = Noting()
+        logger = logging.getLogger("bot.scheduler")
+        logger.addHandler(noting)
+        try:
+            await scheduler.recover()
+        finally:
+            logger.removeHandler(noting)
+            await scheduler.shutdown()
+    assert scheduler.stats.missed[KIND] == count
+    assert len(noting.seen) == count
+    assert noting.seen[-1] - noting.seen[0] >= 3
 
 
 # -- catching up after downtime (issue #10 and #11) ------------------------------------

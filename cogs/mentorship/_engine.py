@@ -13,6 +13,7 @@ function here: ``checkin_key``, ``digest_key``, ``welcome_key``...
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import weakref
@@ -544,7 +545,8 @@ class MentorshipEngine:
         except discord.HTTPException:
             current = await q.pairing(self.db, pairing.id)
             if current is None or current.thread_id is None:
-                await self.bot.scheduler.cancel(space_key(pairing.id))
+                # The job stays: Discord may have made the thread all the same,
+                # and the job deletes it once the outbox has found it.
                 await q.undo_claim(self.db, pairing, now_ts())
                 raise
             # The pair has its thread: the job adds whoever is missing and
@@ -566,12 +568,32 @@ class MentorshipEngine:
     async def run_space(self, job: Job) -> None:
         """Finish the space of a pairing whose claim did not (see :meth:`make_pair`)."""
         pairing = await q.pairing(self.db, int(job.payload["pairing"]))
-        if pairing is None or pairing.state != "active":
+        if pairing is None:
+            return
+        if pairing.state != "active":
+            if pairing.thread_id is None:
+                await self._drop_lost_thread(pairing)
             return
         request = await q.request(self.db, pairing.guild_id, pairing.request_id)
         assert request is not None
         channel = await self.mentorship_channel(pairing.guild_id)
         await self.open_pair_space(channel, pairing, request)
+
+    async def _drop_lost_thread(self, pairing: Pairing) -> None:
+        """Delete the thread a pairing ended without (a claim undone because its
+        thread's answer was lost and could not be looked for): if Discord made it,
+        it holds only the bot, as members are added once it is recorded."""
+        key = thread_key(pairing.id)
+        found = await self.bot.outbox.reconcile(key)
+        if found is None or found.message_id is None:
+            return  # never made (or nothing to be sure of)
+        with contextlib.suppress(discord.NotFound):
+            await self.bot.http.delete_channel(
+                found.message_id, reason="its mentoring claim was undone"
+            )
+        log.info(
+            "pairing %s: deleted thread %s no pair got", pairing.id, found.message_id
+        )
 
     async def open_pair_space(
         self, channel: discord.TextChannel, pairing: Pairing, request: MentorRequest

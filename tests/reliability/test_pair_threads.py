@@ -137,8 +137,9 @@ async def test_a_claim_that_cannot_find_its_lost_thread_is_undone_and_claimed_ag
     simcord_env: simcord.Env, world: World, discord_fidelity: Fidelity
 ) -> None:
     """The thread is made but its answer lost, and looking for it fails too: the
-    claim is undone (the mentor is told), and the thread the outbox later finds
-    belongs to no pairing; a new claim makes its own thread, welcomed once."""
+    claim is undone (the mentor is told); the claim's job later finds that thread,
+    which holds only the bot, and deletes it. A new claim makes its own thread,
+    welcomed once, and no thread is left that belongs to no pairing."""
     await make_profile(world, world.mentor)
     request_id = await make_request(world, world.alice)
     discord_fidelity.lose_answers("POST", threads_path(world))
@@ -174,6 +175,13 @@ async def test_a_claim_that_cannot_find_its_lost_thread_is_undone_and_claimed_ag
     ]
     assert len(welcomes) == 1
     assert pairing_id == 2
+    await assert_one_space_per_pairing(simcord_env, world)
+    deleted = [
+        e
+        for e in simcord_env.http_requests
+        if e.method == "DELETE" and e.path.startswith("/channels/")
+    ]
+    assert len(deleted) == 1
 
 
 @pytest.mark.parametrize("downtime", [0, HOUR])

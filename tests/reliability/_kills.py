@@ -120,8 +120,10 @@ class Killer:
     lost: int = 0
     landed_at: Counter[tuple[str, str]] = field(default_factory=Counter)
     disturbed: Counter[tuple[str, int]] = field(default_factory=Counter)
-    #: HTTP clients of killed bots: their requests never reach Discord.
-    dead_clients: set[int] = field(default_factory=set)
+    #: HTTP clients of killed bots: their requests never reach Discord. Held, not
+    #: their ids: a freed client's id can be reused by the next bot's client, whose
+    #: requests (its login) would then park forever.
+    dead_clients: list[Any] = field(default_factory=list)
 
     def arm(self, point: Point) -> None:
         self.armed, self.seen = point, 0
@@ -145,7 +147,7 @@ class Killer:
         self.dead = True
         self.landed += 1
         self.landed_at[kind, step] += 1
-        self.dead_clients.add(id(client))
+        self.dead_clients.append(client)
         return True
 
 
@@ -159,7 +161,7 @@ def install_wire(killer: Killer, monkeypatch: Any) -> None:
     original = sim_client.FakeHTTPClient.request
 
     async def request(self: Any, route: Any, **kwargs: Any) -> Any:
-        if id(self) in killer.dead_clients:
+        if any(self is dead for dead in killer.dead_clients):
             await park()
         ident = identify(route, kwargs)
         if ident is not None and killer.at(*ident, "before", self):

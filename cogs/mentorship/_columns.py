@@ -9,6 +9,8 @@ takes a tenth of a second, so the engine imports this module once the bot is rea
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,6 +32,10 @@ _MASK_BITS = 63
 #: topic overlap above timezone closeness (0 to 720, 10 bits) above a shared language.
 _OVERLAP_SHIFT = 11
 _CLOSENESS_SHIFT = 1
+#: The longest wait a rank tells apart (68 years): longer ones tie.
+_WAIT_CAP = 2**31 - 1
+#: Versions of every queue index: a request added anywhere takes the next one.
+_VERSIONS = itertools.count(1)
 
 
 class _Codes:
@@ -163,11 +169,19 @@ class QueueIndex:
     caller yields between); later changes come with :meth:`put` and :meth:`discard`.
     New requests wait in a small buffer until the next ranking; removed ones keep
     their row (as profile 0) until they are a large share of the rows.
+
+    A ranking can be kept and used again while :meth:`moment` stays the same: only
+    removals happened since, which leave the others' order as it was.
     """
 
     def __init__(self) -> None:
         #: The last change of the queue this index reflects (kept by the caller).
         self.seq = 0
+        #: Changes with every request added (new, or put again), never on removals.
+        self.version = next(_VERSIONS)
+        # The first and last creation time of any request ever added.
+        self._earliest = 2**63 - 1
+        self._latest = -(2**63)
         self._profiles = _Profiles()
         #: Requests put since the last ranking (they replace any row of theirs).
         self._pending: dict[int, MentorRequest] = {}
@@ -194,6 +208,12 @@ class QueueIndex:
     def put(self, request: MentorRequest) -> None:
         """Add an open request (replacing an earlier version of it)."""
         self._pending[request.id] = request
+        self._added(request.created_at, request.created_at)
+
+    def _added(self, earliest: int, latest: int) -> None:
+        self.version = next(_VERSIONS)
+        self._earliest = min(self._earliest, earliest)
+        self._latest = max(self._latest, latest)
 
     def discard(self, request_id: int) -> None:
         """Forget a request that is no longer open (unknown ids are ignored)."""
@@ -218,6 +238,13 @@ class QueueIndex:
     def load(self, rows: Iterable[QueueRow]) -> None:
         """Add requests that are not in the index yet (the first load, in slices:
         call :meth:`flush` after each, so no step takes long)."""
+        start = len(self._staged)
+        self._stage(rows)
+        if len(self._staged) > start:
+            created = [row[2] for row in self._staged[start:]]
+            self._added(min(created), max(created))
+
+    def _stage(self, rows: Iterable[QueueRow]) -> None:
         code = self._profiles.code
         self._staged.extend(
             (request_id, mentee_id, created_at, code(topics, timezone, languages))
@@ -258,7 +285,7 @@ class QueueIndex:
         if self._pending:
             pending, self._pending = self._pending, {}
             self.discard_many(list(pending))
-            self.load(
+            self._stage(
                 (r.id, r.mentee_id, r.topics, r.timezone, r.languages, r.created_at)
                 for r in pending.values()
             )
@@ -268,6 +295,29 @@ class QueueIndex:
             for name in ("_ids", "_mentees", "_created", "_profile"):
                 setattr(self, name, getattr(self, name)[keep])
             self._size = keep.size
+
+    def _closeness(self, mentor: MentorProfile, at: datetime) -> list[int]:
+        """Per timezone of the requests, how close it is to the mentor's at ``at``."""
+        return [
+            MAX_TZ_DISTANCE - timezone_distance(mentor.timezone, zone, at)
+            for zone in self._profiles.zones
+        ]
+
+    def moment(self, mentor: MentorProfile, at: datetime) -> Hashable | None:
+        """What ranking for ``mentor`` at ``at`` depends on besides the mentor's
+        topics, languages and user id: two rankings at equal moments are the same
+        (less the requests removed between them). None when the waits at ``at``
+        might not order as the creation times do (a request made after ``at``).
+
+        The rank's parts are the topic overlap and shared languages (fixed while no
+        request is added), the timezones' closeness (which moves with daylight
+        saving time), and the wait, which orders requests as their creation times
+        do once they are all made: the same at any later moment.
+        """
+        now = int(at.timestamp())
+        if now < self._latest or now - self._earliest >= _WAIT_CAP:
+            return None
+        return self.version, tuple(self._closeness(mentor, at))
 
     def _scores(self, mentor: MentorProfile, at: datetime) -> np.ndarray:
         """Per profile, the mentor-dependent part of the rank (-1 for profile 0)."""
@@ -283,13 +333,7 @@ class QueueIndex:
             profiles.language_high,
             profiles.languages.known(mentor.languages),
         )
-        closeness = np.array(
-            [
-                MAX_TZ_DISTANCE - timezone_distance(mentor.timezone, zone, at)
-                for zone in profiles.zones
-            ],
-            dtype=np.int64,
-        )
+        closeness = np.array(self._closeness(mentor, at), dtype=np.int64)
         score = overlap << _OVERLAP_SHIFT
         if closeness.size:
             score |= closeness[profiles.zone] << _CLOSENESS_SHIFT
@@ -323,7 +367,7 @@ class QueueIndex:
         rows = np.flatnonzero((score >= cut)[profile])
         rows = rows[mentees[rows] != mentor.user_id]
         # Then exactly as Fit orders: the score, the wait (68 years at most), the id.
-        waiting = np.clip(int(at.timestamp()) - created[rows], 0, 2**31 - 1)
+        waiting = np.clip(int(at.timestamp()) - created[rows], 0, _WAIT_CAP)
         key = (score[profile[rows]] << 31) | waiting
         found = ids[rows]
         if wanted < rows.size:

@@ -20,7 +20,6 @@ import weakref
 from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from types import ModuleType
@@ -59,6 +58,7 @@ from cogs.mentorship._logic import page_count
 from cogs.mentorship._logic import Problem
 from cogs.mentorship._logic import QUEUE_PAGE_SIZE
 from cogs.mentorship._queries import Pairing
+from cogs.mentorship._rankings import Rankings
 from cogs.mentorship._views import CheckinButton
 from cogs.mentorship._views import ClaimButton
 from cogs.mentorship._views import FeedbackButton
@@ -87,14 +87,6 @@ QUEUE_PAGES = "mentorship.queue"
 CLAIM_CHOICES = 100
 #: Changed requests above which the index is reloaded rather than patched.
 QUEUE_PATCH_LIMIT = 2000
-#: Pages of a mentor's ranking computed at once, for Previous/Next.
-RANKED_KEPT = 10
-#: Mentors whose last ranking is kept.
-RANKINGS_KEPT = 256
-#: How long Previous/Next turn the ranking shown (an ephemeral reply's life).
-RANKING_LIFE = timedelta(minutes=15)
-#: Departures from a guild's queue remembered for turning pages.
-DEPARTURES_KEPT = 10_000
 
 
 # -- keys: one function each ---------------------------------------------------------------
@@ -181,73 +173,6 @@ class Proposed:
     left: int
 
 
-@dataclass(slots=True)
-class _Ranked:
-    """The first ``ids`` of a mentor's queue as ranked at ``at``, of ``total``."""
-
-    mentor: MentorProfile
-    at: datetime
-    ids: list[int]
-    total: int
-    #: Where the guild's departures stood when it was ranked.
-    mark: tuple[int, int]
-
-    def fits(self, mentor: MentorProfile, at: datetime) -> bool:
-        """Still the ranking for this profile, and recent enough to turn."""
-        was, now = self.mentor, mentor
-        same = (was.user_id, was.topics, was.languages, was.timezone) == (
-            now.user_id,
-            now.topics,
-            now.languages,
-            now.timezone,
-        )
-        return same and timedelta(0) <= at - self.at < RANKING_LIFE
-
-    @property
-    def complete(self) -> bool:
-        """Whether every request of the queue was ranked."""
-        return len(self.ids) >= self.total
-
-    def live(self, departures: _Departures) -> tuple[list[int], int] | None:
-        """The ids still open, and the total less those that left (None: the
-        departures since are not known any more, rank anew)."""
-        gone = departures.since(self.mark)
-        if gone is None:
-            return None
-        live = [i for i in self.ids if i not in gone]
-        return live, self.total - (len(self.ids) - len(live))
-
-
-@dataclass(slots=True)
-class _Departures:
-    """The requests that left a guild's queue (claimed, cancelled), in order.
-
-    A mentor turning pages sees the ranking they were shown, less what left since;
-    this answers that without a pass over the queue. Forgotten past
-    :data:`DEPARTURES_KEPT` or when the index is reloaded (a new epoch): rankings
-    from before are then made anew.
-    """
-
-    epoch: int = 0
-    ids: list[int] = field(default_factory=list)
-
-    def mark(self) -> tuple[int, int]:
-        return self.epoch, len(self.ids)
-
-    def note(self, ids: list[int]) -> None:
-        self.ids.extend(ids)
-        if len(self.ids) > DEPARTURES_KEPT:
-            self.reset()
-
-    def reset(self) -> None:
-        self.ids = []
-        self.epoch += 1
-
-    def since(self, mark: tuple[int, int]) -> set[int] | None:
-        epoch, start = mark
-        return set(self.ids[start:]) if epoch == self.epoch else None
-
-
 class MentorshipEngine:
     def __init__(self, bot: PalletsBot) -> None:
         self.bot = bot
@@ -255,9 +180,8 @@ class MentorshipEngine:
         self._queues: dict[int, QueueIndex] = {}
         self._loading: set[int] = set()
         self._queue_lock = asyncio.Lock()
-        #: The ranking each mentor was last shown, to turn its pages.
-        self._ranked: dict[tuple[int, int], _Ranked] = {}
-        self._departures: dict[int, _Departures] = {}
+        #: Per guild, the ranking each mentor was last shown, to turn its pages.
+        self._rankings: dict[int, Rankings] = {}
         #: Per guild, the organisers remembered in ``seen_organisers``.
         self._seen: dict[int, set[int]] = {}
         #: One opening of a pair's space at a time (a claim and its job); a lock
@@ -325,8 +249,9 @@ class MentorshipEngine:
         how many requests the mentor's queue holds. The ranking runs over the guild's
         queue index, kept in step through the change log; only the page is read.
 
-        :param fresh: rank anew (a new /mentor-tools queue). Otherwise the ranking the
-            mentor was shown is turned (Previous/Next): no new ranking, only the
+        :param fresh: the queue as it ranks now (a new /mentor-tools queue; the
+            kept ranking when nothing it depends on changed). Otherwise the ranking
+            the mentor was shown is turned (Previous/Next): no new ranking, only the
             requests that left the queue since are left out.
         :param before_load: awaited before the index must first be (re)loaded,
             which takes seconds at a big community's size (to acknowledge the
@@ -338,42 +263,12 @@ class MentorshipEngine:
             before_load = None
         async with self._queue_lock:
             index = await self._synced_queue(guild_id, before_load)
-            ranked = None if fresh else self._ranked.get((guild_id, mentor.user_id))
-            if ranked is not None and not ranked.fits(mentor, at):
-                ranked = None
-            number = max(page, 0)
-            departures = self._departures.setdefault(guild_id, _Departures())
-            while True:
-                if ranked is None:
-                    ranked = self._rank(index, mentor, at, (number + 1) * size)
-                turned = ranked.live(departures)
-                if turned is None:  # too long ago to know what left since
-                    ranked = None
-                    continue
-                live, total = turned
-                number = min(number, page_count(total, size) - 1)  # past the end
-                need = (number + 1) * size
-                if len(live) >= min(need, total) or ranked.complete:
-                    break
-                # Beyond what was ranked (or requests left the queue): rank further.
-                ranked = self._rank(index, mentor, at, need + len(ranked.ids))
-        shown_ids = live[number * size : (number + 1) * size]
+            rankings = self._rankings.setdefault(guild_id, Rankings())
+            number, shown_ids, total = rankings.page(
+                index, mentor, at, page, size, fresh=fresh
+            )
         shown = await q.requests_by_id(self.db, guild_id, shown_ids)
         return number, shown, total
-
-    def _rank(
-        self, index: QueueIndex, mentor: MentorProfile, at: datetime, need: int
-    ) -> _Ranked:
-        """Rank the first ``need`` (at least a few pages) and keep them for paging."""
-        ids, total = index.rank(mentor, at, max(need, RANKED_KEPT * QUEUE_PAGE_SIZE))
-        departures = self._departures.setdefault(mentor.guild_id, _Departures())
-        ranked = _Ranked(mentor, at, ids.tolist(), total, departures.mark())
-        key = (mentor.guild_id, mentor.user_id)
-        self._ranked.pop(key, None)
-        self._ranked[key] = ranked
-        while len(self._ranked) > RANKINGS_KEPT:
-            del self._ranked[next(iter(self._ranked))]
-        return ranked
 
     async def queue_page_for(
         self, interaction: Interaction, number: int, arg: str
@@ -462,8 +357,8 @@ class MentorshipEngine:
                         if request.state == "open" and request.guild_id == guild_id:
                             index.put(request)
                             back.add(request.id)
-                    departures = self._departures.setdefault(guild_id, _Departures())
-                    departures.note([i for i in ids if i not in back])
+                    rankings = self._rankings.setdefault(guild_id, Rankings())
+                    rankings.left([i for i in ids if i not in back])
             if index is not None:
                 index.seq = hi
                 return index
@@ -472,7 +367,7 @@ class MentorshipEngine:
         if before_load is not None:
             await before_load()
         self._loading.add(guild_id)
-        self._departures.setdefault(guild_id, _Departures()).reset()
+        self._rankings.setdefault(guild_id, Rankings()).reloaded()
         try:
             fresh: QueueIndex = (await load_columns()).QueueIndex()
             index = fresh

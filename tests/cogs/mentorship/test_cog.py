@@ -264,19 +264,26 @@ def engine_of(env: simcord.Env) -> MentorshipEngine:
 SEVEN = ("alice", "bob", "carol", "helper", "reviewer", "admin", "organiser")
 
 
-async def test_queue_pages_turn_the_ranking_shown_without_ranking_again(
-    simcord_env: simcord.Env, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await make_profile(world, world.mentor)
-    ids = [await make_request(world, getattr(world, name)) for name in SEVEN]
-    ranked: list[int] = []
+@pytest.fixture
+def ranked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per ranking of a queue index (a page served from a kept ranking
+    adds none)."""
+    calls: list[int] = []
     original = QueueIndex.rank
 
     def counted(self: QueueIndex, *args: Any, **kwargs: Any) -> Any:
-        ranked.append(1)
+        calls.append(1)
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(QueueIndex, "rank", counted)
+    return calls
+
+
+async def test_queue_pages_turn_the_ranking_shown_without_ranking_again(
+    simcord_env: simcord.Env, world: World, ranked: list[int]
+) -> None:
+    await make_profile(world, world.mentor)
+    ids = [await make_request(world, getattr(world, name)) for name in SEVEN]
     result = await world.mentor.slash(world.general, "mentor-tools queue")
     assert result.response is not None and len(ranked) == 1
     # Another mentor takes the first request meanwhile: it leaves the pages.
@@ -295,6 +302,60 @@ async def test_queue_pages_turn_the_ranking_shown_without_ranking_again(
     back = simcord_env.backend.get_message(channel_id, message_id)
     assert "Page 1 of 2" in str(back.embeds), back.embeds
     assert [f"Claim #{i}" for i in ids[1:6]] == labels_of(back)[:5]
+    assert ranked == []
+
+
+def queue_order(result: simcord.InteractionResult) -> list[int]:
+    """The request ids a /mentor-tools queue page shows, in order."""
+    message = shown(result)
+    assert message is not None, text_of(result)
+    return [int(str(f.name).split("#")[1]) for f in message.embeds[0].fields]
+
+
+async def test_queue_is_answered_again_from_its_kept_ranking_until_the_queue_changes(
+    simcord_env: simcord.Env, world: World, ranked: list[int]
+) -> None:
+
+    async def queue() -> list[int]:
+        return queue_order(
+            await world.mentor.slash(world.general, "mentor-tools queue")
+        )
+
+    await make_profile(world, world.mentor, topics="flask, testing")
+    await make_profile(world, world.mentor2, topics="jinja")
+    alice = await make_request(world, world.alice, topics="flask")
+    bob = await make_request(world, world.bob, topics="testing")
+    # Equal fit: the longer wait first.
+    assert await queue() == [alice, bob]
+    # Asked again, nothing changed: the same answer, not ranked again.
+    ranked.clear()
+    assert await queue() == [alice, bob]
+    assert ranked == []
+    # The mentor's topics change: ranked anew for them.
+    await make_profile(world, world.mentor, topics="testing, jinja")
+    assert await queue() == [bob, alice]
+    assert ranked == [1]
+    # A new request that fits better comes first.
+    carol = await make_request(world, world.carol, topics="jinja, testing")
+    assert await queue() == [carol, bob, alice]
+    # Another mentor claims it: it leaves the mentor's queue.
+    claim = await world.mentor2.slash(
+        world.general, "mentor-tools claim", request=carol
+    )
+    assert "You are now mentoring" in text_of(claim)
+    assert await queue() == [bob, alice]
+    # Handed back: in the queue again, in its place.
+    released = await world.mentor2.slash(
+        world.general, "mentor-tools release", mentee=world.carol, note="Back you go"
+    )
+    assert "back in the queue" in text_of(released)
+    assert await queue() == [carol, bob, alice]
+    # A member withdraws: gone from the queue too.
+    cancel = await world.bob.slash(world.general, "mentor cancel")
+    assert "withdrawn" in text_of(cancel)
+    ranked.clear()
+    assert await queue() == [carol, alice]
+    # Leaving the queue needs no new ranking: the kept one, less bob's request.
     assert ranked == []
 
 

@@ -1,10 +1,9 @@
-"""Mentorship's rankings in columns: the queue index, the digest's mentor pool and
-cohort matching.
+"""Mentorship's rankings in columns: the queue index and cohort matching.
 
-Pure, like :mod:`cogs.mentorship._logic`, whose ``rank_queue``, ``suggest_mentors``
-and ``fit`` are the references these agree with, but on numpy: importing numpy
-takes a tenth of a second, so the engine imports this module once the bot is ready
-(off the event loop), not while it starts.
+Pure, like :mod:`cogs.mentorship._logic`, whose ``rank_queue`` and ``fit`` are the
+references these agree with, but on numpy: importing numpy takes a tenth of a
+second, so the engine imports this module once the bot is ready (off the event
+loop), not while it starts.
 """
 
 from __future__ import annotations
@@ -377,106 +376,6 @@ class QueueIndex:
         order = np.lexsort((found, -key))[:wanted]
         result: np.ndarray = found[order]
         return result, total
-
-
-class MentorPool:
-    """Available mentors in columns, to suggest mentors for many requests quickly.
-
-    Suggests exactly as :func:`suggest_mentors` (its reference): the weekly digest
-    scores every available mentor for each listed request, which at 10,000 mentors
-    is a tenth of a second of pure Python per request; here it is a few vector
-    operations. Mentors are added in slices (:meth:`add`), so building the pool
-    never holds the event loop for long.
-    """
-
-    def __init__(self) -> None:
-        self._topics = _Codes()
-        self._languages = _Codes()
-        self._zones: dict[str, int] = {}
-        self._mentors: list[MentorProfile] = []
-        self._rows: list[
-            tuple[int, int, int, int, int, tuple[int, ...], tuple[int, ...]]
-        ] = []
-        self._built = 0
-        self._user = np.zeros(0, dtype=np.int64)
-        self._free = np.zeros(0, dtype=bool)
-        self._zone = np.zeros(0, dtype=np.int32)
-        self._topic_mask = np.zeros(0, dtype=np.uint64)
-        self._language_mask = np.zeros(0, dtype=np.uint64)
-        self._topic_high = np.zeros((0, 0), dtype=np.int32)
-        self._language_high = np.zeros((0, 0), dtype=np.int32)
-
-    def __len__(self) -> int:
-        return len(self._mentors)
-
-    def add(self, mentors: Iterable[MentorProfile]) -> None:
-        for mentor in mentors:
-            topic_mask, topic_high = self._topics.encode(tuple(mentor.topics))
-            language_mask, language_high = self._languages.encode(
-                tuple(mentor.languages)
-            )
-            zone = self._zones.setdefault(mentor.timezone, len(self._zones))
-            self._mentors.append(mentor)
-            self._rows.append(
-                (
-                    mentor.user_id,
-                    mentor.free > 0,
-                    zone,
-                    topic_mask,
-                    language_mask,
-                    topic_high,
-                    language_high,
-                )
-            )
-
-    def _build(self) -> None:
-        if self._built == len(self._rows):
-            return
-        users, free, zones, topics, languages, topic_high, language_high = (
-            zip(*self._rows, strict=True) if self._rows else ((),) * 7
-        )
-        self._user = np.array(users, dtype=np.int64)
-        self._free = np.array(free, dtype=bool)
-        self._zone = np.array(zones, dtype=np.int32)
-        self._topic_mask = np.array(topics, dtype=np.uint64)
-        self._language_mask = np.array(languages, dtype=np.uint64)
-        self._topic_high = _matrix(list(topic_high))
-        self._language_high = _matrix(list(language_high))
-        self._built = len(self._rows)
-
-    def suggest(
-        self, request: MentorRequest, at: datetime, limit: int = 3
-    ) -> list[MentorProfile]:
-        """Available mentors with room and a shared topic, best fit first."""
-        self._build()
-        if not self._mentors:
-            return []
-        overlap = _held(
-            self._topic_mask, self._topic_high, self._topics.known(request.topics)
-        )
-        chosen = np.flatnonzero(
-            (overlap > 0) & self._free & (self._user != request.mentee_id)
-        )
-        if chosen.size == 0:
-            return []
-        shared = _held(
-            self._language_mask[chosen],
-            self._language_high[chosen],
-            self._languages.known(request.languages),
-        )
-        closeness = np.array(
-            [
-                MAX_TZ_DISTANCE - timezone_distance(zone, request.timezone, at)
-                for zone in self._zones
-            ],
-            dtype=np.int64,
-        )[self._zone[chosen]]
-        # As Fit orders (the request's wait is the same for every mentor), then the
-        # smaller user id first.
-        key = (overlap[chosen] << _OVERLAP_SHIFT) | (closeness << _CLOSENESS_SHIFT)
-        key |= shared > 0
-        order = np.lexsort((self._user[chosen], -key))[:limit]
-        return [self._mentors[i] for i in chosen[order].tolist()]
 
 
 # -- cohort matching ---------------------------------------------------------------------

@@ -911,18 +911,19 @@ class MentorshipEngine:
             # The same requests, waiting no longer than a threshold: a copy of last
             # week's digest would be noise.
             return
-        # Every available mentor is scored for each listed request: in columns,
-        # built a slice at a time, so members' commands are answered meanwhile
-        # (a worker thread would hold the GIL, which stalls the loop as much).
-        pool = (await load_columns()).MentorPool()
-        async for mentors in q.available_mentors_in_slices(self.db, guild_id):
-            pool.add(mentors)
-            await asyncio.sleep(0)
+        # Every available mentor is scored for each listed request, by SQLite in
+        # its thread: no Python object per mentor, so neither the loop nor the
+        # garbage collector (a full pass stalls the loop) works per mentor.
+        zones = await q.mentor_timezones(self.db, guild_id)
         at = utcnow()
         suggestions = []
         for request in waiting:
-            suggestions.append(pool.suggest(request, at))
-            await asyncio.sleep(0)
+            closeness = logic.closeness_by_zone(zones, request.timezone, at)
+            suggestions.append(
+                await q.suggested_mentors(
+                    self.db, request, closeness, logic.DIGEST_SUGGESTED
+                )
+            )
         await self.bot.outbox.send(
             job.key,
             log_channel,

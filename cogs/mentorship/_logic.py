@@ -34,6 +34,8 @@ UNCLAIMED_AFTER = timedelta(days=7)
 QUEUE_PAGE_SIZE = 5
 #: Waiting requests the weekly digest names (an embed holds 4,096 characters).
 DIGEST_LISTED = 10
+#: Mentors the weekly digest suggests for each (as ``suggest_mentors``' default).
+DIGEST_SUGGESTED = 3
 #: Oldest open requests one /mentor-admin match proposes pairs for (one line each).
 MATCH_COHORT = 25
 #: Half a day: the farthest two UTC offsets can be once the day wraps around.
@@ -337,6 +339,16 @@ def timezone_distance(a: str, b: str, at: datetime) -> int:
     return min(diff, 24 * 60 - diff)
 
 
+def closeness_by_zone(
+    zones: Iterable[str], timezone: str, at: datetime
+) -> dict[str, int]:
+    """How close each of ``zones`` is to ``timezone`` at ``at``: ``MAX_TZ_DISTANCE``
+    less their distance (as :class:`Fit` orders, larger is nearer)."""
+    return {
+        zone: MAX_TZ_DISTANCE - timezone_distance(zone, timezone, at) for zone in zones
+    }
+
+
 def fit(mentor: MentorProfile, request: MentorRequest, at: datetime) -> Fit:
     return Fit(
         overlap=len(set(mentor.topics) & set(request.topics)),
@@ -362,7 +374,7 @@ def suggest_mentors(
     request: MentorRequest,
     mentors: Iterable[MentorProfile],
     at: datetime,
-    limit: int = 3,
+    limit: int = DIGEST_SUGGESTED,
 ) -> list[MentorProfile]:
     """Available mentors with room and a shared topic, best fit first."""
     wanted = set(request.topics)

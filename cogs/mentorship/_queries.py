@@ -83,13 +83,30 @@ PROFILE = f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.user_id = ?"
 AVAILABLE_MENTORS = (
     f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.available = 1 ORDER BY p.user_id"
 )
-# The same, a slice at a time (after the last slice's user id).
-AVAILABLE_MENTORS_AFTER = (
-    f"{_PROFILE_SELECT} WHERE p.guild_id = ? AND p.available = 1 AND p.user_id > ? "
-    "ORDER BY p.user_id LIMIT ?"
+# The timezones of the available mentors, for SUGGESTED_MENTORS' closeness.
+MENTOR_TIMEZONES = (
+    "SELECT DISTINCT timezone FROM mentor_profiles WHERE guild_id = ? AND available = 1"
 )
-#: Mentors read per slice: a slice costs about a millisecond of the loop's time.
-MENTORS_CHUNK = 500
+# The mentors logic.suggest_mentors picks for a request, picked by SQLite: available
+# with room, not the mentee, sharing a topic; best fit first (Fit's order: shared
+# topics, the timezone's closeness as :closeness maps it, a shared language; the
+# request's wait is the same for all), then the smaller user id.
+SUGGESTED_MENTORS = (
+    "WITH wanted AS (SELECT value FROM json_each(:topics)), "
+    "spoken AS (SELECT value FROM json_each(:languages)), "
+    "zones AS (SELECT key AS zone, value AS closeness FROM json_each(:closeness)), "
+    "mentors AS ("
+    f"{_PROFILE_SELECT} WHERE p.guild_id = :guild AND p.available = 1 "
+    "AND p.user_id != :mentee), "
+    "scored AS (SELECT m.*, "
+    "(SELECT count(DISTINCT t.value) FROM json_each(m.topics) AS t "
+    " WHERE t.value IN wanted) AS overlap, "
+    "EXISTS (SELECT 1 FROM json_each(m.languages) AS l WHERE l.value IN spoken) "
+    " AS shared, "
+    "z.closeness AS closeness FROM mentors AS m JOIN zones AS z ON z.zone = m.timezone) "
+    "SELECT * FROM scored WHERE overlap > 0 AND capacity > active "
+    "ORDER BY overlap DESC, closeness DESC, shared DESC, user_id LIMIT :limit"
+)
 OPEN_REQUESTS = (
     "SELECT * FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
     "ORDER BY created_at, id"
@@ -235,19 +252,33 @@ async def available_mentors(db: Database, guild_id: int) -> list[MentorProfile]:
     return [_profile(row) for row in rows]
 
 
-async def available_mentors_in_slices(
-    db: Database, guild_id: int, chunk: int = MENTORS_CHUNK
-) -> AsyncIterator[list[MentorProfile]]:
-    """The available mentors, ``chunk`` at a time (the caller yields between)."""
-    after = -(2**63)
-    while True:
-        rows = await db.fetchall(AVAILABLE_MENTORS_AFTER, (guild_id, after, chunk))
-        if not rows:
-            return
-        yield [_profile(row) for row in rows]
-        if len(rows) < chunk:
-            return
-        after = rows[-1]["user_id"]
+async def mentor_timezones(db: Database, guild_id: int) -> list[str]:
+    """The timezones the guild's available mentors are in."""
+    rows = await db.fetchall(MENTOR_TIMEZONES, (guild_id,))
+    return [str(row["timezone"]) for row in rows]
+
+
+async def suggested_mentors(
+    db: Database, request: MentorRequest, closeness: dict[str, int], limit: int
+) -> list[MentorProfile]:
+    """As :func:`~cogs.mentorship._logic.suggest_mentors`, every available mentor
+    scored by SQLite (off the event loop, no Python object per mentor).
+
+    :param closeness: per timezone of the available mentors, how close it is to
+        the request's (``closeness_by_zone``; a mentor in another is left out).
+    """
+    rows = await db.fetchall(
+        SUGGESTED_MENTORS,
+        {
+            "guild": request.guild_id,
+            "mentee": request.mentee_id,
+            "topics": json.dumps(list(request.topics)),
+            "languages": json.dumps(list(request.languages)),
+            "closeness": json.dumps(closeness),
+            "limit": limit,
+        },
+    )
+    return [_profile(row) for row in rows]
 
 
 async def save_profile(db: Database, profile: MentorProfile, now: int) -> None:

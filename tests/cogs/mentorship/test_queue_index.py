@@ -184,34 +184,3 @@ def test_loaded_index_ranks_as_rank_queue_with_many_distinct_values(
         ranked, total = index.rank(mentor, NOW, stop)
         assert list(ranked) == expected[:stop] and total == len(expected)
     assert len(index) == len(live)
-
-
-pool_mentor_st = st.builds(
-    MentorProfile,
-    guild_id=st.just(1),
-    user_id=st.integers(1, 30),
-    topics=st.lists(st.sampled_from(TOPICS), max_size=5).map(tuple),
-    languages=st.lists(st.sampled_from(LANGS), max_size=3).map(tuple),
-    timezone=st.sampled_from(ZONES),
-    capacity=st.integers(0, 2),
-    available=st.booleans(),
-    active=st.integers(0, 2),
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(pool_mentor_st, max_size=25, unique_by=lambda m: m.user_id),
-    st.lists(requests_st, min_size=1, max_size=5),
-    st.integers(1, 4),
-)
-def test_mentor_pool_suggests_as_suggest_mentors(
-    mentors: list[MentorProfile], requests: list[MentorRequest], limit: int
-) -> None:
-    pool = columns.MentorPool()
-    pool.add(mentors[:10])
-    pool.add(mentors[10:])
-    for request in requests:
-        assert pool.suggest(request, NOW, limit) == logic.suggest_mentors(
-            request, mentors, NOW, limit
-        )

@@ -329,7 +329,12 @@ def mentor_rows(scale: float, r: dict[str, Any]) -> list[Row]:
             )
     s = r.get("mentor:ranking")
     if s:
-        out.add("a page ranked (engine, no Discord) p99", s["p99"], "ms", s["n"])
+        out.add(
+            "a page ranked anew (engine, no Discord, no kept ranking) p99",
+            s["p99"],
+            "ms",
+            s["n"],
+        )
     lag_rows(out, r)
     error_row(out, r)
     return out.rows

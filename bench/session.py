@@ -956,12 +956,15 @@ class MentorSession(Session):
         forget_views(bot)
         self._check_errors(env, cursor, "/mentor-tools queue")
         self.results["mentor:queue"] = summary(samples)
-        # The ranking alone (the engine's work for a page, no Discord).
+        # The ranking alone (the engine's work for a page, no Discord), made anew
+        # each time: the queue above answers again from the kept ranking while no
+        # request is added, which on a busy server is not every time.
         engine = _engine(bot, MentorshipEngine)
         mentor = await mentor_queries.profile(bot.db, GUILD_ID, world.mentor.id)
         assert mentor is not None
         ranking = []
         for _ in range(self.runs):
+            engine._rankings.clear()
             started = time.perf_counter()
             await engine.queue_page(mentor, utcnow(), 0)
             ranking.append((time.perf_counter() - started) * 1000)

@@ -9,6 +9,7 @@ loop), not while it starts.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -21,7 +22,9 @@ from cogs.mentorship._logic import fit
 from cogs.mentorship._logic import MAX_TZ_DISTANCE
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
+from cogs.mentorship._logic import PROFILE_SEPARATOR
 from cogs.mentorship._logic import QueueRow
+from cogs.mentorship._logic import QueueSlice
 from cogs.mentorship._logic import timezone_distance
 
 #: Values with codes below this are bits of one integer; the rest (a community with
@@ -182,6 +185,8 @@ class QueueIndex:
         self._earliest = 2**63 - 1
         self._latest = -(2**63)
         self._profiles = _Profiles()
+        #: Profile codes by the text SQL gives (see :meth:`load_slice`).
+        self._texts: dict[str, int] = {}
         #: Requests put since the last ranking (they replace any row of theirs).
         self._pending: dict[int, MentorRequest] = {}
         self._staged: list[
@@ -243,6 +248,33 @@ class QueueIndex:
             created = [row[2] for row in self._staged[start:]]
             self._added(min(created), max(created))
 
+    def load_slice(self, requests: QueueSlice) -> None:
+        """Add requests that are not in the index yet, as SQL gives a slice of them
+        (the first load): no Python object per request, so a load of 500,000
+        neither holds the loop nor sets off the garbage collector's full passes."""
+        if not requests.ids:
+            return
+        self._place_staged()
+        code = self._profile_code
+        self._place(
+            requests.ids,
+            requests.mentees,
+            requests.created,
+            [code(text) for text in requests.profiles],
+        )
+        self._added(min(requests.created), max(requests.created))
+
+    def _profile_code(self, text: str) -> int:
+        """The profile of a request's ``topics\x1ftimezone\x1flanguages`` as stored
+        (JSON escapes control characters, and a timezone's name has none)."""
+        code = self._texts.get(text)
+        if code is None:
+            topics, timezone, languages = text.split(PROFILE_SEPARATOR)
+            code = self._texts[text] = self._profiles.code(
+                tuple(json.loads(topics)), timezone, tuple(json.loads(languages))
+            )
+        return code
+
     def _stage(self, rows: Iterable[QueueRow]) -> None:
         code = self._profiles.code
         self._staged.extend(
@@ -265,9 +297,18 @@ class QueueIndex:
         if not self._staged:
             return
         staged, self._staged = self._staged, []
-        start, end = self._size, self._size + len(staged)
-        self._reserve(end)
         ids, mentees, created, profiles = zip(*staged, strict=True)
+        self._place(ids, mentees, created, profiles)
+
+    def _place(
+        self,
+        ids: Sequence[int],
+        mentees: Sequence[int],
+        created: Sequence[int],
+        profiles: Sequence[int],
+    ) -> None:
+        start, end = self._size, self._size + len(ids)
+        self._reserve(end)
         self._ids[start:end] = ids
         self._mentees[start:end] = mentees
         self._created[start:end] = created
@@ -280,7 +321,9 @@ class QueueIndex:
         np.add.at(self._counts, self._profile[start:end], 1)
 
     def flush(self) -> None:
-        """Move buffered requests into the columns; drop removed rows when many."""
+        """Move buffered requests into the columns; drop removed rows when many.
+        (After a load: forget the profiles' texts, which only a load reads.)"""
+        self._texts.clear()
         if self._pending:
             pending, self._pending = self._pending, {}
             self.discard_many(list(pending))

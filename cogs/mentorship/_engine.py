@@ -372,10 +372,10 @@ class MentorshipEngine:
             fresh: QueueIndex = (await load_columns()).QueueIndex()
             index = fresh
             async for chunk in q.open_queue(self.db, guild_id):
-                index.load(chunk)
-                index.flush()
+                index.load_slice(chunk)
                 # A big queue loads in slices, so commands keep being answered.
                 await asyncio.sleep(0)
+            index.flush()
         finally:
             self._loading.discard(guild_id)
         index.seq = hi

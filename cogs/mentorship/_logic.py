@@ -464,6 +464,20 @@ def unclaimed(requests: Iterable[MentorRequest], now_ts: int) -> list[MentorRequ
     )
 
 
-#: A request as the queue index loads it: id, mentee, topics, timezone, languages
+#: A request as the queue index takes it: id, mentee, topics, timezone, languages
 #: and creation time (the goal is not ranked, so it is not read).
 QueueRow = tuple[int, int, tuple[str, ...], str, tuple[str, ...], int]
+#: What joins a request's topics, timezone and languages (as stored) in its profile.
+PROFILE_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSlice:
+    """Open requests as the queue index loads them from SQL, column by column."""
+
+    ids: list[int]
+    mentees: list[int]
+    created: list[int]
+    #: Each request's topics, timezone and languages as stored (JSON lists, the
+    #: timezone's name), joined by :data:`PROFILE_SEPARATOR`.
+    profiles: list[str]

@@ -13,7 +13,7 @@ from bot.db import Row
 from cogs.mentorship._logic import DEFAULT_CHECKIN_DAYS
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
-from cogs.mentorship._logic import QueueRow
+from cogs.mentorship._logic import QueueSlice
 from cogs.mentorship._logic import WAIT_THRESHOLDS
 
 
@@ -135,11 +135,15 @@ _QUEUE_COLUMNS = (
     "id, guild_id, mentee_id, topics, goal, timezone, languages, state, created_at"
 )
 # The open requests in the order of their index, a slice at a time: each slice
-# starts after the last one's (created_at, id), so none is read twice.
+# starts after the last one's (created_at, id), so none is read twice. One row a
+# slice, each column a JSON list, so Python makes no object per request.
 QUEUE_LOAD = (
-    "SELECT id, mentee_id, topics, timezone, languages, created_at "
+    "SELECT json_group_array(id) AS ids, json_group_array(mentee_id) AS mentees, "
+    "json_group_array(created_at) AS created, "
+    "json_group_array(topics || char(31) || timezone || char(31) || languages) "
+    "AS profiles FROM (SELECT id, mentee_id, topics, timezone, languages, created_at "
     "FROM mentor_requests WHERE guild_id = ? AND state = 'open' "
-    "AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?"
+    "AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?)"
 )
 #: Requests read (and indexed) between two yields to the event loop while loading:
 #: a slice costs about a millisecond of the loop's time.
@@ -196,40 +200,28 @@ async def queue_reread(db: Database, ids: list[int]) -> list[MentorRequest]:
 
 async def open_queue(
     db: Database, guild_id: int, chunk: int = QUEUE_LOAD_CHUNK
-) -> AsyncIterator[list[QueueRow]]:
+) -> AsyncIterator[QueueSlice]:
     """The guild's open requests as the queue index loads them, ``chunk`` at a time.
 
     Each slice is one short read, so a big queue loads while commands keep being
     answered (the caller yields between slices).
     """
-    # Topic and language lists repeat a lot: parse each distinct text once.
-    parsed: dict[str, tuple[str, ...]] = {}
-
-    def parse(text: str) -> tuple[str, ...]:
-        value = parsed.get(text)
-        if value is None:
-            value = parsed[text] = tuple(json.loads(text))
-        return value
-
     after: tuple[int, int] = (-(2**63), 0)
     while True:
-        rows = await db.fetchall(QUEUE_LOAD, (guild_id, *after, chunk))
-        if not rows:
+        row = await db.fetchone(QUEUE_LOAD, (guild_id, *after, chunk))
+        assert row is not None  # an aggregate: one row, of empty lists at the end
+        part = QueueSlice(
+            ids=json.loads(row["ids"]),
+            mentees=json.loads(row["mentees"]),
+            created=json.loads(row["created"]),
+            profiles=json.loads(row["profiles"]),
+        )
+        if not part.ids:
             return
-        yield [
-            (
-                row["id"],
-                row["mentee_id"],
-                parse(row["topics"]),
-                row["timezone"],
-                parse(row["languages"]),
-                row["created_at"],
-            )
-            for row in rows
-        ]
-        if len(rows) < chunk:
+        yield part
+        if len(part.ids) < chunk:
             return
-        after = (rows[-1]["created_at"], rows[-1]["id"])
+        after = (part.created[-1], part.ids[-1])
 
 
 async def requests_by_id(

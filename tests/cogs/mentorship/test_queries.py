@@ -1,8 +1,9 @@
-"""The digest's SQL (its fingerprint, the mentors it suggests) agrees with the
-reference rules in _logic."""
+"""The mentorship SQL that does a rule's work (the digest's fingerprint and
+suggestions, the queue index's load) agrees with the reference rules in _logic."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime
 from datetime import UTC
@@ -10,6 +11,7 @@ from datetime import UTC
 from bot.db import Database
 from cogs.mentorship import _logic as logic
 from cogs.mentorship import _queries as q
+from cogs.mentorship._columns import QueueIndex
 from cogs.mentorship._logic import MentorProfile
 from cogs.mentorship._logic import MentorRequest
 
@@ -111,3 +113,47 @@ async def test_suggested_mentors_are_suggest_mentors(db: Database) -> None:
                 expected = logic.suggest_mentors(request, ours, at, limit)
                 got = await q.suggested_mentors(db, request, closeness, limit)
                 assert got == expected
+
+
+async def test_queue_index_loaded_from_sql_ranks_as_rank_queue(db: Database) -> None:
+    rng = random.Random(11)
+    for request_id in range(1, 400):
+        topics = _some(rng, TOPICS, 3)  # in any order: the same set ranks alike
+        await db.execute(
+            "INSERT INTO mentor_requests (id, guild_id, mentee_id, topics, goal, "
+            "timezone, languages, state, created_at) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)",
+            (
+                request_id,
+                rng.choice((1, 1, 1, 2)),  # another guild's now and then
+                request_id,  # one live request a member
+                json.dumps(list(topics)),
+                rng.choice(ZONES),
+                json.dumps(list(_some(rng, LANGS, 2))),
+                rng.choice(("open", "open", "open", "claimed", "cancelled")),
+                # Some at the same second: the id breaks the tie.
+                rng.choice((NOW - DAY, NOW - rng.randrange(0, 60 * DAY))),
+            ),
+        )
+    index = QueueIndex()
+    slices = 0
+    async for part in q.open_queue(db, 1, chunk=7):
+        index.load_slice(part)
+        slices += 1
+    index.flush()
+    assert slices > 10  # read in slices
+    requests = await q.open_requests(db, 1)
+    assert len(index) == len(requests)
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    for user_id in (1, 2, 3, 600):  # a mentor with a request of their own, or not
+        mentor = MentorProfile(
+            guild_id=1,
+            user_id=user_id,
+            topics=_some(rng, TOPICS, 2),
+            languages=_some(rng, LANGS, 2),
+            timezone=rng.choice(ZONES),
+            capacity=1,
+            available=True,
+        )
+        expected = [r.id for r in logic.rank_queue(mentor, requests, at)]
+        ranked, total = index.rank(mentor, at)
+        assert ranked.tolist() == expected and total == len(expected)

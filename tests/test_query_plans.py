@@ -174,6 +174,10 @@ CASES = [
     Case("mentorship: profile", mentorship.PROFILE),
     Case("mentorship: open requests", mentorship.OPEN_REQUESTS),
     Case("mentorship queue: change bounds", mentorship.QUEUE_CHANGE_BOUNDS),
+    Case(
+        "mentorship queue: profile and change bounds",
+        mentorship.PROFILE_WITH_QUEUE_BOUNDS,
+    ),
     Case("mentorship queue: changes", mentorship.QUEUE_CHANGES),
     Case("mentorship queue: load", mentorship.QUEUE_LOAD),
     Case("mentorship queue: re-read", mentorship.QUEUE_REREAD),

@@ -242,6 +242,7 @@ class MentorshipEngine:
         *,
         fresh: bool = True,
         before_load: Callable[[], Awaitable[None]] | None = None,
+        bounds: tuple[int, int] | None = None,
     ) -> tuple[int, list[MentorRequest], int]:
         """One page of the open requests ranked for ``mentor`` (as ``rank_queue``).
 
@@ -256,13 +257,15 @@ class MentorshipEngine:
         :param before_load: awaited before the index must first be (re)loaded,
             which takes seconds at a big community's size (to acknowledge the
             interaction in time).
+        :param bounds: the queue's change log's bounds, when read already (with the
+            profile: one trip to SQLite fewer).
         """
         guild_id = mentor.guild_id
         if before_load is not None and not self.queue_ready(guild_id):
             await before_load()
             before_load = None
         async with self._queue_lock:
-            index = await self._synced_queue(guild_id, before_load)
+            index = await self._synced_queue(guild_id, before_load, bounds)
             rankings = self._rankings.setdefault(guild_id, Rankings())
             number, shown_ids, total = rankings.page(
                 index, mentor, at, page, size, fresh=fresh
@@ -280,7 +283,9 @@ class MentorshipEngine:
         """
         await require_role(interaction, Role.MENTOR)
         guild_id = guild_of(interaction)
-        mentor = await q.profile(self.db, guild_id, interaction.user.id)
+        mentor, bounds = await q.profile_with_queue_bounds(
+            self.db, guild_id, interaction.user.id
+        )
         if mentor is None:
             raise Refused(Problem.NO_PROFILE)
         clicked = interaction.type is discord.InteractionType.component
@@ -294,7 +299,12 @@ class MentorshipEngine:
                     await defer(interaction)
 
         number, shown, total = await self.queue_page(
-            mentor, utcnow(), number, fresh=not clicked, before_load=acknowledge
+            mentor,
+            utcnow(),
+            number,
+            fresh=not clicked,
+            before_load=acknowledge,
+            bounds=bounds,
         )
         if not total:
             raise Refused(Problem.QUEUE_EMPTY)
@@ -341,8 +351,9 @@ class MentorshipEngine:
         self,
         guild_id: int,
         before_load: Callable[[], Awaitable[None]] | None = None,
+        bounds: tuple[int, int] | None = None,
     ) -> QueueIndex:
-        lo, hi = await q.queue_change_bounds(self.db)
+        lo, hi = bounds if bounds is not None else await q.queue_change_bounds(self.db)
         index = self._queues.get(guild_id)
         if index is not None and index.seq >= lo - 1:
             if hi > index.seq:
@@ -360,7 +371,8 @@ class MentorshipEngine:
                     rankings = self._rankings.setdefault(guild_id, Rankings())
                     rankings.left([i for i in ids if i not in back])
             if index is not None:
-                index.seq = hi
+                # Bounds read before waiting for the lock may be behind the index.
+                index.seq = max(index.seq, hi)
                 return index
         # First use in this process, or too far behind: read the whole queue once.
         # ``hi`` was read first, so a change made meanwhile is applied next time.

@@ -127,6 +127,12 @@ QUEUE_CHANGE_BOUNDS = (
     "SELECT coalesce((SELECT min(seq) FROM mentor_queue_changes), 0) AS lo, "
     "coalesce((SELECT max(seq) FROM mentor_queue_changes), 0) AS hi"
 )
+# A mentor's profile (none: NULLs) and the change log's bounds, in one trip: what
+# each page of their queue reads first.
+PROFILE_WITH_QUEUE_BOUNDS = (
+    f"SELECT b.lo, b.hi, p.* FROM ({QUEUE_CHANGE_BOUNDS}) AS b "
+    f"LEFT JOIN ({PROFILE}) AS p ON 1"
+)
 QUEUE_CHANGES = (
     "SELECT DISTINCT request_id FROM mentor_queue_changes "
     "WHERE seq > ? AND seq <= ? AND guild_id = ?"
@@ -182,6 +188,16 @@ async def queue_change_bounds(db: Database) -> tuple[int, int]:
     bounds = await db.fetchone(QUEUE_CHANGE_BOUNDS)
     assert bounds is not None
     return int(bounds["lo"]), int(bounds["hi"])
+
+
+async def profile_with_queue_bounds(
+    db: Database, guild_id: int, user_id: int
+) -> tuple[MentorProfile | None, tuple[int, int]]:
+    """:func:`profile` and :func:`queue_change_bounds`, read at once."""
+    row = await db.fetchone(PROFILE_WITH_QUEUE_BOUNDS, (guild_id, user_id))
+    assert row is not None
+    found = None if row["user_id"] is None else _profile(row)
+    return found, (int(row["lo"]), int(row["hi"]))
 
 
 async def queue_changes(

@@ -373,10 +373,10 @@ async def test_queue_answers_in_time_while_its_index_loads(
     timeline: list[str] = []
     load = engine._synced_queue
 
-    async def loading(guild_id: int, before_load: Any = None) -> QueueIndex:
+    async def loading(guild_id: int, *args: Any) -> QueueIndex:
         if guild_id not in engine._queues:
             timeline.append("load")
-        return await load(guild_id, before_load)
+        return await load(guild_id, *args)
 
     original_defer = discord.InteractionResponse.defer
 

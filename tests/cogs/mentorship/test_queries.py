@@ -157,3 +157,24 @@ async def test_queue_index_loaded_from_sql_ranks_as_rank_queue(db: Database) -> 
         expected = [r.id for r in logic.rank_queue(mentor, requests, at)]
         ranked, total = index.rank(mentor, at)
         assert ranked.tolist() == expected and total == len(expected)
+
+
+async def test_profile_with_queue_bounds_reads_both_at_once(db: Database) -> None:
+    mentor = MentorProfile(1, 7, ("flask",), ("english",), "UTC", 2, True)
+    await q.save_profile(db, mentor, NOW)
+    for mentee in (1, 2):
+        await q.create_request(
+            db,
+            guild_id=1,
+            mentee_id=mentee,
+            topics=("flask",),
+            goal="goal",
+            timezone="UTC",
+            languages=(),
+            now=NOW,
+        )
+    bounds = await q.queue_change_bounds(db)
+    assert bounds[1] > 0
+    assert await q.profile_with_queue_bounds(db, 1, 7) == (mentor, bounds)
+    assert await q.profile_with_queue_bounds(db, 1, 8) == (None, bounds)
+    assert await q.profile_with_queue_bounds(db, 2, 7) == (None, bounds)

@@ -334,31 +334,29 @@ class Peer:
             embed.set_footer(text=f"Page 1 of {pages}. {upcoming}")
         await self.answer(interaction, embed, page_buttons("events.list", 0, pages))
 
-    async def _sync_index(self, *, full: bool = False) -> None:
-        """Keep the peer's own queue index in step, with the bot's change log."""
-        bounds = (await self.rows(mentor_sql.QUEUE_CHANGE_BOUNDS))[0]
-        hi = int(bounds["hi"])
+    async def _sync_index(self, *, full: bool = False, hi: int | None = None) -> None:
+        """Keep the peer's own queue index in step, with the bot's change log (up to
+        ``hi`` when its bounds were read with the profile)."""
+        if hi is None:
+            bounds = (await self.rows(mentor_sql.QUEUE_CHANGE_BOUNDS))[0]
+            hi = int(bounds["hi"])
         if full:
             after: tuple[int, int] = (-(2**63), 0)
             while True:
-                rows = await self.rows(
+                (row,) = await self.rows(
                     mentor_sql.QUEUE_LOAD, (self.guild_id, *after, 5000)
                 )
-                if not rows:
-                    break
-                self.index.load(
-                    (
-                        r["id"],
-                        r["mentee_id"],
-                        tuple(json.loads(r["topics"])),
-                        r["timezone"],
-                        tuple(json.loads(r["languages"])),
-                        r["created_at"],
-                    )
-                    for r in rows
+                part = mentor_logic.QueueSlice(
+                    ids=json.loads(row["ids"]),
+                    mentees=json.loads(row["mentees"]),
+                    created=json.loads(row["created"]),
+                    profiles=json.loads(row["profiles"]),
                 )
-                self.index.flush()
-                after = (rows[-1]["created_at"], rows[-1]["id"])
+                if not part.ids:
+                    break
+                self.index.load_slice(part)
+                after = (part.created[-1], part.ids[-1])
+            self.index.flush()
         elif hi > self.index.seq:
             ids = [
                 r["request_id"]
@@ -388,13 +386,12 @@ class Peer:
         if not self.allowed(interaction, "mentor"):
             await self.refuse(interaction, "Not allowed.")
             return
-        found = await self.rows(
-            mentor_sql.PROFILE, (self.guild_id, interaction.user.id)
+        (row,) = await self.rows(
+            mentor_sql.PROFILE_WITH_QUEUE_BOUNDS, (self.guild_id, interaction.user.id)
         )
-        if not found:
+        if row["user_id"] is None:
             await self.refuse(interaction, "No profile.")
             return
-        row = found[0]
         mentor = mentor_logic.MentorProfile(
             guild_id=self.guild_id,
             user_id=row["user_id"],
@@ -405,7 +402,7 @@ class Peer:
             available=bool(row["available"]),
             active=row["active"],
         )
-        await self._sync_index()
+        await self._sync_index(hi=int(row["hi"]))
         size = mentor_logic.QUEUE_PAGE_SIZE
         ranked, total = self.index.rank(mentor, discord.utils.utcnow(), size)
         pages = max((total + size - 1) // size, 1)

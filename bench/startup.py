@@ -25,13 +25,10 @@ import time
 
 _EXEC = time.clock_gettime(time.CLOCK_MONOTONIC)
 
-import argparse  # noqa: E402
+# Only what the child needs: the measuring parent's modules (argparse, statistics,
+# subprocess, ...) are imported where it uses them, not timed as the bot's start.
 import json  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -45,8 +42,14 @@ def now() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
-def child(database: Path) -> None:
-    """The measured process: print a JSON line of monotonic stamps, then exit."""
+def child(database: Path, guild_id: int, commands: Path) -> None:
+    """The measured process: print a JSON line of monotonic stamps, then exit.
+
+    ``commands`` holds the slash commands Discord has from the run before (none
+    before the first): a restart finds them registered, as on Discord, and the bot
+    then syncs only when they changed (:mod:`bot.command_sync`). The commands Discord
+    holds when this run ends are written back there.
+    """
     stamps: dict[str, float] = {"interpreter": _EXEC}
     import discord
 
@@ -56,7 +59,6 @@ def child(database: Path) -> None:
     stamps["simcord imported"] = now()
     import asyncio
 
-    from bench.seed import GUILD_ID
     from bot.app import create_bot
     from bot.devtools.testing import test_settings
 
@@ -74,9 +76,11 @@ def child(database: Path) -> None:
         env = simcord.Env(bot, settle_timeout=900)
         with env.time_context():
             # The server exists before the bot connects, as on every restart.
-            guild = env.create_guild("Pallets", id=GUILD_ID)
+            guild = env.create_guild("Pallets", id=guild_id)
             general = guild.create_text_channel("general")
             member = guild.add_member(env.create_user("alice"))
+            if commands.is_file():
+                env.backend.register_commands(None, json.loads(commands.read_text()))
             answered: list[float] = []
             log = env.backend.http_requests
 
@@ -91,8 +95,20 @@ def child(database: Path) -> None:
             await ready.wait()
             await member.slash(general, "event list")
             stamps["first command answered"] = answered[0] if answered else now()
+            stamps["synced"] = float(
+                any(
+                    entry.method == "PUT" and entry.path.endswith("/commands")
+                    for entry in env.backend.http_requests
+                )
+            )
             await env.shutdown()
             await bot.stop_services()
+            from simcord.backend.ops.commands import COMMAND_FIELDS
+
+            held = env.backend.commands.get(None, {}).values()
+            commands.write_text(
+                json.dumps([{k: c[k] for k in COMMAND_FIELDS if k in c} for c in held])
+            )
 
     del discord
     asyncio.run(main())
@@ -100,6 +116,8 @@ def child(database: Path) -> None:
 
 
 def _gnu_time(stderr: str) -> dict[str, float]:
+    import re
+
     found: dict[str, float] = {}
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
     if rss:
@@ -116,20 +134,37 @@ def _gnu_time(stderr: str) -> dict[str, float]:
 
 
 def measure(database: Path, runs: int) -> dict[str, Any]:
-    """Start ``runs`` fresh processes on copies of ``database``; the spread of each
-    (after one that compiles the bytecode, reported as ``first``)."""
+    """Start ``runs`` fresh processes on copies of ``database``; the spread of each.
+
+    One run goes first, reported as ``first``: it compiles the bytecode and syncs the
+    commands, as the first start after an install or upgrade does. The measured runs
+    are restarts after it: each on a copy of the database that run left, with the
+    commands it registered already on (simcord's) Discord.
+    """
+    import shutil
+    import statistics
+    import subprocess
+
+    from bench.seed import GUILD_ID
+
     command = [sys.executable, "-m", "bench.startup", "child", "--database"]
     use_time = os.access(GNU_TIME, os.X_OK)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
     per_run: list[dict[str, float]] = []
     work = database.parent / "startup"
-    for _ in range(runs + 1):
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir()
-        copy = work / "pallets-bot.sqlite3"
-        shutil.copyfile(database, copy)
-        full = [*command, str(copy)]
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    commands = work / "commands.json"
+    after_first = work / "after-first.sqlite3"
+    for index in range(runs + 1):
+        run_dir = work / "run"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir()
+        copy = run_dir / "pallets-bot.sqlite3"
+        shutil.copyfile(database if index == 0 else after_first, copy)
+        full = [*command, str(copy), "--guild", str(GUILD_ID)]
+        full += ["--commands", str(commands)]
         if use_time:
             full = [GNU_TIME, "-v", *full]
         started = now()
@@ -139,12 +174,16 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
         if done.returncode != 0:
             raise RuntimeError(f"start-up run failed: {done.stderr[-2000:]}")
         stamps = json.loads(done.stdout.strip().splitlines()[-1])
+        synced = stamps.pop("synced")
         run = {name: at - started for name, at in stamps.items()}
         run["simcord import"] = (
             stamps["simcord imported"] - stamps["discord.py imported"]
         )
+        run["commands synced"] = synced
         run |= _gnu_time(done.stderr)
         per_run.append(run)
+        if index == 0:
+            shutil.copyfile(copy, after_first)
     shutil.rmtree(work, ignore_errors=True)
     first, per_run = per_run[0], per_run[1:]
     keys = per_run[0].keys()
@@ -154,21 +193,27 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
         "median": {k: statistics.median(r[k] for r in per_run) for k in keys},
         "max": {k: max(r[k] for r in per_run) for k in keys},
         "command": " ".join(
-            [f"PYTHONPYCACHEPREFIX={BYTECODE}", GNU_TIME, "-v", *command, "<copy>"]
-            if use_time
-            else [*command, "<copy>"]
+            ([f"PYTHONPYCACHEPREFIX={BYTECODE}", GNU_TIME, "-v"] if use_time else [])
+            + [*command, "<copy>", "--guild", str(GUILD_ID)]
+            + ["--commands", "<commands.json>"]
         ),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m bench.startup")
     parser.add_argument("mode", choices=("child", "measure"))
     parser.add_argument("--database", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--guild", type=int, help="the server's id (child)")
+    parser.add_argument(
+        "--commands", type=Path, help="the commands Discord holds (child)"
+    )
     args = parser.parse_args(argv)
     if args.mode == "child":
-        child(args.database)
+        child(args.database, args.guild, args.commands)
     else:
         print(json.dumps(measure(args.database, args.runs)))
 

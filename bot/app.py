@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -25,6 +26,7 @@ from bot import logs
 from bot import start_here
 from bot import ui
 from bot.calendar import CalendarSources
+from bot.command_sync import sync_if_changed
 from bot.db import Database
 from bot.errors import report
 from bot.extensions import Extensions
@@ -43,7 +45,9 @@ from bot.scheduler import Job
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.ui import Actions
-from bot.web import WebServer
+
+if TYPE_CHECKING:
+    from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +165,12 @@ class PalletsBot(commands.Bot):
         await self.scheduler.start()
         await backups.install(self)
         if self.settings.sync_commands:
-            await self.tree.sync()
+            await sync_if_changed(self)
         if self.settings.http_port is not None:
+            # Imported only here: the web server and its templates (aiohttp's server,
+            # jinja2) are a tenth of the bot's import, for a deployment that asks.
+            from bot.web import WebServer
+
             self.web = WebServer(self)
             await self.web.start()
         self._recovery = asyncio.create_task(self._recover_when_ready())

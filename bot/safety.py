@@ -103,11 +103,14 @@ def isolate(text: str) -> str:
     DIRECTIONAL ISOLATE, so an override in a topic cannot flip the vote count
     after it; other text is returned as is.
     """
-    if not any(
+    # ASCII has no right-to-left letters, Arabic digits or bidi controls: most text
+    # (and every line of a page of it) is settled without looking at each character.
+    if text.isascii() or not any(
         ch in _BIDI_OPENERS
         or ch in _BIDI_CLOSERS
         or unicodedata.bidirectional(ch) in _BIDI_STRONG
         for ch in text
+        if not ch.isascii()
     ):
         return text
     return f"{FSI}{balance_bidi(text)}{PDI}"

@@ -404,6 +404,21 @@ async def show_page(
     """
     arg = _PAGE_ARG.match(arg)[0]  # type: ignore[index]  # always matches
     page = await interaction.client.actions.page(name, interaction, max(number, 0), arg)
+    await send_page(interaction, name, page, arg, edit=edit, ephemeral=ephemeral)
+
+
+async def send_page(
+    interaction: Interaction,
+    name: str,
+    page: Page,
+    arg: str = "",
+    *,
+    edit: bool = False,
+    ephemeral: bool = True,
+) -> None:
+    """Answer with ``page`` of the list ``name``, loaded already (a command that read
+    the first page to see whether there is anything to list: one read, not two)."""
+    arg = _PAGE_ARG.match(arg)[0]  # type: ignore[index]  # always matches
     if page.count > 1 and not page.embed.footer.text:
         page.embed.set_footer(
             text=_("Page {page} of {pages}", page=page.number + 1, pages=page.count)

@@ -13,12 +13,12 @@ from bot.permissions import requires
 from bot.permissions import role_group
 from bot.replies import reply
 from bot.ui import Interaction
+from bot.ui import send_page
 from bot.ui import show_page
 from cogs.grants import _queries as q
 from cogs.grants import _render as render
 from cogs.grants._engine import GrantsEngine
 from cogs.grants._engine import LIST_PAGES
-from cogs.grants._engine import LISTS
 from cogs.grants._engine import STATUS_PAGES
 from cogs.grants._logic import Decision
 from cogs.grants._logic import Problem
@@ -132,10 +132,11 @@ class GrantsCog(JobCog[GrantsEngine]):
         """List event grant requests for review."""
         assert interaction.guild_id is not None
         which = show.value if show else "open"
-        if not await q.count_by_states(self.bot.db, interaction.guild_id, LISTS[which]):
+        page = await self.engine.first_list_page(interaction.guild_id, which)
+        if page is None:
             await reply(interaction, render.nothing_to_list())
             return
-        await show_page(interaction, LIST_PAGES, 0, which)
+        await send_page(interaction, LIST_PAGES, page, which)
 
     @reviewers.command(name="decide")
     @app_commands.rename(grant="id")

@@ -245,17 +245,28 @@ class GrantsEngine:
         await require_role(interaction, Role.GRANTS_REVIEWER)
         assert interaction.guild_id is not None
         states = LISTS.get(arg, LISTS["open"])
+        return (await self._list_page(interaction.guild_id, states, number))[0]
+
+    async def first_list_page(self, guild_id: int, which: str) -> Page | None:
+        """The first page of the reviewers' list ``which``, or None when it is empty
+        (the command has checked the role)."""
+        page, total = await self._list_page(guild_id, LISTS[which], 0)
+        return page if total else None
+
+    async def _list_page(
+        self, guild_id: int, states: tuple[State, ...], number: int
+    ) -> tuple[Page, int]:
         size = LIST_PAGE_SIZE
         grants, total = await q.page_by_states(
-            self.db, interaction.guild_id, states, limit=size, offset=number * size
+            self.db, guild_id, states, limit=size, offset=number * size
         )
         page, count, offset = page_bounds(number, total, size)
         if page != number:  # fewer requests than when the buttons were drawn
             grants, total = await q.page_by_states(
-                self.db, interaction.guild_id, states, limit=size, offset=offset
+                self.db, guild_id, states, limit=size, offset=offset
             )
             page, count, offset = page_bounds(page, total, size)
-        return Page(render.list_embed(grants), page, count)
+        return Page(render.list_embed(grants), page, count), total
 
     async def status_page(
         self, interaction: Interaction, number: int, arg: str

@@ -168,15 +168,6 @@ async def by_states(
     return [Grant.from_row(row) for row in rows]
 
 
-async def count_by_states(
-    db: Database, guild_id: int, states: tuple[State, ...]
-) -> int:
-    value = await db.fetchval(
-        count_by_states_sql(len(states)), (guild_id, *(s.value for s in states))
-    )
-    return int(value or 0)
-
-
 async def page_by_states(
     db: Database,
     guild_id: int,

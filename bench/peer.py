@@ -64,12 +64,12 @@ TWINS = {
     "/chat topics": "peer-chat-topics",
     "/event list": "peer-event-list",
     "/mentor-tools queue": "peer-mentor-queue",
+    "/ext status": "peer-ext-status",
     "/grant-review list": "peer-grant-list",
 }
-#: Twins left out of the run until they are rewritten: /ext status now shows an
-#: extension's caretakers, followers and adoption (the stewardship job), which
-#: ``Peer.ext_status`` does not write yet.
-OUTDATED = {"/ext status": "peer-ext-status"}
+#: Twins left out of the run until they are rewritten to answer as the bot does now
+#: (none at present; a twin goes here when its command changes and it does not).
+OUTDATED: dict[str, str] = {}
 
 
 def page_buttons(
@@ -159,6 +159,8 @@ class Peer:
     def attach(self, bot: PalletsBot) -> None:
         """Make the peer's commands known to Discord (the bot's sync sends them) and
         hand their interactions to the peer's own tree instead of the bot's."""
+        #: The extension watch's caretaker policy reads the bot's settings.
+        self.settings = bot.settings
         for command in self.tree.get_commands():
             bot.tree.add_command(command)
         original = bot.tree._from_interaction
@@ -236,7 +238,7 @@ class Peer:
 
         self.tree.add_command(
             app_commands.Command(
-                name=OUTDATED["/ext status"],
+                name=TWINS["/ext status"],
                 description="Benchmark peer",
                 callback=ext_status,
             )
@@ -447,7 +449,11 @@ class Peer:
     ) -> None:
         package = ext_logic.normalise_name(name.strip())
         found = await self.rows(
-            "SELECT * FROM extwatch_watch WHERE guild_id = ? AND package = ?",
+            "SELECT e.*, r.status AS reported_status FROM extensions AS e "
+            "LEFT JOIN extwatch_reported AS r "
+            "ON r.guild_id = e.guild_id AND r.package = e.package "
+            "WHERE e.guild_id = ? AND e.watched = 1 AND e.kind = 'extension' "
+            "AND e.package = ?",
             (self.guild_id, package),
         )
         if not found:
@@ -486,9 +492,57 @@ class Peer:
         )
         now = int(discord.utils.utcnow().timestamp())
         assessment = ext_logic.assess(evidence, self.thresholds, now)
-        await self.answer(
-            interaction, self._status_embed(item, assessment, evidence, snapshots)
+        caretakers = [
+            ext_logic.Caretaker(
+                id=r["id"],
+                guild_id=r["guild_id"],
+                package=r["package"],
+                user_id=r["user_id"],
+                github=r["github"],
+                role=ext_logic.CaretakerRole(r["role"]),
+                since=r["since"],
+                confirmed_at=r["confirmed_at"],
+                asked_at=r["asked_at"],
+            )
+            for r in await self.rows(
+                "SELECT * FROM ext_caretakers WHERE guild_id = ? AND package = ? "
+                "AND left_at IS NULL ORDER BY role = 'lead' DESC, since, id",
+                (self.guild_id, package),
+            )
+        ]
+        followers = await self.rows(
+            "SELECT user_id FROM ext_followers WHERE guild_id = ? AND package = ? "
+            "ORDER BY since, user_id",
+            (self.guild_id, package),
         )
+        adoption = await self.rows(
+            "SELECT * FROM ext_adoptions WHERE guild_id = ? AND package = ? "
+            "ORDER BY state = 'open' DESC, id DESC LIMIT 1",
+            (self.guild_id, package),
+        )
+        if adoption:
+            await self.rows(
+                "SELECT * FROM ext_adoption_steps WHERE adoption_id = ? "
+                "ORDER BY done_at",
+                (adoption[0]["id"],),
+            )
+        activity = (
+            ext_logic.activity_from_json(data["activity"])
+            if "activity" in data
+            else None
+        )
+        embed = self._status_embed(item, assessment, evidence, snapshots)
+        self._stewardship(
+            embed,
+            item,
+            caretakers,
+            activity,
+            len(followers),
+            adoption[0]["state"] == "open" if adoption else False,
+            now,
+        )
+        self._status_links(embed, item, evidence, snapshots)
+        await self.answer(interaction, embed)
 
     def _status_embed(
         self,
@@ -551,12 +605,103 @@ class Peer:
                 else f"none known for {osv.version}",
                 inline=False,
             )
-        links = [f"[PyPI](https://pypi.org/project/{item['package']}/)"]
+        return embed
+
+    def _stewardship(
+        self,
+        embed: discord.Embed,
+        item: sqlite3.Row,
+        caretakers: list[ext_logic.Caretaker],
+        activity: ext_logic.Activity | None,
+        followers: int,
+        adoption_open: bool,
+        now: int,
+    ) -> None:
+        """The caretakers, the repository's activity, the risk, adoption, followers."""
+        minimum = item["min_caretakers"]
+        if minimum is None:
+            org = self.settings.ext_org
+            in_org = bool(org) and (item["repo"] or "").lower().startswith(
+                org.lower() + "/"
+            )
+            minimum = self.settings.ext_min_caretakers if in_org else 0
+        months = self.settings.ext_inactive_months
+        policy = ext_logic.Policy(minimum=minimum, inactive_months=months)
+        state = ext_logic.roster(caretakers, activity, policy, now)
+        risk = ext_logic.caretaker_risk(state, activity, policy, now)
+        roles = {"lead": "lead", "maintainer": "maintainer", "triager": "triager"}
+        seen = activity.last_seen() if activity is not None else {}
+        lines = []
+        for p in caretakers:
+            github = f" · GitHub {p.github}" if p.github else ""
+            line = (
+                f"<@{p.user_id}> ({roles[p.role.value]}{github}), since <t:{p.since}:D>"
+            )
+            if last := seen.get((p.github or "").lower()):
+                line += f" · last active <t:{last}:R>"
+            if p in state.waiting:
+                line += " · asked whether still in"
+            elif p in state.inactive:
+                line += " · no answer: counted inactive"
+            lines.append(line)
+        if not lines:
+            lines.append("nobody yet: /ext volunteer to offer help")
+        if minimum:
+            active = len(state.active) + len(state.waiting) + len(state.to_ask)
+            lines.append(f"{active} active of the {minimum} it should have")
+        embed.add_field(name="Caretakers", value="\n".join(lines), inline=False)
+        if activity is not None:
+            since = now - int(months * ext_logic.MONTH)
+            commits = [c for c in activity.commits if c[1] >= since]
+            people = len({who.lower() for who, _when in commits})
+            text = (
+                plural(len(commits), "{count} commit", "{count} commits")
+                + " by "
+                + plural(people, "{count} person", "{count} people")
+                + f" in {months} months"
+            )
+            if activity.releases:
+                who, tag, when = activity.releases[0]
+                text += f"; last release {tag} <t:{when}:R> by {who}"
+            embed.add_field(name="Recent activity", value=text, inline=False)
+        if risk is not None:
+            embed.add_field(
+                name="Needs caretakers", value=_caretaker_risk(risk), inline=False
+            )
+        if adoption_open:
+            embed.add_field(
+                name="Adoption",
+                value="a case is open: /ext adoption shows its steps",
+                inline=False,
+            )
+        if followers:
+            embed.add_field(
+                name="Followers",
+                value=plural(
+                    followers, "{count} member follows it", "{count} members follow it"
+                ),
+            )
+
+    def _status_links(
+        self,
+        embed: discord.Embed,
+        item: sqlite3.Row,
+        evidence: ext_logic.Evidence,
+        snapshots: dict[str, sqlite3.Row],
+    ) -> None:
+        github = evidence.github
+        links = (
+            [f"[PyPI](https://pypi.org/project/{item['package']}/)"]
+            if item["pypi"]
+            else []
+        )
         repo_url = github.html_url if github else None
         if repo_url is None and item["repo"]:
             repo_url = f"https://github.com/{item['repo']}"
         if repo_url:
             links.append(f"[GitHub]({repo_url})")
+        if item["docs_url"]:
+            links.append(f"[Documentation]({item['docs_url']})")
         embed.add_field(name="Links", value=" · ".join(links), inline=False)
         if any(r["error"] is not None for r in snapshots.values()):
             raise NotImplementedError("the peer words fresh data only")
@@ -564,7 +709,6 @@ class Peer:
         if fetched:
             embed.set_footer(text="Data from")
             embed.timestamp = datetime.fromtimestamp(min(fetched), UTC)
-        return embed
 
     async def grant_list(self, interaction: discord.Interaction[Any]) -> None:
         if not self.allowed(interaction, "grants_reviewer"):
@@ -622,6 +766,25 @@ def _bound(handler: Handler) -> Callable[[discord.Interaction[Any]], Awaitable[N
         await handler(interaction)
 
     return callback
+
+
+def _caretaker_risk(risk: Any) -> str:
+    detail = risk.detail
+    why = detail.get("why")
+    if why == "inactive":
+        return (
+            f"it needs caretakers: {detail.get('who', '')} had no activity on the "
+            f"repository for {detail.get('months', 6)} months"
+        )
+    if why == "one_person":
+        return (
+            "it needs caretakers: its recent commits and releases all come from "
+            "one person"
+        )
+    return (
+        f"it needs caretakers: {int(detail.get('have', 0))} active of the "
+        f"{detail.get('wanted', 2)} it should have"
+    )
 
 
 def _reason(reason: ext_logic.Reason) -> str:

@@ -375,9 +375,16 @@ def startup_rows(scale: float, r: dict[str, Any]) -> list[Row]:
         _below(READY_S),
     )
     out.add(f"fresh process to ready (slowest of {n})", top["ready"], "s")
+    if "CPU seconds to ready" in med:
+        out.add(
+            "... CPU time the process used to ready (median)",
+            med["CPU seconds to ready"],
+            "s",
+        )
     if "first" in r:
         out.add(
-            "first start after the code changed (compiling bytecode), to ready",
+            "first start after the code changed (compiling bytecode, syncing the "
+            "commands), to ready",
             r["first"]["ready"],
             "s",
         )

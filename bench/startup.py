@@ -51,6 +51,7 @@ def child(database: Path, guild_id: int, commands: Path) -> None:
     holds when this run ends are written back there.
     """
     stamps: dict[str, float] = {"interpreter": _EXEC}
+    cpu: dict[str, float] = {}
     import discord
 
     stamps["discord.py imported"] = now()
@@ -70,6 +71,9 @@ def child(database: Path, guild_id: int, commands: Path) -> None:
 
         async def on_pallets_ready() -> None:
             stamps["ready"] = now()
+            # What the start cost the machine, whatever else ran: on a busy machine
+            # the wall time also holds the waits for a CPU.
+            cpu["CPU seconds to ready"] = time.process_time()
             ready.set()
 
         bot.add_listener(on_pallets_ready, "on_pallets_ready")
@@ -112,7 +116,7 @@ def child(database: Path, guild_id: int, commands: Path) -> None:
 
     del discord
     asyncio.run(main())
-    print(json.dumps(stamps), flush=True)
+    print(json.dumps(stamps | {"cpu": cpu}), flush=True)
 
 
 def _gnu_time(stderr: str) -> dict[str, float]:
@@ -175,11 +179,13 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
             raise RuntimeError(f"start-up run failed: {done.stderr[-2000:]}")
         stamps = json.loads(done.stdout.strip().splitlines()[-1])
         synced = stamps.pop("synced")
+        cpu = stamps.pop("cpu")
         run = {name: at - started for name, at in stamps.items()}
         run["simcord import"] = (
             stamps["simcord imported"] - stamps["discord.py imported"]
         )
         run["commands synced"] = synced
+        run |= cpu
         run |= _gnu_time(done.stderr)
         per_run.append(run)
         if index == 0:

@@ -55,6 +55,11 @@ def test_bench_runs_at_tiny_scale_and_reports_every_figure(tmp_path: Path) -> No
         "peak RSS of the bot after every command, new questions, digests, the feed",
     ):
         assert wanted in names, wanted
+    # The first start syncs the commands; a restart of the same code finds them on
+    # Discord and does not (bot.command_sync).
+    startup = report["raw"]["startup 0.01"]
+    assert startup["first"]["commands synced"] == 1
+    assert startup["median"]["commands synced"] == 0
     # --runs 5: too few samples for a p99, so none is reported.
     assert figures[("/triage queue p99", 0.01)]["value"] is None
     assert figures[("catch-up: reminders lost", 0.01)]["value"] == 0

@@ -33,6 +33,7 @@ from cogs.contribute._logic import catalogue
 from cogs.contribute._logic import check_days
 from cogs.contribute._logic import Kind
 from cogs.contribute._logic import parse_labels
+from cogs.contribute._logic import parse_number
 from cogs.contribute._logic import parse_owner
 from cogs.contribute._logic import Problem
 from cogs.contribute._logic import TaskKind
@@ -161,9 +162,10 @@ class ContributeCog(JobCog[ContributeEngine], name="Contribute"):
 
     async def _board_issues(self, interaction: Interaction, current: str) -> Choices:
         event = interaction.namespace.event
-        if not isinstance(event, str) or not event.isdigit():
+        number = parse_number(event) if isinstance(event, str) else None
+        if number is None:
             return []
-        issues = await q.board_issues(self.bot.db, int(event))
+        issues = await q.board_issues(self.bot.db, number)
         return [
             app_commands.Choice(name=f"{i.ref} {i.title}"[:100], value=str(i.ref))
             for i in issues

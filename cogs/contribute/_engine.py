@@ -89,6 +89,7 @@ from cogs.contribute._logic import normalise_version
 from cogs.contribute._logic import NOTE_LIMIT
 from cogs.contribute._logic import PALLETS_ORGS
 from cogs.contribute._logic import parse_issue
+from cogs.contribute._logic import parse_number
 from cogs.contribute._logic import Problem
 from cogs.contribute._logic import Project
 from cogs.contribute._logic import PrState
@@ -795,12 +796,8 @@ class ContributeEngine:
         )
 
     async def find_task(self, guild_id: int, text: str) -> Task:
-        digits = text.strip().lstrip("#")
-        found = (
-            await q.task(self.db, guild_id, int(digits))
-            if digits.isdigit() and len(digits) < 10
-            else None
-        )
+        number = parse_number(text)
+        found = None if number is None else await q.task(self.db, guild_id, number)
         if found is None:
             raise Refused(Problem.UNKNOWN_TASK)
         return found
@@ -932,11 +929,9 @@ class ContributeEngine:
 
     # -- sprints ------------------------------------------------------------------------------------
     async def sprint(self, guild_id: int, text: str) -> records.SprintEvent:
-        digits = text.strip().lstrip("#")
+        number = parse_number(text)
         event = (
-            await records.sprint(self.db, guild_id, int(digits))
-            if digits.isdigit() and len(digits) < 10
-            else None
+            None if number is None else await records.sprint(self.db, guild_id, number)
         )
         if event is None:
             raise Refused(Problem.NOT_A_SPRINT)

@@ -229,6 +229,16 @@ _SHORT = re.compile(rf"(?<![\w/.#-])(?P<repo>{_NAME})#(?P<number>\d{{1,7}})\b")
 _BARE = re.compile(r"(?<![\w/.#&-])#(?P<number>\d{1,7})\b")
 
 
+def parse_number(text: str) -> int | None:
+    """A task's or sprint's number as typed (``12`` or ``#12``), or None.
+
+    ``\\d`` takes only decimal digits (``int()`` reads them all; ``"²".isdigit()``
+    is true but ``int("²")`` fails), and nine of them stay inside SQLite's integers.
+    """
+    match = re.fullmatch(r"\s*#?(\d{1,9})\s*", text)
+    return int(match.group(1)) if match else None
+
+
 def named_project(text: str, known: Catalogue) -> Project | None:
     """The one project a message names ("contribute to Flask"), or None for none or
     several. ``flask`` inside ``flask-wtf`` is not Flask."""

@@ -1055,6 +1055,51 @@ async def test_a_superscript_digit_in_a_grant_request_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("contribute-mentor sprint pick", {"event": "²", "issue": "pallets/flask#1"}),
+        ("contribute-mentor sprint board", {"event": "#²"}),
+        ("contribute task show", {"task": "²"}),
+        ("contribute task claim", {"task": "#¹²"}),
+        ("contribute task show", {"task": "99999999999999999999"}),
+    ],
+)
+async def test_a_superscript_digit_as_a_sprint_or_task_is_refused(
+    world: World, _hooks: Scene, command: str, options: dict[str, str]
+) -> None:
+    """The contribute commands read a sprint's or task's number with ``isdigit``,
+    which ``"²"`` passes, then ``int()``: ValueError instead of a refusal."""
+    scene = light_scene(world, _hooks)
+    result = await judge(
+        scene,
+        f"/{command} {options}",
+        partial(world.admin.slash, world.general, command, **options),
+    )
+    assert result is not None and scene.reported, "refused"
+
+
+async def test_a_superscript_digit_typed_as_a_sprint_suggests_nothing(
+    world: World, _hooks: Scene
+) -> None:
+    """The board's issue suggestions read the sprint typed beside them the same way."""
+    scene = light_scene(world, _hooks)
+    for event in ("²", "99999999999999999999"):
+        await judge(
+            scene,
+            f"unpick suggestions for event {event!r}",
+            partial(
+                complete,
+                world.admin,
+                world.general,
+                "contribute-mentor sprint unpick",
+                "issue",
+                "flask",
+                {"event": event},
+            ),
+        )
+
+
+@pytest.mark.parametrize(
     "answer", ["99999999999999999999", "999999999999999999999", "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨"]
 )
 async def test_an_answer_id_beyond_discord_snowflakes_is_refused(

@@ -27,6 +27,7 @@ from cogs.contribute._logic import month_bounds
 from cogs.contribute._logic import next_recognition
 from cogs.contribute._logic import normalise_version
 from cogs.contribute._logic import parse_labels
+from cogs.contribute._logic import parse_number
 from cogs.contribute._logic import Problem
 from cogs.contribute._logic import reachable
 from cogs.contribute._logic import referenced_issues
@@ -170,3 +171,19 @@ def test_thanks_merge_per_member_and_leave_out_the_quiet() -> None:
         quiet=[2],
     )
     assert merged == [Thanks(1, solved=2, tasks=1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("12", 12), (" #7 ", 7), ("٣", 3), ("²", None), ("#", None), ("1e3", None)],
+)
+def test_a_task_or_sprint_number_is_read_as_typed(
+    text: str, number: int | None
+) -> None:
+    assert parse_number(text) == number
+
+
+@given(st.text())
+def test_any_typed_number_reads_as_a_small_number_or_none(text: str) -> None:
+    number = parse_number(text)
+    assert number is None or 0 <= number < 10**9

@@ -109,7 +109,11 @@ class Window:
         self._times: deque[float] = deque()
 
     def _prune(self, now: float) -> None:
-        while self._times and self._times[0] <= now - self.period:
+        # The same sum as the wait in acquire(): ``now - period`` can round below a
+        # time whose ``time + period - now`` is 0, and the window would then neither
+        # let a request through nor wait (a spin on a clock that moves only when
+        # the loop waits).
+        while self._times and self._times[0] + self.period <= now:
             self._times.popleft()
 
     def idle(self, now: float) -> bool:

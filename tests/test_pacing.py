@@ -7,6 +7,8 @@ from typing import Any
 import discord
 import pytest
 import simcord
+from hypothesis import given
+from hypothesis import strategies as st
 from simcord import interactions as sim_interactions
 from simcord.backend import serializers
 from simcord.http import router
@@ -43,6 +45,68 @@ async def test_window_never_lets_more_than_its_limit_through_in_any_period() -> 
     assert most_in_window(times, 0.2) <= 3
     # Nine through a 3-per-0.2 s window: the last waits two periods.
     assert loop.time() - started >= 0.39
+
+
+@pytest.mark.parametrize(
+    ("first", "period"), [(255.29404008730594, 5.0), (255.76508460859228, 1.0)]
+)
+async def test_a_window_lets_a_request_through_when_its_period_ends_whatever_the_rounding(
+    monkeypatch: pytest.MonkeyPatch, first: float, period: float
+) -> None:
+    """At these clock values ``first + period`` rounds so that ``now - period`` is
+    below ``first`` but ``first + period - now`` is 0: the window neither let the
+    request through nor waited, and ``asyncio.sleep(0)`` spun forever on a clock
+    that only moves when the loop waits (simcord's, as the bench's catch-up found)."""
+    clock = [first]
+    waits: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        assert delay > 0, "the window spins instead of waiting"
+        assert len(waits) < 10, "the window keeps waiting"
+        waits.append(delay)
+        clock[0] = max(clock[0] + delay, clock[0])
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(loop, "time", lambda: clock[0])
+    monkeypatch.setattr("bot.pacing.asyncio.sleep", sleep)
+    window = Window(1, period)
+    await window.acquire()
+    clock[0] = first + period
+    await window.acquire()
+    assert waits == []
+
+
+@given(
+    first=st.floats(0, 1e10, allow_nan=False),
+    period=st.floats(0.001, 100, allow_nan=False),
+    early=st.floats(0, 1),
+)
+def test_a_window_always_waits_a_positive_time_until_its_period_ends(
+    first: float, period: float, early: float
+) -> None:
+    """Wherever the clock is, a full window waits (never ``sleep(0)``) and lets the
+    request through once the period has passed, in a few waits at most."""
+    clock = [first]
+    waits: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        assert delay > 0, "the window spins instead of waiting"
+        assert len(waits) < 3, "the window keeps waiting"
+        waits.append(delay)
+        clock[0] += delay
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        loop.time = lambda: clock[0]  # type: ignore[method-assign]
+        window = Window(1, period)
+        await window.acquire()
+        clock[0] = first + period * (1 - early)
+        await window.acquire()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.pacing.asyncio.sleep", sleep)
+        asyncio.run(run())
+    assert clock[0] >= first + period or clock[0] == first
 
 
 async def test_a_busy_channel_does_not_hold_up_another() -> None:

@@ -291,22 +291,21 @@ def insert_due_jobs(
 QUESTIONS_PER_SECOND = 10
 
 #: The catch-up's jobs, as a range of the jobs' unique keys: the harness reads them
-#: in the bot's event loop (under the lag ticker), so it must not scan the table
-#: (``LIKE`` does: half a million rows at 10x, a 60 to 100 ms stall of its own).
+#: while the lag ticker runs, so it must not scan the table (``LIKE`` does: half a
+#: million rows at 10x, a 60 to 100 ms stall of its own).
 _DUE_KEYS = "key >= 'bench:due:' AND key < 'bench:due;'"
 
 
-def count_finished(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return int(
-            conn.execute(
-                f"SELECT count(*) FROM jobs WHERE {_DUE_KEYS} "
-                "AND state NOT IN ('pending', 'running')"
-            ).fetchone()[0]
+async def count_finished(db: Database) -> int:
+    """The catch-up's finished jobs, read through the bot's own connection: a
+    synchronous read in the loop would be the harness's stall (and could wait on
+    SQLite's busy handler while the bot writes)."""
+    return int(
+        await db.fetchval(
+            f"SELECT count(*) FROM jobs WHERE {_DUE_KEYS} "
+            "AND state NOT IN ('pending', 'running')"
         )
-    finally:
-        conn.close()
+    )
 
 
 def job_states(path: Path) -> dict[str, int]:
@@ -803,7 +802,7 @@ class Session:
             # of them while simcord settles the start: the ticker runs throughout.
             await env.restart_bot(new)
             for _ in range(3600):
-                if count_finished(self.database) >= self.due:
+                if await count_finished(new.db) >= self.due:
                     break
                 await env.advance_time(1)
         wall = time.perf_counter() - wall_start
